@@ -1,0 +1,237 @@
+//! The Matrix edge: the running bot.
+//!
+//! [`run`] connects (restoring the bot's one device, see [`session`]), then drives its own
+//! `sync_once` loop until the shutdown future completes. Event handlers only *decide*: they turn
+//! an incoming event into an [`Action`] and queue it; the [`outbox`] is the one place that sends.
+//!
+//! The loop is ours rather than `Client::sync` because the SDK's loop waits a second whenever two
+//! syncs finish within a second of each other, which adds about a second to every reply.
+//!
+//! Everything that happened before the bot started is ignored: the first sync after start
+//! ("catch-up") is processed for state and invitations, but commands in it are not answered.
+
+pub mod outbox;
+pub mod policy;
+pub mod session;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use chrono::{DateTime, Utc};
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::message::{
+    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent, Relation,
+    ReplyMetadata, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId};
+use matrix_sdk::Room;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::clock::Clock;
+use crate::command::{self, Command};
+use crate::config::Config;
+use crate::render::{self, Rendered};
+
+pub use outbox::Action;
+use policy::{InviteDecision, InvitePolicy};
+
+/// How long the homeserver may hold a sync request open when nothing happens.
+const LONG_POLL: Duration = Duration::from_secs(30);
+/// How often the bot tries again to join configured rooms it is not in yet.
+const REJOIN_INTERVAL: Duration = Duration::from_secs(600);
+/// The longest wait between two failed syncs.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// What the event handlers need to decide.
+#[derive(Debug)]
+struct Context {
+    config: Config,
+    clock: Arc<dyn Clock>,
+    own_user_id: OwnedUserId,
+    invites: InvitePolicy,
+    /// Set once the catch-up sync is done; until then commands are history, not requests.
+    caught_up: AtomicBool,
+    outbox: mpsc::UnboundedSender<Action>,
+}
+
+/// Runs the bot until `shutdown` completes, then finishes what it queued and returns.
+pub async fn run(
+    config: Config,
+    clock: Arc<dyn Clock>,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let connected = session::connect(&config).await?;
+    let client = connected.client;
+    let own_user_id = client
+        .user_id()
+        .context("the client has no user id after logging in")?
+        .to_owned();
+    let device_id = client
+        .device_id()
+        .context("the client has no device id after logging in")?
+        .to_owned();
+
+    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
+    let context = Arc::new(Context {
+        invites: InvitePolicy {
+            organizers: config.network.organizers.clone(),
+            homeservers: config.accept_invites_from.clone(),
+        },
+        config,
+        clock,
+        own_user_id,
+        caught_up: AtomicBool::new(false),
+        outbox: outbox_tx.clone(),
+    });
+    client.add_event_handler_context(Arc::clone(&context));
+    client.add_event_handler(on_message);
+    client.add_event_handler(on_invite);
+    let delivery = tokio::spawn(outbox::deliver(client.clone(), outbox_rx));
+
+    let filter = FilterDefinition::with_lazy_loading();
+    let mut shutdown = std::pin::pin!(shutdown);
+
+    // Catch-up: state, keys and invitations that arrived while the bot was away.
+    let catch_up = SyncSettings::default().filter(filter.clone().into());
+    tokio::select! {
+        () = &mut shutdown => return finish(outbox_tx, delivery).await,
+        result = client.sync_once(catch_up) => { result.context("the first sync failed")?; }
+    }
+    context.caught_up.store(true, Ordering::SeqCst);
+    info!(
+        user_id = %context.own_user_id,
+        device_id = %device_id,
+        new_device = connected.new_device,
+        "convene is ready"
+    );
+
+    let settings = SyncSettings::default()
+        .filter(filter.into())
+        .timeout(LONG_POLL);
+    let mut backoff = Duration::from_secs(1);
+    let mut next_rejoin = tokio::time::Instant::now();
+    loop {
+        if tokio::time::Instant::now() >= next_rejoin {
+            for room in context.config.rooms() {
+                let _ = outbox_tx.send(Action::JoinConfigured(room.clone()));
+            }
+            next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            result = client.sync_once(settings.clone()) => match result {
+                Ok(_) => backoff = Duration::from_secs(1),
+                Err(error) => {
+                    if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
+                        let _ = finish(outbox_tx, delivery).await;
+                        anyhow::bail!(
+                            "the homeserver no longer accepts the bot's session ({error}); \
+                             move session.json and the matrix directory out of the data directory \
+                             to log in again as a new device"
+                        );
+                    }
+                    warn!(%error, retry_in = ?backoff, "sync failed");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+            }
+        }
+    }
+    info!("shutting down");
+    finish(outbox_tx, delivery).await
+}
+
+/// Lets the outbox send what is queued, then stops it.
+async fn finish(
+    outbox: mpsc::UnboundedSender<Action>,
+    delivery: tokio::task::JoinHandle<()>,
+) -> anyhow::Result<()> {
+    let _ = outbox.send(Action::Stop);
+    match tokio::time::timeout(Duration::from_secs(10), delivery).await {
+        Ok(joined) => joined.context("the outbox task failed"),
+        Err(_) => {
+            warn!("the outbox did not finish within 10 s; unsent messages are dropped");
+            Ok(())
+        }
+    }
+}
+
+async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
+    let now = context.clock.now();
+    if let Some(action) = decide_reply(&context, &room, &event, now) {
+        let _ = context.outbox.send(action);
+    }
+}
+
+/// Decides whether and how to answer a message.
+fn decide_reply(
+    context: &Context,
+    room: &Room,
+    event: &OriginalSyncRoomMessageEvent,
+    now: DateTime<Utc>,
+) -> Option<Action> {
+    if !context.caught_up.load(Ordering::SeqCst) || event.sender == context.own_user_id {
+        return None;
+    }
+    // Only text from people: notices are what bots send, and answering them loops.
+    let MessageType::Text(text) = &event.content.msgtype else {
+        return None;
+    };
+    let language = context.config.language;
+    let rendered: Rendered = match command::parse(&text.body)? {
+        Ok(Command::Help) => render::help(language, &context.config.network.name),
+        Ok(Command::Ping) => {
+            let sent = DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into());
+            render::pong(language, sent.map(|sent| now - sent))
+        }
+        Err(error) => render::command_error(language, &error),
+    };
+    let thread = match &event.content.relates_to {
+        Some(Relation::Thread(thread)) => Some(thread),
+        _ => None,
+    };
+    let content = RoomMessageEventContent::notice_html(rendered.plain, rendered.html).make_reply_to(
+        ReplyMetadata::new(&event.event_id, &event.sender, thread),
+        ForwardThread::Yes,
+        AddMentions::No,
+    );
+    Some(Action::Send {
+        room_id: room.room_id().to_owned(),
+        transaction_id: reply_transaction_id(event.event_id.as_str()),
+        content: Box::new(content),
+    })
+}
+
+/// The transaction id of the answer to an event: derived from the event, so that the homeserver
+/// drops a second send of the same answer instead of posting it twice.
+fn reply_transaction_id(event_id: &str) -> OwnedTransactionId {
+    let safe: String = event_id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    OwnedTransactionId::from(format!("convene-reply-{safe}"))
+}
+
+async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<Context>>) {
+    if event.state_key != context.own_user_id || event.content.membership != MembershipState::Invite {
+        return;
+    }
+    let decision = context.invites.decide(&event.sender);
+    info!(room_id = %room.room_id(), inviter = %event.sender, ?decision, "invitation");
+    let action = match decision {
+        InviteDecision::Accept => Action::AcceptInvite(room.room_id().to_owned()),
+        InviteDecision::Decline => Action::DeclineInvite(room.room_id().to_owned()),
+    };
+    let _ = context.outbox.send(action);
+}

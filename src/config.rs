@@ -1,0 +1,478 @@
+//! The bot's configuration: read from YAML, validated into domain types.
+//!
+//! [`Config::load`] reads the file, and reports *every* problem with `file:line:col`, the YAML
+//! path and a hint; unknown keys are errors, so a typo never silently becomes a default. Past
+//! this module nothing is a raw string: time zones are [`Tz`], rooms are [`OwnedRoomOrAliasId`],
+//! people are [`OwnedUserId`], homeservers are [`OwnedServerName`].
+//!
+//! Secrets are never in the YAML: the file names where the password comes from (an environment
+//! variable or a file), and [`SecretSource::read`] fetches it only when the bot has to log in.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use matrix_sdk::ruma::{OwnedRoomOrAliasId, OwnedServerName, OwnedUserId};
+use url::Url;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::i18n::Language;
+use crate::yaml::{Document, Node, Problem, Target};
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The client-server API base URL of the bot's homeserver.
+    pub homeserver: Url,
+    /// The bot's own account.
+    pub bot: BotAccount,
+    /// Where the bot keeps its session, its encryption keys and its databases.
+    pub data_dir: PathBuf,
+    /// The network's time zone; meetings are planned in it.
+    pub timezone: Tz,
+    /// The language the bot speaks.
+    pub language: Language,
+    /// The network the bot serves.
+    pub network: Network,
+    /// Homeservers whose users may invite the bot into rooms (organizers always may).
+    pub accept_invites_from: BTreeSet<OwnedServerName>,
+}
+
+/// The bot's Matrix account.
+#[derive(Debug, Clone)]
+pub struct BotAccount {
+    /// Its full user id.
+    pub user_id: OwnedUserId,
+    /// Where its password comes from.
+    pub password: SecretSource,
+    /// The name its device shows in other members' device lists.
+    pub device_name: String,
+}
+
+/// The network of municipalities.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// Its name, as shown in messages ("IKONE DS").
+    pub name: String,
+    /// The people who may run organizer commands and invite the bot anywhere.
+    pub organizers: BTreeSet<OwnedUserId>,
+    /// The organizers' own room.
+    pub organizers_room: OwnedRoomOrAliasId,
+    /// The member municipalities, in the order of the file.
+    pub members: Vec<Member>,
+}
+
+/// One member municipality.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Its display name ("Kaiserslautern").
+    pub name: String,
+    /// Its room.
+    pub room: OwnedRoomOrAliasId,
+}
+
+impl Config {
+    /// Reads and validates the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Self, Diagnostics> {
+        let text = std::fs::read_to_string(path).map_err(|error| {
+            Diagnostics::from(vec![Diagnostic {
+                file: path.to_owned(),
+                location: None,
+                path: None,
+                message: format!("cannot read the configuration: {error}"),
+                hint: Some("pass the file with `--config FILE`".to_owned()),
+            }])
+        })?;
+        Self::parse(path, text)
+    }
+
+    /// Validates configuration `text` that was read from `path`.
+    ///
+    /// Relative paths in it (the data directory, a password file) are taken relative to the
+    /// directory of `path`, so the bot finds the same files from whatever directory it starts in.
+    pub fn parse(path: &Path, text: String) -> Result<Self, Diagnostics> {
+        let document = Document::parse(path, text)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut problems = Vec::new();
+        let config = validate(document.root(), base, &mut problems);
+        match config {
+            Some(config) if problems.is_empty() => Ok(config),
+            _ => Err(document.finish(problems)),
+        }
+    }
+
+    /// Every room the bot serves: the organizers' room first, then the member rooms.
+    pub fn rooms(&self) -> impl Iterator<Item = &OwnedRoomOrAliasId> {
+        std::iter::once(&self.network.organizers_room)
+            .chain(self.network.members.iter().map(|member| &member.room))
+    }
+}
+
+/// Where a secret comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable of this name.
+    Env(String),
+    /// A file holding only the secret (a trailing newline is ignored).
+    File(PathBuf),
+}
+
+impl fmt::Display for SecretSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Env(name) => write!(f, "environment variable {name}"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+        }
+    }
+}
+
+/// Why a secret could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// The environment variable is unset, empty or not UTF-8.
+    #[error("the {0} is not set")]
+    Unset(SecretSource),
+    /// The file could not be read.
+    #[error("cannot read the {source_}: {error}")]
+    Unreadable {
+        /// Which file.
+        source_: SecretSource,
+        /// Why.
+        error: std::io::Error,
+    },
+}
+
+/// A secret value; its `Debug` never shows it, so it cannot leak into logs.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the one place that sends it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(****)")
+    }
+}
+
+impl SecretSource {
+    /// Reads the secret now.
+    pub fn read(&self) -> Result<Secret, SecretError> {
+        let value = match self {
+            Self::Env(name) => std::env::var(name).ok(),
+            Self::File(path) => Some(std::fs::read_to_string(path).map_err(|error| {
+                SecretError::Unreadable {
+                    source_: self.clone(),
+                    error,
+                }
+            })?),
+        };
+        let value = value.map(|v| v.trim_end_matches(['\r', '\n']).to_owned());
+        match value {
+            Some(value) if !value.is_empty() => Ok(Secret(value)),
+            _ => Err(SecretError::Unset(self.clone())),
+        }
+    }
+}
+
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "homeserver",
+    "bot",
+    "data_dir",
+    "timezone",
+    "language",
+    "network",
+    "accept_invites_from",
+];
+const BOT_KEYS: &[&str] = &["user_id", "password", "device_name"];
+const SECRET_KEYS: &[&str] = &["env", "file"];
+const NETWORK_KEYS: &[&str] = &["name", "organizers", "organizers_room", "members"];
+const MEMBER_KEYS: &[&str] = &["name", "room"];
+
+const ROOM_HINT: &str =
+    "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes";
+const USER_HINT: &str = "write a full user id such as `@anna.schmidt:example.org`, in quotes";
+
+fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
+    let top = root.as_mapping(TOP_LEVEL_KEYS, problems)?;
+
+    let homeserver = top
+        .required(
+            "homeserver",
+            "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver",
+            problems,
+        )
+        .and_then(|node| homeserver_url(&node, problems));
+    let bot = top
+        .required(
+            "bot",
+            "add a `bot:` section with `user_id:` and `password:`",
+            problems,
+        )
+        .and_then(|node| bot_account(&node, base, problems));
+    let data_dir = top
+        .required(
+            "data_dir",
+            "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys",
+            problems,
+        )
+        .and_then(|node| node.as_str(problems))
+        .map(|dir| base.join(dir));
+    let timezone = match top.optional("timezone") {
+        None => Some(chrono_tz::Europe::Berlin),
+        Some(node) => node.as_str(problems).and_then(|name| match name.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                problems.push(node.problem(
+                    format!("unknown time zone `{name}`"),
+                    Some("use an IANA time zone name such as `Europe/Berlin`"),
+                ));
+                None
+            }
+        }),
+    };
+    let language = match top.optional("language") {
+        None => Some(Language::German),
+        Some(node) => node
+            .as_str(problems)
+            .and_then(|code| match Language::from_code(code) {
+                Some(language) => Some(language),
+                None => {
+                    problems.push(node.problem(
+                        format!("unknown language `{code}`"),
+                        Some("write `de` (formal German) or `en` (English)"),
+                    ));
+                    None
+                }
+            }),
+    };
+    let network = top
+        .required(
+            "network",
+            "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`",
+            problems,
+        )
+        .and_then(|node| network(&node, problems));
+    let accept_invites_from = match top.optional("accept_invites_from") {
+        None => Some(BTreeSet::new()),
+        Some(node) => node.as_list(problems).map(|items| {
+            items
+                .iter()
+                .filter_map(|item| {
+                    let name = item.as_str(problems)?;
+                    match OwnedServerName::try_from(name) {
+                        Ok(server) => Some(server),
+                        Err(_) => {
+                            problems.push(item.problem(
+                                format!("`{name}` is not a homeserver name"),
+                                Some("write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"),
+                            ));
+                            None
+                        }
+                    }
+                })
+                .collect()
+        }),
+    };
+
+    Some(Config {
+        homeserver: homeserver?,
+        bot: bot?,
+        data_dir: data_dir?,
+        timezone: timezone?,
+        language: language?,
+        network: network?,
+        accept_invites_from: accept_invites_from?,
+    })
+}
+
+fn homeserver_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
+    let text = node.as_str(problems)?;
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        _ => {
+            problems.push(node.problem(
+                format!("`{text}` is not an http(s) URL"),
+                Some("write the homeserver's base URL, such as `https://matrix.example.org`"),
+            ));
+            None
+        }
+    }
+}
+
+fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<BotAccount> {
+    let bot = node.as_mapping(BOT_KEYS, problems)?;
+    let user_id = bot
+        .required("user_id", USER_HINT, problems)
+        .and_then(|node| user_id(&node, problems));
+    let password = bot
+        .required(
+            "password",
+            "add `password: { env: CONVENE_PASSWORD }` or `password: { file: /run/secrets/convene }`",
+            problems,
+        )
+        .and_then(|node| secret_source(&node, base, problems));
+    let device_name = match bot.optional("device_name") {
+        None => Some("convene".to_owned()),
+        Some(node) => node.as_str(problems).map(str::to_owned),
+    };
+    Some(BotAccount {
+        user_id: user_id?,
+        password: password?,
+        device_name: device_name?,
+    })
+}
+
+fn secret_source(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<SecretSource> {
+    const HINT: &str = "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`";
+    if !node.is_mapping() {
+        problems.push(node.problem("expected `env:` or `file:`, not the secret itself", Some(HINT)));
+        return None;
+    }
+    let secret = node.as_mapping(SECRET_KEYS, problems)?;
+    match (secret.optional("env"), secret.optional("file")) {
+        (Some(env), None) => env.as_str(problems).map(|name| SecretSource::Env(name.to_owned())),
+        (None, Some(file)) => file
+            .as_str(problems)
+            .map(|path| SecretSource::File(base.join(path))),
+        _ => {
+            problems.push(node.problem("give exactly one of `env:` and `file:`", Some(HINT)));
+            None
+        }
+    }
+}
+
+fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> {
+    let text = node.as_str(problems)?;
+    match OwnedUserId::try_from(text) {
+        Ok(user) => Some(user),
+        Err(_) => {
+            problems.push(node.problem(format!("`{text}` is not a Matrix user id"), Some(USER_HINT)));
+            None
+        }
+    }
+}
+
+fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAliasId> {
+    let text = node.as_str(problems)?;
+    match OwnedRoomOrAliasId::try_from(text) {
+        Ok(room) => Some(room),
+        Err(_) => {
+            problems.push(node.problem(
+                format!("`{text}` is not a room id or alias"),
+                Some(ROOM_HINT),
+            ));
+            None
+        }
+    }
+}
+
+fn non_empty_text(node: &Node<'_>, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
+    let text = node.as_str(problems)?.trim();
+    if text.is_empty() {
+        problems.push(node.problem(format!("the {what} is empty"), None));
+        return None;
+    }
+    Some(text.to_owned())
+}
+
+fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
+    let network = node.as_mapping(NETWORK_KEYS, problems)?;
+    let name = network
+        .required("name", "add `name: IKONE DS`, the network's name as members know it", problems)
+        .and_then(|node| non_empty_text(&node, "network name", problems));
+    let organizers = network
+        .required(
+            "organizers",
+            "add `organizers:` with the user ids of the people who run the network",
+            problems,
+        )
+        .and_then(|node| {
+            let items = node.as_list(problems)?;
+            if items.is_empty() {
+                problems.push(node.problem("the network has no organizers", Some(USER_HINT)));
+            }
+            Some(
+                items
+                    .iter()
+                    .filter_map(|item| user_id(item, problems))
+                    .collect::<BTreeSet<_>>(),
+            )
+        });
+    let organizers_room = network
+        .required("organizers_room", ROOM_HINT, problems)
+        .and_then(|node| room(&node, problems));
+    let members = network
+        .required(
+            "members",
+            "add `members:`, a list of municipalities with `name:` and `room:`",
+            problems,
+        )
+        .and_then(|node| members(&node, problems));
+
+    let organizers_room = organizers_room?;
+    let members = members?;
+    if let Some(index) = members.iter().position(|m| m.room == organizers_room) {
+        problems.push(Problem {
+            path: node.path().key("members").index(index).key("room"),
+            target: Target::Value,
+            message: format!("`{organizers_room}` is both the organizers' room and a member room"),
+            hint: Some(
+                "give the organizers a room of their own, so their discussions stay among them"
+                    .to_owned(),
+            ),
+        });
+    }
+    Some(Network {
+        name: name?,
+        organizers: organizers?,
+        organizers_room,
+        members,
+    })
+}
+
+fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> {
+    let items = node.as_list(problems)?;
+    if items.is_empty() {
+        problems.push(node.problem(
+            "the network has no member municipalities",
+            Some("add one entry per municipality, with `name:` and `room:`"),
+        ));
+    }
+    let mut members: Vec<Member> = Vec::new();
+    let mut complete = true;
+    for item in &items {
+        let Some(member) = item.as_mapping(MEMBER_KEYS, problems) else {
+            complete = false;
+            continue;
+        };
+        let name = member
+            .required("name", "add `name:`, the municipality's name", problems)
+            .and_then(|node| non_empty_text(&node, "municipality's name", problems));
+        let room_node = member.required("room", ROOM_HINT, problems);
+        let room = room_node.as_ref().and_then(|node| room(node, problems));
+        let (Some(name), Some(room), Some(room_node)) = (name, room, room_node) else {
+            complete = false;
+            continue;
+        };
+        if let Some(earlier) = members.iter().find(|m| m.room == room) {
+            problems.push(room_node.problem(
+                format!("`{room}` is already the room of {}", earlier.name),
+                Some("every municipality needs its own room"),
+            ));
+        }
+        if let Some(earlier) = members.iter().find(|m| m.name == name) {
+            problems.push(item.problem(
+                format!("{} is listed twice", earlier.name),
+                Some("list every municipality once"),
+            ));
+        }
+        members.push(Member { name, room });
+    }
+    complete.then_some(members)
+}

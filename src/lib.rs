@@ -1,0 +1,19 @@
+//! convene: the Matrix bot of a network of municipalities.
+//!
+//! It announces the network's video conferences and workshops in every member municipality's
+//! room, hands out iCal invitations, collects agenda items and posts minutes. This crate holds
+//! all the logic; `main.rs` only parses the command line and calls in here.
+//!
+//! Pure modules ([`command`], [`render`], [`config`] validation) do no I/O and take the time from
+//! a [`clock::Clock`]; only [`bot`] talks to the homeserver.
+
+#![recursion_limit = "256"]
+
+pub mod bot;
+pub mod clock;
+pub mod command;
+pub mod config;
+pub mod diagnostic;
+pub mod i18n;
+pub mod render;
+pub mod yaml;

@@ -1,0 +1,111 @@
+//! The `convene` command line: thin on purpose; the library does the work.
+
+#![recursion_limit = "256"]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use convene::clock::SystemClock;
+use convene::config::Config;
+use tracing_subscriber::EnvFilter;
+
+/// convene: the Matrix bot of a network of municipalities.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Commands,
+}
+
+#[derive(Debug, Subcommand)]
+enum Commands {
+    /// Check the configuration and report every error with file:line:col.
+    Check {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
+    /// Run the bot until SIGINT or SIGTERM.
+    Run {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Commands::Check { config } => match Config::load(&config) {
+            Ok(_) => {
+                eprintln!("{}: ok", config.display());
+                ExitCode::SUCCESS
+            }
+            Err(diagnostics) => {
+                eprintln!("{diagnostics}");
+                eprintln!("{} error(s) in {}", diagnostics.len(), config.display());
+                ExitCode::FAILURE
+            }
+        },
+        Commands::Run { config } => {
+            let config = match Config::load(&config) {
+                Ok(config) => config,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            init_logging();
+            match run(config) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!("{error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+fn run(config: Config) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(convene::bot::run(config, Arc::new(SystemClock), shutdown_signal()))
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("received a shutdown signal");
+}
+
+/// Logs to standard error; `RUST_LOG` overrides the default of convene's own info messages and
+/// the SDK's warnings.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("warn,convene=info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,123 @@
+//! The texts the bot sends, rendered in its language as a plain body and an HTML body.
+//!
+//! Pure functions: no I/O, no clock. Anything that came from a user is escaped for HTML here,
+//! and shortened where it is quoted back, so hostile text can never change a message's markup.
+
+use std::fmt::Write as _;
+
+use chrono::TimeDelta;
+
+use crate::command::{Command, CommandError};
+use crate::i18n::Language;
+
+/// A message in both forms Matrix clients show: `body` and `formatted_body`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Plain text, for clients and notifications without HTML.
+    pub plain: String,
+    /// The `org.matrix.custom.html` form.
+    pub html: String,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// The answer to `!help`: every command with one line each.
+pub fn help(language: Language, network: &str) -> Rendered {
+    let intro = match language {
+        Language::German => format!("Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:"),
+        Language::English => format!("I am convene, the bot of the {network} network. These are the commands you can use:"),
+    };
+    let mut plain = intro.clone();
+    let mut html = format!("<p>{}</p>\n<ul>\n", escape_html(&intro));
+    for line in Command::HELP {
+        let text = match language {
+            Language::German => line.german,
+            Language::English => line.english,
+        };
+        let _ = write!(plain, "\n{} – {text}", line.usage);
+        let _ = writeln!(html, "<li><code>{}</code> – {}</li>", line.usage, escape_html(text));
+    }
+    html.push_str("</ul>");
+    Rendered { plain, html }
+}
+
+/// The answer to `!ping`, with how long the message took from the homeserver to the bot when
+/// that is known (clocks of homeserver and bot may differ, so a negative delay is left out).
+pub fn pong(language: Language, delay: Option<TimeDelta>) -> Rendered {
+    let millis = delay.map(|d| d.num_milliseconds()).filter(|ms| *ms >= 0);
+    let plain = match (language, millis) {
+        (Language::German, Some(ms)) => {
+            format!("Pong – convene ist erreichbar. Ihre Nachricht war nach {ms} ms bei mir.")
+        }
+        (Language::German, None) => "Pong – convene ist erreichbar.".to_owned(),
+        (Language::English, Some(ms)) => {
+            format!("Pong – convene is up. Your message reached me after {ms} ms.")
+        }
+        (Language::English, None) => "Pong – convene is up.".to_owned(),
+    };
+    let html = escape_html(&plain);
+    Rendered { plain, html }
+}
+
+/// The answer to a message that looks like a command but is not one the bot can run.
+pub fn command_error(language: Language, error: &CommandError) -> Rendered {
+    match (language, error) {
+        (Language::German, CommandError::Unknown(name)) => Rendered {
+            plain: format!(
+                "Den Befehl „{name}“ kenne ich leider nicht. Mit !help erhalten Sie eine Übersicht aller Befehle."
+            ),
+            html: format!(
+                "Den Befehl „<code>{}</code>“ kenne ich leider nicht. Mit <code>!help</code> erhalten Sie eine Übersicht aller Befehle.",
+                escape_html(name)
+            ),
+        },
+        (Language::English, CommandError::Unknown(name)) => Rendered {
+            plain: format!("I don't know the command “{name}”. Send !help for a list of commands."),
+            html: format!(
+                "I don't know the command “<code>{}</code>”. Send <code>!help</code> for a list of commands.",
+                escape_html(name)
+            ),
+        },
+        (Language::German, CommandError::UnexpectedArguments { command }) => Rendered {
+            plain: format!(
+                "Der Befehl {command} erwartet keine weiteren Angaben. Bitte senden Sie nur „{command}“."
+            ),
+            html: format!(
+                "Der Befehl <code>{command}</code> erwartet keine weiteren Angaben. Bitte senden Sie nur „<code>{command}</code>“."
+            ),
+        },
+        (Language::English, CommandError::UnexpectedArguments { command }) => Rendered {
+            plain: format!("{command} takes nothing after it. Please send just “{command}”."),
+            html: format!(
+                "<code>{command}</code> takes nothing after it. Please send just “<code>{command}</code>”."
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(
+            escape_html(r#"<b onclick="x">'&'</b>"#),
+            "&lt;b onclick=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;"
+        );
+    }
+}
