@@ -163,15 +163,16 @@ impl fmt::Debug for Secret {
 impl SecretSource {
     /// Reads the secret now.
     pub fn read(&self) -> Result<Secret, SecretError> {
-        let value = match self {
-            Self::Env(name) => std::env::var(name).ok(),
-            Self::File(path) => Some(std::fs::read_to_string(path).map_err(|error| {
-                SecretError::Unreadable {
-                    source_: self.clone(),
-                    error,
-                }
-            })?),
-        };
+        let value =
+            match self {
+                Self::Env(name) => std::env::var(name).ok(),
+                Self::File(path) => Some(std::fs::read_to_string(path).map_err(|error| {
+                    SecretError::Unreadable {
+                        source_: self.clone(),
+                        error,
+                    }
+                })?),
+            };
         let value = value.map(|v| v.trim_end_matches(['\r', '\n']).to_owned());
         match value {
             Some(value) if !value.is_empty() => Ok(Secret(value)),
@@ -194,8 +195,7 @@ const SECRET_KEYS: &[&str] = &["env", "file"];
 const NETWORK_KEYS: &[&str] = &["name", "organizers", "organizers_room", "members"];
 const MEMBER_KEYS: &[&str] = &["name", "room"];
 
-const ROOM_HINT: &str =
-    "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes";
+const ROOM_HINT: &str = "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes";
 const USER_HINT: &str = "write a full user id such as `@anna.schmidt:example.org`, in quotes";
 
 fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
@@ -225,16 +225,18 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .map(|dir| base.join(dir));
     let timezone = match top.optional("timezone") {
         None => Some(chrono_tz::Europe::Berlin),
-        Some(node) => node.as_str(problems).and_then(|name| match name.parse::<Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                problems.push(node.problem(
-                    format!("unknown time zone `{name}`"),
-                    Some("use an IANA time zone name such as `Europe/Berlin`"),
-                ));
-                None
-            }
-        }),
+        Some(node) => node
+            .as_str(problems)
+            .and_then(|name| match name.parse::<Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    problems.push(node.problem(
+                        format!("unknown time zone `{name}`"),
+                        Some("use an IANA time zone name such as `Europe/Berlin`"),
+                    ));
+                    None
+                }
+            }),
     };
     let language = match top.optional("language") {
         None => Some(Language::German),
@@ -328,15 +330,25 @@ fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Opt
     })
 }
 
-fn secret_source(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<SecretSource> {
-    const HINT: &str = "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`";
+fn secret_source(
+    node: &Node<'_>,
+    base: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<SecretSource> {
+    const HINT: &str =
+        "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`";
     if !node.is_mapping() {
-        problems.push(node.problem("expected `env:` or `file:`, not the secret itself", Some(HINT)));
+        problems.push(node.problem(
+            "expected `env:` or `file:`, not the secret itself",
+            Some(HINT),
+        ));
         return None;
     }
     let secret = node.as_mapping(SECRET_KEYS, problems)?;
     match (secret.optional("env"), secret.optional("file")) {
-        (Some(env), None) => env.as_str(problems).map(|name| SecretSource::Env(name.to_owned())),
+        (Some(env), None) => env
+            .as_str(problems)
+            .map(|name| SecretSource::Env(name.to_owned())),
         (None, Some(file)) => file
             .as_str(problems)
             .map(|path| SecretSource::File(base.join(path))),
@@ -352,7 +364,8 @@ fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> 
     match OwnedUserId::try_from(text) {
         Ok(user) => Some(user),
         Err(_) => {
-            problems.push(node.problem(format!("`{text}` is not a Matrix user id"), Some(USER_HINT)));
+            problems
+                .push(node.problem(format!("`{text}` is not a Matrix user id"), Some(USER_HINT)));
             None
         }
     }
@@ -384,7 +397,11 @@ fn non_empty_text(node: &Node<'_>, what: &str, problems: &mut Vec<Problem>) -> O
 fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
     let network = node.as_mapping(NETWORK_KEYS, problems)?;
     let name = network
-        .required("name", "add `name: IKONE DS`, the network's name as members know it", problems)
+        .required(
+            "name",
+            "add `name: IKONE DS`, the network's name as members know it",
+            problems,
+        )
         .and_then(|node| non_empty_text(&node, "network name", problems));
     let organizers = network
         .required(

@@ -73,7 +73,11 @@ fn run(config: Config) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
-        .block_on(convene::bot::run(config, Arc::new(SystemClock), shutdown_signal()))
+        .block_on(convene::bot::run(
+            config,
+            Arc::new(SystemClock),
+            shutdown_signal(),
+        ))
 }
 
 /// Completes on the first SIGINT or SIGTERM.
@@ -99,13 +103,16 @@ async fn shutdown_signal() {
     tracing::info!("received a shutdown signal");
 }
 
-/// Logs to standard error; `RUST_LOG` overrides the default of convene's own info messages and
-/// the SDK's warnings.
+/// Logs to standard error; `RUST_LOG` overrides the default: convene's own info messages and the
+/// SDK's warnings, without the SDK's reports of expected 404s (probing for account data that a
+/// new account does not have yet) and of the key backup that a bot does not use.
 fn init_logging() {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("warn,convene=info"));
+    const DEFAULT: &str =
+        "warn,convene=info,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error";
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }

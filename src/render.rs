@@ -38,8 +38,12 @@ pub fn escape_html(text: &str) -> String {
 /// The answer to `!help`: every command with one line each.
 pub fn help(language: Language, network: &str) -> Rendered {
     let intro = match language {
-        Language::German => format!("Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:"),
-        Language::English => format!("I am convene, the bot of the {network} network. These are the commands you can use:"),
+        Language::German => format!(
+            "Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:"
+        ),
+        Language::English => format!(
+            "I am convene, the bot of the {network} network. These are the commands you can use:"
+        ),
     };
     let mut plain = intro.clone();
     let mut html = format!("<p>{}</p>\n<ul>\n", escape_html(&intro));
@@ -49,7 +53,12 @@ pub fn help(language: Language, network: &str) -> Rendered {
             Language::English => line.english,
         };
         let _ = write!(plain, "\n{} – {text}", line.usage);
-        let _ = writeln!(html, "<li><code>{}</code> – {}</li>", line.usage, escape_html(text));
+        let _ = writeln!(
+            html,
+            "<li><code>{}</code> – {}</li>",
+            line.usage,
+            escape_html(text)
+        );
     }
     html.push_str("</ul>");
     Rendered { plain, html }

@@ -530,7 +530,10 @@ mod tests {
         let at = |p: &YamlPath, t| doc.locate(p, t).map(|l| (l.line, l.column));
         assert_eq!(at(&path.key("a"), Target::Value), Some((1, 4)));
         assert_eq!(at(&path.key("a"), Target::Key), Some((1, 1)));
-        assert_eq!(at(&path.key("b").key("c").index(1), Target::Value), Some((3, 10)));
+        assert_eq!(
+            at(&path.key("b").key("c").index(1), Target::Value),
+            Some((3, 10))
+        );
         assert_eq!(
             at(&path.key("b").key("d").index(0).key("f"), Target::Key),
             Some((6, 7))
@@ -539,7 +542,10 @@ mod tests {
             at(&path.key("b").key("d").index(0).key("f"), Target::Value),
             Some((6, 10))
         );
-        assert_eq!(at(&path.key("b").key("d").index(0), Target::Value), Some((5, 7)));
+        assert_eq!(
+            at(&path.key("b").key("d").index(0), Target::Value),
+            Some((5, 7))
+        );
         assert_eq!(at(&path.key("missing"), Target::Value), None);
     }
 
@@ -556,13 +562,20 @@ mod tests {
 
     #[test]
     fn suggests_near_keys_only() {
-        assert_eq!(closest("homeservr", &["homeserver", "bot"]), Some("homeserver"));
+        assert_eq!(
+            closest("homeservr", &["homeserver", "bot"]),
+            Some("homeserver")
+        );
         assert_eq!(closest("zzz", &["homeserver", "bot"]), None);
     }
 
     #[test]
     fn displays_paths_like_the_documentation() {
-        let path = YamlPath::default().key("network").key("members").index(2).key("room");
+        let path = YamlPath::default()
+            .key("network")
+            .key("members")
+            .index(2)
+            .key("room");
         assert_eq!(path.to_string(), "network.members[2].room");
     }
 }

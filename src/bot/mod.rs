@@ -21,17 +21,17 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
+use matrix_sdk::Room;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::{
-    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent, Relation,
-    ReplyMetadata, RoomMessageEventContent,
+    AddMentions, ForwardThread, MessageType, OriginalSyncRoomMessageEvent, Relation, ReplyMetadata,
+    RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId};
-use matrix_sdk::Room;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
@@ -201,11 +201,12 @@ fn decide_reply(
         Some(Relation::Thread(thread)) => Some(thread),
         _ => None,
     };
-    let content = RoomMessageEventContent::notice_html(rendered.plain, rendered.html).make_reply_to(
-        ReplyMetadata::new(&event.event_id, &event.sender, thread),
-        ForwardThread::Yes,
-        AddMentions::No,
-    );
+    let content = RoomMessageEventContent::notice_html(rendered.plain, rendered.html)
+        .make_reply_to(
+            ReplyMetadata::new(&event.event_id, &event.sender, thread),
+            ForwardThread::Yes,
+            AddMentions::No,
+        );
     Some(Action::Send {
         room_id: room.room_id().to_owned(),
         transaction_id: reply_transaction_id(event.event_id.as_str()),
@@ -224,7 +225,8 @@ fn reply_transaction_id(event_id: &str) -> OwnedTransactionId {
 }
 
 async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<Context>>) {
-    if event.state_key != context.own_user_id || event.content.membership != MembershipState::Invite {
+    if event.state_key != context.own_user_id || event.content.membership != MembershipState::Invite
+    {
         return;
     }
     let decision = context.invites.decide(&event.sender);

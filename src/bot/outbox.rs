@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-use matrix_sdk::ruma::{OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId, RoomOrAliasId};
+use matrix_sdk::ruma::{
+    OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId, RoomOrAliasId,
+};
 use matrix_sdk::{Client, RoomState};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};

@@ -49,12 +49,21 @@ mod tests {
             organizers: [user_id!("@orga:kaiserslautern.de").to_owned()].into(),
             homeservers: [server_name!("matrix.bitburg-pruem.de").to_owned()].into(),
         };
-        assert_eq!(policy.decide(user_id!("@orga:kaiserslautern.de")), InviteDecision::Accept);
+        assert_eq!(
+            policy.decide(user_id!("@orga:kaiserslautern.de")),
+            InviteDecision::Accept
+        );
         assert_eq!(
             policy.decide(user_id!("@anna:matrix.bitburg-pruem.de")),
             InviteDecision::Accept
         );
-        assert_eq!(policy.decide(user_id!("@other:kaiserslautern.de")), InviteDecision::Decline);
-        assert_eq!(policy.decide(user_id!("@spam:example.com")), InviteDecision::Decline);
+        assert_eq!(
+            policy.decide(user_id!("@other:kaiserslautern.de")),
+            InviteDecision::Decline
+        );
+        assert_eq!(
+            policy.decide(user_id!("@spam:example.com")),
+            InviteDecision::Decline
+        );
     }
 }

@@ -9,10 +9,10 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use matrix_sdk::Client;
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::encryption::EncryptionSettings;
 use matrix_sdk::store::RoomLoadSettings;
-use matrix_sdk::Client;
 use serde::{Deserialize, Serialize};
 use tracing::info;
 
@@ -30,7 +30,9 @@ pub enum SessionError {
         error: std::io::Error,
     },
     /// `session.json` is not what this version wrote.
-    #[error("{path} is damaged ({error}); move it and the `matrix` directory beside it away to log in as a new device")]
+    #[error(
+        "{path} is damaged ({error}); move it and the `matrix` directory beside it away to log in as a new device"
+    )]
     Damaged {
         /// The session file.
         path: PathBuf,
@@ -38,7 +40,9 @@ pub enum SessionError {
         error: serde_json::Error,
     },
     /// The stored session belongs to another account than the configured one.
-    #[error("{path} holds a session of {stored}, but the configuration names {configured}; use a separate data directory per account")]
+    #[error(
+        "{path} holds a session of {stored}, but the configuration names {configured}; use a separate data directory per account"
+    )]
     OtherAccount {
         /// The session file.
         path: PathBuf,
@@ -52,10 +56,22 @@ pub enum SessionError {
     Password(#[from] SecretError),
     /// The SDK's client or its stores could not be set up.
     #[error("cannot set up the Matrix client: {0}")]
-    Build(#[from] matrix_sdk::ClientBuildError),
+    Build(Box<matrix_sdk::ClientBuildError>),
     /// The homeserver refused the login or the session.
     #[error("the homeserver refused the login: {0}")]
-    Login(#[from] matrix_sdk::Error),
+    Login(Box<matrix_sdk::Error>),
+}
+
+impl From<matrix_sdk::ClientBuildError> for SessionError {
+    fn from(error: matrix_sdk::ClientBuildError) -> Self {
+        Self::Build(Box::new(error))
+    }
+}
+
+impl From<matrix_sdk::Error> for SessionError {
+    fn from(error: matrix_sdk::Error) -> Self {
+        Self::Login(Box::new(error))
+    }
 }
 
 /// What `session.json` holds.
@@ -146,12 +162,14 @@ pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
 
 fn read_session(path: &Path) -> Result<Option<StoredSession>, SessionError> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|error| SessionError::Damaged {
-                path: path.to_owned(),
-                error,
-            }),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|error| SessionError::Damaged {
+                    path: path.to_owned(),
+                    error,
+                })
+        }
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(SessionError::DataDir {
             path: path.to_owned(),
@@ -168,7 +186,9 @@ fn write_session(path: &Path, session: &StoredSession) -> Result<(), SessionErro
         error,
     };
     let temporary = path.with_extension("json.tmp");
-    let bytes = serde_json::to_vec_pretty(session).map_err(std::io::Error::other).map_err(io)?;
+    let bytes = serde_json::to_vec_pretty(session)
+        .map_err(std::io::Error::other)
+        .map_err(io)?;
     let mut file = private_file_options().open(&temporary).map_err(io)?;
     file.write_all(&bytes).map_err(io)?;
     file.sync_all().map_err(io)?;

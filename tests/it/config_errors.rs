@@ -1,0 +1,163 @@
+//! Every broken file under `tests/fixtures/config/` gives exactly the errors an organizer should
+//! see: all of them, each with `file:line:col`, the YAML path and a hint.
+
+use std::path::Path;
+
+use convene::config::Config;
+
+fn errors_of(name: &str) -> String {
+    let path = Path::new("tests/fixtures/config").join(name);
+    match Config::load(&path) {
+        Ok(_) => panic!("{name} was accepted"),
+        Err(diagnostics) => diagnostics.to_string(),
+    }
+}
+
+#[test]
+fn unknown_keys_are_errors_with_a_suggestion() {
+    assert_eq!(
+        errors_of("unknown_keys.yaml"),
+        "\
+tests/fixtures/config/unknown_keys.yaml:2:1: error: homeservr: unknown key `homeservr`
+  hint: did you mean `homeserver`?
+tests/fixtures/config/unknown_keys.yaml:6:3: error: bot.passwort: unknown key `passwort`
+  hint: did you mean `password`?
+tests/fixtures/config/unknown_keys.yaml:15:7: error: network.members[0].colour: unknown key `colour`
+  hint: known keys here: name, room"
+    );
+}
+
+#[test]
+fn invalid_user_room_and_server_ids_are_all_reported() {
+    assert_eq!(
+        errors_of("invalid_ids.yaml"),
+        "\
+tests/fixtures/config/invalid_ids.yaml:3:12: error: bot.user_id: `convene` is not a Matrix user id
+  hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
+tests/fixtures/config/invalid_ids.yaml:10:7: error: network.organizers[1]: `dirk.andres` is not a Matrix user id
+  hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
+tests/fixtures/config/invalid_ids.yaml:11:20: error: network.organizers_room: `orga:localhost` is not a room id or alias
+  hint: write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes
+tests/fixtures/config/invalid_ids.yaml:16:13: error: network.members[1].room: `bitburg` is not a room id or alias
+  hint: write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes
+tests/fixtures/config/invalid_ids.yaml:18:5: error: accept_invites_from[0]: `https://localhost` is not a homeserver name
+  hint: write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"
+    );
+}
+
+#[test]
+fn bad_url_time_zone_and_language() {
+    assert_eq!(
+        errors_of("timezone_language.yaml"),
+        "\
+tests/fixtures/config/timezone_language.yaml:1:13: error: homeserver: `matrix.example.org` is not an http(s) URL
+  hint: write the homeserver's base URL, such as `https://matrix.example.org`
+tests/fixtures/config/timezone_language.yaml:6:11: error: timezone: unknown time zone `Europe/Berln`
+  hint: use an IANA time zone name such as `Europe/Berlin`
+tests/fixtures/config/timezone_language.yaml:7:11: error: language: unknown language `fr`
+  hint: write `de` (formal German) or `en` (English)"
+    );
+}
+
+#[test]
+fn missing_keys_point_at_their_section() {
+    assert_eq!(
+        errors_of("missing_keys.yaml"),
+        "\
+tests/fixtures/config/missing_keys.yaml:1:1: error: missing key `homeserver`
+  hint: add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver
+tests/fixtures/config/missing_keys.yaml:1:1: error: missing key `data_dir`
+  hint: add `data_dir: /var/lib/convene`, where the bot keeps its session and keys
+tests/fixtures/config/missing_keys.yaml:2:3: error: bot: missing key `user_id`
+  hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
+tests/fixtures/config/missing_keys.yaml:4:3: error: network: missing key `organizers`
+  hint: add `organizers:` with the user ids of the people who run the network
+tests/fixtures/config/missing_keys.yaml:7:7: error: network.members[0]: missing key `name`
+  hint: add `name:`, the municipality's name"
+    );
+}
+
+#[test]
+fn a_password_written_into_the_file_is_refused() {
+    assert_eq!(
+        errors_of("password_in_file.yaml"),
+        "\
+tests/fixtures/config/password_in_file.yaml:4:13: error: bot.password: expected `env:` or `file:`, not the secret itself
+  hint: the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`"
+    );
+}
+
+#[test]
+fn duplicates_and_clashes_between_rooms() {
+    assert_eq!(
+        errors_of("duplicate_rooms.yaml"),
+        "\
+tests/fixtures/config/duplicate_rooms.yaml:4:13: error: bot.password: give exactly one of `env:` and `file:`
+  hint: the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`
+tests/fixtures/config/duplicate_rooms.yaml:8:15: error: network.organizers: the network has no organizers
+  hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
+tests/fixtures/config/duplicate_rooms.yaml:13:7: error: network.members[1]: Kaiserslautern is listed twice
+  hint: list every municipality once
+tests/fixtures/config/duplicate_rooms.yaml:14:13: error: network.members[1].room: `#kl:localhost` is already the room of Kaiserslautern
+  hint: every municipality needs its own room
+tests/fixtures/config/duplicate_rooms.yaml:16:13: error: network.members[2].room: `#orga:localhost` is both the organizers' room and a member room
+  hint: give the organizers a room of their own, so their discussions stay among them"
+    );
+}
+
+#[test]
+fn wrong_types_are_named() {
+    assert_eq!(
+        errors_of("wrong_types.yaml"),
+        "\
+tests/fixtures/config/wrong_types.yaml:1:13: error: homeserver: expected text, found a number
+  hint: put the value in quotes
+tests/fixtures/config/wrong_types.yaml:2:6: error: bot: expected a mapping, found text
+  hint: write `key: value` pairs, indented below this key
+tests/fixtures/config/wrong_types.yaml:3:11: error: data_dir: expected text, found a list
+  hint: write a single value on the same line as the key
+tests/fixtures/config/wrong_types.yaml:6:15: error: network.organizers: expected a list, found text
+  hint: write one entry per line, each starting with `- `
+tests/fixtures/config/wrong_types.yaml:9:5: error: network.members: expected a list, found a mapping
+  hint: write one entry per line, each starting with `- `"
+    );
+}
+
+#[test]
+fn a_syntax_error_has_its_position() {
+    assert_eq!(
+        errors_of("syntax_error.yaml"),
+        "\
+tests/fixtures/config/syntax_error.yaml:4:4: error: this is not valid YAML: did not find expected key, while parsing a block mapping
+  hint: check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`"
+    );
+}
+
+#[test]
+fn a_repeated_key_is_an_error() {
+    assert_eq!(
+        errors_of("duplicate_key.yaml"),
+        "\
+tests/fixtures/config/duplicate_key.yaml:1:1: error: this is not valid YAML: duplicate entry with key \"data_dir\"
+  hint: a key may appear only once in a section: remove or merge the repeated one"
+    );
+}
+
+#[test]
+fn a_missing_file_is_reported() {
+    assert_eq!(
+        errors_of("does_not_exist.yaml"),
+        "tests/fixtures/config/does_not_exist.yaml: error: cannot read the configuration: No such file or directory (os error 2)
+  hint: pass the file with `--config FILE`"
+    );
+}
+
+#[test]
+fn the_shipped_configurations_are_valid() {
+    for file in ["config/convene.example.yaml", "config/demo.yaml"] {
+        let config = Config::load(Path::new(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(config.timezone, chrono_tz::Europe::Berlin);
+        assert_eq!(config.network.name, "IKONE DS");
+        assert_eq!(config.network.members.len(), 3);
+    }
+}

@@ -1,0 +1,158 @@
+//! End to end: the real `convene` binary against a real Synapse, with a matrix-sdk client as the
+//! member. Each test has its own homeserver(s), so tests run in parallel and never share state.
+
+use std::time::Duration;
+
+use matrix_sdk::ruma::{OwnedUserId, UserId};
+
+use crate::support::bot::BotHome;
+use crate::support::member::Member;
+use crate::support::synapse::Synapse;
+
+const BOT_PASSWORD: &str = "bot-secret-password";
+
+fn user(id: &str) -> OwnedUserId {
+    UserId::parse(id).unwrap()
+}
+
+/// A member invites the bot into a plain and an encrypted room; it joins both and answers
+/// `!ping` and `!help` in each, as an `m.notice` reply with HTML, encrypted where the room is.
+/// Restarted, it is the same device, still answers in the encrypted room, and ignores the
+/// command sent while it was down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let anna_account = synapse.register("anna", "anna-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let home = BotHome::new(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        &[synapse.user_id("organizer")],
+        std::slice::from_ref(&synapse.server_name),
+    );
+    let mut bot = home.start();
+    let device = bot.ready().await;
+
+    let anna = Member::connect(&synapse, &anna_account).await;
+    let plain = anna.create_room("Kaiserslautern", false, &[&bot_id]).await;
+    let encrypted = anna
+        .create_room("Kaiserslautern (verschlüsselt)", true, &[&bot_id])
+        .await;
+    anna.wait_for_join(&plain, &bot_id).await;
+    anna.wait_for_join(&encrypted, &bot_id).await;
+
+    for room in [&plain, &encrypted] {
+        let ping = anna.say(room, "!ping").await;
+        let pong = anna.reply_to(&bot_id, &ping).await;
+        assert!(pong.notice, "the reply is not an m.notice: {pong:?}");
+        assert!(
+            pong.body.starts_with("Pong – convene ist erreichbar."),
+            "{pong:?}"
+        );
+        assert!(pong.html.is_some(), "the reply has no HTML body: {pong:?}");
+        assert_eq!(
+            pong.encrypted,
+            room.encryption_state().is_encrypted(),
+            "{pong:?}"
+        );
+
+        let help = anna.say(room, "!help").await;
+        let help = anna.reply_to(&bot_id, &help).await;
+        assert!(
+            help.body
+                .contains("!ping – prüft, ob der Bot erreichbar ist"),
+            "{help:?}"
+        );
+        assert!(help.html.unwrap().contains("<li><code>!help</code>"));
+    }
+    assert!(encrypted.encryption_state().is_encrypted());
+
+    let status = bot.terminate().await;
+    assert!(
+        status.success(),
+        "the bot did not shut down cleanly: {status}"
+    );
+    let while_down = anna.say(&encrypted, "!ping").await;
+
+    let mut bot = home.start();
+    assert_eq!(
+        bot.ready().await,
+        device,
+        "the bot came back as another device"
+    );
+    assert!(bot.log().contains("restoring the stored session"));
+    let ping = anna.say(&encrypted, "!ping").await;
+    let pong = anna.reply_to(&bot_id, &ping).await;
+    assert!(pong.encrypted && pong.body.starts_with("Pong"), "{pong:?}");
+
+    // The command sent while the bot was down stays unanswered, even after a pause.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let late = anna
+        .received()
+        .into_iter()
+        .filter(|m| m.in_reply_to.as_ref() == Some(&while_down))
+        .count();
+    assert_eq!(late, 0, "the bot answered a command sent before it started");
+    // Only one device for the bot, ever: restarts restore the session instead of logging in.
+    let devices = bot_devices(&anna, &bot_id).await;
+    assert_eq!(devices, vec![device.clone()], "the bot has other devices");
+    assert!(home.data_dir().join("session.json").exists());
+    drop(bot);
+}
+
+/// The ids of the devices with encryption keys that `bot` has, as the member's client sees them
+/// (the session made at registration uploads no keys, so it is not among them).
+async fn bot_devices(member: &Member, bot: &UserId) -> Vec<String> {
+    let devices = member
+        .client
+        .encryption()
+        .get_user_devices(bot)
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = devices.keys().map(|d| d.to_string()).collect();
+    ids.sort();
+    ids
+}
+
+/// An invitation from a user on a homeserver that is not in the configuration is declined; an
+/// organizer on that same homeserver is still let in. Two federating Synapses on loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declines_invitations_from_unlisted_homeservers_but_not_from_organizers() {
+    let home_server = Synapse::start_federating();
+    let foreign_server = Synapse::start_federating();
+    let bot_account = home_server.register("convene", BOT_PASSWORD, true);
+    let stranger_account = foreign_server.register("stranger", "stranger-password", true);
+    let organizer_account = foreign_server.register("organizer", "organizer-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let home = BotHome::new(
+        &home_server,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&home_server.server_name),
+    );
+    let mut bot = home.start();
+    bot.ready().await;
+
+    let stranger = Member::connect(&foreign_server, &stranger_account).await;
+    let uninvited = stranger.create_room("Werbung", false, &[&bot_id]).await;
+    stranger.wait_for_leave(&uninvited, &bot_id).await;
+
+    let organizer = Member::connect(&foreign_server, &organizer_account).await;
+    let orga_room = organizer
+        .create_room("IKONE DS – Organisation", false, &[&bot_id])
+        .await;
+    organizer.wait_for_join(&orga_room, &bot_id).await;
+    let ping = organizer.say(&orga_room, "!ping").await;
+    let pong = organizer.reply_to(&bot_id, &ping).await;
+    assert!(pong.body.starts_with("Pong"), "{pong:?}");
+
+    let log = bot.log();
+    assert!(log.contains("declined the invitation"), "{log}");
+    assert!(
+        !stranger.received().iter().any(|m| m.sender == bot_id),
+        "the bot spoke in a room it should not be in"
+    );
+}

@@ -1,0 +1,14 @@
+//! convene's integration tests: one binary, so the crate and its dependencies link once.
+//!
+//! - `config_errors`: the exact diagnostics for broken configuration files.
+//! - `messages`: snapshots of every message text, German and English.
+//! - `e2e`: the real bot binary against a real Synapse (installed and started by
+//!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
+
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used)]
+
+mod config_errors;
+mod e2e;
+mod messages;
+mod support;

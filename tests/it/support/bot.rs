@@ -1,0 +1,147 @@
+//! The real `convene` binary, run with a configuration written for the test's homeserver.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+use super::synapse::Synapse;
+
+/// The bot's files: its configuration and data directory, kept across restarts.
+#[derive(Debug)]
+pub struct BotHome {
+    dir: TempDir,
+    password: String,
+}
+
+/// A running bot process; killed when dropped.
+#[derive(Debug)]
+pub struct BotProcess {
+    child: Child,
+    log: PathBuf,
+}
+
+impl BotHome {
+    /// Writes a configuration for `synapse`: the bot is `bot_user`, organizers and allowed
+    /// invite homeservers as given.
+    pub fn new(
+        synapse: &Synapse,
+        bot_user: &str,
+        password: &str,
+        organizers: &[String],
+        invite_homeservers: &[String],
+    ) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("convene-bot-")
+            .tempdir()
+            .unwrap();
+        let list = |items: &[String]| {
+            items
+                .iter()
+                .map(|i| format!("\n    - \"{i}\""))
+                .collect::<String>()
+        };
+        let config = format!(
+            "homeserver: {url}
+bot:
+  user_id: \"{bot_user}\"
+  password: {{ env: CONVENE_TEST_PASSWORD }}
+data_dir: data
+language: de
+network:
+  name: IKONE DS
+  organizers:{organizers}
+  organizers_room: \"#orga:{server}\"
+  members:
+    - name: Kaiserslautern
+      room: \"#kaiserslautern:{server}\"
+accept_invites_from:{homeservers}
+",
+            url = synapse.client_url,
+            server = synapse.server_name,
+            organizers = list(organizers),
+            homeservers = list(invite_homeservers),
+        );
+        std::fs::write(dir.path().join("convene.yaml"), config).unwrap();
+        Self {
+            dir,
+            password: password.to_owned(),
+        }
+    }
+
+    /// The bot's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts `convene run`; its log goes to `bot-N.log` in the bot's directory.
+    pub fn start(&self) -> BotProcess {
+        let runs = std::fs::read_dir(self.dir.path()).unwrap().count();
+        let log = self.dir.path().join(format!("bot-{runs}.log"));
+        let child = Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args(["run", "--config"])
+            .arg(self.dir.path().join("convene.yaml"))
+            .env("CONVENE_TEST_PASSWORD", &self.password)
+            .env(
+                "RUST_LOG",
+                "warn,convene=debug,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error",
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("cannot start the convene binary");
+        BotProcess { child, log }
+    }
+}
+
+impl BotProcess {
+    /// The log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits for "convene is ready" and returns the device id the bot reported.
+    pub async fn ready(&mut self) -> String {
+        let log_path = self.log.clone();
+        let child = &mut self.child;
+        super::eventually("the bot to be ready", Duration::from_secs(60), || {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("the bot exited early with {status}:\n{}", read(&log_path));
+            }
+            let log = read(&log_path);
+            let line = log.lines().find(|line| line.contains("convene is ready"))?;
+            let device = line.split("device_id=").nth(1)?.split_whitespace().next()?;
+            Some(device.to_owned())
+        })
+        .await
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub async fn terminate(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(killed.success(), "kill -TERM {pid} failed");
+        let child = &mut self.child;
+        super::eventually(
+            "the bot to exit after SIGTERM",
+            Duration::from_secs(20),
+            || child.try_wait().unwrap(),
+        )
+        .await
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+impl Drop for BotProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! A municipality member's Matrix client: matrix-sdk (the SDK behind Element X) with its own
+//! encryption store, syncing in the background and recording every message it receives.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::deserialized_responses::EncryptionInfo;
+use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoomRequest;
+use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::serde::Raw;
+use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
+use matrix_sdk::store::RoomLoadSettings;
+use matrix_sdk::{Client, Room, RoomMemberships, SessionMeta, SessionTokens};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+use super::synapse::{Account, Synapse};
+
+/// A message the member's client received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// Who sent it.
+    pub sender: OwnedUserId,
+    /// Whether it was an `m.notice`.
+    pub notice: bool,
+    /// The plain body.
+    pub body: String,
+    /// The HTML body, if any.
+    pub html: Option<String>,
+    /// The event it replies to, if any.
+    pub in_reply_to: Option<OwnedEventId>,
+    /// Whether it arrived encrypted (and was decrypted).
+    pub encrypted: bool,
+}
+
+/// A logged-in member client.
+#[derive(Debug)]
+pub struct Member {
+    /// The SDK client.
+    pub client: Client,
+    received: Arc<Mutex<Vec<Received>>>,
+    sync: JoinHandle<()>,
+    _store: TempDir,
+}
+
+impl Member {
+    /// Connects as `account` (restoring the session made at registration: no login request).
+    pub async fn connect(synapse: &Synapse, account: &Account) -> Self {
+        let store = tempfile::Builder::new()
+            .prefix("convene-member-")
+            .tempdir()
+            .unwrap();
+        let client = Client::builder()
+            .homeserver_url(&synapse.client_url)
+            .sqlite_store(store.path(), None)
+            .build()
+            .await
+            .unwrap();
+        let session = MatrixSession {
+            meta: SessionMeta {
+                user_id: account.user_id.as_str().try_into().unwrap(),
+                device_id: account.device_id.as_str().into(),
+            },
+            tokens: SessionTokens {
+                access_token: account.access_token.clone(),
+                refresh_token: None,
+            },
+        };
+        client
+            .matrix_auth()
+            .restore_session(session, RoomLoadSettings::default())
+            .await
+            .unwrap();
+
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&received);
+        client.add_event_handler(
+            move |event: OriginalSyncRoomMessageEvent, encryption: Option<EncryptionInfo>| {
+                let sink = Arc::clone(&sink);
+                async move {
+                    let (notice, body, html) = match &event.content.msgtype {
+                        MessageType::Notice(n) => (
+                            true,
+                            n.body.clone(),
+                            n.formatted.as_ref().map(|f| f.body.clone()),
+                        ),
+                        MessageType::Text(t) => (
+                            false,
+                            t.body.clone(),
+                            t.formatted.as_ref().map(|f| f.body.clone()),
+                        ),
+                        _ => return,
+                    };
+                    let in_reply_to = match &event.content.relates_to {
+                        Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
+                        Some(Relation::Thread(thread)) => {
+                            thread.in_reply_to.as_ref().map(|r| r.event_id.clone())
+                        }
+                        _ => None,
+                    };
+                    sink.lock().unwrap().push(Received {
+                        sender: event.sender.clone(),
+                        notice,
+                        body,
+                        html,
+                        in_reply_to,
+                        encrypted: encryption.is_some(),
+                    });
+                }
+            },
+        );
+        // Our own sync loop: `Client::sync` pauses a second between quick syncs.
+        client.sync_once(SyncSettings::default()).await.unwrap();
+        let syncing = client.clone();
+        let sync = tokio::spawn(async move {
+            let settings = SyncSettings::default().timeout(Duration::from_secs(10));
+            loop {
+                if syncing.sync_once(settings.clone()).await.is_err() {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        });
+        Self {
+            client,
+            received,
+            sync,
+            _store: store,
+        }
+    }
+
+    /// Creates a private room, encrypted if asked, and invites `invite`.
+    pub async fn create_room(&self, name: &str, encrypted: bool, invite: &[&UserId]) -> Room {
+        let mut request = CreateRoomRequest::new();
+        request.name = Some(name.to_owned());
+        request.invite = invite.iter().map(|u| (*u).to_owned()).collect();
+        if encrypted {
+            let content = RoomEncryptionEventContent::with_recommended_defaults();
+            request.initial_state = vec![
+                Raw::new(&InitialStateEvent::with_empty_state_key(content))
+                    .unwrap()
+                    .cast_unchecked(),
+            ];
+        }
+        self.client.create_room(request).await.unwrap()
+    }
+
+    /// Waits until `user` has joined `room` (as seen by this client's sync).
+    pub async fn wait_for_join(&self, room: &Room, user: &UserId) {
+        self.wait_for_membership(room, user, true).await;
+    }
+
+    /// Waits until `user` has left `room` or rejected its invitation.
+    pub async fn wait_for_leave(&self, room: &Room, user: &UserId) {
+        self.wait_for_membership(room, user, false).await;
+    }
+
+    async fn wait_for_membership(&self, room: &Room, user: &UserId, joined: bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let members = if joined {
+                RoomMemberships::JOIN
+            } else {
+                RoomMemberships::LEAVE
+            };
+            let found = room
+                .members_no_sync(members)
+                .await
+                .unwrap()
+                .iter()
+                .any(|m| m.user_id() == user);
+            if found {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{user} did not {} {} in time",
+                if joined { "join" } else { "leave" },
+                room.room_id()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sends a text message and returns its event id.
+    pub async fn say(&self, room: &Room, text: &str) -> OwnedEventId {
+        room.send(RoomMessageEventContent::text_plain(text))
+            .await
+            .unwrap()
+            .response
+            .event_id
+    }
+
+    /// Waits for a message from `from` replying to `event`.
+    pub async fn reply_to(&self, from: &UserId, event: &OwnedEventId) -> Received {
+        let received = Arc::clone(&self.received);
+        super::eventually("a reply", Duration::from_secs(30), || {
+            received
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m.sender == from && m.in_reply_to.as_ref() == Some(event))
+                .cloned()
+        })
+        .await
+    }
+
+    /// Every message received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Member {
+    fn drop(&mut self) {
+        self.sync.abort();
+    }
+}

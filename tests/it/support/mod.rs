@@ -1,0 +1,36 @@
+//! Real parts for the end-to-end tests: a Synapse homeserver, the convene binary, and a member's
+//! Matrix client. Everything listens on and talks to 127.0.0.1 only; every process a test starts
+//! is stopped by PID when its guard drops.
+
+pub mod bot;
+pub mod member;
+pub mod synapse;
+
+use std::time::Duration;
+
+/// Waits until `check` returns `Some`, polling, or panics after `timeout` with `what`.
+pub async fn eventually<T>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (the OS picks it; the listener is closed again).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("no free port on 127.0.0.1")
+}
