@@ -118,6 +118,20 @@ impl BotProcess {
         .await
     }
 
+    /// The process's resident set size in KiB, from `/proc`.
+    #[allow(
+        dead_code,
+        reason = "used by benches/ping.rs, which shares this module"
+    )]
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap()
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub async fn terminate(mut self) -> ExitStatus {
         let pid = self.child.id().to_string();

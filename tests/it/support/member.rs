@@ -18,6 +18,7 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
 use matrix_sdk::store::RoomLoadSettings;
 use matrix_sdk::{Client, Room, RoomMemberships, SessionMeta, SessionTokens};
 use tempfile::TempDir;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 use super::synapse::{Account, Synapse};
@@ -39,12 +40,19 @@ pub struct Received {
     pub encrypted: bool,
 }
 
+/// Messages received so far, and a wake-up for whoever waits for the next one.
+#[derive(Debug, Default)]
+struct Inbox {
+    messages: Mutex<Vec<Received>>,
+    arrived: Notify,
+}
+
 /// A logged-in member client.
 #[derive(Debug)]
 pub struct Member {
     /// The SDK client.
     pub client: Client,
-    received: Arc<Mutex<Vec<Received>>>,
+    received: Arc<Inbox>,
     sync: JoinHandle<()>,
     _store: TempDir,
 }
@@ -78,7 +86,7 @@ impl Member {
             .await
             .unwrap();
 
-        let received = Arc::new(Mutex::new(Vec::new()));
+        let received = Arc::new(Inbox::default());
         let sink = Arc::clone(&received);
         client.add_event_handler(
             move |event: OriginalSyncRoomMessageEvent, encryption: Option<EncryptionInfo>| {
@@ -104,7 +112,7 @@ impl Member {
                         }
                         _ => None,
                     };
-                    sink.lock().unwrap().push(Received {
+                    sink.messages.lock().unwrap().push(Received {
                         sender: event.sender.clone(),
                         notice,
                         body,
@@ -112,6 +120,7 @@ impl Member {
                         in_reply_to,
                         encrypted: encryption.is_some(),
                     });
+                    sink.arrived.notify_waiters();
                 }
             },
         );
@@ -198,21 +207,29 @@ impl Member {
 
     /// Waits for a message from `from` replying to `event`.
     pub async fn reply_to(&self, from: &UserId, event: &OwnedEventId) -> Received {
-        let received = Arc::clone(&self.received);
-        super::eventually("a reply", Duration::from_secs(30), || {
-            received
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|m| m.sender == from && m.in_reply_to.as_ref() == Some(event))
-                .cloned()
+        self.wait_for("a reply", |m| {
+            m.sender == from && m.in_reply_to.as_ref() == Some(event)
         })
         .await
     }
 
+    /// Waits (woken by each arrival, not polling) for a message that `matches`.
+    pub async fn wait_for(&self, what: &str, matches: impl Fn(&Received) -> bool) -> Received {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let arrived = self.received.arrived.notified();
+            if let Some(found) = self.received().into_iter().find(|m| matches(m)) {
+                return found;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("timed out waiting for {what}");
+            }
+        }
+    }
+
     /// Every message received so far.
     pub fn received(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
+        self.received.messages.lock().unwrap().clone()
     }
 }
 
