@@ -4,6 +4,8 @@
 //! an unknown command or stray arguments become a [`CommandError`], which the bot answers with a
 //! helpful reply instead of ignoring the member.
 
+use chrono::NaiveDate;
+
 /// A command the bot understands.
 ///
 /// The help text members see is [`Command::HELP`], in the bot's language; keep both in step.
@@ -13,6 +15,12 @@ pub enum Command {
     Help,
     /// `!ping`: checks that the bot is reachable and how long a message took to reach it.
     Ping,
+    /// `!next`: the next meeting, with its date, video link and agenda.
+    Next,
+    /// `!schedule`: the next few meetings, one line each.
+    Schedule,
+    /// `!announce <date>` (organizers): posts the announcement of the meeting on that date now.
+    Announce(NaiveDate),
 }
 
 /// One line of `!help`.
@@ -39,6 +47,21 @@ impl Command {
             german: "prüft, ob der Bot erreichbar ist",
             english: "checks that the bot is reachable",
         },
+        CommandHelp {
+            usage: "!next",
+            german: "zeigt den nächsten Termin mit Videolink und Tagesordnung",
+            english: "shows the next meeting with its video link and agenda",
+        },
+        CommandHelp {
+            usage: "!schedule",
+            german: "listet die nächsten Termine auf",
+            english: "lists the coming meetings",
+        },
+        CommandHelp {
+            usage: "!announce <Datum>",
+            german: "(Organisation) kündigt den Termin an diesem Datum sofort in allen Räumen an",
+            english: "(organizers) posts the announcement of the meeting on that date in every room now",
+        },
     ];
 
     /// The command's name, as members type it.
@@ -46,7 +69,15 @@ impl Command {
         match self {
             Self::Help => "!help",
             Self::Ping => "!ping",
+            Self::Next => "!next",
+            Self::Schedule => "!schedule",
+            Self::Announce(_) => "!announce",
         }
+    }
+
+    /// Whether only organizers may run it.
+    pub fn organizers_only(self) -> bool {
+        matches!(self, Self::Announce(_))
     }
 }
 
@@ -68,6 +99,18 @@ pub enum CommandError {
         /// The command that was meant.
         command: Command,
     },
+    /// `!announce` needs a date, and what followed was none.
+    #[error("!announce needs a date")]
+    MissingDate {
+        /// What was given instead, if anything.
+        given: Option<String>,
+    },
+    /// An organizer command from someone who is not an organizer.
+    #[error("{command} is for organizers")]
+    NotAllowed {
+        /// The command.
+        command: Command,
+    },
 }
 
 /// The longest command name quoted back in an error reply; longer input is cut.
@@ -86,6 +129,16 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
     let command = match name.to_lowercase().as_str() {
         "!help" | "!hilfe" => Command::Help,
         "!ping" => Command::Ping,
+        "!next" | "!naechster" | "!nächster" => Command::Next,
+        "!schedule" | "!termine" => Command::Schedule,
+        "!announce" | "!ankuendigen" | "!ankündigen" => {
+            return Some(parse_date(arguments).map(Command::Announce).ok_or_else(|| {
+                let shown: String = arguments.chars().take(MAX_QUOTED_NAME).collect();
+                CommandError::MissingDate {
+                    given: (!shown.is_empty()).then_some(shown),
+                }
+            }));
+        }
         "!" => return None,
         _ => {
             let shown: String = name.chars().take(MAX_QUOTED_NAME).collect();
@@ -96,6 +149,14 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
         return Some(Err(CommandError::UnexpectedArguments { command }));
     }
     Some(Ok(command))
+}
+
+/// A date as members write it: `2026-12-17` or `17.12.2026`.
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%d.%m.%Y"))
+        .ok()
 }
 
 /// Older clients quote the message replied to at the top of the body (`> <@user> text`,
@@ -157,9 +218,43 @@ mod tests {
     }
 
     #[test]
+    fn announce_takes_a_date_in_either_form() {
+        let date = NaiveDate::from_ymd_opt(2026, 12, 17).unwrap();
+        assert_eq!(
+            parse("!announce 2026-12-17"),
+            Some(Ok(Command::Announce(date)))
+        );
+        assert_eq!(
+            parse("!announce 17.12.2026"),
+            Some(Ok(Command::Announce(date)))
+        );
+        assert_eq!(
+            parse("!announce morgen"),
+            Some(Err(CommandError::MissingDate {
+                given: Some("morgen".to_owned())
+            }))
+        );
+        assert_eq!(
+            parse("!announce"),
+            Some(Err(CommandError::MissingDate { given: None }))
+        );
+    }
+
+    #[test]
     fn every_command_has_help() {
-        for command in [Command::Help, Command::Ping] {
-            assert!(Command::HELP.iter().any(|h| h.usage == command.name()));
+        let date = NaiveDate::from_ymd_opt(2026, 12, 17).unwrap();
+        for command in [
+            Command::Help,
+            Command::Ping,
+            Command::Next,
+            Command::Schedule,
+            Command::Announce(date),
+        ] {
+            assert!(
+                Command::HELP
+                    .iter()
+                    .any(|h| h.usage.starts_with(command.name()))
+            );
         }
     }
 }

@@ -8,16 +8,21 @@
 //! Secrets are never in the YAML: the file names where the password comes from (an environment
 //! variable or a file), and [`SecretSource::read`] fetches it only when the bot has to log in.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use chrono::TimeDelta;
 use chrono_tz::Tz;
 use matrix_sdk::ruma::{OwnedRoomOrAliasId, OwnedServerName, OwnedUserId};
 use url::Url;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::fields;
+use crate::holidays::State;
 use crate::i18n::Language;
+use crate::schedule::rrule::Rule;
+use crate::schedule::{Exception, Series};
 use crate::yaml::{Document, Node, Problem, Target};
 
 /// The validated configuration.
@@ -37,7 +42,40 @@ pub struct Config {
     pub network: Network,
     /// Homeservers whose users may invite the bot into rooms (organizers always may).
     pub accept_invites_from: BTreeSet<OwnedServerName>,
+    /// The regular meetings, and when announcements and reminders go out.
+    pub meetings: Meetings,
+    /// Where the organizers' agenda files are, if they write any.
+    pub agendas_dir: Option<PathBuf>,
 }
+
+/// The regular meetings and the announcement rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meetings {
+    /// Whose public holidays series with `skip_holidays` skip.
+    pub holidays: State,
+    /// How long before a meeting its posts go out, longest first: the first is the
+    /// announcement, the others are reminders.
+    pub reminders: Vec<TimeDelta>,
+    /// The regular meetings.
+    pub series: Vec<Series>,
+}
+
+impl Default for Meetings {
+    fn default() -> Self {
+        Self {
+            holidays: State::RheinlandPfalz,
+            reminders: DEFAULT_REMINDERS.to_vec(),
+            series: Vec::new(),
+        }
+    }
+}
+
+/// Announcement a week before, reminders a day and a quarter of an hour before.
+pub const DEFAULT_REMINDERS: [TimeDelta; 3] = [
+    TimeDelta::days(7),
+    TimeDelta::days(1),
+    TimeDelta::minutes(15),
+];
 
 /// The bot's Matrix account.
 #[derive(Debug, Clone)]
@@ -189,6 +227,29 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "language",
     "network",
     "accept_invites_from",
+    "meetings",
+    "agendas_dir",
+];
+const MEETINGS_KEYS: &[&str] = &["holidays", "reminders", "series"];
+const SERIES_KEYS: &[&str] = &[
+    "id",
+    "title",
+    "rule",
+    "first",
+    "start",
+    "duration",
+    "video_link",
+    "skip_holidays",
+    "exceptions",
+];
+const EXCEPTION_KEYS: &[&str] = &[
+    "date",
+    "cancelled",
+    "new_date",
+    "new_start",
+    "new_duration",
+    "new_video_link",
+    "note",
 ];
 const BOT_KEYS: &[&str] = &["user_id", "password", "device_name"];
 const SECRET_KEYS: &[&str] = &["env", "file"];
@@ -282,7 +343,18 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         }),
     };
 
+    let meetings = match top.optional("meetings") {
+        None => Some(Meetings::default()),
+        Some(node) => meetings(&node, problems),
+    };
+    let agendas_dir = match top.optional("agendas_dir") {
+        None => Some(None),
+        Some(node) => node.as_str(problems).map(|dir| Some(base.join(dir))),
+    };
+
     Some(Config {
+        meetings: meetings?,
+        agendas_dir: agendas_dir?,
         homeserver: homeserver?,
         bot: bot?,
         data_dir: data_dir?,
@@ -492,4 +564,234 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
         members.push(Member { name, room });
     }
     complete.then_some(members)
+}
+
+fn meetings(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Meetings> {
+    let section = node.as_mapping(MEETINGS_KEYS, problems)?;
+    let holidays = match section.optional("holidays") {
+        None => Some(State::RheinlandPfalz),
+        Some(node) => node.as_str(problems).and_then(|code| {
+            let state = State::from_code(code.trim());
+            if state.is_none() {
+                let codes: Vec<&str> = State::ALL.iter().map(|s| s.code()).collect();
+                problems.push(node.problem(
+                    format!("`{code}` is not a German state"),
+                    Some(&format!("write the state's code: {}", codes.join(", "))),
+                ));
+            }
+            state
+        }),
+    };
+    let reminders = match section.optional("reminders") {
+        None => Some(DEFAULT_REMINDERS.to_vec()),
+        Some(node) => node.as_list(problems).and_then(|items| {
+            if items.is_empty() {
+                problems.push(node.problem(
+                    "no announcement time is given",
+                    Some("list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"),
+                ));
+                return None;
+            }
+            let parsed: Vec<Option<TimeDelta>> = items
+                .iter()
+                .map(|item| fields::duration(item, problems))
+                .collect();
+            let mut reminders: Vec<TimeDelta> = parsed.into_iter().collect::<Option<_>>()?;
+            reminders.sort_by(|a, b| b.cmp(a));
+            reminders.dedup();
+            Some(reminders)
+        }),
+    };
+    let series = match section.optional("series") {
+        None => Some(Vec::new()),
+        Some(node) => node.as_list(problems).map(|items| {
+            let mut all: Vec<Series> = Vec::new();
+            for item in &items {
+                if let Some(series) = one_series(item, problems) {
+                    if all.iter().any(|s| s.id == series.id) {
+                        problems.push(item.problem(
+                            format!("the id `{}` is used twice", series.id),
+                            Some("give every series its own id"),
+                        ));
+                        continue;
+                    }
+                    all.push(series);
+                }
+            }
+            all
+        }),
+    };
+    Some(Meetings {
+        holidays: holidays?,
+        reminders: reminders?,
+        series: series?,
+    })
+}
+
+fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
+    let series = node.as_mapping(SERIES_KEYS, problems)?;
+    let id = series
+        .required(
+            "id",
+            "add `id: videokonferenz`, a stable id that never changes",
+            problems,
+        )
+        .and_then(|n| fields::slug(&n, problems));
+    let title = series
+        .required(
+            "title",
+            "add `title:`, e.g. `Videokonferenz des Netzwerks`",
+            problems,
+        )
+        .and_then(|n| fields::text(&n, "title", 200, problems));
+    let rule_node = series.required(
+        "rule",
+        "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday",
+        problems,
+    );
+    let rule = rule_node.as_ref().and_then(|n| {
+        let text = n.as_str(problems)?;
+        match text.parse::<Rule>() {
+            Ok(rule) => Some(rule),
+            Err(error) => {
+                problems.push(n.problem(
+                    error.to_string(),
+                    Some("see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL"),
+                ));
+                None
+            }
+        }
+    });
+    let first_node = series.required(
+        "first",
+        "add `first:`, the date of the first meeting, e.g. `2026-01-15`",
+        problems,
+    );
+    let first = first_node.as_ref().and_then(|n| fields::date(n, problems));
+    let start = series
+        .required(
+            "start",
+            "add `start: \"10:00\"`, the local start time",
+            problems,
+        )
+        .and_then(|n| fields::time(&n, problems));
+    let duration = series
+        .required("duration", "add `duration: 90m`", problems)
+        .and_then(|n| fields::duration(&n, problems));
+    let video_link = match series.optional("video_link") {
+        None => Some(None),
+        Some(n) => fields::link(&n, problems).map(Some),
+    };
+    let skip_holidays = match series.optional("skip_holidays") {
+        None => Some(false),
+        Some(n) => fields::flag(&n, problems),
+    };
+    if let (Some(rule), Some(first), Some(first_node)) = (&rule, first, &first_node)
+        && !rule.is_occurrence(first, first)
+    {
+        problems.push(first_node.problem(
+            format!("{first} is not an occurrence of the rule `{rule}`"),
+            Some("the first date must itself be one of the meetings"),
+        ));
+    }
+    let exceptions = match series.optional("exceptions") {
+        None => Some(BTreeMap::new()),
+        Some(n) => n.as_list(problems).map(|items| {
+            let mut exceptions = BTreeMap::new();
+            for item in &items {
+                let Some((date, date_node, exception)) = one_exception(item, problems) else {
+                    continue;
+                };
+                if let (Some(rule), Some(first)) = (&rule, first)
+                    && !rule.is_occurrence(first, date)
+                {
+                    problems.push(date_node.problem(
+                        format!("{date} is not a date of this series"),
+                        Some("give the regular date of the meeting that is cancelled or moved"),
+                    ));
+                    continue;
+                }
+                if exceptions.insert(date, exception).is_some() {
+                    problems.push(date_node.problem(
+                        format!("{date} has two exceptions"),
+                        Some("merge them into one entry"),
+                    ));
+                }
+            }
+            exceptions
+        }),
+    };
+    Some(Series {
+        id: id?,
+        title: title?,
+        rule: rule?,
+        first: first?,
+        start: start?,
+        duration: duration?,
+        video_link: video_link?,
+        skip_holidays: skip_holidays?,
+        exceptions: exceptions?,
+    })
+}
+
+fn one_exception<'a>(
+    node: &Node<'a>,
+    problems: &mut Vec<Problem>,
+) -> Option<(chrono::NaiveDate, Node<'a>, Exception)> {
+    let exception = node.as_mapping(EXCEPTION_KEYS, problems)?;
+    let date_node = exception.required(
+        "date",
+        "add `date:`, the regular date of the meeting concerned",
+        problems,
+    )?;
+    let date = fields::date(&date_node, problems);
+    let note = match exception.optional("note") {
+        None => Some(None),
+        Some(n) => fields::text(&n, "note", 500, problems).map(Some),
+    };
+    let cancelled = match exception.optional("cancelled") {
+        None => Some(false),
+        Some(n) => fields::flag(&n, problems),
+    };
+    let new_date = exception
+        .optional("new_date")
+        .map(|n| fields::date(&n, problems));
+    let new_start = exception
+        .optional("new_start")
+        .map(|n| fields::time(&n, problems));
+    let new_duration = exception
+        .optional("new_duration")
+        .map(|n| fields::duration(&n, problems));
+    let new_video_link = exception
+        .optional("new_video_link")
+        .map(|n| fields::link(&n, problems));
+    let changes = new_date.is_some()
+        || new_start.is_some()
+        || new_duration.is_some()
+        || new_video_link.is_some();
+    let exception = match (cancelled?, changes) {
+        (true, true) => {
+            problems.push(node.problem(
+                "a meeting cannot be both cancelled and moved",
+                Some("remove `cancelled: true` or the `new_…` keys"),
+            ));
+            return None;
+        }
+        (false, false) => {
+            problems.push(node.problem(
+                "this exception changes nothing",
+                Some("add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`"),
+            ));
+            return None;
+        }
+        (true, false) => Exception::Cancelled { note: note? },
+        (false, true) => Exception::Moved {
+            date: fields::optional(new_date)?,
+            start: fields::optional(new_start)?,
+            duration: fields::optional(new_duration)?,
+            video_link: fields::optional(new_video_link)?,
+            note: note?,
+        },
+    };
+    Some((date?, date_node, exception))
 }

@@ -9,11 +9,19 @@
 
 #![recursion_limit = "256"]
 
+pub mod agenda;
 pub mod bot;
 pub mod clock;
 pub mod command;
 pub mod config;
 pub mod diagnostic;
+pub mod duration;
+pub mod fields;
+pub mod holidays;
 pub mod i18n;
+pub mod network;
+pub mod posting;
 pub mod render;
+pub mod schedule;
+pub mod store;
 pub mod yaml;

@@ -6,9 +6,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use std::io::Write as _;
+
+use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
-use convene::clock::SystemClock;
-use convene::config::Config;
+use convene::clock::{Clock as _, SystemClock};
+use convene::network::Network;
+use convene::schedule::localize;
 use tracing_subscriber::EnvFilter;
 
 /// convene: the Matrix bot of a network of municipalities.
@@ -21,11 +25,23 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Commands {
-    /// Check the configuration and report every error with file:line:col.
+    /// Check the configuration and the agenda files; report every error with file:line:col.
     Check {
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
+    },
+    /// Print the coming meetings (without connecting to Matrix).
+    Schedule {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+        /// The first day to list (YYYY-MM-DD); default: today.
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        /// How many meetings to list.
+        #[arg(long, default_value_t = 12)]
+        count: usize,
     },
     /// Run the bot until SIGINT or SIGTERM.
     Run {
@@ -38,27 +54,53 @@ enum Commands {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Commands::Check { config } => match Config::load(&config) {
+        Commands::Check { config } => match Network::load(&config) {
             Ok(_) => {
                 eprintln!("{}: ok", config.display());
                 ExitCode::SUCCESS
             }
             Err(diagnostics) => {
                 eprintln!("{diagnostics}");
-                eprintln!("{} error(s) in {}", diagnostics.len(), config.display());
+                eprintln!("{} error(s)", diagnostics.len());
                 ExitCode::FAILURE
             }
         },
-        Commands::Run { config } => {
-            let config = match Config::load(&config) {
-                Ok(config) => config,
+        Commands::Schedule {
+            config,
+            from,
+            count,
+        } => {
+            let network = match Network::load(&config) {
+                Ok(network) => network,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let timezone = network.config.timezone;
+            let from =
+                from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
+            let start = localize(timezone, from, chrono::NaiveTime::MIN).with_timezone(&Utc);
+            let meetings = network
+                .schedule
+                .upcoming(start, TimeDelta::days(3660), count);
+            let table = convene::render::schedule_table(&meetings);
+            let mut stdout = std::io::stdout().lock();
+            if stdout.write_all(table.as_bytes()).is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Commands::Run { config: path } => {
+            let network = match Network::load(&path) {
+                Ok(network) => network,
                 Err(diagnostics) => {
                     eprintln!("{diagnostics}");
                     return ExitCode::FAILURE;
                 }
             };
             init_logging();
-            match run(config) {
+            match run(path, network) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     tracing::error!("{error:#}");
@@ -69,12 +111,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(config: Config) -> anyhow::Result<()> {
+fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?
         .block_on(convene::bot::run(
-            config,
+            path,
+            network,
             Arc::new(SystemClock),
             shutdown_signal(),
         ))

@@ -255,6 +255,34 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The node as `true` or `false`.
+    pub fn as_bool(&self, problems: &mut Vec<Problem>) -> Option<bool> {
+        match self.value {
+            Value::Bool(flag) => Some(*flag),
+            other => {
+                problems.push(self.problem(
+                    format!("expected true or false, found {}", kind_of(other)),
+                    Some("write `true` or `false`"),
+                ));
+                None
+            }
+        }
+    }
+
+    /// The node as a whole number.
+    pub fn as_integer(&self, problems: &mut Vec<Problem>) -> Option<i64> {
+        match self.value {
+            Value::Number(number) if number.as_i64().is_some() => number.as_i64(),
+            other => {
+                problems.push(self.problem(
+                    format!("expected a whole number, found {}", kind_of(other)),
+                    None,
+                ));
+                None
+            }
+        }
+    }
+
     /// The node as a list of nodes.
     pub fn as_list(&self, problems: &mut Vec<Problem>) -> Option<Vec<Node<'a>>> {
         match self.value {

@@ -12,9 +12,12 @@
 
 pub mod outbox;
 pub mod policy;
+pub mod reload;
+pub mod scheduler;
 pub mod session;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -32,13 +35,15 @@ use matrix_sdk::ruma::events::room::message::{
     RoomMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedTransactionId, OwnedUserId};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::command::{self, Command};
-use crate::config::Config;
+use crate::command::{self, Command, CommandError};
+use crate::network::Network;
 use crate::render::{self, Rendered};
+use crate::store::Store;
+use scheduler::{Request, Scheduler};
 
 pub use outbox::Action;
 use policy::{InviteDecision, InvitePolicy};
@@ -50,10 +55,15 @@ const REJOIN_INTERVAL: Duration = Duration::from_secs(600);
 /// The longest wait between two failed syncs.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
+/// How many meetings `!schedule` lists, and how far ahead it looks.
+const SCHEDULE_COUNT: usize = 5;
+const SCHEDULE_HORIZON: chrono::TimeDelta = chrono::TimeDelta::days(400);
+
 /// What the event handlers need to decide.
 #[derive(Debug)]
 struct Context {
-    config: Config,
+    network: watch::Receiver<Arc<Network>>,
+    requests: mpsc::UnboundedSender<Request>,
     clock: Arc<dyn Clock>,
     own_user_id: OwnedUserId,
     invites: InvitePolicy,
@@ -63,12 +73,20 @@ struct Context {
 }
 
 /// Runs the bot until `shutdown` completes, then finishes what it queued and returns.
+///
+/// `network` was loaded from `config_path`; the bot reloads it when the files change.
 pub async fn run(
-    config: Config,
+    config_path: PathBuf,
+    network: Network,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let config = network.config.clone();
     let connected = session::connect(&config).await?;
+    let store = Arc::new(
+        Store::open(&config.data_dir.join("convene.sqlite3"))
+            .context("cannot open the database")?,
+    );
     let client = connected.client;
     let own_user_id = client
         .user_id()
@@ -79,14 +97,18 @@ pub async fn run(
         .context("the client has no device id after logging in")?
         .to_owned();
 
+    let (network_tx, network_rx) = watch::channel(Arc::new(network));
+    let (requests_tx, requests_rx) = mpsc::unbounded_channel();
+    let (stop_tx, stop_rx) = watch::channel(false);
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
     let context = Arc::new(Context {
         invites: InvitePolicy {
             organizers: config.network.organizers.clone(),
             homeservers: config.accept_invites_from.clone(),
         },
-        config,
-        clock,
+        network: network_rx.clone(),
+        requests: requests_tx.clone(),
+        clock: Arc::clone(&clock),
         own_user_id,
         caught_up: AtomicBool::new(false),
         outbox: outbox_tx.clone(),
@@ -106,6 +128,27 @@ pub async fn run(
         result = client.sync_once(catch_up) => { result.context("the first sync failed")?; }
     }
     context.caught_up.store(true, Ordering::SeqCst);
+    // The configured rooms are joined before the first posts go out.
+    for room in config.rooms() {
+        outbox::join_configured(&client, room).await;
+    }
+    let watcher = tokio::spawn(reload::watch_files(
+        config_path,
+        network_tx,
+        requests_tx,
+        stop_rx.clone(),
+    ));
+    let posting = tokio::spawn(
+        Scheduler {
+            client: client.clone(),
+            store: Arc::clone(&store),
+            clock: Arc::clone(&clock),
+            network: network_rx,
+            requests: requests_rx,
+            aliases: std::collections::HashMap::new(),
+        }
+        .run(stop_rx),
+    );
     info!(
         user_id = %context.own_user_id,
         device_id = %device_id,
@@ -117,39 +160,42 @@ pub async fn run(
         .filter(filter.into())
         .timeout(LONG_POLL);
     let mut backoff = Duration::from_secs(1);
-    let mut next_rejoin = tokio::time::Instant::now();
-    loop {
+    let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
+    let result = loop {
         if tokio::time::Instant::now() >= next_rejoin {
-            for room in context.config.rooms() {
+            let network = Arc::clone(&context.network.borrow());
+            for room in network.config.rooms() {
                 let _ = outbox_tx.send(Action::JoinConfigured(room.clone()));
             }
             next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
         }
         tokio::select! {
-            () = &mut shutdown => break,
+            () = &mut shutdown => break Ok(()),
             result = client.sync_once(settings.clone()) => match result {
                 Ok(_) => backoff = Duration::from_secs(1),
                 Err(error) => {
                     if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
-                        let _ = finish(outbox_tx, delivery).await;
-                        anyhow::bail!(
+                        break Err(anyhow::anyhow!(
                             "the homeserver no longer accepts the bot's session ({error}); \
                              move session.json and the matrix directory out of the data directory \
                              to log in again as a new device"
-                        );
+                        ));
                     }
                     warn!(%error, retry_in = ?backoff, "sync failed");
                     tokio::select! {
-                        () = &mut shutdown => break,
+                        () = &mut shutdown => break Ok(()),
                         () = tokio::time::sleep(backoff) => {}
                     }
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }
-    }
+    };
     info!("shutting down");
-    finish(outbox_tx, delivery).await
+    let _ = stop_tx.send(true);
+    let _ = tokio::join!(watcher, posting);
+    finish(outbox_tx, delivery).await?;
+    result
 }
 
 /// Lets the outbox send what is queued, then stops it.
@@ -188,12 +234,48 @@ fn decide_reply(
     let MessageType::Text(text) = &event.content.msgtype else {
         return None;
     };
-    let language = context.config.language;
-    let rendered: Rendered = match command::parse(&text.body)? {
-        Ok(Command::Help) => render::help(language, &context.config.network.name),
+    let network = Arc::clone(&context.network.borrow());
+    let language = network.config.language;
+    let parsed = command::parse(&text.body)?.and_then(|command| {
+        if command.organizers_only() && !network.config.network.organizers.contains(&event.sender) {
+            Err(CommandError::NotAllowed { command })
+        } else {
+            Ok(command)
+        }
+    });
+    let rendered: Rendered = match parsed {
+        Ok(Command::Help) => render::help(language, &network.config.network.name),
         Ok(Command::Ping) => {
             let sent = DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into());
             render::pong(language, sent.map(|sent| now - sent))
+        }
+        Ok(Command::Next) => {
+            let next = network
+                .schedule
+                .upcoming(now, SCHEDULE_HORIZON, usize::MAX)
+                .into_iter()
+                .find(crate::schedule::Meeting::takes_place);
+            render::meeting_details(language, next.as_ref().map(|m| (m, network.agenda(m))))
+        }
+        Ok(Command::Schedule) => {
+            let meetings = network
+                .schedule
+                .upcoming(now, SCHEDULE_HORIZON, SCHEDULE_COUNT);
+            render::schedule_list(language, &meetings)
+        }
+        Ok(Command::Announce(date)) => {
+            let meetings: Vec<_> = network
+                .schedule
+                .on_date(date)
+                .into_iter()
+                .filter(crate::schedule::Meeting::takes_place)
+                .collect();
+            for meeting in &meetings {
+                let _ = context
+                    .requests
+                    .send(Request::Announce(meeting.key.clone()));
+            }
+            render::announce_ack(language, date, &meetings)
         }
         Err(error) => render::command_error(language, &error),
     };

@@ -1,17 +1,30 @@
-//! The one place that sends: replies, joins and declined invitations.
+//! The one place that sends: replies, joins, declined invitations, and posts fanned out to
+//! every room (with their edits and pins).
 //!
-//! Handlers queue [`Action`]s; [`deliver`] carries them out in order. A failure is logged and
-//! the next action goes on: a failing send is never a crash.
+//! Handlers queue [`Action`]s; [`deliver`] carries them out in order. The scheduler calls
+//! [`fan_out`] and [`edit`]. A failure is logged or reported and the next action goes on: a
+//! failing send is never a crash.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-use matrix_sdk::ruma::{
-    OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId, RoomOrAliasId,
+use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::events::room::message::{
+    ReplacementMetadata, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
 };
-use matrix_sdk::{Client, RoomState};
-use tokio::sync::mpsc;
+use matrix_sdk::ruma::{
+    EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId,
+    RoomOrAliasId,
+};
+use matrix_sdk::{Client, Room, RoomState};
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
+
+use crate::clock::Clock;
+use crate::render::FanOutReport;
+use crate::store::{NewDelivery, Store};
 
 /// Something the bot does on the homeserver.
 #[derive(Debug)]
@@ -113,7 +126,8 @@ async fn decline_invite(client: &Client, room_id: &RoomId) {
     }
 }
 
-async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) {
+/// Joins a configured room unless the bot is in it already.
+pub async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) {
     let (room_id, via) = match OwnedRoomId::try_from(room.clone()) {
         Ok(room_id) => (room_id, Vec::new()),
         Err(alias) => match client.resolve_room_alias(&alias).await {
@@ -132,4 +146,207 @@ async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) {
         Ok(_) => info!(%room, %room_id, "joined a configured room"),
         Err(error) => warn!(%room, %room_id, %error, "cannot join a configured room yet"),
     }
+}
+
+/// A post ready to go out to many rooms.
+#[derive(Debug, Clone)]
+pub struct PreparedPost {
+    /// The post's key (see [`crate::posting::Post::key`]).
+    pub key: String,
+    /// The meeting it is about.
+    pub meeting_key: String,
+    /// The meeting's title.
+    pub meeting_title: String,
+    /// The meeting's start.
+    pub meeting_start: DateTime<Utc>,
+    /// The message.
+    pub content: RoomMessageEventContent,
+    /// A hash of the meeting's state the message shows, to notice changes later.
+    pub state_hash: String,
+    /// Whether to pin it in each room (the announcement of the next meeting).
+    pub pin: bool,
+}
+
+/// A room a post goes to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Its display name, for reports ("Kaiserslautern").
+    pub name: String,
+    /// The room, if its alias resolved; otherwise why not.
+    pub room_id: Result<OwnedRoomId, String>,
+}
+
+/// How many rooms are sent to at once: enough to fan out quickly, few enough to stay well inside
+/// a homeserver's limits (rate-limited requests are retried by the SDK after `retry_after_ms`).
+const FAN_OUT_CONCURRENCY: usize = 8;
+
+/// A stable, short hash (64-bit FNV-1a, hex) for transaction ids and state comparison: the same
+/// input gives the same id in every run, so a resend after a crash is recognised as the same.
+pub fn stable_hash(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// Sends `post` to every target that does not have it yet, recording each delivery before and
+/// after the send, so that a crash at any moment neither duplicates nor drops it.
+pub async fn fan_out(
+    client: &Client,
+    store: &Arc<Store>,
+    clock: &Arc<dyn Clock>,
+    post: &PreparedPost,
+    targets: &[Target],
+) -> FanOutReport {
+    let limit = Arc::new(Semaphore::new(FAN_OUT_CONCURRENCY));
+    let mut tasks = JoinSet::new();
+    for (index, target) in targets.iter().enumerate() {
+        let (client, store, clock, post, target, limit) = (
+            client.clone(),
+            Arc::clone(store),
+            Arc::clone(clock),
+            post.clone(),
+            target.clone(),
+            Arc::clone(&limit),
+        );
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let outcome = deliver_one(&client, &store, &clock, &post, &target).await;
+            (index, target.name, outcome)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(outcome) => outcomes.push(outcome),
+            Err(error) => warn!(%error, "a delivery task failed"),
+        }
+    }
+    outcomes.sort_by_key(|(index, _, _)| *index);
+    let mut report = FanOutReport {
+        delivered: 0,
+        total: targets.len(),
+        failed: Vec::new(),
+    };
+    for (_, name, outcome) in outcomes {
+        match outcome {
+            Ok(()) => report.delivered += 1,
+            Err(reason) => report.failed.push((name, reason)),
+        }
+    }
+    report
+}
+
+async fn deliver_one(
+    client: &Client,
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+    post: &PreparedPost,
+    target: &Target,
+) -> Result<(), String> {
+    let room_id = target.room_id.clone()?;
+    let transaction_id = format!("convene-{}", stable_hash(&[&post.key, room_id.as_str()]));
+    let record = store
+        .begin(&NewDelivery {
+            post_key: &post.key,
+            room_id: room_id.as_str(),
+            meeting_key: &post.meeting_key,
+            meeting_title: &post.meeting_title,
+            meeting_start: post.meeting_start,
+            transaction_id: &transaction_id,
+            content_hash: &post.state_hash,
+            now: clock.now(),
+        })
+        .map_err(|e| e.to_string())?;
+    if record.event_id.is_some() {
+        return Ok(());
+    }
+    let room = client
+        .get_room(&room_id)
+        .filter(|room| room.state() == RoomState::Joined)
+        .ok_or_else(|| "bot not in the room".to_owned())?;
+    let response = room
+        .send(post.content.clone())
+        .with_transaction_id(OwnedTransactionId::from(record.transaction_id.clone()))
+        .await
+        .map_err(|e| e.to_string())?;
+    let event_id = response.response.event_id;
+    store
+        .sent(&post.key, room_id.as_str(), event_id.as_str(), clock.now())
+        .map_err(|e| e.to_string())?;
+    debug!(post = %post.key, %room_id, %event_id, "delivered");
+    if post.pin {
+        pin(store, &room, &event_id).await;
+    }
+    Ok(())
+}
+
+/// Pins `event_id` in `room` in place of what the bot pinned there before, where the bot's power
+/// level allows it; pins set by people are left alone.
+async fn pin(store: &Store, room: &Room, event_id: &EventId) {
+    let Some(own) = room.client().user_id().map(ToOwned::to_owned) else {
+        return;
+    };
+    let allowed = match room.power_levels().await {
+        Ok(levels) => levels.user_can_send_state(&own, StateEventType::RoomPinnedEvents),
+        Err(_) => false,
+    };
+    if !allowed {
+        debug!(room_id = %room.room_id(), "not allowed to pin");
+        return;
+    }
+    let room_id = room.room_id().as_str();
+    if let Ok(Some(previous)) = store.pinned(room_id)
+        && let Ok(previous) = OwnedEventId::try_from(previous)
+        && previous != event_id
+        && let Err(error) = room.unpin_event(&previous).await
+    {
+        warn!(%room_id, %error, "could not unpin the previous announcement");
+    }
+    match room.pin_event(event_id).await {
+        Ok(_) => {
+            if let Err(error) = store.set_pinned(room_id, event_id.as_str()) {
+                warn!(%room_id, %error, "could not record the pin");
+            }
+        }
+        Err(error) => warn!(%room_id, %error, "could not pin the announcement"),
+    }
+}
+
+/// Replaces a delivered message (`m.replace`) with new content, once per new state.
+pub async fn edit(
+    client: &Client,
+    store: &Store,
+    delivery: &crate::store::Delivery,
+    content: RoomMessageEventContentWithoutRelation,
+    state_hash: &str,
+) -> Result<(), String> {
+    let room_id = OwnedRoomId::try_from(delivery.room_id.as_str()).map_err(|e| e.to_string())?;
+    let event_id = delivery
+        .event_id
+        .as_deref()
+        .map(OwnedEventId::try_from)
+        .transpose()
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| "not sent yet".to_owned())?;
+    let room = client
+        .get_room(&room_id)
+        .filter(|room| room.state() == RoomState::Joined)
+        .ok_or_else(|| "bot not in the room".to_owned())?;
+    let transaction_id = format!(
+        "convene-edit-{}",
+        stable_hash(&[&delivery.post_key, room_id.as_str(), state_hash])
+    );
+    let replacement = content.make_replacement(ReplacementMetadata::new(event_id, None));
+    room.send(replacement)
+        .with_transaction_id(OwnedTransactionId::from(transaction_id))
+        .await
+        .map_err(|e| e.to_string())?;
+    store
+        .edited(&delivery.post_key, room_id.as_str(), state_hash)
+        .map_err(|e| e.to_string())
 }

@@ -156,3 +156,175 @@ async fn declines_invitations_from_unlisted_homeservers_but_not_from_organizers(
         "the bot spoke in a room it should not be in"
     );
 }
+
+/// Ten member rooms (and the organizers' room) each get the announcement exactly once, even
+/// though the bot is killed with SIGKILL in the middle of the fan-out and started again; when
+/// the meeting is moved in the configuration, the announcement is edited in every room and a
+/// short notice follows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move() {
+    use chrono::{Duration as Delta, Utc};
+    use chrono_tz::Europe::Berlin;
+
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let members: Vec<(String, String)> = (1..=10)
+        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
+        .collect();
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let mut rooms = vec![
+        organizer
+            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+            .await,
+    ];
+    for (index, (name, alias)) in members.iter().enumerate() {
+        let encrypted = index % 2 == 0;
+        rooms.push(
+            organizer
+                .create_room_with_alias(name, Some(alias), encrypted, &[&bot_id])
+                .await,
+        );
+    }
+
+    // A weekly series whose only meeting starts 7 days and 25 seconds from now: the
+    // announcement (7 days before) falls due while the test watches.
+    let start = (Utc::now() + Delta::days(7) + Delta::seconds(25)).with_timezone(&Berlin);
+    let meetings = |extra: &str| {
+        format!(
+            "meetings:
+  reminders: [7d]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY;COUNT=1
+      first: {date}
+      start: \"{time}\"
+      duration: 90m
+      video_link: https://meet.example.org/ikone
+{extra}",
+            date = start.format("%Y-%m-%d"),
+            time = start.format("%H:%M:%S"),
+        )
+    };
+    let base = home.base_config();
+    home.configure(&base, &meetings(""));
+
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in &rooms {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+
+    // Kill the bot as soon as the first room holds the announcement.
+    let is_announcement = |m: &crate::support::member::Received| {
+        m.sender == bot_id && m.body.starts_with("Einladung:")
+    };
+    organizer
+        .wait_for("the first announcement", is_announcement)
+        .await;
+    bot.kill();
+    let before_restart = organizer
+        .received()
+        .iter()
+        .filter(|m| is_announcement(m))
+        .count();
+    eprintln!("rooms holding the announcement when the bot was killed: {before_restart} of 11");
+
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the announcement in every room", |m| {
+                is_announcement(m) && m.room_id == room_id
+            })
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = organizer.received();
+    for room in &rooms {
+        let copies = received
+            .iter()
+            .filter(|m| is_announcement(m) && m.room_id == room.room_id())
+            .count();
+        assert_eq!(
+            copies,
+            1,
+            "{} holds {copies} copies of the announcement: {:#?}",
+            room.room_id(),
+            received
+                .iter()
+                .filter(|m| is_announcement(m) && m.room_id == room.room_id())
+                .collect::<Vec<_>>()
+        );
+    }
+    // The organizers hear once how the fan-out went.
+    let summaries: Vec<_> = received
+        .iter()
+        .filter(|m| m.sender == bot_id && m.body.starts_with("Einladung „Videokonferenz“"))
+        .collect();
+    assert_eq!(summaries.len(), 1, "{summaries:#?}");
+    assert!(
+        summaries[0]
+            .body
+            .ends_with("an 11 von 11 Räumen zugestellt."),
+        "{summaries:#?}"
+    );
+    assert_eq!(summaries[0].room_id, rooms[0].room_id());
+    let announcement = received.iter().find(|m| is_announcement(m)).unwrap();
+    assert!(
+        announcement
+            .body
+            .contains("Videokonferenz: https://meet.example.org/ikone"),
+        "{announcement:?}"
+    );
+    assert!(announcement.body.contains(" Uhr"), "{announcement:?}");
+
+    // Move the meeting by an hour: every announcement is edited, and a notice follows.
+    let moved = start + Delta::hours(1);
+    home.configure(
+        &base,
+        &meetings(&format!(
+            "      exceptions:\n        - date: {}\n          new_start: \"{}\"\n",
+            start.format("%Y-%m-%d"),
+            moved.format("%H:%M:%S")
+        )),
+    );
+    let new_time = moved.format("%H:%M").to_string();
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        let original = received
+            .iter()
+            .find(|m| is_announcement(m) && m.room_id == room_id)
+            .unwrap()
+            .event_id
+            .clone();
+        let edit = organizer
+            .wait_for("the edited announcement", |m| {
+                m.sender == bot_id && m.replaces.as_ref() == Some(&original)
+            })
+            .await;
+        assert!(
+            edit.body.contains(&new_time),
+            "the edit does not show {new_time}: {edit:?}"
+        );
+        assert!(edit.body.contains("Verschoben"), "{edit:?}");
+        organizer
+            .wait_for("the change notice", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.body.starts_with("Hinweis:")
+            })
+            .await;
+    }
+    drop(bot);
+}

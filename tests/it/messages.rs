@@ -66,3 +66,187 @@ fn hostile_command_names_are_escaped() {
         show(&render::command_error(Language::German, &error))
     );
 }
+
+mod meetings {
+    //! Announcements, reminders and the other meeting texts, built from the shipped example
+    //! configuration and agenda files, at fixed instants.
+
+    use std::path::Path;
+
+    use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+    use convene::i18n::Language;
+    use convene::network::Network;
+    use convene::posting::PostKind;
+    use convene::render::{self, FanOutReport};
+    use convene::schedule::Meeting;
+
+    use super::show;
+
+    fn network() -> Network {
+        Network::load(Path::new("config/convene.example.yaml")).unwrap()
+    }
+
+    fn meeting(network: &Network, key: &str) -> Meeting {
+        network.schedule.find(key).unwrap()
+    }
+
+    const LANGUAGES: [(Language, &str); 2] = [(Language::German, "de"), (Language::English, "en")];
+
+    #[test]
+    fn posts() {
+        let network = network();
+        let conference = meeting(&network, "videokonferenz/2027-02-18");
+        let workshop = meeting(&network, "workshop-smart-city-2026");
+        let moved = meeting(&network, "videokonferenz/2027-01-21");
+        let cancelled = meeting(&network, "videokonferenz/2026-12-17");
+        for (language, code) in LANGUAGES {
+            let post = |m: &Meeting, kind, late| {
+                show(&render::post(
+                    language,
+                    "IKONE DS",
+                    m,
+                    network.agenda(m),
+                    kind,
+                    late,
+                ))
+            };
+            insta::assert_snapshot!(
+                format!("announcement_{code}"),
+                post(&conference, PostKind::Announcement, false)
+            );
+            insta::assert_snapshot!(
+                format!("announcement_workshop_{code}"),
+                post(&workshop, PostKind::Announcement, false)
+            );
+            insta::assert_snapshot!(
+                format!("announcement_late_{code}"),
+                post(&conference, PostKind::Announcement, true)
+            );
+            insta::assert_snapshot!(
+                format!("reminder_1d_{code}"),
+                post(&conference, PostKind::Reminder(TimeDelta::days(1)), false)
+            );
+            insta::assert_snapshot!(
+                format!("reminder_15m_{code}"),
+                post(
+                    &conference,
+                    PostKind::Reminder(TimeDelta::minutes(15)),
+                    false
+                )
+            );
+            insta::assert_snapshot!(
+                format!("announcement_moved_{code}"),
+                post(&moved, PostKind::Announcement, false)
+            );
+            insta::assert_snapshot!(
+                format!("announcement_cancelled_with_agenda_{code}"),
+                post(&cancelled, PostKind::Announcement, false)
+            );
+            insta::assert_snapshot!(
+                format!("change_moved_{code}"),
+                show(&render::change_notice(language, &moved, None))
+            );
+            insta::assert_snapshot!(
+                format!("change_cancelled_{code}"),
+                show(&render::change_notice(
+                    language,
+                    &cancelled,
+                    network.agenda(&cancelled)
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn commands_and_reports() {
+        let network = network();
+        let now: DateTime<Utc> = "2026-11-21T12:00:00Z".parse().unwrap();
+        let upcoming = network.schedule.upcoming(now, TimeDelta::days(400), 5);
+        let workshop = meeting(&network, "workshop-smart-city-2026");
+        let report = FanOutReport {
+            delivered: 38,
+            total: 40,
+            failed: vec![
+                ("Bitburg-Prüm".to_owned(), "bot not in the room".to_owned()),
+                ("Mayen-Koblenz".to_owned(), "alias not found".to_owned()),
+            ],
+        };
+        for (language, code) in LANGUAGES {
+            insta::assert_snapshot!(
+                format!("next_{code}"),
+                show(&render::meeting_details(
+                    language,
+                    Some((&workshop, network.agenda(&workshop)))
+                ))
+            );
+            insta::assert_snapshot!(
+                format!("next_none_{code}"),
+                show(&render::meeting_details(language, None))
+            );
+            insta::assert_snapshot!(
+                format!("schedule_{code}"),
+                show(&render::schedule_list(language, &upcoming))
+            );
+            insta::assert_snapshot!(
+                format!("summary_{code}"),
+                show(&render::delivery_summary(
+                    language,
+                    &workshop,
+                    PostKind::Announcement,
+                    &report
+                ))
+            );
+            insta::assert_snapshot!(
+                format!("missed_{code}"),
+                show(&render::missed_notice(language, &workshop))
+            );
+            let date = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+            insta::assert_snapshot!(
+                format!("announce_ack_{code}"),
+                show(&render::announce_ack(
+                    language,
+                    date,
+                    std::slice::from_ref(&workshop)
+                ))
+            );
+            insta::assert_snapshot!(
+                format!("announce_ack_none_{code}"),
+                show(&render::announce_ack(language, date, &[]))
+            );
+            insta::assert_snapshot!(
+                format!("reload_errors_{code}"),
+                show(&render::reload_errors(
+                    language,
+                    "agendas/x.yaml:3:9: error: meeting.date: `2026-13-01` is not a date\n  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`"
+                ))
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_titles_stay_text() {
+        let network = network();
+        let mut meeting = meeting(&network, "workshop-smart-city-2026");
+        meeting.title = "<script>alert('x')</script> & \"Co\"\r\nBCC: evil".to_owned();
+        meeting.note = Some("<b>laut</b>".to_owned());
+        insta::assert_snapshot!(
+            "announcement_hostile_de",
+            show(&render::post(
+                Language::German,
+                "IKONE <DS>",
+                &meeting,
+                None,
+                PostKind::Announcement,
+                false
+            ))
+        );
+    }
+
+    #[test]
+    fn the_schedule_command_table() {
+        let network = network();
+        let from: DateTime<Utc> = "2026-11-01T00:00:00Z".parse().unwrap();
+        let meetings = network.schedule.upcoming(from, TimeDelta::days(3660), 6);
+        insta::assert_snapshot!("schedule_table", render::schedule_table(&meetings));
+    }
+}

@@ -24,13 +24,33 @@ pub struct BotProcess {
 
 impl BotHome {
     /// Writes a configuration for `synapse`: the bot is `bot_user`, organizers and allowed
-    /// invite homeservers as given.
+    /// invite homeservers as given, one member room `#kaiserslautern`.
     pub fn new(
         synapse: &Synapse,
         bot_user: &str,
         password: &str,
         organizers: &[String],
         invite_homeservers: &[String],
+    ) -> Self {
+        Self::with_members(
+            synapse,
+            bot_user,
+            password,
+            organizers,
+            invite_homeservers,
+            &[("Kaiserslautern".to_owned(), "kaiserslautern".to_owned())],
+        )
+    }
+
+    /// Like [`BotHome::new`], with the member rooms given as (name, alias local part); the
+    /// organizers' room is `#orga`.
+    pub fn with_members(
+        synapse: &Synapse,
+        bot_user: &str,
+        password: &str,
+        organizers: &[String],
+        invite_homeservers: &[String],
+        members: &[(String, String)],
     ) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("convene-bot-")
@@ -53,21 +73,38 @@ network:
   name: IKONE DS
   organizers:{organizers}
   organizers_room: \"#orga:{server}\"
-  members:
-    - name: Kaiserslautern
-      room: \"#kaiserslautern:{server}\"
+  members:{members}
 accept_invites_from:{homeservers}
 ",
+            members = members
+                .iter()
+                .map(|(name, alias)| format!(
+                    "\n    - name: {name}\n      room: \"#{alias}:{}\"",
+                    synapse.server_name
+                ))
+                .collect::<String>(),
             url = synapse.client_url,
             server = synapse.server_name,
             organizers = list(organizers),
             homeservers = list(invite_homeservers),
         );
-        std::fs::write(dir.path().join("convene.yaml"), config).unwrap();
+        std::fs::write(dir.path().join("convene.yaml"), &config).unwrap();
+        std::fs::write(dir.path().join("base.yaml"), &config).unwrap();
         Self {
             dir,
             password: password.to_owned(),
         }
+    }
+
+    /// Writes the configuration file anew, with `extra` YAML appended (meetings, agendas).
+    pub fn configure(&self, base: &str, extra: &str) {
+        let path = self.dir.path().join("convene.yaml");
+        std::fs::write(path, format!("{base}{extra}")).unwrap();
+    }
+
+    /// The configuration as first written, for [`BotHome::configure`].
+    pub fn base_config(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("base.yaml")).unwrap()
     }
 
     /// The bot's data directory.
@@ -130,6 +167,12 @@ impl BotProcess {
             .find_map(|line| line.strip_prefix("VmRSS:"))
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap()
+    }
+
+    /// Kills the process with SIGKILL, as a crash or an OOM killer would.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Sends SIGTERM and waits for the process to exit.

@@ -14,7 +14,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::serde::Raw;
-use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId};
 use matrix_sdk::store::RoomLoadSettings;
 use matrix_sdk::{Client, Room, RoomMemberships, SessionMeta, SessionTokens};
 use tempfile::TempDir;
@@ -28,6 +28,8 @@ use super::synapse::{Account, Synapse};
 pub struct Received {
     /// Who sent it.
     pub sender: OwnedUserId,
+    /// Its event id.
+    pub event_id: OwnedEventId,
     /// Whether it was an `m.notice`.
     pub notice: bool,
     /// The plain body.
@@ -36,6 +38,10 @@ pub struct Received {
     pub html: Option<String>,
     /// The event it replies to, if any.
     pub in_reply_to: Option<OwnedEventId>,
+    /// The event it edits (`m.replace`), if any.
+    pub replaces: Option<OwnedEventId>,
+    /// The room it arrived in.
+    pub room_id: OwnedRoomId,
     /// Whether it arrived encrypted (and was decrypted).
     pub encrypted: bool,
 }
@@ -89,7 +95,9 @@ impl Member {
         let received = Arc::new(Inbox::default());
         let sink = Arc::clone(&received);
         client.add_event_handler(
-            move |event: OriginalSyncRoomMessageEvent, encryption: Option<EncryptionInfo>| {
+            move |event: OriginalSyncRoomMessageEvent,
+                  room: Room,
+                  encryption: Option<EncryptionInfo>| {
                 let sink = Arc::clone(&sink);
                 async move {
                     let (notice, body, html) = match &event.content.msgtype {
@@ -105,6 +113,12 @@ impl Member {
                         ),
                         _ => return,
                     };
+                    let replaces = match &event.content.relates_to {
+                        Some(Relation::Replacement(replacement)) => {
+                            Some(replacement.event_id.clone())
+                        }
+                        _ => None,
+                    };
                     let in_reply_to = match &event.content.relates_to {
                         Some(Relation::Reply(reply)) => Some(reply.in_reply_to.event_id.clone()),
                         Some(Relation::Thread(thread)) => {
@@ -112,14 +126,25 @@ impl Member {
                         }
                         _ => None,
                     };
-                    sink.messages.lock().unwrap().push(Received {
+                    let mut messages = sink.messages.lock().unwrap();
+                    // A room holds each event once; a client may see one twice (a sync retried
+                    // after its events were handled), and real clients dedupe by event id too.
+                    if messages.iter().any(|m| m.event_id == event.event_id) {
+                        eprintln!("member client saw {} a second time", event.event_id);
+                        return;
+                    }
+                    messages.push(Received {
                         sender: event.sender.clone(),
                         notice,
                         body,
                         html,
                         in_reply_to,
+                        replaces,
+                        room_id: room.room_id().to_owned(),
+                        event_id: event.event_id.clone(),
                         encrypted: encryption.is_some(),
                     });
+                    drop(messages);
                     sink.arrived.notify_waiters();
                 }
             },
@@ -145,8 +170,21 @@ impl Member {
 
     /// Creates a private room, encrypted if asked, and invites `invite`.
     pub async fn create_room(&self, name: &str, encrypted: bool, invite: &[&UserId]) -> Room {
+        self.create_room_with_alias(name, None, encrypted, invite)
+            .await
+    }
+
+    /// Creates a private room with an alias (`#alias:server`), encrypted if asked.
+    pub async fn create_room_with_alias(
+        &self,
+        name: &str,
+        alias: Option<&str>,
+        encrypted: bool,
+        invite: &[&UserId],
+    ) -> Room {
         let mut request = CreateRoomRequest::new();
         request.name = Some(name.to_owned());
+        request.room_alias_name = alias.map(str::to_owned);
         request.invite = invite.iter().map(|u| (*u).to_owned()).collect();
         if encrypted {
             let content = RoomEncryptionEventContent::with_recommended_defaults();

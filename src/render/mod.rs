@@ -3,6 +3,8 @@
 //! Pure functions: no I/O, no clock. Anything that came from a user is escaped for HTML here,
 //! and shortened where it is quoted back, so hostile text can never change a message's markup.
 
+mod meetings;
+
 use std::fmt::Write as _;
 
 use chrono::TimeDelta;
@@ -18,6 +20,11 @@ pub struct Rendered {
     /// The `org.matrix.custom.html` form.
     pub html: String,
 }
+
+pub use meetings::{
+    FanOutReport, announce_ack, change_notice, date_range, delivery_summary, meeting_details,
+    missed_notice, post, reload_errors, schedule_list, schedule_table,
+};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape_html(text: &str) -> String {
@@ -113,6 +120,53 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
             plain: format!("{command} takes nothing after it. Please send just “{command}”."),
             html: format!(
                 "<code>{command}</code> takes nothing after it. Please send just “<code>{command}</code>”."
+            ),
+        },
+        (Language::German, CommandError::MissingDate { given }) => {
+            let given = given
+                .as_deref()
+                .map(|g| format!("„{g}“ ist kein Datum. "))
+                .unwrap_or_default();
+            Rendered {
+                plain: format!(
+                    "{given}Bitte geben Sie das Datum des Termins an, z. B. „!announce 17.12.2026“."
+                ),
+                html: format!(
+                    "{}Bitte geben Sie das Datum des Termins an, z. B. „<code>!announce 17.12.2026</code>“.",
+                    escape_html(&given)
+                ),
+            }
+        }
+        (Language::English, CommandError::MissingDate { given }) => {
+            let given = given
+                .as_deref()
+                .map(|g| format!("“{g}” is not a date. "))
+                .unwrap_or_default();
+            Rendered {
+                plain: format!(
+                    "{given}Please give the meeting's date, e.g. “!announce 2026-12-17”."
+                ),
+                html: format!(
+                    "{}Please give the meeting's date, e.g. “<code>!announce 2026-12-17</code>”.",
+                    escape_html(&given)
+                ),
+            }
+        }
+        (Language::German, CommandError::NotAllowed { command }) => Rendered {
+            plain: format!(
+                "Der Befehl {} ist der Organisation des Netzwerks vorbehalten.",
+                command.name()
+            ),
+            html: format!(
+                "Der Befehl <code>{}</code> ist der Organisation des Netzwerks vorbehalten.",
+                command.name()
+            ),
+        },
+        (Language::English, CommandError::NotAllowed { command }) => Rendered {
+            plain: format!("Only the network's organizers may use {}.", command.name()),
+            html: format!(
+                "Only the network's organizers may use <code>{}</code>.",
+                command.name()
             ),
         },
     }

@@ -1,0 +1,504 @@
+//! The organizers' agenda files: one YAML file per meeting under `agendas/`.
+//!
+//! A file either gives the agenda of one occurrence of a series (`meeting: { series, date }`) or
+//! defines a one-off meeting such as a workshop (`meeting: { title, date, start, duration, … }`),
+//! optionally in parts with their own audience. Loading validates every file against the
+//! configured series and reports every error of every file with `file:line:col`; the bot never
+//! writes these files.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveTime, TimeDelta};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::fields;
+use crate::holidays::State;
+use crate::schedule::{OneOff, Schedule, Series};
+use crate::yaml::{Document, Node, Problem};
+
+/// The agenda of one meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agenda {
+    /// The file it came from.
+    pub file: PathBuf,
+    /// The key of the meeting it belongs to (see [`crate::schedule::Meeting::key`]).
+    pub meeting_key: String,
+    /// A topic title for the meeting, shown with the meeting's own title.
+    pub topic: Option<String>,
+    /// The parts of the meeting, in order.
+    pub parts: Vec<Part>,
+    /// The agenda items, in order.
+    pub items: Vec<Item>,
+    /// Free notes.
+    pub notes: Option<String>,
+}
+
+/// A part of a meeting with its own audience (e.g. heads of administration, then specialists).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// Title.
+    pub title: String,
+    /// Who it is for.
+    pub audience: Option<String>,
+    /// Local start time.
+    pub start: Option<NaiveTime>,
+}
+
+/// One agenda item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Title.
+    pub title: String,
+    /// Who speaks.
+    pub speaker: Option<Speaker>,
+    /// Planned length.
+    pub duration: Option<TimeDelta>,
+    /// Details.
+    pub description: Option<String>,
+    /// Links for the members.
+    pub links: Vec<Link>,
+    /// Documents (slides, guides) for the members.
+    pub documents: Vec<Link>,
+    /// The part it belongs to (0-based), when the meeting has parts.
+    pub part: Option<usize>,
+}
+
+/// A speaker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Speaker {
+    /// Name.
+    pub name: String,
+    /// Role or office.
+    pub role: Option<String>,
+    /// Municipality or organization.
+    pub municipality: Option<String>,
+}
+
+/// A titled link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// What it is.
+    pub title: String,
+    /// Where.
+    pub url: Url,
+}
+
+/// All agenda files, validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Agendas {
+    /// Agendas by meeting key.
+    pub by_meeting: BTreeMap<String, Agenda>,
+    /// The one-off meetings the files define.
+    pub one_offs: Vec<OneOff>,
+}
+
+const FILE_KEYS: &[&str] = &["meeting", "topic", "parts", "items", "notes"];
+const MEETING_KEYS: &[&str] = &[
+    "series",
+    "date",
+    "id",
+    "title",
+    "start",
+    "duration",
+    "video_link",
+    "cancelled",
+    "note",
+];
+const PART_KEYS: &[&str] = &["title", "audience", "start"];
+const ITEM_KEYS: &[&str] = &[
+    "title",
+    "speaker",
+    "duration",
+    "description",
+    "links",
+    "documents",
+    "part",
+];
+const SPEAKER_KEYS: &[&str] = &["name", "role", "municipality"];
+const LINK_KEYS: &[&str] = &["title", "url"];
+
+/// Loads every `*.yaml` file in `dir` (sorted by name), validated against the configured
+/// series. A missing directory means no agendas.
+pub fn load_dir(
+    dir: &Path,
+    series: &[Series],
+    timezone: Tz,
+    holidays: State,
+) -> Result<Agendas, Diagnostics> {
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| {
+                path.extension()
+                    .is_some_and(|ext| ext == "yaml" || ext == "yml")
+            })
+            .collect(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(error) => {
+            return Err(Diagnostics::from(vec![Diagnostic {
+                file: dir.to_owned(),
+                location: None,
+                path: None,
+                message: format!("cannot read the agenda directory: {error}"),
+                hint: None,
+            }]));
+        }
+    };
+    files.sort();
+    let schedule = Schedule {
+        timezone,
+        holidays,
+        series: series.to_vec(),
+        one_offs: Vec::new(),
+    };
+    let mut agendas = Agendas::default();
+    let mut diagnostics = Diagnostics::default();
+    for file in files {
+        match load_file(&file, &schedule) {
+            Ok((agenda, one_off)) => {
+                if let Some(earlier) = agendas.by_meeting.get(&agenda.meeting_key) {
+                    diagnostics.extend(Diagnostics::from(vec![Diagnostic {
+                        file: file.clone(),
+                        location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
+                        path: None,
+                        message: format!(
+                            "{} already has an agenda in {}",
+                            agenda.meeting_key,
+                            earlier.file.display()
+                        ),
+                        hint: Some("keep one file per meeting".to_owned()),
+                    }]));
+                    continue;
+                }
+                if let Some(one_off) = one_off {
+                    agendas.one_offs.push(one_off);
+                }
+                agendas
+                    .by_meeting
+                    .insert(agenda.meeting_key.clone(), agenda);
+            }
+            Err(errors) => diagnostics.extend(errors),
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(agendas)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// Loads one agenda file.
+pub fn load_file(
+    file: &Path,
+    schedule: &Schedule,
+) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
+    let text = std::fs::read_to_string(file).map_err(|error| {
+        Diagnostics::from(vec![Diagnostic {
+            file: file.to_owned(),
+            location: None,
+            path: None,
+            message: format!("cannot read the agenda: {error}"),
+            hint: None,
+        }])
+    })?;
+    let document = Document::parse(file, text)?;
+    let mut problems = Vec::new();
+    let result = validate(document.root(), file, schedule, &mut problems);
+    match result {
+        Some(result) if problems.is_empty() => Ok(result),
+        _ => Err(document.finish(problems)),
+    }
+}
+
+fn validate(
+    root: Node<'_>,
+    file: &Path,
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(Agenda, Option<OneOff>)> {
+    let top = root.as_mapping(FILE_KEYS, problems)?;
+    let meeting_node = top.required(
+        "meeting",
+        "add `meeting:` with `series:` and `date:` for a regular meeting, or `title:`, `date:`, `start:` and `duration:` for a workshop",
+        problems,
+    );
+    let meeting = meeting_node
+        .as_ref()
+        .and_then(|node| meeting(node, file, schedule, problems));
+    let topic = top
+        .optional("topic")
+        .map(|n| fields::text(&n, "topic", 200, problems));
+    let parts = match top.optional("parts") {
+        None => Some(Vec::new()),
+        Some(node) => node.as_list(problems).map(|items| {
+            items
+                .iter()
+                .filter_map(|item| part(item, problems))
+                .collect::<Vec<_>>()
+        }),
+    };
+    let part_count = parts.as_ref().map_or(0, Vec::len);
+    let items_node = top.optional("items");
+    let items = match &items_node {
+        None => Some(Vec::new()),
+        Some(node) => node.as_list(problems).map(|list| {
+            list.iter()
+                .filter_map(|item| agenda_item(item, part_count, problems))
+                .collect::<Vec<_>>()
+        }),
+    };
+    let notes = top
+        .optional("notes")
+        .map(|n| fields::text(&n, "notes", 10_000, problems));
+
+    let (key, length, one_off) = meeting?;
+    let items = items?;
+    let planned: TimeDelta = items.iter().filter_map(|i| i.duration).sum();
+    if let (Some(node), Some(length)) = (&items_node, length)
+        && planned > length
+    {
+        problems.push(node.problem(
+            format!(
+                "the items take {}, longer than the meeting's {}",
+                crate::duration::Compact(planned),
+                crate::duration::Compact(length)
+            ),
+            Some("shorten items or make the meeting longer"),
+        ));
+    }
+    Some((
+        Agenda {
+            file: file.to_owned(),
+            meeting_key: key,
+            topic: fields::optional(topic)?,
+            parts: parts?,
+            items,
+            notes: fields::optional(notes)?,
+        },
+        one_off,
+    ))
+}
+
+/// The meeting a file is about: its key, its length, and the one-off it defines.
+fn meeting(
+    node: &Node<'_>,
+    file: &Path,
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Option<TimeDelta>, Option<OneOff>)> {
+    let meeting = node.as_mapping(MEETING_KEYS, problems)?;
+    let date_node = meeting.required("date", "add `date:`, e.g. `2026-12-17`", problems);
+    let date = date_node.as_ref().and_then(|n| fields::date(n, problems));
+    if let Some(series_node) = meeting.optional("series") {
+        let series_id = fields::slug(&series_node, problems)?;
+        for key in [
+            "id",
+            "title",
+            "start",
+            "duration",
+            "video_link",
+            "cancelled",
+            "note",
+        ] {
+            if meeting.optional(key).is_some() {
+                problems.push(node.problem(
+                    format!("`{key}` cannot be set for a meeting of a series here"),
+                    Some("move, cancel or change a regular meeting under `exceptions:` in the configuration"),
+                ));
+            }
+        }
+        let Some(series) = schedule.series.iter().find(|s| s.id == series_id) else {
+            let known: Vec<&str> = schedule.series.iter().map(|s| s.id.as_str()).collect();
+            problems.push(series_node.problem(
+                format!("there is no series `{series_id}`"),
+                Some(&if known.is_empty() {
+                    "the configuration defines no series under `meetings.series`".to_owned()
+                } else {
+                    format!("the configured series: {}", known.join(", "))
+                }),
+            ));
+            return None;
+        };
+        let date = date?;
+        let key = format!("{series_id}/{}", date.format("%Y-%m-%d"));
+        let Some(found) = schedule.find(&key) else {
+            if let Some(date_node) = &date_node {
+                problems.push(date_node.problem(
+                    format!("{date} is not a date of the series `{series_id}`"),
+                    Some(&format!(
+                        "the series meets by the rule `{}`, starting {}",
+                        series.rule, series.first
+                    )),
+                ));
+            }
+            return None;
+        };
+        return Some((key, Some(found.end - found.start), None));
+    }
+
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    let id = match meeting.optional("id") {
+        Some(n) => fields::slug(&n, problems),
+        None if fields::is_slug(&stem) => Some(stem),
+        None => {
+            problems.push(node.problem(
+                "this workshop needs an `id:`",
+                Some("the file name is no valid id; add `id:` with lower-case letters, digits and dashes"),
+            ));
+            None
+        }
+    };
+    let title = meeting
+        .required("title", "add `title:`, the workshop's title", problems)
+        .and_then(|n| fields::text(&n, "title", 200, problems));
+    let start = meeting
+        .required("start", "add `start: \"10:00\"`", problems)
+        .and_then(|n| fields::time(&n, problems));
+    let duration = meeting
+        .required("duration", "add `duration: 2h`", problems)
+        .and_then(|n| fields::duration(&n, problems));
+    let video_link = match meeting.optional("video_link") {
+        None => Some(None),
+        Some(n) => fields::link(&n, problems).map(Some),
+    };
+    let cancelled = match meeting.optional("cancelled") {
+        None => Some(false),
+        Some(n) => fields::flag(&n, problems),
+    };
+    let note = match meeting.optional("note") {
+        None => Some(None),
+        Some(n) => fields::text(&n, "note", 500, problems).map(Some),
+    };
+    let id = id?;
+    if schedule.series.iter().any(|s| s.id == id) {
+        problems.push(node.problem(
+            format!("the id `{id}` is already the id of a series"),
+            Some("give the workshop an id of its own"),
+        ));
+        return None;
+    }
+    let duration = duration?;
+    let note = note?;
+    let one_off = OneOff {
+        id: id.clone(),
+        title: title?,
+        date: date?,
+        start: start?,
+        duration,
+        video_link: video_link?,
+        cancelled: cancelled?.then(|| note.clone()),
+    };
+    Some((id, Some(duration), Some(one_off)))
+}
+
+fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {
+    let part = node.as_mapping(PART_KEYS, problems)?;
+    let title = part
+        .required("title", "add `title:`, e.g. `Offizieller Teil`", problems)
+        .and_then(|n| fields::text(&n, "title", 200, problems));
+    let audience = part
+        .optional("audience")
+        .map(|n| fields::text(&n, "audience", 200, problems));
+    let start = part.optional("start").map(|n| fields::time(&n, problems));
+    Some(Part {
+        title: title?,
+        audience: fields::optional(audience)?,
+        start: fields::optional(start)?,
+    })
+}
+
+fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) -> Option<Item> {
+    let item = node.as_mapping(ITEM_KEYS, problems)?;
+    let title = item
+        .required("title", "add `title:`", problems)
+        .and_then(|n| fields::text(&n, "title", 200, problems));
+    let speaker = item.optional("speaker").map(|n| speaker(&n, problems));
+    let duration = item
+        .optional("duration")
+        .map(|n| fields::duration(&n, problems));
+    let description = item
+        .optional("description")
+        .map(|n| fields::text(&n, "description", 4_000, problems));
+    let links = links_of(item.optional("links"), problems);
+    let documents = links_of(item.optional("documents"), problems);
+    let part = match item.optional("part") {
+        None => Some(None),
+        Some(n) => {
+            let number = n.as_integer(problems);
+            match number.and_then(|n| usize::try_from(n).ok()) {
+                Some(index) if (1..=part_count).contains(&index) => Some(Some(index - 1)),
+                _ if number.is_some() => {
+                    let number = number.unwrap_or_default();
+                    problems.push(n.problem(
+                        format!("there is no part {number}"),
+                        Some(&if part_count == 0 {
+                            "this agenda has no `parts:`".to_owned()
+                        } else {
+                            format!("number the parts from 1 to {part_count}")
+                        }),
+                    ));
+                    None
+                }
+                _ => None,
+            }
+        }
+    };
+    Some(Item {
+        title: title?,
+        speaker: fields::optional(speaker)?,
+        duration: fields::optional(duration)?,
+        description: fields::optional(description)?,
+        links: links?,
+        documents: documents?,
+        part: part?,
+    })
+}
+
+fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
+    let speaker = node.as_mapping(SPEAKER_KEYS, problems)?;
+    let name = speaker
+        .required("name", "add `name:`", problems)
+        .and_then(|n| fields::text(&n, "name", 200, problems));
+    let role = speaker
+        .optional("role")
+        .map(|n| fields::text(&n, "role", 200, problems));
+    let municipality = speaker
+        .optional("municipality")
+        .map(|n| fields::text(&n, "municipality", 200, problems));
+    Some(Speaker {
+        name: name?,
+        role: fields::optional(role)?,
+        municipality: fields::optional(municipality)?,
+    })
+}
+
+fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> Option<Vec<Link>> {
+    let Some(node) = node else {
+        return Some(Vec::new());
+    };
+    let items = node.as_list(problems)?;
+    let links: Vec<Option<Link>> = items
+        .iter()
+        .map(|item| {
+            let link = item.as_mapping(LINK_KEYS, problems)?;
+            let title = link
+                .required("title", "add `title:`", problems)
+                .and_then(|n| fields::text(&n, "title", 200, problems));
+            let url = link
+                .required("url", "add `url:`", problems)
+                .and_then(|n| fields::link(&n, problems));
+            Some(Link {
+                title: title?,
+                url: url?,
+            })
+        })
+        .collect();
+    links.into_iter().collect()
+}

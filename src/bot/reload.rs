@@ -1,0 +1,60 @@
+//! Hot reload: the bot watches its configuration and the agenda files and swaps in a new
+//! [`Network`] when a change loads without errors. An invalid change is reported to the
+//! organizers (once per distinct set of errors) and the last good version stays in force. The
+//! bot only reads these files, never writes them.
+//!
+//! It polls sizes and modification times every two seconds instead of using inotify: that works
+//! the same on every file system (including network shares and editors that replace files), and
+//! two seconds is immediate for people editing YAML.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tracing::{info, warn};
+
+use super::scheduler::Request;
+use crate::network::{Fingerprint, Network};
+
+const POLL: Duration = Duration::from_secs(2);
+
+/// Watches `config_path` (and the agenda directory it names) until `stop` turns true.
+pub async fn watch_files(
+    config_path: PathBuf,
+    network: watch::Sender<Arc<Network>>,
+    requests: mpsc::UnboundedSender<Request>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let agendas_dir = |n: &Network| n.config.agendas_dir.clone();
+    let mut seen = Fingerprint::of(&config_path, agendas_dir(&network.borrow()).as_deref());
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(POLL) => {}
+        }
+        let current = Fingerprint::of(&config_path, agendas_dir(&network.borrow()).as_deref());
+        if current == seen {
+            continue;
+        }
+        seen = current;
+        let path = config_path.clone();
+        let loaded = tokio::task::spawn_blocking(move || Network::load(&path)).await;
+        match loaded {
+            Ok(Ok(loaded)) => {
+                info!("reloaded the configuration and agendas");
+                // The agenda directory may have moved; watch the new one from now on.
+                seen = Fingerprint::of(&config_path, loaded.config.agendas_dir.as_deref());
+                network.send_replace(Arc::new(loaded));
+            }
+            Ok(Err(diagnostics)) => {
+                warn!(
+                    errors = diagnostics.len(),
+                    "a changed file has errors; keeping the last good version"
+                );
+                let _ = requests.send(Request::ReloadFailed(diagnostics.to_string()));
+            }
+            Err(error) => warn!(%error, "reloading failed"),
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! The posting job: announcements and reminders in every room, exactly once, and edits when a
+//! meeting changes.
+//!
+//! Each round it asks [`posting::plan`] what is due (a pure decision over the schedule and the
+//! delivery records), fans the due posts out through [`outbox::fan_out`], reports to the
+//! organizers' room, and edits earlier posts whose meeting has changed since. Then it sleeps
+//! until the next post is due, a file changes, or a request (`!announce`) comes in.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use matrix_sdk::Client;
+use matrix_sdk::ruma::events::room::message::{
+    RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
+};
+use matrix_sdk::ruma::{OwnedRoomId, OwnedRoomOrAliasId};
+use tokio::sync::{mpsc, watch};
+use tracing::{info, warn};
+
+use super::outbox::{self, PreparedPost, Target, stable_hash};
+use crate::clock::Clock;
+use crate::network::Network;
+use crate::posting::{self, History, Post, PostKind, Started};
+use crate::render::{self, Rendered};
+use crate::schedule::{Meeting, Status};
+use crate::store::{Delivery, Store};
+
+/// The longest the job sleeps, so alias changes and retries are picked up.
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// What other parts of the bot ask of the posting job.
+#[derive(Debug)]
+pub enum Request {
+    /// Post the announcement of this meeting now (`!announce`).
+    Announce(String),
+    /// A changed file did not load; tell the organizers.
+    ReloadFailed(String),
+}
+
+/// The posting job's state.
+#[derive(Debug)]
+pub struct Scheduler {
+    /// The logged-in client.
+    pub client: Client,
+    /// The delivery records.
+    pub store: Arc<Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// The current network files.
+    pub network: watch::Receiver<Arc<Network>>,
+    /// Requests from handlers and the file watcher.
+    pub requests: mpsc::UnboundedReceiver<Request>,
+    /// Resolved room aliases.
+    pub aliases: HashMap<OwnedRoomOrAliasId, OwnedRoomId>,
+}
+
+/// The delivery records, as the planner sees them.
+struct Records<'a> {
+    store: &'a Store,
+    targets: &'a [Target],
+}
+
+impl History for Records<'_> {
+    fn first_seen(&self, meeting_key: &str) -> Option<DateTime<Utc>> {
+        self.store.seen_at(meeting_key).ok().flatten()
+    }
+
+    fn started(&self, post_key: &str) -> Option<Started> {
+        let deliveries = self.store.deliveries_of(post_key).ok()?;
+        let at = deliveries.iter().map(|d| d.started_at).min()?;
+        let complete = self.targets.iter().all(|target| match &target.room_id {
+            Ok(room_id) => deliveries
+                .iter()
+                .any(|d| d.room_id == room_id.as_str() && d.event_id.is_some()),
+            Err(_) => false,
+        });
+        Some(Started { at, complete })
+    }
+}
+
+impl Scheduler {
+    /// Runs rounds until `stop` turns true.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        loop {
+            let next_due = self.round().await;
+            let now = self.clock.now();
+            let sleep = next_due
+                .and_then(|due| (due - now).to_std().ok())
+                .unwrap_or(MAX_SLEEP)
+                .min(MAX_SLEEP);
+            tokio::select! {
+                _ = stop.changed() => return,
+                changed = self.network.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    info!("the network's files changed; planning again");
+                }
+                request = self.requests.recv() => match request {
+                    Some(request) => self.handle(request).await,
+                    None => return,
+                },
+                () = tokio::time::sleep(sleep) => {}
+            }
+        }
+    }
+
+    /// One planning round; returns when the next post is due.
+    async fn round(&mut self) -> Option<DateTime<Utc>> {
+        let network = Arc::clone(&self.network.borrow_and_update());
+        let now = self.clock.now();
+        let offsets = &network.config.meetings.reminders;
+        let meetings = posting::window(&network.schedule, offsets, now);
+        for meeting in &meetings {
+            if let Err(error) = self.store.first_seen(&meeting.key, now) {
+                warn!(%error, "cannot record a meeting");
+            }
+        }
+        let targets = self.targets(&network).await;
+        let plan = {
+            let records = Records {
+                store: &self.store,
+                targets: &targets,
+            };
+            posting::plan(&meetings, offsets, now, &records)
+        };
+        for due in &plan.send {
+            self.send_post(&network, &due.post, due.late, &targets)
+                .await;
+        }
+        let mut missed: BTreeMap<&str, &Meeting> = BTreeMap::new();
+        for post in &plan.missed {
+            missed.insert(&post.meeting.key, &post.meeting);
+        }
+        for meeting in missed.into_values() {
+            let notice = render::missed_notice(network.config.language, meeting);
+            self.to_organizers(
+                &network,
+                &targets,
+                &format!("missed/{}", meeting.key),
+                meeting,
+                notice,
+            )
+            .await;
+        }
+        self.apply_changes(&network, &targets, now).await;
+        plan.next_due
+    }
+
+    async fn handle(&mut self, request: Request) {
+        let network = Arc::clone(&self.network.borrow());
+        let targets = self.targets(&network).await;
+        match request {
+            Request::Announce(meeting_key) => {
+                let Some(meeting) = network.schedule.find(&meeting_key) else {
+                    return;
+                };
+                let offsets = &network.config.meetings.reminders;
+                if let Some(post) = posting::posts_of(&meeting, offsets).into_iter().next() {
+                    self.send_post(&network, &post, false, &targets).await;
+                }
+            }
+            Request::ReloadFailed(errors) => {
+                let key = format!("reload-error/{}", stable_hash(&[&errors]));
+                let notice = render::reload_errors(network.config.language, &errors);
+                let placeholder = Meeting {
+                    key: String::new(),
+                    series: None,
+                    title: String::new(),
+                    start: self.clock.now().with_timezone(&network.config.timezone),
+                    end: self.clock.now().with_timezone(&network.config.timezone),
+                    video_link: None,
+                    status: Status::Scheduled,
+                    note: None,
+                };
+                self.to_organizers(&network, &targets, &key, &placeholder, notice)
+                    .await;
+            }
+        }
+    }
+
+    /// The organizers' room first, then the member rooms, with aliases resolved.
+    async fn targets(&mut self, network: &Network) -> Vec<Target> {
+        let config = &network.config;
+        let organizers = match config.language {
+            crate::i18n::Language::German => "Organisationsraum",
+            crate::i18n::Language::English => "organizers' room",
+        };
+        let rooms = std::iter::once((organizers.to_owned(), &config.network.organizers_room))
+            .chain(
+                config
+                    .network
+                    .members
+                    .iter()
+                    .map(|m| (m.name.clone(), &m.room)),
+            );
+        let mut targets = Vec::new();
+        for (name, room) in rooms {
+            let room_id = self.resolve(room).await;
+            targets.push(Target { name, room_id });
+        }
+        targets
+    }
+
+    async fn resolve(&mut self, room: &OwnedRoomOrAliasId) -> Result<OwnedRoomId, String> {
+        if let Ok(room_id) = OwnedRoomId::try_from(room.clone()) {
+            return Ok(room_id);
+        }
+        if let Some(room_id) = self.aliases.get(room) {
+            return Ok(room_id.clone());
+        }
+        let Ok(alias) = matrix_sdk::ruma::OwnedRoomAliasId::try_from(room.clone()) else {
+            return Err("invalid room".to_owned());
+        };
+        match self.client.resolve_room_alias(&alias).await {
+            Ok(response) => {
+                self.aliases.insert(room.clone(), response.room_id.clone());
+                Ok(response.room_id)
+            }
+            Err(error) => Err(format!("alias not found: {error}")),
+        }
+    }
+
+    /// Sends a post to every room and reports the result to the organizers once.
+    async fn send_post(&self, network: &Network, post: &Post, late: bool, targets: &[Target]) {
+        let language = network.config.language;
+        let agenda = network.agenda(&post.meeting);
+        let name = &network.config.network.name;
+        let rendered = render::post(language, name, &post.meeting, agenda, post.kind, late);
+        let state = state_hash(network, &post.meeting, post.kind);
+        let prepared = PreparedPost {
+            key: post.key.clone(),
+            meeting_key: post.meeting.key.clone(),
+            meeting_title: post.meeting.title.clone(),
+            meeting_start: post.meeting.start.with_timezone(&Utc),
+            content: RoomMessageEventContent::notice_html(rendered.plain, rendered.html),
+            state_hash: state,
+            pin: post.kind == PostKind::Announcement,
+        };
+        info!(post = %post.key, late, rooms = targets.len(), "fanning out");
+        let report =
+            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
+        info!(post = %post.key, delivered = report.delivered, failed = report.failed.len(), "fan-out done");
+        let summary = render::delivery_summary(language, &post.meeting, post.kind, &report);
+        self.to_organizers(
+            network,
+            targets,
+            &format!("summary/{}", post.key),
+            &post.meeting,
+            summary,
+        )
+        .await;
+    }
+
+    /// Posts a notice to the organizers' room, exactly once per key.
+    async fn to_organizers(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        key: &str,
+        meeting: &Meeting,
+        notice: Rendered,
+    ) {
+        let Some(organizers) = targets.first() else {
+            return;
+        };
+        let prepared = PreparedPost {
+            key: key.to_owned(),
+            meeting_key: meeting.key.clone(),
+            meeting_title: meeting.title.clone(),
+            meeting_start: meeting.start.with_timezone(&Utc),
+            content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
+            state_hash: String::new(),
+            pin: false,
+        };
+        let report = outbox::fan_out(
+            &self.client,
+            &self.store,
+            &self.clock,
+            &prepared,
+            std::slice::from_ref(organizers),
+        )
+        .await;
+        if !report.failed.is_empty() {
+            warn!(key, failed = ?report.failed, "could not notify the organizers");
+        }
+        let _ = network;
+    }
+
+    /// Edits every delivered post whose meeting changed since, and posts a short notice in
+    /// each room where something was edited.
+    async fn apply_changes(&self, network: &Network, targets: &[Target], now: DateTime<Utc>) {
+        let deliveries = match self.store.sent_since(now - TimeDelta::days(1)) {
+            Ok(deliveries) => deliveries,
+            Err(error) => {
+                warn!(%error, "cannot read deliveries");
+                return;
+            }
+        };
+        let language = network.config.language;
+        let name = &network.config.network.name;
+        // Notices to send after the edits: (meeting key, state) → (meeting, rooms).
+        let mut notices: BTreeMap<(String, String), (Meeting, Vec<Target>)> = BTreeMap::new();
+        for delivery in deliveries {
+            let Some(kind) = post_kind(&delivery.post_key) else {
+                continue;
+            };
+            let meeting = network
+                .schedule
+                .find(&delivery.meeting_key)
+                .unwrap_or_else(|| vanished(network, &delivery));
+            let state = state_hash(network, &meeting, kind);
+            if state == delivery.content_hash {
+                continue;
+            }
+            let agenda = network.agenda(&meeting);
+            let rendered = render::post(language, name, &meeting, agenda, kind, false);
+            let content =
+                RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html);
+            match outbox::edit(&self.client, &self.store, &delivery, content, &state).await {
+                Ok(()) => {
+                    info!(post = %delivery.post_key, room_id = %delivery.room_id, "edited after a change");
+                    let target = targets
+                        .iter()
+                        .find(|t| {
+                            t.room_id
+                                .as_ref()
+                                .is_ok_and(|id| id.as_str() == delivery.room_id)
+                        })
+                        .cloned();
+                    let entry = notices
+                        .entry((meeting.key.clone(), state.clone()))
+                        .or_insert_with(|| (meeting.clone(), Vec::new()));
+                    if let Some(target) = target
+                        && !entry.1.iter().any(|t| t.room_id == target.room_id)
+                    {
+                        entry.1.push(target);
+                    }
+                }
+                Err(error) => {
+                    warn!(post = %delivery.post_key, room_id = %delivery.room_id, %error, "could not edit");
+                }
+            }
+        }
+        for ((meeting_key, state), (meeting, rooms)) in notices {
+            let agenda = network.agenda(&meeting);
+            let notice = render::change_notice(language, &meeting, agenda);
+            let prepared = PreparedPost {
+                key: format!("change-{state}/{meeting_key}"),
+                meeting_key: meeting.key.clone(),
+                meeting_title: meeting.title.clone(),
+                meeting_start: meeting.start.with_timezone(&Utc),
+                content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
+                state_hash: String::new(),
+                pin: false,
+            };
+            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
+        }
+    }
+}
+
+/// The kind of a post from its key; `None` for notices and summaries, which are never edited.
+fn post_kind(post_key: &str) -> Option<PostKind> {
+    let (prefix, _) = post_key.split_once('/')?;
+    if prefix == "announcement" {
+        return Some(PostKind::Announcement);
+    }
+    let offset = prefix.strip_prefix("reminder-")?;
+    crate::duration::parse(offset).ok().map(PostKind::Reminder)
+}
+
+/// A hash of what a post shows about its meeting; when it changes, the post is edited.
+fn state_hash(network: &Network, meeting: &Meeting, kind: PostKind) -> String {
+    let rendered = render::post(
+        network.config.language,
+        &network.config.network.name,
+        meeting,
+        network.agenda(meeting),
+        kind,
+        false,
+    );
+    stable_hash(&[&rendered.plain, &rendered.html])
+}
+
+/// A meeting that was announced but is no longer in the files: shown as cancelled.
+fn vanished(network: &Network, delivery: &Delivery) -> Meeting {
+    let start = delivery
+        .meeting_start
+        .with_timezone(&network.config.timezone);
+    Meeting {
+        key: delivery.meeting_key.clone(),
+        series: None,
+        title: delivery.meeting_title.clone(),
+        start,
+        end: start,
+        video_link: None,
+        status: Status::Cancelled,
+        note: None,
+    }
+}

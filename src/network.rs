@@ -1,0 +1,84 @@
+//! Everything the organizers configured, loaded together: the configuration, the agenda files
+//! and the schedule built from both. The bot holds one [`Network`] at a time and swaps it for a
+//! new one only when a changed file loads without errors.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::agenda::{self, Agenda, Agendas};
+use crate::config::Config;
+use crate::diagnostic::Diagnostics;
+use crate::schedule::{Meeting, Schedule};
+
+/// The loaded, validated state of the network's files.
+#[derive(Debug, Clone)]
+pub struct Network {
+    /// The configuration.
+    pub config: Config,
+    /// The agenda files.
+    pub agendas: Agendas,
+    /// The schedule: configured series plus the one-offs of the agenda files.
+    pub schedule: Schedule,
+}
+
+impl Network {
+    /// Loads the configuration at `path` and the agenda files it names; every error of every
+    /// file is reported.
+    pub fn load(path: &Path) -> Result<Self, Diagnostics> {
+        let config = Config::load(path)?;
+        let agendas = match &config.agendas_dir {
+            Some(dir) => agenda::load_dir(
+                dir,
+                &config.meetings.series,
+                config.timezone,
+                config.meetings.holidays,
+            )?,
+            None => Agendas::default(),
+        };
+        let schedule = Schedule {
+            timezone: config.timezone,
+            holidays: config.meetings.holidays,
+            series: config.meetings.series.clone(),
+            one_offs: agendas.one_offs.clone(),
+        };
+        Ok(Self {
+            config,
+            agendas,
+            schedule,
+        })
+    }
+
+    /// The agenda of a meeting, if there is one.
+    pub fn agenda(&self, meeting: &Meeting) -> Option<&Agenda> {
+        self.agendas.by_meeting.get(&meeting.key)
+    }
+}
+
+/// The files a network is loaded from, with their sizes and modification times: when this
+/// changes, the bot reloads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
+
+impl Fingerprint {
+    /// Takes the fingerprint of the configuration at `path` and of the agenda directory.
+    pub fn of(path: &Path, agendas_dir: Option<&Path>) -> Self {
+        let mut files = vec![path.to_owned()];
+        if let Some(dir) = agendas_dir
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            files.extend(entries.filter_map(|e| e.ok().map(|e| e.path())));
+        }
+        files.sort();
+        Self(
+            files
+                .into_iter()
+                .map(|file| {
+                    let metadata = std::fs::metadata(&file).ok();
+                    let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
+                    let modified = metadata.and_then(|m| m.modified().ok());
+                    (file, size, modified)
+                })
+                .collect(),
+        )
+    }
+}

@@ -1,0 +1,665 @@
+//! Texts about meetings: announcements, reminders, change notices, `!next` and `!schedule`,
+//! and the organizers' delivery reports. Dates are written out in the bot's language
+//! ("Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr").
+
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike as _, TimeDelta, Weekday};
+use chrono_tz::Tz;
+
+use super::{Rendered, escape_html};
+use crate::agenda::Agenda;
+use crate::i18n::Language;
+use crate::posting::PostKind;
+use crate::schedule::{Meeting, Status};
+
+const WEEKDAYS_DE: [&str; 7] = [
+    "Montag",
+    "Dienstag",
+    "Mittwoch",
+    "Donnerstag",
+    "Freitag",
+    "Samstag",
+    "Sonntag",
+];
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const MONTHS_DE: [&str; 12] = [
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn weekday_index(day: Weekday) -> usize {
+    day.num_days_from_monday() as usize
+}
+
+/// "Donnerstag, 17. Dezember 2026" / "Thursday, 17 December 2026".
+pub fn date_long(language: Language, at: DateTime<Tz>) -> String {
+    let day = weekday_index(at.weekday());
+    let month = at.month0() as usize;
+    match language {
+        Language::German => format!(
+            "{}, {}. {} {}",
+            WEEKDAYS_DE[day],
+            at.day(),
+            MONTHS_DE[month],
+            at.year()
+        ),
+        Language::English => format!(
+            "{}, {} {} {}",
+            WEEKDAYS_EN[day],
+            at.day(),
+            MONTHS_EN[month],
+            at.year()
+        ),
+    }
+}
+
+/// "Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr" / "Thursday, 17 December 2026, 10:00–11:30".
+pub fn date_range(language: Language, start: DateTime<Tz>, end: DateTime<Tz>) -> String {
+    let same_day = start.date_naive() == end.date_naive();
+    let time = |at: DateTime<Tz>| at.format("%H:%M").to_string();
+    match (language, same_day) {
+        (Language::German, true) => format!(
+            "{}, {}–{} Uhr",
+            date_long(language, start),
+            time(start),
+            time(end)
+        ),
+        (Language::German, false) => format!(
+            "{}, {} Uhr – {}, {} Uhr",
+            date_long(language, start),
+            time(start),
+            date_long(language, end),
+            time(end)
+        ),
+        (Language::English, true) => format!(
+            "{}, {}–{}",
+            date_long(language, start),
+            time(start),
+            time(end)
+        ),
+        (Language::English, false) => format!(
+            "{}, {} – {}, {}",
+            date_long(language, start),
+            time(start),
+            date_long(language, end),
+            time(end)
+        ),
+    }
+}
+
+/// "in 15 Minuten", "morgen", "in 2 Tagen" / "in 15 minutes", "tomorrow".
+fn ahead(language: Language, offset: TimeDelta) -> String {
+    let (days, hours, minutes) = (offset.num_days(), offset.num_hours(), offset.num_minutes());
+    let (count, unit_de_1, unit_de_n, unit_en) = if days >= 1 && offset == TimeDelta::days(days) {
+        if days == 1 {
+            return match language {
+                Language::German => "morgen".to_owned(),
+                Language::English => "tomorrow".to_owned(),
+            };
+        }
+        (days, "Tag", "Tagen", "day")
+    } else if hours >= 1 && offset == TimeDelta::hours(hours) {
+        (hours, "Stunde", "Stunden", "hour")
+    } else {
+        (minutes, "Minute", "Minuten", "minute")
+    };
+    match language {
+        Language::German => {
+            format!(
+                "in {count} {}",
+                if count == 1 { unit_de_1 } else { unit_de_n }
+            )
+        }
+        Language::English => {
+            format!("in {count} {unit_en}{}", if count == 1 { "" } else { "s" })
+        }
+    }
+}
+
+/// A message being assembled in both forms at once.
+#[derive(Debug, Default)]
+struct Both {
+    plain: String,
+    html: String,
+}
+
+impl Both {
+    /// A line of text, escaped for HTML.
+    fn line(&mut self, text: &str) {
+        self.raw_line(text, &escape_html(text));
+    }
+
+    /// A line with its own HTML form (already escaped by the caller).
+    fn raw_line(&mut self, plain: &str, html: &str) {
+        if !self.plain.is_empty() {
+            self.plain.push('\n');
+            self.html.push_str("<br>\n");
+        }
+        self.plain.push_str(plain);
+        self.html.push_str(html);
+    }
+
+    fn done(self) -> Rendered {
+        Rendered {
+            plain: self.plain,
+            html: self.html,
+        }
+    }
+}
+
+fn link_line(both: &mut Both, language: Language, meeting: &Meeting) {
+    if let Some(link) = &meeting.video_link {
+        let label = match language {
+            Language::German => "Videokonferenz",
+            Language::English => "Video conference",
+        };
+        let url = escape_html(link.as_str());
+        both.raw_line(
+            &format!("{label}: {link}"),
+            &format!("{label}: <a href=\"{url}\">{url}</a>"),
+        );
+    }
+}
+
+fn status_line(both: &mut Both, language: Language, meeting: &Meeting) {
+    let note = meeting.note.as_deref().map(one_line);
+    let note = note.as_deref();
+    let line = match (&meeting.status, language) {
+        (Status::Scheduled, _) => None,
+        (Status::Moved { original_start }, Language::German) => Some(format!(
+            "Verschoben – ursprünglich {}, {} Uhr{}",
+            date_long(language, *original_start),
+            original_start.format("%H:%M"),
+            note.map(|n| format!(". {n}")).unwrap_or_default()
+        )),
+        (Status::Moved { original_start }, Language::English) => Some(format!(
+            "Moved – originally {}, {}{}",
+            date_long(language, *original_start),
+            original_start.format("%H:%M"),
+            note.map(|n| format!(". {n}")).unwrap_or_default()
+        )),
+        (Status::Cancelled, Language::German) => Some(format!(
+            "Dieser Termin fällt aus.{}",
+            note.map(|n| format!(" Grund: {n}")).unwrap_or_default()
+        )),
+        (Status::Cancelled, Language::English) => Some(format!(
+            "This meeting is cancelled.{}",
+            note.map(|n| format!(" Reason: {n}")).unwrap_or_default()
+        )),
+        (Status::Holiday { name_de, .. }, Language::German) => Some(format!(
+            "Dieser Termin entfällt wegen des Feiertags {name_de}."
+        )),
+        (Status::Holiday { name_en, .. }, Language::English) => Some(format!(
+            "This meeting is skipped for the public holiday {name_en}."
+        )),
+    };
+    if let Some(line) = line {
+        both.raw_line(&line, &format!("<strong>{}</strong>", escape_html(&line)));
+    }
+}
+
+fn agenda_lines(both: &mut Both, language: Language, agenda: &Agenda) {
+    if agenda.items.is_empty() && agenda.parts.is_empty() {
+        return;
+    }
+    both.line(match language {
+        Language::German => "Tagesordnung:",
+        Language::English => "Agenda:",
+    });
+    let mut number = 0;
+    let mut print_item = |both: &mut Both, item: &crate::agenda::Item| {
+        number += 1;
+        let mut text = format!("{number}. {}", item.title);
+        if let Some(duration) = item.duration {
+            let minutes = duration.num_minutes();
+            match language {
+                Language::German => {
+                    let _ = write!(text, " ({minutes} Min.)");
+                }
+                Language::English => {
+                    let _ = write!(text, " ({minutes} min)");
+                }
+            }
+        }
+        if let Some(speaker) = &item.speaker {
+            let mut who = speaker.name.clone();
+            for extra in [&speaker.role, &speaker.municipality].into_iter().flatten() {
+                who.push_str(", ");
+                who.push_str(extra);
+            }
+            let _ = write!(text, " – {who}");
+        }
+        both.line(&text);
+    };
+    if agenda.parts.is_empty() {
+        for item in &agenda.items {
+            print_item(both, item);
+        }
+        return;
+    }
+    for (index, part) in agenda.parts.iter().enumerate() {
+        let mut heading = match language {
+            Language::German => format!("Teil {}: {}", index + 1, part.title),
+            Language::English => format!("Part {}: {}", index + 1, part.title),
+        };
+        if let Some(start) = part.start {
+            let _ = write!(heading, " ({})", start.format("%H:%M"));
+        }
+        if let Some(audience) = &part.audience {
+            let _ = match language {
+                Language::German => write!(heading, " – für {audience}"),
+                Language::English => write!(heading, " – for {audience}"),
+            };
+        }
+        both.raw_line(&heading, &format!("<em>{}</em>", escape_html(&heading)));
+        for item in agenda.items.iter().filter(|i| i.part == Some(index)) {
+            print_item(both, item);
+        }
+    }
+    for item in agenda.items.iter().filter(|i| i.part.is_none()) {
+        print_item(both, item);
+    }
+}
+
+/// Text for a single line: line breaks and other control characters (a CR/LF in a title)
+/// become spaces, so no text can start a line of its own in a message.
+fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn title_of(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
+    match agenda.and_then(|a| a.topic.as_deref()) {
+        Some(topic) => one_line(&format!("{}: {topic}", meeting.title)),
+        None => one_line(&meeting.title),
+    }
+}
+
+/// Date, status, link and agenda of a meeting, under a heading line.
+fn details(both: &mut Both, language: Language, meeting: &Meeting, agenda: Option<&Agenda>) {
+    both.line(&date_range(language, meeting.start, meeting.end));
+    status_line(both, language, meeting);
+    if meeting.takes_place() {
+        link_line(both, language, meeting);
+        if let Some(agenda) = agenda {
+            agenda_lines(both, language, agenda);
+        }
+    }
+}
+
+/// An announcement or reminder, as posted in every room (and as edited when the meeting
+/// changes).
+pub fn post(
+    language: Language,
+    network: &str,
+    meeting: &Meeting,
+    agenda: Option<&Agenda>,
+    kind: PostKind,
+    late: bool,
+) -> Rendered {
+    let title = title_of(meeting, agenda);
+    let network = one_line(network);
+    // "Videokonferenz des Netzwerks IKONE DS" needs no "– Netzwerk IKONE DS" after it.
+    let named = title.contains(&network);
+    let late_mark = match (late, language) {
+        (false, _) => "",
+        (true, Language::German) => " (verspätet)",
+        (true, Language::English) => " (late)",
+    };
+    let heading = match (kind, language) {
+        (PostKind::Announcement, Language::German) if named => {
+            format!("Einladung{late_mark}: {title}")
+        }
+        (PostKind::Announcement, Language::English) if named => {
+            format!("Invitation{late_mark}: {title}")
+        }
+        (PostKind::Announcement, Language::German) => {
+            format!("Einladung{late_mark}: {title} – Netzwerk {network}")
+        }
+        (PostKind::Announcement, Language::English) => {
+            format!("Invitation{late_mark}: {title} – {network} network")
+        }
+        (PostKind::Reminder(offset), Language::German) => {
+            format!(
+                "Erinnerung{late_mark}: {title} beginnt {}",
+                ahead(language, offset)
+            )
+        }
+        (PostKind::Reminder(offset), Language::English) => {
+            format!(
+                "Reminder{late_mark}: {title} starts {}",
+                ahead(language, offset)
+            )
+        }
+    };
+    let mut both = Both::default();
+    both.raw_line(
+        &heading,
+        &format!("<strong>{}</strong>", escape_html(&heading)),
+    );
+    details(&mut both, language, meeting, agenda);
+    both.done()
+}
+
+/// The short notice posted after an announcement was edited because its meeting changed.
+pub fn change_notice(language: Language, meeting: &Meeting, agenda: Option<&Agenda>) -> Rendered {
+    let title = title_of(meeting, agenda);
+    let when = date_range(language, meeting.start, meeting.end);
+    let text = match (&meeting.status, language) {
+        (Status::Cancelled | Status::Holiday { .. }, Language::German) => format!(
+            "Hinweis: „{title}“ am {} fällt aus.{} Die Ankündigung ist angepasst.",
+            date_long(language, meeting.start),
+            meeting
+                .note
+                .as_ref()
+                .map(|n| format!(" Grund: {n}."))
+                .unwrap_or_default()
+        ),
+        (Status::Cancelled | Status::Holiday { .. }, Language::English) => format!(
+            "Note: “{title}” on {} is cancelled.{} The announcement has been updated.",
+            date_long(language, meeting.start),
+            meeting
+                .note
+                .as_ref()
+                .map(|n| format!(" Reason: {n}."))
+                .unwrap_or_default()
+        ),
+        (_, Language::German) => format!(
+            "Hinweis: „{title}“ wurde geändert und findet jetzt am {when} statt.{} Die Ankündigung ist angepasst.",
+            meeting
+                .video_link
+                .as_ref()
+                .map(|l| format!(" Videokonferenz: {l}"))
+                .unwrap_or_default()
+        ),
+        (_, Language::English) => format!(
+            "Note: “{title}” has changed and now takes place on {when}.{} The announcement has been updated.",
+            meeting
+                .video_link
+                .as_ref()
+                .map(|l| format!(" Video conference: {l}"))
+                .unwrap_or_default()
+        ),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// The answer to `!next`.
+pub fn meeting_details(
+    language: Language,
+    meeting: Option<(&Meeting, Option<&Agenda>)>,
+) -> Rendered {
+    let Some((meeting, agenda)) = meeting else {
+        let text = match language {
+            Language::German => "Zurzeit ist kein Termin geplant.",
+            Language::English => "No meeting is planned at the moment.",
+        };
+        return Rendered {
+            plain: text.to_owned(),
+            html: escape_html(text),
+        };
+    };
+    let heading = match language {
+        Language::German => format!("Nächster Termin: {}", title_of(meeting, agenda)),
+        Language::English => format!("Next meeting: {}", title_of(meeting, agenda)),
+    };
+    let mut both = Both::default();
+    both.raw_line(
+        &heading,
+        &format!("<strong>{}</strong>", escape_html(&heading)),
+    );
+    details(&mut both, language, meeting, agenda);
+    both.done()
+}
+
+/// The answer to `!schedule`: one line per coming meeting.
+pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
+    if meetings.is_empty() {
+        return meeting_details(language, None);
+    }
+    let mut plain = match language {
+        Language::German => "Die nächsten Termine:".to_owned(),
+        Language::English => "The coming meetings:".to_owned(),
+    };
+    let mut html = format!("<p>{}</p>\n<ul>\n", escape_html(&plain));
+    for meeting in meetings {
+        let status = match (&meeting.status, language) {
+            (Status::Scheduled, _) => String::new(),
+            (Status::Moved { .. }, Language::German) => " (verschoben)".to_owned(),
+            (Status::Moved { .. }, Language::English) => " (moved)".to_owned(),
+            (Status::Cancelled, Language::German) => " – fällt aus".to_owned(),
+            (Status::Cancelled, Language::English) => " – cancelled".to_owned(),
+            (Status::Holiday { name_de, .. }, Language::German) => {
+                format!(" – entfällt ({name_de})")
+            }
+            (Status::Holiday { name_en, .. }, Language::English) => {
+                format!(" – skipped ({name_en})")
+            }
+        };
+        let line = format!(
+            "{} – {}{status}",
+            date_range(language, meeting.start, meeting.end),
+            meeting.title
+        );
+        let _ = write!(plain, "\n• {line}");
+        let _ = writeln!(html, "<li>{}</li>", escape_html(&line));
+    }
+    html.push_str("</ul>");
+    Rendered { plain, html }
+}
+
+/// What a fan-out achieved, for the organizers' room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FanOutReport {
+    /// Rooms that have the post.
+    pub delivered: usize,
+    /// Rooms in total.
+    pub total: usize,
+    /// Rooms that failed, by display name, with the reason.
+    pub failed: Vec<(String, String)>,
+}
+
+/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; 2 fehlgeschlagen: …".
+pub fn delivery_summary(
+    language: Language,
+    meeting: &Meeting,
+    kind: PostKind,
+    report: &FanOutReport,
+) -> Rendered {
+    let what = match (kind, language) {
+        (PostKind::Announcement, Language::German) => "Einladung",
+        (PostKind::Announcement, Language::English) => "Invitation",
+        (PostKind::Reminder(_), Language::German) => "Erinnerung",
+        (PostKind::Reminder(_), Language::English) => "Reminder",
+    };
+    let failed: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(room, reason)| format!("{room} ({reason})"))
+        .collect();
+    let text = match language {
+        Language::German => {
+            let mut text = format!(
+                "{what} „{}“ ({}): an {} von {} Räumen zugestellt",
+                meeting.title,
+                meeting.start.format("%d.%m.%Y"),
+                report.delivered,
+                report.total
+            );
+            if !failed.is_empty() {
+                let _ = write!(
+                    text,
+                    "; {} fehlgeschlagen: {}",
+                    failed.len(),
+                    failed.join(", ")
+                );
+            }
+            text.push('.');
+            text
+        }
+        Language::English => {
+            let mut text = format!(
+                "{what} “{}” ({}): delivered to {} of {} rooms",
+                meeting.title,
+                meeting.start.format("%Y-%m-%d"),
+                report.delivered,
+                report.total
+            );
+            if !failed.is_empty() {
+                let _ = write!(text, "; {} failed: {}", failed.len(), failed.join(", "));
+            }
+            text.push('.');
+            text
+        }
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// Tells the organizers that posts about a meeting could not go out before it started.
+pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
+    let text = match language {
+        Language::German => format!(
+            "Die Ankündigung bzw. Erinnerung zu „{}“ am {} konnte nicht vor Beginn versandt werden (der Bot war nicht erreichbar) und wurde übersprungen.",
+            meeting.title,
+            date_range(language, meeting.start, meeting.end)
+        ),
+        Language::English => format!(
+            "The announcement or reminder for “{}” on {} could not be sent before the start (the bot was unreachable) and was skipped.",
+            meeting.title,
+            date_range(language, meeting.start, meeting.end)
+        ),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// Tells the organizers that a changed file was rejected, with every error.
+pub fn reload_errors(language: Language, errors: &str) -> Rendered {
+    let intro = match language {
+        Language::German => {
+            "Eine geänderte Datei enthält Fehler. Es gilt weiter die letzte gültige Fassung."
+        }
+        Language::English => "A changed file has errors. The last valid version stays in force.",
+    };
+    Rendered {
+        plain: format!("{intro}\n\n{errors}"),
+        html: format!(
+            "<p>{}</p>\n<pre><code>{}</code></pre>",
+            escape_html(intro),
+            escape_html(errors)
+        ),
+    }
+}
+
+/// The answer to `!announce <date>`.
+pub fn announce_ack(language: Language, date: chrono::NaiveDate, meetings: &[Meeting]) -> Rendered {
+    let text = match (meetings, language) {
+        ([], Language::German) => format!(
+            "Am {} findet kein Termin statt; es wurde nichts angekündigt.",
+            date.format("%d.%m.%Y")
+        ),
+        ([], Language::English) => format!(
+            "No meeting takes place on {}; nothing was announced.",
+            date.format("%Y-%m-%d")
+        ),
+        (meetings, Language::German) => format!(
+            "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
+            meetings
+                .iter()
+                .map(|m| format!("„{}“", m.title))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (meetings, Language::English) => format!(
+            "The invitation to {} is being posted in every room; delivery is reported in the organizers' room.",
+            meetings
+                .iter()
+                .map(|m| format!("“{}”", m.title))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// The table `convene schedule` prints: one meeting per line, local start and end with their
+/// UTC offsets, title, key and status.
+pub fn schedule_table(meetings: &[Meeting]) -> String {
+    let mut table = String::new();
+    for meeting in meetings {
+        let status = match &meeting.status {
+            Status::Scheduled => String::new(),
+            Status::Moved { original_start } => format!(
+                "  moved (regularly {})",
+                original_start.format("%Y-%m-%d %H:%M %:z")
+            ),
+            Status::Cancelled => format!(
+                "  cancelled{}",
+                meeting
+                    .note
+                    .as_ref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default()
+            ),
+            Status::Holiday { name_de, .. } => format!("  skipped for a holiday: {name_de}"),
+        };
+        let _ = writeln!(
+            table,
+            "{} – {}  {}  [{}]{status}",
+            meeting.start.format("%a %Y-%m-%d %H:%M %:z"),
+            meeting.end.format("%H:%M %:z"),
+            meeting.title,
+            meeting.key
+        );
+    }
+    if meetings.is_empty() {
+        table.push_str("no meetings\n");
+    }
+    table
+}

@@ -1,0 +1,439 @@
+//! The bot's own database: `DATA_DIR/convene.sqlite3`, next to the SDK's stores.
+//!
+//! It records every (post, room) delivery with the transaction id it is sent with, so that a
+//! crash or restart at any moment neither duplicates nor drops a post: a delivery is recorded as
+//! *pending* before the send and as *sent* after it; a pending one is sent again with the same
+//! transaction id, which the homeserver deduplicates. It also records when the bot first saw a
+//! meeting, and one-time notices already given.
+//!
+//! Migrations are numbered and applied in order; `PRAGMA user_version` says how far a file is.
+//! rusqlite is the binding matrix-sdk-sqlite already links, so there is one SQLite in the binary.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The schema, one migration per entry; never edit a released entry, append a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: deliveries, first sightings, one-time notices, pins.
+    "CREATE TABLE deliveries (
+        post_key TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        meeting_key TEXT NOT NULL,
+        meeting_title TEXT NOT NULL,
+        meeting_start TEXT NOT NULL,
+        transaction_id TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        event_id TEXT,
+        started_at TEXT NOT NULL,
+        sent_at TEXT,
+        PRIMARY KEY (post_key, room_id)
+    );
+    CREATE INDEX deliveries_by_meeting ON deliveries (meeting_start, meeting_key);
+    CREATE TABLE first_seen (
+        meeting_key TEXT PRIMARY KEY,
+        seen_at TEXT NOT NULL
+    );
+    CREATE TABLE once (
+        key TEXT PRIMARY KEY,
+        done_at TEXT NOT NULL
+    );
+    CREATE TABLE pins (
+        room_id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL
+    );",
+];
+
+/// Why the database failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file was written by a newer convene.
+    #[error("the database has schema version {found}, newer than this convene knows ({known})")]
+    TooNew {
+        /// The file's version.
+        found: usize,
+        /// The newest this build knows.
+        known: usize,
+    },
+    /// A stored time could not be read back.
+    #[error("the database holds an unreadable time `{0}`")]
+    BadTime(String),
+}
+
+/// One (post, room) delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The post.
+    pub post_key: String,
+    /// The room.
+    pub room_id: String,
+    /// The meeting the post is about.
+    pub meeting_key: String,
+    /// The meeting's title when posted, to describe it if it disappears.
+    pub meeting_title: String,
+    /// The meeting's start when posted.
+    pub meeting_start: DateTime<Utc>,
+    /// The transaction id the message is (re)sent with.
+    pub transaction_id: String,
+    /// A hash of the content as last sent or edited.
+    pub content_hash: String,
+    /// The event, once sent.
+    pub event_id: Option<String>,
+    /// When the fan-out for this post started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// What to record before sending.
+#[derive(Debug, Clone)]
+pub struct NewDelivery<'a> {
+    /// The post.
+    pub post_key: &'a str,
+    /// The room.
+    pub room_id: &'a str,
+    /// The meeting.
+    pub meeting_key: &'a str,
+    /// Its title.
+    pub meeting_title: &'a str,
+    /// Its start.
+    pub meeting_start: DateTime<Utc>,
+    /// The transaction id to send with.
+    pub transaction_id: &'a str,
+    /// The content's hash.
+    pub content_hash: &'a str,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// The database.
+#[derive(Debug)]
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+fn time(text: String) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| StoreError::BadTime(text))
+}
+
+fn text(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open(path)?)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::from_connection(Connection::open_in_memory()?)
+    }
+
+    fn from_connection(mut connection: Connection) -> Result<Self, StoreError> {
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let version: usize = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
+            let transaction = connection.transaction()?;
+            transaction.execute_batch(migration)?;
+            transaction.pragma_update(None, "user_version", index + 1)?;
+            transaction.commit()?;
+        }
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent (transactions roll
+        // back), so a poisoned lock is still usable.
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The delivery of `post_key` to `room_id`, if started.
+    pub fn delivery(&self, post_key: &str, room_id: &str) -> Result<Option<Delivery>, StoreError> {
+        let connection = self.lock();
+        let row = connection
+            .query_row(
+                "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
+                        content_hash, event_id, started_at
+                 FROM deliveries WHERE post_key = ?1 AND room_id = ?2",
+                params![post_key, room_id],
+                row_to_raw,
+            )
+            .optional()?;
+        row.map(Delivery::try_from).transpose()
+    }
+
+    /// Every delivery of `post_key`.
+    pub fn deliveries_of(&self, post_key: &str) -> Result<Vec<Delivery>, StoreError> {
+        self.query(
+            "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
+                    content_hash, event_id, started_at
+             FROM deliveries WHERE post_key = ?1 ORDER BY room_id",
+            params![post_key],
+        )
+    }
+
+    /// Every sent delivery about a meeting that starts at or after `since`.
+    pub fn sent_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
+        self.query(
+            "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
+                    content_hash, event_id, started_at
+             FROM deliveries WHERE meeting_start >= ?1 AND event_id IS NOT NULL
+             ORDER BY meeting_start, post_key, room_id",
+            params![text(since)],
+        )
+    }
+
+    fn query(
+        &self,
+        sql: &str,
+        parameters: impl rusqlite::Params,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(sql)?;
+        let rows = statement
+            .query_map(parameters, row_to_raw)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter().map(Delivery::try_from).collect()
+    }
+
+    /// Records a delivery as pending, unless it is already recorded; returns the record.
+    pub fn begin(&self, new: &NewDelivery<'_>) -> Result<Delivery, StoreError> {
+        {
+            let connection = self.lock();
+            connection.execute(
+                "INSERT OR IGNORE INTO deliveries
+                   (post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
+                    content_hash, started_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    new.post_key,
+                    new.room_id,
+                    new.meeting_key,
+                    new.meeting_title,
+                    text(new.meeting_start),
+                    new.transaction_id,
+                    new.content_hash,
+                    text(new.now),
+                ],
+            )?;
+        }
+        self.delivery(new.post_key, new.room_id)?
+            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// Records that a delivery was sent as `event_id`.
+    pub fn sent(
+        &self,
+        post_key: &str,
+        room_id: &str,
+        event_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE deliveries SET event_id = ?3, sent_at = ?4 WHERE post_key = ?1 AND room_id = ?2",
+            params![post_key, room_id, event_id, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a delivered message was edited to content with `content_hash`.
+    pub fn edited(
+        &self,
+        post_key: &str,
+        room_id: &str,
+        content_hash: &str,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE deliveries SET content_hash = ?3 WHERE post_key = ?1 AND room_id = ?2",
+            params![post_key, room_id, content_hash],
+        )?;
+        Ok(())
+    }
+
+    /// When the bot first saw `meeting_key`; records `now` if it never did.
+    pub fn first_seen(
+        &self,
+        meeting_key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DateTime<Utc>, StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT OR IGNORE INTO first_seen (meeting_key, seen_at) VALUES (?1, ?2)",
+            params![meeting_key, text(now)],
+        )?;
+        let seen: String = connection.query_row(
+            "SELECT seen_at FROM first_seen WHERE meeting_key = ?1",
+            params![meeting_key],
+            |row| row.get(0),
+        )?;
+        time(seen)
+    }
+
+    /// When the bot first saw `meeting_key`, without recording anything.
+    pub fn seen_at(&self, meeting_key: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let seen: Option<String> = self
+            .lock()
+            .query_row(
+                "SELECT seen_at FROM first_seen WHERE meeting_key = ?1",
+                params![meeting_key],
+                |row| row.get(0),
+            )
+            .optional()?;
+        seen.map(time).transpose()
+    }
+
+    /// Marks `key` as done; `true` if it was not done before. For notices given once.
+    pub fn once(&self, key: &str, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let inserted = self.lock().execute(
+            "INSERT OR IGNORE INTO once (key, done_at) VALUES (?1, ?2)",
+            params![key, text(now)],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    /// The event the bot pinned in `room_id`, if any.
+    pub fn pinned(&self, room_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT event_id FROM pins WHERE room_id = ?1",
+                params![room_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records the event the bot pinned in `room_id`.
+    pub fn set_pinned(&self, room_id: &str, event_id: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO pins (room_id, event_id) VALUES (?1, ?2)
+             ON CONFLICT (room_id) DO UPDATE SET event_id = excluded.event_id",
+            params![room_id, event_id],
+        )?;
+        Ok(())
+    }
+}
+
+type RawDelivery = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
+fn row_to_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawDelivery> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+        row.get(6)?,
+        row.get(7)?,
+        row.get(8)?,
+    ))
+}
+
+impl TryFrom<RawDelivery> for Delivery {
+    type Error = StoreError;
+
+    fn try_from(raw: RawDelivery) -> Result<Self, StoreError> {
+        let (post_key, room_id, meeting_key, meeting_title, start, transaction_id, hash, event, at) =
+            raw;
+        Ok(Self {
+            post_key,
+            room_id,
+            meeting_key,
+            meeting_title,
+            meeting_start: time(start)?,
+            transaction_id,
+            content_hash: hash,
+            event_id: event,
+            started_at: time(at)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-12-10T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn new<'a>(post: &'a str, room: &'a str, txn: &'a str) -> NewDelivery<'a> {
+        NewDelivery {
+            post_key: post,
+            room_id: room,
+            meeting_key: "videokonferenz/2026-12-17",
+            meeting_title: "Videokonferenz",
+            meeting_start: now(),
+            transaction_id: txn,
+            content_hash: "h1",
+            now: now(),
+        }
+    }
+
+    #[test]
+    fn a_pending_delivery_keeps_its_transaction_id() {
+        let store = Store::in_memory().unwrap();
+        let first = store
+            .begin(&new("announcement/x", "!a:hs", "txn-1"))
+            .unwrap();
+        let again = store
+            .begin(&new("announcement/x", "!a:hs", "txn-2"))
+            .unwrap();
+        assert_eq!(first.transaction_id, "txn-1");
+        assert_eq!(again, first);
+        assert_eq!(again.event_id, None);
+        store
+            .sent("announcement/x", "!a:hs", "$event", now())
+            .unwrap();
+        let sent = store.delivery("announcement/x", "!a:hs").unwrap().unwrap();
+        assert_eq!(sent.event_id.as_deref(), Some("$event"));
+        assert_eq!(store.sent_since(now()).unwrap(), vec![sent]);
+    }
+
+    #[test]
+    fn migrations_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("convene.sqlite3");
+        {
+            let store = Store::open(&path).unwrap();
+            store.begin(&new("p", "!r:hs", "t")).unwrap();
+            assert!(store.once("missed/p", now()).unwrap());
+        }
+        let store = Store::open(&path).unwrap();
+        assert!(store.delivery("p", "!r:hs").unwrap().is_some());
+        assert!(!store.once("missed/p", now()).unwrap());
+        assert_eq!(store.first_seen("m", now()).unwrap(), now());
+    }
+}
