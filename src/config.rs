@@ -652,6 +652,19 @@ fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
     let rule = rule_node.as_ref().and_then(|n| {
         let text = n.as_str(problems)?;
         match text.parse::<Rule>() {
+            // RFC 5545 allows `BYDAY=MO,-1WE` (every Monday and the last Wednesday), but
+            // widespread calendar libraries (dateutil, rrule.js) expand it differently; the feed
+            // must mean the same everywhere, so convene does not accept the mixture.
+            Ok(rule)
+                if rule.by_day.iter().any(|d| d.ordinal.is_some())
+                    && rule.by_day.iter().any(|d| d.ordinal.is_none()) =>
+            {
+                problems.push(n.problem(
+                    "BYDAY mixes weekdays with and without a number",
+                    Some("calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE"),
+                ));
+                None
+            }
             Ok(rule) => Some(rule),
             Err(error) => {
                 problems.push(n.problem(

@@ -137,7 +137,6 @@ impl Scheduler {
         for meeting in missed.into_values() {
             let notice = render::missed_notice(network.config.language, meeting);
             self.to_organizers(
-                &network,
                 &targets,
                 &format!("missed/{}", meeting.key),
                 meeting,
@@ -175,7 +174,7 @@ impl Scheduler {
                     status: Status::Scheduled,
                     note: None,
                 };
-                self.to_organizers(&network, &targets, &key, &placeholder, notice)
+                self.to_organizers(&targets, &key, &placeholder, notice)
                     .await;
             }
         }
@@ -245,7 +244,6 @@ impl Scheduler {
         info!(post = %post.key, delivered = report.delivered, failed = report.failed.len(), "fan-out done");
         let summary = render::delivery_summary(language, &post.meeting, post.kind, &report);
         self.to_organizers(
-            network,
             targets,
             &format!("summary/{}", post.key),
             &post.meeting,
@@ -257,7 +255,6 @@ impl Scheduler {
     /// Posts a notice to the organizers' room, exactly once per key.
     async fn to_organizers(
         &self,
-        network: &Network,
         targets: &[Target],
         key: &str,
         meeting: &Meeting,
@@ -286,7 +283,6 @@ impl Scheduler {
         if !report.failed.is_empty() {
             warn!(key, failed = ?report.failed, "could not notify the organizers");
         }
-        let _ = network;
     }
 
     /// Edits every delivered post whose meeting changed since, and posts a short notice in

@@ -161,3 +161,58 @@ fn the_shipped_configurations_are_valid() {
         assert_eq!(config.network.members.len(), 3);
     }
 }
+
+#[test]
+fn meetings_errors_are_all_reported() {
+    assert_eq!(
+        errors_of("meetings_errors.yaml"),
+        r#"tests/fixtures/config/meetings_errors.yaml:14:13: error: meetings.holidays: `XY` is not a German state
+  hint: write the state's code: BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH
+tests/fixtures/config/meetings_errors.yaml:15:19: error: meetings.reminders[1]: `1 day` is not a duration
+  hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
+tests/fixtures/config/meetings_errors.yaml:20:14: error: meetings.series[0].first: 2026-01-14 is not an occurrence of the rule `FREQ=MONTHLY;BYDAY=3TH`
+  hint: the first date must itself be one of the meetings
+tests/fixtures/config/meetings_errors.yaml:24:11: error: meetings.series[0].exceptions[0]: a meeting cannot be both cancelled and moved
+  hint: remove `cancelled: true` or the `new_…` keys
+tests/fixtures/config/meetings_errors.yaml:27:17: error: meetings.series[0].exceptions[1].date: 2026-04-17 is not a date of this series
+  hint: give the regular date of the meeting that is cancelled or moved
+tests/fixtures/config/meetings_errors.yaml:29:11: error: meetings.series[0].exceptions[2]: this exception changes nothing
+  hint: add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`
+tests/fixtures/config/meetings_errors.yaml:30:11: error: meetings.series[1].id: `Stammtisch` is not a valid id
+  hint: use lower-case letters, digits and dashes, e.g. `videokonferenz`
+tests/fixtures/config/meetings_errors.yaml:32:13: error: meetings.series[1].rule: BYDAY mixes weekdays with and without a number
+  hint: calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE
+tests/fixtures/config/meetings_errors.yaml:34:14: error: meetings.series[1].start: `25:00` is not a time of day
+  hint: write the local time as HH:MM in quotes, e.g. `"10:00"`
+tests/fixtures/config/meetings_errors.yaml:35:17: error: meetings.series[1].duration: `1,5h` is not a duration
+  hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`"#
+    );
+}
+
+#[test]
+fn agenda_errors_of_every_file_are_reported() {
+    let errors =
+        match convene::network::Network::load(Path::new("tests/fixtures/agendas/config.yaml")) {
+            Ok(_) => panic!("the broken agendas were accepted"),
+            Err(diagnostics) => diagnostics.to_string(),
+        };
+    assert_eq!(
+        errors,
+        r#"tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
+  hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15
+tests/fixtures/agendas/broken/2026-12-17-a.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
+  hint: shorten items or make the meeting longer
+tests/fixtures/agendas/broken/unknown-series.yaml:2:11: error: meeting.series: there is no series `stammtisch`
+  hint: the configured series: videokonferenz
+tests/fixtures/agendas/broken/workshop.yaml:5:13: error: meeting.duration: `2 hours` is not a duration
+  hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
+tests/fixtures/agendas/broken/workshop.yaml:6:15: error: meeting.video_link: `meet.example.org/workshop` is not an http(s) link
+  hint: write the full address, e.g. `https://meet.example.org/ikone`
+tests/fixtures/agendas/broken/workshop.yaml:9:5: error: parts[0].audiences: unknown key `audiences`
+  hint: did you mean `audience`?
+tests/fixtures/agendas/broken/workshop.yaml:12:11: error: items[0].part: there is no part 3
+  hint: number the parts from 1 to 1
+tests/fixtures/agendas/broken/workshop.yaml:13:41: error: items[0].speaker.office: unknown key `office`
+  hint: known keys here: name, role, municipality"#
+    );
+}
