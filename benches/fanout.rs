@@ -76,7 +76,9 @@ async fn bench() {
         organizer.wait_for_join(room, &bot_id).await;
     }
     let first = organizer
-        .wait_for("the first announcement", |m| m.body.starts_with("Einladung:"))
+        .wait_for("the first announcement", |m| {
+            m.body.starts_with("Einladung:")
+        })
         .await;
     let first_at = Instant::now();
     let _ = first;
@@ -95,6 +97,10 @@ async fn bench() {
         last_at.saturating_duration_since(due),
         last_at.duration_since(first_at)
     );
-    println!("bot RSS after joining {} rooms and fanning out: {} KiB", rooms.len(), bot.rss_kib());
+    println!(
+        "bot RSS after joining {} rooms and fanning out: {} KiB",
+        rooms.len(),
+        bot.rss_kib()
+    );
     tokio::time::sleep(Duration::from_millis(100)).await;
 }

@@ -46,6 +46,21 @@ pub struct Config {
     pub meetings: Meetings,
     /// Where the organizers' agenda files are, if they write any.
     pub agendas_dir: Option<PathBuf>,
+    /// The calendar feed, if the bot serves one.
+    pub calendar: Option<CalendarConfig>,
+}
+
+/// The calendar: invitations and the subscription feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarConfig {
+    /// The network's contact address, the ORGANIZER of every meeting.
+    pub contact: String,
+    /// The domain of calendar UIDs (`videokonferenz@<domain>`); never change it.
+    pub uid_domain: String,
+    /// Where the feed's HTTP server listens.
+    pub listen: std::net::SocketAddr,
+    /// The address subscribers use to reach it (behind a reverse proxy with TLS).
+    pub public_url: Url,
 }
 
 /// The regular meetings and the announcement rules.
@@ -229,7 +244,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "accept_invites_from",
     "meetings",
     "agendas_dir",
+    "calendar",
 ];
+const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url"];
 const MEETINGS_KEYS: &[&str] = &["holidays", "reminders", "series"];
 const SERIES_KEYS: &[&str] = &[
     "id",
@@ -352,7 +369,13 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         Some(node) => node.as_str(problems).map(|dir| Some(base.join(dir))),
     };
 
+    let calendar = match top.optional("calendar") {
+        None => Some(None),
+        Some(node) => calendar(&node, problems).map(Some),
+    };
+
     Some(Config {
+        calendar: calendar?,
         meetings: meetings?,
         agendas_dir: agendas_dir?,
         homeserver: homeserver?,
@@ -807,4 +830,58 @@ fn one_exception<'a>(
         },
     };
     Some((date?, date_node, exception))
+}
+
+fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConfig> {
+    let section = node.as_mapping(CALENDAR_KEYS, problems)?;
+    let contact_node = section.required(
+        "contact",
+        "add `contact: info@example.org`, the network's contact address",
+        problems,
+    );
+    let contact = contact_node.as_ref().and_then(|n| {
+        let text = n.as_str(problems)?.trim();
+        let valid = text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
+        });
+        if valid {
+            Some(text.trim_start_matches("mailto:").to_owned())
+        } else {
+            problems.push(n.problem(
+                format!("`{text}` is not an e-mail address"),
+                Some("write the address only, e.g. `info@ikone-ds.de`"),
+            ));
+            None
+        }
+    });
+    let uid_domain = match section.optional("uid_domain") {
+        Some(n) => fields::text(&n, "UID domain", 200, problems),
+        None => contact
+            .as_ref()
+            .and_then(|c| c.split_once('@'))
+            .map(|(_, domain)| domain.to_owned()),
+    };
+    let listen = match section.optional("listen") {
+        None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
+        Some(n) => n.as_str(problems).and_then(|text| match text.parse() {
+            Ok(address) => Some(address),
+            Err(_) => {
+                problems.push(n.problem(
+                    format!("`{text}` is not an address to listen on"),
+                    Some("write IP and port, e.g. `127.0.0.1:8080`"),
+                ));
+                None
+            }
+        }),
+    };
+    let public_url = match section.optional("public_url") {
+        Some(n) => fields::link(&n, problems),
+        None => listen.and_then(|l| Url::parse(&format!("http://{l}/")).ok()),
+    };
+    Some(CalendarConfig {
+        contact: contact?,
+        uid_domain: uid_domain?,
+        listen: listen?,
+        public_url: public_url?,
+    })
 }

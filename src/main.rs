@@ -11,8 +11,10 @@ use std::io::Write as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use convene::clock::{Clock as _, SystemClock};
+use convene::ical::Selection;
 use convene::network::Network;
 use convene::schedule::localize;
+use convene::store::Store;
 use tracing_subscriber::EnvFilter;
 
 /// convene: the Matrix bot of a network of municipalities.
@@ -42,6 +44,12 @@ enum Commands {
         /// How many meetings to list.
         #[arg(long, default_value_t = 12)]
         count: usize,
+    },
+    /// Write the network calendar to standard output: exactly the bytes the feed serves.
+    Ics {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
     },
     /// Run the bot until SIGINT or SIGTERM.
     Run {
@@ -90,6 +98,38 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             ExitCode::SUCCESS
+        }
+        Commands::Ics { config } => {
+            let network = match Network::load(&config) {
+                Ok(network) => network,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            let calendar = std::fs::create_dir_all(&network.config.data_dir)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    Store::open(&network.config.data_dir.join("convene.sqlite3"))
+                        .map_err(|e| e.to_string())
+                })
+                .and_then(|store| {
+                    convene::feed::calendar(&network, &store, SystemClock.now(), Selection::All)
+                        .map_err(|e| e.to_string())
+                });
+            match calendar {
+                Ok(calendar) => {
+                    let mut stdout = std::io::stdout().lock();
+                    if stdout.write_all(calendar.text.as_bytes()).is_err() {
+                        return ExitCode::FAILURE;
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("cannot render the calendar: {error}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Commands::Run { config: path } => {
             let network = match Network::load(&path) {

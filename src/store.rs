@@ -44,6 +44,18 @@ const MIGRATIONS: &[&str] = &[
         room_id TEXT PRIMARY KEY,
         event_id TEXT NOT NULL
     );",
+    // 2: calendar entry versions (SEQUENCE and DTSTAMP), feed tokens.
+    "CREATE TABLE calendar_versions (
+        uid TEXT PRIMARY KEY,
+        content_hash TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE TABLE feed_tokens (
+        room_id TEXT PRIMARY KEY,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 /// Why the database failed.
@@ -330,6 +342,109 @@ impl Store {
             params![room_id, event_id],
         )?;
         Ok(())
+    }
+}
+
+impl Store {
+    /// The version of calendar entry `uid` whose content now hashes to `content_hash`: the
+    /// stored one if the content is unchanged, otherwise the next sequence, changed `now`.
+    pub fn calendar_version(
+        &self,
+        uid: &str,
+        content_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::ical::Version, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        let stored: Option<(String, u32, String)> = transaction
+            .query_row(
+                "SELECT content_hash, sequence, changed_at FROM calendar_versions WHERE uid = ?1",
+                params![uid],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+            )
+            .optional()?;
+        let version = match stored {
+            Some((hash, sequence, changed_at)) if hash == content_hash => crate::ical::Version {
+                sequence,
+                changed_at: time(changed_at)?,
+            },
+            Some((_, sequence, _)) => crate::ical::Version {
+                sequence: sequence + 1,
+                changed_at: now,
+            },
+            None => crate::ical::Version {
+                sequence: 0,
+                changed_at: now,
+            },
+        };
+        transaction.execute(
+            "INSERT INTO calendar_versions (uid, content_hash, sequence, changed_at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (uid) DO UPDATE SET content_hash = excluded.content_hash,
+                 sequence = excluded.sequence, changed_at = excluded.changed_at",
+            params![
+                uid,
+                content_hash,
+                version.sequence,
+                text(version.changed_at)
+            ],
+        )?;
+        transaction.commit()?;
+        Ok(version)
+    }
+
+    /// The feed token of `room_id`, creating one with `fresh` if it has none.
+    pub fn feed_token(
+        &self,
+        room_id: &str,
+        fresh: impl FnOnce() -> String,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let connection = self.lock();
+        let existing: Option<String> = connection
+            .query_row(
+                "SELECT token FROM feed_tokens WHERE room_id = ?1",
+                params![room_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        if let Some(token) = existing {
+            return Ok(token);
+        }
+        let token = fresh();
+        connection.execute(
+            "INSERT INTO feed_tokens (room_id, token, created_at) VALUES (?1, ?2, ?3)",
+            params![room_id, token, text(now)],
+        )?;
+        Ok(token)
+    }
+
+    /// Replaces the feed token of `room_id`; the old one stops working at once.
+    pub fn rotate_feed_token(
+        &self,
+        room_id: &str,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO feed_tokens (room_id, token, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (room_id) DO UPDATE SET token = excluded.token,
+                 created_at = excluded.created_at",
+            params![room_id, token, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The room whose feed token is `token`, if any.
+    pub fn room_of_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT room_id FROM feed_tokens WHERE token = ?1",
+                params![token],
+                |row| row.get(0),
+            )
+            .optional()?)
     }
 }
 

@@ -180,18 +180,7 @@ pub struct Target {
 /// a homeserver's limits (rate-limited requests are retried by the SDK after `retry_after_ms`).
 const FAN_OUT_CONCURRENCY: usize = 8;
 
-/// A stable, short hash (64-bit FNV-1a, hex) for transaction ids and state comparison: the same
-/// input gives the same id in every run, so a resend after a crash is recognised as the same.
-pub fn stable_hash(parts: &[&str]) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain([0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{hash:016x}")
-}
+pub use crate::hash::stable_hash;
 
 /// Sends `post` to every target that does not have it yet, recording each delivery before and
 /// after the send, so that a crash at any moment neither duplicates nor drops it.

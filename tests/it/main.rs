@@ -8,6 +8,7 @@
 #![recursion_limit = "256"]
 #![allow(clippy::unwrap_used)]
 
+mod calendar;
 mod config_errors;
 mod e2e;
 mod messages;

@@ -1,0 +1,51 @@
+//! The calendar as subscribers get it: the entries of the current network, each with its
+//! version from the store. One function, so the HTTP feed, `convene ics` and the invitations in
+//! the rooms serve exactly the same bytes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::ical::{self, Selection};
+use crate::network::Network;
+use crate::store::{Store, StoreError};
+
+/// A rendered calendar and the time of its newest change (for Last-Modified).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Calendar {
+    /// The .ics text.
+    pub text: String,
+    /// The newest DTSTAMP in it.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// Renders the calendar of `network`, recording new versions of changed entries at `now`.
+pub fn calendar(
+    network: &Network,
+    store: &Store,
+    now: DateTime<Utc>,
+    selection: Selection<'_>,
+) -> Result<Calendar, StoreError> {
+    let entries = ical::entries(network);
+    let mut versions = BTreeMap::new();
+    for entry in &entries {
+        versions.insert(
+            entry.uid.clone(),
+            store.calendar_version(&entry.uid, &entry.content_hash, now)?,
+        );
+    }
+    let last_modified = entries
+        .iter()
+        .filter(|e| match selection {
+            Selection::All => true,
+            Selection::Entry(id) => e.id == id,
+        })
+        .filter_map(|e| versions.get(&e.uid))
+        .map(|v| v.changed_at)
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    Ok(Calendar {
+        text: ical::render(network, &entries, &versions, selection),
+        last_modified,
+    })
+}
