@@ -21,6 +21,12 @@ pub enum Command {
     Schedule,
     /// `!announce <date>` (organizers): posts the announcement of the meeting on that date now.
     Announce(NaiveDate),
+    /// `!subscribe`: links to subscribe to the calendar; `!subscribe rotate` (organizers)
+    /// replaces the room's private link.
+    Subscribe {
+        /// Whether to replace the room's link.
+        rotate: bool,
+    },
 }
 
 /// One line of `!help`.
@@ -58,6 +64,16 @@ impl Command {
             english: "lists the coming meetings",
         },
         CommandHelp {
+            usage: "!subscribe",
+            german: "Links, um den Kalender des Netzwerks zu abonnieren (Outlook, Google, Apple, Thunderbird)",
+            english: "links to subscribe to the network's calendar (Outlook, Google, Apple, Thunderbird)",
+        },
+        CommandHelp {
+            usage: "!subscribe rotate",
+            german: "(Organisation) ersetzt den privaten Kalenderlink dieses Raums",
+            english: "(organizers) replaces this room's private calendar link",
+        },
+        CommandHelp {
             usage: "!announce <Datum>",
             german: "(Organisation) kündigt den Termin an diesem Datum sofort in allen Räumen an",
             english: "(organizers) posts the announcement of the meeting on that date in every room now",
@@ -72,12 +88,13 @@ impl Command {
             Self::Next => "!next",
             Self::Schedule => "!schedule",
             Self::Announce(_) => "!announce",
+            Self::Subscribe { .. } => "!subscribe",
         }
     }
 
     /// Whether only organizers may run it.
     pub fn organizers_only(self) -> bool {
-        matches!(self, Self::Announce(_))
+        matches!(self, Self::Announce(_) | Self::Subscribe { rotate: true })
     }
 }
 
@@ -138,6 +155,15 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
                     given: (!shown.is_empty()).then_some(shown),
                 }
             }));
+        }
+        "!subscribe" | "!abonnieren" => {
+            return Some(match arguments.to_lowercase().as_str() {
+                "" => Ok(Command::Subscribe { rotate: false }),
+                "rotate" | "neu" => Ok(Command::Subscribe { rotate: true }),
+                _ => Err(CommandError::UnexpectedArguments {
+                    command: Command::Subscribe { rotate: false },
+                }),
+            });
         }
         "!" => return None,
         _ => {
@@ -249,6 +275,7 @@ mod tests {
             Command::Next,
             Command::Schedule,
             Command::Announce(date),
+            Command::Subscribe { rotate: true },
         ] {
             assert!(
                 Command::HELP

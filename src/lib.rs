@@ -20,6 +20,7 @@ pub mod feed;
 pub mod fields;
 pub mod hash;
 pub mod holidays;
+pub mod http;
 pub mod i18n;
 pub mod ical;
 pub mod network;

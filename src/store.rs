@@ -437,6 +437,9 @@ impl Store {
 
     /// The room whose feed token is `token`, if any.
     pub fn room_of_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        if token.len() < 32 {
+            return Ok(None);
+        }
         Ok(self
             .lock()
             .query_row(

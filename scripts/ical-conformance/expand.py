@@ -266,6 +266,11 @@ def main(argv: list[str]) -> int:
             if dtstart is not None and isinstance(getattr(dtstart, "dt", None), dt.datetime):
                 master_zone[uid] = dtstart.dt.tzinfo
 
+    # Naive midnights: recurring-ical-events reads them in each event's own time zone.  (Plain
+    # dates would select by calendar day instead, dropping e.g. an event from 23:00 to 01:00
+    # that overlaps the span's first hour.)
+    start = dt.datetime.combine(start, dt.time())
+    stop = dt.datetime.combine(stop, dt.time())
     try:
         components = recurring_ical_events.of(cal).between(start, stop)
     except Exception as error:  # noqa: BLE001

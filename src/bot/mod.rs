@@ -63,6 +63,7 @@ const SCHEDULE_HORIZON: chrono::TimeDelta = chrono::TimeDelta::days(400);
 #[derive(Debug)]
 struct Context {
     network: watch::Receiver<Arc<Network>>,
+    store: Arc<Store>,
     requests: mpsc::UnboundedSender<Request>,
     clock: Arc<dyn Clock>,
     own_user_id: OwnedUserId,
@@ -107,6 +108,7 @@ pub async fn run(
             homeservers: config.accept_invites_from.clone(),
         },
         network: network_rx.clone(),
+        store: Arc::clone(&store),
         requests: requests_tx.clone(),
         clock: Arc::clone(&clock),
         own_user_id,
@@ -132,6 +134,28 @@ pub async fn run(
     for room in config.rooms() {
         outbox::join_configured(&client, room).await;
     }
+    let http = match &config.calendar {
+        Some(calendar) => {
+            let listener = tokio::net::TcpListener::bind(calendar.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", calendar.listen))?;
+            info!(address = %calendar.listen, "serving the calendar feed");
+            let state = crate::http::FeedState::new(
+                network_rx.clone(),
+                Arc::clone(&store),
+                Arc::clone(&clock),
+            );
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(crate::http::serve(
+                listener,
+                state,
+                async move {
+                    let _ = stop.changed().await;
+                },
+            )))
+        }
+        None => None,
+    };
     let watcher = tokio::spawn(reload::watch_files(
         config_path,
         network_tx,
@@ -194,6 +218,9 @@ pub async fn run(
     info!("shutting down");
     let _ = stop_tx.send(true);
     let _ = tokio::join!(watcher, posting);
+    if let Some(http) = http {
+        let _ = http.await;
+    }
     finish(outbox_tx, delivery).await?;
     result
 }
@@ -277,6 +304,7 @@ fn decide_reply(
             }
             render::announce_ack(language, date, &meetings)
         }
+        Ok(Command::Subscribe { rotate }) => subscribe(context, &network, room, rotate, now),
         Err(error) => render::command_error(language, &error),
     };
     let thread = match &event.content.relates_to {
@@ -294,6 +322,80 @@ fn decide_reply(
         transaction_id: reply_transaction_id(event.event_id.as_str()),
         content: Box::new(content),
     })
+}
+
+/// Links to the calendar: the room's private feed in a configured room, the network calendar
+/// elsewhere; `rotate` replaces the room's token first.
+fn subscribe(
+    context: &Context,
+    network: &Network,
+    room: &Room,
+    rotate: bool,
+    now: DateTime<Utc>,
+) -> Rendered {
+    let language = network.config.language;
+    let name = &network.config.network.name;
+    let Some(calendar) = &network.config.calendar else {
+        return render::subscribe(language, name, None, false, false);
+    };
+    let configured = network.config.rooms().any(|configured| {
+        configured.as_str() == room.room_id().as_str()
+            || room
+                .canonical_alias()
+                .is_some_and(|a| a.as_str() == configured.as_str())
+            || room
+                .alt_aliases()
+                .iter()
+                .any(|a| a.as_str() == configured.as_str())
+    });
+    let room_id = room.room_id().as_str();
+    let Some(fresh) = new_token() else {
+        return render::subscribe(language, name, None, false, false);
+    };
+    let token = if !configured {
+        None
+    } else if rotate {
+        let token = fresh;
+        match context.store.rotate_feed_token(room_id, &token, now) {
+            Ok(()) => Some(token),
+            Err(error) => {
+                warn!(%error, "cannot rotate a feed token");
+                None
+            }
+        }
+    } else {
+        context
+            .store
+            .feed_token(room_id, || fresh, now)
+            .map_err(|error| warn!(%error, "cannot read a feed token"))
+            .ok()
+    };
+    let path = match &token {
+        Some(token) => format!("feeds/{token}.ics"),
+        None => "calendar.ics".to_owned(),
+    };
+    let links = calendar
+        .public_url
+        .join(&path)
+        .ok()
+        .map(|url| render::FeedLinks::for_url(&url));
+    render::subscribe(
+        language,
+        name,
+        links.as_ref(),
+        token.is_some(),
+        rotate && token.is_some(),
+    )
+}
+
+/// A feed token: 160 random bits from the operating system, as hex; none without randomness.
+fn new_token() -> Option<String> {
+    let mut bytes = [0_u8; 20];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        warn!(%error, "no randomness for a feed token");
+        return None;
+    }
+    Some(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// The transaction id of the answer to an event: derived from the event, so that the homeserver

@@ -663,3 +663,101 @@ pub fn schedule_table(meetings: &[Meeting]) -> String {
     }
     table
 }
+
+/// The links of a calendar feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLinks {
+    /// `https://…/feeds/<token>.ics`.
+    pub https: String,
+    /// The same as `webcal://`, which calendar programs open directly.
+    pub webcal: String,
+    /// Google Calendar's "add by URL" link.
+    pub google: String,
+}
+
+impl FeedLinks {
+    /// The links for the feed at `url`.
+    pub fn for_url(url: &url::Url) -> Self {
+        let https = url.to_string();
+        let webcal = match https.split_once("://") {
+            Some((_, rest)) => format!("webcal://{rest}"),
+            None => https.clone(),
+        };
+        let encoded: String = url::form_urlencoded::byte_serialize(webcal.as_bytes()).collect();
+        Self {
+            google: format!("https://calendar.google.com/calendar/r?cid={encoded}"),
+            https,
+            webcal,
+        }
+    }
+}
+
+/// The answer to `!subscribe` (and `!subscribe rotate`).
+pub fn subscribe(
+    language: Language,
+    network: &str,
+    links: Option<&FeedLinks>,
+    private: bool,
+    rotated: bool,
+) -> Rendered {
+    let Some(links) = links else {
+        let text = match language {
+            Language::German => "Für dieses Netzwerk ist kein Kalender-Abonnement eingerichtet.",
+            Language::English => "This network offers no calendar subscription.",
+        };
+        return Rendered {
+            plain: text.to_owned(),
+            html: escape_html(text),
+        };
+    };
+    let network = one_line(network);
+    let (intro, apps, web, google, note) = match language {
+        Language::German => (
+            if rotated {
+                "Der bisherige Kalenderlink dieses Raums ist ab sofort ungültig. Der neue Link:"
+                    .to_owned()
+            } else {
+                format!(
+                    "So abonnieren Sie den Kalender des Netzwerks {network}; Änderungen erscheinen dann von selbst:"
+                )
+            },
+            "Outlook, Apple Kalender, Thunderbird",
+            "Adresse zum Einfügen",
+            "Google Kalender",
+            private.then_some("Der Link gehört zu diesem Raum; bitte geben Sie ihn nicht weiter."),
+        ),
+        Language::English => (
+            if rotated {
+                "This room's previous calendar link no longer works. The new link:".to_owned()
+            } else {
+                format!(
+                    "Subscribe to the {network} network's calendar; changes then appear by themselves:"
+                )
+            },
+            "Outlook, Apple Calendar, Thunderbird",
+            "Address to paste",
+            "Google Calendar",
+            private.then_some("This link belongs to this room; please do not pass it on."),
+        ),
+    };
+    let mut both = Both::default();
+    both.line(&intro);
+    for (label, link) in [
+        (apps, &links.webcal),
+        (web, &links.https),
+        (google, &links.google),
+    ] {
+        let escaped = escape_html(link);
+        both.raw_line(
+            &format!("{label}: {link}"),
+            &format!(
+                "{}: <a href=\"{escaped}\">{escaped}</a>",
+                escape_html(label)
+            ),
+        );
+    }
+    if let Some(note) = note {
+        both.line(note);
+    }
+    both.done()
+}

@@ -22,8 +22,8 @@ pub struct Rendered {
 }
 
 pub use meetings::{
-    FanOutReport, announce_ack, change_notice, date_range, delivery_summary, meeting_details,
-    missed_notice, post, reload_errors, schedule_list, schedule_table,
+    FanOutReport, FeedLinks, announce_ack, change_notice, date_range, delivery_summary,
+    meeting_details, missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
 };
 
 /// Escapes text for HTML element content and attribute values.

@@ -11,5 +11,6 @@
 mod calendar;
 mod config_errors;
 mod e2e;
+mod feed;
 mod messages;
 mod support;
