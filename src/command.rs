@@ -21,6 +21,8 @@ pub enum Command {
     Schedule,
     /// `!announce <date>` (organizers): posts the announcement of the meeting on that date now.
     Announce(NaiveDate),
+    /// `!ics [date]`: the .ics invitation of the next meeting, or of the meeting on that date.
+    Ics(Option<NaiveDate>),
     /// `!subscribe`: links to subscribe to the calendar; `!subscribe rotate` (organizers)
     /// replaces the room's private link.
     Subscribe {
@@ -64,6 +66,11 @@ impl Command {
             english: "lists the coming meetings",
         },
         CommandHelp {
+            usage: "!ics [Datum]",
+            german: "sendet die Kalendereinladung (.ics) des nächsten Termins oder des Termins an diesem Datum",
+            english: "sends the calendar invitation (.ics) of the next meeting, or of the meeting on that date",
+        },
+        CommandHelp {
             usage: "!subscribe",
             german: "Links, um den Kalender des Netzwerks zu abonnieren (Outlook, Google, Apple, Thunderbird)",
             english: "links to subscribe to the network's calendar (Outlook, Google, Apple, Thunderbird)",
@@ -89,6 +96,7 @@ impl Command {
             Self::Schedule => "!schedule",
             Self::Announce(_) => "!announce",
             Self::Subscribe { .. } => "!subscribe",
+            Self::Ics(_) => "!ics",
         }
     }
 
@@ -155,6 +163,19 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
                     given: (!shown.is_empty()).then_some(shown),
                 }
             }));
+        }
+        "!ics" | "!kalender" => {
+            if arguments.is_empty() {
+                return Some(Ok(Command::Ics(None)));
+            }
+            return Some(
+                parse_date(arguments)
+                    .map(|d| Command::Ics(Some(d)))
+                    .ok_or_else(|| {
+                        let shown: String = arguments.chars().take(MAX_QUOTED_NAME).collect();
+                        CommandError::MissingDate { given: Some(shown) }
+                    }),
+            );
         }
         "!subscribe" | "!abonnieren" => {
             return Some(match arguments.to_lowercase().as_str() {
@@ -276,6 +297,7 @@ mod tests {
             Command::Schedule,
             Command::Announce(date),
             Command::Subscribe { rotate: true },
+            Command::Ics(None),
         ] {
             assert!(
                 Command::HELP

@@ -12,8 +12,9 @@
 // comes from them (ical.js's own time zone code, never the system's).  Series are expanded with
 // ICAL.Event#iterator and #getOccurrenceDetails, their RECURRENCE-ID overrides related with
 // #relateException (same UID only).  "errors" holds what ical.js threw per component and
-// property, TZIDs without a VTIMEZONE in the file, overrides that match no occurrence, and
-// input that is not valid UTF-8.
+// property, TZIDs without a VTIMEZONE in the file, overrides and EXDATEs that match no
+// occurrence (ical.js drops the former silently and may then skip the next EXDATE after the
+// latter), and input that is not valid UTF-8.
 //
 // Exit 0 when the file parsed (even with errors), 1 with a message on stderr when it did not.
 
@@ -180,6 +181,39 @@ function main(ICAL, icalVersion) {
     });
   };
 
+  // EXDATEs that match no occurrence of the series.  ical.js checks each generated occurrence
+  // against one EXDATE at a time and moves on by one, so an EXDATE that matches nothing makes
+  // it miss a following EXDATE that falls on the very next occurrence.  Matching follows
+  // ical.js: a DATE excludes the occurrences on that local day, a DATE-TIME the same instant.
+  const checkExdates = (vevent, event) => {
+    const exdates = vevent.getAllProperties("exdate").flatMap((property) => property.getValues());
+    if (!exdates.length) return;
+    const bare = new ICAL.Component(vevent.toJSON());
+    bare.parent = vevent.parent;
+    bare.removeAllProperties("exdate");
+    const last = exdates.reduce((a, b) => (b.compare(a) > 0 ? b : a));
+    const expansion = new ICAL.RecurExpansion({ component: bare, dtstart: event.startDate });
+    const instants = new Set();
+    const days = new Set();
+    let count = 0;
+    for (let next = expansion.next(); next && ++count <= MAX_ITERATIONS; next = expansion.next()) {
+      instants.add(next.toUnixTime());
+      days.add(`${next.year}-${next.month}-${next.day}`);
+      if (next.compare(last) > 0) break;
+    }
+    for (const exdate of exdates) {
+      const matched = exdate.isDate
+        ? days.has(`${exdate.year}-${exdate.month}-${exdate.day}`)
+        : instants.has(exdate.toUnixTime());
+      if (!matched) {
+        errors.push(
+          `${where(vevent)}: EXDATE ${fmt(exdate)} matches no occurrence of the series ` +
+            "(ical.js then misses a following EXDATE on the next occurrence)",
+        );
+      }
+    }
+  };
+
   // Masters and their RECURRENCE-ID overrides, by UID.
   const masters = [];
   const overrides = new Map();
@@ -251,6 +285,7 @@ function main(ICAL, icalVersion) {
           );
         }
       }
+      checkExdates(vevent, event);
     } catch (error) {
       errors.push(`${where(vevent)}: ical.js could not expand it: ${error.message}`);
     }

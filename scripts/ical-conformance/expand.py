@@ -333,7 +333,9 @@ def main(argv: list[str]) -> int:
             "recurring-ical-events": version("recurring-ical-events"),
         },
     }
-    sys.stdout.buffer.write(json.dumps(document, ensure_ascii=False).encode("utf-8") + b"\n")
+    # Compact, like JSON.stringify on the icaljs side: same occurrences give the same bytes.
+    output = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    sys.stdout.buffer.write(output.encode("utf-8") + b"\n")
     return 0
 
 

@@ -305,6 +305,33 @@ fn decide_reply(
             render::announce_ack(language, date, &meetings)
         }
         Ok(Command::Subscribe { rotate }) => subscribe(context, &network, room, rotate, now),
+        Ok(Command::Ics(date)) => {
+            let meeting = match date {
+                None => network
+                    .schedule
+                    .upcoming(now, SCHEDULE_HORIZON, usize::MAX)
+                    .into_iter()
+                    .find(crate::schedule::Meeting::takes_place),
+                Some(date) => network
+                    .schedule
+                    .on_date(date)
+                    .into_iter()
+                    .find(crate::schedule::Meeting::takes_place),
+            };
+            let file = meeting
+                .as_ref()
+                .and_then(|m| scheduler::invitation(&network, &context.store, m, now));
+            match file {
+                Some(attachment) => {
+                    return Some(Action::SendFile {
+                        room_id: room.room_id().to_owned(),
+                        transaction_id: reply_transaction_id(event.event_id.as_str()),
+                        attachment,
+                    });
+                }
+                None => render::meeting_details(language, None),
+            }
+        }
         Err(error) => render::command_error(language, &error),
     };
     let thread = match &event.content.relates_to {

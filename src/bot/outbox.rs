@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::events::room::message::{
     ReplacementMetadata, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
@@ -38,6 +39,15 @@ pub enum Action {
         /// What.
         content: Box<RoomMessageEventContent>,
     },
+    /// Send a file (an .ics invitation) with a transaction id derived from the request.
+    SendFile {
+        /// Where.
+        room_id: OwnedRoomId,
+        /// Deterministic per request.
+        transaction_id: OwnedTransactionId,
+        /// The file.
+        attachment: Attachment,
+    },
     /// Join a room the bot was invited to.
     AcceptInvite(OwnedRoomId),
     /// Reject an invitation.
@@ -66,6 +76,11 @@ pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>)
                 transaction_id,
                 content,
             } => send(&client, &room_id, transaction_id, *content).await,
+            Action::SendFile {
+                room_id,
+                transaction_id,
+                attachment,
+            } => send_file(&client, &room_id, transaction_id, attachment).await,
             Action::AcceptInvite(room_id) => {
                 // Joins are retried with pauses; they must not hold up replies elsewhere.
                 tokio::spawn(accept_invite(client.clone(), room_id));
@@ -90,6 +105,26 @@ async fn send(
     match room.send(content).with_transaction_id(transaction_id).await {
         Ok(response) => debug!(%room_id, event_id = %response.response.event_id, "sent"),
         Err(error) => warn!(%room_id, %error, "sending failed"),
+    }
+}
+
+async fn send_file(
+    client: &Client,
+    room_id: &RoomId,
+    transaction_id: OwnedTransactionId,
+    file: Attachment,
+) {
+    let Some(room) = client.get_room(room_id) else {
+        warn!(%room_id, "cannot send: the bot does not know this room");
+        return;
+    };
+    let config = AttachmentConfig::new().txn_id(transaction_id);
+    match room
+        .send_attachment(file.filename, &file.mime, file.data, config)
+        .await
+    {
+        Ok(response) => debug!(%room_id, event_id = %response.event_id, "sent a file"),
+        Err(error) => warn!(%room_id, %error, "sending a file failed"),
     }
 }
 
@@ -165,6 +200,20 @@ pub struct PreparedPost {
     pub state_hash: String,
     /// Whether to pin it in each room (the announcement of the next meeting).
     pub pin: bool,
+    /// A file to send instead of `content` (the .ics invitation), uploaded and — in encrypted
+    /// rooms — encrypted by the SDK.
+    pub attachment: Option<Attachment>,
+}
+
+/// A file to post.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its name, as members see it.
+    pub filename: String,
+    /// Its type.
+    pub mime: mime::Mime,
+    /// Its bytes.
+    pub data: Vec<u8>,
 }
 
 /// A room a post goes to.
@@ -258,12 +307,28 @@ async fn deliver_one(
         .get_room(&room_id)
         .filter(|room| room.state() == RoomState::Joined)
         .ok_or_else(|| "bot not in the room".to_owned())?;
-    let response = room
-        .send(post.content.clone())
-        .with_transaction_id(OwnedTransactionId::from(record.transaction_id.clone()))
-        .await
-        .map_err(|e| e.to_string())?;
-    let event_id = response.response.event_id;
+    let transaction_id = OwnedTransactionId::from(record.transaction_id.clone());
+    let event_id = match &post.attachment {
+        Some(file) => {
+            room.send_attachment(
+                file.filename.clone(),
+                &file.mime,
+                file.data.clone(),
+                AttachmentConfig::new().txn_id(transaction_id),
+            )
+            .await
+            .map_err(|e| e.to_string())?
+            .event_id
+        }
+        None => {
+            room.send(post.content.clone())
+                .with_transaction_id(transaction_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .response
+                .event_id
+        }
+    };
     store
         .sent(&post.key, room_id.as_str(), event_id.as_str(), clock.now())
         .map_err(|e| e.to_string())?;

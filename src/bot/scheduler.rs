@@ -237,11 +237,21 @@ impl Scheduler {
             content: RoomMessageEventContent::notice_html(rendered.plain, rendered.html),
             state_hash: state,
             pin: post.kind == PostKind::Announcement,
+            attachment: None,
         };
         info!(post = %post.key, late, rooms = targets.len(), "fanning out");
         let report =
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
         info!(post = %post.key, delivered = report.delivered, failed = report.failed.len(), "fan-out done");
+        if post.kind == PostKind::Announcement {
+            self.send_invitation(
+                network,
+                &post.meeting,
+                &format!("invitation/{}", post.meeting.key),
+                targets,
+            )
+            .await;
+        }
         let summary = render::delivery_summary(language, &post.meeting, post.kind, &report);
         self.to_organizers(
             targets,
@@ -271,6 +281,7 @@ impl Scheduler {
             content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
             state_hash: String::new(),
             pin: false,
+            attachment: None,
         };
         let report = outbox::fan_out(
             &self.client,
@@ -351,10 +362,72 @@ impl Scheduler {
                 content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
                 state_hash: String::new(),
                 pin: false,
+                attachment: None,
             };
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
+            // The updated invitation (same UID, higher SEQUENCE) updates imported calendars.
+            if meeting.takes_place() {
+                self.send_invitation(
+                    network,
+                    &meeting,
+                    &format!("invitation-{state}/{meeting_key}"),
+                    &rooms,
+                )
+                .await;
+            }
         }
     }
+}
+
+impl Scheduler {
+    /// Posts the meeting's .ics (its series, or the workshop) as a file in every target room.
+    async fn send_invitation(
+        &self,
+        network: &Network,
+        meeting: &Meeting,
+        key: &str,
+        targets: &[Target],
+    ) {
+        let Some(attachment) = invitation(network, &self.store, meeting, self.clock.now()) else {
+            return;
+        };
+        let prepared = PreparedPost {
+            key: key.to_owned(),
+            meeting_key: meeting.key.clone(),
+            meeting_title: meeting.title.clone(),
+            meeting_start: meeting.start.with_timezone(&Utc),
+            content: RoomMessageEventContent::notice_plain(attachment.filename.clone()),
+            state_hash: String::new(),
+            pin: false,
+            attachment: Some(attachment),
+        };
+        let report =
+            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
+        if !report.failed.is_empty() {
+            warn!(key, failed = ?report.failed, "could not post the invitation everywhere");
+        }
+    }
+}
+
+/// The .ics invitation for a meeting: its series' calendar entry, or the workshop's.
+pub fn invitation(
+    network: &Network,
+    store: &Store,
+    meeting: &Meeting,
+    now: DateTime<Utc>,
+) -> Option<outbox::Attachment> {
+    let id = meeting
+        .series
+        .clone()
+        .unwrap_or_else(|| meeting.key.clone());
+    let calendar = crate::feed::calendar(network, store, now, crate::ical::Selection::Entry(&id))
+        .map_err(|error| warn!(%error, "cannot render an invitation"))
+        .ok()?;
+    Some(outbox::Attachment {
+        filename: format!("{id}.ics"),
+        mime: "text/calendar; charset=utf-8".parse().ok()?,
+        data: calendar.text.into_bytes(),
+    })
 }
 
 /// The kind of a post from its key; `None` for notices and summaries, which are never edited.

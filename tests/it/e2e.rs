@@ -328,3 +328,100 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
     }
     drop(bot);
 }
+
+/// In an encrypted member room, `!subscribe` gives the room's private feed link, which the
+/// bot's HTTP server answers; `!ics` sends the invitation as an encrypted `text/calendar` file
+/// that the member's client downloads and decrypts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hands_out_invitations_and_subscription_links_in_an_encrypted_room() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let anna_account = synapse.register("anna", "anna-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let home = BotHome::new(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        &[synapse.user_id("organizer")],
+        std::slice::from_ref(&synapse.server_name),
+    );
+    let port = crate::support::free_port();
+    home.extend_base(&format!(
+        "calendar:
+  contact: info@ikone-ds.example
+  listen: 127.0.0.1:{port}
+  public_url: http://127.0.0.1:{port}/
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: \"10:00\"
+      duration: 90m
+      video_link: https://meet.example.org/ikone
+"
+    ));
+    let mut bot = home.start();
+    bot.ready().await;
+
+    let anna = Member::connect(&synapse, &anna_account).await;
+    let room = anna
+        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
+        .await;
+    anna.wait_for_join(&room, &bot_id).await;
+
+    let ask = anna.say(&room, "!subscribe").await;
+    let links = anna.reply_to(&bot_id, &ask).await;
+    assert!(links.encrypted, "{links:?}");
+    let https = links
+        .body
+        .lines()
+        .find_map(|line| line.strip_prefix("Adresse zum Einfügen: "))
+        .unwrap_or_else(|| panic!("no link in {links:?}"))
+        .to_owned();
+    assert!(
+        https.starts_with(&format!("http://127.0.0.1:{port}/feeds/")),
+        "{https}"
+    );
+    assert!(
+        links
+            .body
+            .contains(&format!("webcal://127.0.0.1:{port}/feeds/"))
+    );
+    assert!(
+        links
+            .body
+            .contains("https://calendar.google.com/calendar/r?cid=webcal%3A%2F%2F")
+    );
+    let feed = reqwest::get(&https).await.unwrap();
+    assert_eq!(feed.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        feed.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let feed = feed.text().await.unwrap();
+    assert!(
+        feed.contains("UID:videokonferenz@ikone-ds.example\r\n"),
+        "{feed}"
+    );
+
+    let ask = anna.say(&room, "!ics").await;
+    let file = anna
+        .wait_for("the invitation file", |m| {
+            m.sender == bot_id && m.file.is_some()
+        })
+        .await;
+    let _ = ask;
+    assert!(file.encrypted, "the file was not sent encrypted: {file:?}");
+    assert_eq!(file.body, "videokonferenz.ics");
+    let (mimetype, source) = file.file.clone().unwrap();
+    assert_eq!(mimetype.as_deref(), Some("text/calendar; charset=utf-8"));
+    assert!(matches!(
+        source,
+        matrix_sdk::ruma::events::room::MediaSource::Encrypted(_)
+    ));
+    let ics = String::from_utf8(anna.download(&source).await).unwrap();
+    assert_eq!(ics, feed, "the invitation differs from the feed's entry");
+    drop(bot);
+}

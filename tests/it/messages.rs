@@ -250,3 +250,27 @@ mod meetings {
         insta::assert_snapshot!("schedule_table", render::schedule_table(&meetings));
     }
 }
+
+#[test]
+fn subscription_links() {
+    use convene::render::{FeedLinks, subscribe};
+    let url = url::Url::parse(
+        "https://convene.ikone-ds.de/feeds/0123456789abcdef0123456789abcdef01234567.ics",
+    )
+    .unwrap();
+    let links = FeedLinks::for_url(&url);
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        insta::assert_snapshot!(
+            format!("subscribe_{code}"),
+            show(&subscribe(language, "IKONE DS", Some(&links), true, false))
+        );
+        insta::assert_snapshot!(
+            format!("subscribe_rotated_{code}"),
+            show(&subscribe(language, "IKONE DS", Some(&links), true, true))
+        );
+        insta::assert_snapshot!(
+            format!("subscribe_none_{code}"),
+            show(&subscribe(language, "IKONE DS", None, false, false))
+        );
+    }
+}

@@ -102,6 +102,13 @@ accept_invites_from:{homeservers}
         std::fs::write(path, format!("{base}{extra}")).unwrap();
     }
 
+    /// Adds YAML to the configuration as first written (and keeps it as the new base).
+    pub fn extend_base(&self, extra: &str) {
+        let base = format!("{}{extra}", self.base_config());
+        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
+        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
+    }
+
     /// The configuration as first written, for [`BotHome::configure`].
     pub fn base_config(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("base.yaml")).unwrap()

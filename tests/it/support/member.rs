@@ -9,6 +9,7 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::EncryptionInfo;
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoomRequest;
 use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
@@ -42,6 +43,8 @@ pub struct Received {
     pub replaces: Option<OwnedEventId>,
     /// The room it arrived in.
     pub room_id: OwnedRoomId,
+    /// For an `m.file`: its mimetype and where to download it.
+    pub file: Option<(Option<String>, MediaSource)>,
     /// Whether it arrived encrypted (and was decrypted).
     pub encrypted: bool,
 }
@@ -100,7 +103,15 @@ impl Member {
                   encryption: Option<EncryptionInfo>| {
                 let sink = Arc::clone(&sink);
                 async move {
+                    let file = match &event.content.msgtype {
+                        MessageType::File(f) => Some((
+                            f.info.as_ref().and_then(|i| i.mimetype.clone()),
+                            f.source.clone(),
+                        )),
+                        _ => None,
+                    };
                     let (notice, body, html) = match &event.content.msgtype {
+                        MessageType::File(f) => (false, f.body.clone(), None),
                         MessageType::Notice(n) => (
                             true,
                             n.body.clone(),
@@ -142,6 +153,7 @@ impl Member {
                         replaces,
                         room_id: room.room_id().to_owned(),
                         event_id: event.event_id.clone(),
+                        file,
                         encrypted: encryption.is_some(),
                     });
                     drop(messages);
@@ -263,6 +275,19 @@ impl Member {
                 panic!("timed out waiting for {what}");
             }
         }
+    }
+
+    /// Downloads (and decrypts, if encrypted) a file someone sent.
+    pub async fn download(&self, source: &MediaSource) -> Vec<u8> {
+        let request = matrix_sdk::media::MediaRequestParameters {
+            source: source.clone(),
+            format: matrix_sdk::media::MediaFormat::File,
+        };
+        self.client
+            .media()
+            .get_media_content(&request, false)
+            .await
+            .unwrap()
     }
 
     /// Every message received so far.
