@@ -51,6 +51,13 @@ enum Commands {
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
     },
+    /// Serve only the calendar feed (no Matrix) until SIGINT or SIGTERM; the feed tokens are
+    /// those the bot handed out.
+    Feed {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
     /// Run the bot until SIGINT or SIGTERM.
     Run {
         /// The configuration file.
@@ -131,6 +138,23 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Commands::Feed { config } => {
+            let network = match Network::load(&config) {
+                Ok(network) => network,
+                Err(diagnostics) => {
+                    eprintln!("{diagnostics}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            init_logging();
+            match serve_feed(network) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    tracing::error!("{error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Commands::Run { config: path } => {
             let network = match Network::load(&path) {
                 Ok(network) => network,
@@ -161,6 +185,32 @@ fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
             Arc::new(SystemClock),
             shutdown_signal(),
         ))
+}
+
+fn serve_feed(network: Network) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    let calendar = network
+        .config
+        .calendar
+        .clone()
+        .context("the configuration has no `calendar:` section")?;
+    std::fs::create_dir_all(&network.config.data_dir)?;
+    let store = Arc::new(Store::open(
+        &network.config.data_dir.join("convene.sqlite3"),
+    )?);
+    let (_keep, network) = tokio::sync::watch::channel(Arc::new(network));
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async move {
+            let listener = tokio::net::TcpListener::bind(calendar.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", calendar.listen))?;
+            tracing::info!(address = %calendar.listen, "serving the calendar feed");
+            let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));
+            convene::http::serve(listener, state, shutdown_signal()).await?;
+            Ok(())
+        })
 }
 
 /// Completes on the first SIGINT or SIGTERM.

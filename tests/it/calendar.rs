@@ -90,3 +90,115 @@ fn the_same_input_gives_the_same_bytes() {
         render(&network(), Selection::All)
     );
 }
+
+/// One occurrence as a parser or convene sees it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Occurrence {
+    start: String,
+    uid: String,
+    end: String,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ParsedOccurrence {
+    uid: String,
+    start: String,
+    end: String,
+    summary: Option<String>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Expanded {
+    occurrences: Vec<ParsedOccurrence>,
+    errors: Vec<String>,
+}
+
+/// Runs a real parser over `ics` through `scripts/ical-conformance/expand` (which installs
+/// python icalendar + recurring-ical-events or Mozilla ical.js on first use).
+fn expand(parser: &str, ics: &str, from: &str, to: &str) -> Expanded {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.ics");
+    std::fs::write(&file, ics).unwrap();
+    let output = std::process::Command::new("scripts/ical-conformance/expand")
+        .args([parser, file.to_str().unwrap(), from, to])
+        .output()
+        .expect("cannot run scripts/ical-conformance/expand");
+    assert!(
+        output.status.success(),
+        "{parser} could not read the feed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Both parsers expand the whole feed — a monthly series over two years with both DST changes,
+/// holidays skipped, a cancelled and a moved occurrence, and a workshop — to exactly the
+/// meetings convene's own schedule says take place, at the same local times.
+#[test]
+fn real_parsers_expand_the_feed_to_convenes_own_schedule() {
+    let network = network();
+    let ics = render(&network, Selection::All);
+    let from: DateTime<Utc> = "2025-12-31T23:00:00Z".parse().unwrap();
+    let to: DateTime<Utc> = "2027-12-31T23:00:00Z".parse().unwrap();
+    let mut expected: Vec<Occurrence> = network
+        .schedule
+        .meetings_between(from, to)
+        .into_iter()
+        .filter(convene::schedule::Meeting::takes_place)
+        .map(|m| Occurrence {
+            uid: format!("{}@ikone-ds.de", m.series.clone().unwrap_or(m.key.clone())),
+            start: m.start.to_rfc3339(),
+            end: m.end.to_rfc3339(),
+        })
+        .collect();
+    expected.sort();
+    assert!(
+        expected.len() > 20,
+        "too few meetings to be a test: {expected:?}"
+    );
+    assert!(expected.iter().any(|o| o.start.ends_with("+02:00")));
+    assert!(expected.iter().any(|o| o.start.ends_with("+01:00")));
+    for parser in ["python", "icaljs"] {
+        let expanded = expand(parser, &ics, "2026-01-01", "2028-01-01");
+        assert_eq!(
+            expanded.errors,
+            Vec::<String>::new(),
+            "{parser} reported errors"
+        );
+        let mut found: Vec<Occurrence> = expanded
+            .occurrences
+            .into_iter()
+            .map(|o| Occurrence {
+                uid: o.uid,
+                start: o.start,
+                end: o.end,
+            })
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "{parser} expands the feed differently");
+    }
+}
+
+/// Hostile text parses without errors in both, and comes back exactly as it went in.
+#[test]
+fn real_parsers_read_hostile_text_back() {
+    let mut network = network();
+    let title = "Workshop; Teil 1, \\ Teil 2\nÄÖÜäöüß 🎉🎉🎉 Größenordnung ÄÖÜ 🎉 Straße – Übung, ein \"Zitat\"; und noch mehr Text, damit gefaltet wird";
+    network.schedule.one_offs[0].title = title.to_owned();
+    let ics = render(&network, Selection::Entry("workshop-smart-city-2026"));
+    assert_well_formed(&ics);
+    for parser in ["python", "icaljs"] {
+        let expanded = expand(parser, &ics, "2026-12-01", "2026-12-31");
+        assert_eq!(
+            expanded.errors,
+            Vec::<String>::new(),
+            "{parser} reported errors"
+        );
+        assert_eq!(expanded.occurrences.len(), 1, "{parser}");
+        assert_eq!(
+            expanded.occurrences[0].summary.as_deref(),
+            Some(title),
+            "{parser}"
+        );
+    }
+}

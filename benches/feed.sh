@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Benchmark: calendar feed requests per second and p99 latency, measured with wrk on 127.0.0.1,
+# for the 200 path (full body) and the 304 path (If-None-Match), against nginx serving the
+# identical bytes as a static file. Target: convene at least 0.7 × nginx. Not a test: it prints
+# numbers. Installs wrk and nginx from Debian's packages if missing; stops what it starts.
+#
+# Run: benches/feed.sh [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+SECONDS_PER_RUN=${1:-10}
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/convene-target}"
+
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+cargo build --release --quiet
+convene="$CARGO_TARGET_DIR/release/convene"
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+feed_port=$(free_port)
+nginx_port=$(free_port)
+
+# The example configuration, with the feed on a free port and data in the work directory.
+sed -e "s#data_dir: /var/lib/convene#data_dir: $work/data#" \
+    -e "s#listen: 127.0.0.1:8080#listen: 127.0.0.1:$feed_port#" \
+    -e "s#agendas_dir: ../agendas#agendas_dir: $PWD/agendas#" \
+    config/convene.example.yaml > "$work/convene.yaml"
+mkdir -p "$work/www" "$work/nginx"
+"$convene" ics --config "$work/convene.yaml" > "$work/www/calendar.ics"
+
+RUST_LOG=warn "$convene" feed --config "$work/convene.yaml" &
+pids+=($!)
+cat > "$work/nginx/nginx.conf" <<NGINX
+worker_processes 1;
+daemon off;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    types { text/calendar ics; }
+    charset utf-8;
+    charset_types text/calendar;
+    etag on;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        root $work/www;
+    }
+}
+NGINX
+nginx -c "$work/nginx/nginx.conf" &
+pids+=($!)
+
+for _ in $(seq 50); do
+    curl -fs "http://127.0.0.1:$feed_port/healthz" >/dev/null && curl -fs "http://127.0.0.1:$nginx_port/calendar.ics" >/dev/null && break
+    sleep 0.1
+done
+convene_url="http://127.0.0.1:$feed_port/calendar.ics"
+nginx_url="http://127.0.0.1:$nginx_port/calendar.ics"
+cmp <(curl -fs "$convene_url") <(curl -fs "$nginx_url") || { echo "the bodies differ" >&2; exit 1; }
+etag() { curl -fsI "$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'; }
+
+run() { # name url [etag]
+    local out
+    if [[ -n "${3:-}" ]]; then
+        out=$(wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" --latency -H "If-None-Match: $3" "$2")
+    else
+        out=$(wrk -t1 -c32 -d"${SECONDS_PER_RUN}s" --latency "$2")
+    fi
+    local rps p99
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+    printf '%-22s %12s req/s   p99 %s\n' "$1" "$rps" "$p99"
+    echo "$rps" > "$work/$1.rps"
+}
+
+echo "calendar: $(wc -c < "$work/www/calendar.ics") bytes; wrk -t1 -c32 -d${SECONDS_PER_RUN}s on 127.0.0.1"
+run convene-200 "$convene_url"
+run nginx-200 "$nginx_url"
+run convene-304 "$convene_url" "$(etag "$convene_url")"
+run nginx-304 "$nginx_url" "$(etag "$nginx_url")"
+for path in 200 304; do
+    awk -v a="$(cat "$work/convene-$path.rps")" -v b="$(cat "$work/nginx-$path.rps")" -v p="$path" \
+        'BEGIN { printf "%s path: convene / nginx = %.2f (target >= 0.70)\n", p, a / b }'
+done
