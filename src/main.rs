@@ -85,12 +85,8 @@ fn main() -> ExitCode {
             from,
             count,
         } => {
-            let network = match Network::load(&config) {
-                Ok(network) => network,
-                Err(diagnostics) => {
-                    eprintln!("{diagnostics}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(network) = load(&config) else {
+                return ExitCode::FAILURE;
             };
             let timezone = network.config.timezone;
             let from =
@@ -107,12 +103,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Commands::Ics { config } => {
-            let network = match Network::load(&config) {
-                Ok(network) => network,
-                Err(diagnostics) => {
-                    eprintln!("{diagnostics}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(network) = load(&config) else {
+                return ExitCode::FAILURE;
             };
             let calendar = std::fs::create_dir_all(&network.config.data_dir)
                 .map_err(|e| e.to_string())
@@ -139,12 +131,8 @@ fn main() -> ExitCode {
             }
         }
         Commands::Feed { config } => {
-            let network = match Network::load(&config) {
-                Ok(network) => network,
-                Err(diagnostics) => {
-                    eprintln!("{diagnostics}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(network) = load(&config) else {
+                return ExitCode::FAILURE;
             };
             init_logging();
             match serve_feed(network) {
@@ -156,12 +144,8 @@ fn main() -> ExitCode {
             }
         }
         Commands::Run { config: path } => {
-            let network = match Network::load(&path) {
-                Ok(network) => network,
-                Err(diagnostics) => {
-                    eprintln!("{diagnostics}");
-                    return ExitCode::FAILURE;
-                }
+            let Some(network) = load(&path) else {
+                return ExitCode::FAILURE;
             };
             init_logging();
             match run(path, network) {
@@ -185,6 +169,17 @@ fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
             Arc::new(SystemClock),
             shutdown_signal(),
         ))
+}
+
+/// Loads the configuration and agendas, printing every error if they do not load.
+fn load(path: &std::path::Path) -> Option<Network> {
+    match Network::load(path) {
+        Ok(network) => Some(network),
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            None
+        }
+    }
 }
 
 fn serve_feed(network: Network) -> anyhow::Result<()> {

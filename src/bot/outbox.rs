@@ -205,6 +205,26 @@ pub struct PreparedPost {
     pub attachment: Option<Attachment>,
 }
 
+impl PreparedPost {
+    /// A plain notice about `meeting` under `key`: no pin, no file, no state to follow.
+    pub fn notice(
+        key: String,
+        meeting: &crate::schedule::Meeting,
+        content: RoomMessageEventContent,
+    ) -> Self {
+        Self {
+            key,
+            meeting_key: meeting.key.clone(),
+            meeting_title: meeting.title.clone(),
+            meeting_start: meeting.start.with_timezone(&Utc),
+            content,
+            state_hash: String::new(),
+            pin: false,
+            attachment: None,
+        }
+    }
+}
+
 /// A file to post.
 #[derive(Debug, Clone)]
 pub struct Attachment {

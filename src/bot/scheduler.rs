@@ -273,16 +273,11 @@ impl Scheduler {
         let Some(organizers) = targets.first() else {
             return;
         };
-        let prepared = PreparedPost {
-            key: key.to_owned(),
-            meeting_key: meeting.key.clone(),
-            meeting_title: meeting.title.clone(),
-            meeting_start: meeting.start.with_timezone(&Utc),
-            content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
-            state_hash: String::new(),
-            pin: false,
-            attachment: None,
-        };
+        let prepared = PreparedPost::notice(
+            key.to_owned(),
+            meeting,
+            RoomMessageEventContent::notice_html(notice.plain, notice.html),
+        );
         let report = outbox::fan_out(
             &self.client,
             &self.store,
@@ -354,16 +349,11 @@ impl Scheduler {
         for ((meeting_key, state), (meeting, rooms)) in notices {
             let agenda = network.agenda(&meeting);
             let notice = render::change_notice(language, &meeting, agenda);
-            let prepared = PreparedPost {
-                key: format!("change-{state}/{meeting_key}"),
-                meeting_key: meeting.key.clone(),
-                meeting_title: meeting.title.clone(),
-                meeting_start: meeting.start.with_timezone(&Utc),
-                content: RoomMessageEventContent::notice_html(notice.plain, notice.html),
-                state_hash: String::new(),
-                pin: false,
-                attachment: None,
-            };
+            let prepared = PreparedPost::notice(
+                format!("change-{state}/{meeting_key}"),
+                &meeting,
+                RoomMessageEventContent::notice_html(notice.plain, notice.html),
+            );
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
             // The updated invitation (same UID, higher SEQUENCE) updates imported calendars.
             if meeting.takes_place() {
@@ -391,16 +381,12 @@ impl Scheduler {
         let Some(attachment) = invitation(network, &self.store, meeting, self.clock.now()) else {
             return;
         };
-        let prepared = PreparedPost {
-            key: key.to_owned(),
-            meeting_key: meeting.key.clone(),
-            meeting_title: meeting.title.clone(),
-            meeting_start: meeting.start.with_timezone(&Utc),
-            content: RoomMessageEventContent::notice_plain(attachment.filename.clone()),
-            state_hash: String::new(),
-            pin: false,
-            attachment: Some(attachment),
-        };
+        let mut prepared = PreparedPost::notice(
+            key.to_owned(),
+            meeting,
+            RoomMessageEventContent::notice_plain(attachment.filename.clone()),
+        );
+        prepared.attachment = Some(attachment);
         let report =
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
         if !report.failed.is_empty() {

@@ -204,12 +204,6 @@ impl<'a> Context<'a> {
         }
     }
 
-    fn local(&self, at: DateTime<Tz>) -> Property {
-        let mut property = Property::new("DTSTART", at.format("%Y%m%dT%H%M%S").to_string());
-        property.add_parameter("TZID", self.tz.name());
-        property
-    }
-
     fn timed(&self, key: &str, at: DateTime<Tz>) -> Property {
         let mut property = Property::new(key, at.format("%Y%m%dT%H%M%S").to_string());
         property.add_parameter("TZID", self.tz.name());
@@ -275,7 +269,7 @@ impl<'a> Context<'a> {
         let start = localize(self.tz, series.first, series.start);
         let mut master = Event::new();
         master.uid(&uid);
-        master.append_property(self.local(start));
+        master.append_property(self.timed("DTSTART", start));
         master.append_property(self.timed("DTEND", start + series.duration));
         master.add_property("RRULE", self.rrule(series));
         let description = self.description(series.video_link.as_ref(), None);
@@ -308,7 +302,7 @@ impl<'a> Context<'a> {
                     let mut event = Event::new();
                     event.uid(&uid);
                     event.append_property(self.timed("RECURRENCE-ID", original));
-                    event.append_property(self.local(moved));
+                    event.append_property(self.timed("DTSTART", moved));
                     event.append_property(
                         self.timed("DTEND", moved + duration.unwrap_or(series.duration)),
                     );
@@ -381,7 +375,7 @@ impl<'a> Context<'a> {
         let start = localize(self.tz, one_off.date, one_off.start);
         let mut event = Event::new();
         event.uid(&uid);
-        event.append_property(self.local(start));
+        event.append_property(self.timed("DTSTART", start));
         event.append_property(self.timed("DTEND", start + one_off.duration));
         let agenda = self.network.agendas.by_meeting.get(&one_off.id);
         let mut description = self.description(one_off.video_link.as_ref(), agenda);

@@ -191,6 +191,13 @@ impl Schedule {
         meetings
     }
 
+    /// The next meeting at or after `now` that takes place, looking at most `horizon` ahead.
+    pub fn next_taking_place(&self, now: DateTime<Utc>, horizon: TimeDelta) -> Option<Meeting> {
+        self.meetings_between(now, now + horizon)
+            .into_iter()
+            .find(Meeting::takes_place)
+    }
+
     /// The meetings (of any status) whose local date is `date`, or whose regular date was.
     pub fn on_date(&self, date: NaiveDate) -> Vec<Meeting> {
         let day_start = localize(self.timezone, date, NaiveTime::MIN).with_timezone(&Utc);
