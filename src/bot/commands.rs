@@ -30,7 +30,14 @@ pub(super) fn decide_reply(
     event: &OriginalSyncRoomMessageEvent,
     now: DateTime<Utc>,
 ) -> Option<Action> {
-    if !context.caught_up.load(Ordering::SeqCst) || event.sender == context.own_user_id {
+    // Commands from before the start are history, not requests: those in the catch-up sync,
+    // and those stamped earlier than the start that arrive later (an encrypted message whose
+    // key came late).
+    let sent = DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into());
+    if !context.caught_up.load(Ordering::SeqCst)
+        || sent.is_none_or(|sent| sent < context.started_at)
+        || event.sender == context.own_user_id
+    {
         return None;
     }
     // Only text from people: notices are what bots send, and answering them loops.
@@ -48,10 +55,7 @@ pub(super) fn decide_reply(
     });
     let rendered: Rendered = match parsed {
         Ok(Command::Help) => render::help(language, &network.config.network.name),
-        Ok(Command::Ping) => {
-            let sent = DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into());
-            render::pong(language, sent.map(|sent| now - sent))
-        }
+        Ok(Command::Ping) => render::pong(language, sent.map(|sent| now - sent)),
         Ok(Command::Next) => {
             let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
             render::meeting_details(language, next.as_ref().map(|m| (m, network.agenda(m))))

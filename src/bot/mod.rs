@@ -8,7 +8,8 @@
 //! syncs finish within a second of each other, which adds about a second to every reply.
 //!
 //! Everything that happened before the bot started is ignored: the first sync after start
-//! ("catch-up") is processed for state and invitations, but commands in it are not answered.
+//! ("catch-up") is processed for state and invitations, but commands in it are not answered,
+//! nor are commands stamped before the start that arrive later.
 
 mod commands;
 pub mod outbox;
@@ -61,6 +62,8 @@ struct Context {
     invites: InvitePolicy,
     /// Set once the catch-up sync is done; until then commands are history, not requests.
     caught_up: AtomicBool,
+    /// When this run started: commands sent earlier are not answered.
+    started_at: chrono::DateTime<chrono::Utc>,
     outbox: mpsc::UnboundedSender<Action>,
 }
 
@@ -73,6 +76,7 @@ pub async fn run(
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let started_at = clock.now();
     let config = network.config.clone();
     let connected = session::connect(&config).await?;
     let store = Arc::new(
@@ -104,6 +108,7 @@ pub async fn run(
         clock: Arc::clone(&clock),
         own_user_id,
         caught_up: AtomicBool::new(false),
+        started_at,
         outbox: outbox_tx.clone(),
     });
     client.add_event_handler_context(Arc::clone(&context));

@@ -94,7 +94,12 @@ async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
         .into_iter()
         .filter(|m| m.in_reply_to.as_ref() == Some(&while_down))
         .count();
-    assert_eq!(late, 0, "the bot answered a command sent before it started");
+    assert_eq!(
+        late,
+        0,
+        "the bot answered a command sent before it started:\n{}",
+        bot.log()
+    );
     // Only one device for the bot, ever: restarts restore the session instead of logging in.
     let devices = bot_devices(&anna, &bot_id).await;
     assert_eq!(devices, vec![device.clone()], "the bot has other devices");
@@ -270,6 +275,34 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
         );
     }
     // The organizers hear once how the fan-out went.
+    organizer
+        .wait_for("the delivery summary", |m| {
+            m.sender == bot_id && m.body.starts_with("Einladung „Videokonferenz“")
+        })
+        .await;
+    // Every room also gets the invitation file, once.
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the .ics invitation in every room", |m| {
+                m.sender == bot_id && m.file.is_some() && m.room_id == room_id
+            })
+            .await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = organizer.received();
+    for room in &rooms {
+        let files = received
+            .iter()
+            .filter(|m| m.sender == bot_id && m.file.is_some() && m.room_id == room.room_id())
+            .count();
+        assert_eq!(
+            files,
+            1,
+            "{} holds {files} invitation files",
+            room.room_id()
+        );
+    }
     let summaries: Vec<_> = received
         .iter()
         .filter(|m| m.sender == bot_id && m.body.starts_with("Einladung „Videokonferenz“"))
