@@ -36,6 +36,9 @@ sed -e "s#data_dir: /var/lib/convene#data_dir: $work/data#" \
     config/convene.example.yaml > "$work/convene.yaml"
 mkdir -p "$work/www" "$work/nginx"
 "$convene" ics --config "$work/convene.yaml" > "$work/www/calendar.ics"
+# nginx's workers run as an unprivileged user: let them read the file.
+chmod 755 "$work" "$work/www"
+chmod 644 "$work/www/calendar.ics"
 
 RUST_LOG=warn "$convene" feed --config "$work/convene.yaml" &
 pids+=($!)
