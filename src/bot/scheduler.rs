@@ -162,7 +162,12 @@ impl Scheduler {
                 }
             }
             Request::ReloadFailed(errors) => {
-                let key = format!("reload-error/{}", stable_hash(&[&errors]));
+                // Once per failed change (the watcher reports each change once).
+                let key = format!(
+                    "reload-error/{}/{}",
+                    stable_hash(&[&errors]),
+                    self.clock.now().timestamp_millis()
+                );
                 let notice = render::reload_errors(network.config.language, &errors);
                 let placeholder = Meeting {
                     key: String::new(),

@@ -359,6 +359,28 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
             })
             .await;
     }
+
+    // A broken edit is reported to the organizers with file:line:col, and changes nothing.
+    home.configure(&base, &meetings("      exceptions: [oops]\n"));
+    let report = organizer
+        .wait_for("the report of the broken file", |m| {
+            m.sender == bot_id && m.body.starts_with("Eine geänderte Datei enthält Fehler")
+        })
+        .await;
+    assert_eq!(report.room_id, rooms[0].room_id());
+    assert!(
+        report.body.contains("convene.yaml:")
+            && report
+                .body
+                .contains("meetings.series[0].exceptions[0]: expected a mapping"),
+        "{report:?}"
+    );
+    let ask = organizer.say(&rooms[0], "!next").await;
+    let next = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        next.body.contains(&new_time),
+        "the last good version is not in force: {next:?}"
+    );
     drop(bot);
 }
 
