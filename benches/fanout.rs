@@ -59,7 +59,14 @@ async fn bench() {
                 .await,
         );
     }
-    let lead = TimeDelta::seconds(40);
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in &rooms {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    // With every room joined, a meeting whose announcement falls due in 5 seconds is added to
+    // the configuration; the bot picks it up within its 2-second reload.
+    let lead = TimeDelta::seconds(5);
     let start = (Utc::now() + TimeDelta::days(7) + lead).with_timezone(&Berlin);
     home.configure(
         &home.base_config(),
@@ -70,11 +77,6 @@ async fn bench() {
         ),
     );
     let due = Instant::now() + lead.to_std().unwrap();
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
     let first = organizer
         .wait_for("the first announcement", |m| {
             m.body.starts_with("Einladung:")
