@@ -12,7 +12,7 @@
 //!   knew the meeting (it was down); a meeting added shortly before is announced, not late;
 //! - a post started but not delivered to every room (a crash mid-fan-out) is finished;
 //! - once a meeting has started, posts that never went out are *missed*: not sent, reported to
-//!   the organizers.
+//!   the organizers (a post that reached only some rooms was reported in its delivery summary).
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -152,9 +152,9 @@ pub fn plan(
                     post: post.clone(),
                     late: late(post),
                 }),
-                Some(Started {
-                    complete: false, ..
-                }) => plan.missed.push(post.clone()),
+                // Partly delivered before the start: its delivery summary already named the
+                // rooms that failed, so it is not "missed".
+                Some(Started { .. }) => {}
                 None if post.due > now => {
                     plan.next_due = Some(plan.next_due.map_or(post.due, |d| d.min(post.due)));
                 }
