@@ -59,7 +59,6 @@ struct Context {
     requests: mpsc::UnboundedSender<Request>,
     clock: Arc<dyn Clock>,
     own_user_id: OwnedUserId,
-    invites: InvitePolicy,
     /// Set once the catch-up sync is done; until then commands are history, not requests.
     caught_up: AtomicBool,
     /// When this run started: commands sent earlier are not answered.
@@ -98,10 +97,6 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
     let context = Arc::new(Context {
-        invites: InvitePolicy {
-            organizers: config.network.organizers.clone(),
-            homeservers: config.accept_invites_from.clone(),
-        },
         network: network_rx.clone(),
         store: Arc::clone(&store),
         requests: requests_tx.clone(),
@@ -121,9 +116,24 @@ pub async fn run(
 
     // Catch-up: state, keys and invitations that arrived while the bot was away.
     let catch_up = SyncSettings::default().filter(filter.clone().into());
-    tokio::select! {
-        () = &mut shutdown => return finish(outbox_tx, delivery).await,
-        result = client.sync_once(catch_up) => { result.context("the first sync failed")?; }
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return finish(outbox_tx, delivery).await,
+            result = client.sync_once(catch_up.clone()) => match result {
+                Ok(_) => break,
+                // A homeserver that is briefly away at start is waited for, not fatal.
+                Err(error) if error.client_api_error_kind().is_none() => {
+                    warn!(%error, retry_in = ?backoff, "the first sync failed");
+                    tokio::select! {
+                        () = &mut shutdown => return finish(outbox_tx, delivery).await,
+                        () = tokio::time::sleep(backoff) => {}
+                    }
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                }
+                Err(error) => return Err(error).context("the first sync failed"),
+            }
+        }
     }
     context.caught_up.store(true, Ordering::SeqCst);
     // The configured rooms are joined before the first posts go out.
@@ -179,7 +189,7 @@ pub async fn run(
     let settings = SyncSettings::default()
         .filter(filter.into())
         .timeout(LONG_POLL);
-    let mut backoff = Duration::from_secs(1);
+    backoff = Duration::from_secs(1);
     let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
     let result = loop {
         if tokio::time::Instant::now() >= next_rejoin {
@@ -248,7 +258,15 @@ async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<
     {
         return;
     }
-    let decision = context.invites.decide(&event.sender);
+    // The current configuration's rule: a reload that adds an organizer applies at once.
+    let decision = {
+        let network = context.network.borrow();
+        InvitePolicy {
+            organizers: network.config.network.organizers.clone(),
+            homeservers: network.config.accept_invites_from.clone(),
+        }
+        .decide(&event.sender)
+    };
     info!(room_id = %room.room_id(), inviter = %event.sender, ?decision, "invitation");
     let action = match decision {
         InviteDecision::Accept => Action::AcceptInvite(room.room_id().to_owned()),
