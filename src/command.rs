@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 /// A command the bot understands.
 ///
 /// The help text members see is [`Command::HELP`], in the bot's language; keep both in step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     /// `!help`: lists the commands, one line each.
     Help,
@@ -21,6 +21,8 @@ pub enum Command {
     Schedule,
     /// `!announce <date>` (organizers): posts the announcement of the meeting on that date now.
     Announce(NaiveDate),
+    /// `!agenda …`: the next meeting's agenda and members' proposals for it.
+    Agenda(AgendaCommand),
     /// `!ics [date]`: the .ics invitation of the next meeting, or of the meeting on that date.
     Ics(Option<NaiveDate>),
     /// `!subscribe`: links to subscribe to the calendar; `!subscribe rotate` (organizers)
@@ -30,6 +32,47 @@ pub enum Command {
         rotate: bool,
     },
 }
+
+/// The `!agenda` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgendaCommand {
+    /// `!agenda`: the next meeting's agenda.
+    Show,
+    /// `!agenda add <title> [— <description>]`: proposes an item for the next meeting.
+    Add {
+        /// The item's title (at most [`MAX_TITLE`] characters).
+        title: String,
+        /// Its description (at most [`MAX_DESCRIPTION`] characters).
+        description: Option<String>,
+    },
+    /// `!agenda mine`: the sender's proposals and what became of them.
+    Mine,
+    /// `!agenda withdraw <n>`: takes back one's own open proposal.
+    Withdraw(i64),
+    /// `!agenda proposals` (organizers): every open proposal.
+    Proposals,
+    /// `!agenda accept <n> [part]` (organizers): puts a proposal on the agenda.
+    Accept {
+        /// The proposal.
+        number: i64,
+        /// The part of the meeting, 1-based.
+        part: Option<u32>,
+    },
+    /// `!agenda reject <n> <reason>` (organizers): turns a proposal down.
+    Reject {
+        /// The proposal.
+        number: i64,
+        /// Why, for the proposer.
+        reason: String,
+    },
+    /// `!agenda defer <n>` (organizers): moves a proposal to the meeting after.
+    Defer(i64),
+}
+
+/// The longest title of a proposal, in characters.
+pub const MAX_TITLE: usize = 200;
+/// The longest description of a proposal, in characters.
+pub const MAX_DESCRIPTION: usize = 4_000;
 
 /// One line of `!help`.
 #[derive(Debug, Clone, Copy)]
@@ -66,6 +109,46 @@ impl Command {
             english: "lists the coming meetings",
         },
         CommandHelp {
+            usage: "!agenda",
+            german: "zeigt die Tagesordnung des nächsten Termins",
+            english: "shows the next meeting's agenda",
+        },
+        CommandHelp {
+            usage: "!agenda add <Titel> [— <Beschreibung>]",
+            german: "schlägt einen Tagesordnungspunkt für den nächsten Termin vor",
+            english: "proposes an agenda item for the next meeting",
+        },
+        CommandHelp {
+            usage: "!agenda mine",
+            german: "zeigt Ihre Vorschläge und was aus ihnen wurde",
+            english: "lists your proposals and what became of them",
+        },
+        CommandHelp {
+            usage: "!agenda withdraw <Nr.>",
+            german: "zieht Ihren Vorschlag zurück",
+            english: "withdraws your proposal",
+        },
+        CommandHelp {
+            usage: "!agenda proposals",
+            german: "(Organisation) listet alle offenen Vorschläge auf",
+            english: "(organizers) lists every open proposal",
+        },
+        CommandHelp {
+            usage: "!agenda accept <Nr.> [Teil]",
+            german: "(Organisation) nimmt einen Vorschlag in die Tagesordnung auf",
+            english: "(organizers) puts a proposal on the agenda",
+        },
+        CommandHelp {
+            usage: "!agenda reject <Nr.> <Begründung>",
+            german: "(Organisation) lehnt einen Vorschlag mit Begründung ab",
+            english: "(organizers) turns a proposal down, with a reason",
+        },
+        CommandHelp {
+            usage: "!agenda defer <Nr.>",
+            german: "(Organisation) verschiebt einen Vorschlag auf den übernächsten Termin",
+            english: "(organizers) moves a proposal to the meeting after",
+        },
+        CommandHelp {
             usage: "!ics [Datum]",
             german: "sendet die Kalendereinladung (.ics) des nächsten Termins oder des Termins an diesem Datum",
             english: "sends the calendar invitation (.ics) of the next meeting, or of the meeting on that date",
@@ -88,7 +171,7 @@ impl Command {
     ];
 
     /// The command's name, as members type it.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             Self::Help => "!help",
             Self::Ping => "!ping",
@@ -97,12 +180,30 @@ impl Command {
             Self::Announce(_) => "!announce",
             Self::Subscribe { .. } => "!subscribe",
             Self::Ics(_) => "!ics",
+            Self::Agenda(AgendaCommand::Show) => "!agenda",
+            Self::Agenda(AgendaCommand::Add { .. }) => "!agenda add",
+            Self::Agenda(AgendaCommand::Mine) => "!agenda mine",
+            Self::Agenda(AgendaCommand::Withdraw(_)) => "!agenda withdraw",
+            Self::Agenda(AgendaCommand::Proposals) => "!agenda proposals",
+            Self::Agenda(AgendaCommand::Accept { .. }) => "!agenda accept",
+            Self::Agenda(AgendaCommand::Reject { .. }) => "!agenda reject",
+            Self::Agenda(AgendaCommand::Defer(_)) => "!agenda defer",
         }
     }
 
     /// Whether only organizers may run it.
-    pub fn organizers_only(self) -> bool {
-        matches!(self, Self::Announce(_) | Self::Subscribe { rotate: true })
+    pub fn organizers_only(&self) -> bool {
+        matches!(
+            self,
+            Self::Announce(_)
+                | Self::Subscribe { rotate: true }
+                | Self::Agenda(
+                    AgendaCommand::Proposals
+                        | AgendaCommand::Accept { .. }
+                        | AgendaCommand::Reject { .. }
+                        | AgendaCommand::Defer(_)
+                )
+        )
     }
 }
 
@@ -136,6 +237,28 @@ pub enum CommandError {
         /// The command.
         command: Command,
     },
+    /// `!agenda …` with something that is no subcommand, or a subcommand used wrongly.
+    #[error("{usage} was expected")]
+    AgendaUsage {
+        /// How to write it.
+        usage: &'static str,
+    },
+    /// A proposal number that is no number.
+    #[error("{given} is not a proposal number")]
+    NotANumber {
+        /// What was given.
+        given: String,
+    },
+    /// A proposal's title or description is too long.
+    #[error("the {what} has {length} characters, more than {max}")]
+    TooLong {
+        /// `title` or `description`.
+        what: &'static str,
+        /// How long it is.
+        length: usize,
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// The longest command name quoted back in an error reply; longer input is cut.
@@ -164,6 +287,7 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
                 }
             }));
         }
+        "!agenda" | "!tagesordnung" => return Some(parse_agenda(arguments).map(Command::Agenda)),
         "!ics" | "!kalender" => {
             if arguments.is_empty() {
                 return Some(Ok(Command::Ics(None)));
@@ -196,6 +320,116 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
         return Some(Err(CommandError::UnexpectedArguments { command }));
     }
     Some(Ok(command))
+}
+
+fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
+    let (sub, rest) = match arguments.split_once(char::is_whitespace) {
+        Some((sub, rest)) => (sub, rest.trim()),
+        None => (arguments, ""),
+    };
+    let number = |text: &str, usage: &'static str| -> Result<i64, CommandError> {
+        let text = text.trim().trim_start_matches('#');
+        if text.is_empty() {
+            return Err(CommandError::AgendaUsage { usage });
+        }
+        text.parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| CommandError::NotANumber {
+                given: text.chars().take(MAX_QUOTED_NAME).collect(),
+            })
+    };
+    match sub.to_lowercase().as_str() {
+        "" => Ok(AgendaCommand::Show),
+        "add" | "neu" => {
+            let (title, description) = match rest
+                .split_once(" — ")
+                .or_else(|| rest.split_once(" – "))
+                .or_else(|| rest.split_once(" -- "))
+            {
+                Some((title, description)) => (title.trim(), Some(description.trim())),
+                None => (rest, None),
+            };
+            if title.is_empty() {
+                return Err(CommandError::AgendaUsage {
+                    usage: "!agenda add <Titel> — <Beschreibung>",
+                });
+            }
+            let length = title.chars().count();
+            if length > MAX_TITLE {
+                return Err(CommandError::TooLong {
+                    what: "title",
+                    length,
+                    max: MAX_TITLE,
+                });
+            }
+            let description = description.filter(|d| !d.is_empty());
+            if let Some(description) = description {
+                let length = description.chars().count();
+                if length > MAX_DESCRIPTION {
+                    return Err(CommandError::TooLong {
+                        what: "description",
+                        length,
+                        max: MAX_DESCRIPTION,
+                    });
+                }
+            }
+            Ok(AgendaCommand::Add {
+                title: title.to_owned(),
+                description: description.map(str::to_owned),
+            })
+        }
+        "mine" | "meine" if rest.is_empty() => Ok(AgendaCommand::Mine),
+        "proposals" | "vorschlaege" | "vorschläge" if rest.is_empty() => {
+            Ok(AgendaCommand::Proposals)
+        }
+        "withdraw" | "zurueckziehen" | "zurückziehen" => {
+            number(rest, "!agenda withdraw <Nr.>").map(AgendaCommand::Withdraw)
+        }
+        "defer" | "verschieben" => number(rest, "!agenda defer <Nr.>").map(AgendaCommand::Defer),
+        "accept" | "annehmen" => {
+            let usage = "!agenda accept <Nr.> [Teil]";
+            let (n, part) = match rest.split_once(char::is_whitespace) {
+                Some((n, part)) => (n, Some(part.trim())),
+                None => (rest, None),
+            };
+            let number = number(n, usage)?;
+            let part = match part {
+                None => None,
+                Some(part) => Some(
+                    part.parse::<u32>()
+                        .ok()
+                        .filter(|p| *p > 0)
+                        .ok_or(CommandError::AgendaUsage { usage })?,
+                ),
+            };
+            Ok(AgendaCommand::Accept { number, part })
+        }
+        "reject" | "ablehnen" => {
+            let usage = "!agenda reject <Nr.> <Begründung>";
+            let (n, reason) = rest
+                .split_once(char::is_whitespace)
+                .ok_or(CommandError::AgendaUsage { usage })?;
+            let reason = reason.trim();
+            if reason.is_empty() {
+                return Err(CommandError::AgendaUsage { usage });
+            }
+            if reason.chars().count() > MAX_DESCRIPTION {
+                return Err(CommandError::TooLong {
+                    what: "reason",
+                    length: reason.chars().count(),
+                    max: MAX_DESCRIPTION,
+                });
+            }
+            Ok(AgendaCommand::Reject {
+                number: number(n, usage)?,
+                reason: reason.to_owned(),
+            })
+        }
+        _ => Err(CommandError::AgendaUsage {
+            usage: "!agenda [add | mine | withdraw | proposals | accept | reject | defer]",
+        }),
+    }
 }
 
 /// A date as members write it: `2026-12-17` or `17.12.2026`.
@@ -265,6 +499,64 @@ mod tests {
     }
 
     #[test]
+    fn agenda_subcommands() {
+        let agenda = |text: &str| parse(text).unwrap();
+        assert_eq!(agenda("!agenda"), Ok(Command::Agenda(AgendaCommand::Show)));
+        assert_eq!(
+            agenda("!agenda add Interne Kommunikation — Erfahrungen aus dem Lockdown"),
+            Ok(Command::Agenda(AgendaCommand::Add {
+                title: "Interne Kommunikation".to_owned(),
+                description: Some("Erfahrungen aus dem Lockdown".to_owned()),
+            }))
+        );
+        assert_eq!(
+            agenda("!agenda add <b>fett</b>"),
+            Ok(Command::Agenda(AgendaCommand::Add {
+                title: "<b>fett</b>".to_owned(),
+                description: None,
+            }))
+        );
+        assert_eq!(
+            agenda("!agenda accept 7 2"),
+            Ok(Command::Agenda(AgendaCommand::Accept {
+                number: 7,
+                part: Some(2)
+            }))
+        );
+        assert_eq!(
+            agenda("!agenda reject #7 passt nicht zum Thema"),
+            Ok(Command::Agenda(AgendaCommand::Reject {
+                number: 7,
+                reason: "passt nicht zum Thema".to_owned()
+            }))
+        );
+        assert_eq!(
+            agenda("!agenda withdraw sieben"),
+            Err(CommandError::NotANumber {
+                given: "sieben".to_owned()
+            })
+        );
+        assert_eq!(
+            agenda("!agenda reject 7"),
+            Err(CommandError::AgendaUsage {
+                usage: "!agenda reject <Nr.> <Begründung>"
+            })
+        );
+        assert_eq!(
+            agenda(&format!("!agenda add {}", "x".repeat(201))),
+            Err(CommandError::TooLong {
+                what: "title",
+                length: 201,
+                max: 200
+            })
+        );
+        assert!(matches!(
+            agenda("!agenda frobnicate"),
+            Err(CommandError::AgendaUsage { .. })
+        ));
+    }
+
+    #[test]
     fn announce_takes_a_date_in_either_form() {
         let date = NaiveDate::from_ymd_opt(2026, 12, 17).unwrap();
         assert_eq!(
@@ -298,6 +590,11 @@ mod tests {
             Command::Announce(date),
             Command::Subscribe { rotate: true },
             Command::Ics(None),
+            Command::Agenda(AgendaCommand::Show),
+            Command::Agenda(AgendaCommand::Mine),
+            Command::Agenda(AgendaCommand::Proposals),
+            Command::Agenda(AgendaCommand::Withdraw(1)),
+            Command::Agenda(AgendaCommand::Defer(1)),
         ] {
             assert!(
                 Command::HELP

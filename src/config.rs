@@ -48,6 +48,8 @@ pub struct Config {
     pub agendas_dir: Option<PathBuf>,
     /// The calendar feed, if the bot serves one.
     pub calendar: Option<CalendarConfig>,
+    /// How many open agenda proposals one member may have at a time.
+    pub max_open_proposals: usize,
 }
 
 /// The calendar: invitations and the subscription feed.
@@ -245,6 +247,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "meetings",
     "agendas_dir",
     "calendar",
+    "max_open_proposals",
 ];
 const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url"];
 const MEETINGS_KEYS: &[&str] = &["holidays", "reminders", "series"];
@@ -374,7 +377,22 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         Some(node) => calendar(&node, problems).map(Some),
     };
 
+    let max_open_proposals = match top.optional("max_open_proposals") {
+        None => Some(5),
+        Some(node) => node.as_integer(problems).and_then(|n| {
+            let n = usize::try_from(n).ok().filter(|n| *n >= 1);
+            if n.is_none() {
+                problems.push(node.problem(
+                    "the limit must be at least 1",
+                    Some("write a whole number such as `5`"),
+                ));
+            }
+            n
+        }),
+    };
+
     Some(Config {
+        max_open_proposals: max_open_proposals?,
         calendar: calendar?,
         meetings: meetings?,
         agendas_dir: agendas_dir?,

@@ -56,6 +56,23 @@ const MIGRATIONS: &[&str] = &[
         token TEXT NOT NULL UNIQUE,
         created_at TEXT NOT NULL
     );",
+    // 3: agenda proposals from members' chat.
+    "CREATE TABLE proposals (
+        id INTEGER PRIMARY KEY,
+        meeting_key TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        municipality TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        title TEXT NOT NULL,
+        description TEXT,
+        created_at TEXT NOT NULL,
+        status TEXT NOT NULL,
+        part INTEGER,
+        reason TEXT,
+        decided_at TEXT,
+        source_event TEXT NOT NULL UNIQUE
+    );
+    CREATE INDEX proposals_by_meeting ON proposals (meeting_key, status);",
 ];
 
 /// Why the database failed.
@@ -448,6 +465,231 @@ impl Store {
                 |row| row.get(0),
             )
             .optional()?)
+    }
+}
+
+/// What became of a proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalStatus {
+    /// Waiting for the organizers.
+    Open,
+    /// On the agenda.
+    Accepted,
+    /// Turned down, with a reason.
+    Rejected,
+    /// Taken back by its proposer.
+    Withdrawn,
+}
+
+impl ProposalStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "accepted" => Self::Accepted,
+            "rejected" => Self::Rejected,
+            "withdrawn" => Self::Withdrawn,
+            _ => Self::Open,
+        }
+    }
+}
+
+/// An agenda item a member proposed in chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proposal {
+    /// The number members and organizers refer to it by.
+    pub id: i64,
+    /// The meeting it is proposed for.
+    pub meeting_key: String,
+    /// The room it was proposed in (where the outcome is told).
+    pub room_id: String,
+    /// The municipality of that room.
+    pub municipality: String,
+    /// Who proposed it (the contact).
+    pub sender: String,
+    /// Its title.
+    pub title: String,
+    /// Its description.
+    pub description: Option<String>,
+    /// When it was proposed.
+    pub created_at: DateTime<Utc>,
+    /// What became of it.
+    pub status: ProposalStatus,
+    /// The part of the meeting it was accepted into (1-based), if any.
+    pub part: Option<u32>,
+    /// Why it was rejected.
+    pub reason: Option<String>,
+}
+
+/// A new proposal.
+#[derive(Debug, Clone)]
+pub struct NewProposal<'a> {
+    /// The meeting.
+    pub meeting_key: &'a str,
+    /// The room.
+    pub room_id: &'a str,
+    /// The room's municipality.
+    pub municipality: &'a str,
+    /// The proposer.
+    pub sender: &'a str,
+    /// The title.
+    pub title: &'a str,
+    /// The description.
+    pub description: Option<&'a str>,
+    /// The event of the command, so that a command seen twice adds one proposal.
+    pub source_event: &'a str,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+/// Why a proposal was not recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProposalRefusal {
+    /// The proposer already has this many open proposals.
+    TooMany(usize),
+}
+
+const PROPOSAL_COLUMNS: &str = "id, meeting_key, room_id, municipality, sender, title, description,
+    created_at, status, part, reason";
+
+fn row_to_proposal(row: &rusqlite::Row<'_>) -> rusqlite::Result<(Proposal, String)> {
+    let created_at: String = row.get(7)?;
+    let status: String = row.get(8)?;
+    Ok((
+        Proposal {
+            id: row.get(0)?,
+            meeting_key: row.get(1)?,
+            room_id: row.get(2)?,
+            municipality: row.get(3)?,
+            sender: row.get(4)?,
+            title: row.get(5)?,
+            description: row.get(6)?,
+            created_at: DateTime::UNIX_EPOCH,
+            status: ProposalStatus::parse(&status),
+            part: row.get(9)?,
+            reason: row.get(10)?,
+        },
+        created_at,
+    ))
+}
+
+impl Store {
+    fn proposals_where(
+        &self,
+        condition: &str,
+        parameters: impl rusqlite::Params,
+    ) -> Result<Vec<Proposal>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(&format!(
+            "SELECT {PROPOSAL_COLUMNS} FROM proposals WHERE {condition} ORDER BY id"
+        ))?;
+        let rows = statement
+            .query_map(parameters, row_to_proposal)?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(mut proposal, created_at)| {
+                proposal.created_at = time(created_at)?;
+                Ok(proposal)
+            })
+            .collect()
+    }
+
+    /// Records a proposal, unless its proposer has `max_open` open ones already. A command
+    /// seen twice (same event) returns the proposal recorded the first time.
+    pub fn propose(
+        &self,
+        new: &NewProposal<'_>,
+        max_open: usize,
+    ) -> Result<Result<Proposal, ProposalRefusal>, StoreError> {
+        if let Some(existing) = self
+            .proposals_where("source_event = ?1", params![new.source_event])?
+            .pop()
+        {
+            return Ok(Ok(existing));
+        }
+        let open = self
+            .proposals_where("sender = ?1 AND status = 'open'", params![new.sender])?
+            .len();
+        if open >= max_open {
+            return Ok(Err(ProposalRefusal::TooMany(open)));
+        }
+        let id = {
+            let connection = self.lock();
+            connection.execute(
+                "INSERT INTO proposals (meeting_key, room_id, municipality, sender, title,
+                    description, created_at, status, source_event)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'open', ?8)",
+                params![
+                    new.meeting_key,
+                    new.room_id,
+                    new.municipality,
+                    new.sender,
+                    new.title,
+                    new.description,
+                    text(new.now),
+                    new.source_event,
+                ],
+            )?;
+            connection.last_insert_rowid()
+        };
+        self.proposal(id)?
+            .map(Ok)
+            .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+    }
+
+    /// The proposal with this number.
+    pub fn proposal(&self, id: i64) -> Result<Option<Proposal>, StoreError> {
+        Ok(self.proposals_where("id = ?1", params![id])?.pop())
+    }
+
+    /// The proposals `sender` made, newest last.
+    pub fn proposals_of(&self, sender: &str) -> Result<Vec<Proposal>, StoreError> {
+        self.proposals_where("sender = ?1", params![sender])
+    }
+
+    /// Every open proposal.
+    pub fn open_proposals(&self) -> Result<Vec<Proposal>, StoreError> {
+        self.proposals_where("status = 'open'", params![])
+    }
+
+    /// The accepted proposals for a meeting, in the order they were proposed.
+    pub fn accepted_for(&self, meeting_key: &str) -> Result<Vec<Proposal>, StoreError> {
+        self.proposals_where(
+            "meeting_key = ?1 AND status = 'accepted'",
+            params![meeting_key],
+        )
+    }
+
+    /// Sets what became of a proposal.
+    pub fn decide(
+        &self,
+        id: i64,
+        status: ProposalStatus,
+        part: Option<u32>,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE proposals SET status = ?2, part = ?3, reason = ?4, decided_at = ?5 WHERE id = ?1",
+            params![id, status.as_str(), part, reason, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Moves a proposal to another meeting (it stays open).
+    pub fn defer(&self, id: i64, meeting_key: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE proposals SET meeting_key = ?2 WHERE id = ?1",
+            params![id, meeting_key],
+        )?;
+        Ok(())
     }
 }
 

@@ -15,9 +15,12 @@ use tracing::warn;
 
 use super::scheduler::{self, Request};
 use super::{Action, Context};
-use crate::command::{self, Command, CommandError};
+use crate::command::{self, AgendaCommand, Command, CommandError};
 use crate::network::Network;
+use crate::render::Outcome;
 use crate::render::{self, Rendered};
+use crate::schedule::Meeting;
+use crate::store::{NewProposal, Proposal, ProposalRefusal, ProposalStatus};
 
 /// How many meetings `!schedule` lists, and how far ahead `!next` and `!schedule` look.
 const SCHEDULE_COUNT: usize = 5;
@@ -29,7 +32,7 @@ pub(super) fn decide_reply(
     room: &Room,
     event: &OriginalSyncRoomMessageEvent,
     now: DateTime<Utc>,
-) -> Option<Action> {
+) -> Vec<Action> {
     // Commands from before the start are history, not requests: those in the catch-up sync,
     // and those stamped earlier than the start that arrive later (an encrypted message whose
     // key came late).
@@ -38,15 +41,19 @@ pub(super) fn decide_reply(
         || sent.is_none_or(|sent| sent < context.started_at)
         || event.sender == context.own_user_id
     {
-        return None;
+        return Vec::new();
     }
     // Only text from people: notices are what bots send, and answering them loops.
     let MessageType::Text(text) = &event.content.msgtype else {
-        return None;
+        return Vec::new();
     };
     let network = Arc::clone(&context.network.borrow());
     let language = network.config.language;
-    let parsed = command::parse(&text.body)?.and_then(|command| {
+    let Some(parsed) = command::parse(&text.body) else {
+        return Vec::new();
+    };
+    let mut also = Vec::new();
+    let parsed = parsed.and_then(|command| {
         if command.organizers_only() && !network.config.network.organizers.contains(&event.sender) {
             Err(CommandError::NotAllowed { command })
         } else {
@@ -58,8 +65,17 @@ pub(super) fn decide_reply(
         Ok(Command::Ping) => render::pong(language, sent.map(|sent| now - sent)),
         Ok(Command::Next) => {
             let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
-            render::meeting_details(language, next.as_ref().map(|m| (m, network.agenda(m))))
+            let accepted = next
+                .as_ref()
+                .map(|m| accepted(context, m))
+                .unwrap_or_default();
+            render::meeting_details(
+                language,
+                next.as_ref().map(|m| (m, network.agenda(m))),
+                &accepted,
+            )
         }
+        Ok(Command::Agenda(sub)) => agenda(context, &network, room, event, sub, now, &mut also),
         Ok(Command::Schedule) => {
             let meetings = network
                 .schedule
@@ -71,7 +87,7 @@ pub(super) fn decide_reply(
                 .schedule
                 .on_date(date)
                 .into_iter()
-                .filter(crate::schedule::Meeting::takes_place)
+                .filter(Meeting::takes_place)
                 .collect();
             for meeting in &meetings {
                 let _ = context
@@ -88,20 +104,20 @@ pub(super) fn decide_reply(
                     .schedule
                     .on_date(date)
                     .into_iter()
-                    .find(crate::schedule::Meeting::takes_place),
+                    .find(Meeting::takes_place),
             };
             let file = meeting
                 .as_ref()
                 .and_then(|m| scheduler::invitation(&network, &context.store, m, now));
             match file {
                 Some(attachment) => {
-                    return Some(Action::SendFile {
+                    return vec![Action::SendFile {
                         room_id: room.room_id().to_owned(),
                         transaction_id: reply_transaction_id(event.event_id.as_str()),
                         attachment,
-                    });
+                    }];
                 }
-                None => render::meeting_details(language, None),
+                None => render::meeting_details(language, None, &[]),
             }
         }
         Err(error) => render::command_error(language, &error),
@@ -116,11 +132,208 @@ pub(super) fn decide_reply(
             ForwardThread::Yes,
             AddMentions::No,
         );
-    Some(Action::Send {
+    let mut actions = vec![Action::Send {
         room_id: room.room_id().to_owned(),
         transaction_id: reply_transaction_id(event.event_id.as_str()),
         content: Box::new(content),
+    }];
+    actions.extend(also);
+    actions
+}
+
+/// The members' proposals accepted for a meeting.
+fn accepted(context: &Context, meeting: &Meeting) -> Vec<Proposal> {
+    context
+        .store
+        .accepted_for(&meeting.key)
+        .unwrap_or_else(|error| {
+            warn!(%error, "cannot read accepted proposals");
+            Vec::new()
+        })
+}
+
+/// The municipality whose configured room this is (the organizers' room counts as the
+/// organizers).
+fn municipality_of(network: &Network, room: &Room) -> Option<String> {
+    let is = |configured: &matrix_sdk::ruma::OwnedRoomOrAliasId| {
+        configured.as_str() == room.room_id().as_str()
+            || room
+                .canonical_alias()
+                .is_some_and(|a| a.as_str() == configured.as_str())
+            || room
+                .alt_aliases()
+                .iter()
+                .any(|a| a.as_str() == configured.as_str())
+    };
+    let config = &network.config;
+    if is(&config.network.organizers_room) {
+        return Some(config.network.name.clone());
+    }
+    config
+        .network
+        .members
+        .iter()
+        .find(|m| is(&m.room))
+        .map(|m| m.name.clone())
+}
+
+/// A notice to the room a proposal came from.
+fn tell_proposer(proposal: &Proposal, rendered: Rendered, key: &str) -> Option<Action> {
+    let room_id = matrix_sdk::ruma::OwnedRoomId::try_from(proposal.room_id.as_str()).ok()?;
+    Some(Action::Send {
+        room_id,
+        transaction_id: OwnedTransactionId::from(format!(
+            "convene-proposal-{}-{}",
+            proposal.id,
+            crate::hash::stable_hash(&[key])
+        )),
+        content: Box::new(RoomMessageEventContent::notice_html(
+            rendered.plain,
+            rendered.html,
+        )),
     })
+}
+
+/// `!agenda …`: the reply, with notices to proposers' rooms queued in `also`.
+fn agenda(
+    context: &Context,
+    network: &Network,
+    room: &Room,
+    event: &OriginalSyncRoomMessageEvent,
+    sub: AgendaCommand,
+    now: DateTime<Utc>,
+    also: &mut Vec<Action>,
+) -> Rendered {
+    let language = network.config.language;
+    let store = &context.store;
+    let failed = |error: crate::store::StoreError| {
+        warn!(%error, "the proposals database failed");
+        render::meeting_details(language, None, &[])
+    };
+    let open_own = |number: i64| {
+        store
+            .proposal(number)
+            .ok()
+            .flatten()
+            .filter(|p| p.status == ProposalStatus::Open)
+    };
+    match sub {
+        AgendaCommand::Show => {
+            let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
+            let accepted = next
+                .as_ref()
+                .map(|m| accepted(context, m))
+                .unwrap_or_default();
+            render::meeting_details(
+                language,
+                next.as_ref().map(|m| (m, network.agenda(m))),
+                &accepted,
+            )
+        }
+        AgendaCommand::Add { title, description } => {
+            let Some(meeting) = network.schedule.next_taking_place(now, SCHEDULE_HORIZON) else {
+                return render::cannot_propose(language, true);
+            };
+            let Some(municipality) = municipality_of(network, room) else {
+                return render::cannot_propose(language, false);
+            };
+            let proposal = store.propose(
+                &NewProposal {
+                    meeting_key: &meeting.key,
+                    room_id: room.room_id().as_str(),
+                    municipality: &municipality,
+                    sender: event.sender.as_str(),
+                    title: &title,
+                    description: description.as_deref(),
+                    source_event: event.event_id.as_str(),
+                    now,
+                },
+                network.config.max_open_proposals,
+            );
+            match proposal {
+                Ok(Ok(proposal)) => render::proposal_added(language, &proposal, &meeting),
+                Ok(Err(ProposalRefusal::TooMany(open))) => {
+                    render::too_many_proposals(language, open)
+                }
+                Err(error) => failed(error),
+            }
+        }
+        AgendaCommand::Mine => match store.proposals_of(event.sender.as_str()) {
+            Ok(proposals) => render::proposal_list(language, &proposals, false),
+            Err(error) => failed(error),
+        },
+        AgendaCommand::Proposals => match store.open_proposals() {
+            Ok(proposals) => render::proposal_list(language, &proposals, true),
+            Err(error) => failed(error),
+        },
+        AgendaCommand::Withdraw(number) => {
+            let Some(proposal) = open_own(number).filter(|p| p.sender == event.sender.as_str())
+            else {
+                return render::no_such_proposal(language, number);
+            };
+            if let Err(error) = store.decide(number, ProposalStatus::Withdrawn, None, None, now) {
+                return failed(error);
+            }
+            render::proposal_outcome(language, &proposal, Outcome::Withdrawn)
+        }
+        AgendaCommand::Accept { number, part } => {
+            let Some(mut proposal) = open_own(number) else {
+                return render::no_such_proposal(language, number);
+            };
+            let Some(meeting) = network.schedule.find(&proposal.meeting_key) else {
+                return render::cannot_propose(language, true);
+            };
+            if let Err(error) = store.decide(number, ProposalStatus::Accepted, part, None, now) {
+                return failed(error);
+            }
+            proposal.status = ProposalStatus::Accepted;
+            proposal.part = part;
+            let outcome =
+                render::proposal_outcome(language, &proposal, Outcome::Accepted(&meeting));
+            also.extend(tell_proposer(&proposal, outcome.clone(), "accepted"));
+            outcome
+        }
+        AgendaCommand::Reject { number, reason } => {
+            let Some(mut proposal) = open_own(number) else {
+                return render::no_such_proposal(language, number);
+            };
+            if let Err(error) =
+                store.decide(number, ProposalStatus::Rejected, None, Some(&reason), now)
+            {
+                return failed(error);
+            }
+            proposal.status = ProposalStatus::Rejected;
+            proposal.reason = Some(reason);
+            let outcome = render::proposal_outcome(language, &proposal, Outcome::Rejected);
+            also.extend(tell_proposer(&proposal, outcome.clone(), "rejected"));
+            outcome
+        }
+        AgendaCommand::Defer(number) => {
+            let Some(mut proposal) = open_own(number) else {
+                return render::no_such_proposal(language, number);
+            };
+            let after = network
+                .schedule
+                .find(&proposal.meeting_key)
+                .map_or(now, |m| {
+                    m.start.with_timezone(&Utc) + chrono::TimeDelta::minutes(1)
+                });
+            let Some(later) = network.schedule.next_taking_place(after, SCHEDULE_HORIZON) else {
+                return render::cannot_propose(language, true);
+            };
+            if let Err(error) = store.defer(number, &later.key) {
+                return failed(error);
+            }
+            proposal.meeting_key.clone_from(&later.key);
+            let outcome = render::proposal_outcome(language, &proposal, Outcome::Deferred(&later));
+            also.extend(tell_proposer(
+                &proposal,
+                outcome.clone(),
+                &format!("deferred-{}", later.key),
+            ));
+            outcome
+        }
+    }
 }
 
 /// Links to the calendar: the room's private feed in a configured room, the network calendar

@@ -248,7 +248,7 @@ async fn finish(
 
 async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
     let now = context.clock.now();
-    if let Some(action) = commands::decide_reply(&context, &room, &event, now) {
+    for action in commands::decide_reply(&context, &room, &event, now) {
         let _ = context.outbox.send(action);
     }
 }

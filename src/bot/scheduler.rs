@@ -232,8 +232,17 @@ impl Scheduler {
         let language = network.config.language;
         let agenda = network.agenda(&post.meeting);
         let name = &network.config.network.name;
-        let rendered = render::post(language, name, &post.meeting, agenda, post.kind, late);
-        let state = state_hash(network, &post.meeting, post.kind);
+        let accepted = self.accepted(&post.meeting);
+        let rendered = render::post(
+            language,
+            name,
+            &post.meeting,
+            agenda,
+            &accepted,
+            post.kind,
+            late,
+        );
+        let state = state_hash(network, &post.meeting, &accepted, post.kind);
         let prepared = PreparedPost {
             key: post.key.clone(),
             meeting_key: post.meeting.key.clone(),
@@ -318,12 +327,13 @@ impl Scheduler {
                 .schedule
                 .find(&delivery.meeting_key)
                 .unwrap_or_else(|| vanished(network, &delivery));
-            let state = state_hash(network, &meeting, kind);
+            let accepted = self.accepted(&meeting);
+            let state = state_hash(network, &meeting, &accepted, kind);
             if state == delivery.content_hash {
                 continue;
             }
             let agenda = network.agenda(&meeting);
-            let rendered = render::post(language, name, &meeting, agenda, kind, false);
+            let rendered = render::post(language, name, &meeting, agenda, &accepted, kind, false);
             let content =
                 RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html);
             match outbox::edit(&self.client, &self.store, &delivery, content, &state).await {
@@ -375,6 +385,16 @@ impl Scheduler {
 }
 
 impl Scheduler {
+    /// The members' proposals accepted for a meeting (none if the database cannot say).
+    fn accepted(&self, meeting: &Meeting) -> Vec<crate::store::Proposal> {
+        self.store
+            .accepted_for(&meeting.key)
+            .unwrap_or_else(|error| {
+                warn!(%error, "cannot read accepted proposals");
+                Vec::new()
+            })
+    }
+
     /// Posts the meeting's .ics (its series, or the workshop) as a file in every target room.
     async fn send_invitation(
         &self,
@@ -432,12 +452,18 @@ fn post_kind(post_key: &str) -> Option<PostKind> {
 }
 
 /// A hash of what a post shows about its meeting; when it changes, the post is edited.
-fn state_hash(network: &Network, meeting: &Meeting, kind: PostKind) -> String {
+fn state_hash(
+    network: &Network,
+    meeting: &Meeting,
+    accepted: &[crate::store::Proposal],
+    kind: PostKind,
+) -> String {
     let rendered = render::post(
         network.config.language,
         &network.config.network.name,
         meeting,
         network.agenda(meeting),
+        accepted,
         kind,
         false,
     );

@@ -12,6 +12,7 @@ use crate::agenda::Agenda;
 use crate::i18n::Language;
 use crate::posting::PostKind;
 use crate::schedule::{Meeting, Status};
+use crate::store::Proposal;
 
 const WEEKDAYS_DE: [&str; 7] = [
     "Montag",
@@ -231,8 +232,22 @@ fn status_line(both: &mut Both, language: Language, meeting: &Meeting) {
     }
 }
 
-fn agenda_lines(both: &mut Both, language: Language, agenda: &Agenda) {
-    if agenda.items.is_empty() && agenda.parts.is_empty() {
+fn agenda_lines(
+    both: &mut Both,
+    language: Language,
+    agenda: Option<&Agenda>,
+    accepted: &[Proposal],
+) {
+    let empty = Agenda {
+        file: std::path::PathBuf::new(),
+        meeting_key: String::new(),
+        topic: None,
+        parts: Vec::new(),
+        items: Vec::new(),
+        notes: None,
+    };
+    let agenda = agenda.unwrap_or(&empty);
+    if agenda.items.is_empty() && agenda.parts.is_empty() && accepted.is_empty() {
         return;
     }
     both.line(match language {
@@ -264,10 +279,26 @@ fn agenda_lines(both: &mut Both, language: Language, agenda: &Agenda) {
         }
         both.line(&text);
     };
+    let accepted_section = |both: &mut Both, number: usize| {
+        if accepted.is_empty() {
+            return;
+        }
+        let heading = super::proposals::accepted_heading(language);
+        both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
+        for (offset, proposal) in accepted.iter().enumerate() {
+            let line = format!(
+                "{}. {}",
+                number + offset + 1,
+                super::proposals::accepted_line(language, proposal)
+            );
+            both.line(&line);
+        }
+    };
     if agenda.parts.is_empty() {
         for item in &agenda.items {
             print_item(both, item);
         }
+        accepted_section(both, agenda.items.len());
         return;
     }
     for (index, part) in agenda.parts.iter().enumerate() {
@@ -292,6 +323,7 @@ fn agenda_lines(both: &mut Both, language: Language, agenda: &Agenda) {
     for item in agenda.items.iter().filter(|i| i.part.is_none()) {
         print_item(both, item);
     }
+    accepted_section(both, agenda.items.len());
 }
 
 /// Text for a single line: line breaks and other control characters (a CR/LF in a title)
@@ -310,15 +342,19 @@ fn title_of(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
     }
 }
 
-/// Date, status, link and agenda of a meeting, under a heading line.
-fn details(both: &mut Both, language: Language, meeting: &Meeting, agenda: Option<&Agenda>) {
+/// Date, status, link and agenda (with accepted proposals) of a meeting, under a heading line.
+fn details(
+    both: &mut Both,
+    language: Language,
+    meeting: &Meeting,
+    agenda: Option<&Agenda>,
+    accepted: &[Proposal],
+) {
     both.line(&date_range(language, meeting.start, meeting.end));
     status_line(both, language, meeting);
     if meeting.takes_place() {
         link_line(both, language, meeting);
-        if let Some(agenda) = agenda {
-            agenda_lines(both, language, agenda);
-        }
+        agenda_lines(both, language, agenda, accepted);
     }
 }
 
@@ -329,6 +365,7 @@ pub fn post(
     network: &str,
     meeting: &Meeting,
     agenda: Option<&Agenda>,
+    accepted: &[Proposal],
     kind: PostKind,
     late: bool,
 ) -> Rendered {
@@ -372,7 +409,7 @@ pub fn post(
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    details(&mut both, language, meeting, agenda);
+    details(&mut both, language, meeting, agenda, accepted);
     both.done()
 }
 
@@ -426,6 +463,7 @@ pub fn change_notice(language: Language, meeting: &Meeting, agenda: Option<&Agen
 pub fn meeting_details(
     language: Language,
     meeting: Option<(&Meeting, Option<&Agenda>)>,
+    accepted: &[Proposal],
 ) -> Rendered {
     let Some((meeting, agenda)) = meeting else {
         let text = match language {
@@ -446,14 +484,14 @@ pub fn meeting_details(
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    details(&mut both, language, meeting, agenda);
+    details(&mut both, language, meeting, agenda, accepted);
     both.done()
 }
 
 /// The answer to `!schedule`: one line per coming meeting.
 pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
     if meetings.is_empty() {
-        return meeting_details(language, None);
+        return meeting_details(language, None, &[]);
     }
     let mut plain = match language {
         Language::German => "Die nächsten Termine:".to_owned(),

@@ -4,6 +4,7 @@
 //! and shortened where it is quoted back, so hostile text can never change a message's markup.
 
 mod meetings;
+mod proposals;
 
 use std::fmt::Write as _;
 
@@ -24,6 +25,10 @@ pub struct Rendered {
 pub use meetings::{
     FanOutReport, FeedLinks, announce_ack, change_notice, date_range, delivery_summary,
     meeting_details, missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
+};
+pub use proposals::{
+    Outcome, cannot_propose, no_such_proposal, proposal_added, proposal_list, proposal_outcome,
+    too_many_proposals,
 };
 
 /// Escapes text for HTML element content and attribute values.
@@ -150,6 +155,61 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
                     "{}Please give the meeting's date, e.g. “<code>!announce 2026-12-17</code>”.",
                     escape_html(&given)
                 ),
+            }
+        }
+        (Language::German, CommandError::AgendaUsage { usage }) => Rendered {
+            plain: format!("So lautet der Befehl: {usage}. Eine Übersicht zeigt !help."),
+            html: format!(
+                "So lautet der Befehl: <code>{}</code>. Eine Übersicht zeigt <code>!help</code>.",
+                escape_html(usage)
+            ),
+        },
+        (Language::English, CommandError::AgendaUsage { usage }) => Rendered {
+            plain: format!("The command is: {usage}. !help lists all commands."),
+            html: format!(
+                "The command is: <code>{}</code>. <code>!help</code> lists all commands.",
+                escape_html(usage)
+            ),
+        },
+        (Language::German, CommandError::NotANumber { given }) => {
+            let plain = format!(
+                "„{given}“ ist keine Vorschlagsnummer. Ihre Vorschläge mit Nummern zeigt !agenda mine."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
+            }
+        }
+        (Language::English, CommandError::NotANumber { given }) => {
+            let plain = format!(
+                "“{given}” is not a proposal number. !agenda mine lists yours with their numbers."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
+            }
+        }
+        (Language::German, CommandError::TooLong { what, length, max }) => {
+            let what = match *what {
+                "title" => "Der Titel",
+                "description" => "Die Beschreibung",
+                _ => "Die Begründung",
+            };
+            let plain = format!(
+                "{what} ist {length} Zeichen lang; erlaubt sind höchstens {max}. Bitte kürzen Sie."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
+            }
+        }
+        (Language::English, CommandError::TooLong { what, length, max }) => {
+            let plain = format!(
+                "The {what} has {length} characters; at most {max} are allowed. Please shorten it."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
             }
         }
         (Language::German, CommandError::NotAllowed { command }) => Rendered {

@@ -480,3 +480,213 @@ meetings:
     assert_eq!(ics, feed, "the invitation differs from the feed's entry");
     drop(bot);
 }
+
+/// Two member rooms propose agenda items; the organizers accept one and reject the other; each
+/// proposer's room hears the outcome; `!agenda` in a third room shows the accepted item after
+/// the organizers' own. A broken edit of the agenda file is reported to the organizers with
+/// file:line:col, and the last good agenda stays in force.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_propose_agenda_items_and_organizers_decide() {
+    use chrono::Utc;
+    use convene::network::Network;
+
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let anna_account = synapse.register("anna", "anna-password", true);
+    let bert_account = synapse.register("bert", "bert-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
+        .collect();
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    let agendas = tempfile::tempdir().unwrap();
+    home.extend_base(&format!(
+        "agendas_dir: {}
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: \"10:00\"
+      duration: 90m
+",
+        agendas.path().display()
+    ));
+    let next = Network::load(&home.config_path())
+        .unwrap()
+        .schedule
+        .next_taking_place(Utc::now(), chrono::TimeDelta::days(400))
+        .unwrap();
+    let date = next.key.split_once('/').unwrap().1.to_owned();
+    let agenda_file = agendas.path().join(format!("{date}-videokonferenz.yaml"));
+    let good_agenda = format!(
+        "meeting:\n  series: videokonferenz\n  date: {date}\nitems:\n  - title: Begrüßung\n    duration: 10m\n"
+    );
+    std::fs::write(&agenda_file, &good_agenda).unwrap();
+
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let anna = Member::connect(&synapse, &anna_account).await;
+    let bert = Member::connect(&synapse, &bert_account).await;
+    let anna_id = user(&anna_account.user_id);
+    let bert_id = user(&bert_account.user_id);
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+        .await;
+    let room1 = organizer
+        .create_room_with_alias(
+            "Kaiserslautern",
+            Some("gemeinde-1"),
+            true,
+            &[&bot_id, &anna_id],
+        )
+        .await;
+    let room2 = organizer
+        .create_room_with_alias(
+            "Bitburg-Prüm",
+            Some("gemeinde-2"),
+            false,
+            &[&bot_id, &bert_id],
+        )
+        .await;
+    let room3 = organizer
+        .create_room_with_alias("Mayen-Koblenz", Some("gemeinde-3"), true, &[&bot_id])
+        .await;
+    anna.client.join_room_by_id(room1.room_id()).await.unwrap();
+    bert.client.join_room_by_id(room2.room_id()).await.unwrap();
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in [&orga, &room1, &room2, &room3] {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    let anna_room = anna.client.get_room(room1.room_id()).unwrap();
+    let bert_room = bert.client.get_room(room2.room_id()).unwrap();
+
+    let ask = anna
+        .say(
+            &anna_room,
+            "!agenda add Open Data — ein gemeinsames Portal für alle Kommunen",
+        )
+        .await;
+    let thanks = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        thanks
+            .body
+            .starts_with("Vielen Dank! Ihr Vorschlag Nr. 1 „Open Data“"),
+        "{thanks:?}"
+    );
+    let ask = bert.say(&bert_room, "!agenda add <b>Fette</b> Idee").await;
+    let thanks = bert.reply_to(&bot_id, &ask).await;
+    assert!(
+        thanks.body.contains("Nr. 2 „<b>Fette</b> Idee“"),
+        "{thanks:?}"
+    );
+    assert!(
+        thanks.html.unwrap().contains("&lt;b&gt;Fette&lt;/b&gt;"),
+        "markup was rendered"
+    );
+
+    // Members cannot decide, nor withdraw someone else's proposal.
+    let ask = bert.say(&bert_room, "!agenda accept 2").await;
+    let refused = bert.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .contains("der Organisation des Netzwerks vorbehalten"),
+        "{refused:?}"
+    );
+    let ask = bert.say(&bert_room, "!agenda withdraw 1").await;
+    let refused = bert.reply_to(&bot_id, &ask).await;
+    assert!(refused.body.contains("Nr. 1"), "{refused:?}");
+    let ask = bert.say(&bert_room, "!agenda withdraw 99").await;
+    let refused = bert.reply_to(&bot_id, &ask).await;
+    assert!(refused.body.contains("Nr. 99"), "{refused:?}");
+
+    let ask = organizer.say(&orga, "!agenda proposals").await;
+    let list = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        list.body.contains("Nr. 1 – Open Data (Kaiserslautern"),
+        "{list:?}"
+    );
+    assert!(
+        list.body
+            .contains("Nr. 2 – <b>Fette</b> Idee (Bitburg-Prüm"),
+        "{list:?}"
+    );
+    let ask = organizer.say(&orga, "!agenda accept 1").await;
+    organizer.reply_to(&bot_id, &ask).await;
+    let ask = organizer
+        .say(&orga, "!agenda reject 2 passt nicht zum Thema")
+        .await;
+    organizer.reply_to(&bot_id, &ask).await;
+
+    let accepted = anna
+        .wait_for("the outcome in Kaiserslautern", |m| {
+            m.sender == bot_id && m.body.starts_with("Ihr Vorschlag Nr. 1")
+        })
+        .await;
+    assert!(accepted.body.contains("aufgenommen"), "{accepted:?}");
+    assert_eq!(accepted.room_id, room1.room_id());
+    let rejected = bert
+        .wait_for("the outcome in Bitburg-Prüm", |m| {
+            m.sender == bot_id && m.body.starts_with("Ihr Vorschlag Nr. 2")
+        })
+        .await;
+    assert!(
+        rejected.body.contains("Begründung: passt nicht zum Thema"),
+        "{rejected:?}"
+    );
+
+    let ask = organizer.say(&room3, "!agenda").await;
+    let agenda = organizer.reply_to(&bot_id, &ask).await;
+    let begruessung = agenda
+        .body
+        .find("1. Begrüßung")
+        .expect("the organizers' item");
+    let section = agenda
+        .body
+        .find("Vorschläge aus dem Netzwerk:")
+        .expect("the section");
+    assert!(begruessung < section, "{agenda:?}");
+    assert!(
+        agenda
+            .body
+            .contains("2. Open Data – vorgeschlagen von Kaiserslautern"),
+        "{agenda:?}"
+    );
+    assert!(!agenda.body.contains("Fette"), "{agenda:?}");
+
+    // A broken edit of the agenda file: reported, and the last good agenda stays.
+    std::fs::write(
+        &agenda_file,
+        format!("{good_agenda}  - titel: Kaffeepause\n"),
+    )
+    .unwrap();
+    let report = organizer
+        .wait_for("the report of the broken agenda", |m| {
+            m.sender == bot_id && m.body.starts_with("Eine geänderte Datei enthält Fehler")
+        })
+        .await;
+    assert_eq!(report.room_id, orga.room_id());
+    assert!(
+        report.body.contains(&format!(
+            "{date}-videokonferenz.yaml:7:5: error: items[1].titel: unknown key `titel`"
+        )),
+        "{report:?}"
+    );
+    let ask = organizer.say(&room3, "!agenda").await;
+    let agenda = organizer.reply_to(&bot_id, &ask).await;
+    assert!(agenda.body.contains("1. Begrüßung"), "{agenda:?}");
+    assert!(!agenda.body.contains("Kaffeepause"), "{agenda:?}");
+    drop(bot);
+}

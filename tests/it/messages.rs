@@ -106,6 +106,7 @@ mod meetings {
                     "IKONE DS",
                     m,
                     network.agenda(m),
+                    &[],
                     kind,
                     late,
                 ))
@@ -176,12 +177,13 @@ mod meetings {
                 format!("next_{code}"),
                 show(&render::meeting_details(
                     language,
-                    Some((&workshop, network.agenda(&workshop)))
+                    Some((&workshop, network.agenda(&workshop))),
+                    &[]
                 ))
             );
             insta::assert_snapshot!(
                 format!("next_none_{code}"),
-                show(&render::meeting_details(language, None))
+                show(&render::meeting_details(language, None, &[]))
             );
             insta::assert_snapshot!(
                 format!("schedule_{code}"),
@@ -236,6 +238,7 @@ mod meetings {
                 "IKONE <DS>",
                 &meeting,
                 None,
+                &[],
                 PostKind::Announcement,
                 false
             ))
@@ -272,5 +275,96 @@ fn subscription_links() {
             format!("subscribe_none_{code}"),
             show(&subscribe(language, "IKONE DS", None, false, false))
         );
+    }
+}
+
+mod proposals {
+    //! The texts about members' agenda proposals, and the published agenda with accepted ones.
+
+    use std::path::Path;
+
+    use convene::i18n::Language;
+    use convene::network::Network;
+    use convene::posting::PostKind;
+    use convene::render::{self, Outcome};
+    use convene::store::{Proposal, ProposalStatus};
+
+    use super::show;
+
+    fn proposal(status: ProposalStatus) -> Proposal {
+        Proposal {
+            id: 7,
+            meeting_key: "videokonferenz/2026-12-17".to_owned(),
+            room_id: "!kl:example.org".to_owned(),
+            municipality: "Kaiserslautern".to_owned(),
+            sender: "@anna:kaiserslautern.de".to_owned(),
+            title: "Open-Data-Portal <b>gemeinsam</b> betreiben".to_owned(),
+            description: Some("Erfahrungen & Kosten".to_owned()),
+            created_at: "2026-11-20T08:30:00Z".parse().unwrap(),
+            status,
+            part: Some(2),
+            reason: Some("passt besser in den Workshop".to_owned()),
+        }
+    }
+
+    #[test]
+    fn every_proposal_text() {
+        let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        let meeting = network.schedule.find("videokonferenz/2027-02-18").unwrap();
+        let accepted = proposal(ProposalStatus::Accepted);
+        for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+            let open = proposal(ProposalStatus::Open);
+            insta::assert_snapshot!(
+                format!("added_{code}"),
+                show(&render::proposal_added(language, &open, &meeting))
+            );
+            insta::assert_snapshot!(
+                format!("too_many_{code}"),
+                show(&render::too_many_proposals(language, 5))
+            );
+            insta::assert_snapshot!(
+                format!("no_such_{code}"),
+                show(&render::no_such_proposal(language, 9))
+            );
+            insta::assert_snapshot!(
+                format!("cannot_{code}"),
+                show(&render::cannot_propose(language, false))
+            );
+            insta::assert_snapshot!(
+                format!("list_{code}"),
+                show(&render::proposal_list(
+                    language,
+                    &[
+                        open.clone(),
+                        accepted.clone(),
+                        proposal(ProposalStatus::Rejected)
+                    ],
+                    false
+                ))
+            );
+            for (name, outcome) in [
+                ("accepted", Outcome::Accepted(&meeting)),
+                ("rejected", Outcome::Rejected),
+                ("deferred", Outcome::Deferred(&meeting)),
+                ("withdrawn", Outcome::Withdrawn),
+            ] {
+                insta::assert_snapshot!(
+                    format!("outcome_{name}_{code}"),
+                    show(&render::proposal_outcome(language, &open, outcome))
+                );
+            }
+            insta::assert_snapshot!(
+                format!("announcement_with_proposal_{code}"),
+                show(&render::post(
+                    language,
+                    "IKONE DS",
+                    &meeting,
+                    None,
+                    std::slice::from_ref(&accepted),
+                    PostKind::Announcement,
+                    false
+                ))
+            );
+        }
     }
 }

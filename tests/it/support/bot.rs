@@ -114,6 +114,11 @@ accept_invites_from:{homeservers}
         std::fs::read_to_string(self.dir.path().join("base.yaml")).unwrap()
     }
 
+    /// The configuration file.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("convene.yaml")
+    }
+
     /// The bot's data directory.
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")

@@ -1,0 +1,224 @@
+//! Texts about members' agenda proposals: confirmations, lists, outcomes, and the marked
+//! section of accepted proposals in the published agenda.
+
+use std::fmt::Write as _;
+
+use super::{Rendered, escape_html};
+use crate::i18n::Language;
+use crate::schedule::Meeting;
+use crate::store::{Proposal, ProposalStatus};
+
+fn both(text: String) -> Rendered {
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+fn when(language: Language, meeting: &Meeting) -> String {
+    super::meetings::date_long(language, meeting.start)
+}
+
+/// The confirmation of `!agenda add`.
+pub fn proposal_added(language: Language, proposal: &Proposal, meeting: &Meeting) -> Rendered {
+    both(match language {
+        Language::German => format!(
+            "Vielen Dank! Ihr Vorschlag Nr. {} „{}“ für „{}“ am {} ist eingegangen. Die Organisation entscheidet darüber; Sie erhalten hier Bescheid.",
+            proposal.id,
+            proposal.title,
+            meeting.title,
+            when(language, meeting)
+        ),
+        Language::English => format!(
+            "Thank you! Your proposal no. {} “{}” for “{}” on {} has been received. The organizers will decide; you will hear here.",
+            proposal.id,
+            proposal.title,
+            meeting.title,
+            when(language, meeting)
+        ),
+    })
+}
+
+/// The answer when a member has too many open proposals.
+pub fn too_many_proposals(language: Language, open: usize) -> Rendered {
+    both(match language {
+        Language::German => format!(
+            "Sie haben bereits {open} offene Vorschläge. Bitte warten Sie die Entscheidung ab oder ziehen Sie einen Vorschlag zurück (!agenda mine, !agenda withdraw <Nr.>)."
+        ),
+        Language::English => format!(
+            "You already have {open} open proposals. Please wait for a decision or withdraw one (!agenda mine, !agenda withdraw <no.>)."
+        ),
+    })
+}
+
+/// The answer to a number that names no proposal (or none the sender may change).
+pub fn no_such_proposal(language: Language, number: i64) -> Rendered {
+    both(match language {
+        Language::German => format!(
+            "Einen offenen Vorschlag Nr. {number}, den Sie ändern können, gibt es nicht. Ihre Vorschläge zeigt !agenda mine, alle offenen (für die Organisation) !agenda proposals."
+        ),
+        Language::English => format!(
+            "There is no open proposal no. {number} that you can change. !agenda mine lists yours; organizers see all open ones with !agenda proposals."
+        ),
+    })
+}
+
+/// The answer when proposals need a meeting and none is planned, or no member room is known.
+pub fn cannot_propose(language: Language, no_meeting: bool) -> Rendered {
+    both(match (language, no_meeting) {
+        (Language::German, true) => {
+            "Zurzeit ist kein Termin geplant, für den Sie etwas vorschlagen könnten.".to_owned()
+        }
+        (Language::English, true) => {
+            "No meeting is planned that you could propose something for.".to_owned()
+        }
+        (Language::German, false) => {
+            "Vorschläge nimmt der Bot in den Räumen der Mitgliedskommunen entgegen.".to_owned()
+        }
+        (Language::English, false) => {
+            "The bot takes proposals in the member municipalities' rooms.".to_owned()
+        }
+    })
+}
+
+fn status(language: Language, proposal: &Proposal) -> String {
+    match (proposal.status, language) {
+        (ProposalStatus::Open, Language::German) => "offen".to_owned(),
+        (ProposalStatus::Open, Language::English) => "open".to_owned(),
+        (ProposalStatus::Accepted, Language::German) => "angenommen".to_owned(),
+        (ProposalStatus::Accepted, Language::English) => "accepted".to_owned(),
+        (ProposalStatus::Rejected, Language::German) => format!(
+            "abgelehnt: {}",
+            proposal.reason.as_deref().unwrap_or_default()
+        ),
+        (ProposalStatus::Rejected, Language::English) => format!(
+            "rejected: {}",
+            proposal.reason.as_deref().unwrap_or_default()
+        ),
+        (ProposalStatus::Withdrawn, Language::German) => "zurückgezogen".to_owned(),
+        (ProposalStatus::Withdrawn, Language::English) => "withdrawn".to_owned(),
+    }
+}
+
+/// `!agenda mine` and `!agenda proposals`: one line per proposal.
+pub fn proposal_list(language: Language, proposals: &[Proposal], all: bool) -> Rendered {
+    let heading = match (language, all, proposals.is_empty()) {
+        (Language::German, _, true) => "Es liegen keine Vorschläge vor.",
+        (Language::English, _, true) => "There are no proposals.",
+        (Language::German, true, false) => "Offene Vorschläge:",
+        (Language::English, true, false) => "Open proposals:",
+        (Language::German, false, false) => "Ihre Vorschläge:",
+        (Language::English, false, false) => "Your proposals:",
+    };
+    let mut plain = heading.to_owned();
+    let mut html = format!("<p>{}</p>", escape_html(heading));
+    if !proposals.is_empty() {
+        html.push_str("\n<ul>\n");
+    }
+    for proposal in proposals {
+        let line = format!(
+            "Nr. {} – {} ({}, {}) [{}]",
+            proposal.id,
+            proposal.title,
+            proposal.municipality,
+            proposal.sender,
+            status(language, proposal)
+        );
+        let _ = write!(plain, "\n• {line}");
+        let _ = writeln!(html, "<li>{}</li>", escape_html(&line));
+    }
+    if !proposals.is_empty() {
+        html.push_str("</ul>");
+    }
+    Rendered { plain, html }
+}
+
+/// What became of a proposal, for the proposer's room (and as the organizers' confirmation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome<'a> {
+    /// Put on the agenda of this meeting.
+    Accepted(&'a Meeting),
+    /// Turned down.
+    Rejected,
+    /// Moved to this meeting.
+    Deferred(&'a Meeting),
+    /// Taken back by the proposer.
+    Withdrawn,
+}
+
+/// The notice about what became of a proposal.
+pub fn proposal_outcome(language: Language, proposal: &Proposal, outcome: Outcome<'_>) -> Rendered {
+    let title = &proposal.title;
+    let id = proposal.id;
+    both(match (outcome, language) {
+        (Outcome::Accepted(meeting), Language::German) => format!(
+            "Ihr Vorschlag Nr. {id} „{title}“ wurde in die Tagesordnung von „{}“ am {} aufgenommen{}.",
+            meeting.title,
+            when(language, meeting),
+            proposal
+                .part
+                .map(|p| format!(" (Teil {p})"))
+                .unwrap_or_default()
+        ),
+        (Outcome::Accepted(meeting), Language::English) => format!(
+            "Your proposal no. {id} “{title}” is on the agenda of “{}” on {}{}.",
+            meeting.title,
+            when(language, meeting),
+            proposal
+                .part
+                .map(|p| format!(" (part {p})"))
+                .unwrap_or_default()
+        ),
+        (Outcome::Rejected, Language::German) => format!(
+            "Ihr Vorschlag Nr. {id} „{title}“ wurde leider nicht aufgenommen. Begründung: {}",
+            proposal.reason.as_deref().unwrap_or_default()
+        ),
+        (Outcome::Rejected, Language::English) => format!(
+            "Your proposal no. {id} “{title}” was not taken up. Reason: {}",
+            proposal.reason.as_deref().unwrap_or_default()
+        ),
+        (Outcome::Deferred(meeting), Language::German) => format!(
+            "Ihr Vorschlag Nr. {id} „{title}“ wurde auf „{}“ am {} verschoben.",
+            meeting.title,
+            when(language, meeting)
+        ),
+        (Outcome::Deferred(meeting), Language::English) => format!(
+            "Your proposal no. {id} “{title}” was moved to “{}” on {}.",
+            meeting.title,
+            when(language, meeting)
+        ),
+        (Outcome::Withdrawn, Language::German) => {
+            format!("Ihr Vorschlag Nr. {id} „{title}“ ist zurückgezogen.")
+        }
+        (Outcome::Withdrawn, Language::English) => {
+            format!("Your proposal no. {id} “{title}” is withdrawn.")
+        }
+    })
+}
+
+/// The heading of the published agenda's section of accepted proposals.
+pub fn accepted_heading(language: Language) -> &'static str {
+    match language {
+        Language::German => "Vorschläge aus dem Netzwerk:",
+        Language::English => "Proposals from the network:",
+    }
+}
+
+/// One accepted proposal as an agenda line (without its number).
+pub fn accepted_line(language: Language, proposal: &Proposal) -> String {
+    let part = match (proposal.part, language) {
+        (Some(part), Language::German) => format!(", Teil {part}"),
+        (Some(part), Language::English) => format!(", part {part}"),
+        (None, _) => String::new(),
+    };
+    match language {
+        Language::German => format!(
+            "{} – vorgeschlagen von {} ({}){part}",
+            proposal.title, proposal.municipality, proposal.sender
+        ),
+        Language::English => format!(
+            "{} – proposed by {} ({}){part}",
+            proposal.title, proposal.municipality, proposal.sender
+        ),
+    }
+}
