@@ -502,3 +502,50 @@ fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> Option<Vec<L
         .collect();
     links.into_iter().collect()
 }
+
+/// An accepted proposal as an agenda item, in the file format (`convene agenda export`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportedItem {
+    /// The title.
+    pub title: String,
+    /// The description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Who proposed it.
+    pub speaker: ExportedSpeaker,
+    /// The part it was accepted into.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<u32>,
+}
+
+/// The proposer, as the item's speaker.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportedSpeaker {
+    /// Their Matrix id (the organizers may put the name instead).
+    pub name: String,
+    /// Their municipality.
+    pub municipality: String,
+}
+
+/// The YAML for the accepted proposals of a meeting, ready to paste under `items:`.
+pub fn export(meeting_key: &str, accepted: &[crate::store::Proposal]) -> Result<String, String> {
+    let items: Vec<ExportedItem> = accepted
+        .iter()
+        .map(|p| ExportedItem {
+            title: p.title.clone(),
+            description: p.description.clone(),
+            speaker: ExportedSpeaker {
+                name: p.sender.clone(),
+                municipality: p.municipality.clone(),
+            },
+            part: p.part,
+        })
+        .collect();
+    let header = format!(
+        "# Accepted proposals for {meeting_key}: paste under `items:` in the meeting's agenda file.\n"
+    );
+    if items.is_empty() {
+        return Ok(format!("{header}# (none)\n"));
+    }
+    Ok(format!("{header}{}", crate::yaml::to_yaml(&items)?))
+}

@@ -58,8 +58,26 @@ enum Commands {
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
     },
+    /// Work with agendas.
+    Agenda {
+        #[command(subcommand)]
+        action: AgendaAction,
+    },
     /// Run the bot until SIGINT or SIGTERM.
     Run {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AgendaAction {
+    /// Print the proposals accepted for the meeting on DATE as agenda items (YAML) to paste
+    /// into its agenda file; the bot never writes that file itself.
+    Export {
+        /// The meeting's date, YYYY-MM-DD.
+        date: NaiveDate,
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
@@ -139,6 +157,33 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
                     tracing::error!("{error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Commands::Agenda {
+            action: AgendaAction::Export { date, config },
+        } => {
+            let Some(network) = load(&config) else {
+                return ExitCode::FAILURE;
+            };
+            let Some(meeting) = network.schedule.on_date(date).into_iter().next() else {
+                eprintln!("no meeting on {date}");
+                return ExitCode::FAILURE;
+            };
+            let exported = Store::open(&network.config.data_dir.join("convene.sqlite3"))
+                .map_err(|e| e.to_string())
+                .and_then(|store| store.accepted_for(&meeting.key).map_err(|e| e.to_string()))
+                .and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
+            match exported {
+                Ok(text) => {
+                    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+                        return ExitCode::FAILURE;
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(error) => {
+                    eprintln!("cannot export: {error}");
                     ExitCode::FAILURE
                 }
             }

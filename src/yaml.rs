@@ -196,6 +196,11 @@ fn strip_positions(message: &str) -> String {
     stripped.trim_end().to_owned()
 }
 
+/// Writes `value` as YAML, for text organizers paste into their files.
+pub fn to_yaml<T: serde::Serialize>(value: &T) -> Result<String, String> {
+    serde_yaml::to_string(value).map_err(|error| error.to_string())
+}
+
 /// A value in the tree together with its path, for validation code.
 #[derive(Debug, Clone)]
 pub struct Node<'a> {

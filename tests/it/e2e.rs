@@ -647,6 +647,30 @@ meetings:
         "{rejected:?}"
     );
 
+    // The organizers can paste the accepted proposals into their file.
+    let export = std::process::Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["agenda", "export", &date, "--config"])
+        .arg(home.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let export = String::from_utf8(export.stdout).unwrap();
+    assert!(
+        export.contains(
+            "- title: Open Data\n  description: ein gemeinsames Portal für alle Kommunen\n"
+        ),
+        "{export}"
+    );
+    assert!(
+        export.contains("    municipality: Kaiserslautern\n"),
+        "{export}"
+    );
+    assert!(!export.contains("Fette"), "{export}");
+
     let ask = organizer.say(&room3, "!agenda").await;
     let agenda = organizer.reply_to(&bot_id, &ask).await;
     let begruessung = agenda

@@ -308,6 +308,20 @@ mod proposals {
     }
 
     #[test]
+    fn export_as_agenda_items() {
+        let mut first = proposal(ProposalStatus::Accepted);
+        first.title = "Open Data: ein Portal, \"gemeinsam\"".to_owned();
+        let mut second = proposal(ProposalStatus::Accepted);
+        second.id = 8;
+        second.description = None;
+        second.part = None;
+        insta::assert_snapshot!(
+            "export",
+            convene::agenda::export("videokonferenz/2026-12-17", &[first, second]).unwrap()
+        );
+    }
+
+    #[test]
     fn every_proposal_text() {
         let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
         let meeting = network.schedule.find("videokonferenz/2027-02-18").unwrap();
