@@ -304,10 +304,15 @@ fn meeting(
             "note",
         ] {
             if meeting.optional(key).is_some() {
-                problems.push(node.problem(
-                    format!("`{key}` cannot be set for a meeting of a series here"),
-                    Some("move, cancel or change a regular meeting under `exceptions:` in the configuration"),
-                ));
+                problems.push(Problem {
+                    path: node.path().key(key),
+                    target: crate::yaml::Target::Key,
+                    message: format!("`{key}` cannot be set for a meeting of a series here"),
+                    hint: Some(
+                        "move, cancel or change a regular meeting under `exceptions:` in the configuration"
+                            .to_owned(),
+                    ),
+                });
             }
         }
         let Some(series) = schedule.series.iter().find(|s| s.id == series_id) else {

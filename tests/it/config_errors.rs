@@ -190,6 +190,7 @@ tests/fixtures/config/meetings_errors.yaml:35:17: error: meetings.series[1].dura
 }
 
 #[test]
+/// Thirteen broken agenda files: every error of every file, in file order.
 fn agenda_errors_of_every_file_are_reported() {
     let errors =
         match convene::network::Network::load(Path::new("tests/fixtures/agendas/config.yaml")) {
@@ -198,12 +199,30 @@ fn agenda_errors_of_every_file_are_reported() {
         };
     assert_eq!(
         errors,
-        r#"tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
-  hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15
-tests/fixtures/agendas/broken/2026-12-17-a.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
+        r#"tests/fixtures/agendas/broken/2026-11-19-too-long.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
   hint: shorten items or make the meeting longer
+tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
+  hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15
+tests/fixtures/agendas/broken/2026-12-17-b.yaml:1:1: error: videokonferenz/2026-12-17 already has an agenda in tests/fixtures/agendas/broken/2026-12-17-a.yaml
+  hint: keep one file per meeting
+tests/fixtures/agendas/broken/bad-part-time.yaml:8:12: error: parts[0].start: `zehn Uhr` is not a time of day
+  hint: write the local time as HH:MM in quotes, e.g. `"10:00"`
+tests/fixtures/agendas/broken/broken-links.yaml:9:9: error: items[0].links[0]: missing key `url`
+  hint: add `url:`
+tests/fixtures/agendas/broken/broken-links.yaml:12:14: error: items[0].documents[0].url: `ftp://example.org/leitfaden.pdf` is not an http(s) link
+  hint: write the full address, e.g. `https://meet.example.org/ikone`
+tests/fixtures/agendas/broken/series-with-title.yaml:4:3: error: meeting.title: `title` cannot be set for a meeting of a series here
+  hint: move, cancel or change a regular meeting under `exceptions:` in the configuration
+tests/fixtures/agendas/broken/speaker-without-name.yaml:8:14: error: items[0].speaker: missing key `name`
+  hint: add `name:`
+tests/fixtures/agendas/broken/syntax.yaml:6:1: error: this is not valid YAML: found unexpected end of stream, while scanning a quoted scalar
+  hint: check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`
+tests/fixtures/agendas/broken/title-too-long.yaml:7:12: error: items[0].title: the title is longer than 200 characters
+  hint: shorten it; details belong in a description or a linked document
 tests/fixtures/agendas/broken/unknown-series.yaml:2:11: error: meeting.series: there is no series `stammtisch`
   hint: the configured series: videokonferenz
+tests/fixtures/agendas/broken/unknown-top-key.yaml:4:1: error: agenda: unknown key `agenda`
+  hint: known keys here: meeting, topic, parts, items, notes
 tests/fixtures/agendas/broken/workshop.yaml:5:13: error: meeting.duration: `2 hours` is not a duration
   hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
 tests/fixtures/agendas/broken/workshop.yaml:6:15: error: meeting.video_link: `meet.example.org/workshop` is not an http(s) link
