@@ -63,18 +63,7 @@ pub(super) fn decide_reply(
     let rendered: Rendered = match parsed {
         Ok(Command::Help) => render::help(language, &network.config.network.name),
         Ok(Command::Ping) => render::pong(language, sent.map(|sent| now - sent)),
-        Ok(Command::Next) => {
-            let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
-            let accepted = next
-                .as_ref()
-                .map(|m| accepted(context, m))
-                .unwrap_or_default();
-            render::meeting_details(
-                language,
-                next.as_ref().map(|m| (m, network.agenda(m))),
-                &accepted,
-            )
-        }
+        Ok(Command::Next) => next_meeting(context, &network, now),
         Ok(Command::Agenda(sub)) => agenda(context, &network, room, event, sub, now, &mut also),
         Ok(Command::Schedule) => {
             let meetings = network
@@ -139,6 +128,20 @@ pub(super) fn decide_reply(
     }];
     actions.extend(also);
     actions
+}
+
+/// The next meeting with its link and its agenda, accepted proposals included.
+fn next_meeting(context: &Context, network: &Network, now: DateTime<Utc>) -> Rendered {
+    let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
+    let accepted = next
+        .as_ref()
+        .map(|m| accepted(context, m))
+        .unwrap_or_default();
+    render::meeting_details(
+        network.config.language,
+        next.as_ref().map(|m| (m, network.agenda(m))),
+        &accepted,
+    )
 }
 
 /// The members' proposals accepted for a meeting.
@@ -218,18 +221,8 @@ fn agenda(
             .filter(|p| p.status == ProposalStatus::Open)
     };
     match sub {
-        AgendaCommand::Show => {
-            let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
-            let accepted = next
-                .as_ref()
-                .map(|m| accepted(context, m))
-                .unwrap_or_default();
-            render::meeting_details(
-                language,
-                next.as_ref().map(|m| (m, network.agenda(m))),
-                &accepted,
-            )
-        }
+        // The same as `!next`: the agenda is what the meeting's details show.
+        AgendaCommand::Show => next_meeting(context, network, now),
         AgendaCommand::Add { title, description } => {
             let Some(meeting) = network.schedule.next_taking_place(now, SCHEDULE_HORIZON) else {
                 return render::cannot_propose(language, true);
