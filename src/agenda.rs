@@ -156,37 +156,74 @@ pub fn load_dir(
     };
     let mut agendas = Agendas::default();
     let mut diagnostics = Diagnostics::default();
+    // Which file claimed which meeting first, valid or not, so that a second file for a
+    // meeting is reported even while the first one has errors of its own.
+    let mut claimed: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {
-        match load_file(&file, &schedule) {
-            Ok((agenda, one_off)) => {
-                if let Some(earlier) = agendas.by_meeting.get(&agenda.meeting_key) {
-                    diagnostics.extend(Diagnostics::from(vec![Diagnostic {
-                        file: file.clone(),
-                        location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
-                        path: None,
-                        message: format!(
-                            "{} already has an agenda in {}",
-                            agenda.meeting_key,
-                            earlier.file.display()
-                        ),
-                        hint: Some("keep one file per meeting".to_owned()),
-                    }]));
-                    continue;
-                }
-                if let Some(one_off) = one_off {
-                    agendas.one_offs.push(one_off);
-                }
-                agendas
-                    .by_meeting
-                    .insert(agenda.meeting_key.clone(), agenda);
+        let loaded = load_file(&file, &schedule);
+        let key = match &loaded {
+            Ok((agenda, _)) => Some(agenda.meeting_key.clone()),
+            Err(_) => peek_meeting_key(&file),
+        };
+        if let Err(errors) = &loaded {
+            diagnostics.extend(errors.clone());
+        }
+        if let Some(key) = key {
+            if let Some(earlier) = claimed.get(&key) {
+                diagnostics.extend(Diagnostics::from(vec![Diagnostic {
+                    file: file.clone(),
+                    location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
+                    path: None,
+                    message: format!("{key} already has an agenda in {}", earlier.display()),
+                    hint: Some("keep one file per meeting".to_owned()),
+                }]));
+                continue;
             }
-            Err(errors) => diagnostics.extend(errors),
+            claimed.insert(key, file.clone());
+        }
+        if let Ok((agenda, one_off)) = loaded {
+            if let Some(one_off) = one_off {
+                agendas.one_offs.push(one_off);
+            }
+            agendas
+                .by_meeting
+                .insert(agenda.meeting_key.clone(), agenda);
         }
     }
     if diagnostics.is_empty() {
         Ok(agendas)
     } else {
         Err(diagnostics)
+    }
+}
+
+/// The meeting a file is about, read leniently from a file that has errors.
+fn peek_meeting_key(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let document = Document::parse(file, text).ok()?;
+    let mut ignored = Vec::new();
+    let top = document.root().as_mapping(FILE_KEYS, &mut ignored)?;
+    let meeting = top
+        .optional("meeting")?
+        .as_mapping(MEETING_KEYS, &mut ignored)?;
+    let text_of = |key: &str, ignored: &mut Vec<Problem>| {
+        meeting
+            .optional(key)
+            .and_then(|n| n.as_str(ignored).map(str::to_owned))
+    };
+    match text_of("series", &mut ignored) {
+        Some(series) => {
+            let date = meeting
+                .optional("date")
+                .and_then(|n| fields::date(&n, &mut ignored))?;
+            Some(format!("{series}/{}", date.format("%Y-%m-%d")))
+        }
+        None => text_of("id", &mut ignored).or_else(|| {
+            file.file_stem()
+                .and_then(|s| s.to_str())
+                .filter(|s| fields::is_slug(s))
+                .map(str::to_owned)
+        }),
     }
 }
 

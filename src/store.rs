@@ -783,6 +783,93 @@ mod tests {
     }
 
     #[test]
+    fn proposals_are_capped_deduplicated_and_decided() {
+        let store = Store::in_memory().unwrap();
+        let proposal = |event: &'static str, title: &'static str| NewProposal {
+            meeting_key: "videokonferenz/2026-12-17",
+            room_id: "!kl:hs",
+            municipality: "Kaiserslautern",
+            sender: "@anna:hs",
+            title,
+            description: None,
+            source_event: event,
+            now: now(),
+        };
+        let first = store
+            .propose(&proposal("$1", "Open Data"), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.id, 1);
+        // The same command seen again is the same proposal.
+        assert_eq!(
+            store.propose(&proposal("$1", "Open Data"), 2).unwrap(),
+            Ok(first.clone())
+        );
+        store
+            .propose(&proposal("$2", "Breitband"), 2)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store.propose(&proposal("$3", "Drittes"), 2).unwrap(),
+            Err(ProposalRefusal::TooMany(2))
+        );
+        store
+            .decide(1, ProposalStatus::Accepted, Some(2), None, now())
+            .unwrap();
+        store.defer(2, "videokonferenz/2027-01-21").unwrap();
+        let accepted = store.accepted_for("videokonferenz/2026-12-17").unwrap();
+        assert_eq!(accepted.len(), 1);
+        assert_eq!(accepted[0].part, Some(2));
+        assert_eq!(accepted[0].created_at, now());
+        let open = store.open_proposals().unwrap();
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].meeting_key, "videokonferenz/2027-01-21");
+        // With one open proposal left, the member may propose again.
+        assert!(
+            store
+                .propose(&proposal("$3", "Drittes"), 2)
+                .unwrap()
+                .is_ok()
+        );
+        assert_eq!(store.proposals_of("@anna:hs").unwrap().len(), 3);
+    }
+
+    #[test]
+    fn feed_tokens_rotate_and_short_ones_never_match() {
+        let store = Store::in_memory().unwrap();
+        let token = store
+            .feed_token("!kl:hs", || "a".repeat(40), now())
+            .unwrap();
+        assert_eq!(
+            store
+                .feed_token("!kl:hs", || "b".repeat(40), now())
+                .unwrap(),
+            token
+        );
+        assert_eq!(
+            store.room_of_token(&token).unwrap().as_deref(),
+            Some("!kl:hs")
+        );
+        store
+            .rotate_feed_token("!kl:hs", &"c".repeat(40), now())
+            .unwrap();
+        assert_eq!(store.room_of_token(&token).unwrap(), None);
+        assert_eq!(store.room_of_token("").unwrap(), None);
+    }
+
+    #[test]
+    fn calendar_versions_change_only_with_the_content() {
+        let store = Store::in_memory().unwrap();
+        let later = now() + chrono::TimeDelta::days(1);
+        let first = store.calendar_version("uid", "h1", now()).unwrap();
+        assert_eq!((first.sequence, first.changed_at), (0, now()));
+        let same = store.calendar_version("uid", "h1", later).unwrap();
+        assert_eq!((same.sequence, same.changed_at), (0, now()));
+        let changed = store.calendar_version("uid", "h2", later).unwrap();
+        assert_eq!((changed.sequence, changed.changed_at), (1, later));
+    }
+
+    #[test]
     fn migrations_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("convene.sqlite3");

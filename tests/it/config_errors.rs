@@ -203,6 +203,8 @@ fn agenda_errors_of_every_file_are_reported() {
   hint: shorten items or make the meeting longer
 tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
   hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15
+tests/fixtures/agendas/broken/2026-12-17-a.yaml:7:14: error: items[0].speaker: expected a mapping, found text
+  hint: write `key: value` pairs, indented below this key
 tests/fixtures/agendas/broken/2026-12-17-b.yaml:1:1: error: videokonferenz/2026-12-17 already has an agenda in tests/fixtures/agendas/broken/2026-12-17-a.yaml
   hint: keep one file per meeting
 tests/fixtures/agendas/broken/bad-part-time.yaml:8:12: error: parts[0].start: `zehn Uhr` is not a time of day
