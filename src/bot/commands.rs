@@ -156,7 +156,7 @@ fn accepted(context: &Context, meeting: &Meeting) -> Vec<Proposal> {
 }
 
 /// The municipality whose configured room this is (the organizers' room counts as the
-/// organizers).
+/// network itself); `None` outside the configured rooms.
 fn municipality_of(network: &Network, room: &Room) -> Option<String> {
     let is = |configured: &matrix_sdk::ruma::OwnedRoomOrAliasId| {
         configured.as_str() == room.room_id().as_str()
@@ -343,16 +343,7 @@ fn subscribe(
     let Some(calendar) = &network.config.calendar else {
         return render::subscribe(language, name, None, false, false);
     };
-    let configured = network.config.rooms().any(|configured| {
-        configured.as_str() == room.room_id().as_str()
-            || room
-                .canonical_alias()
-                .is_some_and(|a| a.as_str() == configured.as_str())
-            || room
-                .alt_aliases()
-                .iter()
-                .any(|a| a.as_str() == configured.as_str())
-    });
+    let configured = municipality_of(network, room).is_some();
     let room_id = room.room_id().as_str();
     let Some(fresh) = new_token() else {
         return render::subscribe(language, name, None, false, false);
