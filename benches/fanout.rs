@@ -99,6 +99,12 @@ async fn bench() {
         last_at.saturating_duration_since(due),
         last_at.duration_since(first_at)
     );
+    // The bot's own view: from the start of the fan-out to its end.
+    for line in bot.log().lines() {
+        if line.contains("fanning out") || line.contains("fan-out done") {
+            println!("bot log: {line}");
+        }
+    }
     println!(
         "bot RSS after joining {} rooms and fanning out: {} KiB",
         rooms.len(),
