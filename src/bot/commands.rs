@@ -13,6 +13,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use tracing::warn;
 
+use super::outbox::Payload;
 use super::scheduler::{self, Request};
 use super::{Action, Context};
 use crate::command::{self, AgendaCommand, Command, CommandError};
@@ -100,10 +101,10 @@ pub(super) fn decide_reply(
                 .and_then(|m| scheduler::invitation(&network, &context.store, m, now));
             match file {
                 Some(attachment) => {
-                    return vec![Action::SendFile {
+                    return vec![Action::Send {
                         room_id: room.room_id().to_owned(),
                         transaction_id: reply_transaction_id(event.event_id.as_str()),
-                        attachment,
+                        payload: Payload::File(attachment),
                     }];
                 }
                 None => render::meeting_details(language, None, &[]),
@@ -124,7 +125,7 @@ pub(super) fn decide_reply(
     let mut actions = vec![Action::Send {
         room_id: room.room_id().to_owned(),
         transaction_id: reply_transaction_id(event.event_id.as_str()),
-        content: Box::new(content),
+        payload: Payload::Message(Box::new(content)),
     }];
     actions.extend(also);
     actions
@@ -190,10 +191,10 @@ fn tell_proposer(proposal: &Proposal, rendered: Rendered, key: &str) -> Option<A
             proposal.id,
             crate::hash::stable_hash(&[key])
         )),
-        content: Box::new(RoomMessageEventContent::notice_html(
+        payload: Payload::Message(Box::new(RoomMessageEventContent::notice_html(
             rendered.plain,
             rendered.html,
-        )),
+        ))),
     })
 }
 

@@ -30,23 +30,14 @@ use crate::store::{NewDelivery, Store};
 /// Something the bot does on the homeserver.
 #[derive(Debug)]
 pub enum Action {
-    /// Send a message with a transaction id that makes a repeated send harmless.
+    /// Send a message or a file with a transaction id that makes a repeated send harmless.
     Send {
         /// Where.
         room_id: OwnedRoomId,
         /// Deterministic per message, so a retry cannot post it twice.
         transaction_id: OwnedTransactionId,
         /// What.
-        content: Box<RoomMessageEventContent>,
-    },
-    /// Send a file (an .ics invitation) with a transaction id derived from the request.
-    SendFile {
-        /// Where.
-        room_id: OwnedRoomId,
-        /// Deterministic per request.
-        transaction_id: OwnedTransactionId,
-        /// The file.
-        attachment: Attachment,
+        payload: Payload,
     },
     /// Join a room the bot was invited to.
     AcceptInvite(OwnedRoomId),
@@ -74,13 +65,8 @@ pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>)
             Action::Send {
                 room_id,
                 transaction_id,
-                content,
-            } => send(&client, &room_id, transaction_id, *content).await,
-            Action::SendFile {
-                room_id,
-                transaction_id,
-                attachment,
-            } => send_file(&client, &room_id, transaction_id, attachment).await,
+                payload,
+            } => send(&client, &room_id, transaction_id, &payload).await,
             Action::AcceptInvite(room_id) => {
                 // Joins are retried with pauses; they must not hold up replies elsewhere.
                 tokio::spawn(accept_invite(client.clone(), room_id));
@@ -92,39 +78,66 @@ pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>)
     }
 }
 
+/// What a post or reply consists of.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// A message.
+    Message(Box<RoomMessageEventContent>),
+    /// A file (the .ics invitation), uploaded and — in encrypted rooms — encrypted by the SDK.
+    File(Attachment),
+}
+
+/// The one call that puts a payload into a room, with the given transaction id.
+async fn send_payload(
+    room: &Room,
+    payload: &Payload,
+    transaction_id: OwnedTransactionId,
+) -> Result<OwnedEventId, matrix_sdk::Error> {
+    Ok(match payload {
+        Payload::Message(content) => {
+            room.send((**content).clone())
+                .with_transaction_id(transaction_id)
+                .await?
+                .response
+                .event_id
+        }
+        Payload::File(file) => {
+            room.send_attachment(
+                file.filename.clone(),
+                &file.mime,
+                file.data.clone(),
+                AttachmentConfig::new().txn_id(transaction_id),
+            )
+            .await?
+            .event_id
+        }
+    })
+}
+
+/// The room, if the bot is in it.
+fn joined_room(client: &Client, room_id: &RoomId) -> Result<Room, String> {
+    client
+        .get_room(room_id)
+        .filter(|room| room.state() == RoomState::Joined)
+        .ok_or_else(|| "bot not in the room".to_owned())
+}
+
 async fn send(
     client: &Client,
     room_id: &RoomId,
     transaction_id: OwnedTransactionId,
-    content: RoomMessageEventContent,
+    payload: &Payload,
 ) {
-    let Some(room) = client.get_room(room_id) else {
-        warn!(%room_id, "cannot send: the bot does not know this room");
-        return;
+    let room = match joined_room(client, room_id) {
+        Ok(room) => room,
+        Err(reason) => {
+            warn!(%room_id, reason, "cannot send");
+            return;
+        }
     };
-    match room.send(content).with_transaction_id(transaction_id).await {
-        Ok(response) => debug!(%room_id, event_id = %response.response.event_id, "sent"),
+    match send_payload(&room, payload, transaction_id).await {
+        Ok(event_id) => debug!(%room_id, %event_id, "sent"),
         Err(error) => warn!(%room_id, %error, "sending failed"),
-    }
-}
-
-async fn send_file(
-    client: &Client,
-    room_id: &RoomId,
-    transaction_id: OwnedTransactionId,
-    file: Attachment,
-) {
-    let Some(room) = client.get_room(room_id) else {
-        warn!(%room_id, "cannot send: the bot does not know this room");
-        return;
-    };
-    let config = AttachmentConfig::new().txn_id(transaction_id);
-    match room
-        .send_attachment(file.filename, &file.mime, file.data, config)
-        .await
-    {
-        Ok(response) => debug!(%room_id, event_id = %response.event_id, "sent a file"),
-        Err(error) => warn!(%room_id, %error, "sending a file failed"),
     }
 }
 
@@ -194,33 +207,25 @@ pub struct PreparedPost {
     pub meeting_title: String,
     /// The meeting's start.
     pub meeting_start: DateTime<Utc>,
-    /// The message.
-    pub content: RoomMessageEventContent,
+    /// The message or the file.
+    pub payload: Payload,
     /// A hash of the meeting's state the message shows, to notice changes later.
     pub state_hash: String,
     /// Whether to pin it in each room (the announcement of the next meeting).
     pub pin: bool,
-    /// A file to send instead of `content` (the .ics invitation), uploaded and — in encrypted
-    /// rooms — encrypted by the SDK.
-    pub attachment: Option<Attachment>,
 }
 
 impl PreparedPost {
-    /// A plain notice about `meeting` under `key`: no pin, no file, no state to follow.
-    pub fn notice(
-        key: String,
-        meeting: &crate::schedule::Meeting,
-        content: RoomMessageEventContent,
-    ) -> Self {
+    /// A payload about `meeting` under `key`: no pin, no state to follow.
+    pub fn notice(key: String, meeting: &crate::schedule::Meeting, payload: Payload) -> Self {
         Self {
             key,
             meeting_key: meeting.key.clone(),
             meeting_title: meeting.title.clone(),
             meeting_start: meeting.start.with_timezone(&Utc),
-            content,
+            payload,
             state_hash: String::new(),
             pin: false,
-            attachment: None,
         }
     }
 }
@@ -323,32 +328,11 @@ async fn deliver_one(
     if record.event_id.is_some() {
         return Ok(());
     }
-    let room = client
-        .get_room(&room_id)
-        .filter(|room| room.state() == RoomState::Joined)
-        .ok_or_else(|| "bot not in the room".to_owned())?;
+    let room = joined_room(client, &room_id)?;
     let transaction_id = OwnedTransactionId::from(record.transaction_id.clone());
-    let event_id = match &post.attachment {
-        Some(file) => {
-            room.send_attachment(
-                file.filename.clone(),
-                &file.mime,
-                file.data.clone(),
-                AttachmentConfig::new().txn_id(transaction_id),
-            )
-            .await
-            .map_err(|e| e.to_string())?
-            .event_id
-        }
-        None => {
-            room.send(post.content.clone())
-                .with_transaction_id(transaction_id)
-                .await
-                .map_err(|e| e.to_string())?
-                .response
-                .event_id
-        }
-    };
+    let event_id = send_payload(&room, &post.payload, transaction_id)
+        .await
+        .map_err(|e| e.to_string())?;
     store
         .sent(&post.key, room_id.as_str(), event_id.as_str(), clock.now())
         .map_err(|e| e.to_string())?;
@@ -407,10 +391,7 @@ pub async fn edit(
         .transpose()
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "not sent yet".to_owned())?;
-    let room = client
-        .get_room(&room_id)
-        .filter(|room| room.state() == RoomState::Joined)
-        .ok_or_else(|| "bot not in the room".to_owned())?;
+    let room = joined_room(client, &room_id)?;
     let transaction_id = format!(
         "convene-edit-{}",
         stable_hash(&[&delivery.post_key, room_id.as_str(), state_hash])

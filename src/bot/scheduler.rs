@@ -19,7 +19,7 @@ use matrix_sdk::ruma::{OwnedRoomId, OwnedRoomOrAliasId};
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
-use super::outbox::{self, PreparedPost, Target, stable_hash};
+use super::outbox::{self, Payload, PreparedPost, Target, stable_hash};
 use crate::clock::Clock;
 use crate::network::Network;
 use crate::posting::{self, History, Post, PostKind, Started};
@@ -248,10 +248,12 @@ impl Scheduler {
             meeting_key: post.meeting.key.clone(),
             meeting_title: post.meeting.title.clone(),
             meeting_start: post.meeting.start.with_timezone(&Utc),
-            content: RoomMessageEventContent::notice_html(rendered.plain, rendered.html),
+            payload: Payload::Message(Box::new(RoomMessageEventContent::notice_html(
+                rendered.plain,
+                rendered.html,
+            ))),
             state_hash: state,
             pin: post.kind == PostKind::Announcement,
-            attachment: None,
         };
         info!(post = %post.key, late, rooms = targets.len(), "fanning out");
         let report =
@@ -290,7 +292,10 @@ impl Scheduler {
         let prepared = PreparedPost::notice(
             key.to_owned(),
             meeting,
-            RoomMessageEventContent::notice_html(notice.plain, notice.html),
+            Payload::Message(Box::new(RoomMessageEventContent::notice_html(
+                notice.plain,
+                notice.html,
+            ))),
         );
         let report = outbox::fan_out(
             &self.client,
@@ -367,7 +372,10 @@ impl Scheduler {
             let prepared = PreparedPost::notice(
                 format!("change-{state}/{meeting_key}"),
                 &meeting,
-                RoomMessageEventContent::notice_html(notice.plain, notice.html),
+                Payload::Message(Box::new(RoomMessageEventContent::notice_html(
+                    notice.plain,
+                    notice.html,
+                ))),
             );
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
             // The updated invitation (same UID, higher SEQUENCE) updates imported calendars.
@@ -406,12 +414,7 @@ impl Scheduler {
         let Some(attachment) = invitation(network, &self.store, meeting, self.clock.now()) else {
             return;
         };
-        let mut prepared = PreparedPost::notice(
-            key.to_owned(),
-            meeting,
-            RoomMessageEventContent::notice_plain(attachment.filename.clone()),
-        );
-        prepared.attachment = Some(attachment);
+        let prepared = PreparedPost::notice(key.to_owned(), meeting, Payload::File(attachment));
         let report =
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
         if !report.failed.is_empty() {
