@@ -135,16 +135,14 @@ pub fn plan(
         let started_meeting = meeting.start.with_timezone(&Utc) <= now;
         let seen = history.first_seen(&meeting.key).unwrap_or(now);
         let posts = posts_of(meeting, offsets);
-        let latest_start = posts
-            .iter()
-            .filter_map(|p| history.started(&p.key))
-            .map(|s| s.at)
-            .max();
+        // Asked once per post: behind it is a database query.
+        let started: Vec<Option<Started>> = posts.iter().map(|p| history.started(&p.key)).collect();
+        let latest_start = started.iter().flatten().map(|s| s.at).max();
         let late = |post: &Post| post.due >= seen && now - post.due > GRACE;
 
         let mut candidates: Vec<&Post> = Vec::new();
-        for post in &posts {
-            match history.started(&post.key) {
+        for (post, started) in posts.iter().zip(started) {
+            match started {
                 Some(Started { complete: true, .. }) => {}
                 Some(Started {
                     complete: false, ..
