@@ -406,18 +406,20 @@ fn meeting(
     let duration = meeting
         .required("duration", "add `duration: 2h`", problems)
         .and_then(|n| fields::duration(&n, problems));
-    let video_link = match meeting.optional("video_link") {
-        None => Some(None),
-        Some(n) => fields::link(&n, problems).map(Some),
-    };
+    let video_link = fields::optional(
+        meeting
+            .optional("video_link")
+            .map(|n| fields::link(&n, problems)),
+    );
     let cancelled = match meeting.optional("cancelled") {
         None => Some(false),
         Some(n) => fields::flag(&n, problems),
     };
-    let note = match meeting.optional("note") {
-        None => Some(None),
-        Some(n) => fields::text(&n, "note", 500, problems).map(Some),
-    };
+    let note = fields::optional(
+        meeting
+            .optional("note")
+            .map(|n| fields::text(&n, "note", 500, problems)),
+    );
     let id = id?;
     if schedule.series.iter().any(|s| s.id == id) {
         problems.push(node.problem(

@@ -367,15 +367,15 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         None => Some(Meetings::default()),
         Some(node) => meetings(&node, problems),
     };
-    let agendas_dir = match top.optional("agendas_dir") {
-        None => Some(None),
-        Some(node) => node.as_str(problems).map(|dir| Some(base.join(dir))),
-    };
+    let agendas_dir = fields::optional(
+        top.optional("agendas_dir")
+            .map(|node| node.as_str(problems).map(|dir| base.join(dir))),
+    );
 
-    let calendar = match top.optional("calendar") {
-        None => Some(None),
-        Some(node) => calendar(&node, problems).map(Some),
-    };
+    let calendar = fields::optional(
+        top.optional("calendar")
+            .map(|node| calendar(&node, problems)),
+    );
 
     let max_open_proposals = match top.optional("max_open_proposals") {
         None => Some(5),
@@ -732,10 +732,11 @@ fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
     let duration = series
         .required("duration", "add `duration: 90m`", problems)
         .and_then(|n| fields::duration(&n, problems));
-    let video_link = match series.optional("video_link") {
-        None => Some(None),
-        Some(n) => fields::link(&n, problems).map(Some),
-    };
+    let video_link = fields::optional(
+        series
+            .optional("video_link")
+            .map(|n| fields::link(&n, problems)),
+    );
     let skip_holidays = match series.optional("skip_holidays") {
         None => Some(false),
         Some(n) => fields::flag(&n, problems),
@@ -799,10 +800,11 @@ fn one_exception<'a>(
         problems,
     )?;
     let date = fields::date(&date_node, problems);
-    let note = match exception.optional("note") {
-        None => Some(None),
-        Some(n) => fields::text(&n, "note", 500, problems).map(Some),
-    };
+    let note = fields::optional(
+        exception
+            .optional("note")
+            .map(|n| fields::text(&n, "note", 500, problems)),
+    );
     let cancelled = match exception.optional("cancelled") {
         None => Some(false),
         Some(n) => fields::flag(&n, problems),
