@@ -5,6 +5,8 @@
 //! helpful reply instead of ignoring the member.
 
 use chrono::NaiveDate;
+use matrix_sdk::ruma::OwnedUserId;
+use url::Url;
 
 /// A command the bot understands.
 ///
@@ -31,6 +33,69 @@ pub enum Command {
         /// Whether to replace the room's link.
         rotate: bool,
     },
+    /// `!minutes …`: starting, ending, correcting, approving and listing minutes.
+    Minutes(MinutesCommand),
+    /// `!chair @user` (chairs): makes someone a chair of the minutes being recorded.
+    Chair(OwnedUserId),
+    /// `!topic [title]` (chairs): the next agenda item, or an item with this title.
+    Topic(Option<String>),
+    /// `!info <text>` (chairs): a note of what was discussed.
+    Info(String),
+    /// `!decision <text>` (chairs): a decision.
+    Decision(String),
+    /// `!action <municipality or @user> <task> [due <date>]` (chairs): an action item.
+    Action(ActionArguments),
+    /// `!link <url> <title>` (chairs): a link for the minutes.
+    Link {
+        /// Where.
+        url: Url,
+        /// What it is.
+        title: String,
+    },
+    /// `!undo` (chairs): takes back the last line recorded.
+    Undo,
+    /// `!here [municipality]`: the room's municipality (or, from a chair, the one named) takes
+    /// part in the meeting.
+    Here(Option<String>),
+    /// `!actions [all]`: the room's open action items; `all` (organizers) every one.
+    Actions {
+        /// Every municipality's.
+        all: bool,
+    },
+    /// `!done <n>`: closes an action item.
+    Done(i64),
+}
+
+/// The `!minutes` subcommands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MinutesCommand {
+    /// `!minutes`: the minutes being recorded, or the draft.
+    Show,
+    /// `!minutes start` (organizers): starts the minutes of the current or next meeting.
+    Start,
+    /// `!minutes end` (chairs): ends the recording; the draft goes to the organizers.
+    End,
+    /// `!minutes edit <n> <text>` (organizers and chairs): corrects line `n` of the draft.
+    Edit {
+        /// The line.
+        number: u32,
+        /// Its new text.
+        text: String,
+    },
+    /// `!minutes approve [date]` (organizers): publishes the draft in every room.
+    Approve(Option<NaiveDate>),
+    /// `!minutes list`: the published minutes, with their links.
+    List,
+}
+
+/// What follows `!action`: the owner and task (split against the configured municipalities
+/// later), and the due date if one was given at the end (`due 2027-01-15`, `bis 15.01.2027`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionArguments {
+    /// `<municipality or @user> <task>`.
+    pub owner_and_task: String,
+    /// The due date.
+    pub due: Option<NaiveDate>,
 }
 
 /// The `!agenda` subcommands.
@@ -164,6 +229,81 @@ impl Command {
             english: "(organizers) replaces this room's private calendar link",
         },
         CommandHelp {
+            usage: "!here",
+            german: "meldet Ihre Kommune für die laufende Sitzung als anwesend",
+            english: "marks your municipality as present at the running meeting",
+        },
+        CommandHelp {
+            usage: "!actions [all]",
+            german: "listet die offenen Aufgaben Ihrer Kommune auf (all: alle, für die Organisation)",
+            english: "lists your municipality's open action items (all: every one, for organizers)",
+        },
+        CommandHelp {
+            usage: "!done <Nr.>",
+            german: "markiert eine Aufgabe als erledigt",
+            english: "marks an action item as done",
+        },
+        CommandHelp {
+            usage: "!minutes list",
+            german: "listet die veröffentlichten Protokolle mit Links auf",
+            english: "lists the published minutes with their links",
+        },
+        CommandHelp {
+            usage: "!minutes start",
+            german: "(Organisation) beginnt das Protokoll des laufenden oder nächsten Termins; Sie führen den Vorsitz",
+            english: "(organizers) starts the minutes of the current or next meeting, with you as chair",
+        },
+        CommandHelp {
+            usage: "!chair @Nutzer",
+            german: "(Vorsitz) nimmt jemanden in den Vorsitz auf",
+            english: "(chairs) makes someone a chair",
+        },
+        CommandHelp {
+            usage: "!topic [Titel]",
+            german: "(Vorsitz) nächster Tagesordnungspunkt, oder ein Punkt mit diesem Titel",
+            english: "(chairs) the next agenda item, or an item with this title",
+        },
+        CommandHelp {
+            usage: "!info <Text>",
+            german: "(Vorsitz) hält fest, was besprochen wurde",
+            english: "(chairs) notes what was discussed",
+        },
+        CommandHelp {
+            usage: "!decision <Text>",
+            german: "(Vorsitz) hält einen Beschluss fest",
+            english: "(chairs) records a decision",
+        },
+        CommandHelp {
+            usage: "!action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT]",
+            german: "(Vorsitz) hält eine Aufgabe mit Zuständigkeit und Frist fest",
+            english: "(chairs) records an action item with its owner and due date",
+        },
+        CommandHelp {
+            usage: "!link <URL> <Titel>",
+            german: "(Vorsitz) nimmt einen Link ins Protokoll auf",
+            english: "(chairs) adds a link to the minutes",
+        },
+        CommandHelp {
+            usage: "!undo",
+            german: "(Vorsitz) nimmt den letzten Eintrag zurück",
+            english: "(chairs) takes back the last line recorded",
+        },
+        CommandHelp {
+            usage: "!minutes end",
+            german: "(Vorsitz) beendet das Protokoll; der Entwurf geht an die Organisation",
+            english: "(chairs) ends the minutes; the draft goes to the organizers",
+        },
+        CommandHelp {
+            usage: "!minutes edit <Nr.> <Text>",
+            german: "(Vorsitz, Organisation) korrigiert einen Eintrag des Entwurfs",
+            english: "(chairs, organizers) corrects a line of the draft",
+        },
+        CommandHelp {
+            usage: "!minutes approve [Datum]",
+            german: "(Organisation) genehmigt den Entwurf und veröffentlicht ihn in allen Räumen",
+            english: "(organizers) approves the draft and publishes it in every room",
+        },
+        CommandHelp {
             usage: "!announce <Datum>",
             german: "(Organisation) kündigt den Termin an diesem Datum sofort in allen Räumen an",
             english: "(organizers) posts the announcement of the meeting on that date in every room now",
@@ -188,6 +328,22 @@ impl Command {
             Self::Agenda(AgendaCommand::Accept { .. }) => "!agenda accept",
             Self::Agenda(AgendaCommand::Reject { .. }) => "!agenda reject",
             Self::Agenda(AgendaCommand::Defer(_)) => "!agenda defer",
+            Self::Minutes(MinutesCommand::Show) => "!minutes",
+            Self::Minutes(MinutesCommand::Start) => "!minutes start",
+            Self::Minutes(MinutesCommand::End) => "!minutes end",
+            Self::Minutes(MinutesCommand::Edit { .. }) => "!minutes edit",
+            Self::Minutes(MinutesCommand::Approve(_)) => "!minutes approve",
+            Self::Minutes(MinutesCommand::List) => "!minutes list",
+            Self::Chair(_) => "!chair",
+            Self::Topic(_) => "!topic",
+            Self::Info(_) => "!info",
+            Self::Decision(_) => "!decision",
+            Self::Action(_) => "!action",
+            Self::Link { .. } => "!link",
+            Self::Undo => "!undo",
+            Self::Here(_) => "!here",
+            Self::Actions { .. } => "!actions",
+            Self::Done(_) => "!done",
         }
     }
 
@@ -197,12 +353,31 @@ impl Command {
             self,
             Self::Announce(_)
                 | Self::Subscribe { rotate: true }
+                | Self::Minutes(MinutesCommand::Start | MinutesCommand::Approve(_))
+                | Self::Actions { all: true }
                 | Self::Agenda(
                     AgendaCommand::Proposals
                         | AgendaCommand::Accept { .. }
                         | AgendaCommand::Reject { .. }
                         | AgendaCommand::Defer(_)
                 )
+        )
+    }
+}
+
+impl Command {
+    /// Whether only the chairs of the minutes being recorded may run it.
+    pub fn chairs_only(&self) -> bool {
+        matches!(
+            self,
+            Self::Chair(_)
+                | Self::Topic(_)
+                | Self::Info(_)
+                | Self::Decision(_)
+                | Self::Action(_)
+                | Self::Link { .. }
+                | Self::Undo
+                | Self::Minutes(MinutesCommand::End)
         )
     }
 }
@@ -239,7 +414,7 @@ pub enum CommandError {
     },
     /// `!agenda …` with something that is no subcommand, or a subcommand used wrongly.
     #[error("{usage} was expected")]
-    AgendaUsage {
+    Usage {
         /// How to write it.
         usage: &'static str,
     },
@@ -248,6 +423,18 @@ pub enum CommandError {
     NotANumber {
         /// What was given.
         given: String,
+    },
+    /// A command for the chairs of the minutes, from someone who is not one.
+    #[error("{command} is for the chairs of the minutes")]
+    NotChair {
+        /// The command.
+        command: Command,
+    },
+    /// More commands in one message than the bot runs.
+    #[error("more than {max} commands in one message")]
+    TooManyCommands {
+        /// The limit.
+        max: usize,
     },
     /// A proposal's title or description is too long.
     #[error("the {what} has {length} characters, more than {max}")]
@@ -264,7 +451,45 @@ pub enum CommandError {
 /// The longest command name quoted back in an error reply; longer input is cut.
 const MAX_QUOTED_NAME: usize = 32;
 
-/// Parses a message body. `None` means the message is no command (ordinary chat).
+/// The most commands one message may hold.
+pub const MAX_COMMANDS: usize = 20;
+
+/// Parses every command in a message body: each line that starts with `!` begins a command, and
+/// the lines after it, up to the next command, continue it. `None` means the message is no
+/// command (ordinary chat): it does not start with `!`.
+pub fn parse_all(body: &str) -> Option<Vec<Result<Command, CommandError>>> {
+    let text = strip_reply_fallback(body).trim_start();
+    if !text.starts_with('!') {
+        return None;
+    }
+    let mut commands: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        match commands.last_mut() {
+            Some(current) if !starts_command(trimmed) => {
+                current.push('\n');
+                current.push_str(line);
+            }
+            _ => commands.push(trimmed.to_owned()),
+        }
+    }
+    if commands.len() > MAX_COMMANDS {
+        return Some(vec![Err(CommandError::TooManyCommands {
+            max: MAX_COMMANDS,
+        })]);
+    }
+    let parsed: Vec<_> = commands.iter().filter_map(|c| parse(c)).collect();
+    (!parsed.is_empty()).then_some(parsed)
+}
+
+/// Whether a line begins a command: `!` and a letter.
+fn starts_command(line: &str) -> bool {
+    line.strip_prefix('!')
+        .and_then(|rest| rest.chars().next())
+        .is_some_and(char::is_alphabetic)
+}
+
+/// Parses one command. `None` means the text is no command.
 pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
     let text = strip_reply_fallback(body).trim_start();
     if !text.starts_with('!') {
@@ -310,6 +535,70 @@ pub fn parse(body: &str) -> Option<Result<Command, CommandError>> {
                 }),
             });
         }
+        "!minutes" | "!protokoll" => {
+            return Some(parse_minutes(arguments).map(Command::Minutes));
+        }
+        "!chair" | "!vorsitz" => {
+            return Some(
+                matrix_sdk::ruma::UserId::parse(arguments)
+                    .map(Command::Chair)
+                    .map_err(|_| CommandError::Usage {
+                        usage: "!chair @nutzer:server",
+                    }),
+            );
+        }
+        "!topic" | "!thema" | "!top" => {
+            return Some(optional_text(arguments, MAX_TITLE).map(Command::Topic));
+        }
+        "!info" | "!notiz" => {
+            return Some(required_text(arguments, "!info <Text>").map(Command::Info));
+        }
+        "!decision" | "!agreed" | "!beschluss" => {
+            return Some(required_text(arguments, "!decision <Text>").map(Command::Decision));
+        }
+        "!action" | "!aufgabe" => return Some(parse_action(arguments).map(Command::Action)),
+        "!link" => {
+            let usage = "!link <URL> <Titel>";
+            let (url, title) = arguments
+                .split_once(char::is_whitespace)
+                .unwrap_or((arguments, ""));
+            let url = Url::parse(url)
+                .ok()
+                .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                .ok_or(CommandError::Usage { usage });
+            return Some(url.and_then(|url| {
+                let title = match title.trim() {
+                    "" => url.to_string(),
+                    title => title.to_owned(),
+                };
+                Ok(Command::Link {
+                    url,
+                    title: required_text(&title, usage)?,
+                })
+            }));
+        }
+        "!here" | "!hier" | "!anwesend" => {
+            return Some(optional_text(arguments, MAX_TITLE).map(Command::Here));
+        }
+        "!actions" | "!aufgaben" => {
+            return Some(match arguments.to_lowercase().as_str() {
+                "" => Ok(Command::Actions { all: false }),
+                "all" | "alle" => Ok(Command::Actions { all: true }),
+                _ => Err(CommandError::Usage {
+                    usage: "!actions [all]",
+                }),
+            });
+        }
+        "!done" | "!erledigt" => {
+            return Some(
+                positive(arguments)
+                    .map(Command::Done)
+                    .ok_or(CommandError::Usage {
+                        usage: "!done <Nr.>",
+                    }),
+            );
+        }
+        "!undo" | "!rueckgaengig" | "!rückgängig" => Command::Undo,
         "!" => return None,
         _ => {
             let shown: String = name.chars().take(MAX_QUOTED_NAME).collect();
@@ -330,7 +619,7 @@ fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
     let number = |text: &str, usage: &'static str| -> Result<i64, CommandError> {
         let text = text.trim().trim_start_matches('#');
         if text.is_empty() {
-            return Err(CommandError::AgendaUsage { usage });
+            return Err(CommandError::Usage { usage });
         }
         text.parse::<i64>()
             .ok()
@@ -351,7 +640,7 @@ fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
                 None => (rest, None),
             };
             if title.is_empty() {
-                return Err(CommandError::AgendaUsage {
+                return Err(CommandError::Usage {
                     usage: "!agenda add <Titel> — <Beschreibung>",
                 });
             }
@@ -400,7 +689,7 @@ fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
                     part.parse::<u32>()
                         .ok()
                         .filter(|p| *p > 0)
-                        .ok_or(CommandError::AgendaUsage { usage })?,
+                        .ok_or(CommandError::Usage { usage })?,
                 ),
             };
             Ok(AgendaCommand::Accept { number, part })
@@ -409,10 +698,10 @@ fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
             let usage = "!agenda reject <Nr.> <Begründung>";
             let (n, reason) = rest
                 .split_once(char::is_whitespace)
-                .ok_or(CommandError::AgendaUsage { usage })?;
+                .ok_or(CommandError::Usage { usage })?;
             let reason = reason.trim();
             if reason.is_empty() {
-                return Err(CommandError::AgendaUsage { usage });
+                return Err(CommandError::Usage { usage });
             }
             if reason.chars().count() > MAX_DESCRIPTION {
                 return Err(CommandError::TooLong {
@@ -426,10 +715,124 @@ fn parse_agenda(arguments: &str) -> Result<AgendaCommand, CommandError> {
                 reason: reason.to_owned(),
             })
         }
-        _ => Err(CommandError::AgendaUsage {
+        _ => Err(CommandError::Usage {
             usage: "!agenda [add | mine | withdraw | proposals | accept | reject | defer]",
         }),
     }
+}
+
+fn parse_minutes(arguments: &str) -> Result<MinutesCommand, CommandError> {
+    let (sub, rest) = match arguments.split_once(char::is_whitespace) {
+        Some((sub, rest)) => (sub, rest.trim()),
+        None => (arguments, ""),
+    };
+    let usage = CommandError::Usage {
+        usage: "!minutes [start | end | edit <Nr.> <Text> | approve [Datum] | list]",
+    };
+    match (sub.to_lowercase().as_str(), rest) {
+        ("" | "show" | "zeigen" | "entwurf", "") => Ok(MinutesCommand::Show),
+        ("start" | "beginnen", "") => Ok(MinutesCommand::Start),
+        ("end" | "beenden" | "ende", "") => Ok(MinutesCommand::End),
+        ("list" | "liste", "") => Ok(MinutesCommand::List),
+        ("approve" | "genehmigen", "") => Ok(MinutesCommand::Approve(None)),
+        ("approve" | "genehmigen", date) => parse_date(date)
+            .map(|d| MinutesCommand::Approve(Some(d)))
+            .ok_or(CommandError::MissingDate {
+                given: Some(date.chars().take(MAX_QUOTED_NAME).collect()),
+            }),
+        ("edit" | "korrigieren", rest) => {
+            let usage = "!minutes edit <Nr.> <Text>";
+            let (number, text) = rest
+                .split_once(char::is_whitespace)
+                .ok_or(CommandError::Usage { usage })?;
+            let number = positive(number)
+                .and_then(|n| u32::try_from(n).ok())
+                .ok_or(CommandError::Usage { usage })?;
+            Ok(MinutesCommand::Edit {
+                number,
+                text: required_text(text, usage)?,
+            })
+        }
+        _ => Err(usage),
+    }
+}
+
+/// `<owner> <task> [due <date>]`, as `!action` and `!minutes edit` of an action take it.
+pub fn action_arguments(arguments: &str) -> Result<ActionArguments, CommandError> {
+    parse_action(arguments)
+}
+
+/// `<owner> <task> [due <date>]`: the due date is taken off the end.
+fn parse_action(arguments: &str) -> Result<ActionArguments, CommandError> {
+    let usage = "!action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT]";
+    let words: Vec<&str> = arguments.split_whitespace().collect();
+    let (rest, due) = match words.as_slice() {
+        [.., keyword, date]
+            if matches!(
+                keyword.to_lowercase().as_str(),
+                "due" | "bis" | "frist" | "until"
+            ) =>
+        {
+            let due = parse_date(date).ok_or_else(|| CommandError::MissingDate {
+                given: Some(date.chars().take(MAX_QUOTED_NAME).collect()),
+            })?;
+            let cut = arguments
+                .rfind(*keyword)
+                .map_or(arguments, |index| &arguments[..index]);
+            (cut, Some(due))
+        }
+        _ => (arguments, None),
+    };
+    if rest.split_whitespace().count() < 2 {
+        return Err(CommandError::Usage { usage });
+    }
+    Ok(ActionArguments {
+        owner_and_task: required_text(rest, usage)?,
+        due,
+    })
+}
+
+/// Text that must be there, at most [`crate::minutes::MAX_ENTRY`] characters.
+fn required_text(text: &str, usage: &'static str) -> Result<String, CommandError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CommandError::Usage { usage });
+    }
+    let length = text.chars().count();
+    if length > crate::minutes::MAX_ENTRY {
+        return Err(CommandError::TooLong {
+            what: "text",
+            length,
+            max: crate::minutes::MAX_ENTRY,
+        });
+    }
+    Ok(text.to_owned())
+}
+
+/// Text that may be left out, at most `max` characters.
+fn optional_text(text: &str, max: usize) -> Result<Option<String>, CommandError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let length = text.chars().count();
+    if length > max {
+        return Err(CommandError::TooLong {
+            what: "title",
+            length,
+            max,
+        });
+    }
+    Ok(Some(text.to_owned()))
+}
+
+/// A positive number, written with or without `#`.
+fn positive(text: &str) -> Option<i64> {
+    text.trim()
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
 }
 
 /// A date as members write it: `2026-12-17` or `17.12.2026`.
@@ -538,7 +941,7 @@ mod tests {
         );
         assert_eq!(
             agenda("!agenda reject 7"),
-            Err(CommandError::AgendaUsage {
+            Err(CommandError::Usage {
                 usage: "!agenda reject <Nr.> <Begründung>"
             })
         );
@@ -552,7 +955,7 @@ mod tests {
         );
         assert!(matches!(
             agenda("!agenda frobnicate"),
-            Err(CommandError::AgendaUsage { .. })
+            Err(CommandError::Usage { .. })
         ));
     }
 

@@ -1,5 +1,6 @@
-//! The calendar feed over HTTP: the network calendar at `/calendar.ics`, a private feed per
-//! member room at `/feeds/<token>.ics`, and `/healthz`.
+//! The bot's HTTP server: the network calendar at `/calendar.ics`, a private feed per member
+//! room at `/feeds/<token>.ics`, approved minutes at `/minutes/<token>.md` (from the archive in
+//! the data directory), and `/healthz`.
 //!
 //! Calendars poll: the body is rendered once per change of the network's files and served from
 //! memory with a strong ETag (SHA-256 of the body) and Last-Modified (the newest DTSTAMP), so a
@@ -113,6 +114,7 @@ pub fn router(state: FeedState) -> Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/calendar.ics", get(network_calendar))
         .route("/feeds/{file}", get(room_calendar))
+        .route("/minutes/{file}", get(minutes_file))
         .with_state(state)
 }
 
@@ -147,6 +149,55 @@ async fn room_calendar(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Approved minutes, as archived: only their link's unguessable token finds them, as minutes
+/// are for the network's members (the link is posted in their rooms).
+async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) -> Response {
+    let Some(token) = file.strip_suffix(".md") else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let row = match state.store.minutes_by_token(token) {
+        Ok(Some(row)) => row,
+        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
+        Err(error) => {
+            warn!(%error, "cannot look up minutes");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+    let data_dir = state.network.borrow().config.data_dir.clone();
+    let archived = row
+        .file_name
+        .as_deref()
+        .map(|name| data_dir.join("minutes").join(name));
+    let body = match archived.map(std::fs::read_to_string) {
+        Some(Ok(body)) => body,
+        other => {
+            if let Some(Err(error)) = other {
+                warn!(%error, minutes = %row.meeting_key, "the archived minutes are unreadable; serving the database's copy");
+            }
+            match row.markdown {
+                Some(markdown) => markdown,
+                None => return StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/markdown; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=3600"),
+    );
+    if let Some(name) = row.file_name
+        && let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{name}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
 }
 
 fn respond(state: &FeedState, headers: &HeaderMap, cache_control: &'static str) -> Response {

@@ -23,6 +23,7 @@ pub mod holidays;
 pub mod http;
 pub mod i18n;
 pub mod ical;
+pub mod minutes;
 pub mod network;
 pub mod posting;
 pub mod render;

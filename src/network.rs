@@ -32,6 +32,12 @@ impl Network {
                 &config.meetings.series,
                 config.timezone,
                 config.meetings.holidays,
+                &config
+                    .network
+                    .members
+                    .iter()
+                    .map(|m| m.name.clone())
+                    .collect::<Vec<_>>(),
             )?,
             None => Agendas::default(),
         };

@@ -27,8 +27,17 @@ use crate::store::{NewProposal, Proposal, ProposalRefusal, ProposalStatus};
 const SCHEDULE_COUNT: usize = 5;
 const SCHEDULE_HORIZON: chrono::TimeDelta = chrono::TimeDelta::days(400);
 
-/// Decides whether and how to answer a message.
-pub(super) fn decide_reply(
+/// What one command of a message comes to.
+enum Answer {
+    /// Text, gathered with the other commands' into one reply.
+    Text(Rendered),
+    /// A file, sent on its own.
+    File(super::outbox::Attachment),
+}
+
+/// Decides whether and how to answer a message: every command in it is run, in order, and
+/// their answers go out as one reply (files on their own).
+pub(super) async fn decide_reply(
     context: &Context,
     room: &Room,
     event: &OriginalSyncRoomMessageEvent,
@@ -49,23 +58,89 @@ pub(super) fn decide_reply(
         return Vec::new();
     };
     let network = Arc::clone(&context.network.borrow());
-    let language = network.config.language;
-    let Some(parsed) = command::parse(&text.body) else {
+    let Some(commands) = command::parse_all(&text.body) else {
         return Vec::new();
     };
+    let mut texts = Vec::new();
+    let mut actions = Vec::new();
     let mut also = Vec::new();
-    let parsed = parsed.and_then(|command| {
-        if command.organizers_only() && !network.config.network.organizers.contains(&event.sender) {
-            Err(CommandError::NotAllowed { command })
-        } else {
-            Ok(command)
+    for (position, parsed) in commands.into_iter().enumerate() {
+        let parsed = parsed.and_then(|command| {
+            if command.organizers_only()
+                && !network.config.network.organizers.contains(&event.sender)
+            {
+                Err(CommandError::NotAllowed { command })
+            } else {
+                Ok(command)
+            }
+        });
+        let invocation = super::minutes::Invocation {
+            context,
+            network: &network,
+            room,
+            event,
+            position,
+            now,
+        };
+        match answer(&invocation, parsed, sent, &mut also).await {
+            Answer::Text(rendered) => texts.push(rendered),
+            Answer::File(attachment) => actions.push(Action::Send {
+                room_id: room.room_id().to_owned(),
+                transaction_id: OwnedTransactionId::from(format!(
+                    "{}-file-{position}",
+                    reply_transaction_id(event.event_id.as_str())
+                )),
+                payload: Payload::File(attachment),
+            }),
         }
-    });
-    let rendered: Rendered = match parsed {
+    }
+    if !texts.is_empty() {
+        let plain: Vec<String> = texts.iter().map(|t| t.plain.clone()).collect();
+        let html: Vec<String> = texts.into_iter().map(|t| t.html).collect();
+        let thread = match &event.content.relates_to {
+            Some(Relation::Thread(thread)) => Some(thread),
+            _ => None,
+        };
+        let content =
+            RoomMessageEventContent::notice_html(plain.join("\n\n"), html.join("<br>\n<br>\n"))
+                .make_reply_to(
+                    ReplyMetadata::new(&event.event_id, &event.sender, thread),
+                    ForwardThread::Yes,
+                    AddMentions::No,
+                );
+        actions.insert(
+            0,
+            Action::Send {
+                room_id: room.room_id().to_owned(),
+                transaction_id: reply_transaction_id(event.event_id.as_str()),
+                payload: Payload::Message(Box::new(content)),
+            },
+        );
+    }
+    actions.extend(also);
+    actions
+}
+
+/// Runs one command.
+async fn answer(
+    invocation: &super::minutes::Invocation<'_>,
+    parsed: Result<Command, CommandError>,
+    sent: Option<DateTime<Utc>>,
+    also: &mut Vec<Action>,
+) -> Answer {
+    let (context, network, room, event, now) = (
+        invocation.context,
+        invocation.network,
+        invocation.room,
+        invocation.event,
+        invocation.now,
+    );
+    let language = network.config.language;
+    Answer::Text(match parsed {
         Ok(Command::Help) => render::help(language, &network.config.network.name),
         Ok(Command::Ping) => render::pong(language, sent.map(|sent| now - sent)),
-        Ok(Command::Next) => next_meeting(context, &network, now),
-        Ok(Command::Agenda(sub)) => agenda(context, &network, room, event, sub, now, &mut also),
+        Ok(Command::Next) => next_meeting(context, network, now),
+        Ok(Command::Agenda(sub)) => agenda(context, network, room, event, sub, now, also),
         Ok(Command::Schedule) => {
             let meetings = network
                 .schedule
@@ -86,7 +161,7 @@ pub(super) fn decide_reply(
             }
             render::announce_ack(language, date, &meetings)
         }
-        Ok(Command::Subscribe { rotate }) => subscribe(context, &network, room, rotate, now),
+        Ok(Command::Subscribe { rotate }) => subscribe(context, network, room, rotate, now),
         Ok(Command::Ics(date)) => {
             let meeting = match date {
                 None => network.schedule.next_taking_place(now, SCHEDULE_HORIZON),
@@ -98,51 +173,50 @@ pub(super) fn decide_reply(
             };
             let file = meeting
                 .as_ref()
-                .and_then(|m| scheduler::invitation(&network, &context.store, m, now));
+                .and_then(|m| scheduler::invitation(network, &context.store, m, now));
             match file {
-                Some(attachment) => {
-                    return vec![Action::Send {
-                        room_id: room.room_id().to_owned(),
-                        transaction_id: reply_transaction_id(event.event_id.as_str()),
-                        payload: Payload::File(attachment),
-                    }];
-                }
-                None => render::meeting_details(language, None, &[]),
+                Some(attachment) => return Answer::File(attachment),
+                None => render::meeting_details(language, None, render::Additions::default()),
             }
         }
+        Ok(command) => super::minutes::run(invocation, command).await,
         Err(error) => render::command_error(language, &error),
-    };
-    let thread = match &event.content.relates_to {
-        Some(Relation::Thread(thread)) => Some(thread),
-        _ => None,
-    };
-    let content = RoomMessageEventContent::notice_html(rendered.plain, rendered.html)
-        .make_reply_to(
-            ReplyMetadata::new(&event.event_id, &event.sender, thread),
-            ForwardThread::Yes,
-            AddMentions::No,
-        );
-    let mut actions = vec![Action::Send {
-        room_id: room.room_id().to_owned(),
-        transaction_id: reply_transaction_id(event.event_id.as_str()),
-        payload: Payload::Message(Box::new(content)),
-    }];
-    actions.extend(also);
-    actions
+    })
 }
 
-/// The next meeting with its link and its agenda, accepted proposals included.
+/// The next meeting with its link and its agenda, accepted proposals and open action items
+/// included.
 fn next_meeting(context: &Context, network: &Network, now: DateTime<Utc>) -> Rendered {
     let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
     let accepted = next
         .as_ref()
         .map(|m| accepted(context, m))
         .unwrap_or_default();
+    let open_actions = next
+        .as_ref()
+        .map(|m| open_actions(&context.store, m))
+        .unwrap_or_default();
     render::meeting_details(
         network.config.language,
         next.as_ref().map(|m| (m, network.agenda(m))),
-        &accepted,
+        render::Additions {
+            accepted: &accepted,
+            open_actions: &open_actions,
+        },
     )
+}
+
+/// The action items still open from meetings before `meeting`: its "Offene Aufgaben".
+pub(super) fn open_actions(
+    store: &crate::store::Store,
+    meeting: &Meeting,
+) -> Vec<crate::store::ActionItem> {
+    store
+        .open_actions_before(meeting.start.with_timezone(&Utc))
+        .unwrap_or_else(|error| {
+            warn!(%error, "cannot read open action items");
+            Vec::new()
+        })
 }
 
 /// The members' proposals accepted for a meeting.
@@ -156,28 +230,30 @@ fn accepted(context: &Context, meeting: &Meeting) -> Vec<Proposal> {
         })
 }
 
+/// Whether `room` is the configured room (by id, or by one of its aliases).
+pub(super) fn is_room(configured: &matrix_sdk::ruma::OwnedRoomOrAliasId, room: &Room) -> bool {
+    configured.as_str() == room.room_id().as_str()
+        || room
+            .canonical_alias()
+            .is_some_and(|a| a.as_str() == configured.as_str())
+        || room
+            .alt_aliases()
+            .iter()
+            .any(|a| a.as_str() == configured.as_str())
+}
+
 /// The municipality whose configured room this is (the organizers' room counts as the
 /// network itself); `None` outside the configured rooms.
-fn municipality_of(network: &Network, room: &Room) -> Option<String> {
-    let is = |configured: &matrix_sdk::ruma::OwnedRoomOrAliasId| {
-        configured.as_str() == room.room_id().as_str()
-            || room
-                .canonical_alias()
-                .is_some_and(|a| a.as_str() == configured.as_str())
-            || room
-                .alt_aliases()
-                .iter()
-                .any(|a| a.as_str() == configured.as_str())
-    };
+pub(super) fn municipality_of(network: &Network, room: &Room) -> Option<String> {
     let config = &network.config;
-    if is(&config.network.organizers_room) {
+    if is_room(&config.network.organizers_room, room) {
         return Some(config.network.name.clone());
     }
     config
         .network
         .members
         .iter()
-        .find(|m| is(&m.room))
+        .find(|m| is_room(&m.room, room))
         .map(|m| m.name.clone())
 }
 
@@ -212,7 +288,7 @@ fn agenda(
     let store = &context.store;
     let failed = |error: crate::store::StoreError| {
         warn!(%error, "the proposals database failed");
-        render::meeting_details(language, None, &[])
+        render::meeting_details(language, None, render::Additions::default())
     };
     let open_own = |number: i64| {
         store
@@ -386,7 +462,7 @@ fn subscribe(
 }
 
 /// A feed token: 160 random bits from the operating system, as hex; none without randomness.
-fn new_token() -> Option<String> {
+pub(super) fn new_token() -> Option<String> {
     let mut bytes = [0_u8; 20];
     if let Err(error) = getrandom::fill(&mut bytes) {
         warn!(%error, "no randomness for a feed token");

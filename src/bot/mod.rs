@@ -12,6 +12,8 @@
 //! nor are commands stamped before the start that arrive later.
 
 mod commands;
+mod follow_up;
+mod minutes;
 pub mod outbox;
 pub mod policy;
 pub mod reload;
@@ -31,8 +33,10 @@ use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::api::client::filter::FilterDefinition;
 use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
+use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
@@ -109,6 +113,8 @@ pub async fn run(
     client.add_event_handler_context(Arc::clone(&context));
     client.add_event_handler(on_message);
     client.add_event_handler(on_invite);
+    client.add_event_handler(on_reaction);
+    client.add_event_handler(on_redaction);
     let delivery = tokio::spawn(outbox::deliver(client.clone(), outbox_rx));
 
     let filter = FilterDefinition::with_lazy_loading();
@@ -248,8 +254,28 @@ async fn finish(
 
 async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
     let now = context.clock.now();
-    for action in commands::decide_reply(&context, &room, &event, now) {
+    for action in commands::decide_reply(&context, &room, &event, now).await {
         let _ = context.outbox.send(action);
+    }
+}
+
+/// RSVP reactions on announcements are attendance. Unlike commands, reactions from the catch-up
+/// sync count too: they are what members said while the bot was away, not requests.
+async fn on_reaction(event: OriginalSyncReactionEvent, room: Room, context: Ctx<Arc<Context>>) {
+    if event.sender == context.own_user_id {
+        return;
+    }
+    let network = Arc::clone(&context.network.borrow());
+    minutes::react(&network, &context.store, &room, &event, context.clock.now());
+}
+
+/// A removed reaction takes its RSVP back.
+async fn on_redaction(event: OriginalSyncRoomRedactionEvent, context: Ctx<Arc<Context>>) {
+    let redacts = event.content.redacts.as_ref().or(event.redacts.as_ref());
+    if let Some(redacts) = redacts
+        && let Err(error) = context.store.forget_attendance_event(redacts.as_str())
+    {
+        warn!(%error, "cannot forget a removed RSVP");
     }
 }
 

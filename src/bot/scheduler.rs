@@ -37,6 +37,8 @@ pub enum Request {
     Announce(String),
     /// A changed file did not load; tell the organizers.
     ReloadFailed(String),
+    /// Minutes of this meeting were approved: publish them in every room.
+    PublishMinutes(String),
 }
 
 /// The posting job's state.
@@ -145,6 +147,9 @@ impl Scheduler {
             .await;
         }
         self.apply_changes(&network, &targets, now).await;
+        self.publish_minutes(&network, &targets).await;
+        self.draft_file_minutes(&network, &targets, now).await;
+        self.remind_actions(&network, &targets, now).await;
         plan.next_due
     }
 
@@ -161,6 +166,8 @@ impl Scheduler {
                     self.send_post(&network, &post, false, &targets).await;
                 }
             }
+            // Published in the round that follows every request.
+            Request::PublishMinutes(_) => {}
             Request::ReloadFailed(errors) => {
                 // Once per failed change (the watcher reports each change once).
                 let key = format!(
@@ -233,12 +240,16 @@ impl Scheduler {
         let agenda = network.agenda(&post.meeting);
         let name = &network.config.network.name;
         let accepted = self.accepted(&post.meeting);
+        let open_actions = super::commands::open_actions(&self.store, &post.meeting);
         let rendered = render::post(
             language,
             name,
             &post.meeting,
             agenda,
-            &accepted,
+            render::Additions {
+                accepted: &accepted,
+                open_actions: &open_actions,
+            },
             post.kind,
             late,
         );
@@ -279,7 +290,7 @@ impl Scheduler {
     }
 
     /// Posts a notice to the organizers' room, exactly once per key.
-    async fn to_organizers(
+    pub(super) async fn to_organizers(
         &self,
         targets: &[Target],
         key: &str,
@@ -338,7 +349,12 @@ impl Scheduler {
                 continue;
             }
             let agenda = network.agenda(&meeting);
-            let rendered = render::post(language, name, &meeting, agenda, &accepted, kind, false);
+            let open_actions = super::commands::open_actions(&self.store, &meeting);
+            let additions = render::Additions {
+                accepted: &accepted,
+                open_actions: &open_actions,
+            };
+            let rendered = render::post(language, name, &meeting, agenda, additions, kind, false);
             let content =
                 RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html);
             match outbox::edit(&self.client, &self.store, &delivery, content, &state).await {
@@ -455,6 +471,9 @@ fn post_kind(post_key: &str) -> Option<PostKind> {
 }
 
 /// A hash of what a post shows about its meeting; when it changes, the post is edited.
+///
+/// Open action items are left out: an item closed during the week does not warrant an edit and
+/// a change notice in every room (the next post, and `!agenda`, show the current list).
 fn state_hash(
     network: &Network,
     meeting: &Meeting,
@@ -466,7 +485,10 @@ fn state_hash(
         &network.config.network.name,
         meeting,
         network.agenda(meeting),
-        accepted,
+        render::Additions {
+            accepted,
+            open_actions: &[],
+        },
         kind,
         false,
     );

@@ -12,7 +12,7 @@ use crate::agenda::Agenda;
 use crate::i18n::Language;
 use crate::posting::PostKind;
 use crate::schedule::{Meeting, Status};
-use crate::store::Proposal;
+use crate::store::{ActionItem, Proposal};
 
 const WEEKDAYS_DE: [&str; 7] = [
     "Montag",
@@ -152,28 +152,63 @@ fn ahead(language: Language, offset: TimeDelta) -> String {
 
 /// A message being assembled in both forms at once.
 #[derive(Debug, Default)]
-struct Both {
+pub(super) struct Both {
     plain: String,
     html: String,
+    /// Whether the HTML ends in a block (a list), after which no line break is needed.
+    after_block: bool,
 }
 
 impl Both {
     /// A line of text, escaped for HTML.
-    fn line(&mut self, text: &str) {
+    pub(super) fn line(&mut self, text: &str) {
         self.raw_line(text, &escape_html(text));
     }
 
     /// A line with its own HTML form (already escaped by the caller).
-    fn raw_line(&mut self, plain: &str, html: &str) {
+    pub(super) fn raw_line(&mut self, plain: &str, html: &str) {
         if !self.plain.is_empty() {
             self.plain.push('\n');
-            self.html.push_str("<br>\n");
+            if !self.after_block {
+                self.html.push_str("<br>\n");
+            }
         }
+        self.after_block = false;
         self.plain.push_str(plain);
         self.html.push_str(html);
     }
 
-    fn done(self) -> Rendered {
+    /// An empty line between sections.
+    pub(super) fn blank(&mut self) {
+        if self.plain.is_empty() {
+            return;
+        }
+        self.plain.push('\n');
+        if !self.after_block {
+            self.html.push_str("<br>\n");
+        }
+        self.after_block = true;
+    }
+
+    /// A bulleted list of (plain, HTML) items: "• item" lines, and an HTML `<ul>`.
+    pub(super) fn list(&mut self, items: &[(String, String)]) {
+        if items.is_empty() {
+            return;
+        }
+        self.html.push_str("<ul>\n");
+        for (plain, html) in items {
+            if !self.plain.is_empty() {
+                self.plain.push('\n');
+            }
+            self.plain.push_str("• ");
+            self.plain.push_str(plain);
+            let _ = writeln!(self.html, "<li>{html}</li>");
+        }
+        self.html.push_str("</ul>\n");
+        self.after_block = true;
+    }
+
+    pub(super) fn done(self) -> Rendered {
         Rendered {
             plain: self.plain,
             html: self.html,
@@ -232,12 +267,23 @@ fn status_line(both: &mut Both, language: Language, meeting: &Meeting) {
     }
 }
 
+/// What the bot adds to the organizers' agenda of a meeting: the members' proposals accepted
+/// for it, and the action items still open from earlier meetings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Additions<'a> {
+    /// Accepted proposals, after the organizers' items.
+    pub accepted: &'a [Proposal],
+    /// Open action items, under "Offene Aufgaben".
+    pub open_actions: &'a [ActionItem],
+}
+
 fn agenda_lines(
     both: &mut Both,
     language: Language,
     agenda: Option<&Agenda>,
-    accepted: &[Proposal],
+    additions: Additions<'_>,
 ) {
+    let accepted = additions.accepted;
     let empty = Agenda {
         file: std::path::PathBuf::new(),
         meeting_key: String::new(),
@@ -245,9 +291,14 @@ fn agenda_lines(
         parts: Vec::new(),
         items: Vec::new(),
         notes: None,
+        minutes: None,
     };
     let agenda = agenda.unwrap_or(&empty);
-    if agenda.items.is_empty() && agenda.parts.is_empty() && accepted.is_empty() {
+    if agenda.items.is_empty()
+        && agenda.parts.is_empty()
+        && accepted.is_empty()
+        && additions.open_actions.is_empty()
+    {
         return;
     }
     both.line(match language {
@@ -299,6 +350,7 @@ fn agenda_lines(
             print_item(both, item);
         }
         accepted_section(both, agenda.items.len());
+        super::minutes::open_actions_lines(both, language, additions.open_actions);
         return;
     }
     for (index, part) in agenda.parts.iter().enumerate() {
@@ -324,18 +376,20 @@ fn agenda_lines(
         print_item(both, item);
     }
     accepted_section(both, agenda.items.len());
+    super::minutes::open_actions_lines(both, language, additions.open_actions);
 }
 
 /// Text for a single line: line breaks and other control characters (a CR/LF in a title)
 /// become spaces, so no text can start a line of its own in a message.
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.split(|c: char| c.is_control() || c.is_whitespace())
         .filter(|part| !part.is_empty())
         .collect::<Vec<_>>()
         .join(" ")
 }
 
-fn title_of(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
+/// A meeting's title, with its agenda's topic: "Videokonferenz: Interne Kommunikation".
+pub fn meeting_title(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
     match agenda.and_then(|a| a.topic.as_deref()) {
         Some(topic) => one_line(&format!("{}: {topic}", meeting.title)),
         None => one_line(&meeting.title),
@@ -348,13 +402,13 @@ fn details(
     language: Language,
     meeting: &Meeting,
     agenda: Option<&Agenda>,
-    accepted: &[Proposal],
+    additions: Additions<'_>,
 ) {
     both.line(&date_range(language, meeting.start, meeting.end));
     status_line(both, language, meeting);
     if meeting.takes_place() {
         link_line(both, language, meeting);
-        agenda_lines(both, language, agenda, accepted);
+        agenda_lines(both, language, agenda, additions);
     }
 }
 
@@ -365,11 +419,11 @@ pub fn post(
     network: &str,
     meeting: &Meeting,
     agenda: Option<&Agenda>,
-    accepted: &[Proposal],
+    additions: Additions<'_>,
     kind: PostKind,
     late: bool,
 ) -> Rendered {
-    let title = title_of(meeting, agenda);
+    let title = meeting_title(meeting, agenda);
     let network = one_line(network);
     // "Videokonferenz des Netzwerks IKONE DS" needs no "– Netzwerk IKONE DS" after it.
     let named = title.contains(&network);
@@ -409,13 +463,13 @@ pub fn post(
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    details(&mut both, language, meeting, agenda, accepted);
+    details(&mut both, language, meeting, agenda, additions);
     both.done()
 }
 
 /// The short notice posted after an announcement was edited because its meeting changed.
 pub fn change_notice(language: Language, meeting: &Meeting, agenda: Option<&Agenda>) -> Rendered {
-    let title = title_of(meeting, agenda);
+    let title = meeting_title(meeting, agenda);
     let when = date_range(language, meeting.start, meeting.end);
     let text = match (&meeting.status, language) {
         (Status::Cancelled | Status::Holiday { .. }, Language::German) => format!(
@@ -463,7 +517,7 @@ pub fn change_notice(language: Language, meeting: &Meeting, agenda: Option<&Agen
 pub fn meeting_details(
     language: Language,
     meeting: Option<(&Meeting, Option<&Agenda>)>,
-    accepted: &[Proposal],
+    additions: Additions<'_>,
 ) -> Rendered {
     let Some((meeting, agenda)) = meeting else {
         let text = match language {
@@ -476,22 +530,22 @@ pub fn meeting_details(
         };
     };
     let heading = match language {
-        Language::German => format!("Nächster Termin: {}", title_of(meeting, agenda)),
-        Language::English => format!("Next meeting: {}", title_of(meeting, agenda)),
+        Language::German => format!("Nächster Termin: {}", meeting_title(meeting, agenda)),
+        Language::English => format!("Next meeting: {}", meeting_title(meeting, agenda)),
     };
     let mut both = Both::default();
     both.raw_line(
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    details(&mut both, language, meeting, agenda, accepted);
+    details(&mut both, language, meeting, agenda, additions);
     both.done()
 }
 
 /// The answer to `!schedule`: one line per coming meeting.
 pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
     if meetings.is_empty() {
-        return meeting_details(language, None, &[]);
+        return meeting_details(language, None, Additions::default());
     }
     let mut plain = match language {
         Language::German => "Die nächsten Termine:".to_owned(),

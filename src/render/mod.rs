@@ -4,6 +4,7 @@
 //! and shortened where it is quoted back, so hostile text can never change a message's markup.
 
 mod meetings;
+mod minutes;
 mod proposals;
 
 use std::fmt::Write as _;
@@ -23,8 +24,14 @@ pub struct Rendered {
 }
 
 pub use meetings::{
-    FanOutReport, FeedLinks, announce_ack, change_notice, date_range, delivery_summary,
-    meeting_details, missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
+    Additions, FanOutReport, FeedLinks, announce_ack, change_notice, date_range, delivery_summary,
+    meeting_details, meeting_title, missed_notice, post, reload_errors, schedule_list,
+    schedule_table, subscribe,
+};
+pub use minutes::{
+    DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,
+    action_reminder, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
+    minutes_message, minutes_reply, minutes_summary,
 };
 pub use proposals::{
     Outcome, cannot_propose, no_such_proposal, proposal_added, proposal_list, proposal_outcome,
@@ -157,14 +164,14 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
                 ),
             }
         }
-        (Language::German, CommandError::AgendaUsage { usage }) => Rendered {
+        (Language::German, CommandError::Usage { usage }) => Rendered {
             plain: format!("So lautet der Befehl: {usage}. Eine Übersicht zeigt !help."),
             html: format!(
                 "So lautet der Befehl: <code>{}</code>. Eine Übersicht zeigt <code>!help</code>.",
                 escape_html(usage)
             ),
         },
-        (Language::English, CommandError::AgendaUsage { usage }) => Rendered {
+        (Language::English, CommandError::Usage { usage }) => Rendered {
             plain: format!("The command is: {usage}. !help lists all commands."),
             html: format!(
                 "The command is: <code>{}</code>. <code>!help</code> lists all commands.",
@@ -193,6 +200,7 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
             let what = match *what {
                 "title" => "Der Titel",
                 "description" => "Die Beschreibung",
+                "text" => "Der Text",
                 _ => "Die Begründung",
             };
             let plain = format!(
@@ -222,6 +230,44 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
                 command.name()
             ),
         },
+        (Language::German, CommandError::NotChair { command }) => Rendered {
+            plain: format!(
+                "Den Befehl {} kann nur der Vorsitz des laufenden Protokolls verwenden. Ein Mitglied des Vorsitzes kann Sie mit !chair aufnehmen.",
+                command.name()
+            ),
+            html: format!(
+                "Den Befehl <code>{}</code> kann nur der Vorsitz des laufenden Protokolls verwenden. Ein Mitglied des Vorsitzes kann Sie mit <code>!chair</code> aufnehmen.",
+                command.name()
+            ),
+        },
+        (Language::English, CommandError::NotChair { command }) => Rendered {
+            plain: format!(
+                "Only the chairs of the minutes being recorded may use {}. A chair can add you with !chair.",
+                command.name()
+            ),
+            html: format!(
+                "Only the chairs of the minutes being recorded may use <code>{}</code>. A chair can add you with <code>!chair</code>.",
+                command.name()
+            ),
+        },
+        (Language::German, CommandError::TooManyCommands { max }) => {
+            let plain = format!(
+                "Eine Nachricht darf höchstens {max} Befehle enthalten; ich habe keinen davon ausgeführt. Bitte teilen Sie sie auf."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
+            }
+        }
+        (Language::English, CommandError::TooManyCommands { max }) => {
+            let plain = format!(
+                "One message may hold at most {max} commands; I ran none of them. Please split them up."
+            );
+            Rendered {
+                html: escape_html(&plain),
+                plain,
+            }
+        }
         (Language::English, CommandError::NotAllowed { command }) => Rendered {
             plain: format!("Only the network's organizers may use {}.", command.name()),
             html: format!(

@@ -190,7 +190,7 @@ tests/fixtures/config/meetings_errors.yaml:35:17: error: meetings.series[1].dura
 }
 
 #[test]
-/// Thirteen broken agenda files: every error of every file, in file order.
+/// Fourteen broken agenda files: every error of every file, in file order.
 fn agenda_errors_of_every_file_are_reported() {
     let errors =
         match convene::network::Network::load(Path::new("tests/fixtures/agendas/config.yaml")) {
@@ -199,7 +199,17 @@ fn agenda_errors_of_every_file_are_reported() {
         };
     assert_eq!(
         errors,
-        r#"tests/fixtures/agendas/broken/2026-11-19-too-long.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
+        r#"tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:8:29: error: minutes.present[1]: `Atlantis` is no member municipality
+  hint: the members: Kaiserslautern
+tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:10:13: error: minutes.topics[0].item: there is no agenda item 2
+  hint: number the items from 1 to 1, or give a `title:`
+tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:14:11: error: minutes.topics[1].actions[0]: missing key `task`
+  hint: add `task:`, what is to be done
+tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:15:16: error: minutes.topics[1].actions[0].due: `15.01.2027` is not a date
+  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`
+tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:16:7: error: minutes.topics[2]: this topic names no agenda item
+  hint: add `item:` with the agenda item's number, or `title:`
+tests/fixtures/agendas/broken/2026-11-19-too-long.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
   hint: shorten items or make the meeting longer
 tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
   hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15

@@ -106,7 +106,7 @@ mod meetings {
                     "IKONE DS",
                     m,
                     network.agenda(m),
-                    &[],
+                    render::Additions::default(),
                     kind,
                     late,
                 ))
@@ -178,12 +178,12 @@ mod meetings {
                 show(&render::meeting_details(
                     language,
                     Some((&workshop, network.agenda(&workshop))),
-                    &[]
+                    render::Additions::default()
                 ))
             );
             insta::assert_snapshot!(
                 format!("next_none_{code}"),
-                show(&render::meeting_details(language, None, &[]))
+                show(&render::meeting_details(language, None, render::Additions::default()))
             );
             insta::assert_snapshot!(
                 format!("schedule_{code}"),
@@ -238,7 +238,7 @@ mod meetings {
                 "IKONE <DS>",
                 &meeting,
                 None,
-                &[],
+                render::Additions::default(),
                 PostKind::Announcement,
                 false
             ))
@@ -374,7 +374,10 @@ mod proposals {
                     "IKONE DS",
                     &meeting,
                     None,
-                    std::slice::from_ref(&accepted),
+                    render::Additions {
+                        accepted: std::slice::from_ref(&accepted),
+                        open_actions: &[],
+                    },
                     PostKind::Announcement,
                     false
                 ))

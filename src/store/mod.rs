@@ -9,6 +9,10 @@
 //! Migrations are numbered and applied in order; `PRAGMA user_version` says how far a file is.
 //! rusqlite is the binding matrix-sdk-sqlite already links, so there is one SQLite in the binary.
 
+mod minutes;
+
+pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
+
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -73,6 +77,75 @@ const MIGRATIONS: &[&str] = &[
         source_event TEXT NOT NULL UNIQUE
     );
     CREATE INDEX proposals_by_meeting ON proposals (meeting_key, status);",
+    // 4: minutes (live records, chairs, attendance, approval and publication), action items.
+    "CREATE TABLE minutes (
+        meeting_key TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        status TEXT NOT NULL,
+        room_id TEXT NOT NULL,
+        started_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        approved_by TEXT,
+        approved_at TEXT,
+        token TEXT UNIQUE,
+        file_name TEXT,
+        meeting_title TEXT NOT NULL,
+        meeting_start TEXT NOT NULL,
+        plain TEXT,
+        html TEXT,
+        markdown TEXT,
+        published_at TEXT
+    );
+    CREATE TABLE minutes_chairs (
+        meeting_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        shown TEXT NOT NULL,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_key, user_id)
+    );
+    CREATE TABLE minutes_records (
+        meeting_key TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        agenda_item INTEGER,
+        owner_municipality TEXT,
+        owner_user TEXT,
+        due TEXT,
+        url TEXT,
+        sender TEXT NOT NULL,
+        source_event TEXT NOT NULL UNIQUE,
+        undone INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (meeting_key, number)
+    );
+    CREATE TABLE attendance (
+        meeting_key TEXT NOT NULL,
+        municipality TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (meeting_key, municipality, user_id, kind)
+    );
+    CREATE INDEX attendance_by_event ON attendance (event_id);
+    CREATE TABLE actions (
+        id INTEGER PRIMARY KEY,
+        meeting_key TEXT NOT NULL,
+        meeting_start TEXT NOT NULL,
+        entry_number INTEGER NOT NULL,
+        owner_municipality TEXT,
+        owner_user TEXT,
+        text TEXT NOT NULL,
+        due TEXT,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        done_at TEXT,
+        done_by TEXT,
+        UNIQUE (meeting_key, entry_number)
+    );
+    CREATE INDEX deliveries_by_event ON deliveries (room_id, event_id);",
 ];
 
 /// Why the database failed.

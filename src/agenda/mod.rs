@@ -13,6 +13,8 @@ use chrono::{NaiveTime, TimeDelta};
 use chrono_tz::Tz;
 use url::Url;
 
+mod minutes;
+
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fields;
 use crate::holidays::State;
@@ -34,6 +36,8 @@ pub struct Agenda {
     pub items: Vec<Item>,
     /// Free notes.
     pub notes: Option<String>,
+    /// The minutes, when the organizers wrote them here (for a meeting minuted elsewhere).
+    pub minutes: Option<crate::minutes::FileMinutes>,
 }
 
 /// A part of a meeting with its own audience (e.g. heads of administration, then specialists).
@@ -95,7 +99,7 @@ pub struct Agendas {
     pub one_offs: Vec<OneOff>,
 }
 
-const FILE_KEYS: &[&str] = &["meeting", "topic", "parts", "items", "notes"];
+const FILE_KEYS: &[&str] = &["meeting", "topic", "parts", "items", "notes", "minutes"];
 const MEETING_KEYS: &[&str] = &[
     "series",
     "date",
@@ -127,6 +131,7 @@ pub fn load_dir(
     series: &[Series],
     timezone: Tz,
     holidays: State,
+    members: &[String],
 ) -> Result<Agendas, Diagnostics> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
@@ -160,7 +165,7 @@ pub fn load_dir(
     // meeting is reported even while the first one has errors of its own.
     let mut claimed: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {
-        let loaded = load_file(&file, &schedule);
+        let loaded = load_file(&file, &schedule, members);
         let key = match &loaded {
             Ok((agenda, _)) => Some(agenda.meeting_key.clone()),
             Err(_) => peek_meeting_key(&file),
@@ -231,6 +236,7 @@ fn peek_meeting_key(file: &Path) -> Option<String> {
 pub fn load_file(
     file: &Path,
     schedule: &Schedule,
+    members: &[String],
 ) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
     let text = std::fs::read_to_string(file).map_err(|error| {
         Diagnostics::from(vec![Diagnostic {
@@ -243,7 +249,7 @@ pub fn load_file(
     })?;
     let document = Document::parse(file, text)?;
     let mut problems = Vec::new();
-    let result = validate(document.root(), file, schedule, &mut problems);
+    let result = validate(document.root(), file, schedule, members, &mut problems);
     match result {
         Some(result) if problems.is_empty() => Ok(result),
         _ => Err(document.finish(problems)),
@@ -254,6 +260,7 @@ fn validate(
     root: Node<'_>,
     file: &Path,
     schedule: &Schedule,
+    members: &[String],
     problems: &mut Vec<Problem>,
 ) -> Option<(Agenda, Option<OneOff>)> {
     let top = root.as_mapping(FILE_KEYS, problems)?;
@@ -291,6 +298,15 @@ fn validate(
         .optional("notes")
         .map(|n| fields::text(&n, "notes", 10_000, problems));
 
+    let minutes = top.optional("minutes").map(|node| {
+        minutes::section(
+            &node,
+            items.as_deref().unwrap_or_default(),
+            members,
+            problems,
+        )
+    });
+
     let (key, length, one_off) = meeting?;
     let items = items?;
     let planned: TimeDelta = items.iter().filter_map(|i| i.duration).sum();
@@ -314,6 +330,7 @@ fn validate(
             parts: parts?,
             items,
             notes: fields::optional(notes)?,
+            minutes: fields::optional(minutes)?,
         },
         one_off,
     ))
@@ -523,7 +540,7 @@ fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
     })
 }
 
-fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> Option<Vec<Link>> {
+pub(super) fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> Option<Vec<Link>> {
     let Some(node) = node else {
         return Some(Vec::new());
     };

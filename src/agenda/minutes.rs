@@ -1,0 +1,218 @@
+//! The `minutes:` section of an agenda file: minutes the organizers write for a meeting that
+//! was minuted elsewhere. It validates into the same [`FileMinutes`] the live route's records
+//! become, so both are rendered, approved and published alike.
+
+use crate::fields;
+use crate::minutes::{Assignment, EntryKind, FileMinutes, FileTopic, MAX_ENTRY, Owner};
+use crate::yaml::{Node, Problem};
+
+use super::Item;
+
+const MINUTES_KEYS: &[&str] = &["chair", "present", "excused", "topics"];
+const TOPIC_KEYS: &[&str] = &["item", "title", "notes", "decisions", "actions", "links"];
+const ACTION_KEYS: &[&str] = &["owner", "task", "due"];
+
+/// Validates the section; `items` are the file's agenda items (`item: 2` names the second),
+/// `members` the configured municipalities.
+pub(super) fn section(
+    node: &Node<'_>,
+    items: &[Item],
+    members: &[String],
+    problems: &mut Vec<Problem>,
+) -> Option<FileMinutes> {
+    let minutes = node.as_mapping(MINUTES_KEYS, problems)?;
+    let chairs = match minutes.optional("chair") {
+        None => Some(Vec::new()),
+        Some(chair) if chair.as_list(&mut Vec::new()).is_some() => {
+            texts(&chair, "chair", 200, problems)
+        }
+        Some(chair) => fields::text(&chair, "chair", 200, problems).map(|c| vec![c]),
+    };
+    let present = municipalities(minutes.optional("present"), members, problems);
+    let excused = municipalities(minutes.optional("excused"), members, problems);
+    let topics = match minutes.optional("topics") {
+        None => Some(Vec::new()),
+        Some(list) => list.as_list(problems).map(|list| {
+            list.iter()
+                .filter_map(|topic| self::topic(topic, items, members, problems))
+                .collect::<Vec<_>>()
+        }),
+    };
+    Some(FileMinutes {
+        chairs: chairs?,
+        present: present?,
+        excused: excused?,
+        topics: topics?,
+    })
+}
+
+/// A list of texts.
+fn texts(
+    node: &Node<'_>,
+    what: &str,
+    max: usize,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<String>> {
+    let list = node.as_list(problems)?;
+    let texts: Vec<Option<String>> = list
+        .iter()
+        .map(|item| fields::text(item, what, max, problems))
+        .collect();
+    texts.into_iter().collect()
+}
+
+/// A member's name, as configured (matched regardless of case).
+fn member(node: &Node<'_>, members: &[String], problems: &mut Vec<Problem>) -> Option<String> {
+    let name = fields::text(node, "municipality", 200, problems)?;
+    let found = members
+        .iter()
+        .find(|m| m.to_lowercase() == name.to_lowercase())
+        .cloned();
+    if found.is_none() {
+        problems.push(node.problem(
+            format!("`{name}` is no member municipality"),
+            Some(&format!("the members: {}", members.join(", "))),
+        ));
+    }
+    found
+}
+
+fn municipalities(
+    node: Option<Node<'_>>,
+    members: &[String],
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<String>> {
+    let Some(node) = node else {
+        return Some(Vec::new());
+    };
+    let list = node.as_list(problems)?;
+    let names: Vec<Option<String>> = list
+        .iter()
+        .map(|item| member(item, members, problems))
+        .collect();
+    names.into_iter().collect()
+}
+
+fn topic(
+    node: &Node<'_>,
+    items: &[Item],
+    members: &[String],
+    problems: &mut Vec<Problem>,
+) -> Option<FileTopic> {
+    let topic = node.as_mapping(TOPIC_KEYS, problems)?;
+    let title = match (topic.optional("item"), topic.optional("title")) {
+        (Some(item), _) => {
+            let number = item.as_integer(problems)?;
+            let found = usize::try_from(number)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|index| items.get(index));
+            match found {
+                Some(found) => Some(found.title.clone()),
+                None => {
+                    problems.push(item.problem(
+                        format!("there is no agenda item {number}"),
+                        Some(&if items.is_empty() {
+                            "this file has no `items:`; give the topic a `title:` instead"
+                                .to_owned()
+                        } else {
+                            format!(
+                                "number the items from 1 to {}, or give a `title:`",
+                                items.len()
+                            )
+                        }),
+                    ));
+                    None
+                }
+            }
+        }
+        (None, Some(title)) => fields::text(&title, "title", 200, problems),
+        (None, None) => {
+            problems.push(node.problem(
+                "this topic names no agenda item",
+                Some("add `item:` with the agenda item's number, or `title:`"),
+            ));
+            None
+        }
+    };
+    let mut entries = Vec::new();
+    for (key, kind) in [
+        ("notes", EntryKind::Info),
+        ("decisions", EntryKind::Decision),
+    ] {
+        if let Some(list) = topic.optional(key)
+            && let Some(texts) = texts(&list, "text", MAX_ENTRY, problems)
+        {
+            entries.extend(texts.into_iter().map(|text| (kind.clone(), text)));
+        }
+    }
+    if let Some(list) = topic.optional("actions")
+        && let Some(list) = list.as_list(problems)
+    {
+        for action in &list {
+            if let Some(entry) = self::action(action, members, problems) {
+                entries.push(entry);
+            }
+        }
+    }
+    if let Some(links) = super::links_of(topic.optional("links"), problems) {
+        entries.extend(
+            links
+                .into_iter()
+                .map(|link| (EntryKind::Link(link.url), link.title)),
+        );
+    }
+    Some(FileTopic {
+        title: title?,
+        entries,
+    })
+}
+
+fn action(
+    node: &Node<'_>,
+    members: &[String],
+    problems: &mut Vec<Problem>,
+) -> Option<(EntryKind, String)> {
+    let action = node.as_mapping(ACTION_KEYS, problems)?;
+    let owner = action
+        .required(
+            "owner",
+            "add `owner:`, a member municipality or a Matrix id like \"@anna:example.org\"",
+            problems,
+        )
+        .and_then(|owner| {
+            let text = owner.as_str(problems)?.trim();
+            if text.starts_with('@') {
+                match matrix_sdk::ruma::UserId::parse(text) {
+                    Ok(user_id) => Some(Owner::Person {
+                        user_id: user_id.to_string(),
+                        municipality: None,
+                    }),
+                    Err(_) => {
+                        problems.push(owner.problem(
+                            format!("`{text}` is no Matrix user id"),
+                            Some("write it as \"@name:server\", in quotes"),
+                        ));
+                        None
+                    }
+                }
+            } else {
+                member(&owner, members, problems).map(Owner::Municipality)
+            }
+        });
+    let task = action
+        .required("task", "add `task:`, what is to be done", problems)
+        .and_then(|task| fields::text(&task, "task", MAX_ENTRY, problems));
+    let due = fields::optional(
+        action
+            .optional("due")
+            .map(|due| fields::date(&due, problems)),
+    );
+    Some((
+        EntryKind::Action(Assignment {
+            owner: owner?,
+            due: due?,
+        }),
+        task?,
+    ))
+}

@@ -1,0 +1,846 @@
+//! Minute-taking in chat: `!minutes …`, the chairs' recording commands, `!here`, `!actions`,
+//! `!done`, and the RSVP reactions (✅ / ❌) on announcements.
+//!
+//! Minutes are recorded in the organizers' room, one meeting at a time; every line is stored at
+//! once (a restart loses nothing), under the event and position of the command, so a message
+//! seen twice records its lines once. Approval keeps the text as approved, archives it as
+//! Markdown under `DATA_DIR/minutes/`, records the action items, and asks the scheduler to
+//! publish it everywhere, exactly once per room.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use matrix_sdk::Room;
+use matrix_sdk::ruma::UserId;
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
+use tracing::warn;
+
+use super::Context;
+use super::commands::{is_room, municipality_of, new_token};
+use super::scheduler::Request;
+use crate::command::{ActionArguments, Command, CommandError, MinutesCommand};
+use crate::minutes::{
+    self, Assignment, Attendance, EntryKind, Minutes, Owner, OwnerError, RecordKind,
+};
+use crate::network::Network;
+use crate::render::{self, DoneOutcome, MinutesReply, Publication, RecordedKind, Rendered};
+use crate::schedule::Meeting;
+use crate::store::{MinutesRow, MinutesSource, MinutesStatus, NewMinutes, Store};
+
+/// How long before its start a meeting counts as running, for `!here`.
+const EARLY_ARRIVAL: TimeDelta = TimeDelta::minutes(30);
+
+/// One command of a message, with what deciding on it needs.
+#[derive(Debug)]
+pub(super) struct Invocation<'a> {
+    pub context: &'a Context,
+    pub network: &'a Network,
+    pub room: &'a Room,
+    pub event: &'a OriginalSyncRoomMessageEvent,
+    /// The command's place in its message: with the event id, what makes it unique.
+    pub position: usize,
+    pub now: DateTime<Utc>,
+}
+
+impl Invocation<'_> {
+    fn language(&self) -> crate::i18n::Language {
+        self.network.config.language
+    }
+
+    fn store(&self) -> &Store {
+        &self.context.store
+    }
+
+    fn reply(&self, reply: &MinutesReply) -> Rendered {
+        render::minutes_reply(self.language(), reply)
+    }
+
+    fn failed(&self, error: &crate::store::StoreError) -> Rendered {
+        warn!(%error, "the minutes database failed");
+        self.reply(&MinutesReply::Failed)
+    }
+
+    fn is_organizer(&self) -> bool {
+        self.network
+            .config
+            .network
+            .organizers
+            .contains(&self.event.sender)
+    }
+
+    fn in_minutes_room(&self) -> bool {
+        is_room(&self.network.config.network.organizers_room, self.room)
+    }
+
+    /// How a user is shown in minutes: their display name in this room, or their id.
+    async fn shown(&self, user: &UserId) -> String {
+        match self.room.get_member_no_sync(user).await {
+            Ok(Some(member)) => member
+                .display_name()
+                .map_or_else(|| user.to_string(), ToOwned::to_owned),
+            _ => user.to_string(),
+        }
+    }
+
+    fn municipalities(&self) -> Vec<String> {
+        self.network
+            .config
+            .network
+            .members
+            .iter()
+            .map(|m| m.name.clone())
+            .collect()
+    }
+
+    /// The configured member municipality whose room this is (not the organizers' room).
+    fn member_municipality(&self) -> Option<String> {
+        let name = municipality_of(self.network, self.room)?;
+        (!is_room(&self.network.config.network.organizers_room, self.room)).then_some(name)
+    }
+}
+
+/// Runs one minutes-related command.
+pub(super) async fn run(invocation: &Invocation<'_>, command: Command) -> Rendered {
+    match command {
+        Command::Minutes(MinutesCommand::Start) => start(invocation).await,
+        Command::Minutes(MinutesCommand::Show) => show(invocation),
+        Command::Minutes(MinutesCommand::Edit { number, text }) => {
+            edit(invocation, number, &text).await
+        }
+        Command::Minutes(MinutesCommand::Approve(date)) => approve(invocation, date).await,
+        Command::Minutes(MinutesCommand::List) => list(invocation),
+        Command::Here(name) => here(invocation, name.as_deref()),
+        Command::Actions { all } => actions(invocation, all),
+        Command::Done(number) => done(invocation, number),
+        command => record(invocation, command).await,
+    }
+}
+
+/// The meeting running now (from its start to its end, or from a little before when `early`),
+/// or else the next one.
+fn current_or_next(network: &Network, now: DateTime<Utc>, early: bool) -> Option<Meeting> {
+    let lead = if early {
+        EARLY_ARRIVAL
+    } else {
+        TimeDelta::zero()
+    };
+    let running = network
+        .schedule
+        .meetings_between(now - TimeDelta::days(2), now + lead + TimeDelta::seconds(1))
+        .into_iter()
+        .rfind(|m| m.takes_place() && m.end > now);
+    running.or_else(|| {
+        if early {
+            None
+        } else {
+            network
+                .schedule
+                .next_taking_place(now, TimeDelta::days(400))
+        }
+    })
+}
+
+/// The meeting of stored minutes: from the schedule, or as stored if it is no longer there.
+pub(super) fn meeting_of(network: &Network, row: &MinutesRow) -> Meeting {
+    network.schedule.find(&row.meeting_key).unwrap_or_else(|| {
+        let start = row.meeting_start.with_timezone(&network.config.timezone);
+        Meeting {
+            key: row.meeting_key.clone(),
+            series: None,
+            title: row.meeting_title.clone(),
+            start,
+            end: start,
+            video_link: None,
+            status: crate::schedule::Status::Scheduled,
+            note: None,
+        }
+    })
+}
+
+/// The agenda items a bare `!topic` steps through: the file's items, then accepted proposals.
+fn agenda_titles(invocation: &Invocation<'_>, meeting: &Meeting) -> Vec<String> {
+    let mut titles: Vec<String> = invocation
+        .network
+        .agenda(meeting)
+        .map(|a| a.items.iter().map(|i| i.title.clone()).collect())
+        .unwrap_or_default();
+    match invocation.store().accepted_for(&meeting.key) {
+        Ok(accepted) => titles.extend(accepted.into_iter().map(|p| p.title)),
+        Err(error) => warn!(%error, "cannot read accepted proposals"),
+    }
+    titles
+}
+
+/// The minutes document of stored minutes, live or from the agenda file.
+pub(super) fn document(network: &Network, store: &Store, row: &MinutesRow) -> Option<Minutes> {
+    let meeting = meeting_of(network, row);
+    let agenda = network.agenda(&meeting);
+    let title = render::meeting_title(&meeting, agenda);
+    match row.source {
+        MinutesSource::File => agenda
+            .and_then(|a| a.minutes.as_ref())
+            .map(|file| Minutes::from_file(&meeting, title, file)),
+        MinutesSource::Live => {
+            let chairs = store
+                .chairs(&row.meeting_key)
+                .map_err(|error| warn!(%error, "cannot read the chairs"))
+                .ok()?;
+            let attendance = store
+                .attendance(&row.meeting_key)
+                .map_err(|error| warn!(%error, "cannot read the attendance"))
+                .ok()?;
+            // In the configured order of the members.
+            let attendance: Vec<(String, Attendance)> = network
+                .config
+                .network
+                .members
+                .iter()
+                .filter_map(|m| attendance.get(&m.name).map(|a| (m.name.clone(), *a)))
+                .collect();
+            let records = store
+                .records(&row.meeting_key)
+                .map_err(|error| warn!(%error, "cannot read the minutes"))
+                .ok()?;
+            Some(Minutes::from_records(
+                &meeting,
+                title,
+                chairs.into_iter().map(|(_, shown)| shown).collect(),
+                &attendance,
+                &records,
+            ))
+        }
+    }
+}
+
+async fn start(invocation: &Invocation<'_>) -> Rendered {
+    if !invocation.in_minutes_room() {
+        return invocation.reply(&MinutesReply::WrongRoom);
+    }
+    let store = invocation.store();
+    match store.minutes_with_status(MinutesStatus::Recording) {
+        Ok(recording) => {
+            if let Some(row) = recording.first() {
+                return invocation.reply(&MinutesReply::AlreadyRecording {
+                    title: row.meeting_title.clone(),
+                });
+            }
+        }
+        Err(error) => return invocation.failed(&error),
+    }
+    let Some(meeting) = current_or_next(invocation.network, invocation.now, false) else {
+        return invocation.reply(&MinutesReply::NoMeeting);
+    };
+    let agenda = invocation.network.agenda(&meeting);
+    let title = render::meeting_title(&meeting, agenda);
+    if agenda.is_some_and(|a| a.minutes.is_some()) {
+        return invocation.reply(&MinutesReply::AlreadyHasMinutes { title });
+    }
+    let sender = &invocation.event.sender;
+    let shown = invocation.shown(sender).await;
+    let started = store.start_minutes(
+        &NewMinutes {
+            meeting_key: &meeting.key,
+            source: MinutesSource::Live,
+            status: MinutesStatus::Recording,
+            room_id: invocation.room.room_id().as_str(),
+            started_by: sender.as_str(),
+            meeting_title: &title,
+            meeting_start: meeting.start.with_timezone(&Utc),
+            now: invocation.now,
+        },
+        &shown,
+    );
+    match started {
+        Ok(true) => invocation.reply(&MinutesReply::Started {
+            when: render::date_range(invocation.language(), meeting.start, meeting.end),
+            agenda: agenda_titles(invocation, &meeting),
+            title,
+        }),
+        Ok(false) => invocation.reply(&MinutesReply::AlreadyHasMinutes { title }),
+        Err(error) => invocation.failed(&error),
+    }
+}
+
+/// The minutes being recorded, if the sender may record in them here; otherwise the reply.
+fn recording(invocation: &Invocation<'_>, command: &Command) -> Result<MinutesRow, Rendered> {
+    let store = invocation.store();
+    let row = match store.minutes_with_status(MinutesStatus::Recording) {
+        Ok(mut rows) if !rows.is_empty() => rows.remove(0),
+        Ok(_) => return Err(invocation.reply(&MinutesReply::NotRecording)),
+        Err(error) => return Err(invocation.failed(&error)),
+    };
+    if row.room_id != invocation.room.room_id().as_str() {
+        return Err(invocation.reply(&MinutesReply::WrongRoom));
+    }
+    let chairs = store
+        .chairs(&row.meeting_key)
+        .map_err(|error| invocation.failed(&error))?;
+    if !chairs
+        .iter()
+        .any(|(user, _)| user == invocation.event.sender.as_str())
+    {
+        return Err(render::command_error(
+            invocation.language(),
+            &CommandError::NotChair {
+                command: command.clone(),
+            },
+        ));
+    }
+    Ok(row)
+}
+
+/// The owner and task of `!action`, with a person's municipality looked up in the member rooms.
+async fn assignment(
+    invocation: &Invocation<'_>,
+    arguments: &ActionArguments,
+) -> Result<(Assignment, String), MinutesReply> {
+    let municipalities = invocation.municipalities();
+    let (owner, task) =
+        minutes::split_owner(&arguments.owner_and_task, &municipalities).map_err(|error| {
+            match error {
+                OwnerError::NoTask => MinutesReply::NoTask,
+                OwnerError::Unknown(given) => MinutesReply::UnknownOwner {
+                    given,
+                    known: municipalities.clone(),
+                },
+            }
+        })?;
+    let owner = match owner {
+        Owner::Person { user_id, .. } => Owner::Person {
+            municipality: municipality_of_user(invocation, &user_id).await,
+            user_id,
+        },
+        owner => owner,
+    };
+    Ok((
+        Assignment {
+            owner,
+            due: arguments.due,
+        },
+        task.to_owned(),
+    ))
+}
+
+/// The member municipality whose room `user_id` is in, if exactly one.
+async fn municipality_of_user(invocation: &Invocation<'_>, user_id: &str) -> Option<String> {
+    let user = UserId::parse(user_id).ok()?;
+    let client = invocation.room.client();
+    let mut found = Vec::new();
+    for room in client.joined_rooms() {
+        let Some(name) = municipality_of(invocation.network, &room) else {
+            continue;
+        };
+        if is_room(&invocation.network.config.network.organizers_room, &room) {
+            continue;
+        }
+        if matches!(room.get_member_no_sync(&user).await, Ok(Some(member))
+            if *member.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join)
+            && !found.contains(&name)
+        {
+            found.push(name);
+        }
+    }
+    (found.len() == 1).then(|| found.remove(0))
+}
+
+async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
+    let row = match recording(invocation, &command) {
+        Ok(row) => row,
+        Err(reply) => return reply,
+    };
+    let store = invocation.store();
+    let key = &row.meeting_key;
+    let (kind, text, what) = match command {
+        Command::Minutes(MinutesCommand::End) => {
+            if let Err(error) = store.end_minutes(key, invocation.now) {
+                return invocation.failed(&error);
+            }
+            return match document(invocation.network, store, &row) {
+                Some(minutes) => render::minutes_draft(
+                    invocation.language(),
+                    &invocation.network.config.network.name,
+                    &minutes,
+                    true,
+                ),
+                None => invocation.reply(&MinutesReply::Failed),
+            };
+        }
+        Command::Undo => {
+            return match store.undo_last(key) {
+                Ok(Some(undone)) => invocation.reply(&MinutesReply::Undone {
+                    number: undone.number,
+                    text: undone.text,
+                }),
+                Ok(None) => invocation.reply(&MinutesReply::NothingToUndo),
+                Err(error) => invocation.failed(&error),
+            };
+        }
+        Command::Chair(user) => {
+            let shown = invocation.shown(&user).await;
+            return match store.add_chair(key, user.as_str(), &shown, invocation.now) {
+                Ok(_) => invocation.reply(&MinutesReply::ChairAdded(shown)),
+                Err(error) => invocation.failed(&error),
+            };
+        }
+        Command::Topic(Some(title)) => (
+            RecordKind::Topic { agenda_item: None },
+            title,
+            RecordedKind::Topic,
+        ),
+        Command::Topic(None) => {
+            let records = match store.records(key) {
+                Ok(records) => records,
+                Err(error) => return invocation.failed(&error),
+            };
+            let meeting = meeting_of(invocation.network, &row);
+            let next = minutes::next_agenda_item(&records);
+            let Some(title) = agenda_titles(invocation, &meeting).into_iter().nth(next) else {
+                return invocation.reply(&MinutesReply::AgendaDone);
+            };
+            (
+                RecordKind::Topic {
+                    agenda_item: Some(next),
+                },
+                title,
+                RecordedKind::Topic,
+            )
+        }
+        Command::Info(text) => (RecordKind::Entry(EntryKind::Info), text, RecordedKind::Info),
+        Command::Decision(text) => (
+            RecordKind::Entry(EntryKind::Decision),
+            text,
+            RecordedKind::Decision,
+        ),
+        Command::Action(arguments) => match assignment(invocation, &arguments).await {
+            Ok((assignment, task)) => (
+                RecordKind::Entry(EntryKind::Action(assignment)),
+                task,
+                RecordedKind::Action,
+            ),
+            Err(reply) => return invocation.reply(&reply),
+        },
+        Command::Link { url, title } => (
+            RecordKind::Entry(EntryKind::Link(url)),
+            title,
+            RecordedKind::Link,
+        ),
+        _ => return invocation.reply(&MinutesReply::Failed),
+    };
+    let source = format!("{}#{}", invocation.event.event_id, invocation.position);
+    match store.record(
+        key,
+        &kind,
+        &text,
+        invocation.event.sender.as_str(),
+        &source,
+        invocation.now,
+    ) {
+        Ok(Some(number)) => {
+            let shown = match &kind {
+                RecordKind::Entry(EntryKind::Action(assignment)) => {
+                    format!("{}: {text}", assignment.owner)
+                }
+                _ => text,
+            };
+            invocation.reply(&MinutesReply::Recorded {
+                number,
+                what,
+                text: shown,
+            })
+        }
+        Ok(None) => invocation.reply(&MinutesReply::Full),
+        Err(error) => invocation.failed(&error),
+    }
+}
+
+/// The minutes `!minutes` and `!minutes edit` are about: those being recorded, or else the
+/// newest draft.
+fn current_minutes(invocation: &Invocation<'_>) -> Result<Option<MinutesRow>, Rendered> {
+    let store = invocation.store();
+    let rows = store
+        .minutes_with_status(MinutesStatus::Recording)
+        .and_then(|mut recording| {
+            if recording.is_empty() {
+                recording = store.minutes_with_status(MinutesStatus::Draft)?;
+            }
+            Ok(recording)
+        })
+        .map_err(|error| invocation.failed(&error))?;
+    Ok(rows.into_iter().next_back())
+}
+
+fn may_correct(invocation: &Invocation<'_>, row: &MinutesRow) -> bool {
+    invocation.is_organizer()
+        || invocation
+            .store()
+            .chairs(&row.meeting_key)
+            .is_ok_and(|chairs| {
+                chairs
+                    .iter()
+                    .any(|(user, _)| user == invocation.event.sender.as_str())
+            })
+}
+
+fn show(invocation: &Invocation<'_>) -> Rendered {
+    let row = match current_minutes(invocation) {
+        Ok(Some(row)) => row,
+        Ok(None) => return invocation.reply(&MinutesReply::NotRecording),
+        Err(reply) => return reply,
+    };
+    if !invocation.in_minutes_room() {
+        return invocation.reply(&MinutesReply::WrongRoom);
+    }
+    match document(invocation.network, invocation.store(), &row) {
+        Some(minutes) => render::minutes_draft(
+            invocation.language(),
+            &invocation.network.config.network.name,
+            &minutes,
+            row.source == MinutesSource::Live,
+        ),
+        None => invocation.reply(&MinutesReply::Failed),
+    }
+}
+
+async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered {
+    let row = match current_minutes(invocation) {
+        Ok(Some(row)) => row,
+        Ok(None) => return invocation.reply(&MinutesReply::NoDraft),
+        Err(reply) => return reply,
+    };
+    if !invocation.in_minutes_room() {
+        return invocation.reply(&MinutesReply::WrongRoom);
+    }
+    if !may_correct(invocation, &row) {
+        return render::command_error(
+            invocation.language(),
+            &CommandError::NotChair {
+                command: Command::Minutes(MinutesCommand::Edit {
+                    number,
+                    text: String::new(),
+                }),
+            },
+        );
+    }
+    if row.source == MinutesSource::File {
+        return invocation.reply(&MinutesReply::EditTheFile);
+    }
+    let store = invocation.store();
+    let records = match store.records(&row.meeting_key) {
+        Ok(records) => records,
+        Err(error) => return invocation.failed(&error),
+    };
+    let Some(existing) = records.iter().find(|r| r.number == number && !r.undone) else {
+        return invocation.reply(&MinutesReply::NoSuchLine(number));
+    };
+    let (kind, text) = match &existing.kind {
+        RecordKind::Entry(EntryKind::Action(_)) => {
+            let arguments = match crate::command::action_arguments(text) {
+                Ok(arguments) => arguments,
+                Err(error) => return render::command_error(invocation.language(), &error),
+            };
+            match assignment(invocation, &arguments).await {
+                Ok((assignment, task)) => (RecordKind::Entry(EntryKind::Action(assignment)), task),
+                Err(reply) => return invocation.reply(&reply),
+            }
+        }
+        kind => (kind.clone(), text.to_owned()),
+    };
+    match store.edit_record(&row.meeting_key, number, &kind, &text) {
+        Ok(true) => invocation.reply(&MinutesReply::Edited { number }),
+        Ok(false) => invocation.reply(&MinutesReply::NoSuchLine(number)),
+        Err(error) => invocation.failed(&error),
+    }
+}
+
+/// The link of approved minutes on the bot's HTTP server, if it serves one.
+pub(super) fn minutes_link(network: &Network, token: &str) -> Option<String> {
+    let calendar = network.config.calendar.as_ref()?;
+    calendar
+        .public_url
+        .join(&format!("minutes/{token}.md"))
+        .ok()
+        .map(|url| url.to_string())
+}
+
+async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -> Rendered {
+    if !invocation.in_minutes_room() {
+        return invocation.reply(&MinutesReply::WrongRoom);
+    }
+    let store = invocation.store();
+    let network = invocation.network;
+    let timezone = network.config.timezone;
+    let on_date = |row: &MinutesRow| {
+        date.is_none_or(|d| row.meeting_start.with_timezone(&timezone).date_naive() == d)
+    };
+    let drafts: Vec<MinutesRow> = match store.minutes_with_status(MinutesStatus::Draft) {
+        Ok(rows) => rows.into_iter().filter(on_date).collect(),
+        Err(error) => return invocation.failed(&error),
+    };
+    let row = match drafts.as_slice() {
+        [row] => row.clone(),
+        [] => {
+            if let Ok(recording) = store.minutes_with_status(MinutesStatus::Recording)
+                && let Some(row) = recording.iter().find(|r| on_date(r))
+            {
+                return invocation.reply(&MinutesReply::AlreadyRecording {
+                    title: row.meeting_title.clone(),
+                });
+            }
+            return invocation.reply(&MinutesReply::NoDraft);
+        }
+        several => {
+            let dates = several
+                .iter()
+                .map(|r| {
+                    let local = r.meeting_start.with_timezone(&timezone);
+                    match invocation.language() {
+                        crate::i18n::Language::German => local.format("%d.%m.%Y").to_string(),
+                        crate::i18n::Language::English => local.format("%Y-%m-%d").to_string(),
+                    }
+                })
+                .collect();
+            return invocation.reply(&MinutesReply::SeveralDrafts(dates));
+        }
+    };
+    let Some(minutes) = document(network, store, &row) else {
+        return invocation.reply(&MinutesReply::Failed);
+    };
+    let Some(token) = new_token() else {
+        return invocation.reply(&MinutesReply::Failed);
+    };
+    let publication = Publication {
+        approved_by: invocation.shown(&invocation.event.sender).await,
+        approved_on: invocation.now.with_timezone(&timezone).date_naive(),
+        link: minutes_link(network, &token),
+    };
+    let language = invocation.language();
+    let name = &network.config.network.name;
+    let message = render::minutes_message(language, name, &minutes, &publication);
+    let markdown = render::minutes_markdown(language, name, &minutes, &publication);
+    let file_name = minutes::file_name(&minutes.meeting_key, minutes.start);
+    if let Err(error) = archive(&network.config.data_dir, &file_name, &markdown) {
+        warn!(%error, file_name, "cannot archive the minutes");
+        return invocation.reply(&MinutesReply::Failed);
+    }
+    let actions = minutes
+        .actions()
+        .map(|(entry, assignment)| (entry.number, entry.text.as_str(), assignment))
+        .collect();
+    let approval = crate::store::Approval {
+        by: &publication.approved_by,
+        token: &token,
+        file_name: &file_name,
+        plain: &message.plain,
+        html: &message.html,
+        markdown: &markdown,
+        actions,
+        now: invocation.now,
+    };
+    if let Err(error) = store.approve_minutes(&row.meeting_key, &approval) {
+        return invocation.failed(&error);
+    }
+    let _ = invocation
+        .context
+        .requests
+        .send(Request::PublishMinutes(row.meeting_key.clone()));
+    invocation.reply(&MinutesReply::Approved {
+        title: minutes.title,
+    })
+}
+
+/// Writes `DATA_DIR/minutes/<file_name>` atomically (a temporary file renamed into place).
+fn archive(data_dir: &std::path::Path, file_name: &str, markdown: &str) -> std::io::Result<()> {
+    let dir = data_dir.join("minutes");
+    std::fs::create_dir_all(&dir)?;
+    let temporary = dir.join(format!(".{file_name}.tmp"));
+    std::fs::write(&temporary, markdown)?;
+    std::fs::rename(&temporary, dir.join(file_name))
+}
+
+fn list(invocation: &Invocation<'_>) -> Rendered {
+    let rows = match invocation
+        .store()
+        .minutes_with_status(MinutesStatus::Approved)
+    {
+        Ok(rows) => rows,
+        Err(error) => return invocation.failed(&error),
+    };
+    let timezone = invocation.network.config.timezone;
+    let entries: Vec<(String, String, Option<String>)> = rows
+        .iter()
+        .map(|row| {
+            let local = row.meeting_start.with_timezone(&timezone);
+            let date = match invocation.language() {
+                crate::i18n::Language::German => local.format("%d.%m.%Y").to_string(),
+                crate::i18n::Language::English => local.format("%Y-%m-%d").to_string(),
+            };
+            let link = row
+                .token
+                .as_deref()
+                .and_then(|token| minutes_link(invocation.network, token));
+            (date, row.meeting_title.clone(), link)
+        })
+        .collect();
+    render::minutes_list(invocation.language(), &entries)
+}
+
+fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
+    let store = invocation.store();
+    let recording = match store.minutes_with_status(MinutesStatus::Recording) {
+        Ok(rows) => rows.into_iter().next(),
+        Err(error) => return invocation.failed(&error),
+    };
+    let (meeting_key, title) = match recording {
+        Some(row) => (row.meeting_key, row.meeting_title),
+        None => match current_or_next(invocation.network, invocation.now, true) {
+            Some(meeting) => {
+                let title = render::meeting_title(&meeting, invocation.network.agenda(&meeting));
+                (meeting.key, title)
+            }
+            None => return invocation.reply(&MinutesReply::NoRunningMeeting),
+        },
+    };
+    let municipality = match name {
+        Some(name) => {
+            let chair = store.chairs(&meeting_key).is_ok_and(|chairs| {
+                chairs
+                    .iter()
+                    .any(|(user, _)| user == invocation.event.sender.as_str())
+            });
+            if !chair && !invocation.is_organizer() {
+                return render::command_error(
+                    invocation.language(),
+                    &CommandError::NotChair {
+                        command: Command::Here(Some(String::new())),
+                    },
+                );
+            }
+            let known = invocation.municipalities();
+            match known
+                .iter()
+                .find(|m| m.to_lowercase() == name.to_lowercase())
+            {
+                Some(found) => found.clone(),
+                None => {
+                    return invocation.reply(&MinutesReply::UnknownMunicipality {
+                        given: name.to_owned(),
+                        known,
+                    });
+                }
+            }
+        }
+        None => match invocation.member_municipality() {
+            Some(municipality) => municipality,
+            None => return invocation.reply(&MinutesReply::WhichMunicipality),
+        },
+    };
+    match store.set_attendance(
+        &meeting_key,
+        &municipality,
+        invocation.event.sender.as_str(),
+        Attendance::Here,
+        invocation.event.event_id.as_str(),
+        invocation.now,
+    ) {
+        Ok(()) => invocation.reply(&MinutesReply::Here {
+            municipality,
+            title,
+        }),
+        Err(error) => invocation.failed(&error),
+    }
+}
+
+fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
+    let whose = if all || invocation.in_minutes_room() {
+        None
+    } else {
+        match invocation.member_municipality() {
+            Some(name) => Some(name),
+            None => return invocation.reply(&MinutesReply::NotAMemberRoom),
+        }
+    };
+    match invocation.store().open_actions(whose.as_deref()) {
+        Ok(actions) => render::action_list(invocation.language(), &actions, whose.as_deref()),
+        Err(error) => invocation.failed(&error),
+    }
+}
+
+fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
+    let store = invocation.store();
+    let language = invocation.language();
+    let action = match store.action(number) {
+        Ok(action) => action,
+        Err(error) => return invocation.failed(&error),
+    };
+    let own = action.as_ref().is_some_and(|a| {
+        invocation.is_organizer()
+            || invocation
+                .member_municipality()
+                .is_some_and(|m| a.owner.municipality() == Some(m.as_str()))
+    });
+    match action {
+        Some(action) if own && !action.open => {
+            render::action_done(language, number, Some(&action), DoneOutcome::AlreadyDone)
+        }
+        Some(action) if own => {
+            match store.close_action(number, invocation.event.sender.as_str(), invocation.now) {
+                Ok(()) => render::action_done(language, number, Some(&action), DoneOutcome::Closed),
+                Err(error) => invocation.failed(&error),
+            }
+        }
+        _ => render::action_done(language, number, None, DoneOutcome::Unknown),
+    }
+}
+
+/// The attendance an RSVP reaction key says: ✅ (and its look-alikes) or ❌.
+fn rsvp(key: &str) -> Option<Attendance> {
+    let key = key.trim_end_matches('\u{fe0f}');
+    match key {
+        "✅" | "✔" | "☑" | "👍" => Some(Attendance::Accepted),
+        "❌" | "✖" | "👎" => Some(Attendance::Declined),
+        _ => None,
+    }
+}
+
+/// Records an RSVP reaction (✅ / ❌) on one of the bot's announcements or reminders in a
+/// member room as that municipality's attendance; other reactions are no RSVP.
+pub(super) fn react(
+    network: &Network,
+    store: &Store,
+    room: &Room,
+    event: &OriginalSyncReactionEvent,
+    now: DateTime<Utc>,
+) {
+    let Some(attendance) = rsvp(&event.content.relates_to.key) else {
+        return;
+    };
+    if is_room(&network.config.network.organizers_room, room) {
+        return;
+    }
+    let Some(municipality) = municipality_of(network, room) else {
+        return;
+    };
+    let reacted_to = event.content.relates_to.event_id.as_str();
+    let delivery = match store.delivery_by_event(room.room_id().as_str(), reacted_to) {
+        Ok(Some(delivery)) => delivery,
+        Ok(None) => return,
+        Err(error) => {
+            warn!(%error, "cannot look up a reacted-to event");
+            return;
+        }
+    };
+    let is_invitation = delivery.post_key.starts_with("announcement/")
+        || delivery.post_key.starts_with("reminder-");
+    if !is_invitation {
+        return;
+    }
+    if let Err(error) = store.set_attendance(
+        &delivery.meeting_key,
+        &municipality,
+        event.sender.as_str(),
+        attendance,
+        event.event_id.as_str(),
+        now,
+    ) {
+        warn!(%error, "cannot record an RSVP");
+    }
+}

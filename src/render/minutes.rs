@@ -1,0 +1,1105 @@
+//! Texts about minutes: the draft for the organizers, the published message and its Markdown
+//! file, the acknowledgements of minute-taking commands, and action items.
+//!
+//! The draft and the published minutes show the same [`Minutes`] document, grouped per agenda
+//! item into notes, decisions, actions and links, so minutes recorded live and minutes written
+//! in a file read alike. User text is escaped for HTML and for Markdown, and put on one line.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+
+use super::meetings::{Both, date_range, one_line};
+use super::{FanOutReport, Rendered, escape_html};
+use crate::i18n::Language;
+use crate::minutes::{Entry, EntryKind, Minutes, Topic};
+use crate::store::ActionItem;
+
+/// A message larger than this (plain and HTML together, in bytes) is published in its short
+/// form; the full minutes are in the attached file either way. Matrix events are limited to
+/// 64 KiB in all.
+const MAX_MESSAGE: usize = 24_000;
+
+/// What publication adds to the minutes: who approved them, when, and where they are online.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// Who approved them.
+    pub approved_by: String,
+    /// On which day.
+    pub approved_on: NaiveDate,
+    /// Their link on the bot's HTTP server, if it serves one.
+    pub link: Option<String>,
+}
+
+fn date_short(language: Language, date: NaiveDate) -> String {
+    match language {
+        Language::German => date.format("%d.%m.%Y").to_string(),
+        Language::English => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
+fn kind_labels(language: Language) -> [&'static str; 4] {
+    match language {
+        Language::German => ["Notizen", "Beschlüsse", "Aufgaben", "Links"],
+        Language::English => ["Notes", "Decisions", "Action items", "Links"],
+    }
+}
+
+fn kind_index(kind: &EntryKind) -> usize {
+    match kind {
+        EntryKind::Info => 0,
+        EntryKind::Decision => 1,
+        EntryKind::Action(_) => 2,
+        EntryKind::Link(_) => 3,
+    }
+}
+
+/// An action's text after its owner: "Portal prüfen (bis 15.01.2027)".
+fn action_text(language: Language, text: &str, due: Option<NaiveDate>) -> String {
+    let text = one_line(text);
+    match (due, language) {
+        (None, _) => text,
+        (Some(due), Language::German) => format!("{text} (bis {})", date_short(language, due)),
+        (Some(due), Language::English) => format!("{text} (due {})", date_short(language, due)),
+    }
+}
+
+/// "TOP 2: Open Data" / "Item 2: Open Data"; "Vorab" for what came before the first item.
+fn topic_heading(language: Language, index: usize, topic: &Topic, first_untitled: bool) -> String {
+    let number = if first_untitled { index } else { index + 1 };
+    match (&topic.title, language) {
+        (None, Language::German) => "Vorab".to_owned(),
+        (None, Language::English) => "Before the agenda".to_owned(),
+        (Some(title), Language::German) => format!("TOP {number}: {}", one_line(title)),
+        (Some(title), Language::English) => format!("Item {number}: {}", one_line(title)),
+    }
+}
+
+/// The heading line: "Protokoll: Videokonferenz – Netzwerk IKONE DS".
+fn heading(language: Language, network: &str, minutes: &Minutes, draft: bool) -> String {
+    let title = one_line(&minutes.title);
+    let network = one_line(network);
+    let named = title.contains(&network);
+    let what = match (draft, language) {
+        (false, Language::German) => "Protokoll",
+        (true, Language::German) => "Protokollentwurf (noch nicht veröffentlicht)",
+        (false, Language::English) => "Minutes",
+        (true, Language::English) => "Draft minutes (not yet published)",
+    };
+    match (named, language) {
+        (true, _) => format!("{what}: {title}"),
+        (false, Language::German) => format!("{what}: {title} – Netzwerk {network}"),
+        (false, Language::English) => format!("{what}: {title} – {network} network"),
+    }
+}
+
+/// The header facts: (label, value).
+fn facts(language: Language, minutes: &Minutes) -> Vec<(String, String)> {
+    let list = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| one_line(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let none = match language {
+        Language::German => "keine erfasst",
+        Language::English => "none recorded",
+    };
+    let mut facts = vec![
+        (
+            match language {
+                Language::German => "Termin",
+                Language::English => "Date",
+            }
+            .to_owned(),
+            date_range(language, minutes.start, minutes.end),
+        ),
+        (
+            match language {
+                Language::German => "Vorsitz",
+                Language::English => "Chair",
+            }
+            .to_owned(),
+            if minutes.chairs.is_empty() {
+                none.to_owned()
+            } else {
+                list(&minutes.chairs)
+            },
+        ),
+        (
+            match language {
+                Language::German => format!("Teilnehmende Kommunen ({})", minutes.present.len()),
+                Language::English => {
+                    format!("Municipalities present ({})", minutes.present.len())
+                }
+            },
+            if minutes.present.is_empty() {
+                none.to_owned()
+            } else {
+                list(&minutes.present)
+            },
+        ),
+    ];
+    if !minutes.excused.is_empty() {
+        facts.push((
+            match language {
+                Language::German => "Entschuldigt",
+                Language::English => "Apologies",
+            }
+            .to_owned(),
+            list(&minutes.excused),
+        ));
+    }
+    facts
+}
+
+/// Which parts of the minutes to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Everything, with line numbers for corrections.
+    Draft,
+    /// Everything.
+    Full,
+    /// Decisions and actions only, each shortened.
+    Short,
+    /// The header only.
+    Header,
+}
+
+/// The minutes as a chat message.
+fn message(
+    language: Language,
+    network: &str,
+    minutes: &Minutes,
+    detail: Detail,
+    footer: &[String],
+) -> Rendered {
+    let mut both = Both::default();
+    let heading = heading(language, network, minutes, detail == Detail::Draft);
+    both.raw_line(
+        &heading,
+        &format!("<strong>{}</strong>", escape_html(&heading)),
+    );
+    for (label, value) in facts(language, minutes) {
+        both.raw_line(
+            &format!("{label}: {value}"),
+            &format!("<em>{}:</em> {}", escape_html(&label), escape_html(&value)),
+        );
+    }
+    if detail != Detail::Header {
+        topics(&mut both, language, minutes, detail);
+    }
+    for line in footer {
+        both.blank();
+        both.line(line);
+    }
+    both.done()
+}
+
+fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail) {
+    let labels = kind_labels(language);
+    let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
+    for (index, topic) in minutes.topics.iter().enumerate() {
+        let shown: Vec<&Entry> = topic
+            .entries
+            .iter()
+            .filter(|e| {
+                detail != Detail::Short
+                    || matches!(e.kind, EntryKind::Decision | EntryKind::Action(_))
+            })
+            .collect();
+        if detail == Detail::Short && shown.is_empty() {
+            continue;
+        }
+        both.blank();
+        let mut title = topic_heading(language, index, topic, first_untitled);
+        if detail == Detail::Draft
+            && let Some(number) = topic.number
+        {
+            title = format!("[{number}] {title}");
+        }
+        both.raw_line(&title, &format!("<strong>{}</strong>", escape_html(&title)));
+        if shown.is_empty() {
+            both.line(match language {
+                Language::German => "(keine Einträge)",
+                Language::English => "(nothing recorded)",
+            });
+        }
+        for (kind, label) in labels.iter().enumerate() {
+            let entries: Vec<&&Entry> = shown
+                .iter()
+                .filter(|e| kind_index(&e.kind) == kind)
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            both.raw_line(&format!("{label}:"), &format!("<em>{label}:</em>"));
+            let mut items = Vec::new();
+            for entry in entries {
+                let number = match detail {
+                    Detail::Draft => format!("[{}] ", entry.number),
+                    _ => String::new(),
+                };
+                let mut text = one_line(&entry.text);
+                if detail == Detail::Short && text.chars().count() > 300 {
+                    text = format!("{}…", text.chars().take(300).collect::<String>());
+                }
+                let (plain, html) = match &entry.kind {
+                    EntryKind::Action(assignment) => {
+                        let owner = one_line(&assignment.owner.to_string());
+                        let rest = action_text(language, &text, assignment.due);
+                        (
+                            format!("{number}{owner}: {rest}"),
+                            format!(
+                                "{number}<strong>{}:</strong> {}",
+                                escape_html(&owner),
+                                escape_html(&rest)
+                            ),
+                        )
+                    }
+                    EntryKind::Link(url) => {
+                        let href = escape_html(url.as_str());
+                        (
+                            format!("{number}{text}: {url}"),
+                            format!("{number}<a href=\"{href}\">{}</a>", escape_html(&text)),
+                        )
+                    }
+                    EntryKind::Info | EntryKind::Decision => (
+                        format!("{number}{text}"),
+                        format!("{number}{}", escape_html(&text)),
+                    ),
+                };
+                items.push((plain, html));
+            }
+            both.list(&items);
+        }
+    }
+}
+
+/// The draft, for the organizers' room: every line with its number, and how to go on.
+pub fn minutes_draft(language: Language, network: &str, minutes: &Minutes, live: bool) -> Rendered {
+    let footer = match (language, live) {
+        (Language::German, true) => vec![
+            "Korrekturen: !minutes edit <Nr.> <Text>. Veröffentlichen in allen Räumen: !minutes approve.".to_owned(),
+        ],
+        (Language::German, false) => vec![format!(
+            "Dieses Protokoll stammt aus der Tagesordnungsdatei; Korrekturen bitte dort. Veröffentlichen in allen Räumen: !minutes approve {}.",
+            minutes.start.format("%d.%m.%Y")
+        )],
+        (Language::English, true) => vec![
+            "Corrections: !minutes edit <no.> <text>. Publish in every room: !minutes approve.".to_owned(),
+        ],
+        (Language::English, false) => vec![format!(
+            "These minutes come from the agenda file; please correct them there. Publish in every room: !minutes approve {}.",
+            minutes.start.format("%Y-%m-%d")
+        )],
+    };
+    message(language, network, minutes, Detail::Draft, &footer)
+}
+
+fn publication_footer(
+    language: Language,
+    publication: &Publication,
+    shortened: bool,
+) -> Vec<String> {
+    let date = date_short(language, publication.approved_on);
+    let by = one_line(&publication.approved_by);
+    let mut footer = vec![match language {
+        Language::German => format!("Genehmigt von {by} am {date}."),
+        Language::English => format!("Approved by {by} on {date}."),
+    }];
+    let attached = match (language, shortened) {
+        (Language::German, false) => "Das Protokoll liegt auch als Markdown-Datei bei.",
+        (Language::German, true) => {
+            "Diese Nachricht zeigt nur Beschlüsse und Aufgaben; das vollständige Protokoll liegt als Markdown-Datei bei."
+        }
+        (Language::English, false) => "The minutes are also attached as a Markdown file.",
+        (Language::English, true) => {
+            "This message shows decisions and action items only; the full minutes are attached as a Markdown file."
+        }
+    };
+    footer.push(match &publication.link {
+        Some(link) => match language {
+            Language::German => format!("{attached} Online: {link}"),
+            Language::English => format!("{attached} Online: {link}"),
+        },
+        None => attached.to_owned(),
+    });
+    footer
+}
+
+/// The published minutes, as posted in every room: in full, or — when that would be too large
+/// for one message — decisions and actions only, or the header only.
+pub fn minutes_message(
+    language: Language,
+    network: &str,
+    minutes: &Minutes,
+    publication: &Publication,
+) -> Rendered {
+    let full = message(
+        language,
+        network,
+        minutes,
+        Detail::Full,
+        &publication_footer(language, publication, false),
+    );
+    if full.plain.len() + full.html.len() <= MAX_MESSAGE {
+        return full;
+    }
+    let footer = publication_footer(language, publication, true);
+    let short = message(language, network, minutes, Detail::Short, &footer);
+    if short.plain.len() + short.html.len() <= MAX_MESSAGE {
+        return short;
+    }
+    message(language, network, minutes, Detail::Header, &footer)
+}
+
+/// Escapes text for Markdown (CommonMark): punctuation that could start markup is
+/// backslash-escaped, so a title can never become a heading, a link or HTML.
+pub fn escape_markdown(text: &str) -> String {
+    let text = one_line(text);
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`'
+                | '*'
+                | '_'
+                | '['
+                | ']'
+                | '<'
+                | '>'
+                | '#'
+                | '|'
+                | '~'
+                | '&'
+                | '!'
+                | '('
+                | ')'
+        ) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    // A line starting with "-", "+", "=" or "1." would be a list or an underline.
+    if let Some(first) = escaped.chars().next()
+        && (matches!(first, '-' | '+' | '=') || first.is_ascii_digit())
+    {
+        let digits = escaped.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 {
+            if let Some(after) = escaped[digits..].chars().next()
+                && matches!(after, '.' | ')')
+            {
+                escaped.insert(digits, '\\');
+            }
+        } else {
+            escaped.insert(0, '\\');
+        }
+    }
+    escaped
+}
+
+/// The full minutes as a Markdown file, the form that is attached and archived.
+pub fn minutes_markdown(
+    language: Language,
+    network: &str,
+    minutes: &Minutes,
+    publication: &Publication,
+) -> String {
+    let mut md = format!(
+        "# {}\n\n",
+        escape_markdown(&heading(language, network, minutes, false))
+    );
+    for (label, value) in facts(language, minutes) {
+        let _ = writeln!(md, "- **{label}:** {}", escape_markdown(&value));
+    }
+    let labels = kind_labels(language);
+    let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
+    for (index, topic) in minutes.topics.iter().enumerate() {
+        let _ = write!(
+            md,
+            "\n## {}\n",
+            escape_markdown(&topic_heading(language, index, topic, first_untitled))
+        );
+        if topic.entries.is_empty() {
+            md.push_str(match language {
+                Language::German => "\n(keine Einträge)\n",
+                Language::English => "\n(nothing recorded)\n",
+            });
+        }
+        for (kind, label) in labels.iter().enumerate() {
+            let entries: Vec<&Entry> = topic
+                .entries
+                .iter()
+                .filter(|e| kind_index(&e.kind) == kind)
+                .collect();
+            if entries.is_empty() {
+                continue;
+            }
+            let _ = writeln!(md, "\n### {label}\n");
+            for entry in entries {
+                let line = match &entry.kind {
+                    EntryKind::Action(assignment) => format!(
+                        "**{}:** {}",
+                        escape_markdown(&assignment.owner.to_string()),
+                        escape_markdown(&action_text(language, &entry.text, assignment.due))
+                    ),
+                    EntryKind::Link(url) => {
+                        format!("[{}](<{url}>)", escape_markdown(&entry.text))
+                    }
+                    EntryKind::Info | EntryKind::Decision => escape_markdown(&entry.text),
+                };
+                let _ = writeln!(md, "- {line}");
+            }
+        }
+    }
+    let date = date_short(language, publication.approved_on);
+    let by = escape_markdown(&publication.approved_by);
+    let _ = write!(
+        md,
+        "\n---\n\n{}\n",
+        match language {
+            Language::German => format!("Genehmigt von {by} am {date}."),
+            Language::English => format!("Approved by {by} on {date}."),
+        }
+    );
+    md
+}
+
+/// What a minutes command achieved, or why it did nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MinutesReply {
+    /// `!minutes start` worked.
+    Started {
+        /// The meeting's title.
+        title: String,
+        /// Its time, written out.
+        when: String,
+        /// The agenda items `!topic` will step through.
+        agenda: Vec<String>,
+    },
+    /// A line was recorded.
+    Recorded {
+        /// Its number.
+        number: u32,
+        /// What it is.
+        what: RecordedKind,
+        /// Its text, as recorded.
+        text: String,
+    },
+    /// `!undo` took a line back.
+    Undone {
+        /// Its number.
+        number: u32,
+        /// Its text.
+        text: String,
+    },
+    /// `!minutes edit` corrected a line.
+    Edited {
+        /// Its number.
+        number: u32,
+    },
+    /// `!chair` added a chair.
+    ChairAdded(String),
+    /// `!here` recorded a municipality.
+    Here {
+        /// The municipality.
+        municipality: String,
+        /// The meeting's title.
+        title: String,
+    },
+    /// `!minutes approve` is publishing.
+    Approved {
+        /// The meeting's title.
+        title: String,
+    },
+    /// No meeting to take minutes of.
+    NoMeeting,
+    /// No minutes are being recorded.
+    NotRecording,
+    /// Minutes are being recorded for another meeting already.
+    AlreadyRecording {
+        /// That meeting's title.
+        title: String,
+    },
+    /// This meeting has minutes already.
+    AlreadyHasMinutes {
+        /// Its title.
+        title: String,
+    },
+    /// Minute-taking commands belong in the minutes room.
+    WrongRoom,
+    /// A bare `!topic` after the last agenda item.
+    AgendaDone,
+    /// No line with this number (or it was taken back).
+    NoSuchLine(u32),
+    /// Nothing to take back.
+    NothingToUndo,
+    /// The minutes hold the most lines they may.
+    Full,
+    /// No draft waits for approval (on that date).
+    NoDraft,
+    /// Several drafts wait: which one?
+    SeveralDrafts(Vec<String>),
+    /// The owner of an action is unknown.
+    UnknownOwner {
+        /// What was written.
+        given: String,
+        /// The configured municipalities.
+        known: Vec<String>,
+    },
+    /// An action without a task.
+    NoTask,
+    /// File minutes are corrected in the file.
+    EditTheFile,
+    /// `!here` outside a member room, without a municipality.
+    WhichMunicipality,
+    /// `!here` while no meeting runs.
+    NoRunningMeeting,
+    /// `!here <name>` with a name that is no member.
+    UnknownMunicipality {
+        /// What was written.
+        given: String,
+        /// The configured municipalities.
+        known: Vec<String>,
+    },
+    /// `!actions` in a room of no member municipality.
+    NotAMemberRoom,
+    /// The database failed.
+    Failed,
+}
+
+/// What a recorded line is, for the acknowledgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordedKind {
+    /// `!topic`.
+    Topic,
+    /// `!info`.
+    Info,
+    /// `!decision`.
+    Decision,
+    /// `!action`.
+    Action,
+    /// `!link`.
+    Link,
+}
+
+/// The answer to a minutes command.
+pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
+    let de = language == Language::German;
+    let text = match reply {
+        MinutesReply::Started {
+            title,
+            when,
+            agenda,
+        } => {
+            let mut text = if de {
+                format!(
+                    "Das Protokoll für „{}“ am {when} läuft. Sie führen den Vorsitz.",
+                    one_line(title)
+                )
+            } else {
+                format!(
+                    "Minutes for “{}” on {when} are being recorded, with you as chair.",
+                    one_line(title)
+                )
+            };
+            if agenda.is_empty() {
+                text.push_str(if de {
+                    " Die Tagesordnung ist leer; neue Punkte mit !topic <Titel>."
+                } else {
+                    " The agenda is empty; start items with !topic <title>."
+                });
+            } else {
+                let items: Vec<String> = agenda
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
+                    .collect();
+                let _ = write!(
+                    text,
+                    "{}{}",
+                    if de {
+                        " Mit !topic geht es zum nächsten Tagesordnungspunkt: "
+                    } else {
+                        " !topic moves to the next agenda item: "
+                    },
+                    items.join("; ")
+                );
+            }
+            text
+        }
+        MinutesReply::Recorded { number, what, text } => {
+            let what = match (what, de) {
+                (RecordedKind::Topic, true) => "Tagesordnungspunkt",
+                (RecordedKind::Info, true) => "Notiz",
+                (RecordedKind::Decision, true) => "Beschluss",
+                (RecordedKind::Action, true) => "Aufgabe",
+                (RecordedKind::Link, true) => "Link",
+                (RecordedKind::Topic, false) => "Agenda item",
+                (RecordedKind::Info, false) => "Note",
+                (RecordedKind::Decision, false) => "Decision",
+                (RecordedKind::Action, false) => "Action item",
+                (RecordedKind::Link, false) => "Link",
+            };
+            let text = shorten(&one_line(text), 120);
+            if de {
+                format!("[{number}] {what} erfasst: {text}")
+            } else {
+                format!("[{number}] {what} recorded: {text}")
+            }
+        }
+        MinutesReply::Undone { number, text } => {
+            let text = shorten(&one_line(text), 120);
+            if de {
+                format!("Zurückgenommen: [{number}] {text}")
+            } else {
+                format!("Taken back: [{number}] {text}")
+            }
+        }
+        MinutesReply::Edited { number } => {
+            if de {
+                format!("Eintrag [{number}] ist korrigiert. Den Entwurf zeigt !minutes.")
+            } else {
+                format!("Line [{number}] is corrected. !minutes shows the draft.")
+            }
+        }
+        MinutesReply::ChairAdded(user) => {
+            if de {
+                format!("{user} führt jetzt mit den Vorsitz.")
+            } else {
+                format!("{user} now chairs, too.")
+            }
+        }
+        MinutesReply::Here {
+            municipality,
+            title,
+        } => {
+            if de {
+                format!(
+                    "Vielen Dank! {} ist für „{}“ als anwesend erfasst.",
+                    one_line(municipality),
+                    one_line(title)
+                )
+            } else {
+                format!(
+                    "Thank you! {} is recorded as present at “{}”.",
+                    one_line(municipality),
+                    one_line(title)
+                )
+            }
+        }
+        MinutesReply::Approved { title } => {
+            if de {
+                format!(
+                    "Das Protokoll „{}“ ist genehmigt und wird jetzt in allen Räumen veröffentlicht; die Zustellung wird hier gemeldet.",
+                    one_line(title)
+                )
+            } else {
+                format!(
+                    "The minutes “{}” are approved and are being published in every room; delivery is reported here.",
+                    one_line(title)
+                )
+            }
+        }
+        MinutesReply::NoMeeting => if de {
+            "Es gibt keinen laufenden oder kommenden Termin, zu dem ein Protokoll geführt werden könnte."
+        } else {
+            "There is no current or coming meeting to take minutes of."
+        }
+        .to_owned(),
+        MinutesReply::NotRecording => if de {
+            "Zurzeit wird kein Protokoll geführt. Die Organisation beginnt eines mit !minutes start."
+        } else {
+            "No minutes are being recorded. Organizers start them with !minutes start."
+        }
+        .to_owned(),
+        MinutesReply::AlreadyRecording { title } => {
+            if de {
+                format!(
+                    "Es läuft bereits ein Protokoll für „{}“. Bitte beenden Sie es zuerst mit !minutes end.",
+                    one_line(title)
+                )
+            } else {
+                format!(
+                    "Minutes for “{}” are being recorded already. Please end them first with !minutes end.",
+                    one_line(title)
+                )
+            }
+        }
+        MinutesReply::AlreadyHasMinutes { title } => {
+            if de {
+                format!(
+                    "Für „{}“ gibt es bereits ein Protokoll. Den Stand zeigt !minutes.",
+                    one_line(title)
+                )
+            } else {
+                format!(
+                    "“{}” has minutes already. !minutes shows where they stand.",
+                    one_line(title)
+                )
+            }
+        }
+        MinutesReply::WrongRoom => if de {
+            "Protokolle werden im Organisationsraum geführt; bitte senden Sie den Befehl dort."
+        } else {
+            "Minutes are taken in the organizers' room; please send the command there."
+        }
+        .to_owned(),
+        MinutesReply::AgendaDone => if de {
+            "Die Tagesordnung hat keine weiteren Punkte. Einen weiteren Punkt beginnen Sie mit !topic <Titel>."
+        } else {
+            "The agenda has no further items. Start another one with !topic <title>."
+        }
+        .to_owned(),
+        MinutesReply::NoSuchLine(number) => {
+            if de {
+                format!(
+                    "Einen Eintrag [{number}] gibt es in diesem Protokoll nicht (mehr). Den Entwurf mit Nummern zeigt !minutes."
+                )
+            } else {
+                format!(
+                    "These minutes have no line [{number}] (any more). !minutes shows the draft with its numbers."
+                )
+            }
+        }
+        MinutesReply::NothingToUndo => if de {
+            "Es gibt keinen Eintrag, der zurückgenommen werden könnte."
+        } else {
+            "There is nothing to take back."
+        }
+        .to_owned(),
+        MinutesReply::Full => {
+            if de {
+                format!(
+                    "Dieses Protokoll hat bereits {} Einträge, die Höchstzahl. Bitte beenden Sie es mit !minutes end.",
+                    crate::minutes::MAX_ENTRIES
+                )
+            } else {
+                format!(
+                    "These minutes hold {} lines already, the most they may. Please end them with !minutes end.",
+                    crate::minutes::MAX_ENTRIES
+                )
+            }
+        }
+        MinutesReply::NoDraft => if de {
+            "Es wartet kein Protokollentwurf auf Genehmigung."
+        } else {
+            "No draft minutes are waiting for approval."
+        }
+        .to_owned(),
+        MinutesReply::SeveralDrafts(dates) => {
+            if de {
+                format!(
+                    "Mehrere Entwürfe warten auf Genehmigung ({}). Bitte geben Sie das Datum an, z. B. „!minutes approve {}“.",
+                    dates.join(", "),
+                    dates.first().map_or("", String::as_str)
+                )
+            } else {
+                format!(
+                    "Several drafts are waiting for approval ({}). Please give the date, e.g. “!minutes approve {}”.",
+                    dates.join(", "),
+                    dates.first().map_or("", String::as_str)
+                )
+            }
+        }
+        MinutesReply::UnknownOwner { given, known } => {
+            let given = shorten(&one_line(given), 64);
+            if de {
+                format!(
+                    "„{given}“ ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {}. So lautet der Befehl: !action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT].",
+                    known.join(", ")
+                )
+            } else {
+                format!(
+                    "“{given}” is neither a member municipality nor a Matrix id (@name:server). Members: {}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].",
+                    known.join(", ")
+                )
+            }
+        }
+        MinutesReply::NoTask => if de {
+            "Bitte geben Sie nach der Zuständigkeit die Aufgabe an: !action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT]."
+        } else {
+            "Please give the task after its owner: !action <municipality or @user> <task> [due YYYY-MM-DD]."
+        }
+        .to_owned(),
+        MinutesReply::EditTheFile => if de {
+            "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte korrigieren Sie es dort. Die Änderung gilt nach dem Speichern."
+        } else {
+            "These minutes come from the agenda file; please correct them there. The change applies once saved."
+        }
+        .to_owned(),
+        MinutesReply::WhichMunicipality => if de {
+            "Bitte senden Sie !here im Raum Ihrer Kommune, oder nennen Sie als Vorsitz die Kommune: !here <Kommune>."
+        } else {
+            "Please send !here in your municipality's room, or, as chair, name the municipality: !here <municipality>."
+        }
+        .to_owned(),
+        MinutesReply::NoRunningMeeting => if de {
+            "Zurzeit läuft keine Sitzung. Anwesenheit lässt sich ab 30 Minuten vor Beginn melden."
+        } else {
+            "No meeting is running. Attendance can be given from 30 minutes before the start."
+        }
+        .to_owned(),
+        MinutesReply::UnknownMunicipality { given, known } => {
+            let given = shorten(&one_line(given), 64);
+            if de {
+                format!(
+                    "„{given}“ ist keine Mitgliedskommune. Mitgliedskommunen: {}.",
+                    known.join(", ")
+                )
+            } else {
+                format!(
+                    "“{given}” is no member municipality. Members: {}.",
+                    known.join(", ")
+                )
+            }
+        }
+        MinutesReply::NotAMemberRoom => if de {
+            "Dieser Raum gehört zu keiner Mitgliedskommune. Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune."
+        } else {
+            "This room belongs to no member municipality. !actions in your municipality's room lists its open items."
+        }
+        .to_owned(),
+        MinutesReply::Failed => if de {
+            "Das hat leider nicht geklappt: Die Datenbank des Bots ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut."
+        } else {
+            "That did not work: the bot's database is unavailable. Please try again later."
+        }
+        .to_owned(),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    format!("{}…", text.chars().take(max).collect::<String>())
+}
+
+/// The answer to `!minutes list`: each published minutes with its date and link.
+pub fn minutes_list(
+    language: Language,
+    published: &[(String, String, Option<String>)],
+) -> Rendered {
+    if published.is_empty() {
+        let text = match language {
+            Language::German => "Es wurden noch keine Protokolle veröffentlicht.",
+            Language::English => "No minutes have been published yet.",
+        };
+        return Rendered {
+            plain: text.to_owned(),
+            html: escape_html(text),
+        };
+    }
+    let mut both = Both::default();
+    both.line(match language {
+        Language::German => "Veröffentlichte Protokolle:",
+        Language::English => "Published minutes:",
+    });
+    let items: Vec<(String, String)> = published
+        .iter()
+        .map(|(date, title, link)| {
+            let title = one_line(title);
+            match link {
+                Some(link) => {
+                    let href = escape_html(link);
+                    (
+                        format!("{date} – {title}: {link}"),
+                        format!(
+                            "{} – <a href=\"{href}\">{}</a>",
+                            escape_html(date),
+                            escape_html(&title)
+                        ),
+                    )
+                }
+                None => {
+                    let line = format!("{date} – {title}");
+                    (line.clone(), escape_html(&line))
+                }
+            }
+        })
+        .collect();
+    both.list(&items);
+    both.done()
+}
+
+/// One action item on a line: "Nr. 3 – Kaiserslautern: Portal prüfen (bis 15.01.2027)".
+pub fn action_line(language: Language, action: &ActionItem) -> String {
+    let owner = one_line(&action.owner.to_string());
+    let text = action_text(language, &action.text, action.due);
+    match language {
+        Language::German => format!("Nr. {} – {owner}: {text}", action.id),
+        Language::English => format!("No. {} – {owner}: {text}", action.id),
+    }
+}
+
+/// The answer to `!actions`.
+pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&str>) -> Rendered {
+    let intro = match (actions.is_empty(), whose, language) {
+        (true, Some(name), Language::German) => {
+            format!("{} hat keine offenen Aufgaben.", one_line(name))
+        }
+        (true, None, Language::German) => "Es gibt keine offenen Aufgaben.".to_owned(),
+        (true, Some(name), Language::English) => {
+            format!("{} has no open action items.", one_line(name))
+        }
+        (true, None, Language::English) => "There are no open action items.".to_owned(),
+        (false, Some(name), Language::German) => {
+            format!("Offene Aufgaben von {}:", one_line(name))
+        }
+        (false, None, Language::German) => "Alle offenen Aufgaben:".to_owned(),
+        (false, Some(name), Language::English) => {
+            format!("Open action items of {}:", one_line(name))
+        }
+        (false, None, Language::English) => "Every open action item:".to_owned(),
+    };
+    let mut both = Both::default();
+    both.line(&intro);
+    let items: Vec<(String, String)> = actions
+        .iter()
+        .map(|a| {
+            let line = action_line(language, a);
+            let html = escape_html(&line);
+            (line, html)
+        })
+        .collect();
+    both.list(&items);
+    if !actions.is_empty() {
+        both.line(match language {
+            Language::German => "Erledigt? Dann bitte: !done <Nr.>",
+            Language::English => "Done? Then please send: !done <no.>",
+        });
+    }
+    both.done()
+}
+
+/// What `!done` achieved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoneOutcome {
+    /// Closed now.
+    Closed,
+    /// It was closed already.
+    AlreadyDone,
+    /// No such action, or not this room's.
+    Unknown,
+}
+
+/// The answer to `!done <n>`.
+pub fn action_done(
+    language: Language,
+    number: i64,
+    action: Option<&ActionItem>,
+    outcome: DoneOutcome,
+) -> Rendered {
+    let text = match (outcome, action, language) {
+        (DoneOutcome::Closed, Some(action), Language::German) => {
+            format!("Erledigt: {}. Vielen Dank!", action_line(language, action))
+        }
+        (DoneOutcome::Closed, Some(action), Language::English) => {
+            format!("Done: {}. Thank you!", action_line(language, action))
+        }
+        (DoneOutcome::AlreadyDone, _, Language::German) => {
+            format!("Die Aufgabe Nr. {number} ist bereits erledigt.")
+        }
+        (DoneOutcome::AlreadyDone, _, Language::English) => {
+            format!("Action item no. {number} is done already.")
+        }
+        (_, _, Language::German) => format!(
+            "Eine offene Aufgabe Nr. {number} Ihrer Kommune gibt es nicht. Ihre offenen Aufgaben zeigt !actions."
+        ),
+        (_, _, Language::English) => {
+            format!("Your municipality has no open action item no. {number}. !actions lists yours.")
+        }
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// The reminder sent to the owner's room the day before an action is due.
+pub fn action_reminder(language: Language, action: &ActionItem) -> Rendered {
+    let text = match language {
+        Language::German => format!(
+            "Erinnerung: Morgen ist diese Aufgabe aus dem Netzwerk fällig – {}. Erledigt? Dann bitte: !done {}",
+            action_line(language, action),
+            action.id
+        ),
+        Language::English => format!(
+            "Reminder: this action item from the network is due tomorrow – {}. Done? Then please send: !done {}",
+            action_line(language, action),
+            action.id
+        ),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// "Protokoll „…“ (17.12.2026): an 4 von 4 Räumen zugestellt."
+pub fn minutes_summary(
+    language: Language,
+    title: &str,
+    start: chrono::DateTime<chrono_tz::Tz>,
+    report: &FanOutReport,
+) -> Rendered {
+    let failed: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(room, reason)| format!("{room} ({reason})"))
+        .collect();
+    let title = one_line(title);
+    let mut text = match language {
+        Language::German => format!(
+            "Protokoll „{title}“ ({}): an {} von {} Räumen zugestellt",
+            start.format("%d.%m.%Y"),
+            report.delivered,
+            report.total
+        ),
+        Language::English => format!(
+            "Minutes “{title}” ({}): delivered to {} of {} rooms",
+            start.format("%Y-%m-%d"),
+            report.delivered,
+            report.total
+        ),
+    };
+    if !failed.is_empty() {
+        let _ = match language {
+            Language::German => write!(
+                text,
+                "; {} fehlgeschlagen: {}",
+                failed.len(),
+                failed.join(", ")
+            ),
+            Language::English => write!(text, "; {} failed: {}", failed.len(), failed.join(", ")),
+        };
+    }
+    text.push('.');
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// The "Offene Aufgaben" section of an agenda: one line per open action.
+pub(super) fn open_actions_lines(both: &mut Both, language: Language, actions: &[ActionItem]) {
+    if actions.is_empty() {
+        return;
+    }
+    let heading = match language {
+        Language::German => "Offene Aufgaben:",
+        Language::English => "Open action items:",
+    };
+    both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
+    for action in actions {
+        let line = format!("• {}", action_line(language, action));
+        both.line(&line);
+    }
+}
