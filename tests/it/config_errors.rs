@@ -234,7 +234,7 @@ tests/fixtures/agendas/broken/title-too-long.yaml:7:12: error: items[0].title: t
 tests/fixtures/agendas/broken/unknown-series.yaml:2:11: error: meeting.series: there is no series `stammtisch`
   hint: the configured series: videokonferenz
 tests/fixtures/agendas/broken/unknown-top-key.yaml:4:1: error: agenda: unknown key `agenda`
-  hint: known keys here: meeting, topic, parts, items, notes
+  hint: known keys here: meeting, topic, parts, items, notes, minutes
 tests/fixtures/agendas/broken/workshop.yaml:5:13: error: meeting.duration: `2 hours` is not a duration
   hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
 tests/fixtures/agendas/broken/workshop.yaml:6:15: error: meeting.video_link: `meet.example.org/workshop` is not an http(s) link

@@ -2,6 +2,7 @@
 //!
 //! - `config_errors`: the exact diagnostics for broken configuration files.
 //! - `messages`: snapshots of every message text, German and English.
+//! - `minutes`: the minutes document from both routes, and its renderings.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
 //!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
 
@@ -13,4 +14,5 @@ mod config_errors;
 mod e2e;
 mod feed;
 mod messages;
+mod minutes;
 mod support;

@@ -5,7 +5,7 @@ use convene::command::{Command, CommandError};
 use convene::i18n::Language;
 use convene::render::{self, Rendered};
 
-fn show(rendered: &Rendered) -> String {
+pub fn show(rendered: &Rendered) -> String {
     format!("--- plain\n{}\n--- html\n{}", rendered.plain, rendered.html)
 }
 
@@ -183,7 +183,11 @@ mod meetings {
             );
             insta::assert_snapshot!(
                 format!("next_none_{code}"),
-                show(&render::meeting_details(language, None, render::Additions::default()))
+                show(&render::meeting_details(
+                    language,
+                    None,
+                    render::Additions::default()
+                ))
             );
             insta::assert_snapshot!(
                 format!("schedule_{code}"),
