@@ -356,27 +356,15 @@ pub fn minutes_message(
 }
 
 /// Escapes text for Markdown (CommonMark): punctuation that could start markup is
-/// backslash-escaped, so a title can never become a heading, a link or HTML.
+/// backslash-escaped, so a title can never become a heading, a link or HTML. Parentheses and
+/// `!` stay as they are: without an unescaped `[…]` before them they start nothing.
 pub fn escape_markdown(text: &str) -> String {
     let text = one_line(text);
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(
             c,
-            '\\' | '`'
-                | '*'
-                | '_'
-                | '['
-                | ']'
-                | '<'
-                | '>'
-                | '#'
-                | '|'
-                | '~'
-                | '&'
-                | '!'
-                | '('
-                | ')'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&'
         ) {
             escaped.push('\\');
         }
