@@ -714,3 +714,357 @@ meetings:
     assert!(!agenda.body.contains("Kaffeepause"), "{agenda:?}");
     drop(bot);
 }
+
+/// A short meeting is minuted live in the organizers' room: attendance from `!here` and from
+/// RSVP reactions on the announcement, several commands in one message, a correction, the
+/// approval. A member who is not a chair can neither record nor approve. Every room then holds
+/// exactly one copy of the minutes with the Markdown file attached, which the bot's HTTP server
+/// also serves; the action item is listed in its municipality's room, carries into the next
+/// meeting's agenda under "Offene Aufgaben", and is closed with `!done`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minutes_are_taken_live_approved_and_published_once_per_room() {
+    use chrono::{Duration as Delta, Utc};
+    use chrono_tz::Europe::Berlin;
+    use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+    use matrix_sdk::ruma::events::relation::Annotation;
+
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let anna_account = synapse.register("anna", "anna-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let anna_id = user(&anna_account.user_id);
+    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
+        .collect();
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    // A weekly meeting that began ten minutes ago, with a two-item agenda.
+    let start = (Utc::now() - Delta::minutes(10)).with_timezone(&Berlin);
+    let date = start.format("%Y-%m-%d").to_string();
+    let agendas = tempfile::tempdir().unwrap();
+    std::fs::write(
+        agendas.path().join(format!("{date}-videokonferenz.yaml")),
+        format!(
+            "meeting:\n  series: videokonferenz\n  date: {date}\nitems:\n  - title: Begrüßung\n  - title: Open Data\n"
+        ),
+    )
+    .unwrap();
+    let port = crate::support::free_port();
+    home.extend_base(&format!(
+        "agendas_dir: {agendas}
+calendar:
+  contact: info@ikone-ds.example
+  listen: 127.0.0.1:{port}
+  public_url: http://127.0.0.1:{port}/
+meetings:
+  reminders: [7d]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY
+      first: {date}
+      start: \"{time}\"
+      duration: 90m
+",
+        agendas = agendas.path().display(),
+        time = start.format("%H:%M:%S"),
+    ));
+
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let anna = Member::connect(&synapse, &anna_account).await;
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id, &anna_id])
+        .await;
+    let room1 = organizer
+        .create_room_with_alias(
+            "Kaiserslautern",
+            Some("gemeinde-1"),
+            true,
+            &[&bot_id, &anna_id],
+        )
+        .await;
+    let room2 = organizer
+        .create_room_with_alias("Bitburg-Prüm", Some("gemeinde-2"), false, &[&bot_id])
+        .await;
+    let room3 = organizer
+        .create_room_with_alias("Mayen-Koblenz", Some("gemeinde-3"), true, &[&bot_id])
+        .await;
+    let rooms = [&orga, &room1, &room2, &room3];
+    anna.client.join_room_by_id(orga.room_id()).await.unwrap();
+    anna.client.join_room_by_id(room1.room_id()).await.unwrap();
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in rooms {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    let anna_orga = anna.client.get_room(orga.room_id()).unwrap();
+    let anna_room = anna.client.get_room(room1.room_id()).unwrap();
+
+    // RSVPs: ✅ from Bitburg-Prüm, ❌ from Mayen-Koblenz, on today's announcement (next
+    // week's is announced, too: it is seven days ahead).
+    let ask = organizer.say(&orga, &format!("!announce {date}")).await;
+    organizer.reply_to(&bot_id, &ask).await;
+    let today = convene::render::date_range(
+        convene::i18n::Language::German,
+        start,
+        start + Delta::minutes(90),
+    );
+    for (room, key) in [(&room2, "✅"), (&room3, "❌")] {
+        let room_id = room.room_id().to_owned();
+        let announcement = organizer
+            .wait_for("the announcement", |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.body.starts_with("Einladung")
+                    && m.body.contains(&today)
+            })
+            .await;
+        room.send(ReactionEventContent::new(Annotation::new(
+            announcement.event_id.clone(),
+            key.to_owned(),
+        )))
+        .await
+        .unwrap();
+    }
+
+    let ask = organizer.say(&orga, "!minutes start").await;
+    let started = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        started
+            .body
+            .starts_with("Das Protokoll für „Videokonferenz“ am "),
+        "{started:?}"
+    );
+    assert!(
+        started.body.contains("1. Begrüßung; 2. Open Data"),
+        "{started:?}"
+    );
+
+    // Anna is no chair: she may neither record nor approve.
+    let ask = anna.say(&anna_orga, "!info Ich schreibe mit").await;
+    let refused = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .starts_with("Den Befehl !info kann nur der Vorsitz"),
+        "{refused:?}"
+    );
+    let ask = anna.say(&anna_orga, "!minutes approve").await;
+    let refused = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .contains("der Organisation des Netzwerks vorbehalten"),
+        "{refused:?}"
+    );
+    let ask = anna.say(&anna_room, "!here").await;
+    let here = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        here.body.starts_with(
+            "Vielen Dank! Kaiserslautern ist für „Videokonferenz“ als anwesend erfasst."
+        ),
+        "{here:?}"
+    );
+
+    // Several commands in one message, all recorded, in one reply.
+    let ask = organizer
+        .say(
+            &orga,
+            "!topic\n!info Vorstellungsrunde\n!topic\n!decision Portal prüfen\n\
+             !action Kaiserslautern Kosten ermitteln due 2027-01-15\n\
+             !link https://opendata.example.org/ Portal <Entwurf>\n!info Versehen\n!undo",
+        )
+        .await;
+    let recorded = organizer.reply_to(&bot_id, &ask).await;
+    for line in [
+        "[1] Tagesordnungspunkt erfasst: Begrüßung",
+        "[2] Notiz erfasst: Vorstellungsrunde",
+        "[3] Tagesordnungspunkt erfasst: Open Data",
+        "[4] Beschluss erfasst: Portal prüfen",
+        "[5] Aufgabe erfasst: Kaiserslautern: Kosten ermitteln",
+        "[6] Link erfasst: Portal <Entwurf>",
+        "Zurückgenommen: [7] Versehen",
+    ] {
+        assert!(recorded.body.contains(line), "{line} missing: {recorded:?}");
+    }
+    assert!(
+        recorded
+            .html
+            .as_deref()
+            .unwrap()
+            .contains("Portal &lt;Entwurf&gt;"),
+        "{recorded:?}"
+    );
+
+    let ask = organizer.say(&orga, "!minutes end").await;
+    let draft = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        draft
+            .body
+            .starts_with("Protokollentwurf (noch nicht veröffentlicht)"),
+        "{draft:?}"
+    );
+    assert!(
+        draft
+            .body
+            .contains("[5] Kaiserslautern: Kosten ermitteln (bis 15.01.2027)"),
+        "{draft:?}"
+    );
+    assert!(!draft.body.contains("Versehen"), "{draft:?}");
+    let ask = organizer
+        .say(
+            &orga,
+            "!minutes edit 4 Das Netzwerk betreibt ein gemeinsames Portal.",
+        )
+        .await;
+    let edited = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        edited.body.starts_with("Eintrag [4] ist korrigiert."),
+        "{edited:?}"
+    );
+    let ask = organizer.say(&orga, "!minutes approve").await;
+    let approved = organizer.reply_to(&bot_id, &ask).await;
+    assert!(approved.body.contains("ist genehmigt"), "{approved:?}");
+
+    // Every room gets the minutes once, with the Markdown file.
+    let file_name = format!("{date}-videokonferenz.md");
+    let is_minutes = |m: &crate::support::member::Received| {
+        m.sender == bot_id && m.body.starts_with("Protokoll: Videokonferenz")
+    };
+    for room in rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the minutes in every room", |m| {
+                is_minutes(m) && m.room_id == room_id
+            })
+            .await;
+        organizer
+            .wait_for("the minutes file in every room", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.body == file_name
+            })
+            .await;
+    }
+    let summary = organizer
+        .wait_for("the publication report", |m| {
+            m.sender == bot_id && m.body.starts_with("Protokoll „Videokonferenz“")
+        })
+        .await;
+    assert!(
+        summary.body.ends_with("an 4 von 4 Räumen zugestellt."),
+        "{summary:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = organizer.received();
+    for room in rooms {
+        let copies = received
+            .iter()
+            .filter(|m| is_minutes(m) && m.room_id == room.room_id())
+            .count();
+        let files = received
+            .iter()
+            .filter(|m| m.sender == bot_id && m.room_id == room.room_id() && m.body == file_name)
+            .count();
+        assert_eq!(
+            (copies, files),
+            (1, 1),
+            "{} holds {copies} minutes and {files} files",
+            room.room_id()
+        );
+    }
+    let minutes = received
+        .iter()
+        .find(|m| is_minutes(m) && m.room_id == room1.room_id())
+        .unwrap();
+    assert!(minutes.encrypted, "{minutes:?}");
+    for line in [
+        "Vorsitz: organizer",
+        "Teilnehmende Kommunen (2): Kaiserslautern, Bitburg-Prüm",
+        "Entschuldigt: Mayen-Koblenz",
+        "TOP 1: Begrüßung",
+        "• Das Netzwerk betreibt ein gemeinsames Portal.",
+        "• Kaiserslautern: Kosten ermitteln (bis 15.01.2027)",
+        "• Portal <Entwurf>: https://opendata.example.org/",
+    ] {
+        assert!(
+            minutes.body.contains(line),
+            "{line} missing: {}",
+            minutes.body
+        );
+    }
+    let file = received
+        .iter()
+        .find(|m| m.sender == bot_id && m.room_id == room1.room_id() && m.body == file_name)
+        .unwrap();
+    assert!(file.encrypted);
+    let (mimetype, source) = file.file.clone().unwrap();
+    assert_eq!(mimetype.as_deref(), Some("text/markdown; charset=utf-8"));
+    let markdown = String::from_utf8(organizer.download(&source).await).unwrap();
+    assert!(markdown.contains("## TOP 2: Open Data\n"), "{markdown}");
+    assert!(
+        markdown.contains("- [Portal \\<Entwurf\\>](<https://opendata.example.org/>)"),
+        "{markdown}"
+    );
+    // The archive, served over HTTP under the link in the message.
+    let link = minutes
+        .body
+        .split("Online: ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no link in {}", minutes.body))
+        .trim()
+        .to_owned();
+    let served = reqwest::get(&link).await.unwrap();
+    assert_eq!(served.status(), reqwest::StatusCode::OK);
+    assert_eq!(
+        served.headers()["content-type"],
+        "text/markdown; charset=utf-8"
+    );
+    assert_eq!(served.text().await.unwrap(), markdown);
+    assert!(home.data_dir().join("minutes").join(&file_name).exists());
+    let ask = anna.say(&anna_room, "!minutes list").await;
+    let list = anna.reply_to(&bot_id, &ask).await;
+    assert!(list.body.contains(&link), "{list:?}");
+
+    // The action item: in its municipality's room, in the next agenda, then done.
+    let ask = anna.say(&anna_room, "!actions").await;
+    let actions = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        actions
+            .body
+            .contains("• Nr. 1 – Kaiserslautern: Kosten ermitteln (bis 15.01.2027)"),
+        "{actions:?}"
+    );
+    let ask = anna.say(&anna_room, "!agenda").await;
+    let agenda = anna.reply_to(&bot_id, &ask).await;
+    let next = (start + Delta::days(7)).format("%-d.").to_string();
+    assert!(
+        agenda.body.contains(&next),
+        "not next week's meeting: {agenda:?}"
+    );
+    assert!(
+        agenda.body.contains(
+            "Offene Aufgaben:\n• Nr. 1 – Kaiserslautern: Kosten ermitteln (bis 15.01.2027)"
+        ),
+        "{agenda:?}"
+    );
+    let ask = anna.say(&anna_room, "!done 1").await;
+    let done = anna.reply_to(&bot_id, &ask).await;
+    assert!(done.body.starts_with("Erledigt: Nr. 1"), "{done:?}");
+    let ask = anna.say(&anna_room, "!actions").await;
+    let actions = anna.reply_to(&bot_id, &ask).await;
+    assert!(
+        actions
+            .body
+            .starts_with("Kaiserslautern hat keine offenen Aufgaben."),
+        "{actions:?}"
+    );
+    drop(bot);
+}
