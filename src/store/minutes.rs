@@ -147,8 +147,11 @@ pub struct ActionItem {
 const MINUTES_COLUMNS: &str = "meeting_key, source, status, room_id, started_by, meeting_title,
     meeting_start, approved_by, approved_at, token, file_name, plain, html, markdown, published_at";
 
-fn optional_time(text: Option<String>) -> Result<Option<DateTime<Utc>>, StoreError> {
-    text.map(time).transpose()
+/// A stored time, read inside a row mapping (where errors are SQLite's).
+fn sql_time(text: String) -> rusqlite::Result<DateTime<Utc>> {
+    time(text).map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
 }
 
 fn kind_name(kind: &RecordKind) -> &'static str {
@@ -196,69 +199,37 @@ impl Store {
         let mut statement = connection.prepare(&format!(
             "SELECT {MINUTES_COLUMNS} FROM minutes WHERE {condition} ORDER BY meeting_start, meeting_key"
         ))?;
-        #[allow(clippy::type_complexity, reason = "one row's columns, read once")]
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        )> = statement
+        let rows = statement
             .query_map(parameters, |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                    row.get(7)?,
-                    row.get(8)?,
-                    row.get(9)?,
-                    row.get(10)?,
-                    row.get(11)?,
-                    row.get(12)?,
-                    row.get(13)?,
-                    row.get(14)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|r| {
+                let source: String = row.get(1)?;
+                let status: String = row.get(2)?;
                 Ok(MinutesRow {
-                    meeting_key: r.0,
-                    source: if r.1 == "file" {
+                    meeting_key: row.get(0)?,
+                    source: if source == "file" {
                         MinutesSource::File
                     } else {
                         MinutesSource::Live
                     },
-                    status: MinutesStatus::parse(&r.2),
-                    room_id: r.3,
-                    started_by: r.4,
-                    meeting_title: r.5,
-                    meeting_start: time(r.6)?,
-                    approved_by: r.7,
-                    approved_at: optional_time(r.8)?,
-                    token: r.9,
-                    file_name: r.10,
-                    plain: r.11,
-                    html: r.12,
-                    markdown: r.13,
-                    published_at: optional_time(r.14)?,
+                    status: MinutesStatus::parse(&status),
+                    room_id: row.get(3)?,
+                    started_by: row.get(4)?,
+                    meeting_title: row.get(5)?,
+                    meeting_start: sql_time(row.get(6)?)?,
+                    approved_by: row.get(7)?,
+                    approved_at: row.get::<_, Option<String>>(8)?.map(sql_time).transpose()?,
+                    token: row.get(9)?,
+                    file_name: row.get(10)?,
+                    plain: row.get(11)?,
+                    html: row.get(12)?,
+                    markdown: row.get(13)?,
+                    published_at: row
+                        .get::<_, Option<String>>(14)?
+                        .map(sql_time)
+                        .transpose()?,
                 })
-            })
-            .collect()
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
     }
 
     /// The minutes of a meeting, if any were started.
@@ -666,43 +637,21 @@ impl Store {
                     status
              FROM actions WHERE {condition} ORDER BY id"
         ))?;
-        #[allow(clippy::type_complexity, reason = "one row's columns, read once")]
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            Option<String>,
-            String,
-        )> = statement
+        let rows = statement
             .query_map(parameters, |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                    row.get(7)?,
-                ))
+                let status: String = row.get(7)?;
+                Ok(ActionItem {
+                    id: row.get(0)?,
+                    meeting_key: row.get(1)?,
+                    meeting_start: sql_time(row.get(2)?)?,
+                    owner: owner_of(row.get(3)?, row.get(4)?),
+                    text: row.get(5)?,
+                    due: parse_date(row.get(6)?),
+                    open: status == "open",
+                })
             })?
             .collect::<Result<_, _>>()?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(ActionItem {
-                    id: r.0,
-                    meeting_key: r.1,
-                    meeting_start: time(r.2)?,
-                    owner: owner_of(r.3, r.4),
-                    text: r.5,
-                    due: parse_date(r.6),
-                    open: r.7 == "open",
-                })
-            })
-            .collect()
+        Ok(rows)
     }
 
     /// The action with this number.
