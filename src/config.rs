@@ -114,6 +114,9 @@ pub struct Network {
     pub organizers: BTreeSet<OwnedUserId>,
     /// The organizers' own room.
     pub organizers_room: OwnedRoomOrAliasId,
+    /// A room of its own where minutes are taken (say, the meeting's chat), besides the
+    /// organizers' room; drafts still go to the organizers.
+    pub minutes_room: Option<OwnedRoomOrAliasId>,
     /// The member municipalities, in the order of the file.
     pub members: Vec<Member>,
 }
@@ -160,6 +163,7 @@ impl Config {
     /// Every room the bot serves: the organizers' room first, then the member rooms.
     pub fn rooms(&self) -> impl Iterator<Item = &OwnedRoomOrAliasId> {
         std::iter::once(&self.network.organizers_room)
+            .chain(self.network.minutes_room.as_ref())
             .chain(self.network.members.iter().map(|member| &member.room))
     }
 }
@@ -273,7 +277,13 @@ const EXCEPTION_KEYS: &[&str] = &[
 ];
 const BOT_KEYS: &[&str] = &["user_id", "password", "device_name"];
 const SECRET_KEYS: &[&str] = &["env", "file"];
-const NETWORK_KEYS: &[&str] = &["name", "organizers", "organizers_room", "members"];
+const NETWORK_KEYS: &[&str] = &[
+    "name",
+    "organizers",
+    "organizers_room",
+    "minutes_room",
+    "members",
+];
 const MEMBER_KEYS: &[&str] = &["name", "room"];
 
 const ROOM_HINT: &str = "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes";
@@ -545,8 +555,28 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
         )
         .and_then(|node| members(&node, problems));
 
+    let minutes_room = fields::optional(
+        network
+            .optional("minutes_room")
+            .map(|node| room(&node, problems)),
+    );
+
     let organizers_room = organizers_room?;
+    let minutes_room = minutes_room?;
     let members = members?;
+    if let Some(minutes_room) = &minutes_room
+        && members.iter().any(|m| &m.room == minutes_room)
+    {
+        problems.push(Problem {
+            path: node.path().key("minutes_room"),
+            target: Target::Value,
+            message: format!("`{minutes_room}` is both the minutes room and a member room"),
+            hint: Some(
+                "minutes are taken among the chairs; use the organizers' room or a room of its own"
+                    .to_owned(),
+            ),
+        });
+    }
     if let Some(index) = members.iter().position(|m| m.room == organizers_room) {
         problems.push(Problem {
             path: node.path().key("members").index(index).key("room"),
@@ -562,6 +592,7 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
         name: name?,
         organizers: organizers?,
         organizers_room,
+        minutes_room,
         members,
     })
 }

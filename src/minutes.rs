@@ -371,6 +371,25 @@ pub fn split_owner<'t>(
     Ok((Owner::Municipality(name.clone()), task))
 }
 
+/// When, on the day before it is due, an action's owner is reminded (local time).
+const REMINDER_TIME: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(time) => time,
+    None => chrono::NaiveTime::MIN,
+};
+
+/// When the reminder of an action due on `due` may go out: from 09:00 local time the day
+/// before until the end of the due date (a bot that was away reminds late, never after).
+pub fn reminder_window(
+    due: NaiveDate,
+    timezone: Tz,
+) -> Option<(DateTime<chrono::Utc>, DateTime<chrono::Utc>)> {
+    let day_before = due.pred_opt()?;
+    let day_after = due.succ_opt()?;
+    let from = crate::schedule::localize(timezone, day_before, REMINDER_TIME);
+    let until = crate::schedule::localize(timezone, day_after, chrono::NaiveTime::MIN);
+    Some((from.to_utc(), until.to_utc()))
+}
+
 /// The file name of a meeting's minutes: `2026-12-17-videokonferenz.md`.
 pub fn file_name(meeting_key: &str, start: DateTime<Tz>) -> String {
     let id = meeting_key.split('/').next().unwrap_or(meeting_key);
@@ -478,6 +497,19 @@ mod tests {
         assert_eq!(minutes.topics[1].entries[0].number, 4);
         assert_eq!(minutes.present, vec!["Kaiserslautern"]);
         assert_eq!(minutes.excused, vec!["Mayen-Koblenz"]);
+    }
+
+    #[test]
+    fn reminders_go_out_from_nine_the_day_before_until_the_due_date_ends() {
+        // The day before is the last day of summer time: 09:00 CEST is 07:00 UTC.
+        let due = NaiveDate::from_ymd_opt(2026, 10, 26).unwrap();
+        let (from, until) = reminder_window(due, Berlin).unwrap();
+        assert_eq!(from.to_rfc3339(), "2026-10-25T08:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2026-10-26T23:00:00+00:00");
+        let due = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        let (from, until) = reminder_window(due, Berlin).unwrap();
+        assert_eq!(from.to_rfc3339(), "2027-01-14T08:00:00+00:00");
+        assert_eq!(until.to_rfc3339(), "2027-01-15T23:00:00+00:00");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! agenda file to the organizers as a draft, and reminding owners of action items the day
 //! before they are due.
 
-use chrono::{DateTime, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use tracing::{info, warn};
 
@@ -12,14 +12,7 @@ use super::outbox::{self, Attachment, Payload, PreparedPost, Target, stable_hash
 use super::scheduler::Scheduler;
 use crate::network::Network;
 use crate::render;
-use crate::schedule::localize;
 use crate::store::{MinutesSource, MinutesStatus, NewMinutes};
-
-/// When, on the day before it is due, an action's owner is reminded (local time).
-const REMINDER_TIME: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
-    Some(time) => time,
-    None => NaiveTime::MIN,
-};
 
 fn notice(rendered: render::Rendered) -> Payload {
     Payload::Message(Box::new(RoomMessageEventContent::notice_html(
@@ -184,12 +177,9 @@ impl Scheduler {
             let Some(due) = action.due else {
                 continue;
             };
-            let Some(day_before) = due.pred_opt() else {
+            let Some((from, until)) = crate::minutes::reminder_window(due, timezone) else {
                 continue;
             };
-            let from = localize(timezone, day_before, REMINDER_TIME).with_timezone(&Utc);
-            let until =
-                localize(timezone, due, NaiveTime::MIN).with_timezone(&Utc) + TimeDelta::days(1);
             if now < from || now >= until {
                 continue;
             }

@@ -67,8 +67,15 @@ impl Invocation<'_> {
             .contains(&self.event.sender)
     }
 
+    /// Whether this is where minutes are taken: the organizers' room, or the configured
+    /// minutes room.
     fn in_minutes_room(&self) -> bool {
-        is_room(&self.network.config.network.organizers_room, self.room)
+        let network = &self.network.config.network;
+        is_room(&network.organizers_room, self.room)
+            || network
+                .minutes_room
+                .as_ref()
+                .is_some_and(|room| is_room(room, self.room))
     }
 
     /// How a user is shown in minutes: their display name in this room, or their id.
@@ -354,15 +361,26 @@ async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
             if let Err(error) = store.end_minutes(key, invocation.now) {
                 return invocation.failed(&error);
             }
-            return match document(invocation.network, store, &row) {
-                Some(minutes) => render::minutes_draft(
-                    invocation.language(),
-                    &invocation.network.config.network.name,
-                    &minutes,
-                    true,
-                ),
-                None => invocation.reply(&MinutesReply::Failed),
+            let Some(minutes) = document(invocation.network, store, &row) else {
+                return invocation.reply(&MinutesReply::Failed);
             };
+            let draft = render::minutes_draft(
+                invocation.language(),
+                &invocation.network.config.network.name,
+                &minutes,
+                true,
+            );
+            // Taken in a minutes room of its own: the organizers get the draft, too.
+            if !is_room(
+                &invocation.network.config.network.organizers_room,
+                invocation.room,
+            ) {
+                let _ = invocation.context.requests.send(Request::Notify {
+                    key: format!("minutes-draft/{key}/live"),
+                    notice: draft.clone(),
+                });
+            }
+            return draft;
         }
         Command::Undo => {
             return match store.undo_last(key) {

@@ -39,6 +39,13 @@ pub enum Request {
     ReloadFailed(String),
     /// Minutes of this meeting were approved: publish them in every room.
     PublishMinutes(String),
+    /// Tell the organizers' room this, once per key.
+    Notify {
+        /// What makes it once.
+        key: String,
+        /// The text.
+        notice: Rendered,
+    },
 }
 
 /// The posting job's state.
@@ -176,19 +183,28 @@ impl Scheduler {
                     self.clock.now().timestamp_millis()
                 );
                 let notice = render::reload_errors(network.config.language, &errors);
-                let placeholder = Meeting {
-                    key: String::new(),
-                    series: None,
-                    title: String::new(),
-                    start: self.clock.now().with_timezone(&network.config.timezone),
-                    end: self.clock.now().with_timezone(&network.config.timezone),
-                    video_link: None,
-                    status: Status::Scheduled,
-                    note: None,
-                };
-                self.to_organizers(&targets, &key, &placeholder, notice)
+                self.to_organizers(&targets, &key, &self.no_meeting(&network), notice)
                     .await;
             }
+            Request::Notify { key, notice } => {
+                self.to_organizers(&targets, &key, &self.no_meeting(&network), notice)
+                    .await;
+            }
+        }
+    }
+
+    /// What a notice that is about no meeting is recorded under.
+    fn no_meeting(&self, network: &Network) -> Meeting {
+        let now = self.clock.now().with_timezone(&network.config.timezone);
+        Meeting {
+            key: String::new(),
+            series: None,
+            title: String::new(),
+            start: now,
+            end: now,
+            video_link: None,
+            status: Status::Scheduled,
+            note: None,
         }
     }
 

@@ -730,9 +730,9 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
             }
         }
         MinutesReply::WrongRoom => if de {
-            "Protokolle werden im Organisationsraum geführt; bitte senden Sie den Befehl dort."
+            "Protokolle werden im Organisationsraum (oder im dafür eingerichteten Protokollraum) geführt; bitte senden Sie den Befehl dort."
         } else {
-            "Minutes are taken in the organizers' room; please send the command there."
+            "Minutes are taken in the organizers' room (or the room set up for minutes); please send the command there."
         }
         .to_owned(),
         MinutesReply::AgendaDone => if de {
@@ -1011,16 +1011,21 @@ pub fn action_done(
     }
 }
 
-/// The reminder sent to the owner's room the day before an action is due.
+/// The reminder sent to the owner's room the day before an action is due (or later, if the
+/// bot was away then), naming the due date rather than "tomorrow".
 pub fn action_reminder(language: Language, action: &ActionItem) -> Rendered {
+    let due = action
+        .due
+        .map(|due| date_short(language, due))
+        .unwrap_or_default();
     let text = match language {
         Language::German => format!(
-            "Erinnerung: Morgen ist diese Aufgabe aus dem Netzwerk fällig – {}. Erledigt? Dann bitte: !done {}",
+            "Erinnerung: Diese Aufgabe aus dem Netzwerk ist am {due} fällig – {}. Erledigt? Dann bitte: !done {}",
             action_line(language, action),
             action.id
         ),
         Language::English => format!(
-            "Reminder: this action item from the network is due tomorrow – {}. Done? Then please send: !done {}",
+            "Reminder: this action item from the network is due on {due} – {}. Done? Then please send: !done {}",
             action_line(language, action),
             action.id
         ),

@@ -96,11 +96,13 @@ tests/fixtures/config/duplicate_rooms.yaml:4:13: error: bot.password: give exact
   hint: the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`
 tests/fixtures/config/duplicate_rooms.yaml:8:15: error: network.organizers: the network has no organizers
   hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
-tests/fixtures/config/duplicate_rooms.yaml:13:7: error: network.members[1]: Kaiserslautern is listed twice
+tests/fixtures/config/duplicate_rooms.yaml:10:17: error: network.minutes_room: `#kl:localhost` is both the minutes room and a member room
+  hint: minutes are taken among the chairs; use the organizers' room or a room of its own
+tests/fixtures/config/duplicate_rooms.yaml:14:7: error: network.members[1]: Kaiserslautern is listed twice
   hint: list every municipality once
-tests/fixtures/config/duplicate_rooms.yaml:14:13: error: network.members[1].room: `#kl:localhost` is already the room of Kaiserslautern
+tests/fixtures/config/duplicate_rooms.yaml:15:13: error: network.members[1].room: `#kl:localhost` is already the room of Kaiserslautern
   hint: every municipality needs its own room
-tests/fixtures/config/duplicate_rooms.yaml:16:13: error: network.members[2].room: `#orga:localhost` is both the organizers' room and a member room
+tests/fixtures/config/duplicate_rooms.yaml:17:13: error: network.members[2].room: `#orga:localhost` is both the organizers' room and a member room
   hint: give the organizers a room of their own, so their discussions stay among them"
     );
 }

@@ -1068,3 +1068,215 @@ meetings:
     );
     drop(bot);
 }
+
+/// Minutes an organizer wrote in the agenda file: once the meeting has begun, the draft reaches
+/// the organizers' room; it is corrected in the file, not in chat; `!minutes approve <date>`
+/// publishes it to the organizers' and member rooms (not to the separate minutes room), and
+/// the owner of an action due tomorrow is reminded in its room. The configured minutes room
+/// is a place for minutes commands; a member room is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minutes_from_an_agenda_file_are_approved_by_date_and_remind_owners() {
+    use chrono::{Duration as Delta, NaiveTime, Utc};
+    use chrono_tz::Europe::Berlin;
+
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
+        .collect();
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    let now = Utc::now().with_timezone(&Berlin);
+    let start = now - Delta::minutes(10);
+    let date = start.format("%Y-%m-%d").to_string();
+    // Reminders go out from 09:00 the day before: an action due tomorrow is reminded now if
+    // it is past nine, one due today otherwise.
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+    let due = if now.time() >= nine {
+        now.date_naive() + Delta::days(1)
+    } else {
+        now.date_naive()
+    };
+    let agendas = tempfile::tempdir().unwrap();
+    std::fs::write(
+        agendas.path().join(format!("{date}-videokonferenz.yaml")),
+        format!(
+            "meeting:
+  series: videokonferenz
+  date: {date}
+items:
+  - title: Begrüßung
+  - title: Open Data
+minutes:
+  chair: Dirk Andres
+  present: [Kaiserslautern]
+  topics:
+    - item: 2
+      decisions: [\"Das Netzwerk betreibt ein gemeinsames Portal.\"]
+      actions:
+        - owner: Kaiserslautern
+          task: Kosten ermitteln
+          due: {due}
+"
+        ),
+    )
+    .unwrap();
+    let base = home.base_config().replace(
+        &format!("  organizers_room: \"#orga:{}\"\n", synapse.server_name),
+        &format!(
+            "  organizers_room: \"#orga:{0}\"\n  minutes_room: \"#sitzung:{0}\"\n",
+            synapse.server_name
+        ),
+    );
+    assert!(base.contains("minutes_room"), "{base}");
+    home.configure(
+        &base,
+        &format!(
+            "agendas_dir: {agendas}
+meetings:
+  reminders: [7d]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY
+      first: {date}
+      start: \"{time}\"
+      duration: 90m
+",
+            agendas = agendas.path().display(),
+            time = start.format("%H:%M:%S"),
+        ),
+    );
+
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+        .await;
+    let sitzung = organizer
+        .create_room_with_alias("Sitzung", Some("sitzung"), false, &[&bot_id])
+        .await;
+    let room1 = organizer
+        .create_room_with_alias("Kaiserslautern", Some("gemeinde-1"), true, &[&bot_id])
+        .await;
+    let room2 = organizer
+        .create_room_with_alias("Bitburg-Prüm", Some("gemeinde-2"), false, &[&bot_id])
+        .await;
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in [&orga, &sitzung, &room1, &room2] {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+
+    let draft = organizer
+        .wait_for("the draft from the file", |m| {
+            m.sender == bot_id
+                && m.room_id == orga.room_id()
+                && m.body
+                    .starts_with("Protokollentwurf (noch nicht veröffentlicht)")
+        })
+        .await;
+    assert!(draft.body.contains("Tagesordnungsdatei"), "{draft:?}");
+    assert!(draft.body.contains("[1] TOP 1: Open Data"), "{draft:?}");
+
+    let ask = organizer.say(&sitzung, "!minutes start").await;
+    let refused = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .starts_with("Für „Videokonferenz“ gibt es bereits ein Protokoll."),
+        "{refused:?}"
+    );
+    let ask = organizer.say(&room1, "!minutes start").await;
+    let refused = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .starts_with("Protokolle werden im Organisationsraum"),
+        "{refused:?}"
+    );
+    let ask = organizer.say(&orga, "!minutes edit 2 Anders").await;
+    let refused = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        refused
+            .body
+            .starts_with("Dieses Protokoll stammt aus der Tagesordnungsdatei"),
+        "{refused:?}"
+    );
+    let ask = organizer
+        .say(
+            &orga,
+            &format!("!minutes approve {}", start.format("%d.%m.%Y")),
+        )
+        .await;
+    let approved = organizer.reply_to(&bot_id, &ask).await;
+    assert!(approved.body.contains("ist genehmigt"), "{approved:?}");
+
+    let file_name = format!("{date}-videokonferenz.md");
+    for room in [&orga, &room1, &room2] {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the file in every room", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.body == file_name
+            })
+            .await;
+    }
+    let due_text = due.format("%d.%m.%Y").to_string();
+    let reminder = organizer
+        .wait_for("the action reminder", |m| {
+            m.sender == bot_id && m.body.starts_with("Erinnerung: Diese Aufgabe")
+        })
+        .await;
+    assert_eq!(reminder.room_id, room1.room_id());
+    assert!(
+        reminder.body.contains(&format!(
+            "ist am {due_text} fällig – Nr. 1 – Kaiserslautern: Kosten ermitteln (bis {due_text})"
+        )),
+        "{reminder:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = organizer.received();
+    let count = |room: &matrix_sdk::Room, what: &dyn Fn(&str) -> bool| {
+        received
+            .iter()
+            .filter(|m| m.sender == bot_id && m.room_id == room.room_id() && what(&m.body))
+            .count()
+    };
+    let is_minutes = |body: &str| body.starts_with("Protokoll: Videokonferenz");
+    for room in [&orga, &room1, &room2] {
+        assert_eq!(count(room, &is_minutes), 1, "{}", room.room_id());
+        assert_eq!(
+            count(room, &|b: &str| b == file_name),
+            1,
+            "{}",
+            room.room_id()
+        );
+    }
+    assert_eq!(count(&sitzung, &is_minutes), 0);
+    assert_eq!(
+        count(&room1, &|b: &str| b
+            .starts_with("Erinnerung: Diese Aufgabe")),
+        1
+    );
+    let minutes = received
+        .iter()
+        .find(|m| m.sender == bot_id && m.room_id == room2.room_id() && is_minutes(&m.body))
+        .unwrap();
+    assert!(minutes.body.contains("Vorsitz: Dirk Andres"), "{minutes:?}");
+    assert!(
+        minutes
+            .body
+            .contains("• Das Netzwerk betreibt ein gemeinsames Portal."),
+        "{minutes:?}"
+    );
+    drop(bot);
+}
