@@ -412,7 +412,7 @@ pub enum CommandError {
         /// The command.
         command: Command,
     },
-    /// `!agenda …` with something that is no subcommand, or a subcommand used wrongly.
+    /// A command written wrongly (a missing or malformed argument, an unknown subcommand).
     #[error("{usage} was expected")]
     Usage {
         /// How to write it.
@@ -956,6 +956,82 @@ mod tests {
         assert!(matches!(
             agenda("!agenda frobnicate"),
             Err(CommandError::Usage { .. })
+        ));
+    }
+
+    #[test]
+    fn every_command_of_a_message_is_parsed_in_order() {
+        let parsed = parse_all(
+            "!topic\n!info Erste Zeile\nzweite Zeile\n!action Kaiserslautern Kosten ermitteln due 15.01.2027\n!nope\n!undo",
+        )
+        .unwrap();
+        assert_eq!(
+            parsed,
+            vec![
+                Ok(Command::Topic(None)),
+                Ok(Command::Info("Erste Zeile\nzweite Zeile".to_owned())),
+                Ok(Command::Action(ActionArguments {
+                    owner_and_task: "Kaiserslautern Kosten ermitteln".to_owned(),
+                    due: NaiveDate::from_ymd_opt(2027, 1, 15),
+                })),
+                Err(CommandError::Unknown("!nope".to_owned())),
+                Ok(Command::Undo),
+            ]
+        );
+        assert_eq!(parse_all("Guten Morgen\n!ping"), None);
+        assert_eq!(
+            parse_all(&"!ping\n".repeat(21)),
+            Some(vec![Err(CommandError::TooManyCommands { max: 20 })])
+        );
+    }
+
+    #[test]
+    fn minutes_commands_and_their_mistakes() {
+        assert_eq!(
+            parse("!minutes edit 4 Neuer Text"),
+            Some(Ok(Command::Minutes(MinutesCommand::Edit {
+                number: 4,
+                text: "Neuer Text".to_owned()
+            })))
+        );
+        assert_eq!(
+            parse("!minutes approve 17.12.2026"),
+            Some(Ok(Command::Minutes(MinutesCommand::Approve(
+                NaiveDate::from_ymd_opt(2026, 12, 17)
+            ))))
+        );
+        assert_eq!(
+            parse("!action Kaiserslautern"),
+            Some(Err(CommandError::Usage {
+                usage: "!action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT]"
+            }))
+        );
+        assert_eq!(
+            parse("!action Kaiserslautern Portal due morgen"),
+            Some(Err(CommandError::MissingDate {
+                given: Some("morgen".to_owned())
+            }))
+        );
+        assert_eq!(
+            parse("!link javascript:alert(1) Klick"),
+            Some(Err(CommandError::Usage {
+                usage: "!link <URL> <Titel>"
+            }))
+        );
+        assert_eq!(
+            parse("!chair anna"),
+            Some(Err(CommandError::Usage {
+                usage: "!chair @nutzer:server"
+            }))
+        );
+        assert_eq!(parse("!done #3"), Some(Ok(Command::Done(3))));
+        assert_eq!(
+            parse("!actions alle"),
+            Some(Ok(Command::Actions { all: true }))
+        );
+        assert!(matches!(
+            parse(&format!("!info {}", "x".repeat(4_001))),
+            Some(Err(CommandError::TooLong { max: 4_000, .. }))
         ));
     }
 

@@ -118,7 +118,9 @@ pub(super) async fn run(invocation: &Invocation<'_>, command: Command) -> Render
         Command::Here(name) => here(invocation, name.as_deref()),
         Command::Actions { all } => actions(invocation, all),
         Command::Done(number) => done(invocation, number),
-        command => record(invocation, command).await,
+        command if command.chairs_only() => record(invocation, command).await,
+        // The other commands are answered in `commands`, never routed here.
+        _ => invocation.reply(&MinutesReply::Failed),
     }
 }
 
