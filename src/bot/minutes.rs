@@ -1,8 +1,8 @@
 //! Minute-taking in chat: `!minutes …`, the chairs' recording commands, `!here`, `!actions`,
 //! `!done`, and the RSVP reactions (✅ / ❌) on announcements.
 //!
-//! Minutes are recorded in the organizers' room, one meeting at a time; every line is stored at
-//! once (a restart loses nothing), under the event and position of the command, so a message
+//! Minutes are recorded in the organizers' room (or the configured minutes room), one meeting
+//! at a time; every line is stored at once (a restart loses nothing), under the event and position of the command, so a message
 //! seen twice records its lines once. Approval keeps the text as approved, archives it as
 //! Markdown under `DATA_DIR/minutes/`, records the action items, and asks the scheduler to
 //! publish it everywhere, exactly once per room.
@@ -67,6 +67,16 @@ impl Invocation<'_> {
             .contains(&self.event.sender)
     }
 
+    /// Whether the sender chairs the minutes of `meeting_key`.
+    fn is_chair(&self, meeting_key: &str) -> Result<bool, crate::store::StoreError> {
+        let sender = self.event.sender.as_str();
+        Ok(self
+            .store()
+            .chairs(meeting_key)?
+            .iter()
+            .any(|(user, _)| user == sender))
+    }
+
     /// Whether this is where minutes are taken: the organizers' room, or the configured
     /// minutes room.
     fn in_minutes_room(&self) -> bool {
@@ -124,8 +134,8 @@ pub(super) async fn run(invocation: &Invocation<'_>, command: Command) -> Render
     }
 }
 
-/// The meeting running now (from its start to its end, or from a little before when `early`),
-/// or else the next one.
+/// The meeting running now, or else the next one. With `early` (for `!here`) only a running
+/// meeting counts, from a little before its start.
 fn current_or_next(network: &Network, now: DateTime<Utc>, early: bool) -> Option<Meeting> {
     let lead = if early {
         EARLY_ARRIVAL
@@ -151,17 +161,12 @@ fn current_or_next(network: &Network, now: DateTime<Utc>, early: bool) -> Option
 /// The meeting of stored minutes: from the schedule, or as stored if it is no longer there.
 pub(super) fn meeting_of(network: &Network, row: &MinutesRow) -> Meeting {
     network.schedule.find(&row.meeting_key).unwrap_or_else(|| {
-        let start = row.meeting_start.with_timezone(&network.config.timezone);
-        Meeting {
-            key: row.meeting_key.clone(),
-            series: None,
-            title: row.meeting_title.clone(),
-            start,
-            end: start,
-            video_link: None,
-            status: crate::schedule::Status::Scheduled,
-            note: None,
-        }
+        Meeting::remembered(
+            row.meeting_key.clone(),
+            row.meeting_title.clone(),
+            row.meeting_start.with_timezone(&network.config.timezone),
+            crate::schedule::Status::Scheduled,
+        )
     })
 }
 
@@ -280,12 +285,9 @@ fn recording(invocation: &Invocation<'_>, command: &Command) -> Result<MinutesRo
     if row.room_id != invocation.room.room_id().as_str() {
         return Err(invocation.reply(&MinutesReply::WrongRoom));
     }
-    let chairs = store
-        .chairs(&row.meeting_key)
-        .map_err(|error| invocation.failed(&error))?;
-    if !chairs
-        .iter()
-        .any(|(user, _)| user == invocation.event.sender.as_str())
+    if !invocation
+        .is_chair(&row.meeting_key)
+        .map_err(|error| invocation.failed(&error))?
     {
         return Err(render::command_error(
             invocation.language(),
@@ -489,15 +491,7 @@ fn current_minutes(invocation: &Invocation<'_>) -> Result<Option<MinutesRow>, Re
 }
 
 fn may_correct(invocation: &Invocation<'_>, row: &MinutesRow) -> bool {
-    invocation.is_organizer()
-        || invocation
-            .store()
-            .chairs(&row.meeting_key)
-            .is_ok_and(|chairs| {
-                chairs
-                    .iter()
-                    .any(|(user, _)| user == invocation.event.sender.as_str())
-            })
+    invocation.is_organizer() || invocation.is_chair(&row.meeting_key).unwrap_or(false)
 }
 
 fn show(invocation: &Invocation<'_>) -> Rendered {
@@ -721,12 +715,7 @@ fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
     };
     let municipality = match name {
         Some(name) => {
-            let chair = store.chairs(&meeting_key).is_ok_and(|chairs| {
-                chairs
-                    .iter()
-                    .any(|(user, _)| user == invocation.event.sender.as_str())
-            });
-            if !chair && !invocation.is_organizer() {
+            if !invocation.is_organizer() && !invocation.is_chair(&meeting_key).unwrap_or(false) {
                 return render::command_error(
                     invocation.language(),
                     &CommandError::NotChair {

@@ -196,16 +196,7 @@ impl Scheduler {
     /// What a notice that is about no meeting is recorded under.
     fn no_meeting(&self, network: &Network) -> Meeting {
         let now = self.clock.now().with_timezone(&network.config.timezone);
-        Meeting {
-            key: String::new(),
-            series: None,
-            title: String::new(),
-            start: now,
-            end: now,
-            video_link: None,
-            status: Status::Scheduled,
-            note: None,
-        }
+        Meeting::remembered(String::new(), String::new(), now, Status::Scheduled)
     }
 
     /// The organizers' room first, then the member rooms, with aliases resolved.
@@ -513,17 +504,12 @@ fn state_hash(
 
 /// A meeting that was announced but is no longer in the files: shown as cancelled.
 fn vanished(network: &Network, delivery: &Delivery) -> Meeting {
-    let start = delivery
-        .meeting_start
-        .with_timezone(&network.config.timezone);
-    Meeting {
-        key: delivery.meeting_key.clone(),
-        series: None,
-        title: delivery.meeting_title.clone(),
-        start,
-        end: start,
-        video_link: None,
-        status: Status::Cancelled,
-        note: None,
-    }
+    Meeting::remembered(
+        delivery.meeting_key.clone(),
+        delivery.meeting_title.clone(),
+        delivery
+            .meeting_start
+            .with_timezone(&network.config.timezone),
+        Status::Cancelled,
+    )
 }

@@ -129,6 +129,21 @@ pub struct Meeting {
 }
 
 impl Meeting {
+    /// A meeting known only from what the bot stored about it (it is no longer in the files,
+    /// or a record is about no meeting at all): key, title and start, ending when it starts.
+    pub fn remembered(key: String, title: String, start: DateTime<Tz>, status: Status) -> Self {
+        Self {
+            key,
+            series: None,
+            title,
+            start,
+            end: start,
+            video_link: None,
+            status,
+            note: None,
+        }
+    }
+
     /// Whether the meeting takes place (moved or not).
     pub fn takes_place(&self) -> bool {
         matches!(self.status, Status::Scheduled | Status::Moved { .. })
