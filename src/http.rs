@@ -170,7 +170,11 @@ async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) 
         .file_name
         .as_deref()
         .map(|name| data_dir.join("minutes").join(name));
-    let body = match archived.map(std::fs::read_to_string) {
+    let read = match &archived {
+        Some(path) => Some(tokio::fs::read_to_string(path).await),
+        None => None,
+    };
+    let body = match read {
         Some(Ok(body)) => body,
         other => {
             if let Some(Err(error)) = other {
