@@ -121,7 +121,11 @@ pub async fn run(
     let mut shutdown = std::pin::pin!(shutdown);
 
     // Catch-up: state, keys and invitations that arrived while the bot was away.
-    let catch_up = SyncSettings::default().filter(filter.clone().into());
+    // No long poll: with nothing new since the last run, the first sync returns at once
+    // (the SDK's default would wait 30 s before the bot is ready).
+    let catch_up = SyncSettings::default()
+        .filter(filter.clone().into())
+        .timeout(Duration::ZERO);
     let mut backoff = Duration::from_secs(1);
     loop {
         tokio::select! {
