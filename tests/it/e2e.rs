@@ -107,6 +107,15 @@ async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
     drop(bot);
 }
 
+/// Member municipalities with the room aliases `gemeinde-1`, `gemeinde-2`, … in order.
+fn numbered_members(names: &[&str]) -> Vec<(String, String)> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
+        .collect()
+}
+
 /// The ids of the devices with encryption keys that `bot` has, as the member's client sees them
 /// (the session made at registration uploads no keys, so it is not among them).
 async fn bot_devices(member: &Member, bot: &UserId) -> Vec<String> {
@@ -496,11 +505,7 @@ async fn members_propose_agenda_items_and_organizers_decide() {
     let anna_account = synapse.register("anna", "anna-password", true);
     let bert_account = synapse.register("bert", "bert-password", true);
     let bot_id = user(&bot_account.user_id);
-    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]
-        .iter()
-        .enumerate()
-        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
-        .collect();
+    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]);
     let home = BotHome::with_members(
         &synapse,
         &bot_account.user_id,
@@ -734,11 +739,7 @@ async fn minutes_are_taken_live_approved_and_published_once_per_room() {
     let anna_account = synapse.register("anna", "anna-password", true);
     let bot_id = user(&bot_account.user_id);
     let anna_id = user(&anna_account.user_id);
-    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]
-        .iter()
-        .enumerate()
-        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
-        .collect();
+    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]);
     let home = BotHome::with_members(
         &synapse,
         &bot_account.user_id,
@@ -1096,11 +1097,7 @@ async fn minutes_from_an_agenda_file_are_approved_by_date_and_remind_owners() {
     let bot_account = synapse.register("convene", BOT_PASSWORD, true);
     let organizer_account = synapse.register("organizer", "organizer-password", true);
     let bot_id = user(&bot_account.user_id);
-    let members: Vec<(String, String)> = ["Kaiserslautern", "Bitburg-Prüm"]
-        .iter()
-        .enumerate()
-        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
-        .collect();
+    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm"]);
     let home = BotHome::with_members(
         &synapse,
         &bot_account.user_id,
