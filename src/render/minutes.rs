@@ -301,7 +301,7 @@ pub fn minutes_draft(language: Language, network: &str, minutes: &Minutes, live:
 fn publication_footer(
     language: Language,
     publication: &Publication,
-    shortened: bool,
+    detail: Detail,
 ) -> Vec<String> {
     let date = date_short(language, publication.approved_on);
     let by = one_line(&publication.approved_by);
@@ -309,21 +309,24 @@ fn publication_footer(
         Language::German => format!("Genehmigt von {by} am {date}."),
         Language::English => format!("Approved by {by} on {date}."),
     }];
-    let attached = match (language, shortened) {
-        (Language::German, false) => "Das Protokoll liegt auch als Markdown-Datei bei.",
-        (Language::German, true) => {
+    let attached = match (language, detail) {
+        (Language::German, Detail::Short) => {
             "Diese Nachricht zeigt nur Beschlüsse und Aufgaben; das vollständige Protokoll liegt als Markdown-Datei bei."
         }
-        (Language::English, false) => "The minutes are also attached as a Markdown file.",
-        (Language::English, true) => {
+        (Language::German, Detail::Header) => {
+            "Das Protokoll ist für eine Nachricht zu umfangreich; es liegt vollständig als Markdown-Datei bei."
+        }
+        (Language::German, _) => "Das Protokoll liegt auch als Markdown-Datei bei.",
+        (Language::English, Detail::Short) => {
             "This message shows decisions and action items only; the full minutes are attached as a Markdown file."
         }
+        (Language::English, Detail::Header) => {
+            "The minutes are too long for one message; they are attached in full as a Markdown file."
+        }
+        (Language::English, _) => "The minutes are also attached as a Markdown file.",
     };
     footer.push(match &publication.link {
-        Some(link) => match language {
-            Language::German => format!("{attached} Online: {link}"),
-            Language::English => format!("{attached} Online: {link}"),
-        },
+        Some(link) => format!("{attached} Online: {link}"),
         None => attached.to_owned(),
     });
     footer
@@ -342,17 +345,28 @@ pub fn minutes_message(
         network,
         minutes,
         Detail::Full,
-        &publication_footer(language, publication, false),
+        &publication_footer(language, publication, Detail::Full),
     );
     if full.plain.len() + full.html.len() <= MAX_MESSAGE {
         return full;
     }
-    let footer = publication_footer(language, publication, true);
-    let short = message(language, network, minutes, Detail::Short, &footer);
+    let short = message(
+        language,
+        network,
+        minutes,
+        Detail::Short,
+        &publication_footer(language, publication, Detail::Short),
+    );
     if short.plain.len() + short.html.len() <= MAX_MESSAGE {
         return short;
     }
-    message(language, network, minutes, Detail::Header, &footer)
+    message(
+        language,
+        network,
+        minutes,
+        Detail::Header,
+        &publication_footer(language, publication, Detail::Header),
+    )
 }
 
 /// Escapes text for Markdown (CommonMark): punctuation that could start markup is
