@@ -269,6 +269,24 @@ fn huge_minutes_are_published_short_with_the_file_in_full() {
         markdown.matches("Sehr ausführliche Notiz.").count(),
         200 * 150
     );
+    // Too many decisions even for the short form: the header, and the file.
+    let decisions = &mut minutes.topics[1].entries;
+    for number in 0..200 {
+        decisions.push(convene::minutes::Entry {
+            number: 400 + number,
+            kind: EntryKind::Decision,
+            text: long.clone(),
+        });
+    }
+    let message =
+        render::minutes_message(Language::German, "IKONE DS", &minutes, &publication(true));
+    assert!(message.plain.len() + message.html.len() <= 24_000);
+    assert!(
+        message.plain.contains("für eine Nachricht zu umfangreich"),
+        "{}",
+        message.plain
+    );
+    assert!(message.plain.contains("Teilnehmende Kommunen (2)"));
 }
 
 #[test]
