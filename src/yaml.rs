@@ -242,6 +242,11 @@ impl<'a> Node<'a> {
         matches!(self.value, Value::Mapping(_))
     }
 
+    /// Whether the node is a list; for values that may be either one value or a list of them.
+    pub fn is_list(&self) -> bool {
+        matches!(self.value, Value::Sequence(_))
+    }
+
     /// The node as text. Numbers and booleans are not silently turned into text.
     pub fn as_str(&self, problems: &mut Vec<Problem>) -> Option<&'a str> {
         match self.value {

@@ -23,9 +23,7 @@ pub(super) fn section(
     let minutes = node.as_mapping(MINUTES_KEYS, problems)?;
     let chairs = match minutes.optional("chair") {
         None => Some(Vec::new()),
-        Some(chair) if chair.as_list(&mut Vec::new()).is_some() => {
-            texts(&chair, "chair", 200, problems)
-        }
+        Some(chair) if chair.is_list() => texts(&chair, "chair", 200, problems),
         Some(chair) => fields::text(&chair, "chair", 200, problems).map(|c| vec![c]),
     };
     let present = municipalities(minutes.optional("present"), members, problems);
