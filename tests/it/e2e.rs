@@ -721,8 +721,8 @@ meetings:
 }
 
 /// A short meeting is minuted live in the organizers' room: attendance from `!here` and from
-/// RSVP reactions on the announcement, several commands in one message, a correction, the
-/// approval. A member who is not a chair can neither record nor approve. Every room then holds
+/// RSVP reactions on the announcement (one of them taken back), several commands in one
+/// message, a correction, the approval. A member who is not a chair can neither record nor approve. Every room then holds
 /// exactly one copy of the minutes with the Markdown file attached, which the bot's HTTP server
 /// also serves; the action item is listed in its municipality's room, carries into the next
 /// meeting's agenda under "Offene Aufgaben", and is closed with `!done`.
@@ -739,7 +739,7 @@ async fn minutes_are_taken_live_approved_and_published_once_per_room() {
     let anna_account = synapse.register("anna", "anna-password", true);
     let bot_id = user(&bot_account.user_id);
     let anna_id = user(&anna_account.user_id);
-    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]);
+    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz", "Trier"]);
     let home = BotHome::with_members(
         &synapse,
         &bot_account.user_id,
@@ -799,7 +799,10 @@ meetings:
     let room3 = organizer
         .create_room_with_alias("Mayen-Koblenz", Some("gemeinde-3"), true, &[&bot_id])
         .await;
-    let rooms = [&orga, &room1, &room2, &room3];
+    let room4 = organizer
+        .create_room_with_alias("Trier", Some("gemeinde-4"), false, &[&bot_id])
+        .await;
+    let rooms = [&orga, &room1, &room2, &room3, &room4];
     anna.client.join_room_by_id(orga.room_id()).await.unwrap();
     anna.client.join_room_by_id(room1.room_id()).await.unwrap();
     let mut bot = home.start();
@@ -810,8 +813,8 @@ meetings:
     let anna_orga = anna.client.get_room(orga.room_id()).unwrap();
     let anna_room = anna.client.get_room(room1.room_id()).unwrap();
 
-    // RSVPs: ✅ from Bitburg-Prüm, ❌ from Mayen-Koblenz, on today's announcement (next
-    // week's is announced, too: it is seven days ahead).
+    // RSVPs: ✅ from Bitburg-Prüm, ❌ from Mayen-Koblenz, and a ✅ from Trier that is taken
+    // back, on today's announcement (next week's is announced, too: it is seven days ahead).
     let ask = organizer.say(&orga, &format!("!announce {date}")).await;
     organizer.reply_to(&bot_id, &ask).await;
     let today = convene::render::date_range(
@@ -819,7 +822,7 @@ meetings:
         start,
         start + Delta::minutes(90),
     );
-    for (room, key) in [(&room2, "✅"), (&room3, "❌")] {
+    for (room, key) in [(&room2, "✅"), (&room3, "❌"), (&room4, "✅")] {
         let room_id = room.room_id().to_owned();
         let announcement = organizer
             .wait_for("the announcement", |m| {
@@ -829,12 +832,33 @@ meetings:
                     && m.body.contains(&today)
             })
             .await;
-        room.send(ReactionEventContent::new(Annotation::new(
-            announcement.event_id.clone(),
-            key.to_owned(),
-        )))
-        .await
-        .unwrap();
+        let reaction = room
+            .send(ReactionEventContent::new(Annotation::new(
+                announcement.event_id.clone(),
+                key.to_owned(),
+            )))
+            .await
+            .unwrap()
+            .response
+            .event_id;
+        // Trier's RSVP is counted, then taken back when the reaction is removed.
+        if room.room_id() == room4.room_id() {
+            let store =
+                convene::store::Store::open(&home.data_dir().join("convene.sqlite3")).unwrap();
+            let key = format!("videokonferenz/{date}");
+            let trier = |store: &convene::store::Store| {
+                store.attendance(&key).unwrap().get("Trier").copied()
+            };
+            crate::support::eventually("Trier's RSVP", Duration::from_secs(30), || {
+                trier(&store).filter(|a| *a == convene::minutes::Attendance::Accepted)
+            })
+            .await;
+            room.redact(&reaction, None, None).await.unwrap();
+            crate::support::eventually("Trier's RSVP taken back", Duration::from_secs(30), || {
+                trier(&store).is_none().then_some(())
+            })
+            .await;
+        }
     }
 
     let ask = organizer.say(&orga, "!minutes start").await;
@@ -945,7 +969,7 @@ meetings:
     organizer.wait_for("the first minutes", is_minutes).await;
     bot.kill();
     eprintln!(
-        "rooms holding the minutes when the bot was killed: {} of 4",
+        "rooms holding the minutes when the bot was killed: {} of 5",
         organizer
             .received()
             .iter()
@@ -973,7 +997,7 @@ meetings:
         })
         .await;
     assert!(
-        summary.body.ends_with("an 4 von 4 Räumen zugestellt."),
+        summary.body.ends_with("an 5 von 5 Räumen zugestellt."),
         "{summary:?}"
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -1002,7 +1026,7 @@ meetings:
     for line in [
         "Vorsitz: organizer",
         "Teilnehmende Kommunen (2): Kaiserslautern, Bitburg-Prüm",
-        "Entschuldigt: Mayen-Koblenz",
+        "Entschuldigt: Mayen-Koblenz\n",
         "TOP 1: Begrüßung",
         "• Das Netzwerk betreibt ein gemeinsames Portal.",
         "• Kaiserslautern: Kosten ermitteln (bis 15.01.2027)",
@@ -1014,6 +1038,8 @@ meetings:
             minutes.body
         );
     }
+    // Trier's ✅ was taken back: it is neither present nor excused.
+    assert!(!minutes.body.contains("Trier"), "{}", minutes.body);
     let file = received
         .iter()
         .find(|m| m.sender == bot_id && m.room_id == room1.room_id() && m.body == file_name)
