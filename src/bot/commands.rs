@@ -267,10 +267,7 @@ fn tell_proposer(proposal: &Proposal, rendered: Rendered, key: &str) -> Option<A
             proposal.id,
             crate::hash::stable_hash(&[key])
         )),
-        payload: Payload::Message(Box::new(RoomMessageEventContent::notice_html(
-            rendered.plain,
-            rendered.html,
-        ))),
+        payload: Payload::notice(rendered),
     })
 }
 

@@ -4,7 +4,6 @@
 //! before they are due.
 
 use chrono::{DateTime, Utc};
-use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use tracing::{info, warn};
 
 use super::minutes::{document, meeting_of};
@@ -13,13 +12,6 @@ use super::scheduler::Scheduler;
 use crate::network::Network;
 use crate::render;
 use crate::store::{MinutesSource, MinutesStatus, NewMinutes};
-
-fn notice(rendered: render::Rendered) -> Payload {
-    Payload::Message(Box::new(RoomMessageEventContent::notice_html(
-        rendered.plain,
-        rendered.html,
-    )))
-}
 
 impl Scheduler {
     /// Posts approved minutes that are not in every room yet: the message, then the Markdown
@@ -42,7 +34,7 @@ impl Scheduler {
             let message = PreparedPost::notice(
                 format!("minutes/{}", row.meeting_key),
                 &meeting,
-                notice(render::Rendered {
+                Payload::notice(render::Rendered {
                     plain: plain.clone(),
                     html: html.clone(),
                 }),
@@ -197,7 +189,7 @@ impl Scheduler {
                 meeting_key: action.meeting_key.clone(),
                 meeting_title: action.text.chars().take(200).collect(),
                 meeting_start: action.meeting_start,
-                payload: notice(reminder),
+                payload: Payload::notice(reminder),
                 state_hash: String::new(),
                 pin: false,
             };

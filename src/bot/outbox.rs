@@ -87,6 +87,16 @@ pub enum Payload {
     File(Attachment),
 }
 
+impl Payload {
+    /// A rendered text as an `m.notice` with its plain and HTML bodies: how the bot posts.
+    pub fn notice(rendered: crate::render::Rendered) -> Self {
+        Self::Message(Box::new(RoomMessageEventContent::notice_html(
+            rendered.plain,
+            rendered.html,
+        )))
+    }
+}
+
 /// The one call that puts a payload into a room, with the given transaction id.
 async fn send_payload(
     room: &Room,

@@ -12,9 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use matrix_sdk::Client;
-use matrix_sdk::ruma::events::room::message::{
-    RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
-};
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContentWithoutRelation;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedRoomOrAliasId};
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
@@ -266,10 +264,7 @@ impl Scheduler {
             meeting_key: post.meeting.key.clone(),
             meeting_title: post.meeting.title.clone(),
             meeting_start: post.meeting.start.with_timezone(&Utc),
-            payload: Payload::Message(Box::new(RoomMessageEventContent::notice_html(
-                rendered.plain,
-                rendered.html,
-            ))),
+            payload: Payload::notice(rendered),
             state_hash: state,
             pin: post.kind == PostKind::Announcement,
         };
@@ -307,14 +302,7 @@ impl Scheduler {
         let Some(organizers) = targets.first() else {
             return;
         };
-        let prepared = PreparedPost::notice(
-            key.to_owned(),
-            meeting,
-            Payload::Message(Box::new(RoomMessageEventContent::notice_html(
-                notice.plain,
-                notice.html,
-            ))),
-        );
+        let prepared = PreparedPost::notice(key.to_owned(), meeting, Payload::notice(notice));
         let report = outbox::fan_out(
             &self.client,
             &self.store,
@@ -395,10 +383,7 @@ impl Scheduler {
             let prepared = PreparedPost::notice(
                 format!("change-{state}/{meeting_key}"),
                 &meeting,
-                Payload::Message(Box::new(RoomMessageEventContent::notice_html(
-                    notice.plain,
-                    notice.html,
-                ))),
+                Payload::notice(notice),
             );
             outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
             // The updated invitation (same UID, higher SEQUENCE) updates imported calendars.
