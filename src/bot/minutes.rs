@@ -605,11 +605,8 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
             let dates = several
                 .iter()
                 .map(|r| {
-                    let local = r.meeting_start.with_timezone(&timezone);
-                    match invocation.language() {
-                        crate::i18n::Language::German => local.format("%d.%m.%Y").to_string(),
-                        crate::i18n::Language::English => local.format("%Y-%m-%d").to_string(),
-                    }
+                    let day = r.meeting_start.with_timezone(&timezone).date_naive();
+                    render::date_short(invocation.language(), day)
                 })
                 .collect();
             return invocation.reply(&MinutesReply::SeveralDrafts(dates));
@@ -682,11 +679,8 @@ fn list(invocation: &Invocation<'_>) -> Rendered {
     let entries: Vec<(String, String, Option<String>)> = rows
         .iter()
         .map(|row| {
-            let local = row.meeting_start.with_timezone(&timezone);
-            let date = match invocation.language() {
-                crate::i18n::Language::German => local.format("%d.%m.%Y").to_string(),
-                crate::i18n::Language::English => local.format("%Y-%m-%d").to_string(),
-            };
+            let day = row.meeting_start.with_timezone(&timezone).date_naive();
+            let date = render::date_short(invocation.language(), day);
             let link = row
                 .token
                 .as_deref()

@@ -31,7 +31,8 @@ pub struct Publication {
     pub link: Option<String>,
 }
 
-fn date_short(language: Language, date: NaiveDate) -> String {
+/// A date in short form: "15.01.2027" / "2027-01-15".
+pub fn date_short(language: Language, date: NaiveDate) -> String {
     match language {
         Language::German => date.format("%d.%m.%Y").to_string(),
         Language::English => date.format("%Y-%m-%d").to_string(),

@@ -30,7 +30,7 @@ pub use meetings::{
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,
-    action_reminder, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
+    action_reminder, date_short, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use proposals::{
