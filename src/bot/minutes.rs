@@ -649,10 +649,7 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
     if let Err(error) = store.approve_minutes(&row.meeting_key, &approval) {
         return invocation.failed(&error);
     }
-    let _ = invocation
-        .context
-        .requests
-        .send(Request::PublishMinutes(row.meeting_key.clone()));
+    let _ = invocation.context.requests.send(Request::PublishMinutes);
     invocation.reply(&MinutesReply::Approved {
         title: minutes.title,
     })

@@ -35,8 +35,9 @@ pub enum Request {
     Announce(String),
     /// A changed file did not load; tell the organizers.
     ReloadFailed(String),
-    /// Minutes of this meeting were approved: publish them in every room.
-    PublishMinutes(String),
+    /// Minutes were approved: publish them now, not at the next wake-up (the round after every
+    /// request publishes all approved minutes not yet in every room).
+    PublishMinutes,
     /// Tell the organizers' room this, once per key.
     Notify {
         /// What makes it once.
@@ -172,7 +173,7 @@ impl Scheduler {
                 }
             }
             // Published in the round that follows every request.
-            Request::PublishMinutes(_) => {}
+            Request::PublishMinutes => {}
             Request::ReloadFailed(errors) => {
                 // Once per failed change (the watcher reports each change once).
                 let key = format!(
