@@ -55,6 +55,26 @@ fn kind_index(kind: &EntryKind) -> usize {
     }
 }
 
+/// Entries grouped under their kind's label, in the order notes, decisions, actions, links;
+/// kinds without entries are left out.
+fn grouped<'e>(
+    language: Language,
+    entries: impl Iterator<Item = &'e Entry> + Clone,
+) -> Vec<(&'static str, Vec<&'e Entry>)> {
+    kind_labels(language)
+        .into_iter()
+        .enumerate()
+        .map(|(kind, label)| {
+            let of_kind = entries
+                .clone()
+                .filter(|e| kind_index(&e.kind) == kind)
+                .collect::<Vec<_>>();
+            (label, of_kind)
+        })
+        .filter(|(_, of_kind)| !of_kind.is_empty())
+        .collect()
+}
+
 /// An action's text after its owner: "Portal prüfen (bis 15.01.2027)".
 fn action_text(language: Language, text: &str, due: Option<NaiveDate>) -> String {
     let text = one_line(text);
@@ -199,7 +219,6 @@ fn message(
 }
 
 fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail) {
-    let labels = kind_labels(language);
     let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
     for (index, topic) in minutes.topics.iter().enumerate() {
         let shown: Vec<&Entry> = topic
@@ -227,14 +246,7 @@ fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail
                 Language::English => "(nothing recorded)",
             });
         }
-        for (kind, label) in labels.iter().enumerate() {
-            let entries: Vec<&&Entry> = shown
-                .iter()
-                .filter(|e| kind_index(&e.kind) == kind)
-                .collect();
-            if entries.is_empty() {
-                continue;
-            }
+        for (label, entries) in grouped(language, shown.iter().copied()) {
             both.raw_line(&format!("{label}:"), &format!("<em>{label}:</em>"));
             let mut items = Vec::new();
             for entry in entries {
@@ -417,7 +429,6 @@ pub fn minutes_markdown(
     for (label, value) in facts(language, minutes) {
         let _ = writeln!(md, "- **{label}:** {}", escape_markdown(&value));
     }
-    let labels = kind_labels(language);
     let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
     for (index, topic) in minutes.topics.iter().enumerate() {
         let _ = write!(
@@ -431,15 +442,7 @@ pub fn minutes_markdown(
                 Language::English => "\n(nothing recorded)\n",
             });
         }
-        for (kind, label) in labels.iter().enumerate() {
-            let entries: Vec<&Entry> = topic
-                .entries
-                .iter()
-                .filter(|e| kind_index(&e.kind) == kind)
-                .collect();
-            if entries.is_empty() {
-                continue;
-            }
+        for (label, entries) in grouped(language, topic.entries.iter()) {
             let _ = writeln!(md, "\n### {label}\n");
             for entry in entries {
                 let line = match &entry.kind {
