@@ -1,5 +1,5 @@
-//! The calendar as subscribers get it: the entries of the current network, each with its
-//! version from the store. One function, so the HTTP feed, `convene ics` and the invitations in
+//! The calendar as subscribers get it: the entries of the current network with the agenda
+//! proposals the organizers accepted, each with its version from the store. One function, so the HTTP feed, `convene ics` and the invitations in
 //! the rooms serve exactly the same bytes.
 
 use std::collections::BTreeMap;
@@ -19,14 +19,16 @@ pub struct Calendar {
     pub last_modified: DateTime<Utc>,
 }
 
-/// Renders the calendar of `network`, recording new versions of changed entries at `now`.
+/// Renders the calendar of `network` with the accepted proposals in `store`, recording new
+/// versions of changed entries at `now`.
 pub fn calendar(
     network: &Network,
     store: &Store,
     now: DateTime<Utc>,
     selection: Selection<'_>,
 ) -> Result<Calendar, StoreError> {
-    let entries = ical::entries(network);
+    let accepted = store.accepted_titles()?;
+    let entries = ical::entries(network, &accepted);
     let mut versions = BTreeMap::new();
     for entry in &entries {
         versions.insert(

@@ -2,11 +2,13 @@
 //! room at `/feeds/<token>.ics`, approved minutes at `/minutes/<token>.md` (from the archive in
 //! the data directory), and `/healthz`.
 //!
-//! Calendars poll: the body is rendered once per change of the network's files and served from
+//! Calendars poll: the body is rendered once per change of the network's files or of the
+//! accepted agenda proposals (which the feed shows with each meeting's agenda) and served from
 //! memory with a strong ETag (SHA-256 of the body) and Last-Modified (the newest DTSTAMP), so a
 //! poll that changes nothing is a 304. Unknown or revoked tokens get 404; request paths (which
 //! hold tokens) are never logged.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -32,6 +34,8 @@ use crate::store::Store;
 struct Rendered {
     /// Which network it was rendered from (the `Arc` swapped in on every reload).
     source: Arc<Network>,
+    /// Which accepted proposals it shows (meeting key → titles).
+    accepted: Arc<BTreeMap<String, Vec<String>>>,
     body: axum::body::Bytes,
     etag: HeaderValue,
     last_modified: DateTime<Utc>,
@@ -67,12 +71,19 @@ impl FeedState {
 
     fn rendered(&self) -> Result<Rendered, StatusCode> {
         let network = Arc::clone(&self.network.borrow());
+        // Accepting a proposal changes the feed but not the network: one small query per
+        // request tells whether the cached body still shows the accepted proposals.
+        let accepted = self.store.accepted_titles().map_err(|error| {
+            warn!(%error, "cannot read the accepted proposals");
+            StatusCode::INTERNAL_SERVER_ERROR
+        })?;
         let mut cache = self
             .cache
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(rendered) = cache.as_ref()
             && Arc::ptr_eq(&rendered.source, &network)
+            && *rendered.accepted == accepted
         {
             return Ok(rendered.clone());
         }
@@ -85,6 +96,7 @@ impl FeedState {
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         let rendered = Rendered {
             source: network,
+            accepted: Arc::new(accepted),
             etag: HeaderValue::from_str(&format!("\"{hex}\""))
                 .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
             last_modified_header: HeaderValue::from_str(&http_date(calendar.last_modified))

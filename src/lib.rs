@@ -11,9 +11,11 @@
 
 pub mod agenda;
 pub mod bot;
+pub mod change;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod delivery;
 pub mod diagnostic;
 pub mod duration;
 pub mod feed;

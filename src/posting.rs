@@ -10,9 +10,10 @@
 //!   announced, otherwise the latest reminder — so members do not get a burst of messages;
 //! - a post is *late* when its due time had passed by more than [`GRACE`] while the bot already
 //!   knew the meeting (it was down); a meeting added shortly before is announced, not late;
-//! - a post started but not delivered to every room (a crash mid-fan-out) is finished;
+//! - a post once started is left to the delivery side, which finishes every part of it in
+//!   every room (see [`crate::delivery`]), whatever happens in between;
 //! - once a meeting has started, posts that never went out are *missed*: not sent, reported to
-//!   the organizers (a post that reached only some rooms was reported in its delivery summary).
+//!   the organizers (a post that reached only some rooms is reported in its delivery summary).
 
 use chrono::{DateTime, TimeDelta, Utc};
 
@@ -46,10 +47,8 @@ pub struct Post {
 /// What is known about a post that was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Started {
-    /// When its fan-out started.
+    /// When it was started.
     pub at: DateTime<Utc>,
-    /// Whether every room has it.
-    pub complete: bool,
 }
 
 /// What the delivery side knows, asked by the planner.
@@ -73,7 +72,7 @@ pub struct Due {
 /// The outcome of planning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Plan {
-    /// Posts to send (or finish sending) now.
+    /// Posts to start now.
     pub send: Vec<Due>,
     /// Posts that can no longer be sent because their meeting has started.
     pub missed: Vec<Post>,
@@ -143,15 +142,7 @@ pub fn plan(
         let mut candidates: Vec<&Post> = Vec::new();
         for (post, started) in posts.iter().zip(started) {
             match started {
-                Some(Started { complete: true, .. }) => {}
-                Some(Started {
-                    complete: false, ..
-                }) if !started_meeting => plan.send.push(Due {
-                    post: post.clone(),
-                    late: late(post),
-                }),
-                // Partly delivered before the start: its delivery summary already named the
-                // rooms that failed, so it is not "missed".
+                // The delivery side owns it from its start to its summary.
                 Some(Started { .. }) => {}
                 None if post.due > now => {
                     plan.next_due = Some(plan.next_due.map_or(post.due, |d| d.min(post.due)));
@@ -263,13 +254,11 @@ mod tests {
             keys(&first),
             [("announcement/videokonferenz/2026-12-17", false)]
         );
-        history.started.lock().unwrap().insert(
-            first.send[0].post.key.clone(),
-            Started {
-                at: now,
-                complete: true,
-            },
-        );
+        history
+            .started
+            .lock()
+            .unwrap()
+            .insert(first.send[0].post.key.clone(), Started { at: now });
         let again = plan(std::slice::from_ref(&m), &OFFSETS, now, &history);
         assert!(again.send.is_empty());
         assert_eq!(again.next_due, Some(utc("2026-12-16T09:00:00Z")));
@@ -321,7 +310,6 @@ mod tests {
             "announcement/videokonferenz/2026-12-17".to_owned(),
             Started {
                 at: utc("2026-12-17T08:50:00Z"),
-                complete: true,
             },
         );
         let plan = plan(&[m], &OFFSETS, utc("2026-12-17T08:51:00Z"), &history);
@@ -330,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn an_interrupted_fan_out_is_finished() {
+    fn a_started_post_is_left_to_the_delivery_side() {
         let m = meeting("2026-12-17T09:00:00Z");
         let history = Fake {
             seen: Some(utc("2026-12-01T00:00:00Z")),
@@ -340,14 +328,12 @@ mod tests {
             "announcement/videokonferenz/2026-12-17".to_owned(),
             Started {
                 at: utc("2026-12-10T09:00:00Z"),
-                complete: false,
             },
         );
+        // Whether or not every part of it arrived: the delivery side finishes it.
         let plan = plan(&[m], &OFFSETS, utc("2026-12-10T09:01:00Z"), &history);
-        assert_eq!(
-            keys(&plan),
-            [("announcement/videokonferenz/2026-12-17", false)]
-        );
+        assert!(plan.send.is_empty() && plan.missed.is_empty());
+        assert_eq!(plan.next_due, Some(utc("2026-12-16T09:00:00Z")));
     }
 
     #[test]

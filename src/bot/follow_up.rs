@@ -7,16 +7,16 @@ use chrono::{DateTime, Utc};
 use tracing::{info, warn};
 
 use super::minutes::{document, meeting_of};
-use super::outbox::{self, Attachment, Payload, PreparedPost, Target, stable_hash};
+use super::outbox::{Target, stable_hash};
 use super::scheduler::Scheduler;
 use crate::network::Network;
 use crate::render;
 use crate::store::{MinutesSource, MinutesStatus, NewMinutes};
 
 impl Scheduler {
-    /// Posts approved minutes that are not in every room yet: the message, then the Markdown
-    /// file, then one report to the organizers.
-    pub(super) async fn publish_minutes(&self, network: &Network, targets: &[Target]) {
+    /// Records approved minutes not yet published as a post: their message and their Markdown
+    /// file in every room, then one report to the organizers.
+    pub(super) fn publish_minutes(&self, network: &Network) {
         let pending = match self.store.minutes_to_publish() {
             Ok(pending) => pending,
             Err(error) => {
@@ -25,71 +25,21 @@ impl Scheduler {
             }
         };
         for row in pending {
-            let (Some(plain), Some(html), Some(markdown), Some(file_name)) =
-                (&row.plain, &row.html, &row.markdown, &row.file_name)
-            else {
-                continue;
-            };
             let meeting = meeting_of(network, &row);
-            let message = PreparedPost::notice(
-                format!("minutes/{}", row.meeting_key),
+            info!(minutes = %row.meeting_key, "publishing the minutes");
+            self.start_post(
+                &format!("minutes/{}", row.meeting_key),
+                "minutes",
                 &meeting,
-                Payload::notice(render::Rendered {
-                    plain: plain.clone(),
-                    html: html.clone(),
-                }),
+                false,
+                String::new(),
             );
-            info!(minutes = %row.meeting_key, rooms = targets.len(), "publishing the minutes");
-            let report =
-                outbox::fan_out(&self.client, &self.store, &self.clock, &message, targets).await;
-            let Ok(mime) = "text/markdown; charset=utf-8".parse() else {
-                continue;
-            };
-            let file = PreparedPost::notice(
-                format!("minutes-file/{}", row.meeting_key),
-                &meeting,
-                Payload::File(Attachment {
-                    filename: file_name.clone(),
-                    mime,
-                    data: markdown.clone().into_bytes(),
-                }),
-            );
-            let files =
-                outbox::fan_out(&self.client, &self.store, &self.clock, &file, targets).await;
-            let summary = render::minutes_summary(
-                network.config.language,
-                &row.meeting_title,
-                meeting.start,
-                &report,
-            );
-            self.to_organizers(
-                targets,
-                &format!("minutes-summary/{}", row.meeting_key),
-                &meeting,
-                summary,
-            )
-            .await;
-            if report.failed.is_empty() && files.failed.is_empty() {
-                if let Err(error) = self
-                    .store
-                    .minutes_published(&row.meeting_key, self.clock.now())
-                {
-                    warn!(%error, "cannot record the publication");
-                }
-            } else {
-                warn!(minutes = %row.meeting_key, failed = ?report.failed, files_failed = ?files.failed, "minutes not yet in every room");
-            }
         }
     }
 
     /// Offers minutes written in an agenda file, once their meeting has begun, to the
     /// organizers as a draft (again whenever the file's minutes change before approval).
-    pub(super) async fn draft_file_minutes(
-        &self,
-        network: &Network,
-        targets: &[Target],
-        now: DateTime<Utc>,
-    ) {
+    pub(super) fn draft_file_minutes(&self, network: &Network, now: DateTime<Utc>) {
         for agenda in network.agendas.by_meeting.values() {
             if agenda.minutes.is_none() {
                 continue;
@@ -145,18 +95,13 @@ impl Scheduler {
                 meeting.key,
                 stable_hash(&[&draft.plain])
             );
-            self.to_organizers(targets, &key, &meeting, draft).await;
+            self.to_organizers(&key, &meeting, draft);
         }
     }
 
     /// Reminds the owner's room of each open action item due tomorrow, once; from 09:00 the
     /// day before until the end of the due date.
-    pub(super) async fn remind_actions(
-        &self,
-        network: &Network,
-        targets: &[Target],
-        now: DateTime<Utc>,
-    ) {
+    pub(super) fn remind_actions(&self, network: &Network, targets: &[Target], now: DateTime<Utc>) {
         let actions = match self.store.open_actions(None) {
             Ok(actions) => actions,
             Err(error) => {
@@ -184,26 +129,20 @@ impl Scheduler {
                 continue;
             };
             let reminder = render::action_reminder(network.config.language, &action);
-            let post = PreparedPost {
-                key: format!("action-reminder/{}", action.id),
-                meeting_key: action.meeting_key.clone(),
-                meeting_title: action.text.chars().take(200).collect(),
-                meeting_start: action.meeting_start,
-                payload: Payload::notice(reminder),
-                state_hash: String::new(),
-                pin: false,
-            };
-            let report = outbox::fan_out(
-                &self.client,
-                &self.store,
-                &self.clock,
-                &post,
-                std::slice::from_ref(room),
-            )
-            .await;
-            if !report.failed.is_empty() {
-                warn!(action = action.id, failed = ?report.failed, "could not remind of an action item");
-            }
+            let meeting = crate::schedule::Meeting::remembered(
+                action.meeting_key.clone(),
+                action.text.chars().take(200).collect(),
+                action.meeting_start.with_timezone(&timezone),
+                crate::schedule::Status::Scheduled,
+            );
+            // The organizers' room is the default target of a notice.
+            let to = (!std::ptr::eq(room, &targets[0])).then_some(room.key.as_str());
+            self.start_notice(
+                &format!("action-reminder/{}", action.id),
+                &meeting,
+                to,
+                reminder,
+            );
         }
     }
 }

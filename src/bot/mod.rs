@@ -16,6 +16,7 @@ mod follow_up;
 mod minutes;
 pub mod outbox;
 pub mod policy;
+mod posts;
 pub mod reload;
 pub mod scheduler;
 pub mod session;

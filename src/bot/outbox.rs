@@ -1,31 +1,26 @@
-//! The one place that sends: replies, joins, declined invitations, and posts fanned out to
-//! every room (with their edits and pins).
+//! The one place that sends: replies, joins, declined invitations, and the sends, edits and
+//! pins of posts (which [`super::posts`] decides on and records).
 //!
-//! Handlers queue [`Action`]s; [`deliver`] carries them out in order. The scheduler calls
-//! [`fan_out`] and [`edit`]. A failure is logged or reported and the next action goes on: a
-//! failing send is never a crash.
+//! Handlers queue [`Action`]s; [`deliver`] carries them out in order. A failure is logged, or
+//! classified as a [`Failure`] for the delivery records, and the next action goes on: a failing
+//! send is never a crash.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
-use matrix_sdk::ruma::events::room::message::{
-    ReplacementMetadata, RoomMessageEventContent, RoomMessageEventContentWithoutRelation,
-};
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{
     EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId,
     RoomOrAliasId,
 };
-use matrix_sdk::{Client, Room, RoomState};
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use matrix_sdk::{Client, HttpError, Room, RoomState};
+use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use crate::clock::Clock;
-use crate::render::FanOutReport;
-use crate::store::{NewDelivery, Store};
+use crate::delivery::Failure;
+use crate::store::Store;
 
 /// Something the bot does on the homeserver.
 #[derive(Debug)]
@@ -98,7 +93,7 @@ impl Payload {
 }
 
 /// The one call that puts a payload into a room, with the given transaction id.
-async fn send_payload(
+pub(super) async fn send_payload(
     room: &Room,
     payload: &Payload,
     transaction_id: OwnedTransactionId,
@@ -125,11 +120,34 @@ async fn send_payload(
 }
 
 /// The room, if the bot is in it.
-fn joined_room(client: &Client, room_id: &RoomId) -> Result<Room, String> {
+pub(super) fn joined_room(client: &Client, room_id: &RoomId) -> Result<Room, Failure> {
     client
         .get_room(room_id)
         .filter(|room| room.state() == RoomState::Joined)
-        .ok_or_else(|| "bot not in the room".to_owned())
+        .ok_or(Failure::NotInRoom)
+}
+
+/// What a failed request means for the organizers.
+pub(super) fn classify(error: &matrix_sdk::Error) -> Failure {
+    if let Some(kind) = error.client_api_error_kind() {
+        return match kind {
+            ErrorKind::Forbidden => Failure::Forbidden,
+            ErrorKind::LimitExceeded(_) => Failure::RateLimited,
+            ErrorKind::NotFound => Failure::NotInRoom,
+            _ => Failure::Other(error.to_string()),
+        };
+    }
+    if let Some(api) = error.as_client_api_error()
+        && api.status_code.is_server_error()
+    {
+        return Failure::Unreachable;
+    }
+    if let matrix_sdk::Error::Http(http) = error
+        && matches!(**http, HttpError::Reqwest(_))
+    {
+        return Failure::Unreachable;
+    }
+    Failure::Other(error.to_string())
 }
 
 async fn send(
@@ -141,7 +159,7 @@ async fn send(
     let room = match joined_room(client, room_id) {
         Ok(room) => room,
         Err(reason) => {
-            warn!(%room_id, reason, "cannot send");
+            warn!(%room_id, ?reason, "cannot send");
             return;
         }
     };
@@ -206,40 +224,6 @@ pub async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) {
     }
 }
 
-/// A post ready to go out to many rooms.
-#[derive(Debug, Clone)]
-pub struct PreparedPost {
-    /// The post's key (see [`crate::posting::Post::key`]).
-    pub key: String,
-    /// The meeting it is about.
-    pub meeting_key: String,
-    /// The meeting's title.
-    pub meeting_title: String,
-    /// The meeting's start.
-    pub meeting_start: DateTime<Utc>,
-    /// The message or the file.
-    pub payload: Payload,
-    /// A hash of the meeting's state the message shows, to notice changes later.
-    pub state_hash: String,
-    /// Whether to pin it in each room (the announcement of the next meeting).
-    pub pin: bool,
-}
-
-impl PreparedPost {
-    /// A payload about `meeting` under `key`: no pin, no state to follow.
-    pub fn notice(key: String, meeting: &crate::schedule::Meeting, payload: Payload) -> Self {
-        Self {
-            key,
-            meeting_key: meeting.key.clone(),
-            meeting_title: meeting.title.clone(),
-            meeting_start: meeting.start.with_timezone(&Utc),
-            payload,
-            state_hash: String::new(),
-            pin: false,
-        }
-    }
-}
-
 /// A file to post.
 #[derive(Debug, Clone)]
 pub struct Attachment {
@@ -256,108 +240,33 @@ pub struct Attachment {
 pub struct Target {
     /// Its display name, for reports ("Kaiserslautern").
     pub name: String,
+    /// What its delivery records are kept under: the room id, or the configured alias while
+    /// it does not resolve.
+    pub key: String,
     /// The room, if its alias resolved; otherwise why not.
-    pub room_id: Result<OwnedRoomId, String>,
+    pub room_id: Result<OwnedRoomId, Failure>,
 }
 
-/// How many rooms are sent to at once: enough to fan out quickly, few enough to stay well inside
-/// a homeserver's limits (rate-limited requests are retried by the SDK after `retry_after_ms`).
-const FAN_OUT_CONCURRENCY: usize = 8;
+impl Target {
+    /// A room known only by its id (no longer configured), named by it.
+    pub fn room(room_id: &str) -> Option<Self> {
+        let id = OwnedRoomId::try_from(room_id).ok()?;
+        Some(Self {
+            name: room_id.to_owned(),
+            key: room_id.to_owned(),
+            room_id: Ok(id),
+        })
+    }
+}
 
 pub use crate::hash::stable_hash;
 
-/// Sends `post` to every target that does not have it yet, recording each delivery before and
-/// after the send, so that a crash at any moment neither duplicates nor drops it.
-pub async fn fan_out(
-    client: &Client,
-    store: &Arc<Store>,
-    clock: &Arc<dyn Clock>,
-    post: &PreparedPost,
-    targets: &[Target],
-) -> FanOutReport {
-    let limit = Arc::new(Semaphore::new(FAN_OUT_CONCURRENCY));
-    let mut tasks = JoinSet::new();
-    for (index, target) in targets.iter().enumerate() {
-        let (client, store, clock, post, target, limit) = (
-            client.clone(),
-            Arc::clone(store),
-            Arc::clone(clock),
-            post.clone(),
-            target.clone(),
-            Arc::clone(&limit),
-        );
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let outcome = deliver_one(&client, &store, &clock, &post, &target).await;
-            (index, target.name, outcome)
-        });
-    }
-    let mut outcomes = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(outcome) => outcomes.push(outcome),
-            Err(error) => warn!(%error, "a delivery task failed"),
-        }
-    }
-    outcomes.sort_by_key(|(index, _, _)| *index);
-    let mut report = FanOutReport {
-        delivered: 0,
-        total: targets.len(),
-        failed: Vec::new(),
-    };
-    for (_, name, outcome) in outcomes {
-        match outcome {
-            Ok(()) => report.delivered += 1,
-            Err(reason) => report.failed.push((name, reason)),
-        }
-    }
-    report
-}
-
-async fn deliver_one(
-    client: &Client,
-    store: &Store,
-    clock: &Arc<dyn Clock>,
-    post: &PreparedPost,
-    target: &Target,
-) -> Result<(), String> {
-    let room_id = target.room_id.clone()?;
-    let transaction_id = format!("convene-{}", stable_hash(&[&post.key, room_id.as_str()]));
-    let record = store
-        .begin(&NewDelivery {
-            post_key: &post.key,
-            room_id: room_id.as_str(),
-            meeting_key: &post.meeting_key,
-            meeting_title: &post.meeting_title,
-            meeting_start: post.meeting_start,
-            transaction_id: &transaction_id,
-            content_hash: &post.state_hash,
-            now: clock.now(),
-        })
-        .map_err(|e| e.to_string())?;
-    if record.event_id.is_some() {
-        return Ok(());
-    }
-    let room = joined_room(client, &room_id)?;
-    let transaction_id = OwnedTransactionId::from(record.transaction_id.clone());
-    let event_id = send_payload(&room, &post.payload, transaction_id)
-        .await
-        .map_err(|e| e.to_string())?;
-    store
-        .sent(&post.key, room_id.as_str(), event_id.as_str(), clock.now())
-        .map_err(|e| e.to_string())?;
-    debug!(post = %post.key, %room_id, %event_id, "delivered");
-    if post.pin {
-        pin(store, &room, &event_id).await;
-    }
-    Ok(())
-}
-
 /// Pins `event_id` in `room` in place of what the bot pinned there before, where the bot's power
-/// level allows it; pins set by people are left alone.
-async fn pin(store: &Store, room: &Room, event_id: &EventId) {
+/// level allows it (where it does not, there is nothing to do); pins set by people are left
+/// alone.
+pub(super) async fn pin(store: &Store, room: &Room, event_id: &EventId) -> Result<(), Failure> {
     let Some(own) = room.client().user_id().map(ToOwned::to_owned) else {
-        return;
+        return Err(Failure::NotInRoom);
     };
     let allowed = match room.power_levels().await {
         Ok(levels) => levels.user_can_send_state(&own, StateEventType::RoomPinnedEvents),
@@ -365,7 +274,7 @@ async fn pin(store: &Store, room: &Room, event_id: &EventId) {
     };
     if !allowed {
         debug!(room_id = %room.room_id(), "not allowed to pin");
-        return;
+        return Ok(());
     }
     let room_id = room.room_id().as_str();
     if let Ok(Some(previous)) = store.pinned(room_id)
@@ -375,43 +284,9 @@ async fn pin(store: &Store, room: &Room, event_id: &EventId) {
     {
         warn!(%room_id, %error, "could not unpin the previous announcement");
     }
-    match room.pin_event(event_id).await {
-        Ok(_) => {
-            if let Err(error) = store.set_pinned(room_id, event_id.as_str()) {
-                warn!(%room_id, %error, "could not record the pin");
-            }
-        }
-        Err(error) => warn!(%room_id, %error, "could not pin the announcement"),
+    room.pin_event(event_id).await.map_err(|e| classify(&e))?;
+    if let Err(error) = store.set_pinned(room_id, event_id.as_str()) {
+        warn!(%room_id, %error, "could not record the pin");
     }
-}
-
-/// Replaces a delivered message (`m.replace`) with new content, once per new state.
-pub async fn edit(
-    client: &Client,
-    store: &Store,
-    delivery: &crate::store::Delivery,
-    content: RoomMessageEventContentWithoutRelation,
-    state_hash: &str,
-) -> Result<(), String> {
-    let room_id = OwnedRoomId::try_from(delivery.room_id.as_str()).map_err(|e| e.to_string())?;
-    let event_id = delivery
-        .event_id
-        .as_deref()
-        .map(OwnedEventId::try_from)
-        .transpose()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "not sent yet".to_owned())?;
-    let room = joined_room(client, &room_id)?;
-    let transaction_id = format!(
-        "convene-edit-{}",
-        stable_hash(&[&delivery.post_key, room_id.as_str(), state_hash])
-    );
-    let replacement = content.make_replacement(ReplacementMetadata::new(event_id, None));
-    room.send(replacement)
-        .with_transaction_id(OwnedTransactionId::from(transaction_id))
-        .await
-        .map_err(|e| e.to_string())?;
-    store
-        .edited(&delivery.post_key, room_id.as_str(), state_hash)
-        .map_err(|e| e.to_string())
+    Ok(())
 }

@@ -1,10 +1,12 @@
 //! The posting job: announcements and reminders in every room, exactly once, and edits when a
 //! meeting changes.
 //!
-//! Each round it asks [`posting::plan`] what is due (a pure decision over the schedule and the
-//! delivery records), fans the due posts out through [`outbox::fan_out`], reports to the
-//! organizers' room, and edits earlier posts whose meeting has changed since. Then it sleeps
-//! until the next post is due, a file changes, or a request (`!announce`) comes in.
+//! Each round it asks [`posting::plan`] which announcements and reminders are due (a pure
+//! decision over the schedule and the posts recorded so far), records them as posts, records a
+//! change post for every meeting whose delivered messages no longer show what the files say,
+//! records minutes to publish and notices to give, and then works on every open post through
+//! [`super::posts`] — which sends each missing part in each room exactly once. Then it sleeps
+//! until the next post or retry is due, a file changes, or a request (`!announce`) comes in.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -12,21 +14,27 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use matrix_sdk::Client;
-use matrix_sdk::ruma::events::room::message::RoomMessageEventContentWithoutRelation;
 use matrix_sdk::ruma::{OwnedRoomId, OwnedRoomOrAliasId};
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
-use super::outbox::{self, Payload, PreparedPost, Target, stable_hash};
+use super::outbox::{self, Target, stable_hash};
+use super::posts::{ChangeDetail, kind_name, shown_hash};
+use crate::change::Shown;
 use crate::clock::Clock;
+use crate::delivery::Failure;
 use crate::network::Network;
 use crate::posting::{self, History, Post, PostKind, Started};
 use crate::render::{self, Rendered};
 use crate::schedule::{Meeting, Status};
-use crate::store::{Delivery, Store};
+use crate::store::Store;
 
 /// The longest the job sleeps, so alias changes and retries are picked up.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// The detail of an announcement an organizer asked for with `!announce`: it is sent until the
+/// meeting ends, not only until it starts.
+pub(super) const REQUESTED: &str = "requested";
 
 /// What other parts of the bot ask of the posting job.
 #[derive(Debug)]
@@ -64,10 +72,9 @@ pub struct Scheduler {
     pub aliases: HashMap<OwnedRoomOrAliasId, OwnedRoomId>,
 }
 
-/// The delivery records, as the planner sees them.
+/// The recorded posts, as the planner sees them.
 struct Records<'a> {
     store: &'a Store,
-    targets: &'a [Target],
 }
 
 impl History for Records<'_> {
@@ -76,15 +83,10 @@ impl History for Records<'_> {
     }
 
     fn started(&self, post_key: &str) -> Option<Started> {
-        let deliveries = self.store.deliveries_of(post_key).ok()?;
-        let at = deliveries.iter().map(|d| d.started_at).min()?;
-        let complete = self.targets.iter().all(|target| match &target.room_id {
-            Ok(room_id) => deliveries
-                .iter()
-                .any(|d| d.room_id == room_id.as_str() && d.event_id.is_some()),
-            Err(_) => false,
-        });
-        Some(Started { at, complete })
+        let post = self.store.post(post_key).ok()??;
+        Some(Started {
+            at: post.created_at,
+        })
     }
 }
 
@@ -115,7 +117,7 @@ impl Scheduler {
         }
     }
 
-    /// One planning round; returns when the next post is due.
+    /// One planning round; returns when the next post or retry is due.
     async fn round(&mut self) -> Option<DateTime<Utc>> {
         let network = Arc::clone(&self.network.borrow_and_update());
         let now = self.clock.now();
@@ -127,16 +129,9 @@ impl Scheduler {
             }
         }
         let targets = self.targets(&network).await;
-        let plan = {
-            let records = Records {
-                store: &self.store,
-                targets: &targets,
-            };
-            posting::plan(&meetings, offsets, now, &records)
-        };
+        let plan = posting::plan(&meetings, offsets, now, &Records { store: &self.store });
         for due in &plan.send {
-            self.send_post(&network, &due.post, due.late, &targets)
-                .await;
+            self.start_meeting_post(&due.post, due.late);
         }
         let mut missed: BTreeMap<&str, &Meeting> = BTreeMap::new();
         for post in &plan.missed {
@@ -144,32 +139,47 @@ impl Scheduler {
         }
         for meeting in missed.into_values() {
             let notice = render::missed_notice(network.config.language, meeting);
-            self.to_organizers(
-                &targets,
-                &format!("missed/{}", meeting.key),
-                meeting,
-                notice,
-            )
-            .await;
+            self.to_organizers(&format!("missed/{}", meeting.key), meeting, notice);
         }
-        self.apply_changes(&network, &targets, now).await;
-        self.publish_minutes(&network, &targets).await;
-        self.draft_file_minutes(&network, &targets, now).await;
-        self.remind_actions(&network, &targets, now).await;
-        plan.next_due
+        self.detect_changes(&network, now);
+        self.publish_minutes(&network);
+        self.draft_file_minutes(&network, now);
+        self.remind_actions(&network, &targets, now);
+        let retry = self.run_posts(&network, &targets).await;
+        match (plan.next_due, retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Records an announcement or reminder as a post (unless it is recorded already).
+    fn start_meeting_post(&self, post: &Post, late: bool) {
+        self.start_post(
+            &post.key,
+            kind_name(post.kind),
+            &post.meeting,
+            late,
+            String::new(),
+        );
     }
 
     async fn handle(&mut self, request: Request) {
         let network = Arc::clone(&self.network.borrow());
-        let targets = self.targets(&network).await;
         match request {
             Request::Announce(meeting_key) => {
                 let Some(meeting) = network.schedule.find(&meeting_key) else {
                     return;
                 };
                 let offsets = &network.config.meetings.reminders;
+                // Asked for by an organizer: worth sending until the meeting ends.
                 if let Some(post) = posting::posts_of(&meeting, offsets).into_iter().next() {
-                    self.send_post(&network, &post, false, &targets).await;
+                    self.start_post(
+                        &post.key,
+                        kind_name(post.kind),
+                        &post.meeting,
+                        false,
+                        REQUESTED.to_owned(),
+                    );
                 }
             }
             // Published in the round that follows every request.
@@ -182,12 +192,10 @@ impl Scheduler {
                     self.clock.now().timestamp_millis()
                 );
                 let notice = render::reload_errors(network.config.language, &errors);
-                self.to_organizers(&targets, &key, &self.no_meeting(&network), notice)
-                    .await;
+                self.to_organizers(&key, &self.no_meeting(&network), notice);
             }
             Request::Notify { key, notice } => {
-                self.to_organizers(&targets, &key, &self.no_meeting(&network), notice)
-                    .await;
+                self.to_organizers(&key, &self.no_meeting(&network), notice);
             }
         }
     }
@@ -216,12 +224,16 @@ impl Scheduler {
         let mut targets = Vec::new();
         for (name, room) in rooms {
             let room_id = self.resolve(room).await;
-            targets.push(Target { name, room_id });
+            let key = match &room_id {
+                Ok(room_id) => room_id.to_string(),
+                Err(_) => room.to_string(),
+            };
+            targets.push(Target { name, key, room_id });
         }
         targets
     }
 
-    async fn resolve(&mut self, room: &OwnedRoomOrAliasId) -> Result<OwnedRoomId, String> {
+    async fn resolve(&mut self, room: &OwnedRoomOrAliasId) -> Result<OwnedRoomId, Failure> {
         if let Ok(room_id) = OwnedRoomId::try_from(room.clone()) {
             return Ok(room_id);
         }
@@ -229,206 +241,123 @@ impl Scheduler {
             return Ok(room_id.clone());
         }
         let Ok(alias) = matrix_sdk::ruma::OwnedRoomAliasId::try_from(room.clone()) else {
-            return Err("invalid room".to_owned());
+            return Err(Failure::AliasNotFound);
         };
         match self.client.resolve_room_alias(&alias).await {
             Ok(response) => {
                 self.aliases.insert(room.clone(), response.room_id.clone());
                 Ok(response.room_id)
             }
-            Err(error) => Err(format!("alias not found: {error}")),
+            Err(error) => {
+                warn!(%alias, %error, "cannot resolve a room alias");
+                Err(match outbox::classify(&matrix_sdk::Error::from(error)) {
+                    Failure::Unreachable => Failure::Unreachable,
+                    _ => Failure::AliasNotFound,
+                })
+            }
         }
     }
 
-    /// Sends a post to every room and reports the result to the organizers once.
-    async fn send_post(&self, network: &Network, post: &Post, late: bool, targets: &[Target]) {
-        let language = network.config.language;
-        let agenda = network.agenda(&post.meeting);
-        let name = &network.config.network.name;
-        let accepted = self.accepted(&post.meeting);
-        let open_actions = super::commands::open_actions(&self.store, &post.meeting);
-        let rendered = render::post(
-            language,
-            name,
-            &post.meeting,
-            agenda,
-            render::Additions {
-                accepted: &accepted,
-                open_actions: &open_actions,
-            },
-            post.kind,
-            late,
-        );
-        let state = state_hash(network, &post.meeting, &accepted, post.kind);
-        let prepared = PreparedPost {
-            key: post.key.clone(),
-            meeting_key: post.meeting.key.clone(),
-            meeting_title: post.meeting.title.clone(),
-            meeting_start: post.meeting.start.with_timezone(&Utc),
-            payload: Payload::notice(rendered),
-            state_hash: state,
-            pin: post.kind == PostKind::Announcement,
-        };
-        info!(post = %post.key, late, rooms = targets.len(), "fanning out");
-        let report =
-            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
-        info!(post = %post.key, delivered = report.delivered, failed = report.failed.len(), "fan-out done");
-        if post.kind == PostKind::Announcement {
-            self.send_invitation(
-                network,
-                &post.meeting,
-                &format!("invitation/{}", post.meeting.key),
-                targets,
-            )
-            .await;
-        }
-        let summary = render::delivery_summary(language, &post.meeting, post.kind, &report);
-        self.to_organizers(
-            targets,
-            &format!("summary/{}", post.key),
-            &post.meeting,
-            summary,
-        )
-        .await;
+    /// Records a notice for the organizers' room, given once per key.
+    pub(super) fn to_organizers(&self, key: &str, meeting: &Meeting, notice: Rendered) {
+        self.start_notice(key, meeting, None, notice);
     }
 
-    /// Posts a notice to the organizers' room, exactly once per key.
-    pub(super) async fn to_organizers(
-        &self,
-        targets: &[Target],
-        key: &str,
-        meeting: &Meeting,
-        notice: Rendered,
-    ) {
-        let Some(organizers) = targets.first() else {
-            return;
-        };
-        let prepared = PreparedPost::notice(key.to_owned(), meeting, Payload::notice(notice));
-        let report = outbox::fan_out(
-            &self.client,
-            &self.store,
-            &self.clock,
-            &prepared,
-            std::slice::from_ref(organizers),
-        )
-        .await;
-        if !report.failed.is_empty() {
-            warn!(key, failed = ?report.failed, "could not notify the organizers");
-        }
-    }
-
-    /// Edits every delivered post whose meeting changed since, and posts a short notice in
-    /// each room where something was edited.
-    async fn apply_changes(&self, network: &Network, targets: &[Target], now: DateTime<Utc>) {
-        let deliveries = match self.store.sent_since(now - TimeDelta::days(1)) {
+    /// Records a change post for every meeting whose delivered announcements or reminders no
+    /// longer show what the files (and the accepted proposals) say.
+    fn detect_changes(&self, network: &Network, now: DateTime<Utc>) {
+        let deliveries = match self.store.messages_since(now - TimeDelta::days(1)) {
             Ok(deliveries) => deliveries,
             Err(error) => {
                 warn!(%error, "cannot read deliveries");
                 return;
             }
         };
-        let language = network.config.language;
-        let name = &network.config.network.name;
-        // Notices to send after the edits: (meeting key, state) → (meeting, rooms).
-        let mut notices: BTreeMap<(String, String), (Meeting, Vec<Target>)> = BTreeMap::new();
+        // Per meeting: what it shows now, and what its messages showed (the first one that
+        // differs is the "before" of the notice).
+        let mut changed: BTreeMap<String, (Meeting, Shown, Option<Shown>)> = BTreeMap::new();
+        let mut current: BTreeMap<String, (Meeting, Shown, String)> = BTreeMap::new();
         for delivery in deliveries {
-            let Some(kind) = post_kind(&delivery.post_key) else {
-                continue;
-            };
-            let meeting = network
-                .schedule
-                .find(&delivery.meeting_key)
-                .unwrap_or_else(|| vanished(network, &delivery));
-            let accepted = self.accepted(&meeting);
-            let state = state_hash(network, &meeting, &accepted, kind);
-            if state == delivery.content_hash {
+            if post_kind(&delivery.post_key).is_none() {
                 continue;
             }
-            let agenda = network.agenda(&meeting);
-            let open_actions = super::commands::open_actions(&self.store, &meeting);
-            let additions = render::Additions {
-                accepted: &accepted,
-                open_actions: &open_actions,
-            };
-            let rendered = render::post(language, name, &meeting, agenda, additions, kind, false);
-            let content =
-                RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html);
-            match outbox::edit(&self.client, &self.store, &delivery, content, &state).await {
-                Ok(()) => {
-                    info!(post = %delivery.post_key, room_id = %delivery.room_id, "edited after a change");
-                    let target = targets
-                        .iter()
-                        .find(|t| {
-                            t.room_id
-                                .as_ref()
-                                .is_ok_and(|id| id.as_str() == delivery.room_id)
-                        })
-                        .cloned();
-                    let entry = notices
-                        .entry((meeting.key.clone(), state.clone()))
-                        .or_insert_with(|| (meeting.clone(), Vec::new()));
-                    if let Some(target) = target
-                        && !entry.1.iter().any(|t| t.room_id == target.room_id)
+            let (meeting, shown, announcement_hash) = current
+                .entry(delivery.meeting_key.clone())
+                .or_insert_with(|| {
+                    let meeting = network
+                        .schedule
+                        .find(&delivery.meeting_key)
+                        .unwrap_or_else(|| vanished(network, &delivery));
+                    let accepted = self.accepted(&meeting);
+                    let shown = self.shown(network, &meeting, &accepted);
+                    let hash = state_hash(network, &meeting, &accepted, PostKind::Announcement);
+                    (meeting, shown, hash)
+                })
+                .clone();
+            let before: Option<Shown> = match delivery.shown.as_deref() {
+                Some(json) => match serde_json::from_str::<Shown>(json) {
+                    Ok(before) if before == shown => continue,
+                    Ok(before) => Some(before),
+                    Err(_) => None,
+                },
+                // Delivered before messages remembered what they show: unchanged if the
+                // rendered text is the same.
+                None => {
+                    let kind = post_kind(&delivery.post_key);
+                    let hash = kind.map(|kind| {
+                        let accepted = self.accepted(&meeting);
+                        state_hash(network, &meeting, &accepted, kind)
+                    });
+                    if hash.as_deref() == Some(delivery.content_hash.as_str())
+                        || (kind == Some(PostKind::Announcement)
+                            && delivery.content_hash == announcement_hash)
                     {
-                        entry.1.push(target);
+                        let json = serde_json::to_string(&shown).unwrap_or_default();
+                        let _ = self.store.edited(
+                            &delivery.post_key,
+                            &delivery.room_id,
+                            &delivery.content_hash,
+                            &json,
+                        );
+                        continue;
                     }
+                    None
                 }
-                Err(error) => {
-                    warn!(post = %delivery.post_key, room_id = %delivery.room_id, %error, "could not edit");
-                }
-            }
+            };
+            changed
+                .entry(delivery.meeting_key.clone())
+                .or_insert_with(|| (meeting, shown, before));
         }
-        for ((meeting_key, state), (meeting, rooms)) in notices {
-            let agenda = network.agenda(&meeting);
-            let notice = render::change_notice(language, &meeting, agenda);
-            let prepared = PreparedPost::notice(
-                format!("change-{state}/{meeting_key}"),
+        for (meeting_key, (meeting, shown, before)) in changed {
+            let state = shown_hash(&shown);
+            let detail = ChangeDetail {
+                state: state.clone(),
+                old: before,
+                new: shown,
+            };
+            let Ok(detail) = serde_json::to_string(&detail) else {
+                continue;
+            };
+            self.start_post(
+                &format!("change/{state}/{meeting_key}"),
+                "change",
                 &meeting,
-                Payload::notice(notice),
+                false,
+                detail,
             );
-            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, &rooms).await;
-            // The updated invitation (same UID, higher SEQUENCE) updates imported calendars.
-            if meeting.takes_place() {
-                self.send_invitation(
-                    network,
-                    &meeting,
-                    &format!("invitation-{state}/{meeting_key}"),
-                    &rooms,
-                )
-                .await;
-            }
         }
     }
 }
 
 impl Scheduler {
     /// The members' proposals accepted for a meeting (none if the database cannot say).
-    fn accepted(&self, meeting: &Meeting) -> Vec<crate::store::Proposal> {
+    pub(super) fn accepted(&self, meeting: &Meeting) -> Vec<crate::store::Proposal> {
         self.store
             .accepted_for(&meeting.key)
             .unwrap_or_else(|error| {
                 warn!(%error, "cannot read accepted proposals");
                 Vec::new()
             })
-    }
-
-    /// Posts the meeting's .ics (its series, or the workshop) as a file in every target room.
-    async fn send_invitation(
-        &self,
-        network: &Network,
-        meeting: &Meeting,
-        key: &str,
-        targets: &[Target],
-    ) {
-        let Some(attachment) = invitation(network, &self.store, meeting, self.clock.now()) else {
-            return;
-        };
-        let prepared = PreparedPost::notice(key.to_owned(), meeting, Payload::File(attachment));
-        let report =
-            outbox::fan_out(&self.client, &self.store, &self.clock, &prepared, targets).await;
-        if !report.failed.is_empty() {
-            warn!(key, failed = ?report.failed, "could not post the invitation everywhere");
-        }
     }
 }
 
@@ -454,7 +383,7 @@ pub fn invitation(
 }
 
 /// The kind of a post from its key; `None` for notices and summaries, which are never edited.
-fn post_kind(post_key: &str) -> Option<PostKind> {
+pub(super) fn post_kind(post_key: &str) -> Option<PostKind> {
     let (prefix, _) = post_key.split_once('/')?;
     if prefix == "announcement" {
         return Some(PostKind::Announcement);
@@ -467,7 +396,7 @@ fn post_kind(post_key: &str) -> Option<PostKind> {
 ///
 /// Open action items are left out: an item closed during the week does not warrant an edit and
 /// a change notice in every room (the next post, and `!agenda`, show the current list).
-fn state_hash(
+pub(super) fn state_hash(
     network: &Network,
     meeting: &Meeting,
     accepted: &[crate::store::Proposal],
@@ -489,7 +418,7 @@ fn state_hash(
 }
 
 /// A meeting that was announced but is no longer in the files: shown as cancelled.
-fn vanished(network: &Network, delivery: &Delivery) -> Meeting {
+fn vanished(network: &Network, delivery: &crate::store::Delivery) -> Meeting {
     Meeting::remembered(
         delivery.meeting_key.clone(),
         delivery.meeting_title.clone(),

@@ -3,8 +3,11 @@
 //! snapshots are stable.
 //!
 //! Each series becomes one VEVENT with an RRULE, EXDATEs for cancelled occurrences and those
-//! skipped for a holiday, and an override VEVENT (RECURRENCE-ID) for each moved occurrence; each
-//! one-off workshop becomes one VEVENT. UIDs never change (`<id>@<domain>`); SEQUENCE and DTSTAMP
+//! skipped for a holiday, and an override VEVENT (RECURRENCE-ID) for each moved occurrence and
+//! for each occurrence with an agenda (an agenda file, or proposals the organizers accepted),
+//! whose DESCRIPTION carries that agenda; each one-off workshop becomes one VEVENT. The agenda is
+//! part of an entry's content, so a changed agenda gives the entry a new version and subscribed
+//! calendars pick it up. UIDs never change (`<id>@<domain>`); SEQUENCE and DTSTAMP
 //! come from [`Version`]s the caller keeps: when an entry's content changes, its sequence goes
 //! up and its DTSTAMP becomes the time of that change.
 //!
@@ -14,7 +17,7 @@
 
 pub mod vtimezone;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
@@ -61,8 +64,12 @@ pub struct Entry {
 }
 
 /// The calendar entries of a network, in a stable order (series first, then workshops).
-pub fn entries(network: &Network) -> Vec<Entry> {
-    let context = Context::new(network);
+///
+/// `accepted` holds the titles of the proposals the organizers accepted, by meeting key
+/// (`series-id/YYYY-MM-DD` of the regular date, or a workshop's id), each list in the order
+/// they were proposed; they follow the agenda file's items in the DESCRIPTION.
+pub fn entries(network: &Network, accepted: &BTreeMap<String, Vec<String>>) -> Vec<Entry> {
+    let context = Context::new(network, accepted);
     let mut entries: Vec<Entry> = network
         .config
         .meetings
@@ -185,12 +192,13 @@ fn clean(text: &str) -> String {
 
 struct Context<'a> {
     network: &'a Network,
+    accepted: &'a BTreeMap<String, Vec<String>>,
     tz: Tz,
     domain: String,
 }
 
 impl<'a> Context<'a> {
-    fn new(network: &'a Network) -> Self {
+    fn new(network: &'a Network, accepted: &'a BTreeMap<String, Vec<String>>) -> Self {
         let domain = network
             .config
             .calendar
@@ -199,6 +207,7 @@ impl<'a> Context<'a> {
             .unwrap_or_else(|| network.config.bot.user_id.server_name().to_string());
         Self {
             network,
+            accepted,
             tz: network.config.timezone,
             domain,
         }
@@ -241,25 +250,39 @@ impl<'a> Context<'a> {
         event.add_property("TRANSP", "OPAQUE");
     }
 
-    fn description(&self, link: Option<&url::Url>, agenda: Option<&Agenda>) -> String {
+    /// The titles of the accepted proposals for the meeting with this key, in order.
+    fn accepted(&self, key: &str) -> &'a [String] {
+        self.accepted.get(key).map_or(&[], Vec::as_slice)
+    }
+
+    /// The video link, then the agenda: the file's items, the accepted proposals numbered on
+    /// after them, and the file's notes.
+    fn description(
+        &self,
+        link: Option<&url::Url>,
+        agenda: Option<&Agenda>,
+        accepted: &[String],
+    ) -> String {
         let mut text = String::new();
         if let Some(link) = link {
             let _ = writeln!(text, "Videokonferenz: {link}");
         }
-        if let Some(agenda) = agenda {
-            if !agenda.items.is_empty() {
-                text.push_str("\nTagesordnung:\n");
+        let items = agenda.map_or(&[][..], |a| a.items.as_slice());
+        if !items.is_empty() || !accepted.is_empty() {
+            text.push_str("\nTagesordnung:\n");
+        }
+        for (index, item) in items.iter().enumerate() {
+            let _ = write!(text, "{}. {}", index + 1, item.title);
+            if let Some(speaker) = &item.speaker {
+                let _ = write!(text, " – {}", speaker.name);
             }
-            for (index, item) in agenda.items.iter().enumerate() {
-                let _ = write!(text, "{}. {}", index + 1, item.title);
-                if let Some(speaker) = &item.speaker {
-                    let _ = write!(text, " – {}", speaker.name);
-                }
-                text.push('\n');
-            }
-            if let Some(notes) = &agenda.notes {
-                let _ = write!(text, "\n{notes}\n");
-            }
+            text.push('\n');
+        }
+        for (index, title) in accepted.iter().enumerate() {
+            let _ = writeln!(text, "{}. {title}", items.len() + index + 1);
+        }
+        if let Some(notes) = agenda.and_then(|a| a.notes.as_ref()) {
+            let _ = write!(text, "\n{notes}\n");
         }
         text.trim_end().to_owned()
     }
@@ -272,7 +295,7 @@ impl<'a> Context<'a> {
         master.append_property(self.timed("DTSTART", start));
         master.append_property(self.timed("DTEND", start + series.duration));
         master.add_property("RRULE", self.rrule(series));
-        let description = self.description(series.video_link.as_ref(), None);
+        let description = self.description(series.video_link.as_ref(), None, &[]);
         self.common(
             &mut master,
             &series.title,
@@ -280,40 +303,34 @@ impl<'a> Context<'a> {
             &description,
         );
 
-        let mut overrides = Vec::new();
-        let mut excluded: Vec<NaiveDate> = Vec::new();
-        for (date, exception) in &series.exceptions {
-            let original = localize(self.tz, *date, series.start);
-            match exception {
-                Exception::Cancelled { .. } => excluded.push(*date),
-                Exception::Moved {
-                    date: new_date,
-                    start: new_start,
-                    duration,
-                    video_link,
-                    ..
-                } => {
-                    let moved = localize(
-                        self.tz,
-                        new_date.unwrap_or(*date),
-                        new_start.unwrap_or(series.start),
-                    );
-                    let link = video_link.as_ref().or(series.video_link.as_ref());
-                    let mut event = Event::new();
-                    event.uid(&uid);
-                    event.append_property(self.timed("RECURRENCE-ID", original));
-                    event.append_property(self.timed("DTSTART", moved));
-                    event.append_property(
-                        self.timed("DTEND", moved + duration.unwrap_or(series.duration)),
-                    );
-                    let key = format!("{}/{}", series.id, date.format("%Y-%m-%d"));
-                    let agenda = self.network.agendas.by_meeting.get(&key);
-                    let description = self.description(link, agenda);
-                    self.common(&mut event, &series.title, link, &description);
-                    overrides.push(event);
-                }
-            }
-        }
+        let mut excluded: Vec<NaiveDate> = series
+            .exceptions
+            .iter()
+            .filter(|(_, exception)| matches!(exception, Exception::Cancelled { .. }))
+            .map(|(date, _)| *date)
+            .collect();
+        // The occurrences that differ from the master: moved ones, and those with an agenda
+        // (by the regular date in their meeting key), in date order.
+        let prefix = format!("{}/", series.id);
+        let mut dates: BTreeSet<NaiveDate> = series
+            .exceptions
+            .iter()
+            .filter(|(_, exception)| matches!(exception, Exception::Moved { .. }))
+            .map(|(date, _)| *date)
+            .collect();
+        dates.extend(
+            self.network
+                .agendas
+                .by_meeting
+                .keys()
+                .chain(self.accepted.keys())
+                .filter_map(|key| key.strip_prefix(&prefix))
+                .filter_map(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
+        );
+        let overrides: Vec<Event> = dates
+            .into_iter()
+            .filter_map(|date| self.occurrence(series, &uid, date, &description))
+            .collect();
         if series.skip_holidays {
             let horizon = match series.rule.end {
                 End::Until(until) => until,
@@ -339,6 +356,60 @@ impl<'a> Context<'a> {
         let mut events = vec![master];
         events.extend(overrides);
         entry(uid, series.id.clone(), events)
+    }
+
+    /// The override VEVENT of the occurrence whose regular date is `date`: when it is moved, or
+    /// when it takes place as planned with an agenda (its description differs from the
+    /// master's). None for cancelled and holiday-skipped occurrences (they are EXDATEs), for
+    /// dates that are no occurrence, and for occurrences the master already describes.
+    fn occurrence(
+        &self,
+        series: &Series,
+        uid: &str,
+        date: NaiveDate,
+        master_description: &str,
+    ) -> Option<Event> {
+        let key = format!("{}/{}", series.id, date.format("%Y-%m-%d"));
+        let agenda = self.network.agendas.by_meeting.get(&key);
+        let accepted = self.accepted(&key);
+        let original = localize(self.tz, date, series.start);
+        let (start, duration, link) = match series.exceptions.get(&date) {
+            Some(Exception::Cancelled { .. }) => return None,
+            Some(Exception::Moved {
+                date: new_date,
+                start: new_start,
+                duration,
+                video_link,
+                ..
+            }) => (
+                localize(
+                    self.tz,
+                    new_date.unwrap_or(date),
+                    new_start.unwrap_or(series.start),
+                ),
+                duration.unwrap_or(series.duration),
+                video_link.as_ref().or(series.video_link.as_ref()),
+            ),
+            None => {
+                let skipped = series.skip_holidays
+                    && holidays::holiday_on(self.network.config.meetings.holidays, date).is_some();
+                if skipped || !series.rule.is_occurrence(series.first, date) {
+                    return None;
+                }
+                (original, series.duration, series.video_link.as_ref())
+            }
+        };
+        let description = self.description(link, agenda, accepted);
+        if !series.exceptions.contains_key(&date) && description == master_description {
+            return None;
+        }
+        let mut event = Event::new();
+        event.uid(uid);
+        event.append_property(self.timed("RECURRENCE-ID", original));
+        event.append_property(self.timed("DTSTART", start));
+        event.append_property(self.timed("DTEND", start + duration));
+        self.common(&mut event, &series.title, link, &description);
+        Some(event)
     }
 
     /// The rule for the feed: UNTIL becomes the UTC end of that local day, as RFC 5545
@@ -378,7 +449,11 @@ impl<'a> Context<'a> {
         event.append_property(self.timed("DTSTART", start));
         event.append_property(self.timed("DTEND", start + one_off.duration));
         let agenda = self.network.agendas.by_meeting.get(&one_off.id);
-        let mut description = self.description(one_off.video_link.as_ref(), agenda);
+        let mut description = self.description(
+            one_off.video_link.as_ref(),
+            agenda,
+            self.accepted(&one_off.id),
+        );
         if let Some(agenda) = agenda
             && !agenda.parts.is_empty()
         {
@@ -440,6 +515,78 @@ mod tests {
             assert!(part.len() <= 75, "{} octets: {part}", part.len());
         }
         assert_eq!(folded.replace("\r\n ", ""), line);
+    }
+
+    /// A network with one monthly series and no agenda files.
+    #[allow(clippy::unwrap_used)]
+    fn network() -> Network {
+        let yaml = r##"
+homeserver: http://127.0.0.1:8008
+bot: { user_id: "@convene:localhost", password: { env: CONVENE_PASSWORD } }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: ["@organizer:localhost"]
+  organizers_room: "#orga:localhost"
+  members: [{ name: Kaiserslautern, room: "#kl:localhost" }]
+meetings:
+  series:
+    - { id: vk, title: Videokonferenz, rule: FREQ=MONTHLY;BYDAY=3TH, first: 2026-01-15, start: "10:00", duration: 90m }
+"##;
+        let config =
+            crate::config::Config::parse(std::path::Path::new("convene.yaml"), yaml.to_owned())
+                .unwrap();
+        let schedule = crate::schedule::Schedule {
+            timezone: config.timezone,
+            holidays: config.meetings.holidays,
+            series: config.meetings.series.clone(),
+            one_offs: Vec::new(),
+        };
+        Network {
+            config,
+            agendas: crate::agenda::Agendas::default(),
+            schedule,
+        }
+    }
+
+    #[test]
+    fn an_accepted_proposal_changes_the_content_hash() {
+        let network = network();
+        let mut accepted = BTreeMap::new();
+        let before = entries(&network, &accepted);
+        assert_eq!(before.len(), 1);
+        assert_eq!(before[0].events.len(), 1, "no override without an agenda");
+        accepted.insert("vk/2026-03-19".to_owned(), vec!["Open Data".to_owned()]);
+        let after = entries(&network, &accepted);
+        assert_eq!(after[0].events.len(), 2, "an override for the occurrence");
+        assert_ne!(after[0].content_hash, before[0].content_hash);
+        accepted.insert(
+            "vk/2026-03-19".to_owned(),
+            vec!["Open Data".to_owned(), "Breitband".to_owned()],
+        );
+        let more = entries(&network, &accepted);
+        assert_ne!(more[0].content_hash, after[0].content_hash);
+        // The same input gives the same hash.
+        assert_eq!(entries(&network, &accepted), more);
+    }
+
+    #[test]
+    fn proposals_for_no_occurrence_add_nothing() {
+        let network = network();
+        let before = entries(&network, &BTreeMap::new());
+        let accepted = BTreeMap::from([
+            ("vk/2026-03-20".to_owned(), vec!["Kein Termin".to_owned()]),
+            (
+                "vk/2025-12-18".to_owned(),
+                vec!["Vor dem Beginn".to_owned()],
+            ),
+            (
+                "andere/2026-03-19".to_owned(),
+                vec!["Andere Reihe".to_owned()],
+            ),
+            ("vk/kein-datum".to_owned(), vec!["Kein Datum".to_owned()]),
+        ]);
+        assert_eq!(entries(&network, &accepted), before);
     }
 
     #[test]

@@ -9,6 +9,8 @@ use chrono_tz::Tz;
 
 use super::{Rendered, escape_html};
 use crate::agenda::Agenda;
+use crate::change::Change;
+use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
 use crate::posting::PostKind;
 use crate::schedule::{Meeting, Status};
@@ -467,50 +469,290 @@ pub fn post(
     both.done()
 }
 
-/// The short notice posted after an announcement was edited because its meeting changed.
-pub fn change_notice(language: Language, meeting: &Meeting, agenda: Option<&Agenda>) -> Rendered {
-    let title = meeting_title(meeting, agenda);
-    let when = date_range(language, meeting.start, meeting.end);
-    let text = match (&meeting.status, language) {
-        (Status::Cancelled | Status::Holiday { .. }, Language::German) => format!(
-            "Hinweis: „{title}“ am {} fällt aus.{} Die Ankündigung ist angepasst.",
-            date_long(language, meeting.start),
-            meeting
-                .note
-                .as_ref()
-                .map(|n| format!(" Grund: {n}."))
-                .unwrap_or_default()
-        ),
-        (Status::Cancelled | Status::Holiday { .. }, Language::English) => format!(
-            "Note: “{title}” on {} is cancelled.{} The announcement has been updated.",
-            date_long(language, meeting.start),
-            meeting
-                .note
-                .as_ref()
-                .map(|n| format!(" Reason: {n}."))
-                .unwrap_or_default()
-        ),
-        (_, Language::German) => format!(
-            "Hinweis: „{title}“ wurde geändert und findet jetzt am {when} statt.{} Die Ankündigung ist angepasst.",
-            meeting
-                .video_link
-                .as_ref()
-                .map(|l| format!(" Videokonferenz: {l}"))
-                .unwrap_or_default()
-        ),
-        (_, Language::English) => format!(
-            "Note: “{title}” has changed and now takes place on {when}.{} The announcement has been updated.",
-            meeting
-                .video_link
-                .as_ref()
-                .map(|l| format!(" Video conference: {l}"))
-                .unwrap_or_default()
-        ),
+/// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks
+/// inside become single ones (‚…‘, ‘…’), alternating opening and closing.
+pub(super) fn quoted(language: Language, text: &str) -> String {
+    let (open, close, inner_open, inner_close) = match language {
+        Language::German => ('„', '“', '‚', '‘'),
+        Language::English => ('“', '”', '‘', '’'),
     };
-    Rendered {
-        html: escape_html(&text),
-        plain: text,
+    let mut quoted = String::from(open);
+    let mut inside = false;
+    for c in one_line(text).chars() {
+        if matches!(c, '"' | '„' | '“' | '”') {
+            quoted.push(if inside { inner_close } else { inner_open });
+            inside = !inside;
+        } else {
+            quoted.push(c);
+        }
     }
+    quoted.push(close);
+    quoted
+}
+
+/// "„A“", "„A“ und „B“", "„A“, „B“ und „C“" / "“A” and “B”".
+fn quoted_list(language: Language, titles: &[String]) -> String {
+    let mut titles: Vec<String> = titles.iter().map(|t| quoted(language, t)).collect();
+    let Some(last) = titles.pop() else {
+        return String::new();
+    };
+    if titles.is_empty() {
+        return last;
+    }
+    let and = match language {
+        Language::German => "und",
+        Language::English => "and",
+    };
+    format!("{} {and} {last}", titles.join(", "))
+}
+
+/// A user's text as the end of a sentence: with a full stop unless it has its own.
+fn sentence_end(text: &str) -> String {
+    let text = one_line(text);
+    if text.ends_with(['.', '!', '?']) {
+        text
+    } else {
+        format!("{text}.")
+    }
+}
+
+/// "neu „Open Data“; entfällt „Breitband“; „A“ heißt jetzt „B“" / "added …; removed …".
+fn agenda_difference(
+    language: Language,
+    added: &[String],
+    removed: &[String],
+    retitled: &[(String, String)],
+) -> String {
+    let mut parts = Vec::new();
+    if !added.is_empty() {
+        parts.push(match language {
+            Language::German => format!("neu {}", quoted_list(language, added)),
+            Language::English => format!("added {}", quoted_list(language, added)),
+        });
+    }
+    if !removed.is_empty() {
+        parts.push(match (language, removed.len()) {
+            (Language::German, 1) => format!("entfällt {}", quoted_list(language, removed)),
+            (Language::German, _) => format!("entfallen {}", quoted_list(language, removed)),
+            (Language::English, _) => format!("removed {}", quoted_list(language, removed)),
+        });
+    }
+    for (from, to) in retitled {
+        let (from, to) = (quoted(language, from), quoted(language, to));
+        parts.push(match language {
+            Language::German => format!("{from} heißt jetzt {to}"),
+            Language::English => format!("{from} is now {to}"),
+        });
+    }
+    parts.join("; ")
+}
+
+/// The short notice posted after the announcements were edited because their meeting
+/// changed: what changed (every change in `changes`, see [`crate::change::changes`]), about
+/// `meeting` as it is now.
+///
+/// The first line names the meeting and its most important change; further changes follow
+/// one a line; the last line says that the announcement has been updated.
+pub fn change_notice(
+    language: Language,
+    meeting: &Meeting,
+    agenda: Option<&Agenda>,
+    changes: &[Change],
+) -> Rendered {
+    let de = language == Language::German;
+    let tz = meeting.start.timezone();
+    let title = quoted(language, &meeting_title(meeting, agenda));
+    let day = date_long(language, meeting.start);
+    let now = date_range(language, meeting.start, meeting.end);
+    // What was shown before a move: only the times when the day stays the same.
+    let before = changes.iter().find_map(|change| match change {
+        Change::Moved {
+            from_start,
+            from_end,
+        } => {
+            let (start, end) = (from_start.with_timezone(&tz), from_end.with_timezone(&tz));
+            let same_day = start.date_naive() == meeting.start.date_naive()
+                && end.date_naive() == meeting.end.date_naive()
+                && start.date_naive() == end.date_naive();
+            Some(if (start, end) == (meeting.start, meeting.end) {
+                None
+            } else if same_day {
+                let times = format!("{}–{}", start.format("%H:%M"), end.format("%H:%M"));
+                Some(if de { format!("{times} Uhr") } else { times })
+            } else {
+                Some(date_range(language, start, end))
+            })
+        }
+        _ => None,
+    });
+    // "(bisher …)", unless the date shown before is the same (nothing to compare).
+    let previously = before
+        .flatten()
+        .map(|before| {
+            if de {
+                format!(" (bisher {before})")
+            } else {
+                format!(" (previously {before})")
+            }
+        })
+        .unwrap_or_default();
+    let reinstated = changes.contains(&Change::Reinstated);
+    let mut both = Both::default();
+    // Whether a line names the meeting yet.
+    let mut named = false;
+    for change in changes {
+        // The first change names the meeting; the others follow on lines of their own.
+        let first = !named;
+        let (plain, html) = match change {
+            Change::Cancelled { note } => {
+                let reason = note
+                    .as_deref()
+                    .map(|note| {
+                        if de {
+                            format!(" Grund: {}", sentence_end(note))
+                        } else {
+                            format!(" Reason: {}", sentence_end(note))
+                        }
+                    })
+                    .unwrap_or_default();
+                let text = if de {
+                    format!("Hinweis: {title} am {day} fällt aus.{reason}")
+                } else {
+                    format!("Note: {title} on {day} is cancelled.{reason}")
+                };
+                (text.clone(), escape_html(&text))
+            }
+            Change::Reinstated => {
+                let text = if de {
+                    format!("Hinweis: {title} findet nun doch statt: {now}{previously}.")
+                } else {
+                    format!("Note: {title} takes place after all: {now}{previously}.")
+                };
+                (text.clone(), escape_html(&text))
+            }
+            // Said with the reinstatement.
+            Change::Moved { .. } if reinstated => continue,
+            Change::Moved { .. } => {
+                let text = if de {
+                    format!("Hinweis: {title} wurde verlegt. Neuer Termin: {now}{previously}.")
+                } else {
+                    format!("Note: {title} has been moved. New date: {now}{previously}.")
+                };
+                (text.clone(), escape_html(&text))
+            }
+            Change::Link {
+                new: Some(link), ..
+            } => {
+                let lead = match (language, first) {
+                    (Language::German, true) => {
+                        format!(
+                            "Hinweis: Für {title} am {day} gilt ein neuer Link zur Videokonferenz:"
+                        )
+                    }
+                    (Language::English, true) => {
+                        format!("Note: {title} on {day} has a new video conference link:")
+                    }
+                    (Language::German, false) => "Neuer Link zur Videokonferenz:".to_owned(),
+                    (Language::English, false) => "New video conference link:".to_owned(),
+                };
+                let url = escape_html(link);
+                (
+                    format!("{lead} {link}"),
+                    format!("{} <a href=\"{url}\">{url}</a>", escape_html(&lead)),
+                )
+            }
+            Change::Link { new: None, .. } => {
+                let text = match (language, first) {
+                    (Language::German, true) => {
+                        format!(
+                            "Hinweis: Für {title} am {day} entfällt der Link zur Videokonferenz."
+                        )
+                    }
+                    (Language::English, true) => {
+                        format!(
+                            "Note: The video conference link for {title} on {day} has been withdrawn."
+                        )
+                    }
+                    (Language::German, false) => "Der Link zur Videokonferenz entfällt.".to_owned(),
+                    (Language::English, false) => {
+                        "The video conference link has been withdrawn.".to_owned()
+                    }
+                };
+                (text.clone(), escape_html(&text))
+            }
+            Change::Retitled { from } => {
+                let from = quoted(language, from);
+                let text = match (language, first) {
+                    (Language::German, true) => {
+                        format!("Hinweis: {from} am {day} heißt jetzt {title}.")
+                    }
+                    (Language::English, true) => {
+                        format!("Note: {from} on {day} is now called {title}.")
+                    }
+                    (Language::German, false) => format!("Neuer Titel (bisher {from})."),
+                    (Language::English, false) => format!("New title (previously {from})."),
+                };
+                (text.clone(), escape_html(&text))
+            }
+            Change::Agenda {
+                added,
+                removed,
+                retitled,
+            } => {
+                let difference = agenda_difference(language, added, removed, retitled);
+                let difference = if difference.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {difference}")
+                };
+                let text = match (language, first) {
+                    (Language::German, true) => format!(
+                        "Hinweis: Die Tagesordnung für {title} am {day} wurde geändert{difference}."
+                    ),
+                    (Language::English, true) => {
+                        format!("Note: The agenda for {title} on {day} has changed{difference}.")
+                    }
+                    (Language::German, false) => {
+                        format!("Die Tagesordnung wurde geändert{difference}.")
+                    }
+                    (Language::English, false) => format!("The agenda has changed{difference}."),
+                };
+                (text.clone(), escape_html(&text))
+            }
+            Change::Details => {
+                let text = match (language, first) {
+                    (Language::German, true) => {
+                        format!("Hinweis: Einzelheiten zu {title} am {day} wurden geändert.")
+                    }
+                    (Language::English, true) => {
+                        format!("Note: Some details of {title} on {day} have changed.")
+                    }
+                    (Language::German, false) => {
+                        "Einzelheiten zum Termin wurden geändert.".to_owned()
+                    }
+                    (Language::English, false) => "Some meeting details have changed.".to_owned(),
+                };
+                (text.clone(), escape_html(&text))
+            }
+        };
+        named = true;
+        both.raw_line(&plain, &html);
+    }
+    if !named {
+        // No change to name: still say which meeting's announcement was updated.
+        both.line(&if de {
+            format!("Hinweis: Die Ankündigung zu {title} am {day} wurde aktualisiert.")
+        } else {
+            format!("Note: The announcement of {title} on {day} has been updated.")
+        });
+        return both.done();
+    }
+    both.line(if de {
+        "Die Ankündigung wurde aktualisiert."
+    } else {
+        "The announcement has been updated."
+    });
+    both.done()
 }
 
 /// The answer to `!next`.
@@ -585,11 +827,111 @@ pub struct FanOutReport {
     pub delivered: usize,
     /// Rooms in total.
     pub total: usize,
-    /// Rooms that failed, by display name, with the reason.
-    pub failed: Vec<(String, String)>,
+    /// Rooms that do not have it, by display name, with what became of them.
+    pub failed: Vec<(String, RoomOutcome)>,
 }
 
-/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; 2 fehlgeschlagen: …".
+/// What became of a room that does not have a post (yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoomOutcome {
+    /// Sending failed; it is tried again.
+    Retrying(Failure),
+    /// It was given up.
+    GivenUp(GiveUp),
+}
+
+/// Why a send failed, in the organizers' words.
+pub fn failure_reason(language: Language, failure: &Failure) -> String {
+    match (failure, language) {
+        (Failure::NotInRoom, Language::German) => "der Bot ist nicht im Raum".to_owned(),
+        (Failure::NotInRoom, Language::English) => "the bot is not in the room".to_owned(),
+        (Failure::AliasNotFound, Language::German) => "die Raumadresse ist unbekannt".to_owned(),
+        (Failure::AliasNotFound, Language::English) => "the room address is unknown".to_owned(),
+        (Failure::Forbidden, Language::German) => "dem Bot fehlt die Berechtigung".to_owned(),
+        (Failure::Forbidden, Language::English) => "the bot lacks the permission".to_owned(),
+        (Failure::Unreachable, Language::German) => {
+            "der Homeserver ist nicht erreichbar".to_owned()
+        }
+        (Failure::Unreachable, Language::English) => "the homeserver is unreachable".to_owned(),
+        (Failure::RateLimited, Language::German) => "der Homeserver bremst den Versand".to_owned(),
+        (Failure::RateLimited, Language::English) => {
+            "the homeserver is slowing the bot down".to_owned()
+        }
+        (Failure::Database, Language::German) => "die Datenbank des Bots ist gestört".to_owned(),
+        (Failure::Database, Language::English) => "the bot's database failed".to_owned(),
+        (Failure::Other(text), Language::German) => {
+            format!("Fehler: {}", one_line(&shorten(text, 200)))
+        }
+        (Failure::Other(text), Language::English) => {
+            format!("error: {}", one_line(&shorten(text, 200)))
+        }
+    }
+}
+
+fn shorten(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut short: String = text.chars().take(limit).collect();
+    short.push('…');
+    short
+}
+
+/// "Trier (der Bot ist nicht im Raum; wird erneut versucht)".
+fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String {
+    let what = match (outcome, language) {
+        (RoomOutcome::Retrying(failure), Language::German) => {
+            format!(
+                "{}; wird erneut versucht",
+                failure_reason(language, failure)
+            )
+        }
+        (RoomOutcome::Retrying(failure), Language::English) => {
+            format!("{}; retrying", failure_reason(language, failure))
+        }
+        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::German) => {
+            "nicht mehr versandt, der Termin hatte bereits begonnen".to_owned()
+        }
+        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::English) => {
+            "not sent, the meeting had already started".to_owned()
+        }
+        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::German) => {
+            format!("{}; aufgegeben", failure_reason(language, failure))
+        }
+        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::English) => {
+            format!("{}; given up", failure_reason(language, failure))
+        }
+    };
+    format!("{} ({what})", one_line(room))
+}
+
+/// "an 38 von 40 Räumen zugestellt; nicht zugestellt: …" (without a full stop).
+pub(super) fn delivered_to(language: Language, report: &FanOutReport) -> String {
+    let mut text = match language {
+        Language::German => format!(
+            "an {} von {} Räumen zugestellt",
+            report.delivered, report.total
+        ),
+        Language::English => format!(
+            "delivered to {} of {} rooms",
+            report.delivered, report.total
+        ),
+    };
+    if !report.failed.is_empty() {
+        let rooms: Vec<String> = report
+            .failed
+            .iter()
+            .map(|(room, outcome)| room_outcome(language, room, outcome))
+            .collect();
+        let _ = match language {
+            Language::German => write!(text, "; nicht zugestellt: {}", rooms.join(", ")),
+            Language::English => write!(text, "; not delivered: {}", rooms.join(", ")),
+        };
+    }
+    text
+}
+
+/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …".
 pub fn delivery_summary(
     language: Language,
     meeting: &Meeting,
@@ -602,45 +944,40 @@ pub fn delivery_summary(
         (PostKind::Reminder(_), Language::German) => "Erinnerung",
         (PostKind::Reminder(_), Language::English) => "Reminder",
     };
-    let failed: Vec<String> = report
-        .failed
-        .iter()
-        .map(|(room, reason)| format!("{room} ({reason})"))
-        .collect();
+    let title = quoted(language, &meeting.title);
     let text = match language {
-        Language::German => {
-            let mut text = format!(
-                "{what} „{}“ ({}): an {} von {} Räumen zugestellt",
-                meeting.title,
-                meeting.start.format("%d.%m.%Y"),
-                report.delivered,
-                report.total
-            );
-            if !failed.is_empty() {
-                let _ = write!(
-                    text,
-                    "; {} fehlgeschlagen: {}",
-                    failed.len(),
-                    failed.join(", ")
-                );
-            }
-            text.push('.');
-            text
-        }
-        Language::English => {
-            let mut text = format!(
-                "{what} “{}” ({}): delivered to {} of {} rooms",
-                meeting.title,
-                meeting.start.format("%Y-%m-%d"),
-                report.delivered,
-                report.total
-            );
-            if !failed.is_empty() {
-                let _ = write!(text, "; {} failed: {}", failed.len(), failed.join(", "));
-            }
-            text.push('.');
-            text
-        }
+        Language::German => format!(
+            "{what} {title} ({}): {}.",
+            meeting.start.format("%d.%m.%Y"),
+            delivered_to(language, report)
+        ),
+        Language::English => format!(
+            "{what} {title} ({}): {}.",
+            meeting.start.format("%Y-%m-%d"),
+            delivered_to(language, report)
+        ),
+    };
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// How rooms ended that were still open when the organizers got the summary (delivered late or
+/// given up), or which rooms a change notice could not reach.
+pub fn follow_up_report(language: Language, meeting: &Meeting, report: &FanOutReport) -> Rendered {
+    let title = quoted(language, &meeting.title);
+    let text = match language {
+        Language::German => format!(
+            "Nachtrag zu {title} ({}): {}.",
+            meeting.start.format("%d.%m.%Y"),
+            delivered_to(language, report)
+        ),
+        Language::English => format!(
+            "Update on {title} ({}): {}.",
+            meeting.start.format("%Y-%m-%d"),
+            delivered_to(language, report)
+        ),
     };
     Rendered {
         html: escape_html(&text),

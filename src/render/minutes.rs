@@ -1061,38 +1061,19 @@ pub fn minutes_summary(
     start: chrono::DateTime<chrono_tz::Tz>,
     report: &FanOutReport,
 ) -> Rendered {
-    let failed: Vec<String> = report
-        .failed
-        .iter()
-        .map(|(room, reason)| format!("{room} ({reason})"))
-        .collect();
-    let title = one_line(title);
-    let mut text = match language {
+    let title = super::meetings::quoted(language, title);
+    let text = match language {
         Language::German => format!(
-            "Protokoll „{title}“ ({}): an {} von {} Räumen zugestellt",
+            "Protokoll {title} ({}): {}.",
             start.format("%d.%m.%Y"),
-            report.delivered,
-            report.total
+            super::meetings::delivered_to(language, report)
         ),
         Language::English => format!(
-            "Minutes “{title}” ({}): delivered to {} of {} rooms",
+            "Minutes {title} ({}): {}.",
             start.format("%Y-%m-%d"),
-            report.delivered,
-            report.total
+            super::meetings::delivered_to(language, report)
         ),
     };
-    if !failed.is_empty() {
-        let _ = match language {
-            Language::German => write!(
-                text,
-                "; {} fehlgeschlagen: {}",
-                failed.len(),
-                failed.join(", ")
-            ),
-            Language::English => write!(text, "; {} failed: {}", failed.len(), failed.join(", ")),
-        };
-    }
-    text.push('.');
     Rendered {
         html: escape_html(&text),
         plain: text,

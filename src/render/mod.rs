@@ -24,9 +24,9 @@ pub struct Rendered {
 }
 
 pub use meetings::{
-    Additions, FanOutReport, FeedLinks, announce_ack, change_notice, date_range, delivery_summary,
-    meeting_details, meeting_title, missed_notice, post, reload_errors, schedule_list,
-    schedule_table, subscribe,
+    Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, date_range,
+    delivery_summary, failure_reason, follow_up_report, meeting_details, meeting_title,
+    missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,

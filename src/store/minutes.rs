@@ -554,9 +554,10 @@ impl Store {
     ) -> Result<Option<super::Delivery>, StoreError> {
         Ok(self
             .query(
-                "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start,
-                        transaction_id, content_hash, event_id, started_at
-                 FROM deliveries WHERE room_id = ?1 AND event_id = ?2",
+                &format!(
+                    "SELECT {} FROM deliveries WHERE room_id = ?1 AND event_id = ?2",
+                    super::DELIVERY_COLUMNS
+                ),
                 params![room_id, event_id],
             )?
             .pop())

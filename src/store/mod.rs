@@ -13,6 +13,7 @@ mod minutes;
 
 pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
@@ -146,6 +147,33 @@ const MIGRATIONS: &[&str] = &[
         UNIQUE (meeting_key, entry_number)
     );
     CREATE INDEX deliveries_by_event ON deliveries (room_id, event_id);",
+    // 5: every part of a post is recorded (message, pin, file, edits, notice, summary), with
+    // its retries and whether it was given up; posts are recorded until every part is settled;
+    // each delivered message remembers what it shows, so a change can say what changed.
+    // Posts from before are finished as they were.
+    "ALTER TABLE deliveries ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE deliveries ADD COLUMN retry_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN failure TEXT;
+    ALTER TABLE deliveries ADD COLUMN given_up_at TEXT;
+    ALTER TABLE deliveries ADD COLUMN given_up TEXT;
+    ALTER TABLE deliveries ADD COLUMN shown TEXT;
+    CREATE TABLE posts (
+        post_key TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        meeting_key TEXT NOT NULL,
+        meeting_title TEXT NOT NULL,
+        meeting_start TEXT NOT NULL,
+        late INTEGER NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE INDEX posts_open ON posts (finished_at);
+    INSERT INTO posts (post_key, kind, meeting_key, meeting_title, meeting_start, created_at,
+                       finished_at)
+        SELECT post_key, 'legacy', meeting_key, meeting_title, meeting_start, MIN(started_at),
+               MIN(started_at)
+        FROM deliveries GROUP BY post_key;",
 ];
 
 /// Why the database failed.
@@ -188,6 +216,68 @@ pub struct Delivery {
     pub event_id: Option<String>,
     /// When the fan-out for this post started.
     pub started_at: DateTime<Utc>,
+    /// When the homeserver confirmed it (or, for a part with nothing to send, when that was
+    /// found).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// How many sends failed.
+    pub attempts: u32,
+    /// When the next try is due after a failure.
+    pub retry_at: Option<DateTime<Utc>>,
+    /// The last failure, in [`crate::delivery::Failure::to_record`] form.
+    pub failure: Option<String>,
+    /// When it was given up.
+    pub given_up_at: Option<DateTime<Utc>>,
+    /// Why: `meeting-started`, or the last failure.
+    pub given_up: Option<String>,
+    /// What a delivered announcement or reminder shows (JSON of [`crate::change::Shown`]).
+    pub shown: Option<String>,
+}
+
+impl Delivery {
+    /// The record as the delivery planner reads it.
+    pub fn record(&self) -> crate::delivery::Record {
+        use crate::delivery::{Failure, GiveUp, Record};
+        if let Some(at) = self.sent_at {
+            return Record::Done { at };
+        }
+        if let Some(at) = self.given_up_at {
+            let reason = match self.given_up.as_deref() {
+                Some("meeting-started") => GiveUp::MeetingStarted,
+                Some(failure) => GiveUp::KeptFailing(Failure::from_record(failure)),
+                None => GiveUp::KeptFailing(Failure::Other(String::new())),
+            };
+            return Record::GivenUp { at, reason };
+        }
+        Record::Pending {
+            since: self.started_at,
+            attempts: self.attempts,
+            retry_at: self.retry_at,
+            failure: self.failure.as_deref().map(Failure::from_record),
+        }
+    }
+}
+
+/// A post, recorded when it starts and finished when every part of it is settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostRow {
+    /// Its key, e.g. `announcement/<meeting>` or `change/<state>/<meeting>`.
+    pub post_key: String,
+    /// `announcement`, `reminder`, `change`, `minutes`, `notice` (or `legacy`).
+    pub kind: String,
+    /// The meeting it is about (empty for notices about no meeting).
+    pub meeting_key: String,
+    /// The meeting's title when the post started.
+    pub meeting_title: String,
+    /// The meeting's start when the post started.
+    pub meeting_start: DateTime<Utc>,
+    /// Whether it went out late (the bot was down when it was due).
+    pub late: bool,
+    /// What the post needs to be rebuilt after a restart (JSON; its shape depends on the kind).
+    pub detail: String,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// When every part was settled.
+    pub finished_at: Option<DateTime<Utc>>,
 }
 
 /// What to record before sending.
@@ -270,37 +360,50 @@ impl Store {
 
     /// The delivery of `post_key` to `room_id`, if started.
     pub fn delivery(&self, post_key: &str, room_id: &str) -> Result<Option<Delivery>, StoreError> {
-        let connection = self.lock();
-        let row = connection
-            .query_row(
-                "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
-                        content_hash, event_id, started_at
-                 FROM deliveries WHERE post_key = ?1 AND room_id = ?2",
+        Ok(self
+            .query(
+                &format!(
+                    "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE post_key = ?1 AND room_id = ?2"
+                ),
                 params![post_key, room_id],
-                row_to_raw,
-            )
-            .optional()?;
-        row.map(Delivery::try_from).transpose()
+            )?
+            .pop())
     }
 
     /// Every delivery of `post_key`.
     pub fn deliveries_of(&self, post_key: &str) -> Result<Vec<Delivery>, StoreError> {
         self.query(
-            "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
-                    content_hash, event_id, started_at
-             FROM deliveries WHERE post_key = ?1 ORDER BY room_id",
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE post_key = ?1 ORDER BY room_id"
+            ),
             params![post_key],
         )
     }
 
-    /// Every sent delivery about a meeting that starts at or after `since`.
-    pub fn sent_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
+    /// Every delivered announcement and reminder about a meeting that starts at or after
+    /// `since`: the messages a change edits.
+    pub fn messages_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
         self.query(
-            "SELECT post_key, room_id, meeting_key, meeting_title, meeting_start, transaction_id,
-                    content_hash, event_id, started_at
-             FROM deliveries WHERE meeting_start >= ?1 AND event_id IS NOT NULL
-             ORDER BY meeting_start, post_key, room_id",
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                 WHERE meeting_start >= ?1 AND event_id IS NOT NULL AND sent_at IS NOT NULL
+                   AND (post_key LIKE 'announcement/%' OR post_key LIKE 'reminder-%')
+                 ORDER BY meeting_start, post_key, room_id"
+            ),
             params![text(since)],
+        )
+    }
+
+    /// Every delivered announcement and reminder about one meeting.
+    pub fn messages_of(&self, meeting_key: &str) -> Result<Vec<Delivery>, StoreError> {
+        self.query(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                 WHERE meeting_key = ?1 AND event_id IS NOT NULL AND sent_at IS NOT NULL
+                   AND (post_key LIKE 'announcement/%' OR post_key LIKE 'reminder-%')
+                 ORDER BY room_id, started_at, post_key"
+            ),
+            params![meeting_key],
         )
     }
 
@@ -342,33 +445,144 @@ impl Store {
             .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
 
-    /// Records that a delivery was sent as `event_id`.
+    /// Records that a delivery was confirmed, as `event_id` (none for a part that sends no
+    /// event of its own, such as a pin), showing `shown` (for announcements and reminders).
     pub fn sent(
         &self,
         post_key: &str,
         room_id: &str,
-        event_id: &str,
+        event_id: Option<&str>,
+        shown: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.lock().execute(
-            "UPDATE deliveries SET event_id = ?3, sent_at = ?4 WHERE post_key = ?1 AND room_id = ?2",
-            params![post_key, room_id, event_id, text(now)],
+            "UPDATE deliveries SET event_id = ?3, sent_at = ?4, shown = ?5, retry_at = NULL
+             WHERE post_key = ?1 AND room_id = ?2",
+            params![post_key, room_id, event_id, text(now), shown],
         )?;
         Ok(())
     }
 
-    /// Records that a delivered message was edited to content with `content_hash`.
+    /// Records a failed send and when to try again.
+    pub fn failed(
+        &self,
+        post_key: &str,
+        room_id: &str,
+        failure: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE deliveries SET attempts = attempts + 1, failure = ?3, retry_at = ?4
+             WHERE post_key = ?1 AND room_id = ?2",
+            params![post_key, room_id, failure, text(retry_at)],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a delivery is given up (recording it first if it never started).
+    pub fn give_up(&self, new: &NewDelivery<'_>, reason: &str) -> Result<(), StoreError> {
+        self.begin(new)?;
+        self.lock().execute(
+            "UPDATE deliveries SET given_up_at = ?3, given_up = ?4
+             WHERE post_key = ?1 AND room_id = ?2 AND sent_at IS NULL AND given_up_at IS NULL",
+            params![new.post_key, new.room_id, text(new.now), reason],
+        )?;
+        Ok(())
+    }
+
+    /// Records that a delivered message was edited to show `shown`.
     pub fn edited(
         &self,
         post_key: &str,
         room_id: &str,
         content_hash: &str,
+        shown: &str,
     ) -> Result<(), StoreError> {
         self.lock().execute(
-            "UPDATE deliveries SET content_hash = ?3 WHERE post_key = ?1 AND room_id = ?2",
-            params![post_key, room_id, content_hash],
+            "UPDATE deliveries SET content_hash = ?3, shown = ?4 WHERE post_key = ?1 AND room_id = ?2",
+            params![post_key, room_id, content_hash, shown],
         )?;
         Ok(())
+    }
+
+    /// Records a post as started, unless it is; `true` if it is new.
+    pub fn start_post(&self, post: &PostRow) -> Result<bool, StoreError> {
+        let inserted = self.lock().execute(
+            "INSERT OR IGNORE INTO posts (post_key, kind, meeting_key, meeting_title,
+                meeting_start, late, detail, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                post.post_key,
+                post.kind,
+                post.meeting_key,
+                post.meeting_title,
+                text(post.meeting_start),
+                post.late,
+                post.detail,
+                text(post.created_at),
+            ],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    /// The post with this key.
+    pub fn post(&self, post_key: &str) -> Result<Option<PostRow>, StoreError> {
+        Ok(self.posts_where("post_key = ?1", params![post_key])?.pop())
+    }
+
+    /// Every post not finished yet, oldest first.
+    pub fn open_posts(&self) -> Result<Vec<PostRow>, StoreError> {
+        self.posts_where("finished_at IS NULL", params![])
+    }
+
+    /// Records that every part of a post is settled.
+    pub fn finish_post(&self, post_key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE posts SET finished_at = ?2 WHERE post_key = ?1 AND finished_at IS NULL",
+            params![post_key, text(now)],
+        )?;
+        Ok(())
+    }
+
+    fn posts_where(
+        &self,
+        condition: &str,
+        parameters: impl rusqlite::Params,
+    ) -> Result<Vec<PostRow>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(&format!(
+            "SELECT post_key, kind, meeting_key, meeting_title, meeting_start, late, detail,
+                    created_at, finished_at
+             FROM posts WHERE {condition} ORDER BY created_at, post_key"
+        ))?;
+        let rows = statement
+            .query_map(parameters, |row| {
+                Ok((
+                    PostRow {
+                        post_key: row.get(0)?,
+                        kind: row.get(1)?,
+                        meeting_key: row.get(2)?,
+                        meeting_title: row.get(3)?,
+                        meeting_start: DateTime::UNIX_EPOCH,
+                        late: row.get(5)?,
+                        detail: row.get(6)?,
+                        created_at: DateTime::UNIX_EPOCH,
+                        finished_at: None,
+                    },
+                    row.get::<_, String>(4)?,
+                    row.get::<_, String>(7)?,
+                    row.get::<_, Option<String>>(8)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        rows.into_iter()
+            .map(|(mut post, start, created, finished)| {
+                post.meeting_start = time(start)?;
+                post.created_at = time(created)?;
+                post.finished_at = finished.map(time).transpose()?;
+                Ok(post)
+            })
+            .collect()
     }
 
     /// When the bot first saw `meeting_key`; records `now` if it never did.
@@ -740,6 +954,22 @@ impl Store {
         )
     }
 
+    /// The titles of the accepted proposals of every meeting, by meeting key, each list in the
+    /// order they were proposed (for the calendar, which shows them with the agenda).
+    pub fn accepted_titles(&self) -> Result<BTreeMap<String, Vec<String>>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached(
+            "SELECT meeting_key, title FROM proposals WHERE status = 'accepted' ORDER BY id",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        let mut titles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for row in rows {
+            let (meeting_key, title): (String, String) = row?;
+            titles.entry(meeting_key).or_default().push(title);
+        }
+        Ok(titles)
+    }
+
     /// Sets what became of a proposal.
     pub fn decide(
         &self,
@@ -766,49 +996,59 @@ impl Store {
     }
 }
 
-type RawDelivery = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-);
+const DELIVERY_COLUMNS: &str = "post_key, room_id, meeting_key, meeting_title, meeting_start,
+    transaction_id, content_hash, event_id, started_at, sent_at, attempts, retry_at, failure,
+    given_up_at, given_up, shown";
+
+/// A delivery row as stored, its times still text.
+struct RawDelivery {
+    delivery: Delivery,
+    meeting_start: String,
+    started_at: String,
+    sent_at: Option<String>,
+    retry_at: Option<String>,
+    given_up_at: Option<String>,
+}
 
 fn row_to_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawDelivery> {
-    Ok((
-        row.get(0)?,
-        row.get(1)?,
-        row.get(2)?,
-        row.get(3)?,
-        row.get(4)?,
-        row.get(5)?,
-        row.get(6)?,
-        row.get(7)?,
-        row.get(8)?,
-    ))
+    Ok(RawDelivery {
+        delivery: Delivery {
+            post_key: row.get(0)?,
+            room_id: row.get(1)?,
+            meeting_key: row.get(2)?,
+            meeting_title: row.get(3)?,
+            meeting_start: DateTime::UNIX_EPOCH,
+            transaction_id: row.get(5)?,
+            content_hash: row.get(6)?,
+            event_id: row.get(7)?,
+            started_at: DateTime::UNIX_EPOCH,
+            sent_at: None,
+            attempts: row.get(10)?,
+            retry_at: None,
+            failure: row.get(12)?,
+            given_up_at: None,
+            given_up: row.get(14)?,
+            shown: row.get(15)?,
+        },
+        meeting_start: row.get(4)?,
+        started_at: row.get(8)?,
+        sent_at: row.get(9)?,
+        retry_at: row.get(11)?,
+        given_up_at: row.get(13)?,
+    })
 }
 
 impl TryFrom<RawDelivery> for Delivery {
     type Error = StoreError;
 
     fn try_from(raw: RawDelivery) -> Result<Self, StoreError> {
-        let (post_key, room_id, meeting_key, meeting_title, start, transaction_id, hash, event, at) =
-            raw;
-        Ok(Self {
-            post_key,
-            room_id,
-            meeting_key,
-            meeting_title,
-            meeting_start: time(start)?,
-            transaction_id,
-            content_hash: hash,
-            event_id: event,
-            started_at: time(at)?,
-        })
+        let mut delivery = raw.delivery;
+        delivery.meeting_start = time(raw.meeting_start)?;
+        delivery.started_at = time(raw.started_at)?;
+        delivery.sent_at = raw.sent_at.map(time).transpose()?;
+        delivery.retry_at = raw.retry_at.map(time).transpose()?;
+        delivery.given_up_at = raw.given_up_at.map(time).transpose()?;
+        Ok(delivery)
     }
 }
 
@@ -848,11 +1088,88 @@ mod tests {
         assert_eq!(again, first);
         assert_eq!(again.event_id, None);
         store
-            .sent("announcement/x", "!a:hs", "$event", now())
+            .sent("announcement/x", "!a:hs", Some("$event"), None, now())
             .unwrap();
         let sent = store.delivery("announcement/x", "!a:hs").unwrap().unwrap();
         assert_eq!(sent.event_id.as_deref(), Some("$event"));
-        assert_eq!(store.sent_since(now()).unwrap(), vec![sent]);
+        assert_eq!(sent.record(), crate::delivery::Record::Done { at: now() });
+        assert_eq!(store.messages_since(now()).unwrap(), vec![sent]);
+    }
+
+    #[test]
+    fn failed_deliveries_are_retried_then_given_up_and_posts_finish() {
+        use crate::delivery::{Failure, GiveUp, Record};
+        let store = Store::in_memory().unwrap();
+        let later = now() + chrono::TimeDelta::minutes(1);
+        store.begin(&new("invitation/x", "!a:hs", "txn")).unwrap();
+        store
+            .failed(
+                "invitation/x",
+                "!a:hs",
+                &Failure::Forbidden.to_record(),
+                later,
+            )
+            .unwrap();
+        let record = store
+            .delivery("invitation/x", "!a:hs")
+            .unwrap()
+            .unwrap()
+            .record();
+        assert_eq!(
+            record,
+            Record::Pending {
+                since: now(),
+                attempts: 1,
+                retry_at: Some(later),
+                failure: Some(Failure::Forbidden),
+            }
+        );
+        // Given up, recording a part that never started, too.
+        store
+            .give_up(&new("invitation/x", "!a:hs", "txn"), "forbidden")
+            .unwrap();
+        store
+            .give_up(&new("pin/x", "!a:hs", "txn"), "meeting-started")
+            .unwrap();
+        assert_eq!(
+            store.delivery("pin/x", "!a:hs").unwrap().unwrap().record(),
+            Record::GivenUp {
+                at: now(),
+                reason: GiveUp::MeetingStarted
+            }
+        );
+        // A confirmed delivery is never given up afterwards.
+        store.begin(&new("announcement/x", "!a:hs", "t")).unwrap();
+        store
+            .sent("announcement/x", "!a:hs", Some("$e"), Some("{}"), now())
+            .unwrap();
+        store
+            .give_up(&new("announcement/x", "!a:hs", "t"), "forbidden")
+            .unwrap();
+        let sent = store.delivery("announcement/x", "!a:hs").unwrap().unwrap();
+        assert_eq!(sent.record(), Record::Done { at: now() });
+        assert_eq!(sent.shown.as_deref(), Some("{}"));
+
+        let post = PostRow {
+            post_key: "announcement/x".to_owned(),
+            kind: "announcement".to_owned(),
+            meeting_key: "videokonferenz/2026-12-17".to_owned(),
+            meeting_title: "Videokonferenz".to_owned(),
+            meeting_start: now(),
+            late: true,
+            detail: String::new(),
+            created_at: now(),
+            finished_at: None,
+        };
+        assert!(store.start_post(&post).unwrap());
+        assert!(!store.start_post(&post).unwrap());
+        assert_eq!(store.open_posts().unwrap(), vec![post.clone()]);
+        store.finish_post("announcement/x", later).unwrap();
+        assert!(store.open_posts().unwrap().is_empty());
+        assert_eq!(
+            store.post("announcement/x").unwrap().unwrap().finished_at,
+            Some(later)
+        );
     }
 
     #[test]

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use convene::ical::{self, Selection, Version};
 use convene::network::Network;
 use convene::schedule::OneOff;
+use convene::store::{NewProposal, ProposalStatus, Store};
 
 fn network() -> Network {
     Network::load(Path::new("config/convene.example.yaml")).unwrap()
@@ -16,7 +17,7 @@ fn network() -> Network {
 
 /// Every entry at version 3, last changed at a fixed instant.
 fn render(network: &Network, selection: Selection<'_>) -> String {
-    let entries = ical::entries(network);
+    let entries = ical::entries(network, &BTreeMap::new());
     let changed_at: DateTime<Utc> = "2026-11-20T08:30:00Z".parse().unwrap();
     let versions: BTreeMap<String, Version> = entries
         .iter()
@@ -105,6 +106,8 @@ struct ParsedOccurrence {
     start: String,
     end: String,
     summary: Option<String>,
+    recurrence_id: Option<String>,
+    description: Option<String>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -200,5 +203,198 @@ fn real_parsers_read_hostile_text_back() {
             Some(title),
             "{parser}"
         );
+    }
+}
+
+/// The network of `tests/fixtures/calendar`: a series with an agenda file for a regular
+/// occurrence (2026-11-19) and one for a cancelled occurrence, a moved occurrence, a workshop.
+fn agenda_network() -> Network {
+    Network::load(Path::new("tests/fixtures/calendar/config.yaml")).unwrap()
+}
+
+/// A store with proposals for the agenda network, decided as `(meeting key, title, status)`.
+fn store_with(proposals: &[(&str, &str, ProposalStatus)]) -> Store {
+    let store = Store::in_memory().unwrap();
+    let now: DateTime<Utc> = "2026-11-01T09:00:00Z".parse().unwrap();
+    for (index, (meeting_key, title, status)) in proposals.iter().enumerate() {
+        let event = format!("${index}");
+        let proposal = store
+            .propose(
+                &NewProposal {
+                    meeting_key,
+                    room_id: "!kl:localhost",
+                    municipality: "Kaiserslautern",
+                    sender: "@anna:localhost",
+                    title,
+                    description: None,
+                    source_event: &event,
+                    now,
+                },
+                100,
+            )
+            .unwrap()
+            .unwrap();
+        store.decide(proposal.id, *status, None, None, now).unwrap();
+    }
+    store
+}
+
+/// The feed of the agenda network with accepted proposals for the regular occurrence with an
+/// agenda file, the moved occurrence, a holiday-skipped occurrence, a date that is no
+/// occurrence, and the workshop.
+fn agenda_feed(network: &Network) -> String {
+    let store = store_with(&[
+        (
+            "videokonferenz/2026-11-19",
+            "Open Data im Netzwerk",
+            ProposalStatus::Accepted,
+        ),
+        (
+            "videokonferenz/2026-11-19",
+            "Abgelehnt",
+            ProposalStatus::Rejected,
+        ),
+        (
+            "videokonferenz/2026-11-19",
+            "Förderprogramme, Fristen",
+            ProposalStatus::Accepted,
+        ),
+        (
+            "videokonferenz/2027-01-21",
+            "Haushaltsberatungen",
+            ProposalStatus::Accepted,
+        ),
+        // Fronleichnam: skipped for the holiday, it stays an EXDATE.
+        (
+            "videokonferenz/2028-06-15",
+            "Am Feiertag",
+            ProposalStatus::Accepted,
+        ),
+        (
+            "videokonferenz/2026-11-20",
+            "Kein Termin",
+            ProposalStatus::Accepted,
+        ),
+        (
+            "workshop-open-data",
+            "Datenportal",
+            ProposalStatus::Accepted,
+        ),
+    ]);
+    let accepted = store.accepted_titles().unwrap();
+    let entries = ical::entries(network, &accepted);
+    let versions = entries
+        .iter()
+        .map(|e| {
+            (
+                e.uid.clone(),
+                Version {
+                    sequence: 1,
+                    changed_at: "2026-11-20T08:30:00Z".parse().unwrap(),
+                },
+            )
+        })
+        .collect();
+    ical::render(network, &entries, &versions, Selection::All)
+}
+
+const LINK: &str = "Videokonferenz: https://meet.example.org/ikone-ds";
+
+/// A regular occurrence with an agenda file and accepted proposals gets an override with its
+/// regular start as RECURRENCE-ID; cancelled and holiday-skipped occurrences and dates that
+/// are no occurrence get none.
+#[test]
+fn occurrences_with_an_agenda_get_an_override() {
+    let network = agenda_network();
+    let ics = agenda_feed(&network);
+    assert_well_formed(&ics);
+    let recurrence_ids: Vec<&str> = ics
+        .split("\r\n")
+        .filter(|l| l.starts_with("RECURRENCE-ID"))
+        .collect();
+    assert_eq!(
+        recurrence_ids,
+        [
+            "RECURRENCE-ID;TZID=Europe/Berlin:20261119T100000",
+            "RECURRENCE-ID;TZID=Europe/Berlin:20270121T100000",
+        ]
+    );
+    assert!(ics.contains("EXDATE;TZID=Europe/Berlin:20261217T100000\r\n"));
+    assert!(ics.contains("EXDATE;TZID=Europe/Berlin:20280615T100000\r\n"));
+    assert!(
+        !ics.contains("Jahresrückblick"),
+        "a cancelled meeting's agenda"
+    );
+    assert!(!ics.contains("Abgelehnt"), "a rejected proposal");
+    assert!(
+        !ics.contains("Am Feiertag"),
+        "a holiday-skipped meeting's proposal"
+    );
+    assert!(!ics.contains("Kein Termin"), "a proposal for no meeting");
+    insta::assert_snapshot!("agendas", ics.replace("\r\n", "⏎\n"));
+}
+
+/// Both parsers expand the series with the agenda on exactly the occurrence it belongs to
+/// (file items, then accepted proposals, then the notes), the moved occurrence with its
+/// accepted proposal, the other occurrences as the master describes them, and the workshop
+/// with its accepted proposal after its items.
+#[test]
+fn real_parsers_show_each_occurrence_with_its_agenda() {
+    let network = agenda_network();
+    let ics = agenda_feed(&network);
+    let from: DateTime<Utc> = "2026-09-30T22:00:00Z".parse().unwrap();
+    let to: DateTime<Utc> = "2027-02-28T23:00:00Z".parse().unwrap();
+    let mut expected: Vec<(String, String, String)> = network
+        .schedule
+        .meetings_between(from, to)
+        .into_iter()
+        .filter(convene::schedule::Meeting::takes_place)
+        .map(|m| {
+            let description = match m.key.as_str() {
+                "videokonferenz/2026-11-19" => format!(
+                    "{LINK}\n\nTagesordnung:\n\
+                     1. Haushalt 2027; Stand, Fragen – Dirk Andres\n\
+                     2. Breitbandausbau\n\
+                     3. Open Data im Netzwerk\n\
+                     4. Förderprogramme, Fristen\n\n\
+                     Die Folien kommen vorab per Mail."
+                ),
+                "videokonferenz/2027-01-21" => {
+                    format!("{LINK}\n\nTagesordnung:\n1. Haushaltsberatungen")
+                }
+                "workshop-open-data" => "Videokonferenz: https://meet.example.org/open-data\n\n\
+                                         Tagesordnung:\n1. Begrüßung\n2. Datenportal"
+                    .to_owned(),
+                _ => LINK.to_owned(),
+            };
+            (m.start.to_rfc3339(), m.end.to_rfc3339(), description)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(expected.len(), 5, "{expected:#?}");
+    for parser in ["python", "icaljs"] {
+        let expanded = expand(parser, &ics, "2026-10-01", "2027-03-01");
+        assert_eq!(
+            expanded.errors,
+            Vec::<String>::new(),
+            "{parser} reported errors"
+        );
+        let november = expanded
+            .occurrences
+            .iter()
+            .find(|o| o.start.starts_with("2026-11-19"))
+            .unwrap();
+        assert_eq!(
+            november.recurrence_id.as_deref(),
+            Some("2026-11-19T10:00:00+01:00"),
+            "{parser}"
+        );
+        let mut found: Vec<(String, String, String)> = expanded
+            .occurrences
+            .into_iter()
+            .map(|o| (o.start, o.end, o.description.unwrap_or_default()))
+            .collect();
+        found.sort();
+        assert_eq!(found, expected, "{parser} expands the feed differently");
     }
 }

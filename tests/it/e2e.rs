@@ -333,6 +333,66 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
     );
     assert!(announcement.body.contains(" Uhr"), "{announcement:?}");
 
+    // A member's proposal is accepted: every announcement is edited in place and a notice
+    // names the agenda change — no "moved", and no new invitation file.
+    let ask = organizer
+        .say(&rooms[1], "!agenda add Open Data — ein gemeinsames Portal")
+        .await;
+    organizer.reply_to(&bot_id, &ask).await;
+    let ask = organizer.say(&rooms[0], "!agenda accept 1").await;
+    organizer.reply_to(&bot_id, &ask).await;
+    let agenda_notice = |m: &crate::support::member::Received| {
+        m.sender == bot_id
+            && m.body
+                .starts_with("Hinweis: Die Tagesordnung für „Videokonferenz“")
+    };
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        let original = received
+            .iter()
+            .find(|m| is_announcement(m) && m.room_id == room_id)
+            .unwrap()
+            .event_id
+            .clone();
+        let edit = organizer
+            .wait_for("the announcement edited for the agenda", |m| {
+                m.sender == bot_id && m.replaces.as_ref() == Some(&original)
+            })
+            .await;
+        assert!(edit.body.contains("Open Data"), "{edit:?}");
+        let notice = organizer
+            .wait_for("the agenda notice", |m| {
+                agenda_notice(m) && m.room_id == room_id
+            })
+            .await;
+        assert!(
+            notice.body.contains("neu „Open Data“") && !notice.body.contains("verlegt"),
+            "{notice:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = organizer.received();
+    for room in &rooms {
+        let in_room = |test: &dyn Fn(&crate::support::member::Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room.room_id() && test(m))
+                .count()
+        };
+        assert_eq!(
+            in_room(&agenda_notice),
+            1,
+            "agenda notices in {}",
+            room.room_id()
+        );
+        assert_eq!(
+            in_room(&|m| m.sender == bot_id && m.file.is_some()),
+            1,
+            "an agenda change sent a new invitation to {}",
+            room.room_id()
+        );
+    }
+
     // Move the meeting by an hour: every announcement is edited, and a notice follows.
     let moved = start + Delta::hours(1);
     home.configure(
@@ -354,7 +414,9 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
             .clone();
         let edit = organizer
             .wait_for("the edited announcement", |m| {
-                m.sender == bot_id && m.replaces.as_ref() == Some(&original)
+                m.sender == bot_id
+                    && m.replaces.as_ref() == Some(&original)
+                    && m.body.contains(&new_time)
             })
             .await;
         assert!(
@@ -362,11 +424,15 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
             "the edit does not show {new_time}: {edit:?}"
         );
         assert!(edit.body.contains("Verschoben"), "{edit:?}");
-        organizer
+        let notice = organizer
             .wait_for("the change notice", |m| {
-                m.sender == bot_id && m.room_id == room_id && m.body.starts_with("Hinweis:")
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.body
+                        .starts_with("Hinweis: „Videokonferenz“ wurde verlegt.")
             })
             .await;
+        assert!(notice.body.contains(&new_time), "{notice:?}");
     }
 
     // A broken edit is reported to the organizers with file:line:col, and changes nothing.

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use convene::clock::FixedClock;
 use convene::http::{self, FeedState};
 use convene::network::Network;
-use convene::store::Store;
+use convene::store::{NewProposal, ProposalStatus, Store};
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
@@ -197,5 +197,66 @@ async fn a_reloaded_network_changes_the_etag_and_the_sequence() {
     assert!(
         body.contains("SEQUENCE:1\r\n"),
         "the changed series did not get a new SEQUENCE"
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_proposal_reaches_the_feed_without_a_reload() {
+    let feed = serve().await;
+    let client = reqwest::Client::new();
+    let first = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    let etag = first.headers()[ETAG].clone();
+    assert!(!first.text().await.unwrap().contains("Open Data"));
+
+    let proposal = feed
+        .store
+        .propose(
+            &NewProposal {
+                meeting_key: "videokonferenz/2026-11-19",
+                room_id: "!kl:example.org",
+                municipality: "Kaiserslautern",
+                sender: "@anna:example.org",
+                title: "Open Data im Netzwerk",
+                description: None,
+                source_event: "$proposal",
+                now: now(),
+            },
+            5,
+        )
+        .unwrap()
+        .unwrap();
+    // An open proposal is not on the agenda.
+    let open = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .header(IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(open.status(), StatusCode::NOT_MODIFIED);
+
+    feed.store
+        .decide(proposal.id, ProposalStatus::Accepted, None, None, now())
+        .unwrap();
+    let accepted = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .header(IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_ne!(accepted.headers()[ETAG], etag);
+    let body = accepted.text().await.unwrap();
+    assert!(
+        body.contains("RECURRENCE-ID;TZID=Europe/Berlin:20261119T100000\r\n"),
+        "no override for the meeting"
+    );
+    assert!(body.contains("Open Data im Netzwerk"), "{body}");
+    assert!(
+        body.contains("SEQUENCE:1\r\n"),
+        "the series did not get a new SEQUENCE"
     );
 }

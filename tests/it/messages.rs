@@ -74,11 +74,14 @@ mod meetings {
     use std::path::Path;
 
     use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+    use convene::change::{Change, Shown, changes};
+    use convene::delivery::{Failure, GiveUp};
     use convene::i18n::Language;
     use convene::network::Network;
     use convene::posting::PostKind;
-    use convene::render::{self, FanOutReport};
-    use convene::schedule::Meeting;
+    use convene::render::{self, FanOutReport, RoomOutcome};
+    use convene::schedule::{Meeting, Status};
+    use convene::store::{Proposal, ProposalStatus};
 
     use super::show;
 
@@ -143,18 +146,106 @@ mod meetings {
                 format!("announcement_cancelled_with_agenda_{code}"),
                 post(&cancelled, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
-                format!("change_moved_{code}"),
-                show(&render::change_notice(language, &moved, None))
-            );
-            insta::assert_snapshot!(
-                format!("change_cancelled_{code}"),
-                show(&render::change_notice(
-                    language,
-                    &cancelled,
-                    network.agenda(&cancelled)
-                ))
-            );
+        }
+    }
+
+    /// A proposal accepted for a meeting, as the store gives it.
+    fn accepted_proposal() -> Proposal {
+        Proposal {
+            id: 7,
+            meeting_key: "videokonferenz/2027-02-18".to_owned(),
+            room_id: "!kl:example.org".to_owned(),
+            municipality: "Kaiserslautern".to_owned(),
+            sender: "@anna:kaiserslautern.de".to_owned(),
+            title: "Open-Data-Portal \"gemeinsam\" betreiben".to_owned(),
+            description: None,
+            created_at: "2026-11-20T08:30:00Z".parse().unwrap(),
+            status: ProposalStatus::Accepted,
+            part: None,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn change_notices() {
+        let network = network();
+        let conference = meeting(&network, "videokonferenz/2027-02-18");
+        let moved = meeting(&network, "videokonferenz/2027-01-21");
+        let cancelled = meeting(&network, "videokonferenz/2026-12-17");
+        let Status::Moved { original_start } = moved.status else {
+            panic!("not moved: {moved:?}");
+        };
+        let from_start = original_start.with_timezone(&Utc);
+        let was = Change::Moved {
+            from_start,
+            from_end: from_start + (moved.end - moved.start),
+        };
+        let new_link = Change::Link {
+            old: Some("https://meet.example.org/alt".to_owned()),
+            new: conference.video_link.as_ref().map(ToString::to_string),
+        };
+        // Accepting a proposal, as the scheduler will see it: what the posts showed before and
+        // after.
+        let before = Shown::of(&conference, None, &[], "before".to_owned());
+        let after = Shown::of(
+            &conference,
+            None,
+            &[accepted_proposal()],
+            "after".to_owned(),
+        );
+        let proposal_accepted = changes(&before, &after);
+        let mixed = Change::Agenda {
+            added: vec!["Open Data".to_owned()],
+            removed: vec!["Breitband".to_owned()],
+            retitled: vec![(
+                "Digitale Verwaltung".to_owned(),
+                "Digitale Verwaltung: Onlinezugangsgesetz".to_owned(),
+            )],
+        };
+        let cases: Vec<(&str, &Meeting, Vec<Change>)> = vec![
+            ("moved", &moved, vec![was.clone()]),
+            (
+                "moved_hour",
+                &conference,
+                vec![Change::Moved {
+                    from_start: conference.start.with_timezone(&Utc) - TimeDelta::hours(1),
+                    from_end: conference.end.with_timezone(&Utc) - TimeDelta::hours(1),
+                }],
+            ),
+            (
+                "cancelled",
+                &cancelled,
+                vec![Change::Cancelled {
+                    note: cancelled.note.clone(),
+                }],
+            ),
+            ("reinstated", &conference, vec![Change::Reinstated]),
+            ("link", &conference, vec![new_link.clone()]),
+            (
+                "link_withdrawn",
+                &conference,
+                vec![Change::Link {
+                    old: conference.video_link.as_ref().map(ToString::to_string),
+                    new: None,
+                }],
+            ),
+            ("agenda", &conference, proposal_accepted),
+            ("agenda_mixed", &conference, vec![mixed]),
+            ("details", &conference, vec![Change::Details]),
+            ("moved_link", &moved, vec![was, new_link]),
+        ];
+        for (language, code) in LANGUAGES {
+            for (kind, meeting, changes) in &cases {
+                insta::assert_snapshot!(
+                    format!("change_{kind}_{code}"),
+                    show(&render::change_notice(
+                        language,
+                        meeting,
+                        network.agenda(meeting),
+                        changes
+                    ))
+                );
+            }
         }
     }
 
@@ -168,8 +259,18 @@ mod meetings {
             delivered: 38,
             total: 40,
             failed: vec![
-                ("Bitburg-Prüm".to_owned(), "bot not in the room".to_owned()),
-                ("Mayen-Koblenz".to_owned(), "alias not found".to_owned()),
+                (
+                    "Bitburg-Prüm".to_owned(),
+                    RoomOutcome::Retrying(Failure::NotInRoom),
+                ),
+                (
+                    "Mayen-Koblenz".to_owned(),
+                    RoomOutcome::GivenUp(GiveUp::KeptFailing(Failure::AliasNotFound)),
+                ),
+                (
+                    "Trier".to_owned(),
+                    RoomOutcome::GivenUp(GiveUp::MeetingStarted),
+                ),
             ],
         };
         for (language, code) in LANGUAGES {
@@ -199,6 +300,19 @@ mod meetings {
                     language,
                     &workshop,
                     PostKind::Announcement,
+                    &report
+                ))
+            );
+            insta::assert_snapshot!(
+                format!("follow_up_{code}"),
+                show(&render::follow_up_report(language, &workshop, &report))
+            );
+            insta::assert_snapshot!(
+                format!("summary_minutes_{code}"),
+                show(&render::minutes_summary(
+                    language,
+                    &workshop.title,
+                    workshop.start,
                     &report
                 ))
             );
@@ -245,6 +359,33 @@ mod meetings {
                 render::Additions::default(),
                 PostKind::Announcement,
                 false
+            ))
+        );
+        let from_start = meeting.start.with_timezone(&Utc) - TimeDelta::days(1);
+        insta::assert_snapshot!(
+            "change_hostile_de",
+            show(&render::change_notice(
+                Language::German,
+                &meeting,
+                None,
+                &[
+                    Change::Moved {
+                        from_start,
+                        from_end: from_start + TimeDelta::hours(2),
+                    },
+                    Change::Link {
+                        old: None,
+                        new: Some("https://x.example/?a=1&b=\"><script>".to_owned()),
+                    },
+                    Change::Retitled {
+                        from: "<i>alt</i>\nneu".to_owned(),
+                    },
+                    Change::Agenda {
+                        added: vec!["<img src=x onerror=alert(1)>".to_owned()],
+                        removed: vec![],
+                        retitled: vec![],
+                    },
+                ]
             ))
         );
     }
