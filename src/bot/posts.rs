@@ -453,13 +453,7 @@ impl Scheduler {
                     });
                 }
                 Some(PostPlan {
-                    rooms: targets
-                        .iter()
-                        .map(|target| RoomPlan {
-                            target: target.clone(),
-                            parts: parts.clone(),
-                        })
-                        .collect(),
+                    rooms: everywhere(targets, &parts),
                     summary: Some(format!("summary/{}", post.post_key)),
                     policy: Policy {
                         not_after: Some(if post.detail == super::scheduler::REQUESTED {
@@ -496,13 +490,7 @@ impl Scheduler {
                     },
                 ];
                 Some(PostPlan {
-                    rooms: targets
-                        .iter()
-                        .map(|target| RoomPlan {
-                            target: target.clone(),
-                            parts: parts.clone(),
-                        })
-                        .collect(),
+                    rooms: everywhere(targets, &parts),
                     summary: Some(format!("minutes-summary/{}", post.meeting_key)),
                     policy: Policy { not_after: None },
                 })
@@ -709,6 +697,17 @@ impl Scheduler {
             },
         })
     }
+}
+
+/// The same parts in every target room.
+fn everywhere(targets: &[Target], parts: &[Part]) -> Vec<RoomPlan> {
+    targets
+        .iter()
+        .map(|target| RoomPlan {
+            target: target.clone(),
+            parts: parts.to_vec(),
+        })
+        .collect()
 }
 
 /// The stable hash of what posts show: the state a change brings them to.

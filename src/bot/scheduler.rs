@@ -276,12 +276,12 @@ impl Scheduler {
         // Per meeting: what it shows now, and what its messages showed (the first one that
         // differs is the "before" of the notice).
         let mut changed: BTreeMap<String, (Meeting, Shown, Option<Shown>)> = BTreeMap::new();
-        let mut current: BTreeMap<String, (Meeting, Shown, String)> = BTreeMap::new();
+        let mut current: BTreeMap<String, (Meeting, Shown)> = BTreeMap::new();
         for delivery in deliveries {
             if post_kind(&delivery.post_key).is_none() {
                 continue;
             }
-            let (meeting, shown, announcement_hash) = current
+            let (meeting, shown) = current
                 .entry(delivery.meeting_key.clone())
                 .or_insert_with(|| {
                     let meeting = network
@@ -290,8 +290,7 @@ impl Scheduler {
                         .unwrap_or_else(|| vanished(network, &delivery));
                     let accepted = self.accepted(&meeting);
                     let shown = self.shown(network, &meeting, &accepted);
-                    let hash = state_hash(network, &meeting, &accepted, PostKind::Announcement);
-                    (meeting, shown, hash)
+                    (meeting, shown)
                 })
                 .clone();
             let before: Option<Shown> = match delivery.shown.as_deref() {
@@ -308,10 +307,7 @@ impl Scheduler {
                         let accepted = self.accepted(&meeting);
                         state_hash(network, &meeting, &accepted, kind)
                     });
-                    if hash.as_deref() == Some(delivery.content_hash.as_str())
-                        || (kind == Some(PostKind::Announcement)
-                            && delivery.content_hash == announcement_hash)
-                    {
+                    if hash.as_deref() == Some(delivery.content_hash.as_str()) {
                         let json = serde_json::to_string(&shown).unwrap_or_default();
                         let _ = self.store.edited(
                             &delivery.post_key,

@@ -944,19 +944,24 @@ pub fn delivery_summary(
         (PostKind::Reminder(_), Language::German) => "Erinnerung",
         (PostKind::Reminder(_), Language::English) => "Reminder",
     };
-    let title = quoted(language, &meeting.title);
-    let text = match language {
-        Language::German => format!(
-            "{what} {title} ({}): {}.",
-            meeting.start.format("%d.%m.%Y"),
-            delivered_to(language, report)
-        ),
-        Language::English => format!(
-            "{what} {title} ({}): {}.",
-            meeting.start.format("%Y-%m-%d"),
-            delivered_to(language, report)
-        ),
+    delivery_line(language, what, &meeting.title, meeting.start, report)
+}
+
+/// "<lead> „<title>“ (17.12.2026): an 38 von 40 Räumen zugestellt; …." — the one form of every
+/// delivery report to the organizers.
+pub(super) fn delivery_line(
+    language: Language,
+    lead: &str,
+    title: &str,
+    start: DateTime<Tz>,
+    report: &FanOutReport,
+) -> Rendered {
+    let title = quoted(language, title);
+    let date = match language {
+        Language::German => start.format("%d.%m.%Y"),
+        Language::English => start.format("%Y-%m-%d"),
     };
+    let text = format!("{lead} {title} ({date}): {}.", delivered_to(language, report));
     Rendered {
         html: escape_html(&text),
         plain: text,
@@ -966,23 +971,11 @@ pub fn delivery_summary(
 /// How rooms ended that were still open when the organizers got the summary (delivered late or
 /// given up), or which rooms a change notice could not reach.
 pub fn follow_up_report(language: Language, meeting: &Meeting, report: &FanOutReport) -> Rendered {
-    let title = quoted(language, &meeting.title);
-    let text = match language {
-        Language::German => format!(
-            "Nachtrag zu {title} ({}): {}.",
-            meeting.start.format("%d.%m.%Y"),
-            delivered_to(language, report)
-        ),
-        Language::English => format!(
-            "Update on {title} ({}): {}.",
-            meeting.start.format("%Y-%m-%d"),
-            delivered_to(language, report)
-        ),
+    let lead = match language {
+        Language::German => "Nachtrag zu",
+        Language::English => "Update on",
     };
-    Rendered {
-        html: escape_html(&text),
-        plain: text,
-    }
+    delivery_line(language, lead, &meeting.title, meeting.start, report)
 }
 
 /// Tells the organizers that posts about a meeting could not go out before it started.

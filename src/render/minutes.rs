@@ -1061,23 +1061,11 @@ pub fn minutes_summary(
     start: chrono::DateTime<chrono_tz::Tz>,
     report: &FanOutReport,
 ) -> Rendered {
-    let title = super::meetings::quoted(language, title);
-    let text = match language {
-        Language::German => format!(
-            "Protokoll {title} ({}): {}.",
-            start.format("%d.%m.%Y"),
-            super::meetings::delivered_to(language, report)
-        ),
-        Language::English => format!(
-            "Minutes {title} ({}): {}.",
-            start.format("%Y-%m-%d"),
-            super::meetings::delivered_to(language, report)
-        ),
+    let lead = match language {
+        Language::German => "Protokoll",
+        Language::English => "Minutes",
     };
-    Rendered {
-        html: escape_html(&text),
-        plain: text,
-    }
+    super::meetings::delivery_line(language, lead, title, start, report)
 }
 
 /// The "Offene Aufgaben" section of an agenda: one line per open action.
