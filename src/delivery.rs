@@ -14,7 +14,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 
 /// The first pause after a failed send; each further failure doubles it.
-pub const FIRST_RETRY: TimeDelta = TimeDelta::seconds(30);
+pub const FIRST_RETRY: TimeDelta = TimeDelta::seconds(10);
 /// The longest pause between two tries.
 pub const LONGEST_RETRY: TimeDelta = TimeDelta::minutes(30);
 /// How long after its first try a part that keeps failing is given up.
@@ -135,7 +135,7 @@ pub struct Policy {
     pub not_after: Option<DateTime<Utc>>,
 }
 
-/// The pause after the `attempts`-th failure: 30 s, 1 min, 2 min, … up to 30 min.
+/// The pause after the `attempts`-th failure: 10 s, 20 s, 40 s, … up to 30 min.
 pub fn backoff(attempts: u32) -> TimeDelta {
     let doublings = attempts.saturating_sub(1).min(16);
     let pause = FIRST_RETRY
@@ -326,8 +326,8 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_half_an_hour() {
-        let pauses: Vec<i64> = (1..=9).map(|n| backoff(n).num_seconds()).collect();
-        assert_eq!(pauses, [30, 60, 120, 240, 480, 960, 1800, 1800, 1800]);
+        let pauses: Vec<i64> = (1..=10).map(|n| backoff(n).num_seconds()).collect();
+        assert_eq!(pauses, [10, 20, 40, 80, 160, 320, 640, 1280, 1800, 1800]);
         assert_eq!(backoff(u32::MAX), LONGEST_RETRY);
     }
 

@@ -15,6 +15,7 @@ pub mod change;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod data_dir;
 pub mod delivery;
 pub mod diagnostic;
 pub mod duration;

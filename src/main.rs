@@ -124,9 +124,9 @@ fn main() -> ExitCode {
             let Some(network) = load(&config) else {
                 return ExitCode::FAILURE;
             };
-            let calendar = std::fs::create_dir_all(&network.config.data_dir)
+            let calendar = convene::data_dir::prepare(&network.config.data_dir)
                 .map_err(|e| e.to_string())
-                .and_then(|()| {
+                .and_then(|_| {
                     Store::open(&network.config.data_dir.join("convene.sqlite3"))
                         .map_err(|e| e.to_string())
                 })
@@ -234,7 +234,7 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
         .calendar
         .clone()
         .context("the configuration has no `calendar:` section")?;
-    std::fs::create_dir_all(&network.config.data_dir)?;
+    convene::data_dir::prepare(&network.config.data_dir)?;
     let store = Arc::new(Store::open(
         &network.config.data_dir.join("convene.sqlite3"),
     )?);

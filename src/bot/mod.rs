@@ -82,11 +82,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started_at = clock.now();
     let config = network.config.clone();
-    let connected = session::connect(&config).await?;
+    // The database first: a corrupt or too new one must stop the bot before it logs in (which
+    // would make a new device when there is no session yet).
+    if crate::data_dir::prepare(&config.data_dir)? {
+        warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
+    }
     let store = Arc::new(
         Store::open(&config.data_dir.join("convene.sqlite3"))
             .context("cannot open the database")?,
     );
+    let connected = session::connect(&config).await?;
     let client = connected.client;
     let own_user_id = client
         .user_id()

@@ -212,15 +212,15 @@ fn private_file_options() -> std::fs::OpenOptions {
 
 /// Creates the data directory, readable by the owner only: it holds keys and tokens.
 fn create_private_dir(path: &Path) -> Result<(), SessionError> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt as _;
-        builder.mode(0o700);
+    match crate::data_dir::prepare(path) {
+        Ok(true) => {
+            tracing::warn!(path = %path.display(), "the data directory was readable by others; it is now 0700");
+            Ok(())
+        }
+        Ok(false) => Ok(()),
+        Err(error) => Err(SessionError::DataDir {
+            path: path.to_owned(),
+            error: std::io::Error::other(error.to_string()),
+        }),
     }
-    builder.create(path).map_err(|error| SessionError::DataDir {
-        path: path.to_owned(),
-        error,
-    })
 }

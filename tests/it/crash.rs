@@ -118,6 +118,23 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
         organizer.wait_for_join(room, &bot_id).await;
     }
 
+    // Waits for a message; on a timeout, shows the bot's log before failing.
+    let timeout = Duration::from_secs(30 + rooms.len() as u64);
+    macro_rules! wait {
+        ($what:expr, $matches:expr) => {
+            match organizer.wait_within(timeout, $matches).await {
+                Some(found) => found,
+                None => {
+                    let log = bot.log();
+                    let tail: Vec<&str> = log.lines().rev().take(80).collect();
+                    for line in tail.into_iter().rev() {
+                        eprintln!("{line}");
+                    }
+                    panic!("timed out after {timeout:?} waiting for {}", $what);
+                }
+            }
+        };
+    }
     let mut starts = Vec::new();
     let mut moved = Vec::new();
     let from_bot = |m: &Received| m.sender == bot_id;
@@ -147,18 +164,14 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
             |m: &Received| from_bot(m) && m.body.starts_with(&format!("Einladung „{title}“"));
         for room in &rooms {
             let room_id = room.room_id().to_owned();
-            organizer
-                .wait_for("the announcement in every room", |m| {
-                    announcement(m) && m.room_id == room_id
-                })
-                .await;
-            organizer
-                .wait_for("the invitation file in every room", |m| {
-                    invitation(m) && m.room_id == room_id
-                })
-                .await;
+            wait!(format!("the announcement in {room_id}"), |m| {
+                announcement(m) && m.room_id == room_id
+            });
+            wait!(format!("the invitation file in {room_id}"), |m| {
+                invitation(m) && m.room_id == room_id
+            });
         }
-        organizer.wait_for("the summary", summary).await;
+        wait!("the summary", summary);
         tokio::time::sleep(Duration::from_secs(2)).await;
         let received = organizer.received();
         for room in &rooms {
@@ -212,21 +225,16 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
         let notice =
             |m: &Received| from_bot(m) && m.body.starts_with("Hinweis:") && m.body.contains(&title);
         for (room_id, original) in &originals {
-            organizer
-                .wait_for("the edited announcement", |m| {
-                    from_bot(m) && m.replaces.as_ref() == Some(original)
-                })
-                .await;
-            organizer
-                .wait_for("the change notice", |m| notice(m) && m.room_id == *room_id)
-                .await;
-            organizer
-                .wait_for("the updated invitation", |m| {
-                    m.room_id == *room_id
-                        && received.iter().all(|old| old.event_id != m.event_id)
-                        && invitation(m)
-                })
-                .await;
+            wait!(format!("the edited announcement in {room_id}"), |m| {
+                from_bot(m) && m.replaces.as_ref() == Some(original)
+            });
+            wait!(format!("the change notice in {room_id}"), |m| notice(m)
+                && m.room_id == *room_id);
+            wait!(format!("the updated invitation in {room_id}"), |m| {
+                m.room_id == *room_id
+                    && received.iter().all(|old| old.event_id != m.event_id)
+                    && invitation(m)
+            });
         }
         tokio::time::sleep(Duration::from_secs(2)).await;
         let received = organizer.received();

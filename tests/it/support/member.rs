@@ -265,14 +265,26 @@ impl Member {
 
     /// Waits (woken by each arrival, not polling) for a message that `matches`.
     pub async fn wait_for(&self, what: &str, matches: impl Fn(&Received) -> bool) -> Received {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        match self.wait_within(Duration::from_secs(30), matches).await {
+            Some(found) => found,
+            None => panic!("timed out waiting for {what}"),
+        }
+    }
+
+    /// Waits up to `timeout` for a message that `matches`; `None` if none came.
+    pub async fn wait_within(
+        &self,
+        timeout: Duration,
+        matches: impl Fn(&Received) -> bool,
+    ) -> Option<Received> {
+        let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let arrived = self.received.arrived.notified();
             if let Some(found) = self.received().into_iter().find(|m| matches(m)) {
-                return found;
+                return Some(found);
             }
             if tokio::time::timeout_at(deadline, arrived).await.is_err() {
-                panic!("timed out waiting for {what}");
+                return None;
             }
         }
     }
