@@ -63,6 +63,10 @@ pub struct CalendarConfig {
     pub listen: std::net::SocketAddr,
     /// The address subscribers use to reach it (behind a reverse proxy with TLS).
     pub public_url: Url,
+    /// Whether `/calendar.ics` serves the network calendar to anyone (without video links);
+    /// off by default, as a calendar nobody chose to publish must not be readable by whoever
+    /// reaches the server. The rooms' private feeds are served either way.
+    pub public: bool,
 }
 
 /// The regular meetings and the announcement rules.
@@ -253,7 +257,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "calendar",
     "max_open_proposals",
 ];
-const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url"];
+const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url", "public"];
 const MEETINGS_KEYS: &[&str] = &["holidays", "reminders", "series"];
 const SERIES_KEYS: &[&str] = &[
     "id",
@@ -929,10 +933,15 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
         Some(n) => fields::link(&n, problems),
         None => listen.and_then(|l| Url::parse(&format!("http://{l}/")).ok()),
     };
+    let public = match section.optional("public") {
+        Some(n) => fields::flag(&n, problems),
+        None => Some(false),
+    };
     Some(CalendarConfig {
         contact: contact?,
         uid_domain: uid_domain?,
         listen: listen?,
         public_url: public_url?,
+        public: public?,
     })
 }

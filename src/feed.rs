@@ -1,12 +1,14 @@
 //! The calendar as subscribers get it: the entries of the current network with the agenda
-//! proposals the organizers accepted, each with its version from the store. One function, so the HTTP feed, `convene ics` and the invitations in
-//! the rooms serve exactly the same bytes.
+//! proposals the organizers accepted, each with its version from the store. One function, so the
+//! HTTP feeds, `convene ics` and the invitations in the rooms serve exactly the same bytes: with
+//! the video links for members (the rooms' private feeds, the invitations), without them for the
+//! public network calendar.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::ical::{self, Selection};
+use crate::ical::{self, Links, Selection};
 use crate::network::Network;
 use crate::store::{Store, StoreError};
 
@@ -20,12 +22,13 @@ pub struct Calendar {
 }
 
 /// Renders the calendar of `network` with the accepted proposals in `store`, recording new
-/// versions of changed entries at `now`.
+/// versions of changed entries at `now`, with or without the video `links`.
 pub fn calendar(
     network: &Network,
     store: &Store,
     now: DateTime<Utc>,
     selection: Selection<'_>,
+    links: Links,
 ) -> Result<Calendar, StoreError> {
     let accepted = store.accepted_titles()?;
     let entries = ical::entries(network, &accepted);
@@ -47,7 +50,7 @@ pub fn calendar(
         .max()
         .unwrap_or(DateTime::UNIX_EPOCH);
     Ok(Calendar {
-        text: ical::render(network, &entries, &versions, selection),
+        text: ical::render(network, &entries, &versions, selection, links),
         last_modified,
     })
 }

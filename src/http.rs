@@ -1,45 +1,139 @@
-//! The bot's HTTP server: the network calendar at `/calendar.ics`, a private feed per member
-//! room at `/feeds/<token>.ics`, approved minutes at `/minutes/<token>.md` (from the archive in
-//! the data directory), and `/healthz`.
+//! The bot's HTTP server: a private feed per member room at `/feeds/<token>.ics` (with the video
+//! links), the network calendar at `/calendar.ics` (only with `calendar.public: true`, and
+//! without video links), approved minutes at `/minutes/<token>.md` (from the archive in the data
+//! directory), and `/healthz`.
 //!
-//! Calendars poll: the body is rendered once per change of the network's files or of the
-//! accepted agenda proposals (which the feed shows with each meeting's agenda) and served from
-//! memory with a strong ETag (SHA-256 of the body) and Last-Modified (the newest DTSTAMP), so a
-//! poll that changes nothing is a 304. Unknown or revoked tokens get 404; request paths (which
-//! hold tokens) are never logged.
+//! Calendars poll: each variant (with or without links) is rendered once per change of the
+//! network's files or of the accepted agenda proposals (which the feed shows with each meeting's
+//! agenda) and served from memory with a strong ETag (SHA-256 of the body) and Last-Modified
+//! (the newest DTSTAMP), so a poll that changes nothing is a 304. Unknown or revoked tokens get
+//! 404 (each request looks its token up, so a rotation works at once); request paths (which hold
+//! tokens) are never logged.
+//!
+//! The server faces whoever reaches it, so it speaks HTTP/1.1 only (no h2c), bounds how long a
+//! client may take to send its request head, how long a connection may idle and how long a
+//! request may take, and caps the open connections: when all slots are taken, the oldest idle
+//! connection gives up its slot, so idle sockets cannot starve `/healthz` or the feeds. Rendering
+//! runs on the blocking pool, one render at a time, and no lock is held across a request.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use sha2::{Digest as _, Sha256};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
+use tokio::time::Instant;
+use tower::Service as _;
 use tracing::warn;
 
 use crate::clock::Clock;
 use crate::feed;
-use crate::ical::Selection;
+use crate::ical::{Links, Selection};
 use crate::network::Network;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+
+/// How long a new connection waits for a slot when all are taken (after asking the oldest idle
+/// connection to leave) before it is closed.
+const SLOT_WAIT: Duration = Duration::from_secs(1);
+
+/// How long a connection asked to leave its slot may still finish a response it is writing.
+const EVICTION_GRACE: Duration = Duration::from_millis(250);
+
+/// How long open connections may finish their requests after the server is told to stop.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// How the server treats connections; [`ServerOptions::default`] is what `convene` uses.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// How many connections are open at most (each holds a file descriptor; the default limit
+    /// is 1024 per process, which the Matrix client shares in `convene run`).
+    pub max_connections: usize,
+    /// How long a client may take to send a request's head, from the moment the server waits
+    /// for it (a new connection, or the end of the previous response).
+    pub header_read_timeout: Duration,
+    /// How long a connection may stay open without a request in progress. Calendar clients poll
+    /// hourly, so keeping their connections alive longer saves nothing.
+    pub idle_timeout: Duration,
+    /// How long a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// How often the server looks for changes that another process (the bot beside
+    /// `convene feed`) committed to the database: the staleness bound for those.
+    pub store_poll: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 256,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            store_poll: Duration::from_secs(2),
+        }
+    }
+}
 
 /// A rendered feed with its validators.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Rendered {
     /// Which network it was rendered from (the `Arc` swapped in on every reload).
     source: Arc<Network>,
-    /// Which accepted proposals it shows (meeting key → titles).
-    accepted: Arc<BTreeMap<String, Vec<String>>>,
+    /// [`Store::changes`] before it was rendered: a different count means it may be stale.
+    changes: u64,
     body: axum::body::Bytes,
     etag: HeaderValue,
     last_modified: DateTime<Utc>,
     last_modified_header: HeaderValue,
+}
+
+/// The rendered calendars, one slot per variant. Readers hold a slot's lock only to clone the
+/// `Arc`; renderers take `render` first, so one render runs at a time and a burst of polls
+/// after a change renders once.
+#[derive(Debug, Default)]
+struct Cache {
+    with_links: RwLock<Option<Arc<Rendered>>>,
+    without_links: RwLock<Option<Arc<Rendered>>>,
+    render: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Cache {
+    fn slot(&self, links: Links) -> &RwLock<Option<Arc<Rendered>>> {
+        match links {
+            Links::Include => &self.with_links,
+            Links::Omit => &self.without_links,
+        }
+    }
+
+    /// The cached rendering of `links`, if it shows `network` with `changes`.
+    fn fresh(&self, links: Links, network: &Arc<Network>, changes: u64) -> Option<Arc<Rendered>> {
+        let slot = self
+            .slot(links)
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        slot.as_ref()
+            .filter(|r| Arc::ptr_eq(&r.source, network) && r.changes == changes)
+            .map(Arc::clone)
+    }
+
+    fn put(&self, links: Links, rendered: Arc<Rendered>) {
+        *self
+            .slot(links)
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Some(rendered);
+    }
 }
 
 /// What the handlers share.
@@ -51,7 +145,18 @@ pub struct FeedState {
     pub store: Arc<Store>,
     /// The time, for recording versions.
     pub clock: Arc<dyn Clock>,
-    cache: Arc<Mutex<Option<Rendered>>>,
+    cache: Arc<Cache>,
+}
+
+/// Why a feed could not be rendered.
+#[derive(Debug, thiserror::Error)]
+enum RenderError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the render task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("a validator is no header value")]
+    Header(#[from] header::InvalidHeaderValue),
 }
 
 impl FeedState {
@@ -65,47 +170,94 @@ impl FeedState {
             network,
             store,
             clock,
-            cache: Arc::new(Mutex::new(None)),
+            cache: Arc::default(),
         }
     }
 
-    fn rendered(&self) -> Result<Rendered, StatusCode> {
-        let network = Arc::clone(&self.network.borrow());
-        // Accepting a proposal changes the feed but not the network: one small query per
-        // request tells whether the cached body still shows the accepted proposals.
-        let accepted = self.store.accepted_titles().map_err(|error| {
-            warn!(%error, "cannot read the accepted proposals");
-            StatusCode::INTERNAL_SERVER_ERROR
-        })?;
-        let mut cache = self
-            .cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(rendered) = cache.as_ref()
-            && Arc::ptr_eq(&rendered.source, &network)
-            && *rendered.accepted == accepted
-        {
-            return Ok(rendered.clone());
+    /// The current network and change count, read together before a render.
+    fn current(&self) -> (Arc<Network>, u64) {
+        let changes = self.store.changes();
+        (Arc::clone(&self.network.borrow()), changes)
+    }
+
+    /// The feed with or without `links`, rendered if the network or the accepted proposals
+    /// changed since the cached one.
+    async fn rendered(&self, links: Links) -> Result<Arc<Rendered>, RenderError> {
+        let (network, changes) = self.current();
+        if let Some(rendered) = self.cache.fresh(links, &network, changes) {
+            return Ok(rendered);
         }
-        let calendar = feed::calendar(&network, &self.store, self.clock.now(), Selection::All)
-            .map_err(|error| {
-                warn!(%error, "cannot render the calendar");
-                StatusCode::INTERNAL_SERVER_ERROR
-            })?;
+        let single_flight = Arc::clone(&self.cache.render).lock_owned().await;
+        // Whoever held the lock before may have rendered just this.
+        let (network, changes) = self.current();
+        if let Some(rendered) = self.cache.fresh(links, &network, changes) {
+            return Ok(rendered);
+        }
+        let state = self.clone();
+        // The render owns the lock and fills the cache itself: a request that times out
+        // meanwhile does not waste it, and no second render starts beside it.
+        tokio::task::spawn_blocking(move || {
+            let _single_flight = single_flight;
+            let rendered = Arc::new(state.render(links, network, changes)?);
+            state.cache.put(links, Arc::clone(&rendered));
+            Ok(rendered)
+        })
+        .await?
+    }
+
+    fn render(
+        &self,
+        links: Links,
+        network: Arc<Network>,
+        changes: u64,
+    ) -> Result<Rendered, RenderError> {
+        let calendar = feed::calendar(
+            &network,
+            &self.store,
+            self.clock.now(),
+            Selection::All,
+            links,
+        )?;
         let digest = Sha256::digest(calendar.text.as_bytes());
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        let rendered = Rendered {
+        Ok(Rendered {
             source: network,
-            accepted: Arc::new(accepted),
-            etag: HeaderValue::from_str(&format!("\"{hex}\""))
-                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
-            last_modified_header: HeaderValue::from_str(&http_date(calendar.last_modified))
-                .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?,
+            changes,
+            etag: HeaderValue::from_str(&format!("\"{hex}\""))?,
+            last_modified_header: HeaderValue::from_str(&http_date(calendar.last_modified))?,
             last_modified: calendar.last_modified,
             body: axum::body::Bytes::from(calendar.text),
-        };
-        *cache = Some(rendered.clone());
-        Ok(rendered)
+        })
+    }
+
+    /// Runs a store query on the blocking pool, so a busy database never stalls the
+    /// server's threads.
+    async fn query<T: Send + 'static>(
+        &self,
+        query: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StatusCode> {
+        let store = Arc::clone(&self.store);
+        match tokio::task::spawn_blocking(move || query(&store)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                warn!(%error, "cannot read the database");
+                Err(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Err(error) => {
+                warn!(%error, "a database query failed");
+                Err(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    /// Whether the configuration publishes the network calendar.
+    fn public(&self) -> bool {
+        self.network
+            .borrow()
+            .config
+            .calendar
+            .as_ref()
+            .is_some_and(|c| c.public)
     }
 }
 
@@ -130,19 +282,293 @@ pub fn router(state: FeedState) -> Router {
         .with_state(state)
 }
 
-/// Serves until `shutdown` completes.
+/// Serves with the default [`ServerOptions`] until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     state: FeedState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+    serve_with(listener, state, ServerOptions::default(), shutdown).await
+}
+
+/// Serves until `shutdown` completes, then lets open requests finish (for a bounded time).
+pub async fn serve_with(
+    listener: TcpListener,
+    state: FeedState,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let max_connections = options.max_connections.max(1);
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let open = Arc::new(Open::default());
+    let (closing_tx, closing) = watch::channel(false);
+    tokio::spawn(watch_store(
+        Arc::clone(&state.store),
+        options.store_poll,
+        closing.clone(),
+    ));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(options.header_read_timeout)
+        .keep_alive(true);
+    let connection = Arc::new(ConnectionOptions {
+        builder,
+        router: router(state),
+        idle_timeout: options.idle_timeout,
+        request_timeout: options.request_timeout,
+    });
+    let mut next_id: u64 = 0;
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors, most likely: wait for some to close instead
+                    // of spinning.
+                    warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let permit = match Arc::clone(&slots).try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                open.evict_oldest_idle();
+                match tokio::time::timeout(SLOT_WAIT, Arc::clone(&slots).acquire_owned()).await {
+                    Ok(Ok(permit)) => permit,
+                    _ => {
+                        warn!("all connections are busy; closing a new one");
+                        continue;
+                    }
+                }
+            }
+        };
+        next_id += 1;
+        let activity = open.add(next_id);
+        tokio::spawn(serve_connection(
+            stream,
+            Arc::clone(&connection),
+            activity,
+            Arc::clone(&open),
+            next_id,
+            permit,
+            closing.clone(),
+        ));
+    }
+    drop(listener);
+    closing_tx.send_replace(true);
+    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
         .await
+        .is_err()
+    {
+        warn!("some connections were still open at shutdown");
+    }
+    Ok(())
+}
+
+/// Looks for other processes' changes to the database every `every` (see
+/// [`Store::notice_external_changes`]) until the server closes.
+async fn watch_store(store: Arc<Store>, every: Duration, mut closing: watch::Receiver<bool>) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = closing.wait_for(|closing| *closing) => return,
+        }
+        let store = Arc::clone(&store);
+        match tokio::task::spawn_blocking(move || store.notice_external_changes()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(error)) => warn!(%error, "cannot look for changes in the database"),
+            Err(error) => warn!(%error, "the database check failed"),
+        }
+    }
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+struct ConnectionOptions {
+    builder: http1::Builder,
+    router: Router,
+    idle_timeout: Duration,
+    request_timeout: Duration,
+}
+
+/// The open connections, oldest first, so a full server knows whom to ask to leave.
+#[derive(Debug, Default)]
+struct Open(Mutex<BTreeMap<u64, Arc<Activity>>>);
+
+impl Open {
+    fn add(&self, id: u64) -> Arc<Activity> {
+        let activity = Arc::new(Activity::default());
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id, Arc::clone(&activity));
+        activity
+    }
+
+    fn remove(&self, id: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&id);
+    }
+
+    /// Asks the oldest connection without a request in progress to close. Idle sockets are
+    /// what an exhausting client holds; a poller whose connection goes simply reconnects.
+    fn evict_oldest_idle(&self) {
+        let open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let idle = open.values().find(|a| {
+            a.in_flight.load(Ordering::Acquire) == 0 && !a.evicted.load(Ordering::Acquire)
+        });
+        if let Some(activity) = idle {
+            activity.evicted.store(true, Ordering::Release);
+            activity.evict.notify_one();
+        }
+    }
+}
+
+/// What one connection is doing, for the idle timeout and for eviction.
+#[derive(Debug, Default)]
+struct Activity {
+    /// Requests being handled.
+    in_flight: AtomicUsize,
+    /// When the last request ended (or the connection opened): milliseconds since `EPOCH`.
+    idle_since: AtomicU64,
+    evicted: AtomicBool,
+    evict: Notify,
+}
+
+/// The clock the idle times are read from.
+fn millis(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Counts a request in progress while it lives (also when its connection drops it).
+struct InFlight<'a> {
+    activity: &'a Activity,
+    epoch: Instant,
+}
+
+impl<'a> InFlight<'a> {
+    fn new(activity: &'a Activity, epoch: Instant) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        Self { activity, epoch }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.activity
+            .idle_since
+            .store(millis(self.epoch), Ordering::Release);
+        self.activity.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Serves one connection until it closes, idles too long, is evicted or the server stops; a
+/// connection asked to close finishes the response it is writing, within a grace period.
+async fn serve_connection(
+    stream: TcpStream,
+    options: Arc<ConnectionOptions>,
+    activity: Arc<Activity>,
+    open: Arc<Open>,
+    id: u64,
+    _permit: OwnedSemaphorePermit,
+    mut closing: watch::Receiver<bool>,
+) {
+    let epoch = Instant::now();
+    let service = {
+        let options = Arc::clone(&options);
+        let activity = Arc::clone(&activity);
+        hyper::service::service_fn(move |request: Request<Incoming>| {
+            let options = Arc::clone(&options);
+            let activity = Arc::clone(&activity);
+            async move {
+                let _in_flight = InFlight::new(&activity, epoch);
+                Ok::<_, Infallible>(handle(&options, request).await)
+            }
+        })
+    };
+    let connection = options
+        .builder
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    let mut deadline: Option<Instant> = None;
+    loop {
+        let idle_check = if activity.in_flight.load(Ordering::Acquire) == 0 {
+            epoch
+                + Duration::from_millis(activity.idle_since.load(Ordering::Acquire))
+                + options.idle_timeout
+        } else {
+            Instant::now() + options.idle_timeout
+        };
+        tokio::select! {
+            _ = connection.as_mut() => break,
+            () = activity.evict.notified(), if deadline.is_none() => {
+                connection.as_mut().graceful_shutdown();
+                deadline = Some(Instant::now() + EVICTION_GRACE);
+            }
+            _ = closing.wait_for(|closing| *closing), if deadline.is_none() => {
+                connection.as_mut().graceful_shutdown();
+                deadline = Some(Instant::now() + SHUTDOWN_GRACE);
+            }
+            () = tokio::time::sleep_until(idle_check), if deadline.is_none() => {
+                let idle_since = epoch
+                    + Duration::from_millis(activity.idle_since.load(Ordering::Acquire));
+                if activity.in_flight.load(Ordering::Acquire) == 0
+                    && idle_since.elapsed() >= options.idle_timeout
+                {
+                    connection.as_mut().graceful_shutdown();
+                    deadline = Some(Instant::now() + EVICTION_GRACE);
+                }
+            }
+            () = sleep_until_some(deadline) => break,
+        }
+    }
+    open.remove(id);
+}
+
+/// Sleeps until `deadline`, or forever without one.
+async fn sleep_until_some(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Routes one request, within the request timeout, and marks every response `nosniff`: a
+/// browser must not read a calendar or minutes as HTML.
+async fn handle(options: &ConnectionOptions, request: Request<Incoming>) -> Response {
+    let request = request.map(axum::body::Body::new);
+    let mut router = options.router.clone();
+    let mut response =
+        match tokio::time::timeout(options.request_timeout, router.call(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(never)) => match never {},
+            Err(_) => {
+                warn!("a request took too long; answering 503");
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
+            }
+        };
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 async fn network_calendar(State(state): State<FeedState>, headers: HeaderMap) -> Response {
-    respond(&state, &headers, "public, max-age=3600")
+    if !state.public() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    respond(&state, &headers, Links::Omit, "public, max-age=3600").await
 }
 
 async fn room_calendar(
@@ -150,32 +576,29 @@ async fn room_calendar(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some(token) = file.strip_suffix(".ics") else {
+    let Some(token) = file.strip_suffix(".ics").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    match state.store.room_of_token(token) {
-        Ok(Some(_)) => respond(&state, &headers, "private, max-age=3600"),
+    match state.query(move |store| store.room_of_token(&token)).await {
+        Ok(Some(_)) => respond(&state, &headers, Links::Include, "private, max-age=3600").await,
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            warn!(%error, "cannot look up a feed token");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(status) => status.into_response(),
     }
 }
 
 /// Approved minutes, as archived: only their link's unguessable token finds them, as minutes
 /// are for the network's members (the link is posted in their rooms).
 async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) -> Response {
-    let Some(token) = file.strip_suffix(".md") else {
+    let Some(token) = file.strip_suffix(".md").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let row = match state.store.minutes_by_token(token) {
+    let row = match state
+        .query(move |store| store.minutes_by_token(&token))
+        .await
+    {
         Ok(Some(row)) => row,
         Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(error) => {
-            warn!(%error, "cannot look up minutes");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+        Err(status) => return status.into_response(),
     };
     let data_dir = state.network.borrow().config.data_dir.clone();
     let archived = row
@@ -216,10 +639,18 @@ async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) 
     response
 }
 
-fn respond(state: &FeedState, headers: &HeaderMap, cache_control: &'static str) -> Response {
-    let rendered = match state.rendered() {
+async fn respond(
+    state: &FeedState,
+    headers: &HeaderMap,
+    links: Links,
+    cache_control: &'static str,
+) -> Response {
+    let rendered = match state.rendered(links).await {
         Ok(rendered) => rendered,
-        Err(status) => return status.into_response(),
+        Err(error) => {
+            warn!(%error, "cannot render the calendar");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
         // If-None-Match wins over If-Modified-Since (RFC 9110, 13.1.3); weak comparison.

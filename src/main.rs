@@ -11,7 +11,7 @@ use std::io::Write as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use convene::clock::{Clock as _, SystemClock};
-use convene::ical::Selection;
+use convene::ical::{Links, Selection};
 use convene::network::Network;
 use convene::schedule::localize;
 use convene::store::Store;
@@ -45,11 +45,15 @@ enum Commands {
         #[arg(long, default_value_t = 12)]
         count: usize,
     },
-    /// Write the network calendar to standard output: exactly the bytes the feed serves.
+    /// Write the network calendar to standard output: exactly the bytes the rooms' private
+    /// feeds serve (with the video links), or with `--public` those of `/calendar.ics`.
     Ics {
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
+        /// Without the video links, as the public network calendar.
+        #[arg(long)]
+        public: bool,
     },
     /// Serve only the calendar feed (no Matrix) until SIGINT or SIGTERM; the feed tokens are
     /// those the bot handed out.
@@ -120,7 +124,8 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Commands::Ics { config } => {
+        Commands::Ics { config, public } => {
+            let links = if public { Links::Omit } else { Links::Include };
             let Some(network) = load(&config) else {
                 return ExitCode::FAILURE;
             };
@@ -131,8 +136,14 @@ fn main() -> ExitCode {
                         .map_err(|e| e.to_string())
                 })
                 .and_then(|store| {
-                    convene::feed::calendar(&network, &store, SystemClock.now(), Selection::All)
-                        .map_err(|e| e.to_string())
+                    convene::feed::calendar(
+                        &network,
+                        &store,
+                        SystemClock.now(),
+                        Selection::All,
+                        links,
+                    )
+                    .map_err(|e| e.to_string())
                 });
             match calendar {
                 Ok(calendar) => {

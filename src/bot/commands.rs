@@ -404,7 +404,7 @@ fn agenda(
 }
 
 /// Links to the calendar: the room's private feed in a configured room, the network calendar
-/// elsewhere; `rotate` replaces the room's token first.
+/// elsewhere if it is public (nothing otherwise); `rotate` replaces the room's token first.
 fn subscribe(
     context: &Context,
     network: &Network,
@@ -442,7 +442,8 @@ fn subscribe(
     };
     let path = match &token {
         Some(token) => format!("feeds/{token}.ics"),
-        None => "calendar.ics".to_owned(),
+        None if calendar.public => "calendar.ics".to_owned(),
+        None => return render::subscribe(language, name, None, false, false),
     };
     let links = calendar
         .public_url

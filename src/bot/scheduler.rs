@@ -368,9 +368,16 @@ pub fn invitation(
         .series
         .clone()
         .unwrap_or_else(|| meeting.key.clone());
-    let calendar = crate::feed::calendar(network, store, now, crate::ical::Selection::Entry(&id))
-        .map_err(|error| warn!(%error, "cannot render an invitation"))
-        .ok()?;
+    // Invitations go to the network's members only, so they carry the video links.
+    let calendar = crate::feed::calendar(
+        network,
+        store,
+        now,
+        crate::ical::Selection::Entry(&id),
+        crate::ical::Links::Include,
+    )
+    .map_err(|error| warn!(%error, "cannot render an invitation"))
+    .ok()?;
     Some(outbox::Attachment {
         filename: format!("{id}.ics"),
         mime: "text/calendar; charset=utf-8".parse().ok()?,

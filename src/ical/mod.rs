@@ -11,6 +11,10 @@
 //! come from [`Version`]s the caller keeps: when an entry's content changes, its sequence goes
 //! up and its DTSTAMP becomes the time of that change.
 //!
+//! Video links are for members only: every entry is built twice, with and without them
+//! ([`Links`]); the private feeds and the invitations carry them, the public calendar does not.
+//! The version follows the content with the links, so both variants share SEQUENCE and DTSTAMP.
+//!
 //! The icalendar crate writes the VEVENTs (escaping TEXT values and folding lines); it stamps a
 //! random UID and `DTSTAMP=now` into any component lacking them and writes no VTIMEZONE, so
 //! convene always sets both and writes the VCALENDAR frame and the VTIMEZONE itself.
@@ -51,6 +55,17 @@ pub enum Selection<'a> {
     Entry(&'a str),
 }
 
+/// Whether a calendar carries the meetings' video links.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Links {
+    /// With the links (LOCATION, URL, CONFERENCE, the "Videokonferenz:" line): the rooms'
+    /// private feeds and the invitations posted to members.
+    Include,
+    /// Without them: the public network calendar, which anyone who reaches the server can read —
+    /// a link in it would let anyone join the network's conferences.
+    Omit,
+}
+
 /// One series or workshop as VEVENT text, before its version is known.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -58,9 +73,12 @@ pub struct Entry {
     pub uid: String,
     /// The series or workshop id.
     pub id: String,
-    /// A hash of its content without SEQUENCE and DTSTAMP: when it changes, so does the version.
+    /// A hash of its content (with the links) without SEQUENCE and DTSTAMP: when it changes, so
+    /// does the version.
     pub content_hash: String,
     events: Vec<Event>,
+    /// The same events without the video links.
+    without_links: Vec<Event>,
 }
 
 /// The calendar entries of a network, in a stable order (series first, then workshops).
@@ -69,13 +87,14 @@ pub struct Entry {
 /// (`series-id/YYYY-MM-DD` of the regular date, or a workshop's id), each list in the order
 /// they were proposed; they follow the agenda file's items in the DESCRIPTION.
 pub fn entries(network: &Network, accepted: &BTreeMap<String, Vec<String>>) -> Vec<Entry> {
-    let context = Context::new(network, accepted);
+    let with = Context::new(network, accepted, Links::Include);
+    let without = Context::new(network, accepted, Links::Omit);
     let mut entries: Vec<Entry> = network
         .config
         .meetings
         .series
         .iter()
-        .map(|series| context.series(series))
+        .map(|series| with.series(series).or_without(without.series(series)))
         .collect();
     entries.extend(
         network
@@ -83,18 +102,31 @@ pub fn entries(network: &Network, accepted: &BTreeMap<String, Vec<String>>) -> V
             .one_offs
             .iter()
             .filter(|o| o.cancelled.is_none())
-            .map(|one_off| context.one_off(one_off)),
+            .map(|one_off| with.one_off(one_off).or_without(without.one_off(one_off))),
     );
     entries
 }
 
+impl Entry {
+    /// This entry, with the events of `without` (the same entry built without links) as its
+    /// link-free variant.
+    fn or_without(self, without: Entry) -> Entry {
+        Entry {
+            without_links: without.events,
+            ..self
+        }
+    }
+}
+
 /// Renders a calendar of `entries` with their `versions` (entries without one get sequence 0
-/// and the Unix epoch as DTSTAMP, which only happens in tests).
+/// and the Unix epoch as DTSTAMP, which only happens in tests), with or without the video
+/// `links`.
 pub fn render(
     network: &Network,
     entries: &[Entry],
     versions: &BTreeMap<String, Version>,
     selection: Selection<'_>,
+    links: Links,
 ) -> String {
     let config = &network.config;
     let mut out = String::new();
@@ -131,7 +163,11 @@ pub fn render(
             sequence: 0,
             changed_at: DateTime::UNIX_EPOCH,
         });
-        for event in &entry.events {
+        let events = match links {
+            Links::Include => &entry.events,
+            Links::Omit => &entry.without_links,
+        };
+        for event in events {
             let mut event = event.clone();
             event.timestamp(version.changed_at);
             event.sequence(version.sequence);
@@ -209,10 +245,15 @@ struct Context<'a> {
     accepted: &'a BTreeMap<String, Vec<String>>,
     tz: Tz,
     domain: String,
+    links: Links,
 }
 
 impl<'a> Context<'a> {
-    fn new(network: &'a Network, accepted: &'a BTreeMap<String, Vec<String>>) -> Self {
+    fn new(
+        network: &'a Network,
+        accepted: &'a BTreeMap<String, Vec<String>>,
+        links: Links,
+    ) -> Self {
         let domain = network
             .config
             .calendar
@@ -224,7 +265,13 @@ impl<'a> Context<'a> {
             accepted,
             tz: network.config.timezone,
             domain,
+            links,
         }
+    }
+
+    /// `link`, unless this calendar omits the links.
+    fn shown<'l>(&self, link: Option<&'l url::Url>) -> Option<&'l url::Url> {
+        link.filter(|_| self.links == Links::Include)
     }
 
     fn timed(&self, key: &str, at: DateTime<Tz>) -> Property {
@@ -239,7 +286,7 @@ impl<'a> Context<'a> {
         if !description.is_empty() {
             event.description(&clean(description));
         }
-        if let Some(link) = link {
+        if let Some(link) = self.shown(link) {
             event.location(link.as_str());
             event.url(link.as_str());
             let mut conference = Property::new("CONFERENCE", link.as_str());
@@ -278,7 +325,7 @@ impl<'a> Context<'a> {
         accepted: &[String],
     ) -> String {
         let mut text = String::new();
-        if let Some(link) = link {
+        if let Some(link) = self.shown(link) {
             let _ = writeln!(text, "Videokonferenz: {link}");
         }
         let items = agenda.map_or(&[][..], |a| a.items.as_slice());
@@ -298,7 +345,8 @@ impl<'a> Context<'a> {
         if let Some(notes) = agenda.and_then(|a| a.notes.as_ref()) {
             let _ = write!(text, "\n{notes}\n");
         }
-        text.trim_end().to_owned()
+        // Without a link line, the agenda's blank separator line would lead the description.
+        text.trim().to_owned()
     }
 
     fn series(&self, series: &Series) -> Entry {
@@ -514,6 +562,7 @@ fn entry(uid: String, id: String, events: Vec<Event>) -> Entry {
         uid,
         id,
         events,
+        without_links: Vec::new(),
     }
 }
 

@@ -15,6 +15,7 @@ pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -305,6 +306,13 @@ pub struct NewDelivery<'a> {
 #[derive(Debug)]
 pub struct Store {
     connection: Mutex<Connection>,
+    /// Counts the changes that can alter the calendar (the accepted proposals), so the HTTP
+    /// server notices them with one atomic read per request instead of a query.
+    changes: AtomicU64,
+    /// SQLite's `data_version` when [`Store::notice_external_changes`] last looked: it moves
+    /// when another connection (another process, such as the bot beside `convene feed`)
+    /// commits.
+    data_version: AtomicI64,
 }
 
 fn time(text: String) -> Result<DateTime<Utc>, StoreError> {
@@ -345,9 +353,42 @@ impl Store {
             transaction.pragma_update(None, "user_version", index + 1)?;
             transaction.commit()?;
         }
+        let data_version: i64 =
+            connection.pragma_query_value(None, "data_version", |r| r.get(0))?;
         Ok(Self {
             connection: Mutex::new(connection),
+            changes: AtomicU64::new(0),
+            data_version: AtomicI64::new(data_version),
         })
+    }
+
+    /// How many changes that can alter the calendar this store has seen: through its own
+    /// writes (proposals made, decided, deferred) at once, through other processes' writes
+    /// once [`Store::notice_external_changes`] has seen them. Equal counts mean the same
+    /// accepted proposals; a different count means "render again".
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    /// Counts a change; called after it is committed, so a count read before a render never
+    /// claims a change the render did not see.
+    fn changed(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Looks whether another connection committed since the last look (SQLite's
+    /// `PRAGMA data_version`, one cheap statement) and counts that as a change if so. Any
+    /// commit counts, not only proposals: a spare render costs less than a missed one.
+    pub fn notice_external_changes(&self) -> Result<bool, StoreError> {
+        let version: i64 = self
+            .lock()
+            .pragma_query_value(None, "data_version", |r| r.get(0))?;
+        let previous = self.data_version.swap(version, Ordering::AcqRel);
+        if previous == version {
+            return Ok(false);
+        }
+        self.changed();
+        Ok(true)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
@@ -926,6 +967,7 @@ impl Store {
             )?;
             connection.last_insert_rowid()
         };
+        self.changed();
         self.proposal(id)?
             .map(Ok)
             .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -983,6 +1025,7 @@ impl Store {
             "UPDATE proposals SET status = ?2, part = ?3, reason = ?4, decided_at = ?5 WHERE id = ?1",
             params![id, status.as_str(), part, reason, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -992,6 +1035,7 @@ impl Store {
             "UPDATE proposals SET meeting_key = ?2 WHERE id = ?1",
             params![id, meeting_key],
         )?;
+        self.changed();
         Ok(())
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use convene::ical::{self, Selection, Version};
+use convene::ical::{self, Links, Selection, Version};
 use convene::network::Network;
 use convene::schedule::OneOff;
 use convene::store::{NewProposal, ProposalStatus, Store};
@@ -31,7 +31,7 @@ fn render(network: &Network, selection: Selection<'_>) -> String {
             )
         })
         .collect();
-    ical::render(network, &entries, &versions, selection)
+    ical::render(network, &entries, &versions, selection, Links::Include)
 }
 
 /// RFC 5545, 3.1: CRLF after every line, at most 75 octets, folded lines start with a space.
@@ -243,6 +243,11 @@ fn store_with(proposals: &[(&str, &str, ProposalStatus)]) -> Store {
 /// agenda file, the moved occurrence, a holiday-skipped occurrence, a date that is no
 /// occurrence, and the workshop.
 fn agenda_feed(network: &Network) -> String {
+    agenda_feed_with(network, Links::Include)
+}
+
+/// [`agenda_feed`], with or without the video links.
+fn agenda_feed_with(network: &Network, links: Links) -> String {
     let store = store_with(&[
         (
             "videokonferenz/2026-11-19",
@@ -295,7 +300,90 @@ fn agenda_feed(network: &Network) -> String {
             )
         })
         .collect();
-    ical::render(network, &entries, &versions, Selection::All)
+    ical::render(network, &entries, &versions, Selection::All, links)
+}
+
+/// Every video link the network's files name: the series', moved occurrences', workshops'.
+fn video_links(network: &Network) -> Vec<String> {
+    let mut links: Vec<String> = Vec::new();
+    for series in &network.schedule.series {
+        links.extend(series.video_link.iter().map(ToString::to_string));
+        for exception in series.exceptions.values() {
+            if let convene::schedule::Exception::Moved {
+                video_link: Some(link),
+                ..
+            } = exception
+            {
+                links.push(link.to_string());
+            }
+        }
+    }
+    for one_off in &network.schedule.one_offs {
+        links.extend(one_off.video_link.iter().map(ToString::to_string));
+    }
+    links.sort();
+    links.dedup();
+    links
+}
+
+/// The public calendar shows the same entries — dates, titles, agendas, versions — as a room's
+/// private feed, but none of the video links: no LOCATION, URL or CONFERENCE, and no
+/// "Videokonferenz: <link>" line in a DESCRIPTION.
+#[test]
+fn the_public_calendar_carries_no_video_links() {
+    let network = agenda_network();
+    let private = agenda_feed_with(&network, Links::Include);
+    let public = agenda_feed_with(&network, Links::Omit);
+    assert_well_formed(&public);
+    let unfold = |ics: &str| ics.replace("\r\n ", "");
+    insta::assert_snapshot!("agendas_public", public.replace("\r\n", "⏎\n"));
+    let (private, public) = (unfold(&private), unfold(&public));
+    let links = video_links(&network);
+    assert!(links.len() >= 2, "too few links to be a test: {links:?}");
+    for link in &links {
+        let bare = link.trim_end_matches('/');
+        assert!(private.contains(bare), "the private feed lacks {link}");
+        assert!(!public.contains(bare), "the public calendar shows {link}");
+    }
+    for line in public.split("\r\n") {
+        for property in ["CONFERENCE", "LOCATION", "URL"] {
+            assert!(!line.starts_with(property), "{line}");
+        }
+        assert!(!line.contains("Videokonferenz: "), "{line}");
+        assert!(!line.contains("https://meet."), "{line}");
+    }
+    // Everything else is the same.
+    let kept = |ics: &str| -> Vec<String> {
+        ics.split("\r\n")
+            .filter(|l| {
+                [
+                    "UID",
+                    "DTSTART",
+                    "DTEND",
+                    "RECURRENCE-ID",
+                    "EXDATE",
+                    "RRULE",
+                    "SUMMARY",
+                ]
+                .iter()
+                .chain(&["SEQUENCE", "DTSTAMP", "ORGANIZER"])
+                .any(|p| l.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(kept(&public), kept(&private));
+    for agenda in [
+        "Tagesordnung:",
+        "Open Data im Netzwerk",
+        "Datenportal",
+        "Haushalt 2027",
+    ] {
+        assert!(
+            public.contains(agenda),
+            "the public calendar lacks {agenda}"
+        );
+    }
 }
 
 const LINK: &str = "Videokonferenz: https://meet.example.org/ikone-ds";

@@ -1,18 +1,22 @@
-//! The calendar feed over real HTTP on 127.0.0.1: status codes, headers, conditional requests
-//! and private tokens.
+//! The calendar feed over real HTTP on 127.0.0.1: status codes, headers, conditional requests,
+//! private tokens and links, and the server's edge (HTTP/1.1 only, timeouts, the connection cap).
 
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use convene::clock::FixedClock;
-use convene::http::{self, FeedState};
+use convene::clock::{Clock, FixedClock};
+use convene::http::{self, FeedState, ServerOptions};
 use convene::network::Network;
 use convene::store::{NewProposal, ProposalStatus, Store};
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
 };
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef01234567";
@@ -24,18 +28,39 @@ struct Feed {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// The example network with its calendar published, served with the default options.
 async fn serve() -> Feed {
-    let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    serve_with(true, ServerOptions::default()).await
+}
+
+/// The example network, its calendar `public` or not, served with `options`.
+async fn serve_with(public: bool, options: ServerOptions) -> Feed {
+    serve_from(
+        public,
+        options,
+        Arc::new(Store::in_memory().unwrap()),
+        Arc::new(FixedClock(now())),
+    )
+    .await
+}
+
+async fn serve_from(
+    public: bool,
+    options: ServerOptions,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+) -> Feed {
+    let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    network.config.calendar.as_mut().unwrap().public = public;
     let (network_tx, network_rx) = watch::channel(Arc::new(network));
-    let store = Arc::new(Store::in_memory().unwrap());
     store
         .rotate_feed_token("!kl:example.org", TOKEN, now())
         .unwrap();
-    let state = FeedState::new(network_rx, Arc::clone(&store), Arc::new(FixedClock(now())));
+    let state = FeedState::new(network_rx, Arc::clone(&store), clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(http::serve(listener, state, async move {
+    tokio::spawn(http::serve_with(listener, state, options, async move {
         let _ = stop_rx.await;
     }));
     Feed {
@@ -44,6 +69,36 @@ async fn serve() -> Feed {
         network: network_tx,
         _stop: stop_tx,
     }
+}
+
+impl Feed {
+    fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+}
+
+/// A client that gives up after two seconds: "still answered" means answered in time.
+fn impatient() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
+}
+
+/// Reads what the server sends until it closes the connection, or `within` passes (`None`).
+async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
+    let mut received = Vec::new();
+    let read = tokio::time::timeout(within, async {
+        let mut buffer = [0_u8; 4096];
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => received.extend_from_slice(&buffer[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| received)
 }
 
 fn now() -> DateTime<Utc> {
@@ -259,4 +314,389 @@ async fn an_accepted_proposal_reaches_the_feed_without_a_reload() {
         body.contains("SEQUENCE:1\r\n"),
         "the series did not get a new SEQUENCE"
     );
+}
+
+/// Without `calendar.public: true` there is no network calendar; the rooms' feeds still work.
+#[tokio::test]
+async fn the_public_calendar_is_opt_in() {
+    let feed = serve_with(false, ServerOptions::default()).await;
+    let client = impatient();
+    let public = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let private = client
+        .get(format!("{}/feeds/{TOKEN}.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(private.status(), StatusCode::OK);
+    assert!(private.text().await.unwrap().contains("BEGIN:VEVENT"));
+}
+
+/// The public calendar has the meetings without their video links; a room's feed has them.
+#[tokio::test]
+async fn only_the_private_feeds_carry_the_video_links() {
+    let feed = serve().await;
+    let client = impatient();
+    let link = "https://meet.kaiserslautern.de/ikone-ds";
+    let public = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    let public_etag = public.headers()[ETAG].clone();
+    let public = public.text().await.unwrap();
+    let private = client
+        .get(format!("{}/feeds/{TOKEN}.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(private.headers()[ETAG], public_etag);
+    let private = private.text().await.unwrap();
+    assert!(private.contains(&format!("CONFERENCE;FEATURE=VIDEO;VALUE=URI:{link}\r\n")));
+    assert!(private.contains(&format!("LOCATION:{link}\r\n")));
+    assert!(private.contains(&format!("DESCRIPTION:Videokonferenz: {link}\r\n")));
+    assert!(public.contains("SUMMARY:Videokonferenz des Netzwerks IKONE DS\r\n"));
+    assert!(public.contains("UID:videokonferenz@ikone-ds.de\r\n"));
+    let unfolded = public.replace("\r\n ", "");
+    for absent in [
+        "meet.kaiserslautern.de",
+        "CONFERENCE",
+        "LOCATION",
+        "\r\nURL",
+        "Videokonferenz: ",
+    ] {
+        assert!(
+            !unfolded.contains(absent),
+            "the public calendar has {absent:?}"
+        );
+    }
+}
+
+/// A rotated token's feed is gone at once, even though its body is cached; the new one works.
+#[tokio::test]
+async fn rotating_a_token_revokes_the_old_link_at_once() {
+    let feed = serve().await;
+    let client = impatient();
+    let old = format!("{}/feeds/{TOKEN}.ics", feed.base);
+    assert_eq!(
+        client.get(&old).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let new_token = "fedcba9876543210fedcba9876543210fedcba98";
+    feed.store
+        .rotate_feed_token("!kl:example.org", new_token, now())
+        .unwrap();
+    assert_eq!(
+        client.get(&old).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let new = client
+        .get(format!("{}/feeds/{new_token}.ics", feed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.status(), StatusCode::OK);
+    assert!(new.text().await.unwrap().contains("meet.kaiserslautern.de"));
+}
+
+/// Every response — calendars, 304s, 404s, health — tells browsers not to guess its type.
+#[tokio::test]
+async fn every_response_says_nosniff() {
+    let feed = serve().await;
+    let client = impatient();
+    let etag = client
+        .get(format!("{}/calendar.ics", feed.base))
+        .send()
+        .await
+        .unwrap()
+        .headers()[ETAG]
+        .clone();
+    let requests = [
+        client.get(format!("{}/calendar.ics", feed.base)),
+        client
+            .get(format!("{}/calendar.ics", feed.base))
+            .header(IF_NONE_MATCH, etag),
+        client.get(format!("{}/feeds/{TOKEN}.ics", feed.base)),
+        client.get(format!("{}/feeds/unknown.ics", feed.base)),
+        client.get(format!("{}/minutes/unknown.md", feed.base)),
+        client.get(format!("{}/healthz", feed.base)),
+        client.get(format!("{}/nothing", feed.base)),
+        client.post(format!("{}/healthz", feed.base)),
+    ];
+    for request in requests {
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        assert_eq!(
+            response.headers()["x-content-type-options"],
+            "nosniff",
+            "{status}"
+        );
+    }
+}
+
+/// The server speaks HTTP/1.1 only: the HTTP/2 prior-knowledge preface gets no HTTP/2 answer
+/// (a SETTINGS frame), only an HTTP/1.1 error or a closed connection.
+#[tokio::test]
+async fn h2c_prior_knowledge_is_not_served() {
+    let feed = serve().await;
+    let mut stream = TcpStream::connect(feed.address()).await.unwrap();
+    // The preface, then an empty SETTINGS frame (length 0, type 4, no flags, stream 0).
+    let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    preface.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
+    stream.write_all(&preface).await.unwrap();
+    let received = read_until_closed(&mut stream, Duration::from_secs(5))
+        .await
+        .expect("the connection stayed open");
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        received.is_empty() || text.starts_with("HTTP/1.1 "),
+        "an answer other than HTTP/1.1: {received:?}"
+    );
+    assert!(!text.starts_with("HTTP/1.1 2"), "{text}");
+}
+
+/// More idle connections than the cap (sockets that never send a byte, as an exhausting
+/// client holds them) do not keep a normal client from `/healthz` and the feeds: the oldest
+/// idle one gives up its slot.
+#[tokio::test]
+async fn idle_connections_beyond_the_cap_do_not_starve_the_server() {
+    let cap = 8;
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            max_connections: cap,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..cap * 5 {
+        idle.push(TcpStream::connect(feed.address()).await.unwrap());
+    }
+    let client = impatient();
+    for path in ["/healthz", "/calendar.ics", &format!("/feeds/{TOKEN}.ics")] {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}{path}", feed.base))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    drop(idle);
+}
+
+/// Connections that started a request head and never finish it (slowloris) fill the slots;
+/// one of them is closed for a new client, which is answered in time.
+#[tokio::test]
+async fn unfinished_request_heads_beyond_the_cap_do_not_starve_the_server() {
+    let cap = 4;
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            max_connections: cap,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let mut slow = Vec::new();
+    for _ in 0..cap * 2 {
+        let mut stream = TcpStream::connect(feed.address()).await.unwrap();
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            .await
+            .unwrap();
+        slow.push(stream);
+    }
+    let client = impatient();
+    for path in ["/healthz", "/calendar.ics"] {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}{path}", feed.base))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+    drop(slow);
+}
+
+/// A client that does not finish its request head in time is disconnected.
+#[tokio::test]
+async fn an_unfinished_request_head_times_out() {
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            header_read_timeout: Duration::from_millis(300),
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let mut stream = TcpStream::connect(feed.address()).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    read_until_closed(&mut stream, Duration::from_secs(3))
+        .await
+        .expect("the connection stayed open");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+/// A kept-alive connection without a request is closed after the idle timeout.
+#[tokio::test]
+async fn idle_keep_alive_connections_are_closed() {
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            idle_timeout: Duration::from_millis(300),
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let mut stream = TcpStream::connect(feed.address()).await.unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let received = read_until_closed(&mut stream, Duration::from_secs(3))
+        .await
+        .expect("the idle connection stayed open");
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
+    assert!(text.ends_with("\r\n\r\nok\n"), "{text}");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+}
+
+/// A clock whose every reading takes a while: a render that is slow (as with a 150,000-character
+/// network name), deterministically. It counts its readings, one per render.
+#[derive(Debug, Default)]
+struct SlowClock {
+    readings: AtomicUsize,
+}
+
+impl Clock for SlowClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.readings.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(1500));
+        now()
+    }
+}
+
+/// While a slow render runs, `/healthz` answers at once, and concurrent polls of the same
+/// calendar wait for that one render instead of starting their own.
+#[tokio::test]
+async fn a_slow_render_stalls_neither_healthz_nor_a_second_render() {
+    let clock = Arc::new(SlowClock::default());
+    let feed = serve_from(
+        true,
+        ServerOptions::default(),
+        Arc::new(Store::in_memory().unwrap()),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let polls: Vec<_> = (0..3)
+        .map(|_| {
+            let request = client.get(format!("{}/calendar.ics", feed.base)).send();
+            tokio::spawn(request)
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let health = client
+        .get(format!("{}/healthz", feed.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "/healthz took {:?} during a render",
+        started.elapsed()
+    );
+    let mut etags = Vec::new();
+    for poll in polls {
+        let response = poll.await.unwrap().unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        etags.push(response.headers()[ETAG].clone());
+    }
+    assert!(etags.windows(2).all(|pair| pair[0] == pair[1]));
+    assert_eq!(
+        clock.readings.load(Ordering::SeqCst),
+        1,
+        "more than one render"
+    );
+}
+
+/// `convene feed` runs beside the bot, in another process with its own connection to the
+/// database: a proposal the bot accepts reaches the feed within the poll of SQLite's
+/// `data_version`, without a query per request.
+#[tokio::test]
+async fn a_proposal_accepted_by_another_process_reaches_the_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convene.sqlite3");
+    let feed_store = Arc::new(Store::open(&path).unwrap());
+    let bot_store = Store::open(&path).unwrap();
+    let feed = serve_from(
+        true,
+        ServerOptions {
+            store_poll: Duration::from_millis(100),
+            ..ServerOptions::default()
+        },
+        feed_store,
+        Arc::new(FixedClock(now())),
+    )
+    .await;
+    let client = impatient();
+    let url = format!("{}/calendar.ics", feed.base);
+    let first = client.get(&url).send().await.unwrap();
+    assert!(!first.text().await.unwrap().contains("Open Data"));
+    let proposal = bot_store
+        .propose(
+            &NewProposal {
+                meeting_key: "videokonferenz/2026-11-19",
+                room_id: "!kl:example.org",
+                municipality: "Kaiserslautern",
+                sender: "@anna:example.org",
+                title: "Open Data im Netzwerk",
+                description: None,
+                source_event: "$proposal",
+                now: now(),
+            },
+            5,
+        )
+        .unwrap()
+        .unwrap();
+    bot_store
+        .decide(proposal.id, ProposalStatus::Accepted, None, None, now())
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let body = client.get(&url).send().await.unwrap().text().await.unwrap();
+        if body.contains("Open Data im Netzwerk") {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "the accepted proposal did not reach the feed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
