@@ -17,8 +17,9 @@ use chrono_tz::Tz;
 use matrix_sdk::ruma::{OwnedRoomOrAliasId, OwnedServerName, OwnedUserId};
 use url::Url;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::Diagnostics;
 use crate::fields;
+use crate::files;
 use crate::holidays::State;
 use crate::i18n::Language;
 use crate::schedule::rrule::Rule;
@@ -135,18 +136,19 @@ pub struct Member {
 }
 
 impl Config {
-    /// Reads and validates the configuration file at `path`.
+    /// Reads and validates the configuration file at `path`. Files in the diagnostics are shown
+    /// relative to the configuration's directory (see [`Diagnostics::relative_to`]).
     pub fn load(path: &Path) -> Result<Self, Diagnostics> {
-        let text = std::fs::read_to_string(path).map_err(|error| {
-            Diagnostics::from(vec![Diagnostic {
-                file: path.to_owned(),
-                location: None,
-                path: None,
-                message: format!("cannot read the configuration: {error}"),
-                hint: Some("pass the file with `--config FILE`".to_owned()),
-            }])
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let text = files::read_text(path, files::YAML_LIMIT).map_err(|error| {
+            Diagnostics::from(vec![error.to_diagnostic(
+                path,
+                "configuration",
+                Some("pass the file with `--config FILE`"),
+            )])
+            .relative_to(dir)
         })?;
-        Self::parse(path, text)
+        Self::parse(path, text).map_err(|diagnostics| diagnostics.relative_to(dir))
     }
 
     /// Validates configuration `text` that was read from `path`.
@@ -196,13 +198,13 @@ pub enum SecretError {
     /// The environment variable is unset, empty or not UTF-8.
     #[error("the {0} is not set")]
     Unset(SecretSource),
-    /// The file could not be read.
+    /// The file could not be read (or is no small regular text file).
     #[error("cannot read the {source_}: {error}")]
     Unreadable {
         /// Which file.
         source_: SecretSource,
         /// Why.
-        error: std::io::Error,
+        error: files::ReadError,
     },
 }
 
@@ -226,17 +228,22 @@ impl fmt::Debug for Secret {
 impl SecretSource {
     /// Reads the secret now.
     pub fn read(&self) -> Result<Secret, SecretError> {
-        let value =
-            match self {
-                Self::Env(name) => std::env::var(name).ok(),
-                Self::File(path) => Some(std::fs::read_to_string(path).map_err(|error| {
-                    SecretError::Unreadable {
-                        source_: self.clone(),
-                        error,
-                    }
-                })?),
-            };
-        let value = value.map(|v| v.trim_end_matches(['\r', '\n']).to_owned());
+        let value = match self {
+            Self::Env(name) => std::env::var(name).ok(),
+            Self::File(path) => Some(files::read_text(path, files::SECRET_LIMIT).map_err(
+                |error| SecretError::Unreadable {
+                    source_: self.clone(),
+                    error,
+                },
+            )?),
+        };
+        // A password file saved by Notepad may start with a byte order mark, which is no part
+        // of the password.
+        let value = value.map(|v| {
+            v.trim_start_matches('\u{feff}')
+                .trim_end_matches(['\r', '\n'])
+                .to_owned()
+        });
         match value {
             Some(value) if !value.is_empty() => Ok(Secret(value)),
             _ => Err(SecretError::Unset(self.clone())),

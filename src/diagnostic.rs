@@ -1,9 +1,14 @@
 //! Errors in files that organizers write, reported the way compilers do: `file:line:col`,
 //! the YAML path, what is wrong and how to fix it. They are collected, not stopped at the first,
 //! so one run of `convene check` shows everything that needs fixing.
+//!
+//! The same text goes to the terminal of `convene check` and into the organizers' room after a
+//! failed hot reload. Organizers know their files as `agendas/x.yaml`, not as the server path
+//! the bot was started with, so files are shown relative to the configuration's directory
+//! ([`Diagnostics::relative_to`]).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 
 /// A 1-based line and column in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +22,7 @@ pub struct Location {
 /// One error in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    /// The file, as the user named it.
+    /// The file: as it was opened, until [`Diagnostics::relative_to`] shortens it for showing.
     pub file: PathBuf,
     /// Where in the file, when known.
     pub location: Option<Location>,
@@ -71,6 +76,43 @@ impl Diagnostics {
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
     }
+
+    /// Shows the files relative to `dir` (the configuration's directory): `agendas/x.yaml`
+    /// instead of `/srv/convene/./agendas/x.yaml`. A file outside `dir` is shown with its
+    /// absolute path, since a path with `../` is no easier to find.
+    pub fn relative_to(mut self, dir: &Path) -> Self {
+        let dir = normalized(dir);
+        for diagnostic in &mut self.0 {
+            let file = normalized(&diagnostic.file);
+            diagnostic.file = match file.strip_prefix(&dir) {
+                Ok(relative) if !relative.as_os_str().is_empty() => relative.to_owned(),
+                _ => file,
+            };
+        }
+        self
+    }
+}
+
+/// `path` made absolute (from the working directory) with `.` and `..` resolved by their names,
+/// without asking the file system: for showing a path, not for opening it.
+fn normalized(path: &Path) -> PathBuf {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut normal = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 impl From<Vec<Diagnostic>> for Diagnostics {
@@ -88,5 +130,44 @@ impl fmt::Display for Diagnostics {
             write!(f, "{diagnostic}")?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(file: &str, dir: &str) -> String {
+        let diagnostics = Diagnostics::from(vec![Diagnostic {
+            file: PathBuf::from(file),
+            location: None,
+            path: None,
+            message: "m".to_owned(),
+            hint: None,
+        }]);
+        let shown = diagnostics.relative_to(Path::new(dir));
+        shown.iter().map(|d| d.file.display().to_string()).collect()
+    }
+
+    #[test]
+    fn shows_files_relative_to_the_configuration_directory() {
+        assert_eq!(
+            shown("/srv/bot/./agendas/x.yaml", "/srv/bot"),
+            "agendas/x.yaml"
+        );
+        assert_eq!(shown("/srv/bot/convene.yaml", "/srv/bot/"), "convene.yaml");
+        assert_eq!(
+            shown("/srv/bot/config/../agendas/x.yaml", "/srv/bot/config"),
+            "/srv/bot/agendas/x.yaml"
+        );
+        assert_eq!(shown("/srv/other/x.yaml", "/srv/bot"), "/srv/other/x.yaml");
+        assert_eq!(shown("/srv/bot", "/srv/bot"), "/srv/bot");
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(shown("convene.yaml", ""), "convene.yaml");
+        assert_eq!(shown("a/b.yaml", "a"), "b.yaml");
+        assert_eq!(
+            shown("x.yaml", "a"),
+            cwd.join("x.yaml").display().to_string()
+        );
     }
 }

@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod duration;
 pub mod feed;
 pub mod fields;
+pub mod files;
 pub mod hash;
 pub mod holidays;
 pub mod http;

@@ -23,9 +23,10 @@ pub struct Network {
 
 impl Network {
     /// Loads the configuration at `path` and the agenda files it names; every error of every
-    /// file is reported.
+    /// file is reported, with the files shown relative to the configuration's directory.
     pub fn load(path: &Path) -> Result<Self, Diagnostics> {
         let config = Config::load(path)?;
+        let config_dir = path.parent().unwrap_or(Path::new("."));
         let agendas = match &config.agendas_dir {
             Some(dir) => agenda::load_dir(
                 dir,
@@ -38,7 +39,8 @@ impl Network {
                     .iter()
                     .map(|m| m.name.clone())
                     .collect::<Vec<_>>(),
-            )?,
+            )
+            .map_err(|diagnostics| diagnostics.relative_to(config_dir))?,
             None => Agendas::default(),
         };
         let schedule = Schedule {
@@ -61,7 +63,9 @@ impl Network {
 }
 
 /// The files a network is loaded from, with their sizes and modification times: when this
-/// changes, the bot reloads.
+/// changes, the bot reloads. Taking it only asks for metadata and never opens a file, so a
+/// named pipe or a device among them cannot block the watcher; [`Network::load`] then refuses
+/// to read them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Fingerprint(Vec<(PathBuf, u64, Option<SystemTime>)>);
 

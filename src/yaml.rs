@@ -99,8 +99,16 @@ pub struct Document {
 }
 
 impl Document {
-    /// Parses `text`, read from `file`. A syntax error is returned as a single diagnostic.
+    /// Parses `text`, read from `file`. A syntax error is returned as a single diagnostic, always
+    /// with a position: serde_yaml leaves some errors without one (several documents, a repeated
+    /// key in a nested section, aliases that expand too much), and those are located here.
     pub fn parse(file: &Path, text: String) -> Result<Self, Diagnostics> {
+        // Windows editors save "UTF-8 with BOM"; libyaml then sees a second document. The mark
+        // is invisible in editors, so positions count from after it.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_owned(),
+            None => text,
+        };
         match serde_yaml::from_str::<Value>(&text) {
             Ok(root) => Ok(Self {
                 file: file.to_owned(),
@@ -108,22 +116,13 @@ impl Document {
                 root,
             }),
             Err(error) => {
-                let location = error.location().map(|l| Location {
-                    line: l.line(),
-                    column: l.column(),
-                });
-                let message = strip_positions(&error.to_string());
-                let hint = if message.starts_with("duplicate entry") {
-                    "a key may appear only once in a section: remove or merge the repeated one"
-                } else {
-                    "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`"
-                };
+                let syntax = SyntaxError::of(&text, &error);
                 Err(Diagnostics::from(vec![Diagnostic {
                     file: file.to_owned(),
-                    location,
-                    path: None,
-                    message: format!("this is not valid YAML: {message}"),
-                    hint: Some(hint.to_owned()),
+                    location: Some(syntax.location),
+                    path: syntax.path.map(|path| path.to_string()),
+                    message: syntax.message,
+                    hint: Some(syntax.hint.to_owned()),
                 }]))
             }
         }
@@ -161,21 +160,458 @@ impl Document {
 
     /// Finds the line and column of the node (or key) at `path`.
     pub fn locate(&self, path: &YamlPath, target: Target) -> Option<Location> {
-        if path.0.is_empty() {
-            return Some(Location { line: 1, column: 1 });
+        locate(&self.text, path, target)
+    }
+}
+
+/// Finds the line and column of the node (or key) at `path` in `text`.
+fn locate(text: &str, path: &YamlPath, target: Target) -> Option<Location> {
+    if path.0.is_empty() {
+        return Some(Location { line: 1, column: 1 });
+    }
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    let seed = Locate {
+        rest: &path.0,
+        target,
+    };
+    match seed.deserialize(deserializer) {
+        Ok(()) => None,
+        Err(error) => location_of(&error),
+    }
+}
+
+/// The position serde_yaml attached to `error`, as a [`Location`] (both count from 1).
+fn location_of(error: &serde_yaml::Error) -> Option<Location> {
+    error.location().map(|l| Location {
+        line: l.line(),
+        column: l.column(),
+    })
+}
+
+/// A syntax error, explained and located.
+struct SyntaxError {
+    location: Location,
+    path: Option<YamlPath>,
+    message: String,
+    hint: &'static str,
+}
+
+const SYNTAX_HINT: &str = "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`";
+
+/// The message serde_yaml gives when a second document follows the first.
+const MORE_THAN_ONE_DOCUMENT: &str = "more than one document";
+
+impl SyntaxError {
+    /// Explains `error`, found while parsing `text`, with a position for every kind of error.
+    fn of(text: &str, error: &serde_yaml::Error) -> Self {
+        let message = strip_positions(&error.to_string());
+        if message.contains("duplicate entry")
+            && let Some(duplicate) = find_duplicate(text)
+        {
+            // Locating finds keys by their text, so the first occurrence of the number `1`
+            // could be found at a key `"1"`: only text keys get the line of the first.
+            let first = locate(text, &duplicate.path, Target::Key)
+                .filter(|_| duplicate.is_text)
+                .map(|l| format!(", first on line {}", l.line))
+                .unwrap_or_default();
+            return Self {
+                location: duplicate.location,
+                message: format!(
+                    "the key `{}` appears twice in this section{first}",
+                    duplicate.key
+                ),
+                path: Some(duplicate.path),
+                hint: "a key may appear only once in a section: remove or merge the repeated one",
+            };
         }
-        let deserializer = serde_yaml::Deserializer::from_str(&self.text);
-        let seed = Locate {
-            rest: &path.0,
-            target,
-        };
-        match seed.deserialize(deserializer) {
-            Ok(()) => None,
-            Err(error) => error.location().map(|l| Location {
-                line: l.line(),
-                column: l.column(),
-            }),
+        if message.contains(MORE_THAN_ONE_DOCUMENT) {
+            return Self {
+                location: second_document(text).unwrap_or(Location { line: 1, column: 1 }),
+                path: None,
+                message: "a second YAML document starts here, but a file holds only one".to_owned(),
+                hint: "a line `---` (or text after a line `...`) starts a new document: remove it",
+            };
         }
+        if message.contains("repetition limit exceeded") {
+            let (path, location) = find_expansion(text);
+            return Self {
+                location,
+                path,
+                message: "aliases (`*name`) here repeat their values too often".to_owned(),
+                hint: "write the values out instead of repeating them with `&anchor` and `*alias`",
+            };
+        }
+        Self {
+            // Every libyaml error has a position; this is a guard for errors serde_yaml adds.
+            location: location_of(error).unwrap_or(Location { line: 1, column: 1 }),
+            path: None,
+            hint: if message.starts_with("duplicate entry") {
+                "a key may appear only once in a section: remove or merge the repeated one"
+            } else {
+                SYNTAX_HINT
+            },
+            message: format!("this is not valid YAML: {message}"),
+        }
+    }
+}
+
+/// Where the second document of `text` starts: at its `---` line, or at the first content after
+/// a `...` line that ended the first one. Document markers are recognized only at the start of a
+/// line, as in YAML itself.
+fn second_document(text: &str) -> Option<Location> {
+    let at = |index: usize| {
+        Some(Location {
+            line: index + 1,
+            column: 1,
+        })
+    };
+    let is_marker = |line: &str, marker: &str| {
+        line.strip_prefix(marker)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']))
+    };
+    let mut started = false;
+    let mut ended = false;
+    for (index, line) in text.lines().enumerate() {
+        if is_marker(line, "---") {
+            if started {
+                return at(index);
+            }
+            started = true;
+        } else if is_marker(line, "...") {
+            ended = started;
+        } else {
+            let trimmed = line.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') || (!started && line.starts_with('%'))
+            {
+                continue;
+            }
+            if ended {
+                return at(index);
+            }
+            started = true;
+        }
+    }
+    None
+}
+
+/// A key that appears twice in one mapping.
+struct Duplicate {
+    /// The path of the key (and of its first occurrence).
+    path: YamlPath,
+    /// The key, as written.
+    key: String,
+    /// Whether the key is text (not a number, `true`/`false` or null).
+    is_text: bool,
+    /// Where the second occurrence is.
+    location: Location,
+}
+
+/// Finds the first repeated key of `text`: serde_yaml reports the position of the mapping that
+/// holds it, which for the top-level mapping is always 1:1. Walking the document with a seed
+/// that fails on the repeated key makes serde_yaml report that key's own position.
+fn find_duplicate(text: &str) -> Option<Duplicate> {
+    let found = std::cell::RefCell::new(None);
+    let seed = FindDuplicate {
+        path: YamlPath::default(),
+        found: &found,
+    };
+    let error = seed
+        .deserialize(serde_yaml::Deserializer::from_str(text))
+        .err()?;
+    let (path, key, is_text) = found.into_inner()?;
+    Some(Duplicate {
+        path,
+        key,
+        is_text,
+        location: location_of(&error)?,
+    })
+}
+
+/// Walks a document and fails at the first key already seen in its mapping, recording its path.
+struct FindDuplicate<'f> {
+    path: YamlPath,
+    found: &'f std::cell::RefCell<Option<(YamlPath, String, bool)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for FindDuplicate<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for FindDuplicate<'_> {
+    type Value = ();
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        // A tagged value (`!tag value`): walk the value.
+        let (IgnoredAny, variant) = data.variant()?;
+        de::VariantAccess::newtype_variant_seed(variant, self)
+    }
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while seq
+            .next_element_seed(FindDuplicate {
+                path: self.path.index(index),
+                found: self.found,
+            })?
+            .is_some()
+        {
+            index += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = Vec::new();
+        while let Some(key) = map.next_key_seed(NewKey {
+            seen: &seen,
+            path: &self.path,
+            found: self.found,
+        })? {
+            let path = match &key {
+                Some((_, text)) => self.path.key(text),
+                // A list or mapping as a key: walked, but not compared.
+                None => self.path.clone(),
+            };
+            map.next_value_seed(FindDuplicate {
+                path,
+                found: self.found,
+            })?;
+            seen.extend(key.map(|(tagged, _)| tagged));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a mapping key; fails (at the key's position) if it was seen before in this mapping.
+/// Gives the key compared by kind and text, and as written (`None` for a list or mapping).
+struct NewKey<'s> {
+    seen: &'s [String],
+    path: &'s YamlPath,
+    found: &'s std::cell::RefCell<Option<(YamlPath, String, bool)>>,
+}
+
+impl<'de> DeserializeSeed<'de> for NewKey<'_> {
+    type Value = Option<(String, String)>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Option<(String, String)>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl NewKey<'_> {
+    /// Scalar keys are compared by their text and kind, as serde_yaml's mapping compares them
+    /// (the number `1` and the text `"1"` are different keys).
+    fn check<E: de::Error>(self, kind: &str, text: String) -> Result<Option<(String, String)>, E> {
+        let tagged = format!("{kind}{text}");
+        if self.seen.contains(&tagged) {
+            *self.found.borrow_mut() = Some((self.path.key(&text), text, kind == "s"));
+            return Err(E::custom(FOUND));
+        }
+        Ok(Some((tagged, text)))
+    }
+}
+
+impl<'de> Visitor<'de> for NewKey<'_> {
+    type Value = Option<(String, String)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a mapping key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<(String, String)>, E> {
+        self.check("s", key.to_owned())
+    }
+
+    fn visit_bool<E: de::Error>(self, key: bool) -> Result<Option<(String, String)>, E> {
+        self.check("b", key.to_string())
+    }
+
+    fn visit_i64<E: de::Error>(self, key: i64) -> Result<Option<(String, String)>, E> {
+        self.check("n", key.to_string())
+    }
+
+    fn visit_u64<E: de::Error>(self, key: u64) -> Result<Option<(String, String)>, E> {
+        self.check("n", key.to_string())
+    }
+
+    fn visit_f64<E: de::Error>(self, key: f64) -> Result<Option<(String, String)>, E> {
+        self.check("n", key.to_string())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Option<(String, String)>, E> {
+        self.check("z", "null".to_owned())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<Option<(String, String)>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<Option<(String, String)>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+/// Finds where aliases expand too much, for serde_yaml's "repetition limit exceeded", which
+/// has no position.
+///
+/// A walk that follows every alias runs into the same limit; the path it was on says under which
+/// entry it happened. Inside the expansion, positions are those of the anchored values (earlier
+/// in the file), so the path is followed only as long as each step moves forward in the text:
+/// the last such node holds the alias that was expanded.
+fn find_expansion(text: &str) -> (Option<YamlPath>, Location) {
+    let trail = std::cell::RefCell::new(Vec::new());
+    let walked = Expand { trail: &trail }.deserialize(serde_yaml::Deserializer::from_str(text));
+    let mut segments = trail.into_inner();
+    segments.reverse();
+    let start = Location { line: 1, column: 1 };
+    if walked.is_ok() {
+        return (None, start);
+    }
+    let mut best = (None, start);
+    let mut path = YamlPath::default();
+    for segment in segments {
+        path.0.push(segment);
+        match locate(text, &path, Target::Value) {
+            Some(location) if (location.line, location.column) > (best.1.line, best.1.column) => {
+                best = (Some(path.clone()), location);
+            }
+            _ => break,
+        }
+    }
+    best
+}
+
+/// Walks everything, following aliases; as an error unwinds, each level adds its step to
+/// `trail` (innermost first).
+struct Expand<'t> {
+    trail: &'t std::cell::RefCell<Vec<Segment>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Expand<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Expand<'_> {
+    type Value = ();
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, data: A) -> Result<(), A::Error> {
+        // A tagged value (`!tag value`): walk the value.
+        let (IgnoredAny, variant) = data.variant()?;
+        de::VariantAccess::newtype_variant_seed(variant, self)
+    }
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            match seq.next_element_seed(Expand { trail: self.trail }) {
+                Ok(Some(())) => index += 1,
+                Ok(None) => return Ok(()),
+                Err(error) => {
+                    self.trail.borrow_mut().push(Segment::Index(index));
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<KeyText>()? {
+            if let Err(error) = map.next_value_seed(Expand { trail: self.trail }) {
+                self.trail.borrow_mut().push(Segment::Key(key.0));
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A mapping key as text, for paths (a list or mapping as a key is shown as `?`).
+struct KeyText(String);
+
+impl<'de> serde::Deserialize<'de> for KeyText {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match Value::deserialize(deserializer)? {
+            Value::String(text) => Self(text),
+            Value::Number(number) => Self(number.to_string()),
+            Value::Bool(flag) => Self(flag.to_string()),
+            Value::Null => Self("null".to_owned()),
+            _ => Self("?".to_owned()),
+        })
     }
 }
 
@@ -585,6 +1021,55 @@ mod tests {
             Some((5, 7))
         );
         assert_eq!(at(&path.key("missing"), Target::Value), None);
+    }
+
+    fn error_of(text: &str) -> String {
+        Document::parse(Path::new("t.yaml"), text.to_owned())
+            .unwrap_err()
+            .iter()
+            .map(|d| d.to_string().lines().next().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_shift_positions() {
+        assert_eq!(
+            document("\u{feff}a: 1\n").root().value,
+            &serde_yaml::from_str::<Value>("a: 1").unwrap()
+        );
+        assert_eq!(
+            error_of("\u{feff}a: [\n"),
+            "t.yaml:2:1: error: this is not valid YAML: did not find expected node content, while parsing a flow node"
+        );
+    }
+
+    #[test]
+    fn repeated_keys_are_located_in_every_kind_of_section() {
+        assert_eq!(
+            error_of("a:\n  - b: 1\n    c: 2\n    b: 3\n"),
+            "t.yaml:4:5: error: a[0].b: the key `b` appears twice in this section, first on line 2"
+        );
+        assert_eq!(
+            error_of("1: x\n\"1\": y\n1: z\n"),
+            "t.yaml:3:1: error: 1: the key `1` appears twice in this section"
+        );
+    }
+
+    #[test]
+    fn second_documents_are_located_at_their_start() {
+        assert_eq!(
+            second_document("a: 1\n---\nb: 2\n"),
+            Some(Location { line: 2, column: 1 })
+        );
+        assert_eq!(
+            second_document("# c\n---\na: 1\n--- \nb: 2\n"),
+            Some(Location { line: 4, column: 1 })
+        );
+        assert_eq!(
+            second_document("a: 1\n...\n# c\nb: 2\n"),
+            Some(Location { line: 4, column: 1 })
+        );
+        assert_eq!(second_document("a: ---x\n"), None);
     }
 
     #[test]

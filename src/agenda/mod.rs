@@ -17,6 +17,7 @@ mod minutes;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fields;
+use crate::files;
 use crate::holidays::State;
 use crate::schedule::{OneOff, Schedule, Series};
 use crate::yaml::{Document, Node, Problem};
@@ -126,6 +127,10 @@ const LINK_KEYS: &[&str] = &["title", "url"];
 
 /// Loads every `*.yaml` file in `dir` (sorted by name), validated against the configured
 /// series. A missing directory means no agendas.
+///
+/// An entry named `*.yaml` that is not a regular file (a directory, a named pipe, a device) is
+/// reported, not skipped: the organizers meant it as an agenda, and silently leaving out a
+/// meeting's agenda would be worse than an error. It is never opened for reading.
 pub fn load_dir(
     dir: &Path,
     series: &[Series],
@@ -179,7 +184,15 @@ pub fn load_dir(
                     file: file.clone(),
                     location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
                     path: None,
-                    message: format!("{key} already has an agenda in {}", earlier.display()),
+                    // Both files are in the same directory: the name is enough, and shows no
+                    // server path in the organizers' room.
+                    message: format!(
+                        "{key} already has an agenda in {}",
+                        earlier.file_name().map_or_else(
+                            || earlier.display().to_string(),
+                            |name| name.to_string_lossy().into_owned()
+                        )
+                    ),
                     hint: Some("keep one file per meeting".to_owned()),
                 }]));
                 continue;
@@ -204,7 +217,7 @@ pub fn load_dir(
 
 /// The meeting a file is about, read leniently from a file that has errors.
 fn peek_meeting_key(file: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(file).ok()?;
+    let text = files::read_text(file, files::YAML_LIMIT).ok()?;
     let document = Document::parse(file, text).ok()?;
     let mut ignored = Vec::new();
     let top = document.root().as_mapping(FILE_KEYS, &mut ignored)?;
@@ -238,15 +251,8 @@ pub fn load_file(
     schedule: &Schedule,
     members: &[String],
 ) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
-    let text = std::fs::read_to_string(file).map_err(|error| {
-        Diagnostics::from(vec![Diagnostic {
-            file: file.to_owned(),
-            location: None,
-            path: None,
-            message: format!("cannot read the agenda: {error}"),
-            hint: None,
-        }])
-    })?;
+    let text = files::read_text(file, files::YAML_LIMIT)
+        .map_err(|error| Diagnostics::from(vec![error.to_diagnostic(file, "agenda", None)]))?;
     let document = Document::parse(file, text)?;
     let mut problems = Vec::new();
     let result = validate(document.root(), file, schedule, members, &mut problems);

@@ -1,4 +1,4 @@
-//! Every broken file under `tests/fixtures/config/` gives exactly the errors an organizer should
+//! Every broken file under `` gives exactly the errors an organizer should
 //! see: all of them, each with `file:line:col`, the YAML path and a hint.
 
 use std::path::Path;
@@ -18,11 +18,11 @@ fn unknown_keys_are_errors_with_a_suggestion() {
     assert_eq!(
         errors_of("unknown_keys.yaml"),
         "\
-tests/fixtures/config/unknown_keys.yaml:2:1: error: homeservr: unknown key `homeservr`
+unknown_keys.yaml:2:1: error: homeservr: unknown key `homeservr`
   hint: did you mean `homeserver`?
-tests/fixtures/config/unknown_keys.yaml:6:3: error: bot.passwort: unknown key `passwort`
+unknown_keys.yaml:6:3: error: bot.passwort: unknown key `passwort`
   hint: did you mean `password`?
-tests/fixtures/config/unknown_keys.yaml:15:7: error: network.members[0].colour: unknown key `colour`
+unknown_keys.yaml:15:7: error: network.members[0].colour: unknown key `colour`
   hint: known keys here: name, room"
     );
 }
@@ -32,15 +32,15 @@ fn invalid_user_room_and_server_ids_are_all_reported() {
     assert_eq!(
         errors_of("invalid_ids.yaml"),
         "\
-tests/fixtures/config/invalid_ids.yaml:3:12: error: bot.user_id: `convene` is not a Matrix user id
+invalid_ids.yaml:3:12: error: bot.user_id: `convene` is not a Matrix user id
   hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
-tests/fixtures/config/invalid_ids.yaml:10:7: error: network.organizers[1]: `dirk.andres` is not a Matrix user id
+invalid_ids.yaml:10:7: error: network.organizers[1]: `dirk.andres` is not a Matrix user id
   hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
-tests/fixtures/config/invalid_ids.yaml:11:20: error: network.organizers_room: `orga:localhost` is not a room id or alias
+invalid_ids.yaml:11:20: error: network.organizers_room: `orga:localhost` is not a room id or alias
   hint: write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes
-tests/fixtures/config/invalid_ids.yaml:16:13: error: network.members[1].room: `bitburg` is not a room id or alias
+invalid_ids.yaml:16:13: error: network.members[1].room: `bitburg` is not a room id or alias
   hint: write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes
-tests/fixtures/config/invalid_ids.yaml:18:5: error: accept_invites_from[0]: `https://localhost` is not a homeserver name
+invalid_ids.yaml:18:5: error: accept_invites_from[0]: `https://localhost` is not a homeserver name
   hint: write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"
     );
 }
@@ -50,11 +50,11 @@ fn bad_url_time_zone_and_language() {
     assert_eq!(
         errors_of("timezone_language.yaml"),
         "\
-tests/fixtures/config/timezone_language.yaml:1:13: error: homeserver: `matrix.example.org` is not an http(s) URL
+timezone_language.yaml:1:13: error: homeserver: `matrix.example.org` is not an http(s) URL
   hint: write the homeserver's base URL, such as `https://matrix.example.org`
-tests/fixtures/config/timezone_language.yaml:6:11: error: timezone: unknown time zone `Europe/Berln`
+timezone_language.yaml:6:11: error: timezone: unknown time zone `Europe/Berln`
   hint: use an IANA time zone name such as `Europe/Berlin`
-tests/fixtures/config/timezone_language.yaml:7:11: error: language: unknown language `fr`
+timezone_language.yaml:7:11: error: language: unknown language `fr`
   hint: write `de` (formal German) or `en` (English)"
     );
 }
@@ -64,15 +64,15 @@ fn missing_keys_point_at_their_section() {
     assert_eq!(
         errors_of("missing_keys.yaml"),
         "\
-tests/fixtures/config/missing_keys.yaml:1:1: error: missing key `homeserver`
+missing_keys.yaml:1:1: error: missing key `homeserver`
   hint: add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver
-tests/fixtures/config/missing_keys.yaml:1:1: error: missing key `data_dir`
+missing_keys.yaml:1:1: error: missing key `data_dir`
   hint: add `data_dir: /var/lib/convene`, where the bot keeps its session and keys
-tests/fixtures/config/missing_keys.yaml:2:3: error: bot: missing key `user_id`
+missing_keys.yaml:2:3: error: bot: missing key `user_id`
   hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
-tests/fixtures/config/missing_keys.yaml:4:3: error: network: missing key `organizers`
+missing_keys.yaml:4:3: error: network: missing key `organizers`
   hint: add `organizers:` with the user ids of the people who run the network
-tests/fixtures/config/missing_keys.yaml:7:7: error: network.members[0]: missing key `name`
+missing_keys.yaml:7:7: error: network.members[0]: missing key `name`
   hint: add `name:`, the municipality's name"
     );
 }
@@ -82,7 +82,7 @@ fn a_password_written_into_the_file_is_refused() {
     assert_eq!(
         errors_of("password_in_file.yaml"),
         "\
-tests/fixtures/config/password_in_file.yaml:4:13: error: bot.password: expected `env:` or `file:`, not the secret itself
+password_in_file.yaml:4:13: error: bot.password: expected `env:` or `file:`, not the secret itself
   hint: the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`"
     );
 }
@@ -92,17 +92,17 @@ fn duplicates_and_clashes_between_rooms() {
     assert_eq!(
         errors_of("duplicate_rooms.yaml"),
         "\
-tests/fixtures/config/duplicate_rooms.yaml:4:13: error: bot.password: give exactly one of `env:` and `file:`
+duplicate_rooms.yaml:4:13: error: bot.password: give exactly one of `env:` and `file:`
   hint: the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`
-tests/fixtures/config/duplicate_rooms.yaml:8:15: error: network.organizers: the network has no organizers
+duplicate_rooms.yaml:8:15: error: network.organizers: the network has no organizers
   hint: write a full user id such as `@anna.schmidt:example.org`, in quotes
-tests/fixtures/config/duplicate_rooms.yaml:10:17: error: network.minutes_room: `#kl:localhost` is both the minutes room and a member room
+duplicate_rooms.yaml:10:17: error: network.minutes_room: `#kl:localhost` is both the minutes room and a member room
   hint: minutes are taken among the chairs; use the organizers' room or a room of its own
-tests/fixtures/config/duplicate_rooms.yaml:14:7: error: network.members[1]: Kaiserslautern is listed twice
+duplicate_rooms.yaml:14:7: error: network.members[1]: Kaiserslautern is listed twice
   hint: list every municipality once
-tests/fixtures/config/duplicate_rooms.yaml:15:13: error: network.members[1].room: `#kl:localhost` is already the room of Kaiserslautern
+duplicate_rooms.yaml:15:13: error: network.members[1].room: `#kl:localhost` is already the room of Kaiserslautern
   hint: every municipality needs its own room
-tests/fixtures/config/duplicate_rooms.yaml:17:13: error: network.members[2].room: `#orga:localhost` is both the organizers' room and a member room
+duplicate_rooms.yaml:17:13: error: network.members[2].room: `#orga:localhost` is both the organizers' room and a member room
   hint: give the organizers a room of their own, so their discussions stay among them"
     );
 }
@@ -112,15 +112,15 @@ fn wrong_types_are_named() {
     assert_eq!(
         errors_of("wrong_types.yaml"),
         "\
-tests/fixtures/config/wrong_types.yaml:1:13: error: homeserver: expected text, found a number
+wrong_types.yaml:1:13: error: homeserver: expected text, found a number
   hint: put the value in quotes
-tests/fixtures/config/wrong_types.yaml:2:6: error: bot: expected a mapping, found text
+wrong_types.yaml:2:6: error: bot: expected a mapping, found text
   hint: write `key: value` pairs, indented below this key
-tests/fixtures/config/wrong_types.yaml:3:11: error: data_dir: expected text, found a list
+wrong_types.yaml:3:11: error: data_dir: expected text, found a list
   hint: write a single value on the same line as the key
-tests/fixtures/config/wrong_types.yaml:6:15: error: network.organizers: expected a list, found text
+wrong_types.yaml:6:15: error: network.organizers: expected a list, found text
   hint: write one entry per line, each starting with `- `
-tests/fixtures/config/wrong_types.yaml:9:5: error: network.members: expected a list, found a mapping
+wrong_types.yaml:9:5: error: network.members: expected a list, found a mapping
   hint: write one entry per line, each starting with `- `"
     );
 }
@@ -130,7 +130,7 @@ fn a_syntax_error_has_its_position() {
     assert_eq!(
         errors_of("syntax_error.yaml"),
         "\
-tests/fixtures/config/syntax_error.yaml:4:4: error: this is not valid YAML: did not find expected key, while parsing a block mapping
+syntax_error.yaml:4:4: error: this is not valid YAML: did not find expected key, while parsing a block mapping
   hint: check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`"
     );
 }
@@ -140,7 +140,7 @@ fn a_repeated_key_is_an_error() {
     assert_eq!(
         errors_of("duplicate_key.yaml"),
         "\
-tests/fixtures/config/duplicate_key.yaml:1:1: error: this is not valid YAML: duplicate entry with key \"data_dir\"
+duplicate_key.yaml:3:1: error: data_dir: the key `data_dir` appears twice in this section, first on line 2
   hint: a key may appear only once in a section: remove or merge the repeated one"
     );
 }
@@ -149,7 +149,7 @@ tests/fixtures/config/duplicate_key.yaml:1:1: error: this is not valid YAML: dup
 fn a_missing_file_is_reported() {
     assert_eq!(
         errors_of("does_not_exist.yaml"),
-        "tests/fixtures/config/does_not_exist.yaml: error: cannot read the configuration: No such file or directory (os error 2)
+        "does_not_exist.yaml: error: cannot read the configuration: No such file or directory (os error 2)
   hint: pass the file with `--config FILE`"
     );
 }
@@ -168,25 +168,25 @@ fn the_shipped_configurations_are_valid() {
 fn meetings_errors_are_all_reported() {
     assert_eq!(
         errors_of("meetings_errors.yaml"),
-        r#"tests/fixtures/config/meetings_errors.yaml:14:13: error: meetings.holidays: `XY` is not a German state
+        r#"meetings_errors.yaml:14:13: error: meetings.holidays: `XY` is not a German state
   hint: write the state's code: BB, BE, BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH
-tests/fixtures/config/meetings_errors.yaml:15:19: error: meetings.reminders[1]: `1 day` is not a duration
+meetings_errors.yaml:15:19: error: meetings.reminders[1]: `1 day` is not a duration
   hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
-tests/fixtures/config/meetings_errors.yaml:20:14: error: meetings.series[0].first: 2026-01-14 is not an occurrence of the rule `FREQ=MONTHLY;BYDAY=3TH`
+meetings_errors.yaml:20:14: error: meetings.series[0].first: 2026-01-14 is not an occurrence of the rule `FREQ=MONTHLY;BYDAY=3TH`
   hint: the first date must itself be one of the meetings
-tests/fixtures/config/meetings_errors.yaml:24:11: error: meetings.series[0].exceptions[0]: a meeting cannot be both cancelled and moved
+meetings_errors.yaml:24:11: error: meetings.series[0].exceptions[0]: a meeting cannot be both cancelled and moved
   hint: remove `cancelled: true` or the `new_…` keys
-tests/fixtures/config/meetings_errors.yaml:27:17: error: meetings.series[0].exceptions[1].date: 2026-04-17 is not a date of this series
+meetings_errors.yaml:27:17: error: meetings.series[0].exceptions[1].date: 2026-04-17 is not a date of this series
   hint: give the regular date of the meeting that is cancelled or moved
-tests/fixtures/config/meetings_errors.yaml:29:11: error: meetings.series[0].exceptions[2]: this exception changes nothing
+meetings_errors.yaml:29:11: error: meetings.series[0].exceptions[2]: this exception changes nothing
   hint: add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`
-tests/fixtures/config/meetings_errors.yaml:30:11: error: meetings.series[1].id: `Stammtisch` is not a valid id
+meetings_errors.yaml:30:11: error: meetings.series[1].id: `Stammtisch` is not a valid id
   hint: use lower-case letters, digits and dashes, e.g. `videokonferenz`
-tests/fixtures/config/meetings_errors.yaml:32:13: error: meetings.series[1].rule: BYDAY mixes weekdays with and without a number
+meetings_errors.yaml:32:13: error: meetings.series[1].rule: BYDAY mixes weekdays with and without a number
   hint: calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE
-tests/fixtures/config/meetings_errors.yaml:34:14: error: meetings.series[1].start: `25:00` is not a time of day
+meetings_errors.yaml:34:14: error: meetings.series[1].start: `25:00` is not a time of day
   hint: write the local time as HH:MM in quotes, e.g. `"10:00"`
-tests/fixtures/config/meetings_errors.yaml:35:17: error: meetings.series[1].duration: `1,5h` is not a duration
+meetings_errors.yaml:35:17: error: meetings.series[1].duration: `1,5h` is not a duration
   hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`"#
     );
 }
@@ -201,51 +201,241 @@ fn agenda_errors_of_every_file_are_reported() {
         };
     assert_eq!(
         errors,
-        r#"tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:8:29: error: minutes.present[1]: `Atlantis` is no member municipality
+        r#"broken/2026-10-15-minutes.yaml:8:29: error: minutes.present[1]: `Atlantis` is no member municipality
   hint: the members: Kaiserslautern
-tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:10:13: error: minutes.topics[0].item: there is no agenda item 2
+broken/2026-10-15-minutes.yaml:10:13: error: minutes.topics[0].item: there is no agenda item 2
   hint: number the items from 1 to 1, or give a `title:`
-tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:14:11: error: minutes.topics[1].actions[0]: missing key `task`
+broken/2026-10-15-minutes.yaml:14:11: error: minutes.topics[1].actions[0]: missing key `task`
   hint: add `task:`, what is to be done
-tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:15:16: error: minutes.topics[1].actions[0].due: `15.01.2027` is not a date
+broken/2026-10-15-minutes.yaml:15:16: error: minutes.topics[1].actions[0].due: `15.01.2027` is not a date
   hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`
-tests/fixtures/agendas/broken/2026-10-15-minutes.yaml:16:7: error: minutes.topics[2]: this topic names no agenda item
+broken/2026-10-15-minutes.yaml:16:7: error: minutes.topics[2]: this topic names no agenda item
   hint: add `item:` with the agenda item's number, or `title:`
-tests/fixtures/agendas/broken/2026-11-19-too-long.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
+broken/2026-11-19-too-long.yaml:5:3: error: items: the items take 1h45m, longer than the meeting's 1h30m
   hint: shorten items or make the meeting longer
-tests/fixtures/agendas/broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
+broken/2026-12-16-not-an-occurrence.yaml:3:9: error: meeting.date: 2026-12-16 is not a date of the series `videokonferenz`
   hint: the series meets by the rule `FREQ=MONTHLY;BYDAY=3TH`, starting 2026-01-15
-tests/fixtures/agendas/broken/2026-12-17-a.yaml:7:14: error: items[0].speaker: expected a mapping, found text
+broken/2026-12-17-a.yaml:7:14: error: items[0].speaker: expected a mapping, found text
   hint: write `key: value` pairs, indented below this key
-tests/fixtures/agendas/broken/2026-12-17-b.yaml:1:1: error: videokonferenz/2026-12-17 already has an agenda in tests/fixtures/agendas/broken/2026-12-17-a.yaml
+broken/2026-12-17-b.yaml:1:1: error: videokonferenz/2026-12-17 already has an agenda in 2026-12-17-a.yaml
   hint: keep one file per meeting
-tests/fixtures/agendas/broken/bad-part-time.yaml:8:12: error: parts[0].start: `zehn Uhr` is not a time of day
+broken/bad-part-time.yaml:8:12: error: parts[0].start: `zehn Uhr` is not a time of day
   hint: write the local time as HH:MM in quotes, e.g. `"10:00"`
-tests/fixtures/agendas/broken/broken-links.yaml:9:9: error: items[0].links[0]: missing key `url`
+broken/broken-links.yaml:9:9: error: items[0].links[0]: missing key `url`
   hint: add `url:`
-tests/fixtures/agendas/broken/broken-links.yaml:12:14: error: items[0].documents[0].url: `ftp://example.org/leitfaden.pdf` is not an http(s) link
+broken/broken-links.yaml:12:14: error: items[0].documents[0].url: `ftp://example.org/leitfaden.pdf` is not an http(s) link
   hint: write the full address, e.g. `https://meet.example.org/ikone`
-tests/fixtures/agendas/broken/series-with-title.yaml:4:3: error: meeting.title: `title` cannot be set for a meeting of a series here
+broken/series-with-title.yaml:4:3: error: meeting.title: `title` cannot be set for a meeting of a series here
   hint: move, cancel or change a regular meeting under `exceptions:` in the configuration
-tests/fixtures/agendas/broken/speaker-without-name.yaml:8:14: error: items[0].speaker: missing key `name`
+broken/speaker-without-name.yaml:8:14: error: items[0].speaker: missing key `name`
   hint: add `name:`
-tests/fixtures/agendas/broken/syntax.yaml:6:1: error: this is not valid YAML: found unexpected end of stream, while scanning a quoted scalar
+broken/syntax.yaml:6:1: error: this is not valid YAML: found unexpected end of stream, while scanning a quoted scalar
   hint: check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`
-tests/fixtures/agendas/broken/title-too-long.yaml:7:12: error: items[0].title: the title is longer than 200 characters
+broken/title-too-long.yaml:7:12: error: items[0].title: the title is longer than 200 characters
   hint: shorten it; details belong in a description or a linked document
-tests/fixtures/agendas/broken/unknown-series.yaml:2:11: error: meeting.series: there is no series `stammtisch`
+broken/unknown-series.yaml:2:11: error: meeting.series: there is no series `stammtisch`
   hint: the configured series: videokonferenz
-tests/fixtures/agendas/broken/unknown-top-key.yaml:4:1: error: agenda: unknown key `agenda`
+broken/unknown-top-key.yaml:4:1: error: agenda: unknown key `agenda`
   hint: known keys here: meeting, topic, parts, items, notes, minutes
-tests/fixtures/agendas/broken/workshop.yaml:5:13: error: meeting.duration: `2 hours` is not a duration
+broken/workshop.yaml:5:13: error: meeting.duration: `2 hours` is not a duration
   hint: write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`
-tests/fixtures/agendas/broken/workshop.yaml:6:15: error: meeting.video_link: `meet.example.org/workshop` is not an http(s) link
+broken/workshop.yaml:6:15: error: meeting.video_link: `meet.example.org/workshop` is not an http(s) link
   hint: write the full address, e.g. `https://meet.example.org/ikone`
-tests/fixtures/agendas/broken/workshop.yaml:9:5: error: parts[0].audiences: unknown key `audiences`
+broken/workshop.yaml:9:5: error: parts[0].audiences: unknown key `audiences`
   hint: did you mean `audience`?
-tests/fixtures/agendas/broken/workshop.yaml:12:11: error: items[0].part: there is no part 3
+broken/workshop.yaml:12:11: error: items[0].part: there is no part 3
   hint: number the parts from 1 to 1
-tests/fixtures/agendas/broken/workshop.yaml:13:41: error: items[0].speaker.office: unknown key `office`
+broken/workshop.yaml:13:41: error: items[0].speaker.office: unknown key `office`
   hint: known keys here: name, role, municipality"#
     );
+}
+
+/// A valid configuration without agendas, for files written into temporary directories.
+const VALID: &str = r##"homeserver: http://127.0.0.1:8008
+bot:
+  user_id: "@convene:localhost"
+  password: { env: CONVENE_PASSWORD }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: ["@organizer:localhost"]
+  organizers_room: "#orga:localhost"
+  members:
+    - name: Kaiserslautern
+      room: "#kl:localhost"
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: "10:00"
+      duration: 90m
+"##;
+
+/// The errors of loading the network at `path`, failing (instead of hanging the test run) if the
+/// load does not finish within a few seconds.
+fn network_errors_of(path: &Path) -> String {
+    let path = path.to_owned();
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(convene::network::Network::load(&path).map(|_| ()));
+    });
+    match receive.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(Ok(())) => panic!("the files were accepted"),
+        Ok(Err(diagnostics)) => diagnostics.to_string(),
+        Err(_) => panic!("loading did not finish: it blocks on a special file"),
+    }
+}
+
+/// A temporary directory with `convene.yaml` (naming `agendas_dir`) and an `agendas/` directory.
+fn network_dir(agendas_dir: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("convene.yaml"),
+        format!("{VALID}agendas_dir: {agendas_dir}\n"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("agendas")).unwrap();
+    dir
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_file_saved_with_a_byte_order_mark_is_accepted() {
+    let config = Config::load(Path::new("tests/fixtures/config/bom.yaml")).unwrap();
+    assert_eq!(config.network.name, "IKONE DS");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_located() {
+    assert_eq!(
+        errors_of("not_utf8.yaml"),
+        "\
+not_utf8.yaml:7:28: error: this is not UTF-8 text
+  hint: the first character that is not UTF-8 is here: save the file with the encoding UTF-8 (e.g. in Notepad: \"Save as\", Encoding \"UTF-8\")"
+    );
+}
+
+#[test]
+fn a_repeated_key_in_a_section_is_located_at_the_repetition() {
+    assert_eq!(
+        errors_of("duplicate_nested_key.yaml"),
+        "\
+duplicate_nested_key.yaml:5:3: error: bot.user_id: the key `user_id` appears twice in this section, first on line 3
+  hint: a key may appear only once in a section: remove or merge the repeated one"
+    );
+}
+
+#[test]
+fn a_second_document_is_located_at_its_marker() {
+    assert_eq!(
+        errors_of("two_documents.yaml"),
+        "\
+two_documents.yaml:4:1: error: a second YAML document starts here, but a file holds only one
+  hint: a line `---` (or text after a line `...`) starts a new document: remove it"
+    );
+}
+
+#[test]
+fn an_alias_bomb_is_refused_with_a_location() {
+    assert_eq!(
+        errors_of("alias_bomb.yaml"),
+        "\
+alias_bomb.yaml:7:4: error: f: aliases (`*name`) here repeat their values too often
+  hint: write the values out instead of repeating them with `&anchor` and `*alias`"
+    );
+}
+
+#[test]
+fn a_named_pipe_as_agenda_is_refused_without_blocking() {
+    let dir = network_dir("agendas");
+    mkfifo(&dir.path().join("agendas/2026-12-17.yaml"));
+    assert_eq!(
+        network_errors_of(&dir.path().join("convene.yaml")),
+        "\
+agendas/2026-12-17.yaml: error: cannot read the agenda: it is a named pipe (FIFO), not a regular file
+  hint: convene reads only regular files (or symbolic links to them): replace it with a plain file"
+    );
+}
+
+#[test]
+fn a_link_to_dev_zero_is_refused_without_reading() {
+    let dir = network_dir("agendas");
+    let config = dir.path().join("linked.yaml");
+    std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+    assert_eq!(
+        network_errors_of(&config),
+        "\
+linked.yaml: error: cannot read the configuration: it is a device, not a regular file
+  hint: convene reads only regular files (or symbolic links to them): replace it with a plain file"
+    );
+}
+
+#[test]
+fn an_oversized_agenda_is_refused() {
+    let dir = network_dir("./agendas");
+    let line = "# Eine sehr lange Tagesordnung.\n";
+    let text = line.repeat(1024 * 1024 / line.len() + 1);
+    std::fs::write(dir.path().join("agendas/2026-12-17.yaml"), text).unwrap();
+    assert_eq!(
+        network_errors_of(&dir.path().join("./convene.yaml")),
+        "\
+agendas/2026-12-17.yaml: error: cannot read the agenda: it is larger than 1 MiB
+  hint: this file should hold a few kilobytes of text: check that it is the right file"
+    );
+}
+
+#[test]
+fn files_outside_the_configuration_directory_keep_their_absolute_path() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.yaml"), "meeting: [\n").unwrap();
+    let dir = network_dir(&outside.path().display().to_string());
+    let errors = network_errors_of(&dir.path().join("convene.yaml"));
+    let file = outside.path().join("x.yaml");
+    assert_eq!(
+        errors,
+        format!(
+            "\
+{}:2:1: error: this is not valid YAML: did not find expected node content, while parsing a flow node
+  hint: check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`",
+            file.display()
+        )
+    );
+}
+
+#[test]
+fn a_password_file_must_be_a_small_regular_file() {
+    use convene::config::SecretSource;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("pipe");
+    mkfifo(&pipe);
+    let error = SecretSource::File(pipe.clone()).read().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot read the file {}: it is a named pipe (FIFO), not a regular file",
+            pipe.display()
+        )
+    );
+    let large = dir.path().join("large");
+    std::fs::write(&large, "x".repeat(4097)).unwrap();
+    let error = SecretSource::File(large.clone()).read().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "cannot read the file {}: it is larger than 4 KiB",
+            large.display()
+        )
+    );
+    let fine = dir.path().join("fine");
+    std::fs::write(&fine, "\u{feff}geheim\r\n").unwrap();
+    assert_eq!(SecretSource::File(fine).read().unwrap().expose(), "geheim");
 }
