@@ -13,5 +13,10 @@ python3 scripts/synapse.py venv >/dev/null
 export CONVENE_CRASH_TRIALS="${1:-20}"
 export CONVENE_CRASH_ROOMS="${2:-39}"
 start=$(date +%s)
-cargo test --test it -- crash:: --nocapture 2>&1 | grep -E "crash test|trial|test result|panicked|assert"
+log="${CONVENE_CRASH_LOG:-$(mktemp -t convene-crash-XXXXXX.log)}"
+status=0
+cargo test --test it -- crash:: --nocapture >"$log" 2>&1 || status=$?
+grep -E "crash test|trial|test result|panicked|timed out|assert" "$log" || true
+echo "full output: $log"
 echo "crash: ${CONVENE_CRASH_TRIALS} trials, $((CONVENE_CRASH_ROOMS + 1)) rooms, $(( $(date +%s) - start )) s"
+exit "$status"

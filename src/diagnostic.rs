@@ -84,13 +84,33 @@ impl Diagnostics {
         let dir = normalized(dir);
         for diagnostic in &mut self.0 {
             let file = normalized(&diagnostic.file);
-            diagnostic.file = match file.strip_prefix(&dir) {
-                Ok(relative) if !relative.as_os_str().is_empty() => relative.to_owned(),
-                _ => file,
-            };
+            diagnostic.file = relative(&file, &dir).unwrap_or(file);
         }
         self
     }
+}
+
+/// `file` relative to `dir` when that reads well: inside it (`agendas/x.yaml`) or beside it,
+/// at most two levels up (`../agendas/x.yaml`, the layout of the shipped example); `None`
+/// otherwise.
+fn relative(file: &Path, dir: &Path) -> Option<PathBuf> {
+    let common = file
+        .components()
+        .zip(dir.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let ups = dir.components().count().checked_sub(common)?;
+    // Only within a shared directory two levels below the root (`/srv/bot`), not merely
+    // beside each other in `/tmp` or `/srv`.
+    if ups > 2 || common < 3 {
+        return None;
+    }
+    let mut relative = PathBuf::new();
+    for _ in 0..ups {
+        relative.push("..");
+    }
+    relative.extend(file.components().skip(common));
+    (!relative.as_os_str().is_empty()).then_some(relative)
 }
 
 /// `path` made absolute (from the working directory) with `.` and `..` resolved by their names,
@@ -156,18 +176,27 @@ mod tests {
             "agendas/x.yaml"
         );
         assert_eq!(shown("/srv/bot/convene.yaml", "/srv/bot/"), "convene.yaml");
+        // The shipped layout: config/convene.yaml with `agendas_dir: ../agendas`.
         assert_eq!(
             shown("/srv/bot/config/../agendas/x.yaml", "/srv/bot/config"),
-            "/srv/bot/agendas/x.yaml"
+            "../agendas/x.yaml"
         );
         assert_eq!(shown("/srv/other/x.yaml", "/srv/bot"), "/srv/other/x.yaml");
+        // More than two levels up, or only the root in common: the absolute path.
+        assert_eq!(
+            shown("/srv/x.yaml", "/srv/bot/config/deep"),
+            "/srv/x.yaml"
+        );
+        assert_eq!(shown("/tmp/x.yaml", "/srv/bot"), "/tmp/x.yaml");
         assert_eq!(shown("/srv/bot", "/srv/bot"), "/srv/bot");
         let cwd = std::env::current_dir().unwrap();
         assert_eq!(shown("convene.yaml", ""), "convene.yaml");
         assert_eq!(shown("a/b.yaml", "a"), "b.yaml");
+        assert_eq!(shown("x.yaml", "a"), "../x.yaml");
         assert_eq!(
-            shown("x.yaml", "a"),
-            cwd.join("x.yaml").display().to_string()
+            shown("/x.yaml", "/a/b"),
+            Path::new("/x.yaml").display().to_string()
         );
+        let _ = cwd;
     }
 }

@@ -111,14 +111,14 @@ struct ParsedOccurrence {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct Expanded {
+pub(crate) struct Expanded {
     occurrences: Vec<ParsedOccurrence>,
-    errors: Vec<String>,
+    pub(crate) errors: Vec<String>,
 }
 
 /// Runs a real parser over `ics` through `scripts/ical-conformance/expand` (which installs
 /// python icalendar + recurring-ical-events or Mozilla ical.js on first use).
-fn expand(parser: &str, ics: &str, from: &str, to: &str) -> Expanded {
+pub(crate) fn expand(parser: &str, ics: &str, from: &str, to: &str) -> Expanded {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("feed.ics");
     std::fs::write(&file, ics).unwrap();
