@@ -961,7 +961,10 @@ pub(super) fn delivery_line(
         Language::German => start.format("%d.%m.%Y"),
         Language::English => start.format("%Y-%m-%d"),
     };
-    let text = format!("{lead} {title} ({date}): {}.", delivered_to(language, report));
+    let text = format!(
+        "{lead} {title} ({date}): {}.",
+        delivered_to(language, report)
+    );
     Rendered {
         html: escape_html(&text),
         plain: text,
