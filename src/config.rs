@@ -22,6 +22,7 @@ use crate::fields;
 use crate::files;
 use crate::holidays::State;
 use crate::i18n::Language;
+use crate::limits;
 use crate::schedule::rrule::Rule;
 use crate::schedule::{Exception, Series};
 use crate::yaml::{Document, Node, Problem, Target};
@@ -364,7 +365,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .and_then(|node| network(&node, problems));
     let accept_invites_from = match top.optional("accept_invites_from") {
         None => Some(BTreeSet::new()),
-        Some(node) => node.as_list(problems).map(|items| {
+        Some(node) => fields::list(&node, "homeservers", limits::MAX_SERVERS, problems).map(|items| {
             items
                 .iter()
                 .filter_map(|item| {
@@ -386,7 +387,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
 
     let meetings = match top.optional("meetings") {
         None => Some(Meetings::default()),
-        Some(node) => meetings(&node, problems),
+        Some(node) => meetings(&node, timezone, problems),
     };
     let agendas_dir = fields::optional(
         top.optional("agendas_dir")
@@ -455,7 +456,7 @@ fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Opt
         .and_then(|node| secret_source(&node, base, problems));
     let device_name = match bot.optional("device_name") {
         None => Some("convene".to_owned()),
-        Some(node) => node.as_str(problems).map(str::to_owned),
+        Some(node) => fields::text(&node, "device name", limits::MAX_NAME, problems),
     };
     Some(BotAccount {
         user_id: user_id?,
@@ -480,9 +481,23 @@ fn secret_source(
     }
     let secret = node.as_mapping(SECRET_KEYS, problems)?;
     match (secret.optional("env"), secret.optional("file")) {
-        (Some(env), None) => env
-            .as_str(problems)
-            .map(|name| SecretSource::Env(name.to_owned())),
+        (Some(env), None) => {
+            let name = env.as_str(problems)?;
+            // The C library cannot look up a name with `=` or NUL in it.
+            let valid =
+                !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                problems.push(env.problem(
+                    format!(
+                        "`{}` is not the name of an environment variable",
+                        name.escape_debug()
+                    ),
+                    Some("use letters, digits and `_`, e.g. `CONVENE_PASSWORD`"),
+                ));
+                return None;
+            }
+            Some(SecretSource::Env(name.to_owned()))
+        }
         (None, Some(file)) => file
             .as_str(problems)
             .map(|path| SecretSource::File(base.join(path))),
@@ -519,15 +534,6 @@ fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAlias
     }
 }
 
-fn non_empty_text(node: &Node<'_>, what: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    let text = node.as_str(problems)?.trim();
-    if text.is_empty() {
-        problems.push(node.problem(format!("the {what} is empty"), None));
-        return None;
-    }
-    Some(text.to_owned())
-}
-
 fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
     let network = node.as_mapping(NETWORK_KEYS, problems)?;
     let name = network
@@ -536,7 +542,7 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
             "add `name: IKONE DS`, the network's name as members know it",
             problems,
         )
-        .and_then(|node| non_empty_text(&node, "network name", problems));
+        .and_then(|node| fields::text(&node, "network name", limits::MAX_NAME, problems));
     let organizers = network
         .required(
             "organizers",
@@ -544,7 +550,7 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
             problems,
         )
         .and_then(|node| {
-            let items = node.as_list(problems)?;
+            let items = fields::list(&node, "organizers", limits::MAX_ORGANIZERS, problems)?;
             if items.is_empty() {
                 problems.push(node.problem("the network has no organizers", Some(USER_HINT)));
             }
@@ -609,7 +615,7 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
 }
 
 fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> {
-    let items = node.as_list(problems)?;
+    let items = fields::list(node, "members", limits::MAX_MEMBERS, problems)?;
     if items.is_empty() {
         problems.push(node.problem(
             "the network has no member municipalities",
@@ -625,7 +631,9 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
         };
         let name = member
             .required("name", "add `name:`, the municipality's name", problems)
-            .and_then(|node| non_empty_text(&node, "municipality's name", problems));
+            .and_then(|node| {
+                fields::text(&node, "municipality's name", limits::MAX_NAME, problems)
+            });
         let room_node = member.required("room", ROOM_HINT, problems);
         let room = room_node.as_ref().and_then(|node| room(node, problems));
         let (Some(name), Some(room), Some(room_node)) = (name, room, room_node) else {
@@ -649,7 +657,11 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
     complete.then_some(members)
 }
 
-fn meetings(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Meetings> {
+fn meetings(
+    node: &Node<'_>,
+    timezone: Option<Tz>,
+    problems: &mut Vec<Problem>,
+) -> Option<Meetings> {
     let section = node.as_mapping(MEETINGS_KEYS, problems)?;
     let holidays = match section.optional("holidays") {
         None => Some(State::RheinlandPfalz),
@@ -667,30 +679,32 @@ fn meetings(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Meetings> {
     };
     let reminders = match section.optional("reminders") {
         None => Some(DEFAULT_REMINDERS.to_vec()),
-        Some(node) => node.as_list(problems).and_then(|items| {
-            if items.is_empty() {
-                problems.push(node.problem(
-                    "no announcement time is given",
-                    Some("list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"),
-                ));
-                return None;
-            }
-            let parsed: Vec<Option<TimeDelta>> = items
-                .iter()
-                .map(|item| fields::duration(item, problems))
-                .collect();
-            let mut reminders: Vec<TimeDelta> = parsed.into_iter().collect::<Option<_>>()?;
-            reminders.sort_by(|a, b| b.cmp(a));
-            reminders.dedup();
-            Some(reminders)
-        }),
+        Some(node) => {
+            fields::list(&node, "reminders", limits::MAX_REMINDERS, problems).and_then(|items| {
+                if items.is_empty() {
+                    problems.push(node.problem(
+                        "no announcement time is given",
+                        Some("list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"),
+                    ));
+                    return None;
+                }
+                let parsed: Vec<Option<TimeDelta>> = items
+                    .iter()
+                    .map(|item| fields::reminder(item, problems))
+                    .collect();
+                let mut reminders: Vec<TimeDelta> = parsed.into_iter().collect::<Option<_>>()?;
+                reminders.sort_by(|a, b| b.cmp(a));
+                reminders.dedup();
+                Some(reminders)
+            })
+        }
     };
     let series = match section.optional("series") {
         None => Some(Vec::new()),
-        Some(node) => node.as_list(problems).map(|items| {
+        Some(node) => fields::list(&node, "series", limits::MAX_SERIES, problems).map(|items| {
             let mut all: Vec<Series> = Vec::new();
             for item in &items {
-                if let Some(series) = one_series(item, problems) {
+                if let Some(series) = one_series(item, timezone, problems) {
                     if all.iter().any(|s| s.id == series.id) {
                         problems.push(item.problem(
                             format!("the id `{}` is used twice", series.id),
@@ -711,7 +725,11 @@ fn meetings(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Meetings> {
     })
 }
 
-fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
+fn one_series(
+    node: &Node<'_>,
+    timezone: Option<Tz>,
+    problems: &mut Vec<Problem>,
+) -> Option<Series> {
     let series = node.as_mapping(SERIES_KEYS, problems)?;
     let id = series
         .required(
@@ -726,7 +744,7 @@ fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
             "add `title:`, e.g. `Videokonferenz des Netzwerks`",
             problems,
         )
-        .and_then(|n| fields::text(&n, "title", 200, problems));
+        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
     let rule_node = series.required(
         "rule",
         "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday",
@@ -764,13 +782,17 @@ fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
         problems,
     );
     let first = first_node.as_ref().and_then(|n| fields::date(n, problems));
-    let start = series
-        .required(
-            "start",
-            "add `start: \"10:00\"`, the local start time",
-            problems,
-        )
-        .and_then(|n| fields::time(&n, problems));
+    let start_node = series.required(
+        "start",
+        "add `start: \"10:00\"`, the local start time",
+        problems,
+    );
+    let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
+    if let (Some(timezone), Some(first), Some(start), Some(start_node)) =
+        (timezone, first, start, &start_node)
+    {
+        fields::existing_time(start_node, timezone, first, start, problems);
+    }
     let duration = series
         .required("duration", "add `duration: 90m`", problems)
         .and_then(|n| fields::duration(&n, problems));
@@ -793,15 +815,49 @@ fn one_series(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Series> {
     }
     let exceptions = match series.optional("exceptions") {
         None => Some(BTreeMap::new()),
-        Some(n) => n.as_list(problems).map(|items| {
+        Some(n) => fields::list(&n, "exceptions", limits::MAX_EXCEPTIONS, problems).map(|items| {
+            // Whether a date is an occurrence of a COUNT rule takes expanding the rule up to
+            // it; expanded once here, every exception is a look-up.
+            let counted: Option<BTreeSet<chrono::NaiveDate>> = match (&rule, first) {
+                (Some(rule), Some(first))
+                    if matches!(rule.end, crate::schedule::rrule::End::Count(_)) =>
+                {
+                    Some(rule.dates(first).collect())
+                }
+                _ => None,
+            };
+            let is_occurrence = |date| match (&counted, &rule, first) {
+                (Some(counted), _, _) => counted.contains(&date),
+                (None, Some(rule), Some(first)) => rule.is_occurrence(first, date),
+                _ => true,
+            };
             let mut exceptions = BTreeMap::new();
             for item in &items {
                 let Some((date, date_node, exception)) = one_exception(item, problems) else {
                     continue;
                 };
-                if let (Some(rule), Some(first)) = (&rule, first)
-                    && !rule.is_occurrence(first, date)
+                if let (
+                    Some(timezone),
+                    Some(series_start),
+                    Exception::Moved {
+                        date: new_date,
+                        start: new_start,
+                        ..
+                    },
+                ) = (timezone, start, &exception)
+                    && (new_date.is_some() || new_start.is_some())
+                    && fields::existing_time(
+                        item,
+                        timezone,
+                        new_date.unwrap_or(date),
+                        new_start.unwrap_or(series_start),
+                        problems,
+                    )
+                    .is_none()
                 {
+                    continue;
+                }
+                if !is_occurrence(date) {
                     problems.push(date_node.problem(
                         format!("{date} is not a date of this series"),
                         Some("give the regular date of the meeting that is cancelled or moved"),
@@ -845,7 +901,7 @@ fn one_exception<'a>(
     let note = fields::optional(
         exception
             .optional("note")
-            .map(|n| fields::text(&n, "note", 500, problems)),
+            .map(|n| fields::prose(&n, "note", limits::MAX_NOTE, problems)),
     );
     let cancelled = match exception.optional("cancelled") {
         None => Some(false),
@@ -903,21 +959,29 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
     );
     let contact = contact_node.as_ref().and_then(|n| {
         let text = n.as_str(problems)?.trim();
-        let valid = text.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !text.contains(char::is_whitespace)
-        });
+        // The address goes into every ORGANIZER as a `mailto:` URI: nothing that would end or
+        // break the property may be in it.
+        let valid = text.chars().count() <= limits::MAX_ADDRESS
+            && !text.contains(|c: char| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, '"' | '<' | '>' | '\\' | ',' | ';')
+            })
+            && text
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'));
         if valid {
             Some(text.trim_start_matches("mailto:").to_owned())
         } else {
             problems.push(n.problem(
-                format!("`{text}` is not an e-mail address"),
+                format!("`{}` is not an e-mail address", text.escape_debug()),
                 Some("write the address only, e.g. `info@ikone-ds.de`"),
             ));
             None
         }
     });
     let uid_domain = match section.optional("uid_domain") {
-        Some(n) => fields::text(&n, "UID domain", 200, problems),
+        Some(n) => uid_domain(&n, problems),
         None => contact
             .as_ref()
             .and_then(|c| c.split_once('@'))
@@ -951,4 +1015,26 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
         public_url: public_url?,
         public: public?,
     })
+}
+
+/// The domain of calendar UIDs: a DNS name (letters, digits, dashes and dots), since it goes
+/// into every UID and must never change.
+fn uid_domain(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
+    let text = node.as_str(problems)?.trim();
+    let valid = !text.is_empty()
+        && text.len() <= limits::MAX_DOMAIN
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && !text.starts_with(['.', '-'])
+        && !text.ends_with(['.', '-']);
+    if valid {
+        Some(text.to_owned())
+    } else {
+        problems.push(node.problem(
+            format!("`{}` is not a domain name", text.escape_debug()),
+            Some("write a domain such as `ikone-ds.de`: letters, digits, dashes and dots"),
+        ));
+        None
+    }
 }

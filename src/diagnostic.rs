@@ -183,10 +183,7 @@ mod tests {
         );
         assert_eq!(shown("/srv/other/x.yaml", "/srv/bot"), "/srv/other/x.yaml");
         // More than two levels up, or only the root in common: the absolute path.
-        assert_eq!(
-            shown("/srv/x.yaml", "/srv/bot/config/deep"),
-            "/srv/x.yaml"
-        );
+        assert_eq!(shown("/srv/x.yaml", "/srv/bot/config/deep"), "/srv/x.yaml");
         assert_eq!(shown("/tmp/x.yaml", "/srv/bot"), "/tmp/x.yaml");
         assert_eq!(shown("/srv/bot", "/srv/bot"), "/srv/bot");
         let cwd = std::env::current_dir().unwrap();

@@ -27,6 +27,7 @@ pub mod holidays;
 pub mod http;
 pub mod i18n;
 pub mod ical;
+pub mod limits;
 pub mod minutes;
 pub mod network;
 pub mod posting;

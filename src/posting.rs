@@ -17,7 +17,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::schedule::{Meeting, Schedule};
+use crate::schedule::{Meeting, Schedule, earlier, later};
 
 /// How long after its due time a post still counts as on time.
 pub const GRACE: TimeDelta = TimeDelta::minutes(2);
@@ -106,7 +106,7 @@ pub fn posts_of(meeting: &Meeting, offsets: &[TimeDelta]) -> Vec<Post> {
                 key,
                 meeting: meeting.clone(),
                 kind,
-                due: start - *offset,
+                due: earlier(start, *offset),
             }
         })
         .collect()
@@ -117,8 +117,8 @@ pub fn posts_of(meeting: &Meeting, offsets: &[TimeDelta]) -> Vec<Post> {
 pub fn window(schedule: &Schedule, offsets: &[TimeDelta], now: DateTime<Utc>) -> Vec<Meeting> {
     let longest = offsets.first().copied().unwrap_or_default();
     schedule.meetings_between(
-        now - TimeDelta::days(1),
-        now + longest + TimeDelta::minutes(1),
+        earlier(now, TimeDelta::days(1)),
+        later(later(now, longest), TimeDelta::minutes(1)),
     )
 }
 
@@ -137,7 +137,7 @@ pub fn plan(
         // Asked once per post: behind it is a database query.
         let started: Vec<Option<Started>> = posts.iter().map(|p| history.started(&p.key)).collect();
         let latest_start = started.iter().flatten().map(|s| s.at).max();
-        let late = |post: &Post| post.due >= seen && now - post.due > GRACE;
+        let late = |post: &Post| post.due >= seen && now.signed_duration_since(post.due) > GRACE;
 
         let mut candidates: Vec<&Post> = Vec::new();
         for (post, started) in posts.iter().zip(started) {

@@ -3,6 +3,7 @@
 //! become, so both are rendered, approved and published alike.
 
 use crate::fields;
+use crate::limits;
 use crate::minutes::{Assignment, EntryKind, FileMinutes, FileTopic, MAX_ENTRY, Owner};
 use crate::yaml::{Node, Problem};
 
@@ -23,14 +24,14 @@ pub(super) fn section(
     let minutes = node.as_mapping(MINUTES_KEYS, problems)?;
     let chairs = match minutes.optional("chair") {
         None => Some(Vec::new()),
-        Some(chair) if chair.is_list() => texts(&chair, "chair", 200, problems),
-        Some(chair) => fields::text(&chair, "chair", 200, problems).map(|c| vec![c]),
+        Some(chair) if chair.is_list() => texts(&chair, "chair", limits::MAX_NAME, false, problems),
+        Some(chair) => fields::text(&chair, "chair", limits::MAX_NAME, problems).map(|c| vec![c]),
     };
     let present = municipalities(minutes.optional("present"), members, problems);
     let excused = municipalities(minutes.optional("excused"), members, problems);
     let topics = match minutes.optional("topics") {
         None => Some(Vec::new()),
-        Some(list) => list.as_list(problems).map(|list| {
+        Some(list) => fields::list(&list, "topics", limits::MAX_TOPICS, problems).map(|list| {
             list.iter()
                 .filter_map(|topic| self::topic(topic, items, members, problems))
                 .collect::<Vec<_>>()
@@ -44,24 +45,31 @@ pub(super) fn section(
     })
 }
 
-/// A list of texts.
+/// A list of texts, each on one line or, with `multi_line`, of several.
 fn texts(
     node: &Node<'_>,
     what: &str,
     max: usize,
+    multi_line: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<String>> {
-    let list = node.as_list(problems)?;
+    let list = fields::list(node, "entries", limits::MAX_ENTRIES, problems)?;
     let texts: Vec<Option<String>> = list
         .iter()
-        .map(|item| fields::text(item, what, max, problems))
+        .map(|item| {
+            if multi_line {
+                fields::prose(item, what, max, problems)
+            } else {
+                fields::text(item, what, max, problems)
+            }
+        })
         .collect();
     texts.into_iter().collect()
 }
 
 /// A member's name, as configured (matched regardless of case).
 fn member(node: &Node<'_>, members: &[String], problems: &mut Vec<Problem>) -> Option<String> {
-    let name = fields::text(node, "municipality", 200, problems)?;
+    let name = fields::text(node, "municipality", limits::MAX_NAME, problems)?;
     let found = members
         .iter()
         .find(|m| m.to_lowercase() == name.to_lowercase())
@@ -83,7 +91,7 @@ fn municipalities(
     let Some(node) = node else {
         return Some(Vec::new());
     };
-    let list = node.as_list(problems)?;
+    let list = fields::list(&node, "municipalities", limits::MAX_MEMBERS, problems)?;
     let names: Vec<Option<String>> = list
         .iter()
         .map(|item| member(item, members, problems))
@@ -124,7 +132,7 @@ fn topic(
                 }
             }
         }
-        (None, Some(title)) => fields::text(&title, "title", 200, problems),
+        (None, Some(title)) => fields::text(&title, "title", limits::MAX_TITLE, problems),
         (None, None) => {
             problems.push(node.problem(
                 "this topic names no agenda item",
@@ -139,13 +147,13 @@ fn topic(
         ("decisions", EntryKind::Decision),
     ] {
         if let Some(list) = topic.optional(key)
-            && let Some(texts) = texts(&list, "text", MAX_ENTRY, problems)
+            && let Some(texts) = texts(&list, "text", MAX_ENTRY, true, problems)
         {
             entries.extend(texts.into_iter().map(|text| (kind.clone(), text)));
         }
     }
     if let Some(list) = topic.optional("actions")
-        && let Some(list) = list.as_list(problems)
+        && let Some(list) = fields::list(&list, "actions", limits::MAX_ENTRIES, problems)
     {
         for action in &list {
             if let Some(entry) = self::action(action, members, problems) {
@@ -200,7 +208,7 @@ fn action(
         });
     let task = action
         .required("task", "add `task:`, what is to be done", problems)
-        .and_then(|task| fields::text(&task, "task", MAX_ENTRY, problems));
+        .and_then(|task| fields::prose(&task, "task", MAX_ENTRY, problems));
     let due = fields::optional(
         action
             .optional("due")

@@ -19,6 +19,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
+use crate::limits;
 use crate::schedule::{OneOff, Schedule, Series};
 use crate::yaml::{Document, Node, Problem};
 
@@ -280,10 +281,10 @@ fn validate(
         .and_then(|node| meeting(node, file, schedule, problems));
     let topic = top
         .optional("topic")
-        .map(|n| fields::text(&n, "topic", 200, problems));
+        .map(|n| fields::text(&n, "topic", limits::MAX_TITLE, problems));
     let parts = match top.optional("parts") {
         None => Some(Vec::new()),
-        Some(node) => node.as_list(problems).map(|items| {
+        Some(node) => fields::list(&node, "parts", limits::MAX_PARTS, problems).map(|items| {
             items
                 .iter()
                 .filter_map(|item| part(item, problems))
@@ -294,7 +295,7 @@ fn validate(
     let items_node = top.optional("items");
     let items = match &items_node {
         None => Some(Vec::new()),
-        Some(node) => node.as_list(problems).map(|list| {
+        Some(node) => fields::list(node, "items", limits::MAX_ITEMS, problems).map(|list| {
             list.iter()
                 .filter_map(|item| agenda_item(item, part_count, problems))
                 .collect::<Vec<_>>()
@@ -302,7 +303,7 @@ fn validate(
     };
     let notes = top
         .optional("notes")
-        .map(|n| fields::text(&n, "notes", 10_000, problems));
+        .map(|n| fields::prose(&n, "notes", limits::MAX_NOTES, problems));
 
     let minutes = top.optional("minutes").map(|node| {
         minutes::section(
@@ -422,10 +423,12 @@ fn meeting(
     };
     let title = meeting
         .required("title", "add `title:`, the workshop's title", problems)
-        .and_then(|n| fields::text(&n, "title", 200, problems));
-    let start = meeting
-        .required("start", "add `start: \"10:00\"`", problems)
-        .and_then(|n| fields::time(&n, problems));
+        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
+    let start_node = meeting.required("start", "add `start: \"10:00\"`", problems);
+    let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
+    if let (Some(date), Some(start), Some(start_node)) = (date, start, &start_node) {
+        fields::existing_time(start_node, schedule.timezone, date, start, problems);
+    }
     let duration = meeting
         .required("duration", "add `duration: 2h`", problems)
         .and_then(|n| fields::duration(&n, problems));
@@ -441,7 +444,7 @@ fn meeting(
     let note = fields::optional(
         meeting
             .optional("note")
-            .map(|n| fields::text(&n, "note", 500, problems)),
+            .map(|n| fields::prose(&n, "note", limits::MAX_NOTE, problems)),
     );
     let id = id?;
     if schedule.series.iter().any(|s| s.id == id) {
@@ -469,10 +472,10 @@ fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {
     let part = node.as_mapping(PART_KEYS, problems)?;
     let title = part
         .required("title", "add `title:`, e.g. `Offizieller Teil`", problems)
-        .and_then(|n| fields::text(&n, "title", 200, problems));
+        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
     let audience = part
         .optional("audience")
-        .map(|n| fields::text(&n, "audience", 200, problems));
+        .map(|n| fields::text(&n, "audience", limits::MAX_NAME, problems));
     let start = part.optional("start").map(|n| fields::time(&n, problems));
     Some(Part {
         title: title?,
@@ -485,14 +488,14 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
     let item = node.as_mapping(ITEM_KEYS, problems)?;
     let title = item
         .required("title", "add `title:`", problems)
-        .and_then(|n| fields::text(&n, "title", 200, problems));
+        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
     let speaker = item.optional("speaker").map(|n| speaker(&n, problems));
     let duration = item
         .optional("duration")
         .map(|n| fields::duration(&n, problems));
     let description = item
         .optional("description")
-        .map(|n| fields::text(&n, "description", 4_000, problems));
+        .map(|n| fields::prose(&n, "description", limits::MAX_DESCRIPTION, problems));
     let links = links_of(item.optional("links"), problems);
     let documents = links_of(item.optional("documents"), problems);
     let part = match item.optional("part") {
@@ -532,13 +535,13 @@ fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
     let speaker = node.as_mapping(SPEAKER_KEYS, problems)?;
     let name = speaker
         .required("name", "add `name:`", problems)
-        .and_then(|n| fields::text(&n, "name", 200, problems));
+        .and_then(|n| fields::text(&n, "name", limits::MAX_NAME, problems));
     let role = speaker
         .optional("role")
-        .map(|n| fields::text(&n, "role", 200, problems));
+        .map(|n| fields::text(&n, "role", limits::MAX_NAME, problems));
     let municipality = speaker
         .optional("municipality")
-        .map(|n| fields::text(&n, "municipality", 200, problems));
+        .map(|n| fields::text(&n, "municipality", limits::MAX_NAME, problems));
     Some(Speaker {
         name: name?,
         role: fields::optional(role)?,
@@ -550,14 +553,14 @@ pub(super) fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> O
     let Some(node) = node else {
         return Some(Vec::new());
     };
-    let items = node.as_list(problems)?;
+    let items = fields::list(&node, "links", limits::MAX_LINKS, problems)?;
     let links: Vec<Option<Link>> = items
         .iter()
         .map(|item| {
             let link = item.as_mapping(LINK_KEYS, problems)?;
             let title = link
                 .required("title", "add `title:`", problems)
-                .and_then(|n| fields::text(&n, "title", 200, problems));
+                .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
             let url = link
                 .required("url", "add `url:`", problems)
                 .and_then(|n| fields::link(&n, problems));

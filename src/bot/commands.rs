@@ -350,6 +350,17 @@ fn agenda(
             let Some(meeting) = network.schedule.find(&proposal.meeting_key) else {
                 return render::cannot_propose(language, true);
             };
+            // A part the meeting does not have would put the item nowhere on the agenda.
+            let parts = network
+                .agendas
+                .by_meeting
+                .get(&meeting.key)
+                .map_or(0, |agenda| agenda.parts.len());
+            if let Some(part) = part
+                && usize::try_from(part).map_or(true, |part| part > parts)
+            {
+                return render::no_such_part(language, number, part, parts);
+            }
             if let Err(error) = store.decide(number, ProposalStatus::Accepted, part, None, now) {
                 return failed(error);
             }
@@ -383,7 +394,10 @@ fn agenda(
                 .schedule
                 .find(&proposal.meeting_key)
                 .map_or(now, |m| {
-                    m.start.with_timezone(&Utc) + chrono::TimeDelta::minutes(1)
+                    crate::schedule::later(
+                        m.start.with_timezone(&Utc),
+                        chrono::TimeDelta::minutes(1),
+                    )
                 });
             let Some(later) = network.schedule.next_taking_place(after, SCHEDULE_HORIZON) else {
                 return render::cannot_propose(language, true);

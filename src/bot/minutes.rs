@@ -144,7 +144,10 @@ fn current_or_next(network: &Network, now: DateTime<Utc>, early: bool) -> Option
     };
     let running = network
         .schedule
-        .meetings_between(now - TimeDelta::days(2), now + lead + TimeDelta::seconds(1))
+        .meetings_between(
+            crate::schedule::earlier(now, TimeDelta::days(2)),
+            crate::schedule::later(now, lead + TimeDelta::seconds(1)),
+        )
         .into_iter()
         .rfind(|m| m.takes_place() && m.end > now);
     running.or_else(|| {

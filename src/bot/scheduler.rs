@@ -97,7 +97,7 @@ impl Scheduler {
             let next_due = self.round().await;
             let now = self.clock.now();
             let sleep = next_due
-                .and_then(|due| (due - now).to_std().ok())
+                .and_then(|due| due.signed_duration_since(now).to_std().ok())
                 .unwrap_or(MAX_SLEEP)
                 .min(MAX_SLEEP);
             tokio::select! {
@@ -266,7 +266,10 @@ impl Scheduler {
     /// Records a change post for every meeting whose delivered announcements or reminders no
     /// longer show what the files (and the accepted proposals) say.
     fn detect_changes(&self, network: &Network, now: DateTime<Utc>) {
-        let deliveries = match self.store.messages_since(now - TimeDelta::days(1)) {
+        let deliveries = match self
+            .store
+            .messages_since(crate::schedule::earlier(now, TimeDelta::days(1)))
+        {
             Ok(deliveries) => deliveries,
             Err(error) => {
                 warn!(%error, "cannot read deliveries");

@@ -32,9 +32,11 @@ use crate::agenda::Agenda;
 use crate::holidays;
 use crate::network::Network;
 use crate::schedule::rrule::End;
-use crate::schedule::{Exception, OneOff, Series, localize};
+use crate::schedule::{Exception, OneOff, Series, end_of, localize};
 
-/// How far ahead the holidays a never-ending series skips are listed as EXDATEs.
+/// How far ahead of its first meeting the holidays a series skips are listed as EXDATEs, also
+/// when its UNTIL lies further ahead: that keeps the feed small (a series until 2200 would list
+/// thousands), and the members look at the coming meetings.
 const HOLIDAY_YEARS: i32 = 10;
 
 /// The version of one calendar entry: how often it changed, and when it last did.
@@ -355,7 +357,7 @@ impl<'a> Context<'a> {
         let mut master = Event::new();
         master.uid(&uid);
         master.append_property(self.timed("DTSTART", start));
-        master.append_property(self.timed("DTEND", start + series.duration));
+        master.append_property(self.timed("DTEND", end_of(start, series.duration)));
         master.add_property("RRULE", self.rrule(series));
         let description = self.description(series.video_link.as_ref(), None, &[]);
         self.common(
@@ -394,10 +396,15 @@ impl<'a> Context<'a> {
             .filter_map(|date| self.occurrence(series, &uid, date, &description))
             .collect();
         if series.skip_holidays {
+            let years = series
+                .first
+                .year()
+                .checked_add(HOLIDAY_YEARS)
+                .and_then(|year| NaiveDate::from_ymd_opt(year, 12, 31))
+                .unwrap_or(NaiveDate::MAX);
             let horizon = match series.rule.end {
-                End::Until(until) => until,
-                _ => NaiveDate::from_ymd_opt(series.first.year() + HOLIDAY_YEARS, 12, 31)
-                    .unwrap_or(NaiveDate::MAX),
+                End::Until(until) => until.min(years),
+                _ => years,
             };
             for date in series.rule.dates(series.first) {
                 if date > horizon {
@@ -469,7 +476,7 @@ impl<'a> Context<'a> {
         event.uid(uid);
         event.append_property(self.timed("RECURRENCE-ID", original));
         event.append_property(self.timed("DTSTART", start));
-        event.append_property(self.timed("DTEND", start + duration));
+        event.append_property(self.timed("DTEND", end_of(start, duration)));
         self.common(&mut event, &series.title, link, &description);
         Some(event)
     }
@@ -509,7 +516,7 @@ impl<'a> Context<'a> {
         let mut event = Event::new();
         event.uid(&uid);
         event.append_property(self.timed("DTSTART", start));
-        event.append_property(self.timed("DTEND", start + one_off.duration));
+        event.append_property(self.timed("DTEND", end_of(start, one_off.duration)));
         let agenda = self.network.agendas.by_meeting.get(&one_off.id);
         let mut description = self.description(
             one_off.video_link.as_ref(),

@@ -38,7 +38,8 @@ impl Transition {
     pub fn instant(&self, year: i32) -> Option<DateTime<Utc>> {
         let date = nth_weekday(year, self.month, self.weekday, self.ordinal)?;
         let local = NaiveDateTime::new(date, self.local);
-        Some(Utc.from_utc_datetime(&(local - TimeDelta::seconds(self.from.into()))))
+        let utc = local.checked_sub_signed(TimeDelta::seconds(self.from.into()))?;
+        Some(Utc.from_utc_datetime(&utc))
     }
 }
 
@@ -48,7 +49,7 @@ fn nth_weekday(year: i32, month: u32, weekday: chrono::Weekday, ordinal: i8) -> 
         NaiveDate::from_weekday_of_month_opt(year, month, weekday, u8::try_from(ordinal).ok()?)
     } else {
         let next_month = if month == 12 {
-            NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+            NaiveDate::from_ymd_opt(year.checked_add(1)?, 1, 1)?
         } else {
             NaiveDate::from_ymd_opt(year, month + 1, 1)?
         };
@@ -74,7 +75,10 @@ pub fn transitions(tz: Tz, year: i32) -> Vec<Transition> {
     };
     let mut day = Utc.from_utc_datetime(&start.and_time(chrono::NaiveTime::MIN));
     while day.year() == year {
-        let next = day + TimeDelta::days(1);
+        // The last day of chrono's range has no next one: no transition is found there.
+        let Some(next) = day.checked_add_signed(TimeDelta::days(1)) else {
+            break;
+        };
         let (before, after) = (offset_at(tz, day), offset_at(tz, next));
         if before != after {
             // Find the minute of the change.
@@ -92,9 +96,14 @@ pub fn transitions(tz: Tz, year: i32) -> Vec<Transition> {
             if offset_at(tz, at) != after {
                 at += TimeDelta::minutes(1);
             }
-            let local = at.naive_utc() + TimeDelta::seconds(before.into());
+            let Some(local) = at
+                .naive_utc()
+                .checked_add_signed(TimeDelta::seconds(before.into()))
+            else {
+                break;
+            };
             let date = local.date();
-            let last = date + TimeDelta::days(7);
+            let last = date.checked_add_signed(TimeDelta::days(7)).unwrap_or(date);
             let ordinal = if last.month() == date.month() {
                 i8::try_from((date.day() - 1) / 7 + 1).unwrap_or(1)
             } else {

@@ -34,8 +34,8 @@ pub use minutes::{
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use proposals::{
-    Outcome, cannot_propose, no_such_proposal, proposal_added, proposal_list, proposal_outcome,
-    too_many_proposals,
+    Outcome, cannot_propose, no_such_part, no_such_proposal, proposal_added, proposal_list,
+    proposal_outcome, too_many_proposals,
 };
 
 /// Escapes text for HTML element content and attribute values.

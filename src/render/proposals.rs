@@ -63,6 +63,31 @@ pub fn no_such_proposal(language: Language, number: i64) -> Rendered {
     })
 }
 
+/// The answer to `!agenda accept <n> <part>` with a part the meeting does not have: how many
+/// parts it has, and how to accept the proposal instead.
+pub fn no_such_part(language: Language, number: i64, part: u32, parts: usize) -> Rendered {
+    both(match (language, parts) {
+        (Language::German, 0) => format!(
+            "Der Termin ist nicht in Teile gegliedert, einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag ohne Teil an: !agenda accept {number}"
+        ),
+        (Language::German, 1) => format!(
+            "Der Termin hat nur einen Teil, einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept {number} 1"
+        ),
+        (Language::German, _) => format!(
+            "Der Termin hat {parts} Teile, einen Teil {part} gibt es nicht. Wählen Sie Teil 1 bis {parts}, z. B. !agenda accept {number} 1"
+        ),
+        (Language::English, 0) => format!(
+            "The meeting has no parts, so there is no part {part}. Accept the proposal without a part: !agenda accept {number}"
+        ),
+        (Language::English, 1) => format!(
+            "The meeting has only one part; there is no part {part}. Accept the proposal for part 1: !agenda accept {number} 1"
+        ),
+        (Language::English, _) => format!(
+            "The meeting has {parts} parts; there is no part {part}. Choose part 1 to {parts}, e.g. !agenda accept {number} 1"
+        ),
+    })
+}
+
 /// The answer when proposals need a meeting and none is planned, or no member room is known.
 pub fn cannot_propose(language: Language, no_meeting: bool) -> Rendered {
     both(match (language, no_meeting) {

@@ -4,18 +4,27 @@
 //! Pure: no I/O, no clock; callers pass the instants they care about. Times are planned in the
 //! network's time zone, so a 10:00 conference stays 10:00 local across both DST changes; a local
 //! time that does not exist (the spring gap) is read with the offset before the gap, and an
-//! ambiguous one (the autumn fold) as the earlier instant, as RFC 5545 prescribes.
+//! ambiguous one (the autumn fold) as the earlier instant, as RFC 5545 prescribes. The
+//! configuration refuses a first date, a workshop or a moved meeting whose start falls into a
+//! gap (see [`gap`]): calendar clients would move the DTSTART and with it every later meeting.
+//!
+//! Validation bounds every date and duration (see [`crate::limits`]); the arithmetic here is
+//! checked all the same, so a value that slipped through is clamped with a warning, never a
+//! panic.
 
 pub mod rrule;
 
 use std::collections::BTreeMap;
 
 use chrono::{
-    DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone, Utc,
+    DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone,
+    Timelike as _, Utc,
 };
 use chrono_tz::Tz;
+use tracing::warn;
 use url::Url;
 
+use crate::duration::Compact;
 use crate::holidays::{self, State};
 use rrule::Rule;
 
@@ -175,12 +184,29 @@ impl Schedule {
             .with_timezone(&self.timezone)
             .date_naive()
             .checked_add_days(MOVE_REACH)
-            .unwrap_or(NaiveDate::MAX);
+            .unwrap_or(NaiveDate::MAX)
+            // Nothing is planned past the last date the files may name, so no expansion runs
+            // further, whatever window a caller asks for.
+            .min(
+                crate::limits::LAST_DATE
+                    .checked_add_days(MOVE_REACH)
+                    .unwrap_or(NaiveDate::MAX),
+            );
+        // A regular meeting starts on its regular date, so one whose date lies a day or more
+        // before the window cannot be in it unless an exception moves it.
+        let first_date = from
+            .with_timezone(&self.timezone)
+            .date_naive()
+            .checked_sub_days(Days::new(1))
+            .unwrap_or(NaiveDate::MIN);
         let mut meetings: Vec<Meeting> = Vec::new();
         for series in &self.series {
             for date in series.rule.dates(series.first) {
                 if date > last_date {
                     break;
+                }
+                if date < first_date && !series.exceptions.contains_key(&date) {
+                    continue;
                 }
                 let meeting = self.occurrence(series, date);
                 if meeting.start >= from && meeting.start < to {
@@ -201,14 +227,14 @@ impl Schedule {
     /// The next `count` meetings that start at or after `now` (cancelled ones included, so
     /// members see them called off), looking at most `horizon` ahead.
     pub fn upcoming(&self, now: DateTime<Utc>, horizon: TimeDelta, count: usize) -> Vec<Meeting> {
-        let mut meetings = self.meetings_between(now, now + horizon);
+        let mut meetings = self.meetings_between(now, later(now, horizon));
         meetings.truncate(count);
         meetings
     }
 
     /// The next meeting at or after `now` that takes place, looking at most `horizon` ahead.
     pub fn next_taking_place(&self, now: DateTime<Utc>, horizon: TimeDelta) -> Option<Meeting> {
-        self.meetings_between(now, now + horizon)
+        self.meetings_between(now, later(now, horizon))
             .into_iter()
             .find(Meeting::takes_place)
     }
@@ -216,7 +242,7 @@ impl Schedule {
     /// The meetings (of any status) whose local date is `date`, or whose regular date was.
     pub fn on_date(&self, date: NaiveDate) -> Vec<Meeting> {
         let day_start = localize(self.timezone, date, NaiveTime::MIN).with_timezone(&Utc);
-        let mut meetings = self.meetings_between(day_start, day_start + TimeDelta::days(1));
+        let mut meetings = self.meetings_between(day_start, later(day_start, TimeDelta::days(1)));
         for series in &self.series {
             if series.rule.is_occurrence(series.first, date) {
                 let meeting = self.occurrence(series, date);
@@ -252,7 +278,7 @@ impl Schedule {
             series: Some(series.id.clone()),
             title: series.title.clone(),
             start: regular_start,
-            end: regular_start + series.duration,
+            end: end_of(regular_start, series.duration),
             video_link: series.video_link.clone(),
             status: Status::Scheduled,
             note: None,
@@ -275,7 +301,7 @@ impl Schedule {
                     start.unwrap_or(series.start),
                 );
                 meeting.start = start;
-                meeting.end = start + duration.unwrap_or(series.duration);
+                meeting.end = end_of(start, duration.unwrap_or(series.duration));
                 if let Some(link) = video_link {
                     meeting.video_link = Some(link.clone());
                 }
@@ -307,7 +333,7 @@ impl Schedule {
             series: None,
             title: one_off.title.clone(),
             start,
-            end: start + one_off.duration,
+            end: end_of(start, one_off.duration),
             video_link: one_off.video_link.clone(),
             status: if one_off.cancelled.is_some() {
                 Status::Cancelled
@@ -328,17 +354,68 @@ pub fn localize(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Tz> {
         chrono::LocalResult::Single(instant) => instant,
         chrono::LocalResult::Ambiguous(earlier, _) => earlier,
         chrono::LocalResult::None => {
-            let before_gap = naive - TimeDelta::days(1);
-            let offset = tz.offset_from_local_datetime(&before_gap).earliest();
-            match offset {
-                Some(offset) => {
-                    let utc = naive - offset.fix();
-                    tz.from_utc_datetime(&utc)
-                }
-                None => tz.from_utc_datetime(&naive),
-            }
+            // The offset in force a day before: gaps are shorter than a day.
+            let offset = naive
+                .checked_sub_signed(TimeDelta::days(1))
+                .and_then(|before_gap| tz.offset_from_local_datetime(&before_gap).earliest());
+            let utc = offset.and_then(|offset| naive.checked_sub_offset(offset.fix()));
+            tz.from_utc_datetime(&utc.unwrap_or(naive))
         }
     }
+}
+
+/// When `time` on `date` does not exist in `tz` because the clocks are put forward over it:
+/// the first local time that is skipped and the first one after the gap (02:00 and 03:00 for
+/// Central Europe), to the minute.
+pub fn gap(tz: Tz, date: NaiveDate, time: NaiveTime) -> Option<(NaiveTime, NaiveTime)> {
+    let exists = |at: NaiveDateTime| tz.from_local_datetime(&at).earliest().is_some();
+    let naive = NaiveDateTime::new(date, time);
+    if exists(naive) {
+        return None;
+    }
+    // Gaps are whole minutes and shorter than a day: at most 1440 steps either way.
+    let minute = TimeDelta::minutes(1);
+    let whole = naive.checked_sub_signed(TimeDelta::seconds(i64::from(naive.second())))?;
+    let mut first_skipped = whole;
+    for _ in 0..1440 {
+        match first_skipped.checked_sub_signed(minute) {
+            Some(earlier) if !exists(earlier) => first_skipped = earlier,
+            _ => break,
+        }
+    }
+    let mut after = whole;
+    for _ in 0..1440 {
+        if exists(after) {
+            break;
+        }
+        after = after.checked_add_signed(minute)?;
+    }
+    Some((first_skipped.time(), after.time()))
+}
+
+/// A meeting's end: `start + duration`. Validation keeps durations to a day; should a larger one
+/// slip through and leave chrono's range, the meeting ends when it starts, with a warning.
+pub fn end_of(start: DateTime<Tz>, duration: TimeDelta) -> DateTime<Tz> {
+    start.checked_add_signed(duration).unwrap_or_else(|| {
+        warn!(%start, duration = %Compact(duration), "a meeting's end is out of range; using its start");
+        start
+    })
+}
+
+/// `at + by`, or the end of time where that leaves chrono's range (with a warning).
+pub fn later(at: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
+    at.checked_add_signed(by).unwrap_or_else(|| {
+        warn!(%at, by = %Compact(by), "an instant is out of range; using the end of time");
+        DateTime::<Utc>::MAX_UTC
+    })
+}
+
+/// `at - by`, or the beginning of time where that leaves chrono's range (with a warning).
+pub fn earlier(at: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
+    at.checked_sub_signed(by).unwrap_or_else(|| {
+        warn!(%at, by = %Compact(by), "an instant is out of range; using the beginning of time");
+        DateTime::<Utc>::MIN_UTC
+    })
 }
 
 #[cfg(test)]
@@ -421,6 +498,88 @@ mod tests {
         let fold = localize(Berlin, date("2026-10-25"), time("02:30"));
         assert_eq!(fold.to_rfc3339(), "2026-10-25T02:30:00+02:00");
         assert_eq!(fold.offset().fix().local_minus_utc(), 7200);
+    }
+
+    #[test]
+    fn the_gap_is_named_to_the_minute() {
+        assert_eq!(
+            gap(Berlin, date("2026-03-29"), time("02:30")),
+            Some((time("02:00"), time("03:00")))
+        );
+        assert_eq!(
+            gap(Berlin, date("2026-03-29"), time("02:00")),
+            Some((time("02:00"), time("03:00")))
+        );
+        assert_eq!(gap(Berlin, date("2026-03-29"), time("03:00")), None);
+        assert_eq!(gap(Berlin, date("2026-03-29"), time("01:59")), None);
+        // The fold exists (twice): no gap.
+        assert_eq!(gap(Berlin, date("2026-10-25"), time("02:30")), None);
+    }
+
+    #[test]
+    fn later_meetings_in_the_gap_are_read_as_rfc_5545_says() {
+        // Weekly on Sundays at 02:30 from 22 March: the first exists, 29 March 02:30 does not
+        // and is 03:30 summer time, as calendar clients expand the RRULE; 5 April is 02:30
+        // again. In the fold on 25 October it is the first 02:30 (summer time).
+        let mut series = conference("FREQ=WEEKLY;BYDAY=SU", "2026-03-22");
+        series.start = time("02:30");
+        let s = schedule(vec![series]);
+        let meetings = s.meetings_between(utc("2026-03-21T00:00:00Z"), utc("2026-04-06T00:00:00Z"));
+        assert_eq!(
+            starts(&meetings),
+            [
+                "2026-03-22T02:30:00+01:00",
+                "2026-03-29T03:30:00+02:00",
+                "2026-04-05T02:30:00+02:00"
+            ]
+        );
+        let fold = s.meetings_between(utc("2026-10-24T00:00:00Z"), utc("2026-10-26T00:00:00Z"));
+        assert_eq!(starts(&fold), ["2026-10-25T02:30:00+02:00"]);
+    }
+
+    #[test]
+    fn values_past_validation_are_clamped_not_panicking() {
+        // What validation refuses, built directly: a duration of chrono's maximum, a first date
+        // at the end of the calendar, a moved meeting there.
+        let mut series = conference("FREQ=WEEKLY", "2026-03-02");
+        series.duration = TimeDelta::MAX;
+        series.exceptions.insert(
+            date("2026-03-09"),
+            Exception::Moved {
+                date: Some(NaiveDate::MAX),
+                start: Some(time("23:59")),
+                duration: Some(TimeDelta::MAX),
+                video_link: None,
+                note: None,
+            },
+        );
+        let mut far = conference("FREQ=MONTHLY", "2026-03-02");
+        far.first = NaiveDate::MAX;
+        let mut s = schedule(vec![series, far]);
+        s.one_offs.push(OneOff {
+            id: "ende".to_owned(),
+            title: "Ende".to_owned(),
+            date: NaiveDate::MIN,
+            start: time("00:00"),
+            duration: TimeDelta::MAX,
+            video_link: None,
+            cancelled: None,
+        });
+        let meetings = s.meetings_between(utc("2026-03-01T00:00:00Z"), utc("2026-03-20T00:00:00Z"));
+        assert_eq!(meetings.len(), 2);
+        assert_eq!(meetings[0].end, meetings[0].start, "clamped to its start");
+        assert!(s.find("videokonferenz/2026-03-09").is_some());
+        assert!(s.find("ende").is_some());
+        assert_eq!(
+            later(DateTime::<Utc>::MAX_UTC, TimeDelta::days(1)),
+            DateTime::<Utc>::MAX_UTC
+        );
+        assert_eq!(
+            earlier(DateTime::<Utc>::MIN_UTC, TimeDelta::days(1)),
+            DateTime::<Utc>::MIN_UTC
+        );
+        let end = localize(Berlin, NaiveDate::MAX, time("23:59"));
+        assert_eq!(end_of(end, TimeDelta::days(2)), end);
     }
 
     #[test]

@@ -19,6 +19,8 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
+use crate::limits;
+
 /// How often a rule repeats: the length of one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frequency {
@@ -145,6 +147,21 @@ pub enum RuleError {
         "unsupported WKST `{0}`: convene counts weeks from Monday, so only WKST=MO is accepted (or leave WKST out)"
     )]
     UnsupportedWeekStart(String),
+    /// `INTERVAL` is larger than [`limits::MAX_INTERVAL`].
+    #[error(
+        "INTERVAL={0} is larger than convene accepts: write at most INTERVAL=1000, or describe a rare meeting as a workshop"
+    )]
+    IntervalTooLarge(String),
+    /// `COUNT` is larger than [`limits::MAX_COUNT`].
+    #[error(
+        "COUNT={0} is larger than convene accepts: write at most COUNT=10000, or leave COUNT out for a series without end"
+    )]
+    CountTooLarge(String),
+    /// `UNTIL` lies outside [`limits::FIRST_DATE`]..=[`limits::LAST_DATE`].
+    #[error(
+        "UNTIL={0} is outside the dates convene plans with: write a date from 19700101 to 22001231, or leave UNTIL out for a series without end"
+    )]
+    UntilOutOfRange(String),
 }
 
 /// The Gregorian calendar repeats every 400 years: 4800 months, exactly 20871 weeks. Once a
@@ -213,7 +230,11 @@ impl FromStr for Rule {
                 }
                 "INTERVAL" => {
                     interval = parse_positive(value)
-                        .ok_or_else(|| RuleError::InvalidInterval(value.to_owned()))?;
+                        .ok_or_else(|| RuleError::InvalidInterval(value.to_owned()))
+                        .and_then(|n| {
+                            bounded(n, limits::MAX_INTERVAL)
+                                .ok_or_else(|| RuleError::IntervalTooLarge(value.to_owned()))
+                        })?;
                 }
                 "BYDAY" => {
                     for item in list_items(key, value)? {
@@ -228,14 +249,20 @@ impl FromStr for Rule {
                 "COUNT" => {
                     count = Some(
                         parse_positive(value)
-                            .ok_or_else(|| RuleError::InvalidCount(value.to_owned()))?,
+                            .ok_or_else(|| RuleError::InvalidCount(value.to_owned()))
+                            .and_then(|n| {
+                                bounded(n, limits::MAX_COUNT)
+                                    .ok_or_else(|| RuleError::CountTooLarge(value.to_owned()))
+                            })?,
                     );
                 }
                 "UNTIL" => {
-                    until = Some(
-                        parse_until(value)
-                            .ok_or_else(|| RuleError::InvalidUntil(value.to_owned()))?,
-                    );
+                    let date = parse_until(value)
+                        .ok_or_else(|| RuleError::InvalidUntil(value.to_owned()))?;
+                    if !(limits::FIRST_DATE..=limits::LAST_DATE).contains(&date) {
+                        return Err(RuleError::UntilOutOfRange(value.to_owned()));
+                    }
+                    until = Some(date);
                 }
                 _ => {
                     // WKST: only Monday, the RFC's default, which is how convene counts weeks.
@@ -286,12 +313,19 @@ fn list_items<'a>(key: &str, value: &'a str) -> Result<Vec<&'a str>, RuleError> 
         .collect()
 }
 
-/// A whole number of at least 1, written in digits only (as RFC 5545 requires).
-fn parse_positive(value: &str) -> Option<u32> {
-    if !value.bytes().all(|byte| byte.is_ascii_digit()) {
+/// A whole number of at least 1, written in digits only (as RFC 5545 requires). A number too
+/// large for `u64` comes back as `u64::MAX`, so that it is reported as too large, not as no
+/// number.
+fn parse_positive(value: &str) -> Option<u64> {
+    if value.is_empty() || !value.bytes().all(|byte| byte.is_ascii_digit()) {
         return None;
     }
-    value.parse().ok().filter(|&number| number >= 1)
+    Some(value.parse().unwrap_or(u64::MAX)).filter(|&number| number >= 1)
+}
+
+/// `number` if it is at most `max`.
+fn bounded(number: u64, max: u32) -> Option<u32> {
+    u32::try_from(number).ok().filter(|&number| number <= max)
 }
 
 /// An optionally signed number in digits only; `None` if it is not one or does not fit.
@@ -899,6 +933,49 @@ mod tests {
     }
 
     #[test]
+    fn bounds_interval_count_and_until() {
+        let parse = |text: &str| text.parse::<Rule>();
+        assert_eq!(
+            parse("FREQ=MONTHLY;INTERVAL=4294967295;BYDAY=3TH"),
+            Err(RuleError::IntervalTooLarge("4294967295".into()))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;INTERVAL=99999999999999999999999"),
+            Err(RuleError::IntervalTooLarge(
+                "99999999999999999999999".into()
+            ))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;INTERVAL=1000").map(|r| r.interval),
+            Ok(1000)
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;COUNT=10001"),
+            Err(RuleError::CountTooLarge("10001".into()))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;COUNT=10000").map(|r| r.end),
+            Ok(End::Count(10_000))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;UNTIL=99991231"),
+            Err(RuleError::UntilOutOfRange("99991231".into()))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;UNTIL=19691231T235959Z"),
+            Err(RuleError::UntilOutOfRange("19691231T235959Z".into()))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;UNTIL=22001231").map(|r| r.end),
+            Ok(End::Until(date(2200, 12, 31)))
+        );
+        assert_eq!(
+            parse("FREQ=WEEKLY;COUNT=10001").map_err(|e| e.to_string()),
+            Err("COUNT=10001 is larger than convene accepts: write at most COUNT=10000, or leave COUNT out for a series without end".to_owned())
+        );
+    }
+
+    #[test]
     fn error_variants() {
         let parse = |text: &str| text.parse::<Rule>();
         assert_eq!(
@@ -1406,7 +1483,7 @@ mod tests {
                 .map(|d| weekday(None, d))
                 .collect(),
                 by_month_day: vec![],
-                end: End::Count(u32::MAX),
+                end: End::Count(limits::MAX_COUNT),
             },
         ];
         for original in rules {

@@ -486,3 +486,116 @@ fn real_parsers_show_each_occurrence_with_its_agenda() {
         assert_eq!(found, expected, "{parser} expands the feed differently");
     }
 }
+
+/// The most expensive configuration `convene check` accepts: the largest number of series, each
+/// with every weekday, the largest COUNT or no end from the earliest date, the most exceptions
+/// (all moved, at the far end), holidays skipped, the most reminders. Checking it, planning from
+/// it and writing its feed stay bounded.
+#[test]
+fn the_worst_accepted_configuration_stays_bounded() {
+    use std::fmt::Write as _;
+    use std::time::Instant;
+
+    let mut yaml = String::from(
+        r##"homeserver: http://127.0.0.1:8008
+bot:
+  user_id: "@convene:localhost"
+  password: { env: CONVENE_PASSWORD }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: ["@organizer:localhost"]
+  organizers_room: "#orga:localhost"
+  members:
+    - name: Kaiserslautern
+      room: "#kl:localhost"
+calendar:
+  contact: info@ikone-ds.de
+meetings:
+  reminders: [366d, 365d, 180d, 90d, 30d, 7d, 3d, 1d, 1h, 15m]
+  series:
+"##,
+    );
+    let first = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    for index in 0..convene::limits::MAX_SERIES {
+        let counted = index % 2 == 0;
+        let (rule, far) = if counted {
+            // COUNT=10000 of every day: the last meetings are 9800 to 9999 days on.
+            ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;COUNT=10000", 9_800)
+        } else {
+            // No end: the exceptions lie near 2200.
+            ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA,SU", 84_000)
+        };
+        let _ = write!(
+            yaml,
+            "    - id: serie-{index}\n      title: Serie {index}\n      rule: {rule}\n      first: 1970-01-01\n      start: \"10:00\"\n      duration: 1d\n      skip_holidays: true\n      exceptions:\n"
+        );
+        for offset in 0..convene::limits::MAX_EXCEPTIONS {
+            let date = first + TimeDelta::days(far + offset as i64);
+            let _ = writeln!(
+                yaml,
+                "        - {{ date: {date}, new_start: \"11:00\", note: {} }}",
+                // As long as the file limit allows with every series and exception there.
+                "x".repeat(30)
+            );
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("worst.yaml");
+    std::fs::write(&path, yaml).unwrap();
+
+    let started = Instant::now();
+    let network = Network::load(&path).unwrap();
+    let check = started.elapsed();
+
+    let started = Instant::now();
+    let now: DateTime<Utc> = "2026-11-20T08:30:00Z".parse().unwrap();
+    let upcoming = network.schedule.upcoming(now, TimeDelta::days(3660), 20);
+    let window =
+        convene::posting::window(&network.schedule, &network.config.meetings.reminders, now);
+    let schedule = started.elapsed();
+    assert_eq!(upcoming.len(), 20);
+    assert!(!window.is_empty());
+
+    let started = Instant::now();
+    let ics = render(&network, Selection::All);
+    let feed = started.elapsed();
+    assert_well_formed(&ics);
+    // Debug build, niced, on a loaded 2-core machine: about 7 s, 5 s and 5 s. The bound only
+    // catches a return of unbounded work (the audit measured 16 s for one COUNT rule alone).
+    let total = check + schedule + feed;
+    assert!(
+        total < std::time::Duration::from_secs(120),
+        "check {check:?}, schedule {schedule:?}, feed {feed:?}"
+    );
+    assert!(ics.len() < 8_000_000, "{} bytes", ics.len());
+}
+
+/// A series until 2200 that skips holidays lists them only for the first years, not thousands.
+#[test]
+fn holiday_exdates_stop_at_the_horizon() {
+    let mut network = network();
+    network.schedule.one_offs.clear();
+    let series = &mut network.config.meetings.series[0];
+    series.rule = "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=22001231"
+        .parse()
+        .unwrap();
+    series.exceptions.clear();
+    series.skip_holidays = true;
+    let first_year = series.first.format("%Y").to_string();
+    let ics = render(&network, Selection::Entry("videokonferenz"));
+    let exdates: Vec<&str> = ics
+        .split("\r\n")
+        .filter(|line| line.starts_with("EXDATE"))
+        .collect();
+    assert!(!exdates.is_empty());
+    // Ten years of weekday holidays in Rheinland-Pfalz: about ten a year.
+    assert!(exdates.len() <= 11 * 10, "{} EXDATEs", exdates.len());
+    let last_year: i32 = first_year.parse::<i32>().unwrap() + 10;
+    assert!(
+        exdates
+            .iter()
+            .all(|line| !line.contains(&format!(":{}", last_year + 1))),
+        "no EXDATE after {last_year}"
+    );
+}

@@ -192,7 +192,7 @@ meetings_errors.yaml:35:17: error: meetings.series[1].duration: `1,5h` is not a 
 }
 
 #[test]
-/// Fourteen broken agenda files: every error of every file, in file order.
+/// Sixteen broken agenda files: every error of every file, in file order.
 fn agenda_errors_of_every_file_are_reported() {
     let errors =
         match convene::network::Network::load(Path::new("tests/fixtures/agendas/config.yaml")) {
@@ -225,6 +225,20 @@ broken/broken-links.yaml:9:9: error: items[0].links[0]: missing key `url`
   hint: add `url:`
 broken/broken-links.yaml:12:14: error: items[0].documents[0].url: `ftp://example.org/leitfaden.pdf` is not an http(s) link
   hint: write the full address, e.g. `https://meet.example.org/ikone`
+broken/dst-gap.yaml:4:10: error: meeting.start: 02:30 does not exist on 2026-03-29 in Europe/Berlin: the clocks go from 02:00 straight to 03:00
+  hint: choose a time before 02:00 or from 03:00 on, or another date
+broken/out-of-bounds.yaml:2:10: error: meeting.title: the title contains the control character U+000D
+  hint: write it on one line, as plain text
+broken/out-of-bounds.yaml:3:9: error: meeting.date: `2201-01-01` is outside the dates convene plans with
+  hint: write a date from 1970-01-01 to 2200-12-31
+broken/out-of-bounds.yaml:5:13: error: meeting.duration: `25h` is longer than 1d
+  hint: plan a longer event as several meetings
+broken/out-of-bounds.yaml:6:8: error: parts: 21 parts are more than the 20 convene accepts
+  hint: shorten the list
+broken/out-of-bounds.yaml:9:15: error: items[0].duration: `100000000d` is longer than 1d
+  hint: plan a longer event as several meetings
+broken/out-of-bounds.yaml:10:18: error: items[0].description: the description contains the control character U+0000
+  hint: only line breaks and tabs may be in it; remove the other control characters
 broken/series-with-title.yaml:4:3: error: meeting.title: `title` cannot be set for a meeting of a series here
   hint: move, cancel or change a regular meeting under `exceptions:` in the configuration
 broken/speaker-without-name.yaml:8:14: error: items[0].speaker: missing key `name`
@@ -438,4 +452,80 @@ fn a_password_file_must_be_a_small_regular_file() {
     let fine = dir.path().join("fine");
     std::fs::write(&fine, "\u{feff}geheim\r\n").unwrap();
     assert_eq!(SecretSource::File(fine).read().unwrap().expose(), "geheim");
+}
+
+#[test]
+fn every_value_is_bounded() {
+    assert_eq!(
+        errors_of("bounds.yaml"),
+        r#"bounds.yaml:4:20: error: bot.password.env: `CONVENE=PASSWORD` is not the name of an environment variable
+  hint: use letters, digits and `_`, e.g. `CONVENE_PASSWORD`
+bounds.yaml:5:16: error: bot.device_name: the device name contains the control character U+001B
+  hint: write it on one line, as plain text
+bounds.yaml:8:9: error: network.name: the network name contains the control character U+000A
+  hint: write it on one line, as plain text
+bounds.yaml:15:12: error: calendar.contact: `info@ikone-ds.de\r\nX-INJECTED:1` is not an e-mail address
+  hint: write the address only, e.g. `info@ikone-ds.de`
+bounds.yaml:16:15: error: calendar.uid_domain: `ikone-ds.de\0` is not a domain name
+  hint: write a domain such as `ikone-ds.de`: letters, digits, dashes and dots
+bounds.yaml:18:15: error: meetings.reminders[0]: `100000000d` is longer than 366d
+  hint: announce a meeting at most a year ahead
+bounds.yaml:18:27: error: meetings.reminders[1]: `367d` is longer than 366d
+  hint: announce a meeting at most a year ahead
+bounds.yaml:22:13: error: meetings.series[0].rule: INTERVAL=4294967295 is larger than convene accepts: write at most INTERVAL=1000, or describe a rare meeting as a workshop
+  hint: see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL
+bounds.yaml:23:14: error: meetings.series[0].first: `+262142-12-01` is outside the dates convene plans with
+  hint: write a date from 1970-01-01 to 2200-12-31
+bounds.yaml:24:14: error: meetings.series[0].start: `23:59:60` is not a time of day
+  hint: write the local time as HH:MM in quotes, e.g. `"10:00"`
+bounds.yaml:25:17: error: meetings.series[0].duration: `100000000d` is longer than 1d
+  hint: plan a longer event as several meetings
+bounds.yaml:28:13: error: meetings.series[1].rule: COUNT=1000000000 is larger than convene accepts: write at most COUNT=10000, or leave COUNT out for a series without end
+  hint: see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL
+bounds.yaml:29:14: error: meetings.series[1].first: `0001-01-01` is outside the dates convene plans with
+  hint: write a date from 1970-01-01 to 2200-12-31
+bounds.yaml:31:17: error: meetings.series[1].duration: `25h` is longer than 1d
+  hint: plan a longer event as several meetings
+bounds.yaml:34:13: error: meetings.series[2].rule: UNTIL=99991231 is outside the dates convene plans with: write a date from 19700101 to 22001231, or leave UNTIL out for a series without end
+  hint: see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL
+bounds.yaml:41:21: error: meetings.series[2].exceptions[0].new_date: `2201-01-01` is outside the dates convene plans with
+  hint: write a date from 1970-01-01 to 2200-12-31
+bounds.yaml:43:25: error: meetings.series[2].exceptions[1].new_duration: `2d` is longer than 1d
+  hint: plan a longer event as several meetings
+bounds.yaml:46:17: error: meetings.series[2].exceptions[2].note: the note contains the control character U+0007
+  hint: only line breaks and tabs may be in it; remove the other control characters"#
+    );
+}
+
+#[test]
+fn a_start_in_the_spring_gap_is_refused() {
+    // The second series starts on 22 March; its meeting on 29 March falls into the gap and is
+    // read as RFC 5545 says (03:30 summer time), but moving a meeting into the gap is refused.
+    assert_eq!(
+        errors_of("dst_gap.yaml"),
+        "\
+dst_gap.yaml:19:14: error: meetings.series[0].start: 02:30 does not exist on 2026-03-29 in Europe/Berlin: the clocks go from 02:00 straight to 03:00
+  hint: choose a time before 02:00 or from 03:00 on, or another date
+dst_gap.yaml:28:11: error: meetings.series[1].exceptions[0]: 02:30 does not exist on 2026-03-29 in Europe/Berlin: the clocks go from 02:00 straight to 03:00
+  hint: choose a time before 02:00 or from 03:00 on, or another date"
+    );
+}
+
+#[test]
+fn too_many_entries_are_refused() {
+    let mut yaml = std::fs::read_to_string("tests/fixtures/config/dst_gap.yaml").unwrap();
+    yaml = yaml.replace(
+        "meetings:\n  series:",
+        "meetings:\n  reminders: [1d, 2d, 3d, 4d, 5d, 6d, 7d, 8d, 9d, 10d, 11d]\n  series:",
+    );
+    match Config::parse(Path::new("many.yaml"), yaml) {
+        Ok(_) => panic!("eleven reminders were accepted"),
+        Err(diagnostics) => assert_eq!(
+            diagnostics.to_string().lines().take(2).collect::<Vec<_>>(),
+            [
+                "many.yaml:14:14: error: meetings.reminders: 11 reminders are more than the 10 convene accepts",
+                "  hint: shorten the list"
+            ]
+        ),
+    }
 }

@@ -467,6 +467,34 @@ mod proposals {
     }
 
     #[test]
+    fn accepting_into_a_part_the_meeting_lacks_is_refused() {
+        assert_eq!(
+            render::no_such_part(Language::German, 7, 99, 0).plain,
+            "Der Termin ist nicht in Teile gegliedert, einen Teil 99 gibt es nicht. Nehmen Sie den Vorschlag ohne Teil an: !agenda accept 7"
+        );
+        assert_eq!(
+            render::no_such_part(Language::English, 7, 99, 0).plain,
+            "The meeting has no parts, so there is no part 99. Accept the proposal without a part: !agenda accept 7"
+        );
+        assert_eq!(
+            render::no_such_part(Language::German, 7, 3, 1).plain,
+            "Der Termin hat nur einen Teil, einen Teil 3 gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept 7 1"
+        );
+        assert_eq!(
+            render::no_such_part(Language::English, 7, 3, 1).plain,
+            "The meeting has only one part; there is no part 3. Accept the proposal for part 1: !agenda accept 7 1"
+        );
+        assert_eq!(
+            render::no_such_part(Language::German, 7, 99, 2).plain,
+            "Der Termin hat 2 Teile, einen Teil 99 gibt es nicht. Wählen Sie Teil 1 bis 2, z. B. !agenda accept 7 1"
+        );
+        assert_eq!(
+            render::no_such_part(Language::English, 7, 99, 2).plain,
+            "The meeting has 2 parts; there is no part 99. Choose part 1 to 2, e.g. !agenda accept 7 1"
+        );
+    }
+
+    #[test]
     fn every_proposal_text() {
         let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
         let meeting = network.schedule.find("videokonferenz/2027-02-18").unwrap();

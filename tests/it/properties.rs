@@ -26,82 +26,139 @@ fn cases() -> u32 {
         .unwrap_or(48)
 }
 
-/// A value from a list of interesting ones, or a generated one.
-fn one_of(values: &'static [&'static str]) -> impl Strategy<Value = String> {
-    proptest::sample::select(values).prop_map(str::to_owned)
+/// A value from a list of interesting ones.
+fn one_of(values: &'static [&'static str]) -> BoxedStrategy<String> {
+    proptest::sample::select(values)
+        .prop_map(str::to_owned)
+        .boxed()
 }
 
-fn date() -> impl Strategy<Value = String> {
-    prop_oneof![
-        (1970i32..2200, 1u32..=12, 1u32..=28)
-            .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
-        one_of(&[
-            "0001-01-01",
-            "+262142-12-01",
-            "9999-12-31",
-            "2026-02-30",
-            "2026-03-29",
-            "2026-10-25",
-            "1969-12-31",
-            "2201-01-01",
-        ]),
-    ]
+/// `valid` alone, or — for a case that goes beyond the limits — mostly `valid` and sometimes
+/// one of `beyond_values`.
+fn field(
+    beyond: bool,
+    valid: BoxedStrategy<String>,
+    beyond_values: &'static [&'static str],
+) -> BoxedStrategy<String> {
+    if beyond {
+        prop_oneof![6 => valid, 1 => one_of(beyond_values)].boxed()
+    } else {
+        valid
+    }
 }
 
-fn time() -> impl Strategy<Value = String> {
-    prop_oneof![
-        (0u32..24, 0u32..60).prop_map(|(h, m)| format!("{h:02}:{m:02}")),
-        one_of(&["23:59:60", "24:00", "02:30", "02:30:00", "25:00", "-1:00", "10:00:61"]),
-    ]
+fn date(beyond: bool) -> BoxedStrategy<String> {
+    let valid = (1970i32..2200, 1u32..=12, 1u32..=28)
+        .prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+        .boxed();
+    let edges = &[
+        "0001-01-01",
+        "+262142-12-01",
+        "9999-12-31",
+        "2026-02-30",
+        "2026-03-29",
+        "2026-10-25",
+        "1969-12-31",
+        "2201-01-01",
+    ];
+    field(beyond, valid, edges)
 }
 
-fn duration() -> impl Strategy<Value = String> {
-    prop_oneof![
+fn time(beyond: bool) -> BoxedStrategy<String> {
+    let valid = (0u32..24, 0u32..60)
+        .prop_map(|(h, m)| format!("{h:02}:{m:02}"))
+        .boxed();
+    let edges = &[
+        "23:59:60", "24:00", "02:30", "02:30:00", "25:00", "-1:00", "10:00:61",
+    ];
+    field(beyond, valid, edges)
+}
+
+fn duration(beyond: bool) -> BoxedStrategy<String> {
+    let valid = (1u64..600).prop_map(|m| format!("{m}m")).boxed();
+    let edges = &[
+        "100000000d",
+        "9223372036854775807s",
+        "0m",
+        "25h",
+        "24h",
+        "1d",
+        "366d",
+        "1h30m",
+    ];
+    field(beyond, valid, edges)
+}
+
+fn reminder(beyond: bool) -> BoxedStrategy<String> {
+    let valid = prop_oneof![
+        (1u64..30).prop_map(|d| format!("{d}d")),
         (1u64..600).prop_map(|m| format!("{m}m")),
-        one_of(&[
-            "100000000d",
-            "9223372036854775807s",
-            "0m",
-            "25h",
-            "24h",
-            "1d",
-            "366d",
-            "367d",
-            "1h30m",
-        ]),
     ]
+    .boxed();
+    field(beyond, valid, &["100000000d", "367d", "366d", "0m"])
 }
 
-fn rule() -> impl Strategy<Value = String> {
-    let frequency = one_of(&["DAILY", "WEEKLY", "MONTHLY", "YEARLY", "HOURLY", "SECONDLY"]);
-    let interval = prop_oneof![
-        Just(String::new()),
-        (1u64..20).prop_map(|i| format!(";INTERVAL={i}")),
-        one_of(&[";INTERVAL=4294967295", ";INTERVAL=1001", ";INTERVAL=0"]),
-    ];
-    let by_day = prop_oneof![
-        Just(String::new()),
-        one_of(&[";BYDAY=3TH", ";BYDAY=-1FR", ";BYDAY=MO,WE", ";BYDAY=5SU", ";BYDAY=TH"]),
-    ];
-    let end = prop_oneof![
-        Just(String::new()),
-        (1u64..200).prop_map(|c| format!(";COUNT={c}")),
-        one_of(&[
+fn rule(beyond: bool) -> BoxedStrategy<String> {
+    let frequency = field(
+        beyond,
+        one_of(&["WEEKLY", "MONTHLY"]),
+        &["DAILY", "YEARLY", "HOURLY", "SECONDLY"],
+    );
+    let interval = field(
+        beyond,
+        prop_oneof![
+            Just(String::new()),
+            (1u64..20).prop_map(|i| format!(";INTERVAL={i}"))
+        ]
+        .boxed(),
+        &[
+            ";INTERVAL=4294967295",
+            ";INTERVAL=1000",
+            ";INTERVAL=1001",
+            ";INTERVAL=0",
+        ],
+    );
+    let by_day = field(
+        beyond,
+        Just(String::new()).boxed(),
+        &[
+            ";BYDAY=3TH",
+            ";BYDAY=-1FR",
+            ";BYDAY=MO,WE",
+            ";BYDAY=5SU",
+            ";BYDAY=TH",
+        ],
+    );
+    let end = field(
+        beyond,
+        prop_oneof![
+            Just(String::new()),
+            (1u64..200).prop_map(|c| format!(";COUNT={c}")),
+            Just(";UNTIL=20281231".to_owned()),
+        ]
+        .boxed(),
+        &[
             ";COUNT=1000000000",
+            ";COUNT=10000",
             ";COUNT=10001",
             ";UNTIL=99991231",
-            ";UNTIL=20281231",
+            ";UNTIL=22001231",
             ";UNTIL=20270101T000000Z",
-        ]),
-    ];
+        ],
+    );
     (frequency, interval, by_day, end)
         .prop_map(|(f, i, b, e)| format!("FREQ={f}{i}{b}{e}"))
+        .boxed()
 }
 
-fn text() -> impl Strategy<Value = String> {
+fn text(beyond: bool) -> BoxedStrategy<String> {
+    let valid = "[A-Za-zÄÖÜäöüß ,;:.\\-]{1,60}".boxed();
+    if !beyond {
+        return valid;
+    }
     prop_oneof![
-        "[A-Za-zÄÖÜäöüß ,;:.\\-]{1,60}",
-        one_of(&[
+        6 => valid,
+        1 => one_of(&[
             "Bad\u{0}Dürkheim",
             "Zeile\r\nZwei",
             "\u{202e}gnuztiS",
@@ -109,8 +166,18 @@ fn text() -> impl Strategy<Value = String> {
             "\"Quoted\"",
             "",
         ]),
-        (1usize..400).prop_map(|n| "ä".repeat(n)),
+        1 => (1usize..400).prop_map(|n| "ä".repeat(n)),
     ]
+    .boxed()
+}
+
+fn domain(beyond: bool) -> BoxedStrategy<String> {
+    let valid = "[a-z]{1,20}\\.[a-z]{2,6}".boxed();
+    field(
+        beyond,
+        valid,
+        &["exa\rmple.org", "ex ample.org", "", "a\u{0}b.de"],
+    )
 }
 
 /// A YAML string literal (double-quoted, escaped as YAML wants).
@@ -128,20 +195,28 @@ fn quoted(text: &str) -> String {
     out
 }
 
-/// A configuration file with one generated series, and maybe an exception and a workshop.
+/// A configuration file with one generated series, and maybe an exception and a workshop:
+/// half of the cases within every limit, half going beyond some.
 fn configuration() -> impl Strategy<Value = (String, Option<String>)> {
+    any::<bool>().prop_flat_map(configuration_with)
+}
+
+fn configuration_with(beyond: bool) -> impl Strategy<Value = (String, Option<String>)> {
     let series = (
-        text(),
-        rule(),
-        date(),
-        time(),
-        duration(),
-        prop::collection::vec(duration(), 1..4),
+        text(beyond),
+        rule(beyond),
+        date(beyond),
+        time(beyond),
+        duration(beyond),
+        prop::collection::vec(reminder(beyond), 1..4),
         any::<bool>(),
-        prop::option::of((date(), time())),
+        prop::option::weighted(0.3, (date(beyond), time(beyond))),
     );
-    let workshop = prop::option::of((text(), date(), time(), duration()));
-    (series, workshop, text(), text()).prop_map(
+    let workshop = prop::option::weighted(
+        0.5,
+        (text(beyond), date(beyond), time(beyond), duration(beyond)),
+    );
+    (series, workshop, domain(beyond), text(beyond)).prop_map(
         |(
             (title, rule, first, start, duration, reminders, holidays, exception),
             workshop,
@@ -228,20 +303,31 @@ fn try_configuration(config: &str, agenda: Option<&str>) -> Result<Outcome, Test
     let network = match Network::load(&path) {
         Err(diagnostics) => {
             prop_assert!(!diagnostics.is_empty());
+            if std::env::var_os("CONVENE_PROPTEST_SHOW").is_some() {
+                eprintln!("{diagnostics}");
+            }
             for diagnostic in diagnostics.iter() {
                 prop_assert!(
                     diagnostic.location.is_some(),
                     "refused without a location: {diagnostic}\n{config}\n{agenda:?}"
                 );
             }
-            prop_assert!(started.elapsed() < TIME_BOUND, "check took {:?}", started.elapsed());
+            prop_assert!(
+                started.elapsed() < TIME_BOUND,
+                "check took {:?}",
+                started.elapsed()
+            );
             return Ok(Outcome::Refused);
         }
         Ok(network) => network,
     };
-    let now: DateTime<Utc> = "2026-12-02T10:00:00Z".parse().unwrap_or(DateTime::UNIX_EPOCH);
+    let now: DateTime<Utc> = "2026-12-02T10:00:00Z"
+        .parse()
+        .unwrap_or(DateTime::UNIX_EPOCH);
     let _ = network.schedule.upcoming(now, TimeDelta::days(3660), 50);
-    let _ = network.schedule.upcoming(DateTime::UNIX_EPOCH, TimeDelta::days(3660), 50);
+    let _ = network
+        .schedule
+        .upcoming(DateTime::UNIX_EPOCH, TimeDelta::days(3660), 50);
     let entries = ical::entries(&network, &BTreeMap::new());
     let ics = ical::render(
         &network,
@@ -309,11 +395,36 @@ fn whatever_check_accepts_runs() {
 
 fn chat_message() -> impl Strategy<Value = String> {
     let word = one_of(&[
-        "!help", "!ping", "!next", "!agenda", "!agenda add", "!agenda accept", "!agenda reject",
-        "!agenda defer", "!agenda withdraw", "!announce", "!ics", "!subscribe", "!subscribe rotate",
-        "!minutes", "!minutes start", "!minutes approve", "!minutes edit", "!topic", "!info",
-        "!action", "!decision", "!link", "!here", "!done", "!actions", "!chair", "!undo", "!",
-        "!!", "!HELP",
+        "!help",
+        "!ping",
+        "!next",
+        "!agenda",
+        "!agenda add",
+        "!agenda accept",
+        "!agenda reject",
+        "!agenda defer",
+        "!agenda withdraw",
+        "!announce",
+        "!ics",
+        "!subscribe",
+        "!subscribe rotate",
+        "!minutes",
+        "!minutes start",
+        "!minutes approve",
+        "!minutes edit",
+        "!topic",
+        "!info",
+        "!action",
+        "!decision",
+        "!link",
+        "!here",
+        "!done",
+        "!actions",
+        "!chair",
+        "!undo",
+        "!",
+        "!!",
+        "!HELP",
     ]);
     let argument = prop_oneof![
         "\\PC{0,40}",
