@@ -180,12 +180,24 @@ pub fn render(
     out
 }
 
-/// The year whose rules the VTIMEZONE shows: that of the earliest meeting, so the output
-/// depends on the input only.
+/// The earliest year whose time-zone rules the VTIMEZONE may show.
+///
+/// The two-observance form Outlook reads holds one set of rules, and the rules that matter are
+/// those of the meetings people still attend: a series that started in 1985 must not carry the
+/// rules of 1985 (in Germany, summer time then ended in September) into this year's meetings.
+/// Germany's present rules date from 1996.
+const MODERN_RULES_FROM: i32 = 2000;
+
+/// The year whose rules the VTIMEZONE shows: that of the earliest meeting, but not before
+/// [`MODERN_RULES_FROM`], so the output depends on the input only.
 fn reference_year(network: &Network) -> i32 {
     let firsts = network.config.meetings.series.iter().map(|s| s.first);
     let one_offs = network.schedule.one_offs.iter().map(|o| o.date);
-    firsts.chain(one_offs).min().map_or(2026, |d| d.year())
+    firsts
+        .chain(one_offs)
+        .min()
+        .map_or(2026, |d| d.year())
+        .max(MODERN_RULES_FROM)
 }
 
 /// Escapes a TEXT value written outside the icalendar crate (RFC 5545, 3.3.11); CR is removed.

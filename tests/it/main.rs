@@ -3,6 +3,7 @@
 //! - `config_errors`: the exact diagnostics for broken configuration files.
 //! - `messages`: snapshots of every message text, German and English.
 //! - `minutes`: the minutes document from both routes, and its renderings.
+//! - `startup`: the data directory and the database before the bot logs in.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
@@ -19,4 +20,5 @@ mod feed;
 mod messages;
 mod minutes;
 mod properties;
+mod startup;
 mod support;
