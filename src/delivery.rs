@@ -144,6 +144,13 @@ pub fn backoff(attempts: u32) -> TimeDelta {
     pause.min(LONGEST_RETRY)
 }
 
+/// `pause` after `now`, saturating at the latest instant chrono knows (date arithmetic is
+/// checked everywhere; a retry time is never worth a panic).
+pub fn after(now: DateTime<Utc>, pause: TimeDelta) -> DateTime<Utc> {
+    now.checked_add_signed(pause)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 /// The next step for a room whose parts, in the order they are sent, have these records.
 pub fn room_step(parts: &[Record], now: DateTime<Utc>, policy: Policy) -> RoomStep {
     for (index, record) in parts.iter().enumerate() {

@@ -186,14 +186,9 @@ mod tests {
         assert_eq!(shown("/srv/x.yaml", "/srv/bot/config/deep"), "/srv/x.yaml");
         assert_eq!(shown("/tmp/x.yaml", "/srv/bot"), "/tmp/x.yaml");
         assert_eq!(shown("/srv/bot", "/srv/bot"), "/srv/bot");
-        let cwd = std::env::current_dir().unwrap();
+        // Relative paths are taken from the working directory.
         assert_eq!(shown("convene.yaml", ""), "convene.yaml");
         assert_eq!(shown("a/b.yaml", "a"), "b.yaml");
-        assert_eq!(shown("x.yaml", "a"), "../x.yaml");
-        assert_eq!(
-            shown("/x.yaml", "/a/b"),
-            Path::new("/x.yaml").display().to_string()
-        );
-        let _ = cwd;
+        assert_eq!(shown("/x.yaml", "/a/b"), "/x.yaml");
     }
 }

@@ -208,7 +208,7 @@ impl Scheduler {
                 Ok(open) => open,
                 Err(error) => {
                     warn!(%error, "cannot read the open posts");
-                    return Some(self.clock.now() + delivery::FIRST_RETRY);
+                    return Some(delivery::after(self.clock.now(), delivery::FIRST_RETRY));
                 }
             };
             let fresh: Vec<PostRow> = open
@@ -271,7 +271,7 @@ impl Scheduler {
             }
             return wake_at;
         }
-        Some(self.clock.now() + delivery::FIRST_RETRY)
+        Some(delivery::after(self.clock.now(), delivery::FIRST_RETRY))
     }
 
     /// Records a post as finished, with what follows from that.
@@ -309,7 +309,7 @@ impl Scheduler {
             Err(_) => Record::Pending {
                 since: self.clock.now(),
                 attempts: 1,
-                retry_at: Some(self.clock.now() + delivery::FIRST_RETRY),
+                retry_at: Some(delivery::after(self.clock.now(), delivery::FIRST_RETRY)),
                 failure: Some(Failure::Database),
             },
         }
@@ -749,7 +749,8 @@ impl RoomWorker {
                             Some(Record::Pending { attempts, .. }) => attempts + 1,
                             _ => 1,
                         };
-                        let retry_at = self.clock.now() + delivery::backoff(attempts);
+                        let retry_at =
+                            delivery::after(self.clock.now(), delivery::backoff(attempts));
                         if let Err(error) = self.store.failed(
                             part.key(),
                             &room.target.key,
