@@ -3,6 +3,9 @@
 //! summary, and a change's edits, notice and updated invitation — and started again; then every
 //! room is counted.
 //!
+//! A room that keeps failing is followed to its end: named in the summary, retried, given up
+//! when the meeting starts, reported once more.
+//!
 //! CI runs a few trials over a few rooms; `benches/crash.sh` runs the long version (20 trials,
 //! 40 rooms) through the same test with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
 
@@ -270,5 +273,109 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
         .filter(|m| from_bot(m) && m.body.starts_with("Nachtrag"))
         .collect();
     assert!(reports.is_empty(), "{reports:#?}");
+    drop(bot);
+}
+
+/// A room that keeps failing is retried, named in the organizers' summary, and given up when the
+/// meeting starts — with one follow-up report — while the other rooms get the post as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_that_keeps_failing_is_reported_and_given_up() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id: OwnedUserId = UserId::parse(&bot_account.user_id).unwrap();
+    let members = vec![
+        ("Gemeinde A".to_owned(), "gemeinde-a".to_owned()),
+        ("Gemeinde B".to_owned(), "gemeinde-b".to_owned()),
+    ];
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+        .await;
+    let room_a = organizer
+        .create_room_with_alias("Gemeinde A", Some("gemeinde-a"), false, &[&bot_id])
+        .await;
+    let room_b = organizer
+        .create_room_with_alias("Gemeinde B", Some("gemeinde-b"), true, &[&bot_id])
+        .await;
+    let base = home.base_config();
+    let mut bot = home.start();
+    bot.ready().await;
+    for room in [&orga, &room_a, &room_b] {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    // Gemeinde B throws the bot out; it cannot come back without a new invitation.
+    room_b.kick_user(&bot_id, Some("test")).await.unwrap();
+    organizer.wait_for_leave(&room_b, &bot_id).await;
+
+    // The announcement (one minute ahead) falls due 15 s from now; the meeting starts at 75 s.
+    let start = (Utc::now() + Delta::seconds(75)).with_timezone(&Berlin);
+    home.configure(
+        &base,
+        &format!(
+            "meetings:
+  reminders: [1m]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY;COUNT=1
+      first: {date}
+      start: \"{time}\"
+      duration: 60m
+",
+            date = start.format("%Y-%m-%d"),
+            time = start.format("%H:%M:%S"),
+        ),
+    );
+    let from_bot = |m: &Received| m.sender == bot_id;
+    let summary = organizer
+        .wait_for("the summary", |m| {
+            from_bot(m) && m.body.starts_with("Einladung „Videokonferenz“")
+        })
+        .await;
+    assert!(
+        summary.body.ends_with(
+            "an 2 von 3 Räumen zugestellt; nicht zugestellt: Gemeinde B (der Bot ist nicht im Raum; wird erneut versucht)."
+        ),
+        "{summary:?}"
+    );
+    assert_eq!(summary.room_id, orga.room_id());
+    let report = organizer
+        .wait_within(Duration::from_secs(120), |m| {
+            from_bot(m) && m.body.starts_with("Nachtrag zu „Videokonferenz“")
+        })
+        .await
+        .unwrap_or_else(|| panic!("no follow-up report:\n{}", bot.log()));
+    assert!(
+        report.body.ends_with(
+            "an 2 von 3 Räumen zugestellt; nicht zugestellt: Gemeinde B (nicht mehr versandt, der Termin hatte bereits begonnen)."
+        ),
+        "{report:?}"
+    );
+    // Once each, and nothing was sent late into the room that came back too late.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let received = organizer.received();
+    let count = |prefix: &str| {
+        received
+            .iter()
+            .filter(|m| from_bot(m) && m.body.starts_with(prefix))
+            .count()
+    };
+    assert_eq!(count("Einladung „Videokonferenz“"), 1);
+    assert_eq!(count("Nachtrag"), 1);
+    assert!(
+        !received.iter().any(|m| from_bot(m)
+            && m.room_id == room_b.room_id()
+            && m.body.starts_with("Einladung")),
+        "the kicked room got the announcement"
+    );
     drop(bot);
 }
