@@ -588,6 +588,10 @@ async fn room_calendar(
 
 /// Approved minutes, as archived: only their link's unguessable token finds them, as minutes
 /// are for the network's members (the link is posted in their rooms).
+/// The largest archived minutes file served (minutes are bounded far below: 200 entries of at
+/// most 4,000 characters).
+const MINUTES_LIMIT: u64 = 8 * 1024 * 1024;
+
 async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) -> Response {
     let Some(token) = file.strip_suffix(".md").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -605,8 +609,17 @@ async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) 
         .file_name
         .as_deref()
         .map(|name| data_dir.join("minutes").join(name));
-    let read = match &archived {
-        Some(path) => Some(tokio::fs::read_to_string(path).await),
+    // Read like every other file: only a regular file, never more than the limit (the archive
+    // is the bot's own, but the data directory is where a mistake or an attacker would put a
+    // link to `/dev/zero`).
+    let read = match archived {
+        Some(path) => Some(
+            tokio::task::spawn_blocking(move || {
+                crate::files::read_text(&path, MINUTES_LIMIT).map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|error| Err(error.to_string())),
+        ),
         None => None,
     };
     let body = match read {
