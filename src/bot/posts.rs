@@ -10,6 +10,7 @@
 //! report as posts of their own (so they, too, survive a crash). A restart at any point
 //! therefore resumes exactly what is missing.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -102,6 +103,21 @@ impl Part {
 struct RoomPlan {
     target: Target,
     parts: Vec<Part>,
+}
+
+impl RoomPlan {
+    /// The records of the room's parts, in order. A record that cannot be read counts as
+    /// missing: sending it starts with [`Store::begin`], which finds a confirmed delivery and
+    /// sends nothing twice.
+    fn records(&self, store: &Store) -> Vec<Record> {
+        self.parts
+            .iter()
+            .map(|part| match store.delivery(part.key(), &self.target.key) {
+                Ok(Some(delivery)) => delivery.record(),
+                _ => Record::Missing,
+            })
+            .collect()
+    }
 }
 
 /// A post rebuilt for this round.
@@ -294,7 +310,7 @@ impl Scheduler {
     fn records(&self, plan: &PostPlan) -> Vec<Vec<Record>> {
         plan.rooms
             .iter()
-            .map(|room| self.records_of(room))
+            .map(|room| room.records(&self.store))
             .collect()
     }
 
@@ -352,7 +368,7 @@ impl Scheduler {
             failed: Vec::new(),
         };
         for room in &plan.rooms {
-            let records = self.records_of(room);
+            let records = room.records(&self.store);
             let outcome = match records.iter().find(|r| !matches!(r, Record::Done { .. })) {
                 None => {
                     report.delivered += 1;
@@ -368,19 +384,6 @@ impl Scheduler {
             report.failed.push((room.target.name.clone(), outcome));
         }
         report
-    }
-
-    /// The records of a room's parts, in order.
-    fn records_of(&self, room: &RoomPlan) -> Vec<Record> {
-        room.parts
-            .iter()
-            .map(
-                |part| match self.store.delivery(part.key(), &room.target.key) {
-                    Ok(Some(delivery)) => delivery.record(),
-                    _ => Record::Missing,
-                },
-            )
-            .collect()
     }
 
     fn summary_text(&self, network: &Network, post: &PostRow, report: &FanOutReport) -> Rendered {
@@ -603,6 +606,10 @@ impl Scheduler {
         let open_actions = super::commands::open_actions(&self.store, &meeting);
         let messages = self.store.messages_of(&post.meeting_key).ok()?;
         let mut rooms: Vec<RoomPlan> = Vec::new();
+        // The edited text and its hash depend only on the kind of post (the announcement, each
+        // reminder): rendered once per kind, not once per room.
+        let mut edits: BTreeMap<String, (RoomMessageEventContentWithoutRelation, String)> =
+            BTreeMap::new();
         for original in messages {
             let already = original.shown.as_deref() == Some(new_json.as_str());
             let edit_key = format!("edit/{}/{}", post.post_key, original.post_key);
@@ -612,7 +619,35 @@ impl Scheduler {
                 .ok()
                 .flatten();
             let kind = super::scheduler::post_kind(&original.post_key)?;
-            let content_hash = state_hash(network, &meeting, &accepted, kind);
+            let kind_key = original
+                .post_key
+                .split_once('/')
+                .map_or("", |(kind, _)| kind)
+                .to_owned();
+            let (content, content_hash) = edits
+                .entry(kind_key)
+                .or_insert_with(|| {
+                    let rendered = render::post(
+                        language,
+                        &network.config.network.name,
+                        &meeting,
+                        agenda,
+                        render::Additions {
+                            accepted: &accepted,
+                            open_actions: &open_actions,
+                        },
+                        kind,
+                        false,
+                    );
+                    (
+                        RoomMessageEventContentWithoutRelation::notice_html(
+                            rendered.plain,
+                            rendered.html,
+                        ),
+                        state_hash(network, &meeting, &accepted, kind),
+                    )
+                })
+                .clone();
             match &edit {
                 // A message that shows the new state without an edit of this change (sent
                 // after it) needs neither an edit nor the notice.
@@ -643,25 +678,10 @@ impl Scheduler {
                     rooms.len() - 1
                 }
             };
-            let rendered = render::post(
-                language,
-                &network.config.network.name,
-                &meeting,
-                agenda,
-                render::Additions {
-                    accepted: &accepted,
-                    open_actions: &open_actions,
-                },
-                kind,
-                false,
-            );
             rooms[position].parts.push(Part::Edit {
                 key: edit_key,
                 original: Box::new(original),
-                content: RoomMessageEventContentWithoutRelation::notice_html(
-                    rendered.plain,
-                    rendered.html,
-                ),
+                content,
                 shown: new_json.clone(),
                 content_hash,
             });
@@ -728,16 +748,7 @@ impl RoomWorker {
     /// Sends the room's parts in order until one has to wait, is given up, or all are done.
     async fn run(&self, room: &RoomPlan) {
         loop {
-            let records: Vec<Record> = room
-                .parts
-                .iter()
-                .map(
-                    |part| match self.store.delivery(part.key(), &room.target.key) {
-                        Ok(Some(delivery)) => delivery.record(),
-                        _ => Record::Missing,
-                    },
-                )
-                .collect();
+            let records = room.records(&self.store);
             match delivery::room_step(&records, self.clock.now(), self.policy) {
                 RoomStep::Send(index) => {
                     let Some(part) = room.parts.get(index) else {
