@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use chrono::{Duration as Delta, Utc};
 use chrono_tz::Europe::Berlin;
+use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
-use crate::support::bot::BotHome;
+use crate::support::bot::{BotHome, BotProcess};
 use crate::support::member::{Member, Received};
 use crate::support::synapse::Synapse;
 
@@ -75,6 +76,65 @@ fn meetings_yaml(starts: &[chrono::DateTime<chrono_tz::Tz>], moved: &[usize]) ->
     yaml
 }
 
+/// A homeserver with the bot, the organizer's client, the organizers' room (encrypted) and the
+/// member rooms (name, alias, encrypted), which the bot has joined. Fields drop bot first,
+/// homeserver last.
+struct TestNetwork {
+    synapse: Synapse,
+    home: BotHome,
+    organizer: Member,
+    bot_id: OwnedUserId,
+    rooms: Vec<Room>,
+    bot: BotProcess,
+}
+
+impl TestNetwork {
+    async fn start(members: &[(String, String, bool)]) -> Self {
+        let synapse = Synapse::start();
+        let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+        let organizer_account = synapse.register("organizer", "organizer-password", true);
+        let bot_id: OwnedUserId = UserId::parse(&bot_account.user_id).unwrap();
+        let names: Vec<(String, String)> = members
+            .iter()
+            .map(|(name, alias, _)| (name.clone(), alias.clone()))
+            .collect();
+        let home = BotHome::with_members(
+            &synapse,
+            &bot_account.user_id,
+            BOT_PASSWORD,
+            std::slice::from_ref(&organizer_account.user_id),
+            std::slice::from_ref(&synapse.server_name),
+            &names,
+        );
+        let organizer = Member::connect(&synapse, &organizer_account).await;
+        let mut rooms = vec![
+            organizer
+                .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+                .await,
+        ];
+        for (name, alias, encrypted) in members {
+            rooms.push(
+                organizer
+                    .create_room_with_alias(name, Some(alias), *encrypted, &[&bot_id])
+                    .await,
+            );
+        }
+        let mut bot = home.start();
+        bot.ready().await;
+        for room in &rooms {
+            organizer.wait_for_join(room, &bot_id).await;
+        }
+        Self {
+            synapse,
+            home,
+            organizer,
+            bot_id,
+            rooms,
+            bot,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
     let trials = env_number("CONVENE_CRASH_TRIALS", 3);
@@ -86,40 +146,18 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
     eprintln!("crash test: {trials} trials, {member_rooms} member rooms, seed {seed}");
     let mut dice = Dice(seed);
 
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id: OwnedUserId = UserId::parse(&bot_account.user_id).unwrap();
-    let members: Vec<(String, String)> = (1..=member_rooms)
-        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
+    let members: Vec<(String, String, bool)> = (1..=member_rooms)
+        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1))
         .collect();
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let mut rooms = vec![
-        organizer
-            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-            .await,
-    ];
-    for (index, (name, alias)) in members.iter().enumerate() {
-        rooms.push(
-            organizer
-                .create_room_with_alias(name, Some(alias), index % 2 == 0, &[&bot_id])
-                .await,
-        );
-    }
+    let TestNetwork {
+        synapse: _synapse,
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        mut bot,
+    } = TestNetwork::start(&members).await;
     let base = home.base_config();
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
 
     // Waits for a message; on a timeout, shows the bot's log before failing.
     let timeout = Duration::from_secs(30 + rooms.len() as u64);
@@ -280,41 +318,25 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
 /// meeting starts — with one follow-up report — while the other rooms get the post as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_that_keeps_failing_is_reported_and_given_up() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id: OwnedUserId = UserId::parse(&bot_account.user_id).unwrap();
-    let members = vec![
-        ("Gemeinde A".to_owned(), "gemeinde-a".to_owned()),
-        ("Gemeinde B".to_owned(), "gemeinde-b".to_owned()),
-    ];
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let orga = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-        .await;
-    let room_a = organizer
-        .create_room_with_alias("Gemeinde A", Some("gemeinde-a"), false, &[&bot_id])
-        .await;
-    let room_b = organizer
-        .create_room_with_alias("Gemeinde B", Some("gemeinde-b"), true, &[&bot_id])
-        .await;
+    let TestNetwork {
+        synapse: _synapse,
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        bot,
+    } = TestNetwork::start(&[
+        ("Gemeinde A".to_owned(), "gemeinde-a".to_owned(), false),
+        ("Gemeinde B".to_owned(), "gemeinde-b".to_owned(), true),
+    ])
+    .await;
+    let [orga, _room_a, room_b] = rooms.as_slice() else {
+        panic!("three rooms");
+    };
     let base = home.base_config();
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in [&orga, &room_a, &room_b] {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
     // Gemeinde B throws the bot out; it cannot come back without a new invitation.
     room_b.kick_user(&bot_id, Some("test")).await.unwrap();
-    organizer.wait_for_leave(&room_b, &bot_id).await;
+    organizer.wait_for_leave(room_b, &bot_id).await;
 
     // The announcement (one minute ahead) falls due 15 s from now; the meeting starts at 75 s.
     let start = (Utc::now() + Delta::seconds(75)).with_timezone(&Berlin);

@@ -85,6 +85,25 @@ fn impatient() -> reqwest::Client {
         .unwrap()
 }
 
+/// Asks for each path in turn (with an [`impatient`] client) and asserts a 200 within `limit`.
+async fn answered_in_time(feed: &Feed, paths: &[&str], limit: Duration) {
+    let client = impatient();
+    for path in paths {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}{path}", feed.base))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("{path}: {error}"));
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert!(
+            started.elapsed() < limit,
+            "{path} took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
 /// Reads what the server sends until it closes the connection, or `within` passes (`None`).
 async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> Option<Vec<u8>> {
     let mut received = Vec::new();
@@ -477,21 +496,12 @@ async fn idle_connections_beyond_the_cap_do_not_starve_the_server() {
     for _ in 0..cap * 5 {
         idle.push(TcpStream::connect(feed.address()).await.unwrap());
     }
-    let client = impatient();
-    for path in ["/healthz", "/calendar.ics", &format!("/feeds/{TOKEN}.ics")] {
-        let started = Instant::now();
-        let response = client
-            .get(format!("{}{path}", feed.base))
-            .send()
-            .await
-            .unwrap_or_else(|error| panic!("{path}: {error}"));
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        assert!(
-            started.elapsed() < Duration::from_secs(2),
-            "{path} took {:?}",
-            started.elapsed()
-        );
-    }
+    answered_in_time(
+        &feed,
+        &["/healthz", "/calendar.ics", &format!("/feeds/{TOKEN}.ics")],
+        Duration::from_secs(2),
+    )
+    .await;
     drop(idle);
 }
 
@@ -517,21 +527,12 @@ async fn unfinished_request_heads_beyond_the_cap_do_not_starve_the_server() {
             .unwrap();
         slow.push(stream);
     }
-    let client = impatient();
-    for path in ["/healthz", "/calendar.ics"] {
-        let started = Instant::now();
-        let response = client
-            .get(format!("{}{path}", feed.base))
-            .send()
-            .await
-            .unwrap_or_else(|error| panic!("{path}: {error}"));
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        assert!(
-            started.elapsed() < Duration::from_secs(3),
-            "{path} took {:?}",
-            started.elapsed()
-        );
-    }
+    answered_in_time(
+        &feed,
+        &["/healthz", "/calendar.ics"],
+        Duration::from_secs(3),
+    )
+    .await;
     drop(slow);
 }
 
