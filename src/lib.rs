@@ -34,4 +34,5 @@ pub mod posting;
 pub mod render;
 pub mod schedule;
 pub mod store;
+pub mod text;
 pub mod yaml;

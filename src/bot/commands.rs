@@ -13,10 +13,11 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use tracing::warn;
 
+use super::minutes;
 use super::outbox::Payload;
 use super::scheduler::{self, Request};
 use super::{Action, Context};
-use crate::command::{self, AgendaCommand, Command, CommandError};
+use crate::command::{self, AgendaCommand, Command, CommandError, MinutesCommand, Role};
 use crate::network::Network;
 use crate::render::Outcome;
 use crate::render::{self, Rendered};
@@ -66,15 +67,17 @@ pub(super) async fn decide_reply(
     let mut also = Vec::new();
     for (position, parsed) in commands.into_iter().enumerate() {
         let parsed = parsed.and_then(|command| {
-            if command.organizers_only()
+            if command.role() == Role::Organizer
                 && !network.config.network.organizers.contains(&event.sender)
             {
-                Err(CommandError::NotAllowed { command })
+                Err(CommandError::NotAllowed {
+                    command: command.id(),
+                })
             } else {
                 Ok(command)
             }
         });
-        let invocation = super::minutes::Invocation {
+        let invocation = minutes::Invocation {
             context,
             network: &network,
             room,
@@ -121,13 +124,28 @@ pub(super) async fn decide_reply(
     actions
 }
 
-/// Runs one command.
+/// Runs one command: every command is matched here, so one that is parsed but not handled
+/// does not compile. Refusals and failures come back as [`CommandError`] and are rendered in one
+/// place.
 async fn answer(
-    invocation: &super::minutes::Invocation<'_>,
+    invocation: &minutes::Invocation<'_>,
     parsed: Result<Command, CommandError>,
     sent: Option<DateTime<Utc>>,
     also: &mut Vec<Action>,
 ) -> Answer {
+    let language = invocation.network.config.language;
+    match run(invocation, parsed, sent, also).await {
+        Ok(answer) => answer,
+        Err(error) => Answer::Text(render::command_error(language, &error)),
+    }
+}
+
+async fn run(
+    invocation: &minutes::Invocation<'_>,
+    parsed: Result<Command, CommandError>,
+    sent: Option<DateTime<Utc>>,
+    also: &mut Vec<Action>,
+) -> Result<Answer, CommandError> {
     let (context, network, room, event, now) = (
         invocation.context,
         invocation.network,
@@ -136,18 +154,21 @@ async fn answer(
         invocation.now,
     );
     let language = network.config.language;
-    Answer::Text(match parsed {
-        Ok(Command::Help) => render::help(language, &network.config.network.name),
-        Ok(Command::Ping) => render::pong(language, sent.map(|sent| now - sent)),
-        Ok(Command::Next) => next_meeting(context, network, now),
-        Ok(Command::Agenda(sub)) => agenda(context, network, room, event, sub, now, also),
-        Ok(Command::Schedule) => {
+    Ok(Answer::Text(match parsed? {
+        Command::Help(None) => {
+            render::help(language, &network.config.network.name, audience(invocation))
+        }
+        Command::Help(Some(id)) => render::command_help(language, id),
+        Command::Ping => render::pong(language, sent.map(|sent| now - sent)),
+        Command::Next => next_meeting(context, network, now),
+        Command::Agenda(sub) => agenda(context, network, room, event, sub, now, also)?,
+        Command::Schedule => {
             let meetings = network
                 .schedule
                 .upcoming(now, SCHEDULE_HORIZON, SCHEDULE_COUNT);
             render::schedule_list(language, &meetings)
         }
-        Ok(Command::Announce(date)) => {
+        Command::Announce(date) => {
             let meetings: Vec<_> = network
                 .schedule
                 .on_date(date)
@@ -161,8 +182,8 @@ async fn answer(
             }
             render::announce_ack(language, date, &meetings)
         }
-        Ok(Command::Subscribe { rotate }) => subscribe(context, network, room, rotate, now),
-        Ok(Command::Ics(date)) => {
+        Command::Subscribe { rotate } => subscribe(context, network, room, rotate, now)?,
+        Command::Ics(date) => {
             let meeting = match date {
                 None => network.schedule.next_taking_place(now, SCHEDULE_HORIZON),
                 Some(date) => network
@@ -175,13 +196,51 @@ async fn answer(
                 .as_ref()
                 .and_then(|m| scheduler::invitation(network, &context.store, m, now));
             match file {
-                Some(attachment) => return Answer::File(attachment),
+                Some(attachment) => return Ok(Answer::File(attachment)),
                 None => render::meeting_details(language, None, render::Additions::default()),
             }
         }
-        Ok(command) => super::minutes::run(invocation, command).await,
-        Err(error) => render::command_error(language, &error),
-    })
+        Command::Minutes(sub) => match sub {
+            MinutesCommand::Show => minutes::show(invocation),
+            MinutesCommand::Start => minutes::start(invocation).await,
+            MinutesCommand::Edit { number, text } => minutes::edit(invocation, number, &text).await,
+            MinutesCommand::Approve(date) => minutes::approve(invocation, date).await,
+            MinutesCommand::List => minutes::list(invocation),
+        },
+        Command::Record(recording) => minutes::record(invocation, recording).await,
+        Command::Here(name) => minutes::here(invocation, name.as_deref()),
+        Command::Actions { all } => minutes::actions(invocation, all),
+        Command::Done(number) => minutes::done(invocation, number),
+    }))
+}
+
+/// Whose commands `!help` lists: organizers and anyone in the organizers' or minutes room see
+/// every section, the chairs of the minutes being recorded see theirs, members their own.
+fn audience(invocation: &minutes::Invocation<'_>) -> Role {
+    let network = &invocation.network.config.network;
+    let in_organizers_room = is_room(&network.organizers_room, invocation.room)
+        || network
+            .minutes_room
+            .as_ref()
+            .is_some_and(|room| is_room(room, invocation.room));
+    if in_organizers_room || network.organizers.contains(&invocation.event.sender) {
+        return Role::Organizer;
+    }
+    let sender = invocation.event.sender.as_str();
+    let chairs = invocation
+        .context
+        .store
+        .minutes_with_status(crate::store::MinutesStatus::Recording)
+        .unwrap_or_default()
+        .iter()
+        .any(|row| {
+            invocation
+                .context
+                .store
+                .chairs(&row.meeting_key)
+                .is_ok_and(|chairs| chairs.iter().any(|(user, _)| user == sender))
+        });
+    if chairs { Role::Chair } else { Role::Member }
 }
 
 /// The next meeting with its link and its agenda, accepted proposals and open action items
@@ -280,29 +339,30 @@ fn agenda(
     sub: AgendaCommand,
     now: DateTime<Utc>,
     also: &mut Vec<Action>,
-) -> Rendered {
+) -> Result<Rendered, CommandError> {
     let language = network.config.language;
     let store = &context.store;
     let failed = |error: crate::store::StoreError| {
         warn!(%error, "the proposals database failed");
-        render::meeting_details(language, None, render::Additions::default())
+        CommandError::Unavailable
     };
     let open_own = |number: i64| {
-        store
-            .proposal(number)
-            .ok()
-            .flatten()
-            .filter(|p| p.status == ProposalStatus::Open)
+        Ok::<_, CommandError>(
+            store
+                .proposal(number)
+                .map_err(failed)?
+                .filter(|p| p.status == ProposalStatus::Open),
+        )
     };
-    match sub {
+    Ok(match sub {
         // The same as `!next`: the agenda is what the meeting's details show.
         AgendaCommand::Show => next_meeting(context, network, now),
         AgendaCommand::Add { title, description } => {
             let Some(meeting) = network.schedule.next_taking_place(now, SCHEDULE_HORIZON) else {
-                return render::cannot_propose(language, true);
+                return Ok(render::cannot_propose(language, true));
             };
             let Some(municipality) = municipality_of(network, room) else {
-                return render::cannot_propose(language, false);
+                return Ok(render::cannot_propose(language, false));
             };
             let proposal = store.propose(
                 &NewProposal {
@@ -322,33 +382,33 @@ fn agenda(
                 Ok(Err(ProposalRefusal::TooMany(open))) => {
                     render::too_many_proposals(language, open)
                 }
-                Err(error) => failed(error),
+                Err(error) => return Err(failed(error)),
             }
         }
         AgendaCommand::Mine => match store.proposals_of(event.sender.as_str()) {
             Ok(proposals) => render::proposal_list(language, &proposals, false),
-            Err(error) => failed(error),
+            Err(error) => return Err(failed(error)),
         },
         AgendaCommand::Proposals => match store.open_proposals() {
             Ok(proposals) => render::proposal_list(language, &proposals, true),
-            Err(error) => failed(error),
+            Err(error) => return Err(failed(error)),
         },
         AgendaCommand::Withdraw(number) => {
-            let Some(proposal) = open_own(number).filter(|p| p.sender == event.sender.as_str())
+            let Some(proposal) = open_own(number)?.filter(|p| p.sender == event.sender.as_str())
             else {
-                return render::no_such_proposal(language, number);
+                return Ok(render::no_such_proposal(language, number));
             };
             if let Err(error) = store.decide(number, ProposalStatus::Withdrawn, None, None, now) {
-                return failed(error);
+                return Err(failed(error));
             }
             render::proposal_outcome(language, &proposal, Outcome::Withdrawn)
         }
         AgendaCommand::Accept { number, part } => {
-            let Some(mut proposal) = open_own(number) else {
-                return render::no_such_proposal(language, number);
+            let Some(mut proposal) = open_own(number)? else {
+                return Ok(render::no_such_proposal(language, number));
             };
             let Some(meeting) = network.schedule.find(&proposal.meeting_key) else {
-                return render::cannot_propose(language, true);
+                return Ok(render::cannot_propose(language, true));
             };
             // A part the meeting does not have would put the item nowhere on the agenda.
             let parts = network
@@ -359,10 +419,10 @@ fn agenda(
             if let Some(part) = part
                 && usize::try_from(part).map_or(true, |part| part > parts)
             {
-                return render::no_such_part(language, number, part, parts);
+                return Ok(render::no_such_part(language, number, part, parts));
             }
             if let Err(error) = store.decide(number, ProposalStatus::Accepted, part, None, now) {
-                return failed(error);
+                return Err(failed(error));
             }
             proposal.status = ProposalStatus::Accepted;
             proposal.part = part;
@@ -372,13 +432,13 @@ fn agenda(
             outcome
         }
         AgendaCommand::Reject { number, reason } => {
-            let Some(mut proposal) = open_own(number) else {
-                return render::no_such_proposal(language, number);
+            let Some(mut proposal) = open_own(number)? else {
+                return Ok(render::no_such_proposal(language, number));
             };
             if let Err(error) =
                 store.decide(number, ProposalStatus::Rejected, None, Some(&reason), now)
             {
-                return failed(error);
+                return Err(failed(error));
             }
             proposal.status = ProposalStatus::Rejected;
             proposal.reason = Some(reason);
@@ -387,8 +447,8 @@ fn agenda(
             outcome
         }
         AgendaCommand::Defer(number) => {
-            let Some(mut proposal) = open_own(number) else {
-                return render::no_such_proposal(language, number);
+            let Some(mut proposal) = open_own(number)? else {
+                return Ok(render::no_such_proposal(language, number));
             };
             let after = network
                 .schedule
@@ -400,10 +460,10 @@ fn agenda(
                     )
                 });
             let Some(later) = network.schedule.next_taking_place(after, SCHEDULE_HORIZON) else {
-                return render::cannot_propose(language, true);
+                return Ok(render::cannot_propose(language, true));
             };
             if let Err(error) = store.defer(number, &later.key) {
-                return failed(error);
+                return Err(failed(error));
             }
             proposal.meeting_key.clone_from(&later.key);
             let outcome = render::proposal_outcome(language, &proposal, Outcome::Deferred(&later));
@@ -414,7 +474,7 @@ fn agenda(
             ));
             outcome
         }
-    }
+    })
 }
 
 /// Links to the calendar: the room's private feed in a configured room, the network calendar
@@ -425,52 +485,48 @@ fn subscribe(
     room: &Room,
     rotate: bool,
     now: DateTime<Utc>,
-) -> Rendered {
+) -> Result<Rendered, CommandError> {
     let language = network.config.language;
     let name = &network.config.network.name;
     let Some(calendar) = &network.config.calendar else {
-        return render::subscribe(language, name, None, false, false);
+        return Ok(render::subscribe(language, name, None, false, false));
     };
     let configured = municipality_of(network, room).is_some();
     let room_id = room.room_id().as_str();
-    let Some(fresh) = new_token() else {
-        return render::subscribe(language, name, None, false, false);
-    };
     let token = if !configured {
         None
-    } else if rotate {
-        let token = fresh;
-        match context.store.rotate_feed_token(room_id, &token, now) {
-            Ok(()) => Some(token),
-            Err(error) => {
-                warn!(%error, "cannot rotate a feed token");
-                None
-            }
-        }
     } else {
-        context
-            .store
-            .feed_token(room_id, || fresh, now)
-            .map_err(|error| warn!(%error, "cannot read a feed token"))
-            .ok()
+        let fresh = new_token().ok_or(CommandError::Unavailable)?;
+        let token = if rotate {
+            context
+                .store
+                .rotate_feed_token(room_id, &fresh, now)
+                .map(|()| fresh)
+        } else {
+            context.store.feed_token(room_id, || fresh, now)
+        };
+        Some(token.map_err(|error| {
+            warn!(%error, "cannot read or replace a feed token");
+            CommandError::Unavailable
+        })?)
     };
     let path = match &token {
         Some(token) => format!("feeds/{token}.ics"),
         None if calendar.public => "calendar.ics".to_owned(),
-        None => return render::subscribe(language, name, None, false, false),
+        None => return Ok(render::subscribe(language, name, None, false, false)),
     };
     let links = calendar
         .public_url
         .join(&path)
         .ok()
         .map(|url| render::FeedLinks::for_url(&url));
-    render::subscribe(
+    Ok(render::subscribe(
         language,
         name,
         links.as_ref(),
         token.is_some(),
         rotate && token.is_some(),
-    )
+    ))
 }
 
 /// A feed token: 160 random bits from the operating system, as hex; none without randomness.

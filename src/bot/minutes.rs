@@ -17,7 +17,7 @@ use tracing::warn;
 use super::Context;
 use super::commands::{is_room, municipality_of, new_token};
 use super::scheduler::Request;
-use crate::command::{ActionArguments, Command, CommandError, MinutesCommand};
+use crate::command::{ActionArguments, CommandError, CommandId, Recording};
 use crate::minutes::{
     self, Assignment, Attendance, EntryKind, Minutes, Owner, OwnerError, RecordKind,
 };
@@ -91,9 +91,11 @@ impl Invocation<'_> {
     /// How a user is shown in minutes: their display name in this room, or their id.
     async fn shown(&self, user: &UserId) -> String {
         match self.room.get_member_no_sync(user).await {
-            Ok(Some(member)) => member
-                .display_name()
-                .map_or_else(|| user.to_string(), ToOwned::to_owned),
+            // A display name is typed by its owner: no bidi override of theirs reaches the minutes.
+            Ok(Some(member)) => member.display_name().map_or_else(
+                || user.to_string(),
+                |name| crate::text::neutralize(name).into_owned(),
+            ),
             _ => user.to_string(),
         }
     }
@@ -112,25 +114,6 @@ impl Invocation<'_> {
     fn member_municipality(&self) -> Option<String> {
         let name = municipality_of(self.network, self.room)?;
         (!is_room(&self.network.config.network.organizers_room, self.room)).then_some(name)
-    }
-}
-
-/// Runs one minutes-related command.
-pub(super) async fn run(invocation: &Invocation<'_>, command: Command) -> Rendered {
-    match command {
-        Command::Minutes(MinutesCommand::Start) => start(invocation).await,
-        Command::Minutes(MinutesCommand::Show) => show(invocation),
-        Command::Minutes(MinutesCommand::Edit { number, text }) => {
-            edit(invocation, number, &text).await
-        }
-        Command::Minutes(MinutesCommand::Approve(date)) => approve(invocation, date).await,
-        Command::Minutes(MinutesCommand::List) => list(invocation),
-        Command::Here(name) => here(invocation, name.as_deref()),
-        Command::Actions { all } => actions(invocation, all),
-        Command::Done(number) => done(invocation, number),
-        command if command.chairs_only() => record(invocation, command).await,
-        // The other commands are answered in `commands`, never routed here.
-        _ => invocation.reply(&MinutesReply::Failed),
     }
 }
 
@@ -228,7 +211,7 @@ pub(super) fn document(network: &Network, store: &Store, row: &MinutesRow) -> Op
     }
 }
 
-async fn start(invocation: &Invocation<'_>) -> Rendered {
+pub(super) async fn start(invocation: &Invocation<'_>) -> Rendered {
     if !invocation.in_minutes_room() {
         return invocation.reply(&MinutesReply::WrongRoom);
     }
@@ -278,7 +261,7 @@ async fn start(invocation: &Invocation<'_>) -> Rendered {
 }
 
 /// The minutes being recorded, if the sender may record in them here; otherwise the reply.
-fn recording(invocation: &Invocation<'_>, command: &Command) -> Result<MinutesRow, Rendered> {
+fn recording(invocation: &Invocation<'_>, command: CommandId) -> Result<MinutesRow, Rendered> {
     let store = invocation.store();
     let row = match store.minutes_with_status(MinutesStatus::Recording) {
         Ok(mut rows) if !rows.is_empty() => rows.remove(0),
@@ -294,9 +277,7 @@ fn recording(invocation: &Invocation<'_>, command: &Command) -> Result<MinutesRo
     {
         return Err(render::command_error(
             invocation.language(),
-            &CommandError::NotChair {
-                command: command.clone(),
-            },
+            &CommandError::NotChair { command },
         ));
     }
     Ok(row)
@@ -356,15 +337,16 @@ async fn municipality_of_user(invocation: &Invocation<'_>, user_id: &str) -> Opt
     (found.len() == 1).then(|| found.remove(0))
 }
 
-async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
-    let row = match recording(invocation, &command) {
+/// Records what a chair said: a line of the minutes, a new chair, the end, or an undo.
+pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) -> Rendered {
+    let row = match self::recording(invocation, recording.id()) {
         Ok(row) => row,
         Err(reply) => return reply,
     };
     let store = invocation.store();
     let key = &row.meeting_key;
-    let (kind, text, what) = match command {
-        Command::Minutes(MinutesCommand::End) => {
+    let (kind, text, what) = match recording {
+        Recording::End => {
             if let Err(error) = store.end_minutes(key, invocation.now) {
                 return invocation.failed(&error);
             }
@@ -389,7 +371,7 @@ async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
             }
             return draft;
         }
-        Command::Undo => {
+        Recording::Undo => {
             return match store.undo_last(key) {
                 Ok(Some(undone)) => invocation.reply(&MinutesReply::Undone {
                     number: undone.number,
@@ -399,19 +381,19 @@ async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
                 Err(error) => invocation.failed(&error),
             };
         }
-        Command::Chair(user) => {
+        Recording::Chair(user) => {
             let shown = invocation.shown(&user).await;
             return match store.add_chair(key, user.as_str(), &shown, invocation.now) {
                 Ok(_) => invocation.reply(&MinutesReply::ChairAdded(shown)),
                 Err(error) => invocation.failed(&error),
             };
         }
-        Command::Topic(Some(title)) => (
+        Recording::Topic(Some(title)) => (
             RecordKind::Topic { agenda_item: None },
             title,
             RecordedKind::Topic,
         ),
-        Command::Topic(None) => {
+        Recording::Topic(None) => {
             let records = match store.records(key) {
                 Ok(records) => records,
                 Err(error) => return invocation.failed(&error),
@@ -429,13 +411,13 @@ async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
                 RecordedKind::Topic,
             )
         }
-        Command::Info(text) => (RecordKind::Entry(EntryKind::Info), text, RecordedKind::Info),
-        Command::Decision(text) => (
+        Recording::Info(text) => (RecordKind::Entry(EntryKind::Info), text, RecordedKind::Info),
+        Recording::Decision(text) => (
             RecordKind::Entry(EntryKind::Decision),
             text,
             RecordedKind::Decision,
         ),
-        Command::Action(arguments) => match assignment(invocation, &arguments).await {
+        Recording::Action(arguments) => match assignment(invocation, &arguments).await {
             Ok((assignment, task)) => (
                 RecordKind::Entry(EntryKind::Action(assignment)),
                 task,
@@ -443,12 +425,11 @@ async fn record(invocation: &Invocation<'_>, command: Command) -> Rendered {
             ),
             Err(reply) => return invocation.reply(&reply),
         },
-        Command::Link { url, title } => (
+        Recording::Link { url, title } => (
             RecordKind::Entry(EntryKind::Link(url)),
             title,
             RecordedKind::Link,
         ),
-        _ => return invocation.reply(&MinutesReply::Failed),
     };
     let source = format!("{}#{}", invocation.event.event_id, invocation.position);
     match store.record(
@@ -497,7 +478,7 @@ fn may_correct(invocation: &Invocation<'_>, row: &MinutesRow) -> bool {
     invocation.is_organizer() || invocation.is_chair(&row.meeting_key).unwrap_or(false)
 }
 
-fn show(invocation: &Invocation<'_>) -> Rendered {
+pub(super) fn show(invocation: &Invocation<'_>) -> Rendered {
     let row = match current_minutes(invocation) {
         Ok(Some(row)) => row,
         Ok(None) => return invocation.reply(&MinutesReply::NotRecording),
@@ -517,7 +498,7 @@ fn show(invocation: &Invocation<'_>) -> Rendered {
     }
 }
 
-async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered {
+pub(super) async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered {
     let row = match current_minutes(invocation) {
         Ok(Some(row)) => row,
         Ok(None) => return invocation.reply(&MinutesReply::NoDraft),
@@ -530,10 +511,7 @@ async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered 
         return render::command_error(
             invocation.language(),
             &CommandError::NotChair {
-                command: Command::Minutes(MinutesCommand::Edit {
-                    number,
-                    text: String::new(),
-                }),
+                command: CommandId::MinutesEdit,
             },
         );
     }
@@ -578,7 +556,10 @@ pub(super) fn minutes_link(network: &Network, token: &str) -> Option<String> {
         .map(|url| url.to_string())
 }
 
-async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -> Rendered {
+pub(super) async fn approve(
+    invocation: &Invocation<'_>,
+    date: Option<chrono::NaiveDate>,
+) -> Rendered {
     if !invocation.in_minutes_room() {
         return invocation.reply(&MinutesReply::WrongRoom);
     }
@@ -667,7 +648,7 @@ fn archive(data_dir: &std::path::Path, file_name: &str, markdown: &str) -> std::
     std::fs::rename(&temporary, dir.join(file_name))
 }
 
-fn list(invocation: &Invocation<'_>) -> Rendered {
+pub(super) fn list(invocation: &Invocation<'_>) -> Rendered {
     let rows = match invocation
         .store()
         .minutes_with_status(MinutesStatus::Approved)
@@ -691,7 +672,7 @@ fn list(invocation: &Invocation<'_>) -> Rendered {
     render::minutes_list(invocation.language(), &entries)
 }
 
-fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
+pub(super) fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
     let store = invocation.store();
     let recording = match store.minutes_with_status(MinutesStatus::Recording) {
         Ok(rows) => rows.into_iter().next(),
@@ -713,7 +694,7 @@ fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
                 return render::command_error(
                     invocation.language(),
                     &CommandError::NotChair {
-                        command: Command::Here(Some(String::new())),
+                        command: CommandId::Here,
                     },
                 );
             }
@@ -752,7 +733,7 @@ fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
     }
 }
 
-fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
+pub(super) fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
     let whose = if all || invocation.in_minutes_room() {
         None
     } else {
@@ -767,7 +748,7 @@ fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
     }
 }
 
-fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
+pub(super) fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
     let store = invocation.store();
     let language = invocation.language();
     let action = match store.action(number) {

@@ -1,7 +1,7 @@
 //! Snapshots of every message the bot sends, in German and English, plain and HTML.
 
 use chrono::TimeDelta;
-use convene::command::{Command, CommandError};
+use convene::command::{ArgumentError, CommandError, CommandId, Field, Role};
 use convene::i18n::Language;
 use convene::render::{self, Rendered};
 
@@ -11,11 +11,48 @@ pub fn show(rendered: &Rendered) -> String {
 
 #[test]
 fn help() {
-    insta::assert_snapshot!("help_de", show(&render::help(Language::German, "IKONE DS")));
-    insta::assert_snapshot!(
-        "help_en",
-        show(&render::help(Language::English, "IKONE DS"))
-    );
+    for (language, suffix) in [(Language::German, "de"), (Language::English, "en")] {
+        for (role, audience) in [
+            (Role::Member, ""),
+            (Role::Chair, "_chairs"),
+            (Role::Organizer, "_organizers"),
+        ] {
+            insta::assert_snapshot!(
+                format!("help{audience}_{suffix}"),
+                show(&render::help(language, "IKONE DS", role))
+            );
+        }
+        for (id, name) in [
+            (CommandId::Agenda, "agenda"),
+            (CommandId::AgendaAdd, "agenda_add"),
+            (CommandId::Action, "action"),
+            (CommandId::MinutesApprove, "minutes_approve"),
+        ] {
+            insta::assert_snapshot!(
+                format!("help_{name}_{suffix}"),
+                show(&render::command_help(language, id))
+            );
+        }
+    }
+}
+
+/// Every command's help, in both languages: the usage is in the reader's language and the
+/// HTML keeps the placeholders (`<Titel>`) that a client would otherwise drop as tags.
+#[test]
+fn every_command_has_help_in_both_languages() {
+    for &id in CommandId::ALL {
+        for language in [Language::German, Language::English] {
+            let help = render::command_help(language, id);
+            let usage = id.spec().usage(language);
+            assert!(help.plain.contains(&usage), "{}", help.plain);
+            assert!(
+                help.html
+                    .contains(&format!("<code>{}</code>", render::escape_html(&usage))),
+                "{}",
+                help.html
+            );
+        }
+    }
 }
 
 #[test]
@@ -32,28 +69,70 @@ fn pong() {
     );
 }
 
+/// Every refusal a command can meet, in one snapshot per language.
 #[test]
 fn command_errors() {
-    let unknown = CommandError::Unknown("!pnig".to_owned());
-    let arguments = CommandError::UnexpectedArguments {
-        command: Command::Ping,
-    };
-    insta::assert_snapshot!(
-        "unknown_de",
-        show(&render::command_error(Language::German, &unknown))
-    );
-    insta::assert_snapshot!(
-        "unknown_en",
-        show(&render::command_error(Language::English, &unknown))
-    );
-    insta::assert_snapshot!(
-        "arguments_de",
-        show(&render::command_error(Language::German, &arguments))
-    );
-    insta::assert_snapshot!(
-        "arguments_en",
-        show(&render::command_error(Language::English, &arguments))
-    );
+    let errors = [
+        CommandError::Unknown("!pnig".to_owned()),
+        CommandError::UnknownSubcommand {
+            command: CommandId::Agenda,
+            given: "löschen".to_owned(),
+        },
+        CommandError::arguments(CommandId::Ping, ArgumentError::Unexpected),
+        CommandError::arguments(CommandId::AgendaReject, ArgumentError::Usage),
+        CommandError::arguments(CommandId::Announce, ArgumentError::NotADate { given: None }),
+        CommandError::arguments(
+            CommandId::Action,
+            ArgumentError::NotADate {
+                given: Some("morgen".to_owned()),
+            },
+        ),
+        CommandError::arguments(
+            CommandId::AgendaWithdraw,
+            ArgumentError::NotANumber {
+                given: "sieben".to_owned(),
+            },
+        ),
+        CommandError::arguments(
+            CommandId::AgendaAdd,
+            ArgumentError::TooLong {
+                field: Field::Title,
+                length: 250,
+                max: 200,
+            },
+        ),
+        CommandError::arguments(
+            CommandId::AgendaAdd,
+            ArgumentError::TooLong {
+                field: Field::Description,
+                length: 4_100,
+                max: 4_000,
+            },
+        ),
+        CommandError::NotAllowed {
+            command: CommandId::SubscribeRotate,
+        },
+        CommandError::NotChair {
+            command: CommandId::Decision,
+        },
+        CommandError::TooManyCommands { max: 20 },
+        CommandError::Unavailable,
+    ];
+    for (language, name) in [
+        (Language::German, "command_errors_de"),
+        (Language::English, "command_errors_en"),
+    ] {
+        let shown: Vec<String> = errors
+            .iter()
+            .map(|error| {
+                format!(
+                    "# {error:?}\n{}",
+                    show(&render::command_error(language, error))
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(name, shown.join("\n\n"));
+    }
 }
 
 #[test]

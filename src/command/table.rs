@@ -1,0 +1,770 @@
+//! The command table: every command and subcommand the bot understands, declared once.
+//!
+//! [`CommandId::spec`] is one exhaustive `match`, so every entry of [`CommandId::ALL`] has its
+//! names, role, usage, help text, example and argument parser here, side by side in German and
+//! English. The parsers only check and convert the arguments; what the command then does is
+//! decided in `bot::commands`.
+
+use super::{
+    AgendaCommand, ArgumentError, Command, CommandId, Field, MAX_DESCRIPTION, MAX_TITLE,
+    MinutesCommand, Recording, date, number, optional_date, optional_text, parse_action,
+    required_text,
+};
+use crate::i18n::Language;
+
+/// Who may run a command; `!help` lists the commands in one section per role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// Everyone in a member room or the organizers' room.
+    Member,
+    /// The chairs of the minutes being recorded (organizers may correct drafts, too).
+    Chair,
+    /// The network's organizers, as configured.
+    Organizer,
+}
+
+/// A text in both of the bot's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bilingual {
+    /// Formal German.
+    pub german: &'static str,
+    /// English.
+    pub english: &'static str,
+}
+
+impl Bilingual {
+    /// The text in `language`.
+    pub fn get(&self, language: Language) -> &'static str {
+        match language {
+            Language::German => self.german,
+            Language::English => self.english,
+        }
+    }
+}
+
+/// One entry of the table.
+#[derive(Clone, Copy)]
+pub struct Spec {
+    /// The command's names without `!`, English first: `["agenda", "tagesordnung"]`.
+    pub names: &'static [&'static str],
+    /// The subcommand's names, English first; empty for the command itself.
+    pub sub: &'static [&'static str],
+    /// Who may run it.
+    pub role: Role,
+    /// What follows the name, with placeholders in the reader's language; empty when the
+    /// entry takes no arguments.
+    pub arguments: Bilingual,
+    /// What it does, as `!help` says it.
+    pub summary: Bilingual,
+    /// A complete example, as `!help <command>` shows it.
+    pub example: Bilingual,
+    /// Checks and converts what follows the name (and subcommand).
+    pub parse: fn(&str) -> Result<Command, ArgumentError>,
+}
+
+impl std::fmt::Debug for Spec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Spec")
+            .field("names", &self.names)
+            .field("sub", &self.sub)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Spec {
+    /// Whether anything may follow the name.
+    pub fn takes_arguments(&self) -> bool {
+        !self.arguments.english.is_empty()
+    }
+
+    /// How the command is written, in `language`: `!agenda add <Titel> [— <Beschreibung>]`.
+    pub fn usage(&self, language: Language) -> String {
+        let mut usage = format!("!{}", self.names[0]);
+        if let Some(sub) = self.sub.first() {
+            usage.push(' ');
+            usage.push_str(sub);
+        }
+        let arguments = self.arguments.get(language);
+        if !arguments.is_empty() {
+            usage.push(' ');
+            usage.push_str(arguments);
+        }
+        usage
+    }
+
+    /// The German name, when the command has one: `!tagesordnung neu`. (Spellings without
+    /// umlauts, `!tagesordnung zurueckziehen`, are understood too, but not shown.)
+    pub fn german_name(&self) -> Option<String> {
+        let name = self.names.get(1).copied();
+        let sub = self.sub.get(1).copied();
+        match (name, self.sub.first(), sub) {
+            (Some(name), None, _) => Some(format!("!{name}")),
+            (Some(name), Some(_), Some(sub)) => Some(format!("!{name} {sub}")),
+            _ => None,
+        }
+    }
+}
+
+/// Nothing may follow the name.
+fn nothing(arguments: &str, command: Command) -> Result<Command, ArgumentError> {
+    if arguments.is_empty() {
+        Ok(command)
+    } else {
+        Err(ArgumentError::Unexpected)
+    }
+}
+
+const NONE: Bilingual = Bilingual {
+    german: "",
+    english: "",
+};
+
+const AGENDA: &[&str] = &["agenda", "tagesordnung"];
+const MINUTES: &[&str] = &["minutes", "protokoll"];
+const SUBSCRIBE: &[&str] = &["subscribe", "abonnieren"];
+const ACTIONS: &[&str] = &["actions", "aufgaben"];
+
+impl CommandId {
+    /// This entry of the table.
+    pub fn spec(self) -> Spec {
+        match self {
+            Self::Help => Spec {
+                names: &["help", "hilfe"],
+                sub: &[],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "[Befehl]",
+                    english: "[command]",
+                },
+                summary: Bilingual {
+                    german: "zeigt die Befehle, die Ihnen zur Verfügung stehen, oder erklärt einen Befehl mit Beispiel",
+                    english: "lists the commands you can use, or explains one command with an example",
+                },
+                example: Bilingual {
+                    german: "!help agenda add",
+                    english: "!help agenda add",
+                },
+                parse: |arguments| {
+                    if arguments.is_empty() {
+                        return Ok(Command::Help(None));
+                    }
+                    let topic = arguments.trim_start_matches('!');
+                    let (name, rest) = super::split_word(topic);
+                    match super::find(name, rest) {
+                        super::Found::Entry(id, _) => Ok(Command::Help(Some(id))),
+                        super::Found::UnknownSubcommand(id, _) => Ok(Command::Help(Some(id))),
+                        super::Found::Nothing => Err(ArgumentError::Usage),
+                    }
+                },
+            },
+            Self::Ping => Spec {
+                names: &["ping"],
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "prüft, ob der Bot erreichbar ist",
+                    english: "checks that the bot is reachable",
+                },
+                example: Bilingual {
+                    german: "!ping",
+                    english: "!ping",
+                },
+                parse: |arguments| nothing(arguments, Command::Ping),
+            },
+            Self::Next => Spec {
+                names: &["next", "nächster", "naechster"],
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "zeigt den nächsten Termin mit Videolink und Tagesordnung",
+                    english: "shows the next meeting with its video link and agenda",
+                },
+                example: Bilingual {
+                    german: "!next",
+                    english: "!next",
+                },
+                parse: |arguments| nothing(arguments, Command::Next),
+            },
+            Self::Schedule => Spec {
+                names: &["schedule", "termine"],
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "listet die nächsten Termine auf",
+                    english: "lists the coming meetings",
+                },
+                example: Bilingual {
+                    german: "!schedule",
+                    english: "!schedule",
+                },
+                parse: |arguments| nothing(arguments, Command::Schedule),
+            },
+            Self::Agenda => Spec {
+                names: AGENDA,
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "zeigt die Tagesordnung des nächsten Termins",
+                    english: "shows the next meeting's agenda",
+                },
+                example: Bilingual {
+                    german: "!agenda",
+                    english: "!agenda",
+                },
+                parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Show)),
+            },
+            Self::AgendaAdd => Spec {
+                names: AGENDA,
+                sub: &["add", "neu"],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "<Titel> [— <Beschreibung>]",
+                    english: "<title> [— <description>]",
+                },
+                summary: Bilingual {
+                    german: "schlägt einen Tagesordnungspunkt für den nächsten Termin vor",
+                    english: "proposes an agenda item for the next meeting",
+                },
+                example: Bilingual {
+                    german: "!agenda add Interne Kommunikation — Erfahrungen mit dem Messenger in der Verwaltung",
+                    english: "!agenda add Internal communication — experience with the messenger in the administration",
+                },
+                parse: |arguments| {
+                    let (title, description) = match arguments
+                        .split_once(" — ")
+                        .or_else(|| arguments.split_once(" – "))
+                        .or_else(|| arguments.split_once(" -- "))
+                    {
+                        Some((title, description)) => (title, Some(description)),
+                        None => (arguments, None),
+                    };
+                    let title = required_text(title, Field::Title, MAX_TITLE)?;
+                    let description = match description {
+                        Some(text) => optional_text(text, Field::Description, MAX_DESCRIPTION)?,
+                        None => None,
+                    };
+                    Ok(Command::Agenda(AgendaCommand::Add { title, description }))
+                },
+            },
+            Self::AgendaMine => Spec {
+                names: AGENDA,
+                sub: &["mine", "meine"],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "zeigt Ihre Vorschläge und was aus ihnen wurde",
+                    english: "lists your proposals and what became of them",
+                },
+                example: Bilingual {
+                    german: "!agenda mine",
+                    english: "!agenda mine",
+                },
+                parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Mine)),
+            },
+            Self::AgendaWithdraw => Spec {
+                names: AGENDA,
+                sub: &["withdraw", "zurückziehen", "zurueckziehen"],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "<Nr.>",
+                    english: "<no.>",
+                },
+                summary: Bilingual {
+                    german: "zieht Ihren Vorschlag zurück",
+                    english: "withdraws your proposal",
+                },
+                example: Bilingual {
+                    german: "!agenda withdraw 7",
+                    english: "!agenda withdraw 7",
+                },
+                parse: |arguments| {
+                    number(arguments).map(|n| Command::Agenda(AgendaCommand::Withdraw(n)))
+                },
+            },
+            Self::Ics => Spec {
+                names: &["ics", "kalender"],
+                sub: &[],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "[Datum]",
+                    english: "[date]",
+                },
+                summary: Bilingual {
+                    german: "sendet die Kalendereinladung (.ics) des nächsten Termins oder des Termins an diesem Datum",
+                    english: "sends the calendar invitation (.ics) of the next meeting, or of the meeting on that date",
+                },
+                example: Bilingual {
+                    german: "!ics 17.12.2026",
+                    english: "!ics 2026-12-17",
+                },
+                parse: |arguments| optional_date(arguments).map(Command::Ics),
+            },
+            Self::Subscribe => Spec {
+                names: SUBSCRIBE,
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "nennt den Link, mit dem Sie den Kalender des Netzwerks abonnieren",
+                    english: "gives the link to subscribe to the network's calendar",
+                },
+                example: Bilingual {
+                    german: "!subscribe",
+                    english: "!subscribe",
+                },
+                parse: |arguments| nothing(arguments, Command::Subscribe { rotate: false }),
+            },
+            Self::Minutes => Spec {
+                names: MINUTES,
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "zeigt das laufende Protokoll oder den Protokollentwurf",
+                    english: "shows the minutes being recorded, or the draft",
+                },
+                example: Bilingual {
+                    german: "!minutes",
+                    english: "!minutes",
+                },
+                parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::Show)),
+            },
+            Self::MinutesList => Spec {
+                names: MINUTES,
+                sub: &["list", "liste"],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "listet die veröffentlichten Protokolle mit ihren Links auf",
+                    english: "lists the published minutes with their links",
+                },
+                example: Bilingual {
+                    german: "!minutes list",
+                    english: "!minutes list",
+                },
+                parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::List)),
+            },
+            Self::Here => Spec {
+                names: &["here", "hier", "anwesend"],
+                sub: &[],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "[Kommune]",
+                    english: "[municipality]",
+                },
+                summary: Bilingual {
+                    german: "meldet Ihre Kommune für die laufende Sitzung als anwesend (die Sitzungsleitung kann eine Kommune nennen)",
+                    english: "records your municipality as present at the running meeting (the chairs may name a municipality)",
+                },
+                example: Bilingual {
+                    german: "!here",
+                    english: "!here",
+                },
+                parse: |arguments| {
+                    optional_text(arguments, Field::Title, MAX_TITLE).map(Command::Here)
+                },
+            },
+            Self::Actions => Spec {
+                names: ACTIONS,
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "listet die offenen Aufgaben Ihrer Kommune auf",
+                    english: "lists your municipality's open action items",
+                },
+                example: Bilingual {
+                    german: "!actions",
+                    english: "!actions",
+                },
+                parse: |arguments| nothing(arguments, Command::Actions { all: false }),
+            },
+            Self::Done => Spec {
+                names: &["done", "erledigt"],
+                sub: &[],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "<Nr.>",
+                    english: "<no.>",
+                },
+                summary: Bilingual {
+                    german: "meldet eine Aufgabe als erledigt",
+                    english: "marks an action item as done",
+                },
+                example: Bilingual {
+                    german: "!done 3",
+                    english: "!done 3",
+                },
+                parse: |arguments| number(arguments).map(Command::Done),
+            },
+            Self::Topic => Spec {
+                names: &["topic", "thema", "top"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "[Titel]",
+                    english: "[title]",
+                },
+                summary: Bilingual {
+                    german: "beginnt den nächsten Tagesordnungspunkt oder einen Punkt mit diesem Titel",
+                    english: "starts the next agenda item, or an item with this title",
+                },
+                example: Bilingual {
+                    german: "!topic Bewerbung Smart City",
+                    english: "!topic Smart City application",
+                },
+                parse: |arguments| {
+                    optional_text(arguments, Field::Title, MAX_TITLE)
+                        .map(|title| Command::Record(Recording::Topic(title)))
+                },
+            },
+            Self::Info => Spec {
+                names: &["info", "notiz"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<Text>",
+                    english: "<text>",
+                },
+                summary: Bilingual {
+                    german: "hält fest, was besprochen wurde",
+                    english: "records what was discussed",
+                },
+                example: Bilingual {
+                    german: "!info Trier stellt den Leitfaden zur Bewerbung vor.",
+                    english: "!info Trier presents the guide to the application.",
+                },
+                parse: |arguments| {
+                    required_text(arguments, Field::Text, crate::minutes::MAX_ENTRY)
+                        .map(|text| Command::Record(Recording::Info(text)))
+                },
+            },
+            Self::Decision => Spec {
+                names: &["decision", "beschluss", "agreed"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<Text>",
+                    english: "<text>",
+                },
+                summary: Bilingual {
+                    german: "hält einen Beschluss fest",
+                    english: "records a decision",
+                },
+                example: Bilingual {
+                    german: "!decision Der Workshop wird im Februar wiederholt.",
+                    english: "!decision The workshop will be repeated in February.",
+                },
+                parse: |arguments| {
+                    required_text(arguments, Field::Text, crate::minutes::MAX_ENTRY)
+                        .map(|text| Command::Record(Recording::Decision(text)))
+                },
+            },
+            Self::Action => Spec {
+                names: &["action", "aufgabe"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<Kommune oder @Nutzer> <Aufgabe> [bis <Datum>]",
+                    english: "<municipality or @user> <task> [due <date>]",
+                },
+                summary: Bilingual {
+                    german: "hält eine Aufgabe fest, auf Wunsch mit Frist",
+                    english: "records an action item, with a due date if you like",
+                },
+                example: Bilingual {
+                    german: "!action Kaiserslautern Kosten für das Ratsinformationssystem ermitteln bis 15.01.2027",
+                    english: "!action Kaiserslautern find out the cost of the council information system due 2027-01-15",
+                },
+                parse: |arguments| {
+                    parse_action(arguments).map(|a| Command::Record(Recording::Action(a)))
+                },
+            },
+            Self::Link => Spec {
+                names: &["link"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<URL> [Titel]",
+                    english: "<URL> [title]",
+                },
+                summary: Bilingual {
+                    german: "nimmt einen Link in das Protokoll auf",
+                    english: "adds a link to the minutes",
+                },
+                example: Bilingual {
+                    german: "!link https://www.kaiserslautern.de/leitfaden.pdf Leitfaden Smart City",
+                    english: "!link https://www.kaiserslautern.de/guide.pdf Smart City guide",
+                },
+                parse: |arguments| {
+                    let (url, title) = super::split_word(arguments);
+                    let url = url::Url::parse(url)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+                        .ok_or(ArgumentError::Usage)?;
+                    let title = match title {
+                        "" => url.to_string(),
+                        title => title.to_owned(),
+                    };
+                    let title = required_text(&title, Field::Title, MAX_TITLE)?;
+                    Ok(Command::Record(Recording::Link { url, title }))
+                },
+            },
+            Self::Undo => Spec {
+                names: &["undo", "rückgängig", "rueckgaengig"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "nimmt die zuletzt festgehaltene Zeile zurück",
+                    english: "takes back the last line recorded",
+                },
+                example: Bilingual {
+                    german: "!undo",
+                    english: "!undo",
+                },
+                parse: |arguments| nothing(arguments, Command::Record(Recording::Undo)),
+            },
+            Self::Chair => Spec {
+                names: &["chair", "vorsitz", "leitung"],
+                sub: &[],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<@nutzer:server>",
+                    english: "<@user:server>",
+                },
+                summary: Bilingual {
+                    german: "nimmt eine Person in die Sitzungsleitung auf; sie kann dann ebenfalls protokollieren",
+                    english: "makes someone a chair of the minutes, so they can record, too",
+                },
+                example: Bilingual {
+                    german: "!chair @anna.schmidt:kaiserslautern.de",
+                    english: "!chair @anna.schmidt:kaiserslautern.de",
+                },
+                parse: |arguments| {
+                    matrix_sdk::ruma::UserId::parse(arguments.trim())
+                        .map(|user| Command::Record(Recording::Chair(user)))
+                        .map_err(|_| ArgumentError::Usage)
+                },
+            },
+            Self::MinutesEnd => Spec {
+                names: MINUTES,
+                sub: &["end", "beenden", "ende"],
+                role: Role::Chair,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "beendet das Protokoll; der Entwurf geht an das Organisationsteam",
+                    english: "ends the minutes; the draft goes to the organizers",
+                },
+                example: Bilingual {
+                    german: "!minutes end",
+                    english: "!minutes end",
+                },
+                parse: |arguments| nothing(arguments, Command::Record(Recording::End)),
+            },
+            Self::MinutesEdit => Spec {
+                names: MINUTES,
+                sub: &["edit", "korrigieren"],
+                role: Role::Chair,
+                arguments: Bilingual {
+                    german: "<Nr.> <Text>",
+                    english: "<no.> <text>",
+                },
+                summary: Bilingual {
+                    german: "korrigiert eine Zeile des Protokollentwurfs (auch für das Organisationsteam)",
+                    english: "corrects a line of the draft minutes (organizers, too)",
+                },
+                example: Bilingual {
+                    german: "!minutes edit 4 Trier stellt den überarbeiteten Leitfaden vor.",
+                    english: "!minutes edit 4 Trier presents the revised guide.",
+                },
+                parse: |arguments| {
+                    let (line, text) = super::split_word(arguments);
+                    let line = number(line)?;
+                    let number = u32::try_from(line).map_err(|_| ArgumentError::NotANumber {
+                        given: super::shortened(&line.to_string()),
+                    })?;
+                    let text = required_text(text, Field::Text, crate::minutes::MAX_ENTRY)?;
+                    Ok(Command::Minutes(MinutesCommand::Edit { number, text }))
+                },
+            },
+            Self::Announce => Spec {
+                names: &["announce", "ankündigen", "ankuendigen"],
+                sub: &[],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "<Datum>",
+                    english: "<date>",
+                },
+                summary: Bilingual {
+                    german: "kündigt den Termin an diesem Datum sofort in allen Räumen an",
+                    english: "posts the announcement of the meeting on that date in every room now",
+                },
+                example: Bilingual {
+                    german: "!announce 17.12.2026",
+                    english: "!announce 2026-12-17",
+                },
+                parse: |arguments| date(arguments).map(Command::Announce),
+            },
+            Self::AgendaProposals => Spec {
+                names: AGENDA,
+                sub: &["proposals", "vorschläge", "vorschlaege"],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "listet alle offenen Vorschläge auf",
+                    english: "lists every open proposal",
+                },
+                example: Bilingual {
+                    german: "!agenda proposals",
+                    english: "!agenda proposals",
+                },
+                parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Proposals)),
+            },
+            Self::AgendaAccept => Spec {
+                names: AGENDA,
+                sub: &["accept", "annehmen"],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "<Nr.> [Teil]",
+                    english: "<no.> [part]",
+                },
+                summary: Bilingual {
+                    german: "nimmt einen Vorschlag in die Tagesordnung auf, auf Wunsch in einen bestimmten Teil",
+                    english: "puts a proposal on the agenda, in a given part if you like",
+                },
+                example: Bilingual {
+                    german: "!agenda accept 7 2",
+                    english: "!agenda accept 7 2",
+                },
+                parse: |arguments| {
+                    let (n, part) = super::split_word(arguments);
+                    let number = number(n)?;
+                    let part =
+                        match part {
+                            "" => None,
+                            part => Some(part.parse::<u32>().ok().filter(|p| *p > 0).ok_or_else(
+                                || ArgumentError::NotANumber {
+                                    given: super::shortened(part),
+                                },
+                            )?),
+                        };
+                    Ok(Command::Agenda(AgendaCommand::Accept { number, part }))
+                },
+            },
+            Self::AgendaReject => Spec {
+                names: AGENDA,
+                sub: &["reject", "ablehnen"],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "<Nr.> <Begründung>",
+                    english: "<no.> <reason>",
+                },
+                summary: Bilingual {
+                    german: "lehnt einen Vorschlag mit Begründung ab",
+                    english: "turns a proposal down, with a reason",
+                },
+                example: Bilingual {
+                    german: "!agenda reject 7 Das Thema wird im Workshop im Februar behandelt.",
+                    english: "!agenda reject 7 The topic will be covered at the workshop in February.",
+                },
+                parse: |arguments| {
+                    let (n, reason) = super::split_word(arguments);
+                    let number = number(n)?;
+                    let reason = required_text(reason, Field::Reason, MAX_DESCRIPTION)?;
+                    Ok(Command::Agenda(AgendaCommand::Reject { number, reason }))
+                },
+            },
+            Self::AgendaDefer => Spec {
+                names: AGENDA,
+                sub: &["defer", "verschieben"],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "<Nr.>",
+                    english: "<no.>",
+                },
+                summary: Bilingual {
+                    german: "verschiebt einen Vorschlag auf den übernächsten Termin",
+                    english: "moves a proposal to the meeting after next",
+                },
+                example: Bilingual {
+                    german: "!agenda defer 7",
+                    english: "!agenda defer 7",
+                },
+                parse: |arguments| {
+                    number(arguments).map(|n| Command::Agenda(AgendaCommand::Defer(n)))
+                },
+            },
+            Self::SubscribeRotate => Spec {
+                names: SUBSCRIBE,
+                sub: &["rotate", "neu"],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "ersetzt den privaten Kalenderlink dieses Raums; der alte Link funktioniert danach nicht mehr",
+                    english: "replaces this room's private calendar link; the old link stops working",
+                },
+                example: Bilingual {
+                    german: "!subscribe rotate",
+                    english: "!subscribe rotate",
+                },
+                parse: |arguments| nothing(arguments, Command::Subscribe { rotate: true }),
+            },
+            Self::MinutesStart => Spec {
+                names: MINUTES,
+                sub: &["start", "beginnen"],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "beginnt das Protokoll des laufenden oder nächsten Termins; Sie leiten dann die Sitzung",
+                    english: "starts the minutes of the running or next meeting, with you as chair",
+                },
+                example: Bilingual {
+                    german: "!minutes start",
+                    english: "!minutes start",
+                },
+                parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::Start)),
+            },
+            Self::MinutesApprove => Spec {
+                names: MINUTES,
+                sub: &["approve", "genehmigen"],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "[Datum]",
+                    english: "[date]",
+                },
+                summary: Bilingual {
+                    german: "genehmigt den Protokollentwurf und veröffentlicht ihn in allen Räumen",
+                    english: "approves the draft minutes and publishes them in every room",
+                },
+                example: Bilingual {
+                    german: "!minutes approve 17.12.2026",
+                    english: "!minutes approve 2026-12-17",
+                },
+                parse: |arguments| {
+                    optional_date(arguments).map(|d| Command::Minutes(MinutesCommand::Approve(d)))
+                },
+            },
+            Self::ActionsAll => Spec {
+                names: ACTIONS,
+                sub: &["all", "alle"],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "listet die offenen Aufgaben aller Kommunen auf",
+                    english: "lists every municipality's open action items",
+                },
+                example: Bilingual {
+                    german: "!actions all",
+                    english: "!actions all",
+                },
+                parse: |arguments| nothing(arguments, Command::Actions { all: true }),
+            },
+        }
+    }
+}
