@@ -160,7 +160,7 @@ async fn run(
         }
         Command::Help(Some(id)) => render::command_help(language, id),
         Command::Ping => render::pong(language, sent.map(|sent| now - sent)),
-        Command::Next => next_meeting(context, network, now),
+        Command::Next => next_meeting(context, network, now)?,
         Command::Agenda(sub) => agenda(context, network, room, event, sub, now, also)?,
         Command::Schedule => {
             let meetings = network
@@ -192,12 +192,16 @@ async fn run(
                     .into_iter()
                     .find(Meeting::takes_place),
             };
-            let file = meeting
-                .as_ref()
-                .and_then(|m| scheduler::invitation(network, &context.store, m, now));
-            match file {
-                Some(attachment) => return Ok(Answer::File(attachment)),
-                None => render::meeting_details(language, None, render::Additions::default()),
+            match (meeting, date) {
+                (Some(meeting), _) => {
+                    let file = scheduler::invitation(network, &context.store, &meeting, now)
+                        .ok_or(CommandError::Unavailable)?;
+                    return Ok(Answer::File(file));
+                }
+                (None, Some(date)) => render::no_meeting_on(language, date),
+                (None, None) => {
+                    render::meeting_details(language, None, render::Additions::default())
+                }
             }
         }
         Command::Minutes(sub) => match sub {
@@ -245,24 +249,34 @@ fn audience(invocation: &minutes::Invocation<'_>) -> Role {
 
 /// The next meeting with its link and its agenda, accepted proposals and open action items
 /// included.
-fn next_meeting(context: &Context, network: &Network, now: DateTime<Utc>) -> Rendered {
+fn next_meeting(
+    context: &Context,
+    network: &Network,
+    now: DateTime<Utc>,
+) -> Result<Rendered, CommandError> {
     let next = network.schedule.next_taking_place(now, SCHEDULE_HORIZON);
-    let accepted = next
-        .as_ref()
-        .map(|m| accepted(context, m))
-        .unwrap_or_default();
-    let open_actions = next
-        .as_ref()
-        .map(|m| open_actions(&context.store, m))
-        .unwrap_or_default();
-    render::meeting_details(
+    let failed = |error: crate::store::StoreError| {
+        warn!(%error, "cannot read the next meeting's proposals or action items");
+        CommandError::Unavailable
+    };
+    let (accepted, open_actions) = match &next {
+        Some(meeting) => (
+            context.store.accepted_for(&meeting.key).map_err(failed)?,
+            context
+                .store
+                .open_actions_before(meeting.start.with_timezone(&Utc))
+                .map_err(failed)?,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    Ok(render::meeting_details(
         network.config.language,
         next.as_ref().map(|m| (m, network.agenda(m))),
         render::Additions {
             accepted: &accepted,
             open_actions: &open_actions,
         },
-    )
+    ))
 }
 
 /// The action items still open from meetings before `meeting`: its "Offene Aufgaben".
@@ -274,17 +288,6 @@ pub(super) fn open_actions(
         .open_actions_before(meeting.start.with_timezone(&Utc))
         .unwrap_or_else(|error| {
             warn!(%error, "cannot read open action items");
-            Vec::new()
-        })
-}
-
-/// The members' proposals accepted for a meeting.
-fn accepted(context: &Context, meeting: &Meeting) -> Vec<Proposal> {
-    context
-        .store
-        .accepted_for(&meeting.key)
-        .unwrap_or_else(|error| {
-            warn!(%error, "cannot read accepted proposals");
             Vec::new()
         })
 }
@@ -356,7 +359,7 @@ fn agenda(
     };
     Ok(match sub {
         // The same as `!next`: the agenda is what the meeting's details show.
-        AgendaCommand::Show => next_meeting(context, network, now),
+        AgendaCommand::Show => next_meeting(context, network, now)?,
         AgendaCommand::Add { title, description } => {
             let Some(meeting) = network.schedule.next_taking_place(now, SCHEDULE_HORIZON) else {
                 return Ok(render::cannot_propose(language, true));

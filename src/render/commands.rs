@@ -203,6 +203,28 @@ pub fn pong(language: Language, delay: Option<TimeDelta>) -> Rendered {
     paragraph(&[text(plain)])
 }
 
+/// The answer to `!ics <date>` when no meeting takes place that day.
+pub fn no_meeting_on(language: Language, date: chrono::NaiveDate) -> Rendered {
+    paragraph(&match language {
+        Language::German => vec![
+            text(format!(
+                "Am {} findet kein Termin statt. Die nächsten Termine zeigt ",
+                date.format("%d.%m.%Y")
+            )),
+            code("!schedule"),
+            text("."),
+        ],
+        Language::English => vec![
+            text(format!(
+                "No meeting takes place on {}. ",
+                date.format("%-d %B %Y")
+            )),
+            code("!schedule"),
+            text(" lists the coming ones."),
+        ],
+    })
+}
+
 /// Where a member finds the numbers a command takes.
 fn numbers_listed_by(id: CommandId) -> Option<CommandId> {
     match id {

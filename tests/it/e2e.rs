@@ -665,10 +665,16 @@ meetings:
             .starts_with("Vielen Dank! Ihr Vorschlag Nr. 1 „Open Data“"),
         "{thanks:?}"
     );
-    let ask = bert.say(&bert_room, "!agenda add <b>Fette</b> Idee").await;
+    // Markup stays text, and a right-to-left override typed into the title is not echoed (it
+    // would flip the rest of the bot's sentence on screen).
+    let ask = bert
+        .say(&bert_room, "!agenda add <b>Fette</b> \u{202E}Idee\u{200B}")
+        .await;
     let thanks = bert.reply_to(&bot_id, &ask).await;
     assert!(
-        thanks.body.contains("Nr. 2 „<b>Fette</b> Idee“"),
+        thanks.body.contains("Nr. 2 „<b>Fette</b> Idee“")
+            && !thanks.body.contains('\u{202E}')
+            && !thanks.body.contains('\u{200B}'),
         "{thanks:?}"
     );
     assert!(

@@ -136,6 +136,19 @@ fn command_errors() {
 }
 
 #[test]
+fn no_meeting_on_a_date() {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+    insta::assert_snapshot!(
+        "no_meeting_on_de",
+        show(&render::no_meeting_on(Language::German, date))
+    );
+    insta::assert_snapshot!(
+        "no_meeting_on_en",
+        show(&render::no_meeting_on(Language::English, date))
+    );
+}
+
+#[test]
 fn hostile_command_names_are_escaped() {
     let Some(Err(error)) = convene::command::parse("!<img src=x onerror=alert(1)>") else {
         panic!("not parsed as an unknown command");
