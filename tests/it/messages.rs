@@ -650,3 +650,30 @@ mod proposals {
         }
     }
 }
+
+/// The README's command tables list every command of the bot's table, in its role's section,
+/// written as `!help` writes it in English.
+#[test]
+fn readme_lists_every_command_in_its_section() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("### Commands").unwrap();
+    let chairs = readme
+        .find("For the chairs of the minutes being recorded:")
+        .unwrap();
+    let organizers = readme.find("For the organizers:").unwrap();
+    let end = readme[organizers..].find("\n## ").unwrap() + organizers;
+    for &id in CommandId::ALL {
+        let usage = format!("| `{}` |", id.spec().usage(Language::English));
+        let at = readme[start..end]
+            .find(&usage)
+            .unwrap_or_else(|| panic!("README lacks {usage}"))
+            + start;
+        let section = match id.spec().role {
+            Role::Member => start..chairs,
+            Role::Chair => chairs..organizers,
+            Role::Organizer => organizers..end,
+        };
+        assert!(section.contains(&at), "{usage} is in the wrong section");
+    }
+}
