@@ -942,6 +942,15 @@ meetings:
         }
     }
 
+    // In the organizers' room, `!help` adds the chairs' and organizers' sections.
+    let ask = organizer.say(&orga, "!help").await;
+    let help = organizer.reply_to(&bot_id, &ask).await;
+    assert!(
+        help.body.contains("Für das Organisationsteam:")
+            && help.body.contains("!minutes approve [Datum]"),
+        "{help:?}"
+    );
+
     let ask = organizer.say(&orga, "!minutes start").await;
     let started = organizer.reply_to(&bot_id, &ask).await;
     assert!(
