@@ -1,34 +1,28 @@
-//! Snapshots of every message the bot sends, in German and English, plain and HTML.
+//! Snapshots of every message the bot sends, in German and English, plain and HTML; each one
+//! also checked for what a client shows of it (`support::client_view`).
 
 use chrono::TimeDelta;
 use convene::command::{Command, CommandError};
 use convene::i18n::Language;
-use convene::render::{self, Rendered};
+use convene::render;
 
-pub fn show(rendered: &Rendered) -> String {
-    format!("--- plain\n{}\n--- html\n{}", rendered.plain, rendered.html)
-}
+use crate::support::client_view::snapshot_rendered;
 
 #[test]
 fn help() {
-    insta::assert_snapshot!("help_de", show(&render::help(Language::German, "IKONE DS")));
-    insta::assert_snapshot!(
-        "help_en",
-        show(&render::help(Language::English, "IKONE DS"))
-    );
+    snapshot_rendered!("help_de", render::help(Language::German, "IKONE DS"));
+    snapshot_rendered!("help_en", render::help(Language::English, "IKONE DS"));
 }
 
 #[test]
 fn pong() {
     let delay = Some(TimeDelta::milliseconds(42));
-    insta::assert_snapshot!("pong_de", show(&render::pong(Language::German, delay)));
-    insta::assert_snapshot!("pong_en", show(&render::pong(Language::English, delay)));
-    insta::assert_snapshot!(
+    snapshot_rendered!("pong_de", render::pong(Language::German, delay));
+    snapshot_rendered!("pong_en", render::pong(Language::English, delay));
+    snapshot_rendered!("pong_en_no_delay", render::pong(Language::English, None));
+    snapshot_rendered!(
         "pong_de_clock_skew",
-        show(&render::pong(
-            Language::German,
-            Some(TimeDelta::milliseconds(-5))
-        ))
+        render::pong(Language::German, Some(TimeDelta::milliseconds(-5)))
     );
 }
 
@@ -38,22 +32,111 @@ fn command_errors() {
     let arguments = CommandError::UnexpectedArguments {
         command: Command::Ping,
     };
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "unknown_de",
-        show(&render::command_error(Language::German, &unknown))
+        render::command_error(Language::German, &unknown)
     );
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "unknown_en",
-        show(&render::command_error(Language::English, &unknown))
+        render::command_error(Language::English, &unknown)
     );
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "arguments_de",
-        show(&render::command_error(Language::German, &arguments))
+        render::command_error(Language::German, &arguments)
     );
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "arguments_en",
-        show(&render::command_error(Language::English, &arguments))
+        render::command_error(Language::English, &arguments)
     );
+}
+
+/// The snapshot name of each kind of command error; without a wildcard, so that a new kind
+/// fails to compile here until it has its snapshots in [`every_command_error`].
+fn error_name(error: &CommandError) -> &'static str {
+    match error {
+        CommandError::Unknown(_) => "unknown",
+        CommandError::UnexpectedArguments { .. } => "arguments",
+        CommandError::MissingDate { given: None } => "missing_date",
+        CommandError::MissingDate { given: Some(_) } => "not_a_date",
+        CommandError::NotAllowed { .. } => "not_allowed",
+        CommandError::Usage { .. } => "usage",
+        CommandError::NotANumber { .. } => "not_a_number",
+        CommandError::NotChair { .. } => "not_chair",
+        CommandError::TooManyCommands { .. } => "too_many_commands",
+        CommandError::TooLong { what, .. } => match *what {
+            "title" => "too_long_title",
+            "description" => "too_long_description",
+            "reason" => "too_long_reason",
+            _ => "too_long_text",
+        },
+    }
+}
+
+#[test]
+fn every_command_error() {
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 17).unwrap();
+    let errors = [
+        CommandError::MissingDate { given: None },
+        CommandError::MissingDate {
+            given: Some("nächsten Donnerstag".to_owned()),
+        },
+        CommandError::NotAllowed {
+            command: Command::Announce(date),
+        },
+        CommandError::Usage {
+            usage: "!agenda add <Titel> [— <Beschreibung>]",
+        },
+        CommandError::NotANumber {
+            given: "sieben".to_owned(),
+        },
+        CommandError::NotChair {
+            command: Command::Undo,
+        },
+        CommandError::TooManyCommands { max: 5 },
+        CommandError::TooLong {
+            what: "title",
+            length: 312,
+            max: 200,
+        },
+        CommandError::TooLong {
+            what: "description",
+            length: 2400,
+            max: 2000,
+        },
+        CommandError::TooLong {
+            what: "reason",
+            length: 612,
+            max: 500,
+        },
+        CommandError::TooLong {
+            what: "text",
+            length: 2400,
+            max: 2000,
+        },
+    ];
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        for error in &errors {
+            snapshot_rendered!(
+                format!("error_{}_{code}", error_name(error)),
+                render::command_error(language, error)
+            );
+        }
+    }
+    // User text quoted back stays text.
+    let hostile = "<script>alert('x')</script> & <Titel>";
+    for error in [
+        CommandError::MissingDate {
+            given: Some(hostile.to_owned()),
+        },
+        CommandError::NotANumber {
+            given: hostile.to_owned(),
+        },
+    ] {
+        snapshot_rendered!(
+            format!("error_{}_hostile_de", error_name(&error)),
+            render::command_error(Language::German, &error)
+        );
+    }
 }
 
 #[test]
@@ -61,9 +144,9 @@ fn hostile_command_names_are_escaped() {
     let Some(Err(error)) = convene::command::parse("!<img src=x onerror=alert(1)>") else {
         panic!("not parsed as an unknown command");
     };
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "hostile_de",
-        show(&render::command_error(Language::German, &error))
+        render::command_error(Language::German, &error)
     );
 }
 
@@ -83,7 +166,7 @@ mod meetings {
     use convene::schedule::{Meeting, Status};
     use convene::store::{Proposal, ProposalStatus};
 
-    use super::show;
+    use crate::support::client_view::snapshot_rendered;
 
     fn network() -> Network {
         Network::load(Path::new("config/convene.example.yaml")).unwrap()
@@ -104,7 +187,7 @@ mod meetings {
         let cancelled = meeting(&network, "videokonferenz/2026-12-17");
         for (language, code) in LANGUAGES {
             let post = |m: &Meeting, kind, late| {
-                show(&render::post(
+                render::post(
                     language,
                     "IKONE DS",
                     m,
@@ -112,25 +195,25 @@ mod meetings {
                     render::Additions::default(),
                     kind,
                     late,
-                ))
+                )
             };
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_{code}"),
                 post(&conference, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_workshop_{code}"),
                 post(&workshop, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_late_{code}"),
                 post(&conference, PostKind::Announcement, true)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reminder_1d_{code}"),
                 post(&conference, PostKind::Reminder(TimeDelta::days(1)), false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reminder_15m_{code}"),
                 post(
                     &conference,
@@ -138,11 +221,11 @@ mod meetings {
                     false
                 )
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_moved_{code}"),
                 post(&moved, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_cancelled_with_agenda_{code}"),
                 post(&cancelled, PostKind::Announcement, false)
             );
@@ -236,14 +319,9 @@ mod meetings {
         ];
         for (language, code) in LANGUAGES {
             for (kind, meeting, changes) in &cases {
-                insta::assert_snapshot!(
+                snapshot_rendered!(
                     format!("change_{kind}_{code}"),
-                    show(&render::change_notice(
-                        language,
-                        meeting,
-                        network.agenda(meeting),
-                        changes
-                    ))
+                    render::change_notice(language, meeting, network.agenda(meeting), changes)
                 );
             }
         }
@@ -274,71 +352,53 @@ mod meetings {
             ],
         };
         for (language, code) in LANGUAGES {
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("next_{code}"),
-                show(&render::meeting_details(
+                render::meeting_details(
                     language,
                     Some((&workshop, network.agenda(&workshop))),
                     render::Additions::default()
-                ))
+                )
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("next_none_{code}"),
-                show(&render::meeting_details(
-                    language,
-                    None,
-                    render::Additions::default()
-                ))
+                render::meeting_details(language, None, render::Additions::default())
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("schedule_{code}"),
-                show(&render::schedule_list(language, &upcoming))
+                render::schedule_list(language, &upcoming)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("summary_{code}"),
-                show(&render::delivery_summary(
-                    language,
-                    &workshop,
-                    PostKind::Announcement,
-                    &report
-                ))
+                render::delivery_summary(language, &workshop, PostKind::Announcement, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("follow_up_{code}"),
-                show(&render::follow_up_report(language, &workshop, &report))
+                render::follow_up_report(language, &workshop, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("summary_minutes_{code}"),
-                show(&render::minutes_summary(
-                    language,
-                    &workshop.title,
-                    workshop.start,
-                    &report
-                ))
+                render::minutes_summary(language, &workshop.title, workshop.start, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("missed_{code}"),
-                show(&render::missed_notice(language, &workshop))
+                render::missed_notice(language, &workshop)
             );
             let date = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announce_ack_{code}"),
-                show(&render::announce_ack(
-                    language,
-                    date,
-                    std::slice::from_ref(&workshop)
-                ))
+                render::announce_ack(language, date, std::slice::from_ref(&workshop))
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announce_ack_none_{code}"),
-                show(&render::announce_ack(language, date, &[]))
+                render::announce_ack(language, date, &[])
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reload_errors_{code}"),
-                show(&render::reload_errors(
+                render::reload_errors(
                     language,
                     "agendas/x.yaml:3:9: error: meeting.date: `2026-13-01` is not a date\n  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`"
-                ))
+                )
             );
         }
     }
@@ -349,9 +409,9 @@ mod meetings {
         let mut meeting = meeting(&network, "workshop-smart-city-2026");
         meeting.title = "<script>alert('x')</script> & \"Co\"\r\nBCC: evil".to_owned();
         meeting.note = Some("<b>laut</b>".to_owned());
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             "announcement_hostile_de",
-            show(&render::post(
+            render::post(
                 Language::German,
                 "IKONE <DS>",
                 &meeting,
@@ -359,12 +419,12 @@ mod meetings {
                 render::Additions::default(),
                 PostKind::Announcement,
                 false
-            ))
+            )
         );
         let from_start = meeting.start.with_timezone(&Utc) - TimeDelta::days(1);
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             "change_hostile_de",
-            show(&render::change_notice(
+            render::change_notice(
                 Language::German,
                 &meeting,
                 None,
@@ -386,7 +446,7 @@ mod meetings {
                         retitled: vec![],
                     },
                 ]
-            ))
+            )
         );
     }
 
@@ -408,17 +468,17 @@ fn subscription_links() {
     .unwrap();
     let links = FeedLinks::for_url(&url);
     for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_{code}"),
-            show(&subscribe(language, "IKONE DS", Some(&links), true, false))
+            subscribe(language, "IKONE DS", Some(&links), true, false)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_rotated_{code}"),
-            show(&subscribe(language, "IKONE DS", Some(&links), true, true))
+            subscribe(language, "IKONE DS", Some(&links), true, true)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_none_{code}"),
-            show(&subscribe(language, "IKONE DS", None, false, false))
+            subscribe(language, "IKONE DS", None, false, false)
         );
     }
 }
@@ -434,7 +494,7 @@ mod proposals {
     use convene::render::{self, Outcome};
     use convene::store::{Proposal, ProposalStatus};
 
-    use super::show;
+    use crate::support::client_view::snapshot_rendered;
 
     fn proposal(status: ProposalStatus) -> Proposal {
         Proposal {
@@ -464,6 +524,18 @@ mod proposals {
             "export",
             convene::agenda::export("videokonferenz/2026-12-17", &[first, second]).unwrap()
         );
+    }
+
+    #[test]
+    fn no_such_part() {
+        for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+            for (name, parts) in [("none", 0), ("one", 1), ("two", 2)] {
+                snapshot_rendered!(
+                    format!("no_such_part_{name}_{code}"),
+                    render::no_such_part(language, 7, 3, parts)
+                );
+            }
+        }
     }
 
     #[test]
@@ -501,25 +573,37 @@ mod proposals {
         let accepted = proposal(ProposalStatus::Accepted);
         for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
             let open = proposal(ProposalStatus::Open);
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("added_{code}"),
-                show(&render::proposal_added(language, &open, &meeting))
+                render::proposal_added(language, &open, &meeting)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("too_many_{code}"),
-                show(&render::too_many_proposals(language, 5))
+                render::too_many_proposals(language, 5)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("no_such_{code}"),
-                show(&render::no_such_proposal(language, 9))
+                render::no_such_proposal(language, 9)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("cannot_{code}"),
-                show(&render::cannot_propose(language, false))
+                render::cannot_propose(language, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
+                format!("cannot_no_meeting_{code}"),
+                render::cannot_propose(language, true)
+            );
+            snapshot_rendered!(
+                format!("list_all_{code}"),
+                render::proposal_list(language, &[open.clone(), accepted.clone()], true)
+            );
+            snapshot_rendered!(
+                format!("list_empty_{code}"),
+                render::proposal_list(language, &[], false)
+            );
+            snapshot_rendered!(
                 format!("list_{code}"),
-                show(&render::proposal_list(
+                render::proposal_list(
                     language,
                     &[
                         open.clone(),
@@ -527,7 +611,7 @@ mod proposals {
                         proposal(ProposalStatus::Rejected)
                     ],
                     false
-                ))
+                )
             );
             for (name, outcome) in [
                 ("accepted", Outcome::Accepted(&meeting)),
@@ -535,14 +619,14 @@ mod proposals {
                 ("deferred", Outcome::Deferred(&meeting)),
                 ("withdrawn", Outcome::Withdrawn),
             ] {
-                insta::assert_snapshot!(
+                snapshot_rendered!(
                     format!("outcome_{name}_{code}"),
-                    show(&render::proposal_outcome(language, &open, outcome))
+                    render::proposal_outcome(language, &open, outcome)
                 );
             }
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_with_proposal_{code}"),
-                show(&render::post(
+                render::post(
                     language,
                     "IKONE DS",
                     &meeting,
@@ -553,7 +637,7 @@ mod proposals {
                     },
                     PostKind::Announcement,
                     false
-                ))
+                )
             );
         }
     }
