@@ -443,6 +443,7 @@ pub fn show(rendered: &Rendered) -> String {
 /// `insta::assert_snapshot!(name, show(&rendered))`, after [`assert_client_shows_plain`]: the
 /// one way tests snapshot a [`Rendered`]. A macro, so that insta names the snapshot after the
 /// calling module as before.
+#[allow(unused_macros)] // in the benchmarks, which share `support`
 macro_rules! snapshot_rendered {
     ($name:expr, $rendered:expr $(,)?) => {{
         let rendered: &convene::render::Rendered = &$rendered;
@@ -457,6 +458,7 @@ macro_rules! snapshot_rendered {
         );
     }};
 }
+#[allow(unused_imports)] // in the benchmarks, which share `support`
 pub(crate) use snapshot_rendered;
 
 #[cfg(test)]
