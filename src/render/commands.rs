@@ -109,7 +109,7 @@ pub fn help(language: Language, network: &str, audience: Role) -> Rendered {
             let spec = id.spec();
             let usage = spec.usage(language);
             let summary = spec.summary.get(language);
-            plain.push_str(&format!("\n{usage} – {summary}"));
+            plain.push_str(&format!("\n• {usage} – {summary}"));
             html.push_str(&format!(
                 "<li><code>{}</code> – {}</li>\n",
                 escape_html(&usage),

@@ -1,13 +1,12 @@
-//! Snapshots of every message the bot sends, in German and English, plain and HTML.
+//! Snapshots of every message the bot sends, in German and English, plain and HTML; each one
+//! also checked for what a client shows of it (`support::client_view`).
 
 use chrono::TimeDelta;
 use convene::command::{ArgumentError, CommandError, CommandId, Field, Role};
 use convene::i18n::Language;
-use convene::render::{self, Rendered};
+use convene::render;
 
-pub fn show(rendered: &Rendered) -> String {
-    format!("--- plain\n{}\n--- html\n{}", rendered.plain, rendered.html)
-}
+use crate::support::client_view::snapshot_rendered;
 
 #[test]
 fn help() {
@@ -17,22 +16,23 @@ fn help() {
             (Role::Chair, "_chairs"),
             (Role::Organizer, "_organizers"),
         ] {
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("help{audience}_{suffix}"),
-                show(&render::help(language, "IKONE DS", role))
+                render::help(language, "IKONE DS", role)
             );
         }
-        for (id, name) in [
-            (CommandId::Agenda, "agenda"),
-            (CommandId::AgendaAdd, "agenda_add"),
-            (CommandId::Action, "action"),
-            (CommandId::MinutesApprove, "minutes_approve"),
-        ] {
-            insta::assert_snapshot!(
-                format!("help_{name}_{suffix}"),
-                show(&render::command_help(language, id))
-            );
+        for &id in CommandId::ALL {
+            if id.spec().sub.is_empty() {
+                snapshot_rendered!(
+                    format!("help_{}_{suffix}", id.spec().names[0]),
+                    render::command_help(language, id)
+                );
+            }
         }
+        snapshot_rendered!(
+            format!("help_agenda_add_{suffix}"),
+            render::command_help(language, CommandId::AgendaAdd)
+        );
     }
 }
 
@@ -58,20 +58,47 @@ fn every_command_has_help_in_both_languages() {
 #[test]
 fn pong() {
     let delay = Some(TimeDelta::milliseconds(42));
-    insta::assert_snapshot!("pong_de", show(&render::pong(Language::German, delay)));
-    insta::assert_snapshot!("pong_en", show(&render::pong(Language::English, delay)));
-    insta::assert_snapshot!(
+    snapshot_rendered!("pong_de", render::pong(Language::German, delay));
+    snapshot_rendered!("pong_en", render::pong(Language::English, delay));
+    snapshot_rendered!("pong_en_no_delay", render::pong(Language::English, None));
+    snapshot_rendered!(
         "pong_de_clock_skew",
-        show(&render::pong(
-            Language::German,
-            Some(TimeDelta::milliseconds(-5))
-        ))
+        render::pong(Language::German, Some(TimeDelta::milliseconds(-5)))
     );
 }
 
-/// Every refusal a command can meet, in one snapshot per language.
+/// The snapshot name of each kind of command error; without a wildcard, so that a new kind
+/// fails to compile here until it has its snapshots in [`every_command_error`].
+fn error_name(error: &CommandError) -> &'static str {
+    match error {
+        CommandError::Unknown(_) => "unknown",
+        CommandError::UnknownSubcommand { .. } => "unknown_subcommand",
+        CommandError::Arguments { error, .. } => match error {
+            ArgumentError::Usage => "usage",
+            ArgumentError::Unexpected => "arguments",
+            ArgumentError::NotADate { given: None } => "missing_date",
+            ArgumentError::NotADate { given: Some(_) } => "not_a_date",
+            ArgumentError::NotANumber { .. } => "not_a_number",
+            ArgumentError::TooLong { field, .. } => match field {
+                Field::Title => "too_long_title",
+                Field::Description => "too_long_description",
+                Field::Reason => "too_long_reason",
+                Field::Text => "too_long_text",
+            },
+        },
+        CommandError::NotAllowed { .. } => "not_allowed",
+        CommandError::NotChair { .. } => "not_chair",
+        CommandError::TooManyCommands { .. } => "too_many_commands",
+        CommandError::Unavailable => "unavailable",
+    }
+}
+
+/// Every refusal a command can meet, in both languages.
 #[test]
-fn command_errors() {
+fn every_command_error() {
+    let too_long = |command, field, length, max| {
+        CommandError::arguments(command, ArgumentError::TooLong { field, length, max })
+    };
     let errors = [
         CommandError::Unknown("!pnig".to_owned()),
         CommandError::UnknownSubcommand {
@@ -84,7 +111,7 @@ fn command_errors() {
         CommandError::arguments(
             CommandId::Action,
             ArgumentError::NotADate {
-                given: Some("morgen".to_owned()),
+                given: Some("nächsten Donnerstag".to_owned()),
             },
         ),
         CommandError::arguments(
@@ -93,58 +120,60 @@ fn command_errors() {
                 given: "sieben".to_owned(),
             },
         ),
-        CommandError::arguments(
-            CommandId::AgendaAdd,
-            ArgumentError::TooLong {
-                field: Field::Title,
-                length: 250,
-                max: 200,
-            },
-        ),
-        CommandError::arguments(
-            CommandId::AgendaAdd,
-            ArgumentError::TooLong {
-                field: Field::Description,
-                length: 4_100,
-                max: 4_000,
-            },
-        ),
+        too_long(CommandId::AgendaAdd, Field::Title, 250, 200),
+        too_long(CommandId::AgendaAdd, Field::Description, 4_100, 4_000),
+        too_long(CommandId::AgendaReject, Field::Reason, 4_100, 4_000),
+        too_long(CommandId::Info, Field::Text, 4_100, 4_000),
         CommandError::NotAllowed {
             command: CommandId::SubscribeRotate,
         },
         CommandError::NotChair {
-            command: CommandId::Decision,
+            command: CommandId::Undo,
         },
         CommandError::TooManyCommands { max: 20 },
         CommandError::Unavailable,
     ];
-    for (language, name) in [
-        (Language::German, "command_errors_de"),
-        (Language::English, "command_errors_en"),
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        for error in &errors {
+            snapshot_rendered!(
+                format!("error_{}_{code}", error_name(error)),
+                render::command_error(language, error)
+            );
+        }
+    }
+    // User text quoted back stays text.
+    let hostile = "<script>alert('x')</script> & <Titel>";
+    for error in [
+        CommandError::arguments(
+            CommandId::MinutesApprove,
+            ArgumentError::NotADate {
+                given: Some(hostile.to_owned()),
+            },
+        ),
+        CommandError::arguments(
+            CommandId::Done,
+            ArgumentError::NotANumber {
+                given: hostile.to_owned(),
+            },
+        ),
     ] {
-        let shown: Vec<String> = errors
-            .iter()
-            .map(|error| {
-                format!(
-                    "# {error:?}\n{}",
-                    show(&render::command_error(language, error))
-                )
-            })
-            .collect();
-        insta::assert_snapshot!(name, shown.join("\n\n"));
+        snapshot_rendered!(
+            format!("error_{}_hostile_de", error_name(&error)),
+            render::command_error(Language::German, &error)
+        );
     }
 }
 
 #[test]
 fn no_meeting_on_a_date() {
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "no_meeting_on_de",
-        show(&render::no_meeting_on(Language::German, date))
+        render::no_meeting_on(Language::German, date)
     );
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "no_meeting_on_en",
-        show(&render::no_meeting_on(Language::English, date))
+        render::no_meeting_on(Language::English, date)
     );
 }
 
@@ -153,9 +182,9 @@ fn hostile_command_names_are_escaped() {
     let Some(Err(error)) = convene::command::parse("!<img src=x onerror=alert(1)>") else {
         panic!("not parsed as an unknown command");
     };
-    insta::assert_snapshot!(
+    snapshot_rendered!(
         "hostile_de",
-        show(&render::command_error(Language::German, &error))
+        render::command_error(Language::German, &error)
     );
 }
 
@@ -175,7 +204,7 @@ mod meetings {
     use convene::schedule::{Meeting, Status};
     use convene::store::{Proposal, ProposalStatus};
 
-    use super::show;
+    use crate::support::client_view::snapshot_rendered;
 
     fn network() -> Network {
         Network::load(Path::new("config/convene.example.yaml")).unwrap()
@@ -196,7 +225,7 @@ mod meetings {
         let cancelled = meeting(&network, "videokonferenz/2026-12-17");
         for (language, code) in LANGUAGES {
             let post = |m: &Meeting, kind, late| {
-                show(&render::post(
+                render::post(
                     language,
                     "IKONE DS",
                     m,
@@ -204,25 +233,25 @@ mod meetings {
                     render::Additions::default(),
                     kind,
                     late,
-                ))
+                )
             };
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_{code}"),
                 post(&conference, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_workshop_{code}"),
                 post(&workshop, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_late_{code}"),
                 post(&conference, PostKind::Announcement, true)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reminder_1d_{code}"),
                 post(&conference, PostKind::Reminder(TimeDelta::days(1)), false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reminder_15m_{code}"),
                 post(
                     &conference,
@@ -230,11 +259,11 @@ mod meetings {
                     false
                 )
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_moved_{code}"),
                 post(&moved, PostKind::Announcement, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_cancelled_with_agenda_{code}"),
                 post(&cancelled, PostKind::Announcement, false)
             );
@@ -328,14 +357,9 @@ mod meetings {
         ];
         for (language, code) in LANGUAGES {
             for (kind, meeting, changes) in &cases {
-                insta::assert_snapshot!(
+                snapshot_rendered!(
                     format!("change_{kind}_{code}"),
-                    show(&render::change_notice(
-                        language,
-                        meeting,
-                        network.agenda(meeting),
-                        changes
-                    ))
+                    render::change_notice(language, meeting, network.agenda(meeting), changes)
                 );
             }
         }
@@ -366,71 +390,53 @@ mod meetings {
             ],
         };
         for (language, code) in LANGUAGES {
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("next_{code}"),
-                show(&render::meeting_details(
+                render::meeting_details(
                     language,
                     Some((&workshop, network.agenda(&workshop))),
                     render::Additions::default()
-                ))
+                )
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("next_none_{code}"),
-                show(&render::meeting_details(
-                    language,
-                    None,
-                    render::Additions::default()
-                ))
+                render::meeting_details(language, None, render::Additions::default())
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("schedule_{code}"),
-                show(&render::schedule_list(language, &upcoming))
+                render::schedule_list(language, &upcoming)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("summary_{code}"),
-                show(&render::delivery_summary(
-                    language,
-                    &workshop,
-                    PostKind::Announcement,
-                    &report
-                ))
+                render::delivery_summary(language, &workshop, PostKind::Announcement, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("follow_up_{code}"),
-                show(&render::follow_up_report(language, &workshop, &report))
+                render::follow_up_report(language, &workshop, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("summary_minutes_{code}"),
-                show(&render::minutes_summary(
-                    language,
-                    &workshop.title,
-                    workshop.start,
-                    &report
-                ))
+                render::minutes_summary(language, &workshop.title, workshop.start, &report)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("missed_{code}"),
-                show(&render::missed_notice(language, &workshop))
+                render::missed_notice(language, &workshop)
             );
             let date = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announce_ack_{code}"),
-                show(&render::announce_ack(
-                    language,
-                    date,
-                    std::slice::from_ref(&workshop)
-                ))
+                render::announce_ack(language, date, std::slice::from_ref(&workshop))
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announce_ack_none_{code}"),
-                show(&render::announce_ack(language, date, &[]))
+                render::announce_ack(language, date, &[])
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("reload_errors_{code}"),
-                show(&render::reload_errors(
+                render::reload_errors(
                     language,
                     "agendas/x.yaml:3:9: error: meeting.date: `2026-13-01` is not a date\n  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`"
-                ))
+                )
             );
         }
     }
@@ -441,9 +447,9 @@ mod meetings {
         let mut meeting = meeting(&network, "workshop-smart-city-2026");
         meeting.title = "<script>alert('x')</script> & \"Co\"\r\nBCC: evil".to_owned();
         meeting.note = Some("<b>laut</b>".to_owned());
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             "announcement_hostile_de",
-            show(&render::post(
+            render::post(
                 Language::German,
                 "IKONE <DS>",
                 &meeting,
@@ -451,12 +457,12 @@ mod meetings {
                 render::Additions::default(),
                 PostKind::Announcement,
                 false
-            ))
+            )
         );
         let from_start = meeting.start.with_timezone(&Utc) - TimeDelta::days(1);
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             "change_hostile_de",
-            show(&render::change_notice(
+            render::change_notice(
                 Language::German,
                 &meeting,
                 None,
@@ -478,7 +484,7 @@ mod meetings {
                         retitled: vec![],
                     },
                 ]
-            ))
+            )
         );
     }
 
@@ -500,17 +506,17 @@ fn subscription_links() {
     .unwrap();
     let links = FeedLinks::for_url(&url);
     for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_{code}"),
-            show(&subscribe(language, "IKONE DS", Some(&links), true, false))
+            subscribe(language, "IKONE DS", Some(&links), true, false)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_rotated_{code}"),
-            show(&subscribe(language, "IKONE DS", Some(&links), true, true))
+            subscribe(language, "IKONE DS", Some(&links), true, true)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("subscribe_none_{code}"),
-            show(&subscribe(language, "IKONE DS", None, false, false))
+            subscribe(language, "IKONE DS", None, false, false)
         );
     }
 }
@@ -526,7 +532,7 @@ mod proposals {
     use convene::render::{self, Outcome};
     use convene::store::{Proposal, ProposalStatus};
 
-    use super::show;
+    use crate::support::client_view::snapshot_rendered;
 
     fn proposal(status: ProposalStatus) -> Proposal {
         Proposal {
@@ -556,6 +562,18 @@ mod proposals {
             "export",
             convene::agenda::export("videokonferenz/2026-12-17", &[first, second]).unwrap()
         );
+    }
+
+    #[test]
+    fn no_such_part() {
+        for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+            for (name, parts) in [("none", 0), ("one", 1), ("two", 2)] {
+                snapshot_rendered!(
+                    format!("no_such_part_{name}_{code}"),
+                    render::no_such_part(language, 7, 3, parts)
+                );
+            }
+        }
     }
 
     #[test]
@@ -593,25 +611,37 @@ mod proposals {
         let accepted = proposal(ProposalStatus::Accepted);
         for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
             let open = proposal(ProposalStatus::Open);
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("added_{code}"),
-                show(&render::proposal_added(language, &open, &meeting))
+                render::proposal_added(language, &open, &meeting)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("too_many_{code}"),
-                show(&render::too_many_proposals(language, 5))
+                render::too_many_proposals(language, 5)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("no_such_{code}"),
-                show(&render::no_such_proposal(language, 9))
+                render::no_such_proposal(language, 9)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("cannot_{code}"),
-                show(&render::cannot_propose(language, false))
+                render::cannot_propose(language, false)
             );
-            insta::assert_snapshot!(
+            snapshot_rendered!(
+                format!("cannot_no_meeting_{code}"),
+                render::cannot_propose(language, true)
+            );
+            snapshot_rendered!(
+                format!("list_all_{code}"),
+                render::proposal_list(language, &[open.clone(), accepted.clone()], true)
+            );
+            snapshot_rendered!(
+                format!("list_empty_{code}"),
+                render::proposal_list(language, &[], false)
+            );
+            snapshot_rendered!(
                 format!("list_{code}"),
-                show(&render::proposal_list(
+                render::proposal_list(
                     language,
                     &[
                         open.clone(),
@@ -619,7 +649,7 @@ mod proposals {
                         proposal(ProposalStatus::Rejected)
                     ],
                     false
-                ))
+                )
             );
             for (name, outcome) in [
                 ("accepted", Outcome::Accepted(&meeting)),
@@ -627,14 +657,14 @@ mod proposals {
                 ("deferred", Outcome::Deferred(&meeting)),
                 ("withdrawn", Outcome::Withdrawn),
             ] {
-                insta::assert_snapshot!(
+                snapshot_rendered!(
                     format!("outcome_{name}_{code}"),
-                    show(&render::proposal_outcome(language, &open, outcome))
+                    render::proposal_outcome(language, &open, outcome)
                 );
             }
-            insta::assert_snapshot!(
+            snapshot_rendered!(
                 format!("announcement_with_proposal_{code}"),
-                show(&render::post(
+                render::post(
                     language,
                     "IKONE DS",
                     &meeting,
@@ -645,7 +675,7 @@ mod proposals {
                     },
                     PostKind::Announcement,
                     false
-                ))
+                )
             );
         }
     }

@@ -6,10 +6,10 @@ use chrono::NaiveDate;
 use convene::i18n::Language;
 use convene::minutes::{Assignment, Attendance, EntryKind, Minutes, Owner, Record, RecordKind};
 use convene::network::Network;
-use convene::render::{self, Publication};
+use convene::render::{self, DoneOutcome, MinutesReply, Publication, RecordedKind};
 use convene::store::ActionItem;
 
-use crate::messages::show;
+use crate::support::client_view::snapshot_rendered;
 
 const LANGUAGES: [(Language, &str); 2] = [(Language::German, "de"), (Language::English, "en")];
 
@@ -185,18 +185,13 @@ fn rendered_minutes() {
     let (_dir, network) = network_with_file_minutes();
     let minutes = file_minutes(&network);
     for (language, code) in LANGUAGES {
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("draft_{code}"),
-            show(&render::minutes_draft(language, "IKONE DS", &minutes, true))
+            render::minutes_draft(language, "IKONE DS", &minutes, true)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("message_{code}"),
-            show(&render::minutes_message(
-                language,
-                "IKONE DS",
-                &minutes,
-                &publication(true)
-            ))
+            render::minutes_message(language, "IKONE DS", &minutes, &publication(true))
         );
         insta::assert_snapshot!(
             format!("markdown_{code}"),
@@ -225,7 +220,7 @@ fn hostile_text_stays_text() {
     assert!(!message.html.contains("<script"), "{}", message.html);
     assert!(!message.html.contains("<b>Chef"), "{}", message.html);
     assert!(!message.plain.contains('\r'));
-    insta::assert_snapshot!("hostile_message_de", show(&message));
+    snapshot_rendered!("hostile_message_de", message);
     insta::assert_snapshot!(
         "hostile_markdown_de",
         render::minutes_markdown(
@@ -301,26 +296,21 @@ fn action_items() {
         open: true,
     };
     for (language, code) in LANGUAGES {
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("actions_{code}"),
-            show(&render::action_list(
+            render::action_list(
                 language,
                 std::slice::from_ref(&action),
                 Some("Kaiserslautern")
-            ))
+            )
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("action_reminder_{code}"),
-            show(&render::action_reminder(language, &action))
+            render::action_reminder(language, &action)
         );
-        insta::assert_snapshot!(
+        snapshot_rendered!(
             format!("action_done_{code}"),
-            show(&render::action_done(
-                language,
-                3,
-                Some(&action),
-                render::DoneOutcome::Closed
-            ))
+            render::action_done(language, 3, Some(&action), DoneOutcome::Closed)
         );
     }
     // The next meeting's agenda lists it under "Offene Aufgaben".
@@ -341,4 +331,278 @@ fn action_items() {
         "{}",
         agenda.plain
     );
+}
+
+/// The snapshot name of each minutes reply; without a wildcard, so that a new variant fails to
+/// compile here until it has its snapshots in [`every_minutes_reply`].
+fn reply_name(reply: &MinutesReply) -> String {
+    match reply {
+        MinutesReply::Started { agenda, .. } if agenda.is_empty() => "started_no_agenda".to_owned(),
+        MinutesReply::Started { .. } => "started".to_owned(),
+        MinutesReply::Recorded { what, .. } => format!("recorded_{what:?}").to_lowercase(),
+        MinutesReply::Undone { .. } => "undone".to_owned(),
+        MinutesReply::Edited { .. } => "edited".to_owned(),
+        MinutesReply::ChairAdded(_) => "chair_added".to_owned(),
+        MinutesReply::Here { .. } => "here".to_owned(),
+        MinutesReply::Approved { .. } => "approved".to_owned(),
+        MinutesReply::NoMeeting => "no_meeting".to_owned(),
+        MinutesReply::NotRecording => "not_recording".to_owned(),
+        MinutesReply::AlreadyRecording { .. } => "already_recording".to_owned(),
+        MinutesReply::AlreadyHasMinutes { .. } => "already_has_minutes".to_owned(),
+        MinutesReply::WrongRoom => "wrong_room".to_owned(),
+        MinutesReply::AgendaDone => "agenda_done".to_owned(),
+        MinutesReply::NoSuchLine(_) => "no_such_line".to_owned(),
+        MinutesReply::NothingToUndo => "nothing_to_undo".to_owned(),
+        MinutesReply::Full => "full".to_owned(),
+        MinutesReply::NoDraft => "no_draft".to_owned(),
+        MinutesReply::SeveralDrafts(_) => "several_drafts".to_owned(),
+        MinutesReply::UnknownOwner { .. } => "unknown_owner".to_owned(),
+        MinutesReply::NoTask => "no_task".to_owned(),
+        MinutesReply::EditTheFile => "edit_the_file".to_owned(),
+        MinutesReply::WhichMunicipality => "which_municipality".to_owned(),
+        MinutesReply::NoRunningMeeting => "no_running_meeting".to_owned(),
+        MinutesReply::UnknownMunicipality { .. } => "unknown_municipality".to_owned(),
+        MinutesReply::NotAMemberRoom => "not_a_member_room".to_owned(),
+        MinutesReply::Failed => "failed".to_owned(),
+    }
+}
+
+fn municipalities() -> Vec<String> {
+    ["Kaiserslautern", "Trier", "Bitburg-Prüm", "Mayen-Koblenz"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+/// One reply of each kind, with the texts a meeting of the network would give them.
+fn every_reply(language: Language) -> Vec<MinutesReply> {
+    let title = "Videokonferenz: Interne Kommunikation".to_owned();
+    let when = match language {
+        Language::German => "Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr",
+        Language::English => "Thursday, 17 December 2026, 10:00–11:30",
+    }
+    .to_owned();
+    let recorded = |what, text: &str| MinutesReply::Recorded {
+        number: 4,
+        what,
+        text: text.to_owned(),
+    };
+    vec![
+        MinutesReply::Started {
+            title: title.clone(),
+            when: when.clone(),
+            agenda: vec![
+                "Begrüßung".to_owned(),
+                "Bewerbung Smart City".to_owned(),
+                "Interne Kommunikation".to_owned(),
+            ],
+        },
+        MinutesReply::Started {
+            title: title.clone(),
+            when,
+            agenda: vec![],
+        },
+        recorded(RecordedKind::Topic, "Bewerbung Smart City"),
+        recorded(
+            RecordedKind::Info,
+            "Trier stellt den Stand der Bewerbung vor",
+        ),
+        recorded(
+            RecordedKind::Decision,
+            "Die Kommunen bewerben sich gemeinsam als Smart City.",
+        ),
+        recorded(
+            RecordedKind::Action,
+            "Kosten für ein gemeinsames Portal ermitteln",
+        ),
+        recorded(RecordedKind::Link, "Portal Kaiserslautern"),
+        MinutesReply::Undone {
+            number: 5,
+            text: "Die Kommunen bewerben sich gemeinsam als Smart City.".to_owned(),
+        },
+        MinutesReply::Edited { number: 3 },
+        MinutesReply::ChairAdded("@bernd:trier.de".to_owned()),
+        MinutesReply::Here {
+            municipality: "Trier".to_owned(),
+            title: title.clone(),
+        },
+        MinutesReply::Approved {
+            title: title.clone(),
+        },
+        MinutesReply::NoMeeting,
+        MinutesReply::NotRecording,
+        MinutesReply::AlreadyRecording {
+            title: title.clone(),
+        },
+        MinutesReply::AlreadyHasMinutes { title },
+        MinutesReply::WrongRoom,
+        MinutesReply::AgendaDone,
+        MinutesReply::NoSuchLine(42),
+        MinutesReply::NothingToUndo,
+        MinutesReply::Full,
+        MinutesReply::NoDraft,
+        MinutesReply::SeveralDrafts(
+            [(2026, 12, 17), (2027, 1, 21)]
+                .map(|(y, m, d)| {
+                    render::date_short(language, NaiveDate::from_ymd_opt(y, m, d).unwrap())
+                })
+                .to_vec(),
+        ),
+        MinutesReply::UnknownOwner {
+            given: "Landau".to_owned(),
+            known: municipalities(),
+        },
+        MinutesReply::NoTask,
+        MinutesReply::EditTheFile,
+        MinutesReply::WhichMunicipality,
+        MinutesReply::NoRunningMeeting,
+        MinutesReply::UnknownMunicipality {
+            given: "Landau".to_owned(),
+            known: municipalities(),
+        },
+        MinutesReply::NotAMemberRoom,
+        MinutesReply::Failed,
+    ]
+}
+
+#[test]
+fn every_minutes_reply() {
+    for (language, code) in LANGUAGES {
+        for reply in every_reply(language) {
+            snapshot_rendered!(
+                format!("reply_{}_{code}", reply_name(&reply)),
+                render::minutes_reply(language, &reply)
+            );
+        }
+    }
+    // Every reply that quotes user text back (titles come from agenda files), with hostile text.
+    let hostile = "<script>alert('x')</script> & <Titel>\nBCC: x";
+    let replies = [
+        MinutesReply::Started {
+            title: hostile.to_owned(),
+            when: "Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr".to_owned(),
+            agenda: vec![hostile.to_owned(), "Interne Kommunikation".to_owned()],
+        },
+        MinutesReply::Recorded {
+            number: 4,
+            what: RecordedKind::Info,
+            text: hostile.to_owned(),
+        },
+        MinutesReply::Undone {
+            number: 4,
+            text: hostile.to_owned(),
+        },
+        MinutesReply::Here {
+            municipality: "Trier & <i>Umland</i>".to_owned(),
+            title: hostile.to_owned(),
+        },
+        MinutesReply::Approved {
+            title: hostile.to_owned(),
+        },
+        MinutesReply::AlreadyRecording {
+            title: hostile.to_owned(),
+        },
+        MinutesReply::AlreadyHasMinutes {
+            title: hostile.to_owned(),
+        },
+        MinutesReply::UnknownOwner {
+            given: hostile.to_owned(),
+            known: vec!["Kaiserslautern & <Titel>".to_owned()],
+        },
+        MinutesReply::UnknownMunicipality {
+            given: hostile.to_owned(),
+            known: vec!["Kaiserslautern & <Titel>".to_owned()],
+        },
+    ];
+    for reply in replies {
+        let rendered = render::minutes_reply(Language::German, &reply);
+        assert!(!rendered.html.contains("<script"), "{}", rendered.html);
+        snapshot_rendered!(format!("reply_{}_hostile_de", reply_name(&reply)), rendered);
+    }
+}
+
+#[test]
+fn every_done_outcome() {
+    let action = ActionItem {
+        id: 3,
+        meeting_key: "videokonferenz/2026-12-17".to_owned(),
+        meeting_start: "2026-12-17T09:00:00Z".parse().unwrap(),
+        owner: Owner::Municipality("Trier".to_owned()),
+        text: "Bewerbung Smart City: Unterlagen <Titel> & Anlagen einreichen".to_owned(),
+        due: NaiveDate::from_ymd_opt(2027, 1, 15),
+        open: false,
+    };
+    for (language, code) in LANGUAGES {
+        for outcome in [
+            DoneOutcome::Closed,
+            DoneOutcome::AlreadyDone,
+            DoneOutcome::Unknown,
+        ] {
+            // Without a wildcard: a new outcome fails to compile until it is named here.
+            let name = match outcome {
+                DoneOutcome::Closed => "closed",
+                DoneOutcome::AlreadyDone => "already_done",
+                DoneOutcome::Unknown => "unknown",
+            };
+            let found = (outcome != DoneOutcome::Unknown).then_some(&action);
+            snapshot_rendered!(
+                format!("done_{name}_{code}"),
+                render::action_done(language, 3, found, outcome)
+            );
+        }
+        snapshot_rendered!(
+            format!("actions_none_{code}"),
+            render::action_list(language, &[], Some("Trier"))
+        );
+        snapshot_rendered!(
+            format!("actions_all_none_{code}"),
+            render::action_list(language, &[], None)
+        );
+        snapshot_rendered!(
+            format!("actions_all_{code}"),
+            render::action_list(language, std::slice::from_ref(&action), None)
+        );
+    }
+}
+
+#[test]
+fn published_minutes_list() {
+    let published = vec![
+        (
+            "17.12.2026".to_owned(),
+            "Videokonferenz: Interne Kommunikation".to_owned(),
+            Some("https://convene.ikone-ds.example/minutes/0123abcd.md".to_owned()),
+        ),
+        (
+            "04.12.2026".to_owned(),
+            "Online-Workshop „Bewerbung Smart City“ & <Titel>".to_owned(),
+            None,
+        ),
+        (
+            "19.11.2026".to_owned(),
+            "Videokonferenz <b>Trier</b>".to_owned(),
+            Some("https://convene.ikone-ds.example/minutes/4567cdef.md?a=1&b=2".to_owned()),
+        ),
+    ];
+    for (language, code) in LANGUAGES {
+        snapshot_rendered!(
+            format!("list_{code}"),
+            render::minutes_list(language, &published)
+        );
+        snapshot_rendered!(
+            format!("list_none_{code}"),
+            render::minutes_list(language, &[])
+        );
+    }
+}
+
+#[test]
+fn draft_from_the_agenda_file() {
+    let (_dir, network) = network_with_file_minutes();
+    let minutes = file_minutes(&network);
+    for (language, code) in LANGUAGES {
+        snapshot_rendered!(
+            format!("draft_file_{code}"),
+            render::minutes_draft(language, "IKONE DS", &minutes, false)
+        );
+    }
 }

@@ -1,8 +1,11 @@
 //! Real parts for the end-to-end tests: a Synapse homeserver, the convene binary, and a member's
 //! Matrix client. Everything listens on and talks to 127.0.0.1 only; every process a test starts
 //! is stopped by PID when its guard drops.
+//!
+//! And `client_view`: what a member's client shows of a message, for the snapshot tests.
 
 pub mod bot;
+pub mod client_view;
 pub mod member;
 pub mod synapse;
 
