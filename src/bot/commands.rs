@@ -285,7 +285,8 @@ fn agenda(
     let store = &context.store;
     let failed = |error: crate::store::StoreError| {
         warn!(%error, "the proposals database failed");
-        render::meeting_details(language, None, render::Additions::default())
+        // Says that the database failed (not "no meeting is planned").
+        render::minutes_reply(language, &render::MinutesReply::Failed)
     };
     let open_own = |number: i64| {
         store

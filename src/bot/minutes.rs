@@ -607,10 +607,7 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
         several => {
             let dates = several
                 .iter()
-                .map(|r| {
-                    let day = r.meeting_start.with_timezone(&timezone).date_naive();
-                    render::date_short(invocation.language(), day)
-                })
+                .map(|r| r.meeting_start.with_timezone(&timezone).date_naive())
                 .collect();
             return invocation.reply(&MinutesReply::SeveralDrafts(dates));
         }
