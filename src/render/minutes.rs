@@ -1031,7 +1031,7 @@ pub fn action_done(
             format!("Die Aufgabe Nr. {number} ist bereits erledigt.")
         }
         (DoneOutcome::AlreadyDone, _, Language::English) => {
-            format!("Action item no. {number} has already been done.")
+            format!("Action item no. {number} is already marked as done.")
         }
         (_, _, Language::German) => format!(
             "Eine offene Aufgabe Nr. {number} Ihrer Kommune gibt es nicht. Ihre offenen Aufgaben zeigt !actions."
