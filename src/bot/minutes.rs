@@ -588,10 +588,7 @@ pub(super) async fn approve(
         several => {
             let dates = several
                 .iter()
-                .map(|r| {
-                    let day = r.meeting_start.with_timezone(&timezone).date_naive();
-                    render::date_short(invocation.language(), day)
-                })
+                .map(|r| r.meeting_start.with_timezone(&timezone).date_naive())
                 .collect();
             return invocation.reply(&MinutesReply::SeveralDrafts(dates));
         }

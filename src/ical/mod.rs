@@ -30,6 +30,7 @@ use icalendar::{Component as _, Event, EventLike as _, Property};
 
 use crate::agenda::Agenda;
 use crate::holidays;
+use crate::i18n::Language;
 use crate::network::Network;
 use crate::schedule::rrule::End;
 use crate::schedule::{Exception, OneOff, Series, end_of, localize};
@@ -283,6 +284,11 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// The network's language, in which the DESCRIPTION's labels are written.
+    fn language(&self) -> Language {
+        self.network.config.language
+    }
+
     /// `link`, unless this calendar omits the links.
     fn shown<'l>(&self, link: Option<&'l url::Url>) -> Option<&'l url::Url> {
         link.filter(|_| self.links == Links::Include)
@@ -338,13 +344,23 @@ impl<'a> Context<'a> {
         agenda: Option<&Agenda>,
         accepted: &[String],
     ) -> String {
+        let german = self.language() == Language::German;
         let mut text = String::new();
         if let Some(link) = self.shown(link) {
-            let _ = writeln!(text, "Videokonferenz: {link}");
+            let label = if german {
+                "Videokonferenz"
+            } else {
+                "Video conference"
+            };
+            let _ = writeln!(text, "{label}: {link}");
         }
         let items = agenda.map_or(&[][..], |a| a.items.as_slice());
         if !items.is_empty() || !accepted.is_empty() {
-            text.push_str("\nTagesordnung:\n");
+            text.push_str(if german {
+                "\nTagesordnung:\n"
+            } else {
+                "\nAgenda:\n"
+            });
         }
         for (index, item) in items.iter().enumerate() {
             let _ = write!(text, "{}. {}", index + 1, item.title);
@@ -538,19 +554,31 @@ impl<'a> Context<'a> {
         if let Some(agenda) = agenda
             && !agenda.parts.is_empty()
         {
+            let german = self.language() == Language::German;
+            // "10:00 Uhr: Offizieller Teil – für Stadtspitzen" / "10:00: Official part – for …".
             let parts: Vec<String> = agenda
                 .parts
                 .iter()
-                .map(|p| match (&p.start, &p.audience) {
-                    (Some(start), Some(audience)) => {
-                        format!("{} {} ({audience})", start.format("%H:%M"), p.title)
+                .map(|p| {
+                    let mut line = match (p.start, german) {
+                        (Some(start), true) => {
+                            format!("{} Uhr: {}", start.format("%H:%M"), p.title)
+                        }
+                        (Some(start), false) => format!("{}: {}", start.format("%H:%M"), p.title),
+                        (None, _) => p.title.clone(),
+                    };
+                    if let Some(audience) = &p.audience {
+                        let _ = if german {
+                            write!(line, " – für {audience}")
+                        } else {
+                            write!(line, " – for {audience}")
+                        };
                     }
-                    (Some(start), None) => format!("{} {}", start.format("%H:%M"), p.title),
-                    (None, Some(audience)) => format!("{} ({audience})", p.title),
-                    (None, None) => p.title.clone(),
+                    line
                 })
                 .collect();
-            description = format!("{description}\n\nTeile:\n{}", parts.join("\n"))
+            let heading = if german { "Teile" } else { "Parts" };
+            description = format!("{description}\n\n{heading}:\n{}", parts.join("\n"))
                 .trim_start()
                 .to_owned();
         }
@@ -600,9 +628,15 @@ mod tests {
     }
 
     /// A network with one monthly series and no agenda files.
-    #[allow(clippy::unwrap_used)]
     fn network() -> Network {
-        let yaml = r##"
+        network_with("")
+    }
+
+    /// The same network with `extra` YAML at the top level (e.g. `language: en`).
+    #[allow(clippy::unwrap_used)]
+    fn network_with(extra: &str) -> Network {
+        let yaml = extra.to_owned()
+            + r##"
 homeserver: http://127.0.0.1:8008
 bot: { user_id: "@convene:localhost", password: { env: CONVENE_PASSWORD } }
 data_dir: data
@@ -616,8 +650,7 @@ meetings:
     - { id: vk, title: Videokonferenz, rule: FREQ=MONTHLY;BYDAY=3TH, first: 2026-01-15, start: "10:00", duration: 90m }
 "##;
         let config =
-            crate::config::Config::parse(std::path::Path::new("convene.yaml"), yaml.to_owned())
-                .unwrap();
+            crate::config::Config::parse(std::path::Path::new("convene.yaml"), yaml).unwrap();
         let schedule = crate::schedule::Schedule {
             timezone: config.timezone,
             holidays: config.meetings.holidays,
@@ -650,6 +683,30 @@ meetings:
         assert_ne!(more[0].content_hash, after[0].content_hash);
         // The same input gives the same hash.
         assert_eq!(entries(&network, &accepted), more);
+    }
+
+    /// The DESCRIPTION's labels are in the network's language.
+    #[test]
+    fn the_description_speaks_the_networks_language() {
+        let accepted = BTreeMap::from([("vk/2026-03-19".to_owned(), vec!["Open Data".to_owned()])]);
+        let link =
+            url::Url::parse("https://meet.example.org/vk").unwrap_or_else(|_| unreachable!());
+        for (extra, expected) in [
+            (
+                "",
+                "Videokonferenz: https://meet.example.org/vk\n\nTagesordnung:\n1. Open Data",
+            ),
+            (
+                "language: en\n",
+                "Video conference: https://meet.example.org/vk\n\nAgenda:\n1. Open Data",
+            ),
+        ] {
+            let network = network_with(extra);
+            let context = Context::new(&network, &accepted, Links::Include);
+            let description =
+                context.description(Some(&link), None, context.accepted("vk/2026-03-19"));
+            assert_eq!(description, expected);
+        }
     }
 
     #[test]

@@ -225,6 +225,19 @@ pub fn no_meeting_on(language: Language, date: chrono::NaiveDate) -> Rendered {
     })
 }
 
+/// What a member reads when the bot failed (its database, its random source): nothing was
+/// changed, and trying again may help. Also the minutes commands' failure.
+pub(super) fn unavailable(language: Language) -> &'static str {
+    match language {
+        Language::German => {
+            "Das konnte ich wegen einer Störung des Bots leider nicht erledigen; es wurde nichts geändert. Bitte versuchen Sie es in einigen Minuten erneut. Besteht die Störung fort, wenden Sie sich bitte an das Organisationsteam."
+        }
+        Language::English => {
+            "I could not do that because of a fault in the bot; nothing was changed. Please try again in a few minutes. If the fault persists, please tell the organizers."
+        }
+    }
+}
+
 /// Where a member finds the numbers a command takes.
 fn numbers_listed_by(id: CommandId) -> Option<CommandId> {
     match id {
@@ -338,11 +351,7 @@ pub fn command_error(language: Language, error: &CommandError) -> Rendered {
                 "One message may hold at most {max} commands; I ran none of them. Please split them over several messages."
             ),
         })],
-        CommandError::Unavailable => vec![text(pick(
-            language,
-            "Das konnte ich wegen einer Störung des Bots leider nicht erledigen; es wurde nichts geändert. Bitte versuchen Sie es in einigen Minuten erneut. Besteht die Störung fort, wenden Sie sich bitte an das Organisationsteam.",
-            "I could not do that because of a fault in the bot; nothing was changed. Please try again in a few minutes. If the fault persists, please tell the organizers.",
-        ))],
+        CommandError::Unavailable => vec![text(unavailable(language))],
     };
     paragraph(&parts)
 }

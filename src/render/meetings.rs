@@ -67,6 +67,15 @@ fn weekday_index(day: Weekday) -> usize {
     day.num_days_from_monday() as usize
 }
 
+/// The name of a month (0 for January) in `language`.
+pub(super) fn month_name(language: Language, month0: u32) -> &'static str {
+    let names = match language {
+        Language::German => &MONTHS_DE,
+        Language::English => &MONTHS_EN,
+    };
+    names[month0 as usize % 12]
+}
+
 /// "Donnerstag, 17. Dezember 2026" / "Thursday, 17 December 2026".
 pub fn date_long(language: Language, at: DateTime<Tz>) -> String {
     let day = weekday_index(at.weekday());
@@ -237,31 +246,37 @@ fn status_line(both: &mut Both, language: Language, meeting: &Meeting) {
     let note = note.as_deref();
     let line = match (&meeting.status, language) {
         (Status::Scheduled, _) => None,
+        // The organizers' note is their own words ("wegen der Haushaltsberatungen
+        // verschoben", "Raum belegt"): it follows a label, as a sentence of its own.
         (Status::Moved { original_start }, Language::German) => Some(format!(
-            "Verschoben – ursprünglich {}, {} Uhr{}",
+            "Verschoben – ursprünglich geplant für {}, {} Uhr.{}",
             date_long(language, *original_start),
             original_start.format("%H:%M"),
-            note.map(|n| format!(". {n}")).unwrap_or_default()
+            note.map(|n| format!(" Anmerkung: {}", sentence_end(n)))
+                .unwrap_or_default()
         )),
         (Status::Moved { original_start }, Language::English) => Some(format!(
-            "Moved – originally {}, {}{}",
+            "Moved – originally planned for {}, {}.{}",
             date_long(language, *original_start),
             original_start.format("%H:%M"),
-            note.map(|n| format!(". {n}")).unwrap_or_default()
+            note.map(|n| format!(" Note: {}", sentence_end(n)))
+                .unwrap_or_default()
         )),
         (Status::Cancelled, Language::German) => Some(format!(
             "Dieser Termin fällt aus.{}",
-            note.map(|n| format!(" Grund: {n}")).unwrap_or_default()
+            note.map(|n| format!(" Grund: {}", sentence_end(n)))
+                .unwrap_or_default()
         )),
         (Status::Cancelled, Language::English) => Some(format!(
             "This meeting is cancelled.{}",
-            note.map(|n| format!(" Reason: {n}")).unwrap_or_default()
+            note.map(|n| format!(" Reason: {}", sentence_end(n)))
+                .unwrap_or_default()
         )),
         (Status::Holiday { name_de, .. }, Language::German) => Some(format!(
             "Dieser Termin entfällt wegen des Feiertags {name_de}."
         )),
         (Status::Holiday { name_en, .. }, Language::English) => Some(format!(
-            "This meeting is skipped for the public holiday {name_en}."
+            "This meeting does not take place because of the public holiday {name_en}."
         )),
     };
     if let Some(line) = line {
@@ -361,7 +376,10 @@ fn agenda_lines(
             Language::English => format!("Part {}: {}", index + 1, part.title),
         };
         if let Some(start) = part.start {
-            let _ = write!(heading, " ({})", start.format("%H:%M"));
+            let _ = match language {
+                Language::German => write!(heading, " (ab {} Uhr)", start.format("%H:%M")),
+                Language::English => write!(heading, " (from {})", start.format("%H:%M")),
+            };
         }
         if let Some(audience) = &part.audience {
             let _ = match language {
@@ -447,6 +465,18 @@ pub fn post(
         (PostKind::Announcement, Language::English) => {
             format!("Invitation{late_mark}: {title} – {network} network")
         }
+        // A late reminder goes out after its time ("morgen" could be today): it names the
+        // start instead.
+        (PostKind::Reminder(_), Language::German) if late => format!(
+            "Erinnerung{late_mark}: {title} beginnt am {}, um {} Uhr",
+            date_long(language, meeting.start),
+            meeting.start.format("%H:%M")
+        ),
+        (PostKind::Reminder(_), Language::English) if late => format!(
+            "Reminder{late_mark}: {title} starts on {}, at {}",
+            date_long(language, meeting.start),
+            meeting.start.format("%H:%M")
+        ),
         (PostKind::Reminder(offset), Language::German) => {
             format!(
                 "Erinnerung{late_mark}: {title} beginnt {}",
@@ -491,7 +521,7 @@ pub(super) fn quoted(language: Language, text: &str) -> String {
 }
 
 /// "„A“", "„A“ und „B“", "„A“, „B“ und „C“" / "“A” and “B”".
-fn quoted_list(language: Language, titles: &[String]) -> String {
+pub(super) fn quoted_list(language: Language, titles: &[String]) -> String {
     let mut titles: Vec<String> = titles.iter().map(|t| quoted(language, t)).collect();
     let Some(last) = titles.pop() else {
         return String::new();
@@ -507,7 +537,7 @@ fn quoted_list(language: Language, titles: &[String]) -> String {
 }
 
 /// A user's text as the end of a sentence: with a full stop unless it has its own.
-fn sentence_end(text: &str) -> String {
+pub(super) fn sentence_end(text: &str) -> String {
     let text = one_line(text);
     if text.ends_with(['.', '!', '?']) {
         text
@@ -741,16 +771,16 @@ pub fn change_notice(
     if !named {
         // No change to name: still say which meeting's announcement was updated.
         both.line(&if de {
-            format!("Hinweis: Die Ankündigung zu {title} am {day} wurde aktualisiert.")
+            format!("Hinweis: Die Einladung zu {title} am {day} wurde aktualisiert.")
         } else {
-            format!("Note: The announcement of {title} on {day} has been updated.")
+            format!("Note: The invitation to {title} on {day} has been updated.")
         });
         return both.done();
     }
     both.line(if de {
-        "Die Ankündigung wurde aktualisiert."
+        "Die Einladung wurde aktualisiert."
     } else {
-        "The announcement has been updated."
+        "The invitation has been updated."
     });
     both.done()
 }
@@ -791,7 +821,7 @@ pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
     }
     let mut plain = match language {
         Language::German => "Die nächsten Termine:".to_owned(),
-        Language::English => "The coming meetings:".to_owned(),
+        Language::English => "Upcoming meetings:".to_owned(),
     };
     let mut html = format!("<p>{}</p>\n<ul>\n", escape_html(&plain));
     for meeting in meetings {
@@ -848,22 +878,37 @@ pub fn failure_reason(language: Language, failure: &Failure) -> String {
         (Failure::AliasNotFound, Language::German) => "die Raumadresse ist unbekannt".to_owned(),
         (Failure::AliasNotFound, Language::English) => "the room address is unknown".to_owned(),
         (Failure::Forbidden, Language::German) => "dem Bot fehlt die Berechtigung".to_owned(),
-        (Failure::Forbidden, Language::English) => "the bot lacks the permission".to_owned(),
+        (Failure::Forbidden, Language::English) => "the bot lacks permission".to_owned(),
         (Failure::Unreachable, Language::German) => {
             "der Homeserver ist nicht erreichbar".to_owned()
         }
         (Failure::Unreachable, Language::English) => "the homeserver is unreachable".to_owned(),
-        (Failure::RateLimited, Language::German) => "der Homeserver bremst den Versand".to_owned(),
+        (Failure::RateLimited, Language::German) => {
+            "der Homeserver drosselt den Versand".to_owned()
+        }
         (Failure::RateLimited, Language::English) => {
-            "the homeserver is slowing the bot down".to_owned()
+            "the homeserver is throttling the bot".to_owned()
         }
         (Failure::Database, Language::German) => "die Datenbank des Bots ist gestört".to_owned(),
         (Failure::Database, Language::English) => "the bot's database failed".to_owned(),
+        // The text is the homeserver's or the SDK's (in English): quoted as its message.
+        (Failure::Other(text), Language::German) if text.trim().is_empty() => {
+            "unbekannter technischer Fehler".to_owned()
+        }
+        (Failure::Other(text), Language::English) if text.trim().is_empty() => {
+            "unknown technical error".to_owned()
+        }
         (Failure::Other(text), Language::German) => {
-            format!("Fehler: {}", one_line(&shorten(text, 200)))
+            format!(
+                "technischer Fehler, Meldung: {}",
+                quoted(language, &shorten(text, 200))
+            )
         }
         (Failure::Other(text), Language::English) => {
-            format!("error: {}", one_line(&shorten(text, 200)))
+            format!(
+                "technical error, message: {}",
+                quoted(language, &shorten(text, 200))
+            )
         }
     }
 }
@@ -887,19 +932,22 @@ fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String
             )
         }
         (RoomOutcome::Retrying(failure), Language::English) => {
-            format!("{}; retrying", failure_reason(language, failure))
+            format!("{}; will be retried", failure_reason(language, failure))
         }
         (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::German) => {
-            "nicht mehr versandt, der Termin hatte bereits begonnen".to_owned()
+            "nicht mehr versandt, da der Termin bereits begonnen hatte".to_owned()
         }
         (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::English) => {
-            "not sent, the meeting had already started".to_owned()
+            "not sent, as the meeting had already started".to_owned()
         }
         (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::German) => {
-            format!("{}; aufgegeben", failure_reason(language, failure))
+            format!(
+                "{}; keine weiteren Versuche",
+                failure_reason(language, failure)
+            )
         }
         (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::English) => {
-            format!("{}; given up", failure_reason(language, failure))
+            format!("{}; no further attempts", failure_reason(language, failure))
         }
     };
     format!("{} ({what})", one_line(room))
@@ -931,7 +979,8 @@ pub(super) fn delivered_to(language: Language, report: &FanOutReport) -> String 
     text
 }
 
-/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …".
+/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …" /
+/// "Invitation “…” (17 December 2026): delivered to 38 of 40 rooms; …".
 pub fn delivery_summary(
     language: Language,
     meeting: &Meeting,
@@ -957,10 +1006,7 @@ pub(super) fn delivery_line(
     report: &FanOutReport,
 ) -> Rendered {
     let title = quoted(language, title);
-    let date = match language {
-        Language::German => start.format("%d.%m.%Y"),
-        Language::English => start.format("%Y-%m-%d"),
-    };
+    let date = super::minutes::date_short(language, start.date_naive());
     let text = format!(
         "{lead} {title} ({date}): {}.",
         delivered_to(language, report)
@@ -985,13 +1031,13 @@ pub fn follow_up_report(language: Language, meeting: &Meeting, report: &FanOutRe
 pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
     let text = match language {
         Language::German => format!(
-            "Die Ankündigung bzw. Erinnerung zu „{}“ am {} konnte nicht vor Beginn versandt werden (der Bot war nicht erreichbar) und wurde übersprungen.",
-            meeting.title,
+            "Die Einladung bzw. Erinnerung zu {} am {} konnte nicht vor Beginn versandt werden (der Bot war nicht erreichbar) und wurde übersprungen.",
+            quoted(language, &meeting.title),
             date_range(language, meeting.start, meeting.end)
         ),
         Language::English => format!(
-            "The announcement or reminder for “{}” on {} could not be sent before the start (the bot was unreachable) and was skipped.",
-            meeting.title,
+            "The invitation or reminder for {} on {} could not be sent before the start (the bot was unreachable) and was skipped.",
+            quoted(language, &meeting.title),
             date_range(language, meeting.start, meeting.end)
         ),
     };
@@ -1024,33 +1070,37 @@ pub fn announce_ack(language: Language, date: chrono::NaiveDate, meetings: &[Mee
     let text = match (meetings, language) {
         ([], Language::German) => format!(
             "Am {} findet kein Termin statt; es wurde nichts angekündigt.",
-            date.format("%d.%m.%Y")
+            super::minutes::date_short(language, date)
         ),
         ([], Language::English) => format!(
             "No meeting takes place on {}; nothing was announced.",
-            date.format("%Y-%m-%d")
+            super::minutes::date_short(language, date)
+        ),
+        ([meeting], Language::German) => format!(
+            "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
+            quoted(language, &meeting.title)
+        ),
+        ([meeting], Language::English) => format!(
+            "The invitation to {} is being posted in every room; delivery will be reported in the organizers' room.",
+            quoted(language, &meeting.title)
         ),
         (meetings, Language::German) => format!(
-            "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
-            meetings
-                .iter()
-                .map(|m| format!("„{}“", m.title))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "Die Einladungen zu {} werden jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
+            quoted_list(language, &titles(meetings))
         ),
         (meetings, Language::English) => format!(
-            "The invitation to {} is being posted in every room; delivery is reported in the organizers' room.",
-            meetings
-                .iter()
-                .map(|m| format!("“{}”", m.title))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "The invitations to {} are being posted in every room; delivery will be reported in the organizers' room.",
+            quoted_list(language, &titles(meetings))
         ),
     };
     Rendered {
         html: escape_html(&text),
         plain: text,
     }
+}
+
+fn titles(meetings: &[Meeting]) -> Vec<String> {
+    meetings.iter().map(|m| m.title.clone()).collect()
 }
 
 /// The table `convene schedule` prints: one meeting per line, local start and end with their
@@ -1143,7 +1193,7 @@ pub fn subscribe(
                     .to_owned()
             } else {
                 format!(
-                    "So abonnieren Sie den Kalender des Netzwerks {network}; Änderungen erscheinen dann von selbst:"
+                    "So abonnieren Sie den Kalender des Netzwerks {network} (Änderungen werden danach automatisch übernommen):"
                 )
             },
             "Outlook, Apple Kalender, Thunderbird",
@@ -1153,10 +1203,10 @@ pub fn subscribe(
         ),
         Language::English => (
             if rotated {
-                "This room's previous calendar link no longer works. The new link:".to_owned()
+                "This room's previous calendar link is no longer valid. The new link:".to_owned()
             } else {
                 format!(
-                    "Subscribe to the {network} network's calendar; changes then appear by themselves:"
+                    "How to subscribe to the {network} network's calendar (changes will then appear automatically):"
                 )
             },
             "Outlook, Apple Calendar, Thunderbird",

@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
-use chrono::NaiveDate;
+use chrono::{Datelike as _, NaiveDate};
 
-use super::meetings::{Both, date_range, one_line};
+use super::meetings::{Both, date_range, one_line, quoted};
 use super::{FanOutReport, Rendered, escape_html};
 use crate::i18n::Language;
 use crate::minutes::{Entry, EntryKind, Minutes, Topic};
@@ -31,8 +31,21 @@ pub struct Publication {
     pub link: Option<String>,
 }
 
-/// A date in short form: "15.01.2027" / "2027-01-15".
+/// A date as people write it in a sentence: "15.01.2027" / "15 January 2027".
 pub fn date_short(language: Language, date: NaiveDate) -> String {
+    match language {
+        Language::German => date.format("%d.%m.%Y").to_string(),
+        Language::English => format!(
+            "{} {} {}",
+            date.day(),
+            super::meetings::month_name(language, date.month0()),
+            date.year()
+        ),
+    }
+}
+
+/// A date as the commands take it: "15.01.2027" / "2027-01-15".
+fn date_argument(language: Language, date: NaiveDate) -> String {
     match language {
         Language::German => date.format("%d.%m.%Y").to_string(),
         Language::English => date.format("%Y-%m-%d").to_string(),
@@ -75,7 +88,8 @@ fn grouped<'e>(
         .collect()
 }
 
-/// An action's text after its owner: "Portal prüfen (bis 15.01.2027)".
+/// An action's text after its owner: "Portal prüfen (bis 15.01.2027)" /
+/// "Check the portal (due 15 January 2027)".
 fn action_text(language: Language, text: &str, due: Option<NaiveDate>) -> String {
     let text = one_line(text);
     match (due, language) {
@@ -294,18 +308,18 @@ fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail
 pub fn minutes_draft(language: Language, network: &str, minutes: &Minutes, live: bool) -> Rendered {
     let footer = match (language, live) {
         (Language::German, true) => vec![
-            "Korrekturen: !minutes edit <Nr.> <Text>. Veröffentlichen in allen Räumen: !minutes approve.".to_owned(),
+            "Korrekturen: !minutes edit <Nr.> <Text>. Veröffentlichung in allen Räumen: !minutes approve.".to_owned(),
         ],
         (Language::German, false) => vec![format!(
-            "Dieses Protokoll stammt aus der Tagesordnungsdatei; Korrekturen bitte dort. Veröffentlichen in allen Räumen: !minutes approve {}.",
-            minutes.start.format("%d.%m.%Y")
+            "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte nehmen Sie Korrekturen dort vor. Veröffentlichung in allen Räumen: !minutes approve {}.",
+            date_argument(language, minutes.start.date_naive())
         )],
         (Language::English, true) => vec![
-            "Corrections: !minutes edit <no.> <text>. Publish in every room: !minutes approve.".to_owned(),
+            "Corrections: !minutes edit <no.> <text>. To publish in every room: !minutes approve.".to_owned(),
         ],
         (Language::English, false) => vec![format!(
-            "These minutes come from the agenda file; please correct them there. Publish in every room: !minutes approve {}.",
-            minutes.start.format("%Y-%m-%d")
+            "These minutes come from the agenda file; please make corrections there. To publish in every room: !minutes approve {}.",
+            date_argument(language, minutes.start.date_naive())
         )],
     };
     message(language, network, minutes, Detail::Draft, &footer)
@@ -338,9 +352,10 @@ fn publication_footer(
         }
         (Language::English, _) => "The minutes are also attached as a Markdown file.",
     };
-    footer.push(match &publication.link {
-        Some(link) => format!("{attached} Online: {link}"),
-        None => attached.to_owned(),
+    footer.push(match (&publication.link, language) {
+        (Some(link), Language::German) => format!("{attached} Online abrufbar unter {link}"),
+        (Some(link), Language::English) => format!("{attached} Available online at {link}"),
+        (None, _) => attached.to_owned(),
     });
     footer
 }
@@ -547,7 +562,7 @@ pub enum MinutesReply {
     /// No draft waits for approval (on that date).
     NoDraft,
     /// Several drafts wait: which one?
-    SeveralDrafts(Vec<String>),
+    SeveralDrafts(Vec<NaiveDate>),
     /// The owner of an action is unknown.
     UnknownOwner {
         /// What was written.
@@ -600,22 +615,19 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
             when,
             agenda,
         } => {
+            let title = quoted(language, title);
             let mut text = if de {
                 format!(
-                    "Das Protokoll für „{}“ am {when} läuft. Sie führen den Vorsitz.",
-                    one_line(title)
+                    "Das Protokoll für {title} am {when} wird jetzt geführt. Sie haben den Vorsitz."
                 )
             } else {
-                format!(
-                    "Minutes for “{}” on {when} are being recorded, with you as chair.",
-                    one_line(title)
-                )
+                format!("Minutes for {title} on {when} are now being taken. You are the chair.")
             };
             if agenda.is_empty() {
                 text.push_str(if de {
-                    " Die Tagesordnung ist leer; neue Punkte mit !topic <Titel>."
+                    " Die Tagesordnung ist leer; einen Tagesordnungspunkt beginnen Sie mit !topic <Titel>."
                 } else {
-                    " The agenda is empty; start items with !topic <title>."
+                    " The agenda is empty; start an item with !topic <title>."
                 });
             } else {
                 let items: Vec<String> = agenda
@@ -661,21 +673,21 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
             if de {
                 format!("Zurückgenommen: [{number}] {text}")
             } else {
-                format!("Taken back: [{number}] {text}")
+                format!("Undone: [{number}] {text}")
             }
         }
         MinutesReply::Edited { number } => {
             if de {
-                format!("Eintrag [{number}] ist korrigiert. Den Entwurf zeigt !minutes.")
+                format!("Eintrag [{number}] wurde korrigiert. Den Entwurf zeigt !minutes.")
             } else {
-                format!("Line [{number}] is corrected. !minutes shows the draft.")
+                format!("Line [{number}] has been corrected. !minutes shows the draft.")
             }
         }
         MinutesReply::ChairAdded(user) => {
             if de {
-                format!("{user} führt jetzt mit den Vorsitz.")
+                format!("{user} hat jetzt ebenfalls den Vorsitz.")
             } else {
-                format!("{user} now chairs, too.")
+                format!("{user} is now a chair as well.")
             }
         }
         MinutesReply::Here {
@@ -684,66 +696,66 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
         } => {
             if de {
                 format!(
-                    "Vielen Dank! {} ist für „{}“ als anwesend erfasst.",
+                    "Vielen Dank! {} wurde für {} als anwesend erfasst.",
                     one_line(municipality),
-                    one_line(title)
+                    quoted(language, title)
                 )
             } else {
                 format!(
-                    "Thank you! {} is recorded as present at “{}”.",
+                    "Thank you! {} has been recorded as present at {}.",
                     one_line(municipality),
-                    one_line(title)
+                    quoted(language, title)
                 )
             }
         }
         MinutesReply::Approved { title } => {
             if de {
                 format!(
-                    "Das Protokoll „{}“ ist genehmigt und wird jetzt in allen Räumen veröffentlicht; die Zustellung wird hier gemeldet.",
-                    one_line(title)
+                    "Das Protokoll {} wurde genehmigt und wird jetzt in allen Räumen veröffentlicht; die Zustellung wird hier gemeldet.",
+                    quoted(language, title)
                 )
             } else {
                 format!(
-                    "The minutes “{}” are approved and are being published in every room; delivery is reported here.",
-                    one_line(title)
+                    "The minutes {} have been approved and are being published in every room; delivery will be reported here.",
+                    quoted(language, title)
                 )
             }
         }
         MinutesReply::NoMeeting => if de {
             "Es gibt keinen laufenden oder kommenden Termin, zu dem ein Protokoll geführt werden könnte."
         } else {
-            "There is no current or coming meeting to take minutes of."
+            "There is no current or upcoming meeting to take minutes of."
         }
         .to_owned(),
         MinutesReply::NotRecording => if de {
-            "Zurzeit wird kein Protokoll geführt. Die Organisation beginnt eines mit !minutes start."
+            "Zurzeit wird kein Protokoll geführt. Das Organisationsteam beginnt ein Protokoll mit !minutes start."
         } else {
-            "No minutes are being recorded. Organizers start them with !minutes start."
+            "No minutes are being taken at the moment. The organizers start them with !minutes start."
         }
         .to_owned(),
         MinutesReply::AlreadyRecording { title } => {
             if de {
                 format!(
-                    "Es läuft bereits ein Protokoll für „{}“. Bitte beenden Sie es zuerst mit !minutes end.",
-                    one_line(title)
+                    "Es wird bereits ein Protokoll für {} geführt. Bitte beenden Sie es zuerst mit !minutes end.",
+                    quoted(language, title)
                 )
             } else {
                 format!(
-                    "Minutes for “{}” are being recorded already. Please end them first with !minutes end.",
-                    one_line(title)
+                    "Minutes for {} are already being taken. Please end them first with !minutes end.",
+                    quoted(language, title)
                 )
             }
         }
         MinutesReply::AlreadyHasMinutes { title } => {
             if de {
                 format!(
-                    "Für „{}“ gibt es bereits ein Protokoll. Den Stand zeigt !minutes.",
-                    one_line(title)
+                    "Für {} gibt es bereits ein Protokoll. Den aktuellen Stand zeigt !minutes.",
+                    quoted(language, title)
                 )
             } else {
                 format!(
-                    "“{}” has minutes already. !minutes shows where they stand.",
-                    one_line(title)
+                    "There are already minutes for {}. !minutes shows their current state.",
+                    quoted(language, title)
                 )
             }
         }
@@ -766,25 +778,25 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
                 )
             } else {
                 format!(
-                    "These minutes have no line [{number}] (any more). !minutes shows the draft with its numbers."
+                    "These minutes have no line [{number}] (or it was removed). !minutes shows the draft with its line numbers."
                 )
             }
         }
         MinutesReply::NothingToUndo => if de {
             "Es gibt keinen Eintrag, der zurückgenommen werden könnte."
         } else {
-            "There is nothing to take back."
+            "There is no line to undo."
         }
         .to_owned(),
         MinutesReply::Full => {
             if de {
                 format!(
-                    "Dieses Protokoll hat bereits {} Einträge, die Höchstzahl. Bitte beenden Sie es mit !minutes end.",
+                    "Dieses Protokoll hat die Höchstzahl von {} Einträgen erreicht. Bitte beenden Sie es mit !minutes end.",
                     crate::minutes::MAX_ENTRIES
                 )
             } else {
                 format!(
-                    "These minutes hold {} lines already, the most they may. Please end them with !minutes end.",
+                    "These minutes have reached the maximum of {} lines. Please end them with !minutes end.",
                     crate::minutes::MAX_ENTRIES
                 )
             }
@@ -796,36 +808,41 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
         }
         .to_owned(),
         MinutesReply::SeveralDrafts(dates) => {
+            let listed = dates
+                .iter()
+                .map(|d| date_short(language, *d))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let example = dates
+                .first()
+                .map(|d| date_argument(language, *d))
+                .unwrap_or_default();
             if de {
                 format!(
-                    "Mehrere Entwürfe warten auf Genehmigung ({}). Bitte geben Sie das Datum an, z. B. „!minutes approve {}“.",
-                    dates.join(", "),
-                    dates.first().map_or("", String::as_str)
+                    "Mehrere Entwürfe warten auf Genehmigung ({listed}). Bitte geben Sie das Datum an, z. B. „!minutes approve {example}“."
                 )
             } else {
                 format!(
-                    "Several drafts are waiting for approval ({}). Please give the date, e.g. “!minutes approve {}”.",
-                    dates.join(", "),
-                    dates.first().map_or("", String::as_str)
+                    "Several drafts are waiting for approval ({listed}). Please give the date, e.g. “!minutes approve {example}”."
                 )
             }
         }
         MinutesReply::UnknownOwner { given, known } => {
-            let given = shorten(&one_line(given), 64);
+            let given = quoted(language, &shorten(&one_line(given), 64));
             if de {
                 format!(
-                    "„{given}“ ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {}. So lautet der Befehl: !action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT].",
+                    "{given} ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {}. Der Befehl lautet: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ].",
                     known.join(", ")
                 )
             } else {
                 format!(
-                    "“{given}” is neither a member municipality nor a Matrix id (@name:server). Members: {}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].",
+                    "{given} is neither a member municipality nor a Matrix ID (@name:server). Member municipalities: {}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].",
                     known.join(", ")
                 )
             }
         }
         MinutesReply::NoTask => if de {
-            "Bitte geben Sie nach der Zuständigkeit die Aufgabe an: !action <Kommune oder @Nutzer> <Aufgabe> [due JJJJ-MM-TT]."
+            "Bitte geben Sie nach der Zuständigkeit die Aufgabe an: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ]."
         } else {
             "Please give the task after its owner: !action <municipality or @user> <task> [due YYYY-MM-DD]."
         }
@@ -833,31 +850,31 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
         MinutesReply::EditTheFile => if de {
             "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte korrigieren Sie es dort. Die Änderung gilt nach dem Speichern."
         } else {
-            "These minutes come from the agenda file; please correct them there. The change applies once saved."
+            "These minutes come from the agenda file; please correct them there. Changes take effect once the file is saved."
         }
         .to_owned(),
         MinutesReply::WhichMunicipality => if de {
-            "Bitte senden Sie !here im Raum Ihrer Kommune, oder nennen Sie als Vorsitz die Kommune: !here <Kommune>."
+            "Bitte senden Sie !here im Raum Ihrer Kommune. Wer den Vorsitz hat, kann die Kommune auch angeben: !here <Kommune>."
         } else {
-            "Please send !here in your municipality's room, or, as chair, name the municipality: !here <municipality>."
+            "Please send !here in your municipality's room. The chair can also name the municipality: !here <municipality>."
         }
         .to_owned(),
         MinutesReply::NoRunningMeeting => if de {
-            "Zurzeit läuft keine Sitzung. Anwesenheit lässt sich ab 30 Minuten vor Beginn melden."
+            "Zurzeit läuft keine Sitzung. Die Anwesenheit kann ab 30 Minuten vor Beginn gemeldet werden."
         } else {
-            "No meeting is running. Attendance can be given from 30 minutes before the start."
+            "No meeting is in progress. Attendance can be reported from 30 minutes before the start."
         }
         .to_owned(),
         MinutesReply::UnknownMunicipality { given, known } => {
-            let given = shorten(&one_line(given), 64);
+            let given = quoted(language, &shorten(&one_line(given), 64));
             if de {
                 format!(
-                    "„{given}“ ist keine Mitgliedskommune. Mitgliedskommunen: {}.",
+                    "{given} ist keine Mitgliedskommune. Mitgliedskommunen: {}.",
                     known.join(", ")
                 )
             } else {
                 format!(
-                    "“{given}” is no member municipality. Members: {}.",
+                    "{given} is not a member municipality. Member municipalities: {}.",
                     known.join(", ")
                 )
             }
@@ -865,15 +882,10 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
         MinutesReply::NotAMemberRoom => if de {
             "Dieser Raum gehört zu keiner Mitgliedskommune. Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune."
         } else {
-            "This room belongs to no member municipality. !actions in your municipality's room lists its open items."
+            "This room does not belong to a member municipality. !actions in your municipality's room lists its open action items."
         }
         .to_owned(),
-        MinutesReply::Failed => if de {
-            "Das hat leider nicht geklappt: Die Datenbank des Bots ist gerade nicht verfügbar. Bitte versuchen Sie es später erneut."
-        } else {
-            "That did not work: the bot's database is unavailable. Please try again later."
-        }
-        .to_owned(),
+        MinutesReply::Failed => super::commands::unavailable(language).to_owned(),
     };
     Rendered {
         html: escape_html(&text),
@@ -961,9 +973,9 @@ pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&st
         }
         (false, None, Language::German) => "Alle offenen Aufgaben:".to_owned(),
         (false, Some(name), Language::English) => {
-            format!("Open action items of {}:", one_line(name))
+            format!("Open action items for {}:", one_line(name))
         }
-        (false, None, Language::English) => "Every open action item:".to_owned(),
+        (false, None, Language::English) => "All open action items:".to_owned(),
     };
     let mut both = Both::default();
     both.line(&intro);
@@ -978,8 +990,8 @@ pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&st
     both.list(&items);
     if !actions.is_empty() {
         both.line(match language {
-            Language::German => "Erledigt? Dann bitte: !done <Nr.>",
-            Language::English => "Done? Then please send: !done <no.>",
+            Language::German => "Eine erledigte Aufgabe melden Sie mit !done <Nr.>",
+            Language::English => "To report an action item as done, send !done <no.>",
         });
     }
     both.done()
@@ -1014,13 +1026,15 @@ pub fn action_done(
             format!("Die Aufgabe Nr. {number} ist bereits erledigt.")
         }
         (DoneOutcome::AlreadyDone, _, Language::English) => {
-            format!("Action item no. {number} is done already.")
+            format!("Action item no. {number} is already marked as done.")
         }
         (_, _, Language::German) => format!(
             "Eine offene Aufgabe Nr. {number} Ihrer Kommune gibt es nicht. Ihre offenen Aufgaben zeigt !actions."
         ),
         (_, _, Language::English) => {
-            format!("Your municipality has no open action item no. {number}. !actions lists yours.")
+            format!(
+                "Your municipality has no open action item no. {number}. !actions lists your open action items."
+            )
         }
     };
     Rendered {
@@ -1038,12 +1052,12 @@ pub fn action_reminder(language: Language, action: &ActionItem) -> Rendered {
         .unwrap_or_default();
     let text = match language {
         Language::German => format!(
-            "Erinnerung: Diese Aufgabe aus dem Netzwerk ist am {due} fällig – {}. Erledigt? Dann bitte: !done {}",
+            "Erinnerung: Diese Aufgabe aus dem Netzwerk ist am {due} fällig: {}. Sobald sie erledigt ist, melden Sie dies bitte mit !done {}",
             action_line(language, action),
             action.id
         ),
         Language::English => format!(
-            "Reminder: this action item from the network is due on {due} – {}. Done? Then please send: !done {}",
+            "Reminder: this action item from the network is due on {due}: {}. Once it is done, please report it with !done {}",
             action_line(language, action),
             action.id
         ),

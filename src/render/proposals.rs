@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::meetings::{quoted, sentence_end};
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::schedule::Meeting;
@@ -23,17 +24,17 @@ fn when(language: Language, meeting: &Meeting) -> String {
 pub fn proposal_added(language: Language, proposal: &Proposal, meeting: &Meeting) -> Rendered {
     both(match language {
         Language::German => format!(
-            "Vielen Dank! Ihr Vorschlag Nr. {} „{}“ für „{}“ am {} ist eingegangen. Die Organisation entscheidet darüber; Sie erhalten hier Bescheid.",
+            "Vielen Dank! Ihr Vorschlag Nr. {} {} für {} am {} ist eingegangen. Das Organisationsteam entscheidet darüber; Sie werden hier über die Entscheidung informiert.",
             proposal.id,
-            proposal.title,
-            meeting.title,
+            quoted(language, &proposal.title),
+            quoted(language, &meeting.title),
             when(language, meeting)
         ),
         Language::English => format!(
-            "Thank you! Your proposal no. {} “{}” for “{}” on {} has been received. The organizers will decide; you will hear here.",
+            "Thank you! Your proposal no. {} {} for {} on {} has been received. The organizers will decide on it; you will be informed here.",
             proposal.id,
-            proposal.title,
-            meeting.title,
+            quoted(language, &proposal.title),
+            quoted(language, &meeting.title),
             when(language, meeting)
         ),
     })
@@ -55,10 +56,10 @@ pub fn too_many_proposals(language: Language, open: usize) -> Rendered {
 pub fn no_such_proposal(language: Language, number: i64) -> Rendered {
     both(match language {
         Language::German => format!(
-            "Einen offenen Vorschlag Nr. {number}, den Sie ändern können, gibt es nicht. Ihre Vorschläge zeigt !agenda mine, alle offenen (für die Organisation) !agenda proposals."
+            "Einen offenen Vorschlag Nr. {number}, den Sie ändern können, gibt es nicht. Ihre Vorschläge zeigt !agenda mine; alle offenen Vorschläge zeigt !agenda proposals (nur für das Organisationsteam)."
         ),
         Language::English => format!(
-            "There is no open proposal no. {number} that you can change. !agenda mine lists yours; organizers see all open ones with !agenda proposals."
+            "There is no open proposal no. {number} that you can change. !agenda mine lists yours; the organizers see all open proposals with !agenda proposals."
         ),
     })
 }
@@ -68,22 +69,22 @@ pub fn no_such_proposal(language: Language, number: i64) -> Rendered {
 pub fn no_such_part(language: Language, number: i64, part: u32, parts: usize) -> Rendered {
     both(match (language, parts) {
         (Language::German, 0) => format!(
-            "Der Termin ist nicht in Teile gegliedert, einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag ohne Teil an: !agenda accept {number}"
+            "Der Termin ist nicht in Teile gegliedert; einen Teil {part} gibt es daher nicht. Nehmen Sie den Vorschlag ohne Angabe eines Teils an: !agenda accept {number}"
         ),
         (Language::German, 1) => format!(
-            "Der Termin hat nur einen Teil, einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept {number} 1"
+            "Der Termin hat nur einen Teil; einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept {number} 1"
         ),
         (Language::German, _) => format!(
-            "Der Termin hat {parts} Teile, einen Teil {part} gibt es nicht. Wählen Sie Teil 1 bis {parts}, z. B. !agenda accept {number} 1"
+            "Der Termin hat {parts} Teile; einen Teil {part} gibt es nicht. Bitte wählen Sie Teil 1 bis {parts}, z. B. !agenda accept {number} 1"
         ),
         (Language::English, 0) => format!(
-            "The meeting has no parts, so there is no part {part}. Accept the proposal without a part: !agenda accept {number}"
+            "The meeting is not divided into parts, so there is no part {part}. Accept the proposal without a part: !agenda accept {number}"
         ),
         (Language::English, 1) => format!(
             "The meeting has only one part; there is no part {part}. Accept the proposal for part 1: !agenda accept {number} 1"
         ),
         (Language::English, _) => format!(
-            "The meeting has {parts} parts; there is no part {part}. Choose part 1 to {parts}, e.g. !agenda accept {number} 1"
+            "The meeting has {parts} parts; there is no part {part}. Please choose part 1 to {parts}, e.g. !agenda accept {number} 1"
         ),
     })
 }
@@ -98,10 +99,10 @@ pub fn cannot_propose(language: Language, no_meeting: bool) -> Rendered {
             "No meeting is planned that you could propose something for.".to_owned()
         }
         (Language::German, false) => {
-            "Vorschläge nimmt der Bot in den Räumen der Mitgliedskommunen entgegen.".to_owned()
+            "Vorschläge nimmt der Bot nur in den Räumen der Mitgliedskommunen entgegen.".to_owned()
         }
         (Language::English, false) => {
-            "The bot takes proposals in the member municipalities' rooms.".to_owned()
+            "The bot accepts proposals only in the member municipalities' rooms.".to_owned()
         }
     })
 }
@@ -140,9 +141,13 @@ pub fn proposal_list(language: Language, proposals: &[Proposal], all: bool) -> R
     if !proposals.is_empty() {
         html.push_str("\n<ul>\n");
     }
+    let number = match language {
+        Language::German => "Nr.",
+        Language::English => "No.",
+    };
     for proposal in proposals {
         let line = format!(
-            "Nr. {} – {} ({}, {}) [{}]",
+            "{number} {} – {} ({}, {}) [{}]",
             proposal.id,
             proposal.title,
             proposal.municipality,
@@ -173,12 +178,13 @@ pub enum Outcome<'a> {
 
 /// The notice about what became of a proposal.
 pub fn proposal_outcome(language: Language, proposal: &Proposal, outcome: Outcome<'_>) -> Rendered {
-    let title = &proposal.title;
+    let title = quoted(language, &proposal.title);
     let id = proposal.id;
+    let reason = sentence_end(proposal.reason.as_deref().unwrap_or_default());
     both(match (outcome, language) {
         (Outcome::Accepted(meeting), Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} „{title}“ wurde in die Tagesordnung von „{}“ am {} aufgenommen{}.",
-            meeting.title,
+            "Ihr Vorschlag Nr. {id} {title} wurde in die Tagesordnung von {} am {} aufgenommen{}.",
+            quoted(language, &meeting.title),
             when(language, meeting),
             proposal
                 .part
@@ -186,8 +192,8 @@ pub fn proposal_outcome(language: Language, proposal: &Proposal, outcome: Outcom
                 .unwrap_or_default()
         ),
         (Outcome::Accepted(meeting), Language::English) => format!(
-            "Your proposal no. {id} “{title}” is on the agenda of “{}” on {}{}.",
-            meeting.title,
+            "Your proposal no. {id} {title} has been added to the agenda of {} on {}{}.",
+            quoted(language, &meeting.title),
             when(language, meeting),
             proposal
                 .part
@@ -195,28 +201,26 @@ pub fn proposal_outcome(language: Language, proposal: &Proposal, outcome: Outcom
                 .unwrap_or_default()
         ),
         (Outcome::Rejected, Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} „{title}“ wurde leider nicht aufgenommen. Begründung: {}",
-            proposal.reason.as_deref().unwrap_or_default()
+            "Ihr Vorschlag Nr. {id} {title} wurde leider nicht aufgenommen. Begründung: {reason}"
         ),
         (Outcome::Rejected, Language::English) => format!(
-            "Your proposal no. {id} “{title}” was not taken up. Reason: {}",
-            proposal.reason.as_deref().unwrap_or_default()
+            "Unfortunately, your proposal no. {id} {title} was not accepted. Reason: {reason}"
         ),
         (Outcome::Deferred(meeting), Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} „{title}“ wurde auf „{}“ am {} verschoben.",
-            meeting.title,
+            "Ihr Vorschlag Nr. {id} {title} wurde auf {} am {} verschoben.",
+            quoted(language, &meeting.title),
             when(language, meeting)
         ),
         (Outcome::Deferred(meeting), Language::English) => format!(
-            "Your proposal no. {id} “{title}” was moved to “{}” on {}.",
-            meeting.title,
+            "Your proposal no. {id} {title} has been moved to {} on {}.",
+            quoted(language, &meeting.title),
             when(language, meeting)
         ),
         (Outcome::Withdrawn, Language::German) => {
-            format!("Ihr Vorschlag Nr. {id} „{title}“ ist zurückgezogen.")
+            format!("Ihr Vorschlag Nr. {id} {title} wurde zurückgezogen.")
         }
         (Outcome::Withdrawn, Language::English) => {
-            format!("Your proposal no. {id} “{title}” is withdrawn.")
+            format!("Your proposal no. {id} {title} has been withdrawn.")
         }
     })
 }

@@ -378,7 +378,7 @@ async fn a_room_that_keeps_failing_is_reported_and_given_up() {
         .unwrap_or_else(|| panic!("no follow-up report:\n{}", bot.log()));
     assert!(
         report.body.ends_with(
-            "an 2 von 3 Räumen zugestellt; nicht zugestellt: Gemeinde B (nicht mehr versandt, der Termin hatte bereits begonnen)."
+            "an 2 von 3 Räumen zugestellt; nicht zugestellt: Gemeinde B (nicht mehr versandt, da der Termin bereits begonnen hatte)."
         ),
         "{report:?}"
     );

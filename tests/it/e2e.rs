@@ -985,7 +985,7 @@ meetings:
     let here = anna.reply_to(&bot_id, &ask).await;
     assert!(
         here.body.starts_with(
-            "Vielen Dank! Kaiserslautern ist für „Videokonferenz“ als anwesend erfasst."
+            "Vielen Dank! Kaiserslautern wurde für „Videokonferenz“ als anwesend erfasst."
         ),
         "{here:?}"
     );
@@ -1043,12 +1043,12 @@ meetings:
         .await;
     let edited = organizer.reply_to(&bot_id, &ask).await;
     assert!(
-        edited.body.starts_with("Eintrag [4] ist korrigiert."),
+        edited.body.starts_with("Eintrag [4] wurde korrigiert."),
         "{edited:?}"
     );
     let ask = organizer.say(&orga, "!minutes approve").await;
     let approved = organizer.reply_to(&bot_id, &ask).await;
-    assert!(approved.body.contains("ist genehmigt"), "{approved:?}");
+    assert!(approved.body.contains("wurde genehmigt"), "{approved:?}");
 
     // Every room gets the minutes once, with the Markdown file, even though the bot is killed
     // as soon as the first room has them.
@@ -1146,7 +1146,7 @@ meetings:
     // The archive, served over HTTP under the link in the message.
     let link = minutes
         .body
-        .split("Online: ")
+        .split("Online abrufbar unter ")
         .nth(1)
         .unwrap_or_else(|| panic!("no link in {}", minutes.body))
         .trim()
@@ -1345,7 +1345,7 @@ meetings:
         )
         .await;
     let approved = organizer.reply_to(&bot_id, &ask).await;
-    assert!(approved.body.contains("ist genehmigt"), "{approved:?}");
+    assert!(approved.body.contains("wurde genehmigt"), "{approved:?}");
 
     let file_name = format!("{date}-videokonferenz.md");
     for room in [&orga, &room1, &room2] {
@@ -1365,7 +1365,7 @@ meetings:
     assert_eq!(reminder.room_id, room1.room_id());
     assert!(
         reminder.body.contains(&format!(
-            "ist am {due_text} fällig – Nr. 1 – Kaiserslautern: Kosten ermitteln (bis {due_text})"
+            "ist am {due_text} fällig: Nr. 1 – Kaiserslautern: Kosten ermitteln (bis {due_text})"
         )),
         "{reminder:?}"
     );

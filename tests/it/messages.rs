@@ -251,6 +251,11 @@ mod meetings {
                 format!("reminder_1d_{code}"),
                 post(&conference, PostKind::Reminder(TimeDelta::days(1)), false)
             );
+            // Sent late (on the meeting day, say): it names the start, not "morgen".
+            snapshot_rendered!(
+                format!("reminder_1d_late_{code}"),
+                post(&conference, PostKind::Reminder(TimeDelta::days(1)), true)
+            );
             snapshot_rendered!(
                 format!("reminder_15m_{code}"),
                 post(
@@ -386,6 +391,16 @@ mod meetings {
                 (
                     "Trier".to_owned(),
                     RoomOutcome::GivenUp(GiveUp::MeetingStarted),
+                ),
+                (
+                    "Vulkaneifel".to_owned(),
+                    RoomOutcome::Retrying(Failure::Other(String::new())),
+                ),
+                (
+                    "Worms".to_owned(),
+                    RoomOutcome::GivenUp(GiveUp::KeptFailing(Failure::Other(
+                        "M_UNKNOWN: \"boom\"".to_owned(),
+                    ))),
                 ),
             ],
         };
@@ -580,15 +595,15 @@ mod proposals {
     fn accepting_into_a_part_the_meeting_lacks_is_refused() {
         assert_eq!(
             render::no_such_part(Language::German, 7, 99, 0).plain,
-            "Der Termin ist nicht in Teile gegliedert, einen Teil 99 gibt es nicht. Nehmen Sie den Vorschlag ohne Teil an: !agenda accept 7"
+            "Der Termin ist nicht in Teile gegliedert; einen Teil 99 gibt es daher nicht. Nehmen Sie den Vorschlag ohne Angabe eines Teils an: !agenda accept 7"
         );
         assert_eq!(
             render::no_such_part(Language::English, 7, 99, 0).plain,
-            "The meeting has no parts, so there is no part 99. Accept the proposal without a part: !agenda accept 7"
+            "The meeting is not divided into parts, so there is no part 99. Accept the proposal without a part: !agenda accept 7"
         );
         assert_eq!(
             render::no_such_part(Language::German, 7, 3, 1).plain,
-            "Der Termin hat nur einen Teil, einen Teil 3 gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept 7 1"
+            "Der Termin hat nur einen Teil; einen Teil 3 gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept 7 1"
         );
         assert_eq!(
             render::no_such_part(Language::English, 7, 3, 1).plain,
@@ -596,11 +611,11 @@ mod proposals {
         );
         assert_eq!(
             render::no_such_part(Language::German, 7, 99, 2).plain,
-            "Der Termin hat 2 Teile, einen Teil 99 gibt es nicht. Wählen Sie Teil 1 bis 2, z. B. !agenda accept 7 1"
+            "Der Termin hat 2 Teile; einen Teil 99 gibt es nicht. Bitte wählen Sie Teil 1 bis 2, z. B. !agenda accept 7 1"
         );
         assert_eq!(
             render::no_such_part(Language::English, 7, 99, 2).plain,
-            "The meeting has 2 parts; there is no part 99. Choose part 1 to 2, e.g. !agenda accept 7 1"
+            "The meeting has 2 parts; there is no part 99. Please choose part 1 to 2, e.g. !agenda accept 7 1"
         );
     }
 

@@ -442,9 +442,7 @@ fn every_reply(language: Language) -> Vec<MinutesReply> {
         MinutesReply::NoDraft,
         MinutesReply::SeveralDrafts(
             [(2026, 12, 17), (2027, 1, 21)]
-                .map(|(y, m, d)| {
-                    render::date_short(language, NaiveDate::from_ymd_opt(y, m, d).unwrap())
-                })
+                .map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).unwrap())
                 .to_vec(),
         ),
         MinutesReply::UnknownOwner {
