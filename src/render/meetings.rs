@@ -508,7 +508,8 @@ pub(super) fn quoted(language: Language, text: &str) -> String {
     };
     let mut quoted = String::from(open);
     let mut inside = false;
-    for c in one_line(text).chars() {
+    // Typed text: no bidi override of its own, and right-to-left text kept to itself.
+    for c in crate::text::echo(&one_line(text)).chars() {
         if matches!(c, '"' | '„' | '“' | '”') {
             quoted.push(if inside { inner_close } else { inner_open });
             inside = !inside;
@@ -538,7 +539,7 @@ pub(super) fn quoted_list(language: Language, titles: &[String]) -> String {
 
 /// A user's text as the end of a sentence: with a full stop unless it has its own.
 pub(super) fn sentence_end(text: &str) -> String {
-    let text = one_line(text);
+    let text = crate::text::echo(&one_line(text));
     if text.ends_with(['.', '!', '?']) {
         text
     } else {

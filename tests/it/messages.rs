@@ -565,6 +565,29 @@ mod proposals {
         }
     }
 
+    /// A title typed with a right-to-left override (stored before the bot neutralised input,
+    /// or from an agenda file) is echoed without it, and right-to-left text is isolated, so the
+    /// bot's own sentence keeps its direction.
+    #[test]
+    fn echoed_titles_cannot_turn_the_sentence_around() {
+        let network =
+            convene::network::Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
+        let mut proposal = proposal(ProposalStatus::Open);
+        proposal.title = "Haus\u{202E}halt \u{200B}שלום".to_owned();
+        for language in [Language::German, Language::English] {
+            let added = render::proposal_added(language, &proposal, &meeting);
+            for text in [&added.plain, &added.html] {
+                assert!(
+                    !text.contains('\u{202E}') && !text.contains('\u{200B}'),
+                    "{text}"
+                );
+                assert!(text.contains("Haushalt \u{2068}"), "{text}");
+                assert!(text.contains("שלום\u{2069}"), "{text}");
+            }
+        }
+    }
+
     #[test]
     fn export_as_agenda_items() {
         let mut first = proposal(ProposalStatus::Accepted);
