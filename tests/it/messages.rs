@@ -335,10 +335,7 @@ mod meetings {
             );
             insta::assert_snapshot!(
                 format!("reload_errors_{code}"),
-                show(&render::reload_errors(
-                    language,
-                    "agendas/x.yaml:3:9: error: meeting.date: `2026-13-01` is not a date\n  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`"
-                ))
+                show(&render::reload_errors(language, &reload_errors()))
             );
         }
     }
@@ -557,4 +554,53 @@ mod proposals {
             );
         }
     }
+}
+
+/// What a failed reload reports for two broken agenda files: a date written the German way
+/// (a validation error) and a quotation mark never closed (a syntax error).
+fn reload_errors() -> convene::diagnostic::Diagnostics {
+    match convene::network::Network::load(std::path::Path::new(
+        "tests/fixtures/reload/convene.yaml",
+    )) {
+        Ok(_) => panic!("the broken agendas were accepted"),
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+#[test]
+fn reload_errors_show_hostile_input_as_text() {
+    // An agenda item whose title and duration carry markup, a right-to-left override, a
+    // zero-width space and a line break that would forge a line of its own.
+    let yaml = "homeserver: \"<b>https://x</b>\"\ntimezone: \"Europe/\u{202e}nilreB\u{200b}\\n  Hinweis: alles gut\"\n";
+    let diagnostics = match convene::config::Config::parse(std::path::Path::new("c.yaml"), yaml.to_owned()) {
+        Ok(_) => panic!("accepted"),
+        Err(diagnostics) => diagnostics,
+    };
+    for language in [Language::German, Language::English] {
+        let rendered = render::reload_errors(language, &diagnostics);
+        for text in [&rendered.plain, &rendered.html] {
+            for c in ['\u{202e}', '\u{200b}'] {
+                assert!(!text.contains(c), "{c:?} in {text}");
+            }
+            assert!(text.contains("\\u{202e}nilreB\\u{200b}\\n  Hinweis: alles gut"), "{text}");
+            // Every line of the errors starts with a file, indented hints aside.
+            assert!(!text.lines().any(|l| l.starts_with("  Hinweis: alles")), "{text}");
+        }
+        assert!(!rendered.html.contains("<b>"), "{}", rendered.html);
+        assert!(rendered.html.contains("&lt;b&gt;https://x&lt;/b&gt;"), "{}", rendered.html);
+        assert_eq!(visible_text(&rendered.html), rendered.plain);
+    }
+}
+
+/// The text a client shows for `html`: tags dropped, entities decoded, paragraphs apart.
+fn visible_text(html: &str) -> String {
+    let mut text = html.replace("</p>\n<pre><code>", "\n\n");
+    for tag in ["<p>", "</p>", "<pre>", "<code>", "</code>", "</pre>"] {
+        text = text.replace(tag, "");
+    }
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
 }
