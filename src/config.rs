@@ -579,7 +579,7 @@ fn secret_source(
             problems.push(node.problem(
                 text!(
                     "give exactly one of `env:` and `file:`",
-                    "Geben Sie genau eines von `env:` und `file:` an"
+                    "Es muss genau eines von `env:` und `file:` angegeben sein"
                 ),
                 HINT,
             ));
@@ -800,7 +800,10 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
         if let Some(earlier) = members.iter().find(|m| m.name == name) {
             let earlier = echo(&earlier.name);
             problems.push(item.problem(
-                text!("{earlier} is listed twice", "{earlier} ist zweimal aufgeführt"),
+                text!(
+                    "{earlier} is listed twice",
+                    "{earlier} ist zweimal aufgeführt"
+                ),
                 text!(
                     "list every municipality once",
                     "führen Sie jede Kommune nur einmal auf"
@@ -1071,7 +1074,7 @@ fn one_series(
                     problems.push(date_node.problem(
                         text!(
                             "{date} is not a date of this series",
-                            "Der {date} ist kein Termin dieser Serie"
+                            "Am {date} findet kein Termin dieser Serie statt"
                         ),
                         text!(
                             "give the regular date of the meeting that is cancelled or moved",

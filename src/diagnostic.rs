@@ -41,7 +41,10 @@ impl Text {
     }
 
     /// A text from both forms.
-    pub fn new(english: impl Into<Cow<'static, str>>, german: impl Into<Cow<'static, str>>) -> Self {
+    pub fn new(
+        english: impl Into<Cow<'static, str>>,
+        german: impl Into<Cow<'static, str>>,
+    ) -> Self {
         Self {
             english: english.into(),
             german: german.into(),
@@ -386,7 +389,10 @@ mod tests {
     fn diagnostic(message: Text, hint: Option<Text>) -> Diagnostic {
         Diagnostic {
             file: PathBuf::from("agendas/x.yaml"),
-            location: Some(Location { line: 5, column: 10 }),
+            location: Some(Location {
+                line: 5,
+                column: 10,
+            }),
             path: Some("network.members[1].room".to_owned()),
             message,
             hint,
@@ -422,7 +428,9 @@ mod tests {
         assert_eq!(both.render(Language::English), both.to_string());
         assert_eq!(
             both.render(Language::German).lines().nth(2),
-            Some("agendas/x.yaml: Fehler: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)")
+            Some(
+                "agendas/x.yaml: Fehler: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+            )
         );
     }
 
@@ -448,7 +456,10 @@ mod tests {
         assert_eq!(echo(&"x".repeat(MAX_ECHO)), "x".repeat(MAX_ECHO));
         // Cut first, then escaped: an escape is never cut in half.
         let cut = format!("{}\u{202e}abc", "x".repeat(MAX_ECHO - 1));
-        assert_eq!(echo(&cut), format!("{}\\u{{202e}}…", "x".repeat(MAX_ECHO - 1)));
+        assert_eq!(
+            echo(&cut),
+            format!("{}\\u{{202e}}…", "x".repeat(MAX_ECHO - 1))
+        );
     }
 
     #[test]
@@ -463,7 +474,10 @@ mod tests {
         hostile.file = PathBuf::from("agendas/\u{2067}x.yaml");
         for language in [Language::German, Language::English] {
             let shown = hostile.render(language);
-            assert!(!shown.contains(['\u{202e}', '\u{200b}', '\u{2067}']), "{shown}");
+            assert!(
+                !shown.contains(['\u{202e}', '\u{200b}', '\u{2067}']),
+                "{shown}"
+            );
             assert_eq!(shown.lines().count(), 2, "{shown}");
         }
         assert_eq!(

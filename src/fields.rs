@@ -64,7 +64,10 @@ pub fn time(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveTime> {
         _ => {
             let shown = echo(text);
             problems.push(node.problem(
-                text!("`{shown}` is not a time of day", "`{shown}` ist keine Uhrzeit"),
+                text!(
+                    "`{shown}` is not a time of day",
+                    "`{shown}` ist keine Uhrzeit"
+                ),
                 text!(
                     "write the local time as HH:MM in quotes, e.g. `\"10:00\"`",
                     "schreiben Sie die Ortszeit als HH:MM in Anführungszeichen, z. B. `\"10:00\"`"
@@ -114,7 +117,10 @@ fn bounded_duration(
         Ok(_) => {
             let (shown, max) = (echo(text.trim()), Compact(max));
             problems.push(node.problem(
-                text!("`{shown}` is longer than {max}", "`{shown}` ist länger als {max}"),
+                text!(
+                    "`{shown}` is longer than {max}",
+                    "`{shown}` ist länger als {max}"
+                ),
                 hint,
             ));
             None
@@ -294,10 +300,7 @@ fn checked_text(
     }
     let (what_en, what_de) = (&what.english, what.german_capitalized());
     if text.is_empty() {
-        problems.push(node.problem(
-            text!("the {what_en} is empty", "{what_de} ist leer"),
-            None,
-        ));
+        problems.push(node.problem(text!("the {what_en} is empty", "{what_de} ist leer"), None));
         return None;
     }
     if text.chars().count() > max {

@@ -98,7 +98,10 @@ impl ReadError {
             ),
             Self::TooLarge { limit } => {
                 let size = Size(*limit);
-                text!("it is larger than {size}", "die Datei ist größer als {size}")
+                text!(
+                    "it is larger than {size}",
+                    "die Datei ist größer als {size}"
+                )
             }
             Self::NotUtf8 { .. } => text!("this is not UTF-8 text", "Dies ist kein UTF-8-Text"),
         }

@@ -243,7 +243,7 @@ impl SyntaxError {
                 path: None,
                 message: text!(
                     "a second YAML document starts here, but a file holds only one",
-                    "Hier beginnt ein zweites YAML-Dokument, eine Datei enthält aber nur eines"
+                    "Hier beginnt ein zweites YAML-Dokument, eine Datei darf aber nur eines enthalten"
                 ),
                 hint: text!(
                     "a line `---` (or text after a line `...`) starts a new document: remove it",
@@ -292,19 +292,16 @@ fn german_syntax_message(message: &str) -> String {
     const KNOWN: &[(&str, &str)] = &[
         (
             "did not find expected key",
-            "Hier wird ein Schlüssel erwartet; meist ist die Einrückung dieser oder der vorigen Zeile falsch",
+            "Hier wird ein Schlüssel erwartet",
         ),
-        (
-            "did not find expected node content",
-            "Hier fehlt ein Wert",
-        ),
+        ("did not find expected node content", "Hier fehlt ein Wert"),
         (
             "found unexpected end of stream",
             "Die Datei endet mitten in einem Wert; meist fehlt ein schließendes Anführungszeichen",
         ),
         (
             "mapping values are not allowed in this context",
-            "Ein `: ` ist an dieser Stelle nicht erlaubt; setzen Sie den Wert in Anführungszeichen",
+            "Ein `: ` ist an dieser Stelle nicht erlaubt",
         ),
         (
             "found character that cannot start any token",
@@ -826,10 +823,7 @@ impl<'a> Node<'a> {
                         "schreiben Sie einen einzelnen Wert in dieselbe Zeile wie den Schlüssel"
                     ),
                 };
-                problems.push(self.problem(
-                    wrong_kind(Text::fixed("text", "Text"), other),
-                    hint,
-                ));
+                problems.push(self.problem(wrong_kind(Text::fixed("text", "Text"), other), hint));
                 None
             }
         }
@@ -842,7 +836,10 @@ impl<'a> Node<'a> {
             other => {
                 problems.push(self.problem(
                     wrong_kind(Text::fixed("true or false", "true oder false"), other),
-                    text!("write `true` or `false`", "schreiben Sie `true` oder `false`"),
+                    text!(
+                        "write `true` or `false`",
+                        "schreiben Sie `true` oder `false`"
+                    ),
                 ));
                 None
             }
@@ -881,7 +878,7 @@ impl<'a> Node<'a> {
                     wrong_kind(Text::fixed("a list", "eine Liste"), other),
                     text!(
                         "write one entry per line, each starting with `- `",
-                        "schreiben Sie einen Eintrag pro Zeile, jeden beginnend mit `- `"
+                        "schreiben Sie jeden Eintrag in eine eigene Zeile, beginnend mit `- `"
                     ),
                 ));
                 None
@@ -918,13 +915,12 @@ impl<'a> Node<'a> {
             };
             if !known.contains(&name.as_str()) {
                 let hint = match closest(&name, known) {
-                    Some(candidate) => text!(
-                        "did you mean `{candidate}`?",
-                        "meinten Sie `{candidate}`?"
-                    ),
+                    Some(candidate) => {
+                        text!("did you mean `{candidate}`?", "meinten Sie `{candidate}`?")
+                    }
                     None => text!(
                         "known keys here: {keys}",
-                        "hier bekannte Schlüssel: {keys}";
+                        "an dieser Stelle bekannte Schlüssel: {keys}";
                         keys = known.join(", "),
                     ),
                 };
@@ -1239,7 +1235,7 @@ mod tests {
         );
         assert_eq!(
             german("a:\n  b: 1\n c: 2\n").0,
-            "Dies ist kein gültiges YAML: Hier wird ein Schlüssel erwartet; meist ist die Einrückung dieser oder der vorigen Zeile falsch"
+            "Dies ist kein gültiges YAML: Hier wird ein Schlüssel erwartet"
         );
         assert_eq!(
             german("a: \"x\n").0,
@@ -1247,12 +1243,13 @@ mod tests {
         );
         assert_eq!(
             german("a: b: c\n").0,
-            "Dies ist kein gültiges YAML: Ein `: ` ist an dieser Stelle nicht erlaubt; setzen Sie den Wert in Anführungszeichen"
+            "Dies ist kein gültiges YAML: Ein `: ` ist an dieser Stelle nicht erlaubt"
         );
         assert_eq!(
             german("a: @x\n"),
             (
-                "Dies ist kein gültiges YAML: Mit diesem Zeichen kann kein Wert beginnen".to_owned(),
+                "Dies ist kein gültiges YAML: Mit diesem Zeichen kann kein Wert beginnen"
+                    .to_owned(),
                 SYNTAX_HINT.german.to_string()
             )
         );

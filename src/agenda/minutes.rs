@@ -40,9 +40,9 @@ pub(super) fn section(
         Some(list) => {
             let topics = Text::fixed("topics", "Themen");
             fields::list(&list, &topics, limits::MAX_TOPICS, problems).map(|list| {
-            list.iter()
-                .filter_map(|topic| self::topic(topic, items, members, problems))
-                .collect::<Vec<_>>()
+                list.iter()
+                    .filter_map(|topic| self::topic(topic, items, members, problems))
+                    .collect::<Vec<_>>()
             })
         }
     };
@@ -258,7 +258,12 @@ fn action(
             problems,
         )
         .and_then(|task| {
-            fields::prose(&task, &Text::fixed("task", "die Aufgabe"), MAX_ENTRY, problems)
+            fields::prose(
+                &task,
+                &Text::fixed("task", "die Aufgabe"),
+                MAX_ENTRY,
+                problems,
+            )
         });
     let due = fields::optional(
         action

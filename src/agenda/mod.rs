@@ -16,12 +16,12 @@ use url::Url;
 mod minutes;
 
 use crate::diagnostic::{Diagnostic, Diagnostics, Text, echo};
-use crate::text;
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
 use crate::limits;
 use crate::schedule::{OneOff, Schedule, Series};
+use crate::text;
 use crate::yaml::{Document, Node, Problem};
 
 /// The agenda of one meeting.
@@ -268,11 +268,10 @@ pub fn load_file(
     schedule: &Schedule,
     members: &[String],
 ) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
-    let text = files::read_text(file, files::YAML_LIMIT)
-        .map_err(|error| {
-            let agenda = Text::fixed("agenda", "die Tagesordnung");
-            Diagnostics::from(vec![error.to_diagnostic(file, &agenda, None)])
-        })?;
+    let text = files::read_text(file, files::YAML_LIMIT).map_err(|error| {
+        let agenda = Text::fixed("agenda", "die Tagesordnung");
+        Diagnostics::from(vec![error.to_diagnostic(file, &agenda, None)])
+    })?;
     let document = Document::parse(file, text)?;
     let mut problems = Vec::new();
     let result = validate(document.root(), file, schedule, members, &mut problems);
@@ -301,9 +300,14 @@ fn validate(
     let meeting = meeting_node
         .as_ref()
         .and_then(|node| meeting(node, file, schedule, problems));
-    let topic = top
-        .optional("topic")
-        .map(|n| fields::text(&n, &Text::fixed("topic", "das Thema"), limits::MAX_TITLE, problems));
+    let topic = top.optional("topic").map(|n| {
+        fields::text(
+            &n,
+            &Text::fixed("topic", "das Thema"),
+            limits::MAX_TITLE,
+            problems,
+        )
+    });
     let parts = match top.optional("parts") {
         None => Some(Vec::new()),
         Some(node) => fields::list(&node, &PARTS, limits::MAX_PARTS, problems).map(|items| {
@@ -323,12 +327,10 @@ fn validate(
                 .collect::<Vec<_>>()
         }),
     };
-    let notes = top
-        .optional("notes")
-        .map(|n| {
-            let notes = Text::fixed("notes", "der Text der Notizen");
-            fields::prose(&n, &notes, limits::MAX_NOTES, problems)
-        });
+    let notes = top.optional("notes").map(|n| {
+        let notes = Text::fixed("notes", "der Text der Notizen");
+        fields::prose(&n, &notes, limits::MAX_NOTES, problems)
+    });
 
     let minutes = top.optional("minutes").map(|node| {
         minutes::section(
@@ -352,7 +354,7 @@ fn validate(
         problems.push(node.problem(
             text!(
                 "the items take {planned}, longer than the meeting's {length}",
-                "Die Tagesordnungspunkte dauern {planned}, länger als der Termin mit {length}"
+                "Die Tagesordnungspunkte dauern zusammen {planned} und damit länger als der Termin ({length})"
             ),
             text!(
                 "shorten items or make the meeting longer",
@@ -384,7 +386,10 @@ fn meeting(
     let meeting = node.as_mapping(MEETING_KEYS, problems)?;
     let date_node = meeting.required(
         "date",
-        text!("add `date:`, e.g. `2026-12-17`", "ergänzen Sie `date:`, z. B. `2026-12-17`"),
+        text!(
+            "add `date:`, e.g. `2026-12-17`",
+            "ergänzen Sie `date:`, z. B. `2026-12-17`"
+        ),
         problems,
     );
     let date = date_node.as_ref().and_then(|n| fields::date(n, problems));
@@ -444,7 +449,7 @@ fn meeting(
                 problems.push(date_node.problem(
                     text!(
                         "{date} is not a date of the series `{series_id}`",
-                        "Der {date} ist kein Termin der Serie `{series_id}`"
+                        "Am {date} findet kein Termin der Serie `{series_id}` statt"
                     ),
                     text!(
                         "the series meets by the rule `{rule}`, starting {first}",
@@ -491,10 +496,7 @@ fn meeting(
         .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
     let start_node = meeting.required(
         "start",
-        text!(
-            "add `start: \"10:00\"`",
-            "ergänzen Sie `start: \"10:00\"`"
-        ),
+        text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
         problems,
     );
     let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
@@ -583,12 +585,10 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
     let duration = item
         .optional("duration")
         .map(|n| fields::duration(&n, problems));
-    let description = item
-        .optional("description")
-        .map(|n| {
-            let description = Text::fixed("description", "die Beschreibung");
-            fields::prose(&n, &description, limits::MAX_DESCRIPTION, problems)
-        });
+    let description = item.optional("description").map(|n| {
+        let description = Text::fixed("description", "die Beschreibung");
+        fields::prose(&n, &description, limits::MAX_DESCRIPTION, problems)
+    });
     let links = links_of(item.optional("links"), problems);
     let documents = links_of(item.optional("documents"), problems);
     let part = match item.optional("part") {
@@ -639,11 +639,21 @@ fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
             problems,
         )
         .and_then(|n| {
-            fields::text(&n, &Text::fixed("name", "der Name"), limits::MAX_NAME, problems)
+            fields::text(
+                &n,
+                &Text::fixed("name", "der Name"),
+                limits::MAX_NAME,
+                problems,
+            )
         });
-    let role = speaker
-        .optional("role")
-        .map(|n| fields::text(&n, &Text::fixed("role", "die Rolle"), limits::MAX_NAME, problems));
+    let role = speaker.optional("role").map(|n| {
+        fields::text(
+            &n,
+            &Text::fixed("role", "die Rolle"),
+            limits::MAX_NAME,
+            problems,
+        )
+    });
     let municipality = speaker
         .optional("municipality")
         .map(|n| fields::text(&n, &fields::MUNICIPALITY, limits::MAX_NAME, problems));
@@ -667,11 +677,7 @@ pub(super) fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> O
                 .required("title", ADD_TITLE, problems)
                 .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
             let url = link
-                .required(
-                    "url",
-                    text!("add `url:`", "ergänzen Sie `url:`"),
-                    problems,
-                )
+                .required("url", text!("add `url:`", "ergänzen Sie `url:`"), problems)
                 .and_then(|n| fields::link(&n, problems));
             Some(Link {
                 title: title?,

@@ -1021,7 +1021,10 @@ mod tests {
         }
         // Echoed parts of a rule are shortened and show invisible characters.
         let hostile = format!("FREQ=WEEKLY;BYDAY=\u{202e}{}", "X".repeat(200));
-        let both = hostile.parse::<Rule>().expect_err("invalid test rule").text();
+        let both = hostile
+            .parse::<Rule>()
+            .expect_err("invalid test rule")
+            .text();
         for text in [&both.english, &both.german] {
             assert!(text.contains("`\\u{202e}XXX"), "{text}");
             assert!(text.contains("X…`"), "{text}");

@@ -563,7 +563,10 @@ fn every_diagnostic_is_in_german_for_the_organizers_room() {
     .unwrap();
     all.extend(convene::network::Network::load(&dir.path().join("convene.yaml")).unwrap_err());
     let mut many = std::fs::read_to_string("tests/fixtures/config/dst_gap.yaml").unwrap();
-    many = many.replace("meetings:\n  series:", "meetings:\n  reminders: []\n  series:");
+    many = many.replace(
+        "meetings:\n  series:",
+        "meetings:\n  reminders: []\n  series:",
+    );
     all.extend(Config::parse(Path::new("many.yaml"), many).unwrap_err());
     assert!(all.len() > 80, "{} diagnostics", all.len());
 
@@ -571,8 +574,14 @@ fn every_diagnostic_is_in_german_for_the_organizers_room() {
         let german = diagnostic.render(Language::German);
         assert_eq!(diagnostic.render(Language::English), diagnostic.to_string());
         assert!(german.contains(": Fehler: "), "{german}");
-        assert!(!german.contains("error:") && !german.contains("hint:"), "{german}");
-        assert_ne!(diagnostic.message.german, diagnostic.message.english, "{german}");
+        assert!(
+            !german.contains("error:") && !german.contains("hint:"),
+            "{german}"
+        );
+        assert_ne!(
+            diagnostic.message.german, diagnostic.message.english,
+            "{german}"
+        );
         if let Some(hint) = &diagnostic.hint {
             assert_ne!(hint.german, hint.english, "{german}");
             assert!(german.contains("\n  Hinweis: "), "{german}");

@@ -335,7 +335,7 @@ mod meetings {
             );
             insta::assert_snapshot!(
                 format!("reload_errors_{code}"),
-                show(&render::reload_errors(language, &reload_errors()))
+                show(&render::reload_errors(language, &super::reload_errors()))
             );
         }
     }
@@ -572,22 +572,33 @@ fn reload_errors_show_hostile_input_as_text() {
     // An agenda item whose title and duration carry markup, a right-to-left override, a
     // zero-width space and a line break that would forge a line of its own.
     let yaml = "homeserver: \"<b>https://x</b>\"\ntimezone: \"Europe/\u{202e}nilreB\u{200b}\\n  Hinweis: alles gut\"\n";
-    let diagnostics = match convene::config::Config::parse(std::path::Path::new("c.yaml"), yaml.to_owned()) {
-        Ok(_) => panic!("accepted"),
-        Err(diagnostics) => diagnostics,
-    };
+    let diagnostics =
+        match convene::config::Config::parse(std::path::Path::new("c.yaml"), yaml.to_owned()) {
+            Ok(_) => panic!("accepted"),
+            Err(diagnostics) => diagnostics,
+        };
     for language in [Language::German, Language::English] {
         let rendered = render::reload_errors(language, &diagnostics);
         for text in [&rendered.plain, &rendered.html] {
             for c in ['\u{202e}', '\u{200b}'] {
                 assert!(!text.contains(c), "{c:?} in {text}");
             }
-            assert!(text.contains("\\u{202e}nilreB\\u{200b}\\n  Hinweis: alles gut"), "{text}");
+            assert!(
+                text.contains("\\u{202e}nilreB\\u{200b}\\n  Hinweis: alles gut"),
+                "{text}"
+            );
             // Every line of the errors starts with a file, indented hints aside.
-            assert!(!text.lines().any(|l| l.starts_with("  Hinweis: alles")), "{text}");
+            assert!(
+                !text.lines().any(|l| l.starts_with("  Hinweis: alles")),
+                "{text}"
+            );
         }
         assert!(!rendered.html.contains("<b>"), "{}", rendered.html);
-        assert!(rendered.html.contains("&lt;b&gt;https://x&lt;/b&gt;"), "{}", rendered.html);
+        assert!(
+            rendered.html.contains("&lt;b&gt;https://x&lt;/b&gt;"),
+            "{}",
+            rendered.html
+        );
         assert_eq!(visible_text(&rendered.html), rendered.plain);
     }
 }
