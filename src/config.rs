@@ -17,7 +17,7 @@ use chrono_tz::Tz;
 use matrix_sdk::ruma::{OwnedRoomOrAliasId, OwnedServerName, OwnedUserId};
 use url::Url;
 
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Text, echo};
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
@@ -25,6 +25,7 @@ use crate::i18n::Language;
 use crate::limits;
 use crate::schedule::rrule::Rule;
 use crate::schedule::{Exception, Series};
+use crate::text;
 use crate::yaml::{Document, Node, Problem, Target};
 
 /// The validated configuration.
@@ -144,8 +145,11 @@ impl Config {
         let text = files::read_text(path, files::YAML_LIMIT).map_err(|error| {
             Diagnostics::from(vec![error.to_diagnostic(
                 path,
-                "configuration",
-                Some("pass the file with `--config FILE`"),
+                &Text::fixed("configuration", "die Konfiguration"),
+                Some(text!(
+                    "pass the file with `--config FILE`",
+                    "geben Sie die Datei mit `--config DATEI` an"
+                )),
             )])
             .relative_to(dir)
         })?;
@@ -298,8 +302,18 @@ const NETWORK_KEYS: &[&str] = &[
 ];
 const MEMBER_KEYS: &[&str] = &["name", "room"];
 
-const ROOM_HINT: &str = "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes";
-const USER_HINT: &str = "write a full user id such as `@anna.schmidt:example.org`, in quotes";
+const HOMESERVERS: Text = Text::fixed("homeservers", "Homeserver");
+const SERIES: Text = Text::fixed("series", "Serien");
+const EXCEPTIONS: Text = Text::fixed("exceptions", "Ausnahmen");
+
+const ROOM_HINT: Text = Text::fixed(
+    "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes",
+    "schreiben Sie eine Raum-ID wie `!AbCdEf:example.org` oder eine Raumadresse (Alias) wie `#kaiserslautern:example.org`, in Anführungszeichen",
+);
+const USER_HINT: Text = Text::fixed(
+    "write a full user id such as `@anna.schmidt:example.org`, in quotes",
+    "schreiben Sie eine vollständige Benutzer-ID wie `@anna.schmidt:example.org`, in Anführungszeichen",
+);
 
 fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
     let top = root.as_mapping(TOP_LEVEL_KEYS, problems)?;
@@ -307,21 +321,30 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     let homeserver = top
         .required(
             "homeserver",
-            "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver",
+            text!(
+                "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver",
+                "ergänzen Sie `homeserver: https://matrix.example.org`, die URL des Homeservers des Bots"
+            ),
             problems,
         )
         .and_then(|node| homeserver_url(&node, problems));
     let bot = top
         .required(
             "bot",
-            "add a `bot:` section with `user_id:` and `password:`",
+            text!(
+                "add a `bot:` section with `user_id:` and `password:`",
+                "ergänzen Sie einen Abschnitt `bot:` mit `user_id:` und `password:`"
+            ),
             problems,
         )
         .and_then(|node| bot_account(&node, base, problems));
     let data_dir = top
         .required(
             "data_dir",
-            "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys",
+            text!(
+                "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys",
+                "ergänzen Sie `data_dir: /var/lib/convene`, das Verzeichnis für die Sitzung und die Schlüssel des Bots"
+            ),
             problems,
         )
         .and_then(|node| node.as_str(problems))
@@ -333,9 +356,16 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             .and_then(|name| match name.parse::<Tz>() {
                 Ok(tz) => Some(tz),
                 Err(_) => {
+                    let shown = echo(name);
                     problems.push(node.problem(
-                        format!("unknown time zone `{name}`"),
-                        Some("use an IANA time zone name such as `Europe/Berlin`"),
+                        text!(
+                            "unknown time zone `{shown}`",
+                            "Unbekannte Zeitzone `{shown}`"
+                        ),
+                        text!(
+                            "use an IANA time zone name such as `Europe/Berlin`",
+                            "verwenden Sie den Namen einer IANA-Zeitzone wie `Europe/Berlin`"
+                        ),
                     ));
                     None
                 }
@@ -348,9 +378,13 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             .and_then(|code| match Language::from_code(code) {
                 Some(language) => Some(language),
                 None => {
+                    let shown = echo(code);
                     problems.push(node.problem(
-                        format!("unknown language `{code}`"),
-                        Some("write `de` (formal German) or `en` (English)"),
+                        text!("unknown language `{shown}`", "Unbekannte Sprache `{shown}`"),
+                        text!(
+                            "write `de` (formal German) or `en` (English)",
+                            "schreiben Sie `de` (Deutsch, Anrede mit „Sie“) oder `en` (Englisch)"
+                        ),
                     ));
                     None
                 }
@@ -359,13 +393,16 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     let network = top
         .required(
             "network",
-            "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`",
+            text!(
+                "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`",
+                "ergänzen Sie einen Abschnitt `network:` mit `name:`, `organizers:`, `organizers_room:` und `members:`"
+            ),
             problems,
         )
         .and_then(|node| network(&node, problems));
     let accept_invites_from = match top.optional("accept_invites_from") {
         None => Some(BTreeSet::new()),
-        Some(node) => fields::list(&node, "homeservers", limits::MAX_SERVERS, problems).map(|items| {
+        Some(node) => fields::list(&node, &HOMESERVERS, limits::MAX_SERVERS, problems).map(|items| {
             items
                 .iter()
                 .filter_map(|item| {
@@ -373,9 +410,16 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
                     match OwnedServerName::try_from(name) {
                         Ok(server) => Some(server),
                         Err(_) => {
+                            let shown = echo(name);
                             problems.push(item.problem(
-                                format!("`{name}` is not a homeserver name"),
-                                Some("write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"),
+                                text!(
+                                    "`{shown}` is not a homeserver name",
+                                    "`{shown}` ist kein Name eines Homeservers"
+                                ),
+                                text!(
+                                    "write the server name only, such as `matrix.kaiserslautern.de`, without `https://`",
+                                    "schreiben Sie nur den Servernamen wie `matrix.kaiserslautern.de`, ohne `https://`"
+                                ),
                             ));
                             None
                         }
@@ -405,8 +449,14 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             let n = usize::try_from(n).ok().filter(|n| *n >= 1);
             if n.is_none() {
                 problems.push(node.problem(
-                    "the limit must be at least 1",
-                    Some("write a whole number such as `5`"),
+                    text!(
+                        "the limit must be at least 1",
+                        "Die Höchstzahl muss mindestens 1 sein"
+                    ),
+                    text!(
+                        "write a whole number such as `5`",
+                        "schreiben Sie eine ganze Zahl wie `5`"
+                    ),
                 ));
             }
             n
@@ -433,9 +483,16 @@ fn homeserver_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     match Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
         _ => {
+            let shown = echo(text);
             problems.push(node.problem(
-                format!("`{text}` is not an http(s) URL"),
-                Some("write the homeserver's base URL, such as `https://matrix.example.org`"),
+                text!(
+                    "`{shown}` is not an http(s) URL",
+                    "`{shown}` ist keine http(s)-URL"
+                ),
+                text!(
+                    "write the homeserver's base URL, such as `https://matrix.example.org`",
+                    "schreiben Sie die Basis-URL des Homeservers, z. B. `https://matrix.example.org`"
+                ),
             ));
             None
         }
@@ -450,13 +507,21 @@ fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Opt
     let password = bot
         .required(
             "password",
-            "add `password: { env: CONVENE_PASSWORD }` or `password: { file: /run/secrets/convene }`",
+            text!(
+                "add `password: {{ env: CONVENE_PASSWORD }}` or `password: {{ file: /run/secrets/convene }}`",
+                "ergänzen Sie `password: {{ env: CONVENE_PASSWORD }}` oder `password: {{ file: /run/secrets/convene }}`"
+            ),
             problems,
         )
         .and_then(|node| secret_source(&node, base, problems));
     let device_name = match bot.optional("device_name") {
         None => Some("convene".to_owned()),
-        Some(node) => fields::text(&node, "device name", limits::MAX_NAME, problems),
+        Some(node) => fields::text(
+            &node,
+            &Text::fixed("device name", "der Gerätename"),
+            limits::MAX_NAME,
+            problems,
+        ),
     };
     Some(BotAccount {
         user_id: user_id?,
@@ -470,12 +535,17 @@ fn secret_source(
     base: &Path,
     problems: &mut Vec<Problem>,
 ) -> Option<SecretSource> {
-    const HINT: &str =
-        "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`";
+    const HINT: Text = Text::fixed(
+        "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`",
+        "das Passwort gehört nie in diese Datei: schreiben Sie `{ env: VARIABLE }` oder `{ file: PFAD }`",
+    );
     if !node.is_mapping() {
         problems.push(node.problem(
-            "expected `env:` or `file:`, not the secret itself",
-            Some(HINT),
+            text!(
+                "expected `env:` or `file:`, not the secret itself",
+                "Erwartet wird `env:` oder `file:`, nicht das Passwort selbst"
+            ),
+            HINT,
         ));
         return None;
     }
@@ -487,12 +557,16 @@ fn secret_source(
             let valid =
                 !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
             if !valid {
+                let shown = echo(name);
                 problems.push(env.problem(
-                    format!(
-                        "`{}` is not the name of an environment variable",
-                        name.escape_debug()
+                    text!(
+                        "`{shown}` is not the name of an environment variable",
+                        "`{shown}` ist kein Name einer Umgebungsvariablen"
                     ),
-                    Some("use letters, digits and `_`, e.g. `CONVENE_PASSWORD`"),
+                    text!(
+                        "use letters, digits and `_`, e.g. `CONVENE_PASSWORD`",
+                        "verwenden Sie Buchstaben, Ziffern und `_`, z. B. `CONVENE_PASSWORD`"
+                    ),
                 ));
                 return None;
             }
@@ -502,7 +576,13 @@ fn secret_source(
             .as_str(problems)
             .map(|path| SecretSource::File(base.join(path))),
         _ => {
-            problems.push(node.problem("give exactly one of `env:` and `file:`", Some(HINT)));
+            problems.push(node.problem(
+                text!(
+                    "give exactly one of `env:` and `file:`",
+                    "Es muss genau eines von `env:` und `file:` angegeben sein"
+                ),
+                HINT,
+            ));
             None
         }
     }
@@ -513,8 +593,14 @@ fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> 
     match OwnedUserId::try_from(text) {
         Ok(user) => Some(user),
         Err(_) => {
-            problems
-                .push(node.problem(format!("`{text}` is not a Matrix user id"), Some(USER_HINT)));
+            let shown = echo(text);
+            problems.push(node.problem(
+                text!(
+                    "`{shown}` is not a Matrix user id",
+                    "`{shown}` ist keine Matrix-Benutzer-ID"
+                ),
+                USER_HINT,
+            ));
             None
         }
     }
@@ -525,9 +611,13 @@ fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAlias
     match OwnedRoomOrAliasId::try_from(text) {
         Ok(room) => Some(room),
         Err(_) => {
+            let shown = echo(text);
             problems.push(node.problem(
-                format!("`{text}` is not a room id or alias"),
-                Some(ROOM_HINT),
+                text!(
+                    "`{shown}` is not a room id or alias",
+                    "`{shown}` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+                ),
+                ROOM_HINT,
             ));
             None
         }
@@ -539,20 +629,40 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
     let name = network
         .required(
             "name",
-            "add `name: IKONE DS`, the network's name as members know it",
-            problems,
-        )
-        .and_then(|node| fields::text(&node, "network name", limits::MAX_NAME, problems));
-    let organizers = network
-        .required(
-            "organizers",
-            "add `organizers:` with the user ids of the people who run the network",
+            text!(
+                "add `name: IKONE DS`, the network's name as members know it",
+                "ergänzen Sie `name: IKONE DS`, den Namen des Netzwerks, wie die Mitglieder ihn kennen"
+            ),
             problems,
         )
         .and_then(|node| {
-            let items = fields::list(&node, "organizers", limits::MAX_ORGANIZERS, problems)?;
+            fields::text(
+                &node,
+                &Text::fixed("network name", "der Name des Netzwerks"),
+                limits::MAX_NAME,
+                problems,
+            )
+        });
+    let organizers = network
+        .required(
+            "organizers",
+            text!(
+                "add `organizers:` with the user ids of the people who run the network",
+                "ergänzen Sie `organizers:` mit den Benutzer-IDs der Personen, die das Netzwerk organisieren"
+            ),
+            problems,
+        )
+        .and_then(|node| {
+            let organizers = Text::fixed("organizers", "Organisatorinnen und Organisatoren");
+            let items = fields::list(&node, &organizers, limits::MAX_ORGANIZERS, problems)?;
             if items.is_empty() {
-                problems.push(node.problem("the network has no organizers", Some(USER_HINT)));
+                problems.push(node.problem(
+                    text!(
+                        "the network has no organizers",
+                        "Das Netzwerk hat keine Organisatorinnen und Organisatoren"
+                    ),
+                    USER_HINT,
+                ));
             }
             Some(
                 items
@@ -567,7 +677,10 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
     let members = network
         .required(
             "members",
-            "add `members:`, a list of municipalities with `name:` and `room:`",
+            text!(
+                "add `members:`, a list of municipalities with `name:` and `room:`",
+                "ergänzen Sie `members:`, eine Liste der Kommunen mit `name:` und `room:`"
+            ),
             problems,
         )
         .and_then(|node| members(&node, problems));
@@ -584,25 +697,33 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
     if let Some(minutes_room) = &minutes_room
         && members.iter().any(|m| &m.room == minutes_room)
     {
+        let shown = echo(minutes_room.as_str());
         problems.push(Problem {
             path: node.path().key("minutes_room"),
             target: Target::Value,
-            message: format!("`{minutes_room}` is both the minutes room and a member room"),
-            hint: Some(
-                "minutes are taken among the chairs; use the organizers' room or a room of its own"
-                    .to_owned(),
+            message: text!(
+                "`{shown}` is both the minutes room and a member room",
+                "`{shown}` ist zugleich der Protokollraum und der Raum einer Mitgliedskommune"
             ),
+            hint: Some(text!(
+                "minutes are taken among the chairs; use the organizers' room or a room of its own",
+                "das Protokoll entsteht im Kreis der Sitzungsleitung; verwenden Sie den Organisationsraum oder einen eigenen Raum"
+            )),
         });
     }
     if let Some(index) = members.iter().position(|m| m.room == organizers_room) {
+        let shown = echo(organizers_room.as_str());
         problems.push(Problem {
             path: node.path().key("members").index(index).key("room"),
             target: Target::Value,
-            message: format!("`{organizers_room}` is both the organizers' room and a member room"),
-            hint: Some(
-                "give the organizers a room of their own, so their discussions stay among them"
-                    .to_owned(),
+            message: text!(
+                "`{shown}` is both the organizers' room and a member room",
+                "`{shown}` ist zugleich der Organisationsraum und der Raum einer Mitgliedskommune"
             ),
+            hint: Some(text!(
+                "give the organizers a room of their own, so their discussions stay among them",
+                "geben Sie den Organisatorinnen und Organisatoren einen eigenen Raum, damit ihre Besprechungen unter ihnen bleiben"
+            )),
         });
     }
     Some(Network {
@@ -615,11 +736,22 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
 }
 
 fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> {
-    let items = fields::list(node, "members", limits::MAX_MEMBERS, problems)?;
+    let items = fields::list(
+        node,
+        &Text::fixed("members", "Mitgliedskommunen"),
+        limits::MAX_MEMBERS,
+        problems,
+    )?;
     if items.is_empty() {
         problems.push(node.problem(
-            "the network has no member municipalities",
-            Some("add one entry per municipality, with `name:` and `room:`"),
+            text!(
+                "the network has no member municipalities",
+                "Das Netzwerk hat keine Mitgliedskommunen"
+            ),
+            text!(
+                "add one entry per municipality, with `name:` and `room:`",
+                "ergänzen Sie einen Eintrag je Kommune, mit `name:` und `room:`"
+            ),
         ));
     }
     let mut members: Vec<Member> = Vec::new();
@@ -630,9 +762,21 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
             continue;
         };
         let name = member
-            .required("name", "add `name:`, the municipality's name", problems)
+            .required(
+                "name",
+                text!(
+                    "add `name:`, the municipality's name",
+                    "ergänzen Sie `name:`, den Namen der Kommune"
+                ),
+                problems,
+            )
             .and_then(|node| {
-                fields::text(&node, "municipality's name", limits::MAX_NAME, problems)
+                fields::text(
+                    &node,
+                    &Text::fixed("municipality's name", "der Name der Kommune"),
+                    limits::MAX_NAME,
+                    problems,
+                )
             });
         let room_node = member.required("room", ROOM_HINT, problems);
         let room = room_node.as_ref().and_then(|node| room(node, problems));
@@ -641,15 +785,29 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
             continue;
         };
         if let Some(earlier) = members.iter().find(|m| m.room == room) {
+            let (shown, earlier) = (echo(room.as_str()), echo(&earlier.name));
             problems.push(room_node.problem(
-                format!("`{room}` is already the room of {}", earlier.name),
-                Some("every municipality needs its own room"),
+                text!(
+                    "`{shown}` is already the room of {earlier}",
+                    "`{shown}` ist bereits der Raum von {earlier}"
+                ),
+                text!(
+                    "every municipality needs its own room",
+                    "jede Kommune braucht einen eigenen Raum"
+                ),
             ));
         }
         if let Some(earlier) = members.iter().find(|m| m.name == name) {
+            let earlier = echo(&earlier.name);
             problems.push(item.problem(
-                format!("{} is listed twice", earlier.name),
-                Some("list every municipality once"),
+                text!(
+                    "{earlier} is listed twice",
+                    "{earlier} ist zweimal aufgeführt"
+                ),
+                text!(
+                    "list every municipality once",
+                    "führen Sie jede Kommune nur einmal auf"
+                ),
             ));
         }
         members.push(Member { name, room });
@@ -669,9 +827,16 @@ fn meetings(
             let state = State::from_code(code.trim());
             if state.is_none() {
                 let codes: Vec<&str> = State::ALL.iter().map(|s| s.code()).collect();
+                let (shown, codes) = (echo(code), codes.join(", "));
                 problems.push(node.problem(
-                    format!("`{code}` is not a German state"),
-                    Some(&format!("write the state's code: {}", codes.join(", "))),
+                    text!(
+                        "`{shown}` is not a German state",
+                        "`{shown}` ist kein deutsches Bundesland"
+                    ),
+                    text!(
+                        "write the state's code: {codes}",
+                        "schreiben Sie das Kürzel des Bundeslandes: {codes}"
+                    ),
                 ));
             }
             state
@@ -680,11 +845,18 @@ fn meetings(
     let reminders = match section.optional("reminders") {
         None => Some(DEFAULT_REMINDERS.to_vec()),
         Some(node) => {
-            fields::list(&node, "reminders", limits::MAX_REMINDERS, problems).and_then(|items| {
+            let reminders = Text::fixed("reminders", "Ankündigungszeiten");
+            fields::list(&node, &reminders, limits::MAX_REMINDERS, problems).and_then(|items| {
                 if items.is_empty() {
                     problems.push(node.problem(
-                        "no announcement time is given",
-                        Some("list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"),
+                        text!(
+                            "no announcement time is given",
+                            "Es ist keine Ankündigungszeit angegeben"
+                        ),
+                        text!(
+                            "list at least one time before the meeting, e.g. `[7d, 1d, 15m]`",
+                            "geben Sie mindestens eine Zeit vor dem Termin an, z. B. `[7d, 1d, 15m]`"
+                        ),
                     ));
                     return None;
                 }
@@ -701,14 +873,21 @@ fn meetings(
     };
     let series = match section.optional("series") {
         None => Some(Vec::new()),
-        Some(node) => fields::list(&node, "series", limits::MAX_SERIES, problems).map(|items| {
+        Some(node) => fields::list(&node, &SERIES, limits::MAX_SERIES, problems).map(|items| {
             let mut all: Vec<Series> = Vec::new();
             for item in &items {
                 if let Some(series) = one_series(item, timezone, problems) {
                     if all.iter().any(|s| s.id == series.id) {
+                        let id = &series.id;
                         problems.push(item.problem(
-                            format!("the id `{}` is used twice", series.id),
-                            Some("give every series its own id"),
+                            text!(
+                                "the id `{id}` is used twice",
+                                "Die Kennung `{id}` ist zweimal vergeben"
+                            ),
+                            text!(
+                                "give every series its own id",
+                                "geben Sie jeder Serie eine eigene Kennung"
+                            ),
                         ));
                         continue;
                     }
@@ -734,20 +913,29 @@ fn one_series(
     let id = series
         .required(
             "id",
-            "add `id: videokonferenz`, a stable id that never changes",
+            text!(
+                "add `id: videokonferenz`, a stable id that never changes",
+                "ergänzen Sie `id: videokonferenz`, eine feste Kennung, die sich nie ändert"
+            ),
             problems,
         )
         .and_then(|n| fields::slug(&n, problems));
     let title = series
         .required(
             "title",
-            "add `title:`, e.g. `Videokonferenz des Netzwerks`",
+            text!(
+                "add `title:`, e.g. `Videokonferenz des Netzwerks`",
+                "ergänzen Sie `title:`, z. B. `Videokonferenz des Netzwerks`"
+            ),
             problems,
         )
-        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
+        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
     let rule_node = series.required(
         "rule",
-        "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday",
+        text!(
+            "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday",
+            "ergänzen Sie `rule:`, z. B. `FREQ=MONTHLY;BYDAY=3TH` für jeden dritten Donnerstag"
+        ),
         problems,
     );
     let rule = rule_node.as_ref().and_then(|n| {
@@ -761,16 +949,25 @@ fn one_series(
                     && rule.by_day.iter().any(|d| d.ordinal.is_none()) =>
             {
                 problems.push(n.problem(
-                    "BYDAY mixes weekdays with and without a number",
-                    Some("calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE"),
+                    text!(
+                        "BYDAY mixes weekdays with and without a number",
+                        "BYDAY mischt Wochentage mit und ohne Nummer"
+                    ),
+                    text!(
+                        "calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE",
+                        "Kalenderprogramme legen solche Regeln unterschiedlich aus; verwenden Sie stattdessen zwei Serien, z. B. eine mit BYDAY=MO und eine mit BYDAY=-1WE"
+                    ),
                 ));
                 None
             }
             Ok(rule) => Some(rule),
             Err(error) => {
                 problems.push(n.problem(
-                    error.to_string(),
-                    Some("see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL"),
+                    error.text(),
+                    text!(
+                        "see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL",
+                        "siehe RFC 5545: FREQ=WEEKLY oder MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT oder UNTIL"
+                    ),
                 ));
                 None
             }
@@ -778,13 +975,19 @@ fn one_series(
     });
     let first_node = series.required(
         "first",
-        "add `first:`, the date of the first meeting, e.g. `2026-01-15`",
+        text!(
+            "add `first:`, the date of the first meeting, e.g. `2026-01-15`",
+            "ergänzen Sie `first:`, das Datum des ersten Termins, z. B. `2026-01-15`"
+        ),
         problems,
     );
     let first = first_node.as_ref().and_then(|n| fields::date(n, problems));
     let start_node = series.required(
         "start",
-        "add `start: \"10:00\"`, the local start time",
+        text!(
+            "add `start: \"10:00\"`, the local start time",
+            "ergänzen Sie `start: \"10:00\"`, die Anfangszeit (Ortszeit)"
+        ),
         problems,
     );
     let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
@@ -794,7 +997,11 @@ fn one_series(
         fields::existing_time(start_node, timezone, first, start, problems);
     }
     let duration = series
-        .required("duration", "add `duration: 90m`", problems)
+        .required(
+            "duration",
+            text!("add `duration: 90m`", "ergänzen Sie `duration: 90m`"),
+            problems,
+        )
         .and_then(|n| fields::duration(&n, problems));
     let video_link = fields::optional(
         series
@@ -809,13 +1016,19 @@ fn one_series(
         && !rule.is_occurrence(first, first)
     {
         problems.push(first_node.problem(
-            format!("{first} is not an occurrence of the rule `{rule}`"),
-            Some("the first date must itself be one of the meetings"),
+            text!(
+                "{first} is not an occurrence of the rule `{rule}`",
+                "Am {first} findet nach der Regel `{rule}` kein Termin statt"
+            ),
+            text!(
+                "the first date must itself be one of the meetings",
+                "das erste Datum muss selbst einer der Termine sein"
+            ),
         ));
     }
     let exceptions = match series.optional("exceptions") {
         None => Some(BTreeMap::new()),
-        Some(n) => fields::list(&n, "exceptions", limits::MAX_EXCEPTIONS, problems).map(|items| {
+        Some(n) => fields::list(&n, &EXCEPTIONS, limits::MAX_EXCEPTIONS, problems).map(|items| {
             // Whether a date is an occurrence of a COUNT rule takes expanding the rule up to
             // it; expanded once here, every exception is a look-up.
             let counted: Option<BTreeSet<chrono::NaiveDate>> = match (&rule, first) {
@@ -859,15 +1072,27 @@ fn one_series(
                 }
                 if !is_occurrence(date) {
                     problems.push(date_node.problem(
-                        format!("{date} is not a date of this series"),
-                        Some("give the regular date of the meeting that is cancelled or moved"),
+                        text!(
+                            "{date} is not a date of this series",
+                            "Am {date} findet kein Termin dieser Serie statt"
+                        ),
+                        text!(
+                            "give the regular date of the meeting that is cancelled or moved",
+                            "geben Sie das reguläre Datum des Termins an, der ausfällt oder verschoben wird"
+                        ),
                     ));
                     continue;
                 }
                 if exceptions.insert(date, exception).is_some() {
                     problems.push(date_node.problem(
-                        format!("{date} has two exceptions"),
-                        Some("merge them into one entry"),
+                        text!(
+                            "{date} has two exceptions",
+                            "Für den {date} gibt es zwei Ausnahmen"
+                        ),
+                        text!(
+                            "merge them into one entry",
+                            "führen Sie sie in einem Eintrag zusammen"
+                        ),
                     ));
                 }
             }
@@ -894,14 +1119,17 @@ fn one_exception<'a>(
     let exception = node.as_mapping(EXCEPTION_KEYS, problems)?;
     let date_node = exception.required(
         "date",
-        "add `date:`, the regular date of the meeting concerned",
+        text!(
+            "add `date:`, the regular date of the meeting concerned",
+            "ergänzen Sie `date:`, das reguläre Datum des betroffenen Termins"
+        ),
         problems,
     )?;
     let date = fields::date(&date_node, problems);
     let note = fields::optional(
         exception
             .optional("note")
-            .map(|n| fields::prose(&n, "note", limits::MAX_NOTE, problems)),
+            .map(|n| fields::prose(&n, &fields::NOTE, limits::MAX_NOTE, problems)),
     );
     let cancelled = match exception.optional("cancelled") {
         None => Some(false),
@@ -926,15 +1154,27 @@ fn one_exception<'a>(
     let exception = match (cancelled?, changes) {
         (true, true) => {
             problems.push(node.problem(
-                "a meeting cannot be both cancelled and moved",
-                Some("remove `cancelled: true` or the `new_…` keys"),
+                text!(
+                    "a meeting cannot be both cancelled and moved",
+                    "Ein Termin kann nicht zugleich ausfallen und verschoben werden"
+                ),
+                text!(
+                    "remove `cancelled: true` or the `new_…` keys",
+                    "entfernen Sie `cancelled: true` oder die Schlüssel `new_…`"
+                ),
             ));
             return None;
         }
         (false, false) => {
             problems.push(node.problem(
-                "this exception changes nothing",
-                Some("add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`"),
+                text!(
+                    "this exception changes nothing",
+                    "Diese Ausnahme ändert nichts"
+                ),
+                text!(
+                    "add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`",
+                    "ergänzen Sie `cancelled: true` oder `new_date:`, `new_start:`, `new_duration:` oder `new_video_link:`"
+                ),
             ));
             return None;
         }
@@ -954,7 +1194,10 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
     let section = node.as_mapping(CALENDAR_KEYS, problems)?;
     let contact_node = section.required(
         "contact",
-        "add `contact: info@example.org`, the network's contact address",
+        text!(
+            "add `contact: info@example.org`, the network's contact address",
+            "ergänzen Sie `contact: info@example.org`, die Kontaktadresse des Netzwerks"
+        ),
         problems,
     );
     let contact = contact_node.as_ref().and_then(|n| {
@@ -973,9 +1216,16 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
         if valid {
             Some(text.trim_start_matches("mailto:").to_owned())
         } else {
+            let shown = echo(text);
             problems.push(n.problem(
-                format!("`{}` is not an e-mail address", text.escape_debug()),
-                Some("write the address only, e.g. `info@ikone-ds.de`"),
+                text!(
+                    "`{shown}` is not an e-mail address",
+                    "`{shown}` ist keine E-Mail-Adresse"
+                ),
+                text!(
+                    "write the address only, e.g. `info@ikone-ds.de`",
+                    "schreiben Sie nur die Adresse, z. B. `info@ikone-ds.de`"
+                ),
             ));
             None
         }
@@ -992,9 +1242,16 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
         Some(n) => n.as_str(problems).and_then(|text| match text.parse() {
             Ok(address) => Some(address),
             Err(_) => {
+                let shown = echo(text);
                 problems.push(n.problem(
-                    format!("`{text}` is not an address to listen on"),
-                    Some("write IP and port, e.g. `127.0.0.1:8080`"),
+                    text!(
+                        "`{shown}` is not an address to listen on",
+                        "`{shown}` ist keine Adresse, auf der der Server lauschen kann"
+                    ),
+                    text!(
+                        "write IP and port, e.g. `127.0.0.1:8080`",
+                        "schreiben Sie IP-Adresse und Port, z. B. `127.0.0.1:8080`"
+                    ),
                 ));
                 None
             }
@@ -1031,9 +1288,16 @@ fn uid_domain(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
     if valid {
         Some(text.to_owned())
     } else {
+        let shown = echo(text);
         problems.push(node.problem(
-            format!("`{}` is not a domain name", text.escape_debug()),
-            Some("write a domain such as `ikone-ds.de`: letters, digits, dashes and dots"),
+            text!(
+                "`{shown}` is not a domain name",
+                "`{shown}` ist kein Domainname"
+            ),
+            text!(
+                "write a domain such as `ikone-ds.de`: letters, digits, dashes and dots",
+                "schreiben Sie eine Domain wie `ikone-ds.de`: Buchstaben, Ziffern, Bindestriche und Punkte"
+            ),
         ));
         None
     }

@@ -2,13 +2,166 @@
 //! the YAML path, what is wrong and how to fix it. They are collected, not stopped at the first,
 //! so one run of `convene check` shows everything that needs fixing.
 //!
-//! The same text goes to the terminal of `convene check` and into the organizers' room after a
-//! failed hot reload. Organizers know their files as `agendas/x.yaml`, not as the server path
-//! the bot was started with, so files are shown relative to the configuration's directory
-//! ([`Diagnostics::relative_to`]).
+//! The same diagnostics go to the terminal of `convene check` and into the organizers' room after
+//! a failed hot reload. The terminal gets them in English ([`fmt::Display`]), as operators and
+//! logs expect; the room gets them in the network's language ([`Diagnostics::render`]). So every
+//! message and hint is a [`Text`] with both languages, written side by side with [`text!`].
+//!
+//! Organizers know their files as `agendas/x.yaml`, not as the server path the bot was started
+//! with, so files are shown relative to the configuration's directory
+//! ([`Diagnostics::relative_to`]). What organizers wrote is echoed shortened and with invisible
+//! characters made visible ([`echo`]), and nothing reaches a terminal or a room that could
+//! reorder or hide the text around it ([`visible`]).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
+
+use crate::i18n::Language;
+
+/// A message in both languages the bot speaks.
+///
+/// Written with [`text!`](crate::text), which keeps the English and the German of one message
+/// side by side; fixed texts (constants, nouns passed to validators) with [`Text::fixed`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Text {
+    /// The English form: the terminal of `convene check`, logs, English networks.
+    pub english: Cow<'static, str>,
+    /// The formal German form (Sie).
+    pub german: Cow<'static, str>,
+}
+
+impl Text {
+    /// A text fixed at compile time, usable in constants.
+    pub const fn fixed(english: &'static str, german: &'static str) -> Self {
+        Self {
+            english: Cow::Borrowed(english),
+            german: Cow::Borrowed(german),
+        }
+    }
+
+    /// A text from both forms.
+    pub fn new(
+        english: impl Into<Cow<'static, str>>,
+        german: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self {
+            english: english.into(),
+            german: german.into(),
+        }
+    }
+
+    /// The form in `language`.
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::English => &self.english,
+            Language::German => &self.german,
+        }
+    }
+
+    /// The German form with its first letter upper-case, for a noun phrase such as
+    /// "der Titel" at the start of a sentence.
+    pub fn german_capitalized(&self) -> String {
+        capitalized(&self.german)
+    }
+}
+
+/// `text` with its first letter upper-case.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A [`Text`] from an English and a German format string, side by side, as `format!` takes
+/// them: variables in braces are captured from the surrounding code.
+///
+/// ```
+/// # use convene::text;
+/// let date = "14.01.2027";
+/// let message = text!("`{date}` is not a date", "`{date}` ist kein Datum");
+/// assert_eq!(message.german, "`14.01.2027` ist kein Datum");
+/// ```
+///
+/// Values that differ between the languages, or expressions, are named after a `;`:
+///
+/// ```
+/// # use convene::text;
+/// let message = text!(
+///     "the {what} is empty", "{what_de} ist leer";
+///     what = "title", what_de = "Der Titel",
+/// );
+/// assert_eq!(message.english, "the title is empty");
+/// assert_eq!(message.german, "Der Titel ist leer");
+/// ```
+#[macro_export]
+macro_rules! text {
+    ($english:literal, $german:literal $(,)?) => {
+        $crate::diagnostic::Text::new(
+            ::std::fmt::format(::std::format_args!($english)),
+            ::std::fmt::format(::std::format_args!($german)),
+        )
+    };
+    ($english:literal, $german:literal; $($name:ident = $value:expr),+ $(,)?) => {{
+        $(let $name = $value;)+
+        $crate::diagnostic::Text::new(
+            ::std::fmt::format(::std::format_args!($english)),
+            ::std::fmt::format(::std::format_args!($german)),
+        )
+    }};
+}
+
+/// The most characters of organizers' input echoed in a message; longer input is cut with `…`.
+pub const MAX_ECHO: usize = 80;
+
+/// Input that organizers wrote, for quoting in a message: at most [`MAX_ECHO`] characters, with
+/// invisible characters made visible (see [`visible`]).
+pub fn echo(input: &str) -> String {
+    let mut short: String = input.chars().take(MAX_ECHO).collect();
+    if input.chars().nth(MAX_ECHO).is_some() {
+        short.push('…');
+    }
+    visible(&short).into_owned()
+}
+
+/// Whether `c` would be invisible, or change how the text around it is shown: control
+/// characters, bidirectional overrides, isolates and marks, zero-width characters and the line
+/// and paragraph separators.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{feff}'
+        )
+}
+
+/// `text` with every invisible character written as an escape: `\n`, `\r`, `\t`, `\0`, or
+/// `\u{202e}`. A bidirectional override in an echoed value would otherwise reorder the rest of
+/// the line in the room and on the terminal, and a line break would forge a line of its own.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_invisible) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => shown.push_str("\\n"),
+            '\r' => shown.push_str("\\r"),
+            '\t' => shown.push_str("\\t"),
+            '\0' => shown.push_str("\\0"),
+            c if is_invisible(c) => shown.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => shown.push(c),
+        }
+    }
+    Cow::Owned(shown)
+}
 
 /// A 1-based line and column in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,26 +182,51 @@ pub struct Diagnostic {
     /// The YAML path of the offending node, such as `network.members[1].room`.
     pub path: Option<String>,
     /// What is wrong.
-    pub message: String,
+    pub message: Text,
     /// How to fix it.
-    pub hint: Option<String>,
+    pub hint: Option<Text>,
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file.display())?;
+impl Diagnostic {
+    /// The diagnostic in `language`, for the organizers' room: `agendas/x.yaml:5:10: Fehler: …`
+    /// with `Hinweis: …` on a second line. In English it is exactly what the terminal shows.
+    pub fn render(&self, language: Language) -> String {
+        let mut shown = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.write(&mut shown, language);
+        shown
+    }
+
+    fn write(&self, f: &mut impl fmt::Write, language: Language) -> fmt::Result {
+        let (error, hint_label) = match language {
+            Language::English => ("error", "hint"),
+            Language::German => ("Fehler", "Hinweis"),
+        };
+        write!(f, "{}", visible(&self.file.display().to_string()))?;
         if let Some(Location { line, column }) = self.location {
             write!(f, ":{line}:{column}")?;
         }
-        f.write_str(": error: ")?;
+        write!(f, ": {error}: ")?;
         if let Some(path) = &self.path {
-            write!(f, "{path}: ")?;
+            write!(f, "{}: ", visible(path))?;
         }
-        f.write_str(&self.message)?;
+        f.write_str(&visible(self.message.get(language)))?;
         if let Some(hint) = &self.hint {
-            write!(f, "\n  hint: {hint}")?;
+            // A German hint is a sentence of its own after the colon: "Hinweis: Schreiben Sie …".
+            let hint = match language {
+                Language::English => hint.english.to_string(),
+                Language::German => hint.german_capitalized(),
+            };
+            write!(f, "\n  {hint_label}: {}", visible(&hint))?;
         }
         Ok(())
+    }
+}
+
+/// The terminal's form: always English.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, Language::English)
     }
 }
 
@@ -141,6 +319,19 @@ impl From<Vec<Diagnostic>> for Diagnostics {
     }
 }
 
+impl Diagnostics {
+    /// All errors in `language`, one after the other, for the organizers' room. In English it is
+    /// exactly what the terminal shows.
+    pub fn render(&self, language: Language) -> String {
+        self.0
+            .iter()
+            .map(|diagnostic| diagnostic.render(language))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The terminal's form: always English.
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, diagnostic) in self.0.iter().enumerate() {
@@ -162,11 +353,142 @@ mod tests {
             file: PathBuf::from(file),
             location: None,
             path: None,
-            message: "m".to_owned(),
+            message: Text::fixed("m", "m"),
             hint: None,
         }]);
         let shown = diagnostics.relative_to(Path::new(dir));
         shown.iter().map(|d| d.file.display().to_string()).collect()
+    }
+
+    #[test]
+    fn texts_keep_both_languages_side_by_side() {
+        let value = "14.01.2027";
+        let message = text!("`{value}` is not a date", "`{value}` ist kein Datum");
+        assert_eq!(message.english, "`14.01.2027` is not a date");
+        assert_eq!(message.german, "`14.01.2027` ist kein Datum");
+        assert_eq!(message.get(Language::German), message.german);
+        assert_eq!(message.get(Language::English), message.english);
+
+        let what = Text::fixed("title", "der Titel");
+        let message = text!(
+            "the {what_en} is longer than {max} characters",
+            "{what_de} ist länger als {max} Zeichen";
+            what_en = &what.english,
+            what_de = what.german_capitalized(),
+            max = 200,
+        );
+        assert_eq!(message.english, "the title is longer than 200 characters");
+        assert_eq!(message.german, "Der Titel ist länger als 200 Zeichen");
+
+        // Braces are escaped as in `format!`; a fixed text takes them as they are.
+        let braces = text!("write `{{ env: X }}`", "schreiben Sie `{{ env: X }}`");
+        assert_eq!(braces.english, "write `{ env: X }`");
+        assert_eq!(
+            Text::fixed("`{ env: X }`", "`{ env: X }`").english,
+            braces.english.trim_start_matches("write ")
+        );
+        assert_eq!(capitalized("über"), "Über");
+        assert_eq!(capitalized(""), "");
+    }
+
+    fn diagnostic(message: Text, hint: Option<Text>) -> Diagnostic {
+        Diagnostic {
+            file: PathBuf::from("agendas/x.yaml"),
+            location: Some(Location {
+                line: 5,
+                column: 10,
+            }),
+            path: Some("network.members[1].room".to_owned()),
+            message,
+            hint,
+        }
+    }
+
+    #[test]
+    fn renders_in_the_network_language_and_english_on_the_terminal() {
+        let room = "bitburg";
+        let one = diagnostic(
+            text!(
+                "`{room}` is not a room id or alias",
+                "`{room}` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+            ),
+            Some(Text::fixed("write `#a:b`", "schreiben Sie `#a:b`")),
+        );
+        let two = Diagnostic {
+            location: None,
+            path: None,
+            hint: None,
+            ..one.clone()
+        };
+        assert_eq!(
+            one.to_string(),
+            "agendas/x.yaml:5:10: error: network.members[1].room: `bitburg` is not a room id or alias\n  hint: write `#a:b`"
+        );
+        assert_eq!(one.render(Language::English), one.to_string());
+        assert_eq!(
+            one.render(Language::German),
+            "agendas/x.yaml:5:10: Fehler: network.members[1].room: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)\n  Hinweis: schreiben Sie `#a:b`"
+        );
+        let both = Diagnostics::from(vec![one, two]);
+        assert_eq!(both.render(Language::English), both.to_string());
+        assert_eq!(
+            both.render(Language::German).lines().nth(2),
+            Some(
+                "agendas/x.yaml: Fehler: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+            )
+        );
+    }
+
+    #[test]
+    fn echoes_are_short_and_show_invisible_characters() {
+        assert_eq!(echo("2026-13-01"), "2026-13-01");
+        assert_eq!(echo("Grünstadt \\ Zweibrücken"), "Grünstadt \\ Zweibrücken");
+        assert_eq!(echo("a\r\nb\t\0\u{1b}"), "a\\r\\nb\\t\\0\\u{1b}");
+        assert_eq!(
+            echo("\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}"),
+            "\\u{202a}\\u{202b}\\u{202c}\\u{202d}\\u{202e}"
+        );
+        assert_eq!(
+            echo("\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}"),
+            "\\u{2066}\\u{2067}\\u{2068}\\u{2069}\\u{200e}\\u{200f}"
+        );
+        assert_eq!(
+            echo("a\u{200b}\u{200c}\u{200d}\u{2060}\u{feff}\u{2028}b"),
+            "a\\u{200b}\\u{200c}\\u{200d}\\u{2060}\\u{feff}\\u{2028}b"
+        );
+        let long = "ä".repeat(MAX_ECHO + 20);
+        assert_eq!(echo(&long), format!("{}…", "ä".repeat(MAX_ECHO)));
+        assert_eq!(echo(&"x".repeat(MAX_ECHO)), "x".repeat(MAX_ECHO));
+        // Cut first, then escaped: an escape is never cut in half.
+        let cut = format!("{}\u{202e}abc", "x".repeat(MAX_ECHO - 1));
+        assert_eq!(
+            echo(&cut),
+            format!("{}\\u{{202e}}…", "x".repeat(MAX_ECHO - 1))
+        );
+    }
+
+    #[test]
+    fn invisible_characters_are_escaped_wherever_they_come_from() {
+        // A message built without `echo`, a YAML path with a key from the file, a file name:
+        // nothing raw reaches the terminal or the room.
+        let mut hostile = diagnostic(
+            Text::new("bad \u{202e}x", "schlecht \u{202e}x"),
+            Some(Text::new("fix\nit", "ändern\nSie es")),
+        );
+        hostile.path = Some("a.\u{200b}b".to_owned());
+        hostile.file = PathBuf::from("agendas/\u{2067}x.yaml");
+        for language in [Language::German, Language::English] {
+            let shown = hostile.render(language);
+            assert!(
+                !shown.contains(['\u{202e}', '\u{200b}', '\u{2067}']),
+                "{shown}"
+            );
+            assert_eq!(shown.lines().count(), 2, "{shown}");
+        }
+        assert_eq!(
+            hostile.render(Language::German),
+            "agendas/\\u{2067}x.yaml:5:10: Fehler: a.\\u{200b}b: schlecht \\u{202e}x\n  Hinweis: ändern\\nSie es"
+        );
     }
 
     #[test]

@@ -7,6 +7,9 @@ use std::fmt;
 
 use chrono::TimeDelta;
 
+use crate::diagnostic::{Text, echo};
+use crate::text;
+
 /// Why a duration could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DurationError {
@@ -21,8 +24,26 @@ pub enum DurationError {
     Zero,
 }
 
+impl DurationError {
+    /// The error in both languages, for a diagnostic: the input echoed shortened and with
+    /// invisible characters made visible. The English is the [`fmt::Display`] text.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::Empty => text!("the duration is empty", "Die Dauer ist leer"),
+            Self::Malformed(input) => {
+                let shown = echo(input);
+                text!("`{shown}` is not a duration", "`{shown}` ist keine Dauer")
+            }
+            Self::Zero => text!("the duration is zero", "Die Dauer ist null"),
+        }
+    }
+}
+
 /// The hint shown with every duration error.
-pub const HINT: &str = "write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`";
+pub const HINT: Text = Text::fixed(
+    "write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`",
+    "schreiben Sie eine Zahl und eine Einheit (d für Tage, h für Stunden, m für Minuten oder s für Sekunden), z. B. `90m`, `1h30m`, `7d`",
+);
 
 /// Parses a duration: one or more groups of digits followed by `d`, `h`, `m` or `s`, in
 /// descending order, e.g. `1h30m`. Spaces between groups are allowed.

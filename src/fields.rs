@@ -5,9 +5,20 @@
 use chrono::{NaiveDate, NaiveTime, TimeDelta, Timelike as _};
 use url::Url;
 
+use crate::diagnostic::{Text, echo};
 use crate::duration::{self, Compact};
 use crate::limits;
+use crate::text;
 use crate::yaml::{Node, Problem};
+
+/// The title of a series, workshop, part, agenda item, topic or link, as [`text`] names it.
+pub const TITLE: Text = Text::fixed("title", "der Titel");
+/// The note on a cancelled or moved meeting.
+pub const NOTE: Text = Text::fixed("note", "die Anmerkung");
+/// A municipality named in an agenda file.
+pub const MUNICIPALITY: Text = Text::fixed("municipality", "die Kommune");
+/// Links and documents, as [`list`] names them.
+pub const LINKS: Text = Text::fixed("links", "Links");
 
 /// A date written `YYYY-MM-DD`, from [`limits::FIRST_DATE`] to [`limits::LAST_DATE`].
 pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
@@ -15,20 +26,27 @@ pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
     match NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         Ok(date) if (limits::FIRST_DATE..=limits::LAST_DATE).contains(&date) => Some(date),
         Ok(_) => {
+            let (shown, first, last) = (echo(text.trim()), limits::FIRST_DATE, limits::LAST_DATE);
             problems.push(node.problem(
-                format!("`{}` is outside the dates convene plans with", text.trim()),
-                Some(&format!(
-                    "write a date from {} to {}",
-                    limits::FIRST_DATE,
-                    limits::LAST_DATE
-                )),
+                text!(
+                    "`{shown}` is outside the dates convene plans with",
+                    "`{shown}` liegt außerhalb des Zeitraums, mit dem convene plant"
+                ),
+                text!(
+                    "write a date from {first} to {last}",
+                    "schreiben Sie ein Datum vom {first} bis zum {last}"
+                ),
             ));
             None
         }
         Err(_) => {
+            let shown = echo(text);
             problems.push(node.problem(
-                format!("`{text}` is not a date"),
-                Some("write the date as YYYY-MM-DD, e.g. `2026-12-17`"),
+                text!("`{shown}` is not a date", "`{shown}` ist kein Datum"),
+                text!(
+                    "write the date as YYYY-MM-DD, e.g. `2026-12-17`",
+                    "schreiben Sie das Datum als JJJJ-MM-TT, z. B. `2026-12-17`"
+                ),
             ));
             None
         }
@@ -44,9 +62,16 @@ pub fn time(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveTime> {
     match parsed {
         Ok(time) if time.nanosecond() < 1_000_000_000 => Some(time),
         _ => {
+            let shown = echo(text);
             problems.push(node.problem(
-                format!("`{text}` is not a time of day"),
-                Some("write the local time as HH:MM in quotes, e.g. `\"10:00\"`"),
+                text!(
+                    "`{shown}` is not a time of day",
+                    "`{shown}` ist keine Uhrzeit"
+                ),
+                text!(
+                    "write the local time as HH:MM in quotes, e.g. `\"10:00\"`",
+                    "schreiben Sie die Ortszeit als HH:MM in Anführungszeichen, z. B. `\"10:00\"`"
+                ),
             ));
             None
         }
@@ -59,7 +84,10 @@ pub fn duration(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
     bounded_duration(
         node,
         limits::MAX_MEETING,
-        "plan a longer event as several meetings",
+        text!(
+            "plan a longer event as several meetings",
+            "planen Sie eine längere Veranstaltung als mehrere Termine"
+        ),
         problems,
     )
 }
@@ -69,7 +97,10 @@ pub fn reminder(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
     bounded_duration(
         node,
         limits::MAX_REMINDER,
-        "announce a meeting at most a year ahead",
+        text!(
+            "announce a meeting at most a year ahead",
+            "kündigen Sie einen Termin höchstens ein Jahr im Voraus an"
+        ),
         problems,
     )
 }
@@ -77,41 +108,49 @@ pub fn reminder(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
 fn bounded_duration(
     node: &Node<'_>,
     max: TimeDelta,
-    hint: &str,
+    hint: Text,
     problems: &mut Vec<Problem>,
 ) -> Option<TimeDelta> {
     let text = node.as_str(problems)?;
     match duration::parse(text) {
         Ok(duration) if duration <= max => Some(duration),
         Ok(_) => {
+            let (shown, max) = (echo(text.trim()), Compact(max));
             problems.push(node.problem(
-                format!("`{}` is longer than {}", text.trim(), Compact(max)),
-                Some(hint),
+                text!(
+                    "`{shown}` is longer than {max}",
+                    "`{shown}` ist länger als {max}"
+                ),
+                hint,
             ));
             None
         }
         Err(error) => {
-            problems.push(node.problem(error.to_string(), Some(duration::HINT)));
+            problems.push(node.problem(error.text(), duration::HINT));
             None
         }
     }
 }
 
-/// A list of at most `max` entries; `what` names them in the error ("members").
+/// A list of at most `max` entries; `what` names them in the plural in the error
+/// ("members", "Mitgliedskommunen").
 pub fn list<'a>(
     node: &Node<'a>,
-    what: &str,
+    what: &Text,
     max: usize,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<Node<'a>>> {
     let items = node.as_list(problems)?;
     if items.len() > max {
         problems.push(node.problem(
-            format!(
-                "{} {what} are more than the {max} convene accepts",
-                items.len()
+            text!(
+                "{count} {what_en} are more than the {max} convene accepts",
+                "Die Liste enthält {count} {what_de}; convene nimmt höchstens {max} an";
+                count = items.len(),
+                what_en = &what.english,
+                what_de = &what.german,
             ),
-            Some("shorten the list"),
+            text!("shorten the list", "kürzen Sie die Liste"),
         ));
         return None;
     }
@@ -132,19 +171,17 @@ pub fn existing_time(
     let Some((skipped, after)) = crate::schedule::gap(timezone, date, time) else {
         return Some(());
     };
+    let (time, zone) = (time.format("%H:%M"), timezone.name());
+    let (skipped, after) = (skipped.format("%H:%M"), after.format("%H:%M"));
     problems.push(node.problem(
-        format!(
-            "{} does not exist on {date} in {}: the clocks go from {} straight to {}",
-            time.format("%H:%M"),
-            timezone.name(),
-            skipped.format("%H:%M"),
-            after.format("%H:%M"),
+        text!(
+            "{time} does not exist on {date} in {zone}: the clocks go from {skipped} straight to {after}",
+            "Die Uhrzeit {time} gibt es am {date} in {zone} nicht: die Uhren springen von {skipped} direkt auf {after}"
         ),
-        Some(&format!(
-            "choose a time before {} or from {} on, or another date",
-            skipped.format("%H:%M"),
-            after.format("%H:%M"),
-        )),
+        text!(
+            "choose a time before {skipped} or from {after} on, or another date",
+            "wählen Sie eine Uhrzeit vor {skipped} oder ab {after}, oder ein anderes Datum"
+        ),
     ));
     None
 }
@@ -155,9 +192,16 @@ pub fn link(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     match Url::parse(text.trim()) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
         _ => {
+            let shown = echo(text);
             problems.push(node.problem(
-                format!("`{text}` is not an http(s) link"),
-                Some("write the full address, e.g. `https://meet.example.org/ikone`"),
+                text!(
+                    "`{shown}` is not an http(s) link",
+                    "`{shown}` ist kein http(s)-Link"
+                ),
+                text!(
+                    "write the full address, e.g. `https://meet.example.org/ikone`",
+                    "schreiben Sie die vollständige Adresse, z. B. `https://meet.example.org/ikone`"
+                ),
             ));
             None
         }
@@ -171,9 +215,16 @@ pub fn slug(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
     if is_slug(text) {
         Some(text.to_owned())
     } else {
+        let shown = echo(text);
         problems.push(node.problem(
-            format!("`{text}` is not a valid id"),
-            Some("use lower-case letters, digits and dashes, e.g. `videokonferenz`"),
+            text!(
+                "`{shown}` is not a valid id",
+                "`{shown}` ist keine gültige Kennung (id)"
+            ),
+            text!(
+                "use lower-case letters, digits and dashes, e.g. `videokonferenz`",
+                "verwenden Sie Kleinbuchstaben, Ziffern und Bindestriche, z. B. `videokonferenz`"
+            ),
         ));
         None
     }
@@ -191,10 +242,11 @@ pub fn is_slug(text: &str) -> bool {
 
 /// Non-empty text on one line, trimmed, at most `max` characters. Titles and names go into
 /// message headings, calendar properties and delivery records, where a line break or another
-/// control character can only do harm.
+/// control character can only do harm. `what` names the value in the errors, the German with
+/// its article ("title", "der Titel").
 pub fn text(
     node: &Node<'_>,
-    what: &str,
+    what: &Text,
     max: usize,
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
@@ -205,7 +257,7 @@ pub fn text(
 /// characters: notes and descriptions. Other control characters are refused.
 pub fn prose(
     node: &Node<'_>,
-    what: &str,
+    what: &Text,
     max: usize,
     problems: &mut Vec<Problem>,
 ) -> Option<String> {
@@ -214,7 +266,7 @@ pub fn prose(
 
 fn checked_text(
     node: &Node<'_>,
-    what: &str,
+    what: &Text,
     max: usize,
     multi_line: bool,
     problems: &mut Vec<Problem>,
@@ -225,26 +277,42 @@ fn checked_text(
         .find(|&c| c.is_control() && !(multi_line && matches!(c, '\n' | '\t')))
     {
         problems.push(node.problem(
-            format!(
-                "the {what} contains the control character U+{:04X}",
-                u32::from(control)
+            text!(
+                "the {what_en} contains the control character U+{code:04X}",
+                "{what_de} enthält das Steuerzeichen U+{code:04X}";
+                what_en = &what.english,
+                what_de = what.german_capitalized(),
+                code = u32::from(control),
             ),
-            Some(if multi_line {
-                "only line breaks and tabs may be in it; remove the other control characters"
+            if multi_line {
+                text!(
+                    "only line breaks and tabs may be in it; remove the other control characters",
+                    "erlaubt sind nur Zeilenumbrüche und Tabulatoren; entfernen Sie die anderen Steuerzeichen"
+                )
             } else {
-                "write it on one line, as plain text"
-            }),
+                text!(
+                    "write it on one line, as plain text",
+                    "schreiben Sie den Text in eine einzige Zeile, ohne Steuerzeichen"
+                )
+            },
         ));
         return None;
     }
+    let (what_en, what_de) = (&what.english, what.german_capitalized());
     if text.is_empty() {
-        problems.push(node.problem(format!("the {what} is empty"), None));
+        problems.push(node.problem(text!("the {what_en} is empty", "{what_de} ist leer"), None));
         return None;
     }
     if text.chars().count() > max {
         problems.push(node.problem(
-            format!("the {what} is longer than {max} characters"),
-            Some("shorten it; details belong in a description or a linked document"),
+            text!(
+                "the {what_en} is longer than {max} characters",
+                "{what_de} ist länger als {max} Zeichen"
+            ),
+            text!(
+                "shorten it; details belong in a description or a linked document",
+                "kürzen Sie den Text; Einzelheiten gehören in eine Beschreibung oder ein verlinktes Dokument"
+            ),
         ));
         return None;
     }

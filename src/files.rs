@@ -13,7 +13,8 @@ use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::diagnostic::{Diagnostic, Location};
+use crate::diagnostic::{Diagnostic, Location, Text};
+use crate::text;
 
 /// The largest configuration or agenda file read: far above any real one (a year of agendas is
 /// a few dozen kilobytes), far below what could hurt the bot.
@@ -29,8 +30,8 @@ pub enum ReadError {
     #[error("{0}")]
     Io(#[from] io::Error),
     /// A directory, named pipe, device or socket: reading it could block or never end.
-    #[error("it is {0}, not a regular file")]
-    NotAFile(&'static str),
+    #[error("it is {}, not a regular file", .0.english)]
+    NotAFile(Text),
     /// Larger than the limit for this kind of file.
     #[error("it is larger than {}", Size(*.limit))]
     TooLarge {
@@ -56,36 +57,85 @@ impl ReadError {
     }
 
     /// How to fix it, when there is something useful to say.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub fn hint(&self) -> Option<Text> {
         match self {
             Self::Io(_) => None,
-            Self::NotAFile(_) => Some(
+            Self::NotAFile(_) => Some(text!(
                 "convene reads only regular files (or symbolic links to them): replace it with a plain file",
-            ),
-            Self::TooLarge { .. } => Some(
+                "convene liest nur reguläre Dateien (oder symbolische Links auf solche): ersetzen Sie sie durch eine normale Datei"
+            )),
+            Self::TooLarge { .. } => Some(text!(
                 "this file should hold a few kilobytes of text: check that it is the right file",
-            ),
-            Self::NotUtf8 { .. } => Some(
+                "diese Datei sollte wenige Kilobyte Text enthalten: prüfen Sie, ob es die richtige Datei ist"
+            )),
+            Self::NotUtf8 { .. } => Some(text!(
                 "the first character that is not UTF-8 is here: save the file with the encoding UTF-8 (e.g. in Notepad: \"Save as\", Encoding \"UTF-8\")",
-            ),
+                "hier steht das erste Zeichen, das nicht UTF-8 ist: speichern Sie die Datei mit der Codierung UTF-8 (z. B. im Windows-Editor: „Speichern unter“, Codierung „UTF-8“)"
+            )),
         }
     }
 
-    /// This error as a diagnostic about `file`, `what` naming the kind of file ("configuration",
-    /// "agenda"). An error inside the file gets its position and stands on its own; an error
-    /// about the file as a whole says what could not be read, with `io_hint` for I/O errors.
-    pub fn to_diagnostic(&self, file: &Path, what: &str, io_hint: Option<&str>) -> Diagnostic {
+    /// The error in both languages; the English is the [`fmt::Display`](std::fmt::Display) text.
+    /// The operating system's message of an I/O error is its own English; the common ones are
+    /// said in German, any other is quoted.
+    pub fn text(&self) -> Text {
+        match self {
+            Self::Io(error) => {
+                let german = match error.kind() {
+                    io::ErrorKind::NotFound => "die Datei existiert nicht".to_owned(),
+                    io::ErrorKind::PermissionDenied => {
+                        "convene fehlt die Berechtigung zum Lesen".to_owned()
+                    }
+                    _ => format!("Fehler des Betriebssystems ({error})"),
+                };
+                Text::new(error.to_string(), german)
+            }
+            Self::NotAFile(kind) => text!(
+                "it is {english}, not a regular file",
+                "es handelt sich um {german}, nicht um eine reguläre Datei";
+                english = &kind.english,
+                german = &kind.german,
+            ),
+            Self::TooLarge { limit } => {
+                let size = Size(*limit);
+                text!(
+                    "it is larger than {size}",
+                    "die Datei ist größer als {size}"
+                )
+            }
+            Self::NotUtf8 { .. } => text!("this is not UTF-8 text", "Dies ist kein UTF-8-Text"),
+        }
+    }
+
+    /// This error as a diagnostic about `file`, `what` naming the kind of file
+    /// ("configuration", "die Konfiguration"). An error inside the file gets its position and
+    /// stands on its own; an error about the file as a whole says what could not be read, with
+    /// `io_hint` for I/O errors.
+    pub fn to_diagnostic(&self, file: &Path, what: &Text, io_hint: Option<Text>) -> Diagnostic {
+        let reason = self.text();
         let (message, hint) = match self {
-            Self::NotUtf8 { .. } => (self.to_string(), self.hint()),
-            Self::Io(_) => (format!("cannot read the {what}: {self}"), io_hint),
-            _ => (format!("cannot read the {what}: {self}"), self.hint()),
+            Self::NotUtf8 { .. } => (reason, self.hint()),
+            _ => (
+                text!(
+                    "cannot read the {what_en}: {reason_en}",
+                    "{what_de} kann nicht gelesen werden: {reason_de}";
+                    what_en = &what.english,
+                    reason_en = &reason.english,
+                    what_de = what.german_capitalized(),
+                    reason_de = &reason.german,
+                ),
+                match self {
+                    Self::Io(_) => io_hint,
+                    _ => self.hint(),
+                },
+            ),
         };
         Diagnostic {
             file: file.to_owned(),
             location: self.location(),
             path: None,
             message,
-            hint: hint.map(str::to_owned),
+            hint,
         }
     }
 }
@@ -137,24 +187,24 @@ fn ensure_regular(metadata: &Metadata) -> Result<(), ReadError> {
 }
 
 /// What a file that is not a regular file is, in words.
-fn kind_of(file_type: FileType) -> &'static str {
+fn kind_of(file_type: FileType) -> Text {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
         if file_type.is_fifo() {
-            return "a named pipe (FIFO)";
+            return Text::fixed("a named pipe (FIFO)", "eine benannte Pipe (FIFO)");
         }
         if file_type.is_char_device() || file_type.is_block_device() {
-            return "a device";
+            return Text::fixed("a device", "eine Gerätedatei");
         }
         if file_type.is_socket() {
-            return "a socket";
+            return Text::fixed("a socket", "einen Socket");
         }
     }
     if file_type.is_dir() {
-        "a directory"
+        Text::fixed("a directory", "ein Verzeichnis")
     } else {
-        "a special file"
+        Text::fixed("a special file", "eine Spezialdatei")
     }
 }
 

@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_yaml::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, Text, echo};
+use crate::text;
 
 /// One step on the way from the document root to a node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,9 +86,9 @@ pub struct Problem {
     /// Whether the key or the value is at fault.
     pub target: Target,
     /// What is wrong, in one sentence without a trailing period.
-    pub message: String,
+    pub message: Text,
     /// How to fix it, if there is something useful to say.
-    pub hint: Option<String>,
+    pub hint: Option<Text>,
 }
 
 /// A parsed YAML file: its text (for locating problems) and its tree.
@@ -122,7 +123,7 @@ impl Document {
                     location: Some(syntax.location),
                     path: syntax.path.map(|path| path.to_string()),
                     message: syntax.message,
-                    hint: Some(syntax.hint.to_owned()),
+                    hint: Some(syntax.hint),
                 }]))
             }
         }
@@ -192,11 +193,19 @@ fn location_of(error: &serde_yaml::Error) -> Option<Location> {
 struct SyntaxError {
     location: Location,
     path: Option<YamlPath>,
-    message: String,
-    hint: &'static str,
+    message: Text,
+    hint: Text,
 }
 
-const SYNTAX_HINT: &str = "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`";
+const SYNTAX_HINT: Text = Text::fixed(
+    "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`",
+    "prüfen Sie die Einrückung, und setzen Sie Werte in Anführungszeichen, die `: ` enthalten oder mit `@`, `!`, `#`, `&` oder `*` beginnen",
+);
+
+const DUPLICATE_HINT: Text = Text::fixed(
+    "a key may appear only once in a section: remove or merge the repeated one",
+    "ein Schlüssel darf in einem Abschnitt nur einmal vorkommen: entfernen Sie die Wiederholung oder führen Sie beide Einträge zusammen",
+);
 
 /// The message serde_yaml gives when a second document follows the first.
 const MORE_THAN_ONE_DOCUMENT: &str = "more than one document";
@@ -210,26 +219,36 @@ impl SyntaxError {
         {
             // Locating finds keys by their text, so the first occurrence of the number `1`
             // could be found at a key `"1"`: only text keys get the line of the first.
-            let first = locate(text, &duplicate.path, Target::Key)
-                .filter(|_| duplicate.is_text)
-                .map(|l| format!(", first on line {}", l.line))
-                .unwrap_or_default();
+            let first = locate(text, &duplicate.path, Target::Key).filter(|_| duplicate.is_text);
+            let key = echo(&duplicate.key);
             return Self {
                 location: duplicate.location,
-                message: format!(
-                    "the key `{}` appears twice in this section{first}",
-                    duplicate.key
-                ),
+                message: match first {
+                    Some(Location { line, .. }) => text!(
+                        "the key `{key}` appears twice in this section, first on line {line}",
+                        "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor, zuerst in Zeile {line}"
+                    ),
+                    None => text!(
+                        "the key `{key}` appears twice in this section",
+                        "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor"
+                    ),
+                },
                 path: Some(duplicate.path),
-                hint: "a key may appear only once in a section: remove or merge the repeated one",
+                hint: DUPLICATE_HINT,
             };
         }
         if message.contains(MORE_THAN_ONE_DOCUMENT) {
             return Self {
                 location: second_document(text).unwrap_or(Location { line: 1, column: 1 }),
                 path: None,
-                message: "a second YAML document starts here, but a file holds only one".to_owned(),
-                hint: "a line `---` (or text after a line `...`) starts a new document: remove it",
+                message: text!(
+                    "a second YAML document starts here, but a file holds only one",
+                    "Hier beginnt ein zweites YAML-Dokument, eine Datei darf aber nur eines enthalten"
+                ),
+                hint: text!(
+                    "a line `---` (or text after a line `...`) starts a new document: remove it",
+                    "eine Zeile `---` (oder Text nach einer Zeile `...`) beginnt ein neues Dokument: entfernen Sie sie"
+                ),
             };
         }
         if message.contains("repetition limit exceeded") {
@@ -237,8 +256,14 @@ impl SyntaxError {
             return Self {
                 location,
                 path,
-                message: "aliases (`*name`) here repeat their values too often".to_owned(),
-                hint: "write the values out instead of repeating them with `&anchor` and `*alias`",
+                message: text!(
+                    "aliases (`*name`) here repeat their values too often",
+                    "Aliase (`*name`) wiederholen hier ihre Werte zu oft"
+                ),
+                hint: text!(
+                    "write the values out instead of repeating them with `&anchor` and `*alias`",
+                    "schreiben Sie die Werte aus, statt sie mit `&anchor` und `*alias` zu wiederholen"
+                ),
             };
         }
         Self {
@@ -246,13 +271,114 @@ impl SyntaxError {
             location: location_of(error).unwrap_or(Location { line: 1, column: 1 }),
             path: None,
             hint: if message.starts_with("duplicate entry") {
-                "a key may appear only once in a section: remove or merge the repeated one"
+                DUPLICATE_HINT
             } else {
                 SYNTAX_HINT
             },
-            message: format!("this is not valid YAML: {message}"),
+            message: Text::new(
+                format!("this is not valid YAML: {message}"),
+                german_syntax_message(&message),
+            ),
         }
     }
+}
+
+/// A syntax error that libyaml (through serde_yaml) reports, in German. The parser's messages
+/// are a fixed set of phrases, `problem, while context`; the problems organizers run into are
+/// translated, and the context is left out, since the position says where. Any other message is
+/// quoted in English after a German lead-in, so that nothing is lost.
+fn german_syntax_message(message: &str) -> String {
+    let problem = message.split(", while ").next().unwrap_or(message);
+    const KNOWN: &[(&str, &str)] = &[
+        (
+            "did not find expected key",
+            "Hier wird ein Schlüssel erwartet",
+        ),
+        ("did not find expected node content", "Hier fehlt ein Wert"),
+        (
+            "found unexpected end of stream",
+            "Die Datei endet mitten in einem Wert; meist fehlt ein schließendes Anführungszeichen",
+        ),
+        (
+            "mapping values are not allowed in this context",
+            "Ein `: ` ist an dieser Stelle nicht erlaubt",
+        ),
+        (
+            "found character that cannot start any token",
+            "Mit diesem Zeichen kann kein Wert beginnen",
+        ),
+        (
+            "found a tab character that violates indentation",
+            "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
+        ),
+        (
+            "found a tab character where an indentation space is expected",
+            "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
+        ),
+        (
+            "could not find expected ':'",
+            "Hier fehlt ein `:` nach dem Schlüssel",
+        ),
+        (
+            "did not find expected '-' indicator",
+            "Hier wird ein Listeneintrag erwartet, der mit `- ` beginnt",
+        ),
+        (
+            "did not find expected ',' or ']'",
+            "In der Liste in `[…]` fehlt ein `,` oder die schließende `]`",
+        ),
+        (
+            "did not find expected ',' or '}'",
+            "Im Abschnitt in `{…}` fehlt ein `,` oder die schließende `}`",
+        ),
+        (
+            "block sequence entries are not allowed in this context",
+            "Ein Listeneintrag `- ` ist an dieser Stelle nicht erlaubt",
+        ),
+        (
+            "found unknown escape character",
+            "Im Text in doppelten Anführungszeichen steht ein unbekanntes Escape-Zeichen nach `\\`",
+        ),
+        (
+            "did not find expected comment or line break",
+            "Nach dem Wert darf in dieser Zeile nur noch ein Kommentar stehen",
+        ),
+        (
+            "found unexpected document indicator",
+            "Eine Zeile `---` oder `...` steht mitten in einem Wert",
+        ),
+        (
+            "did not find expected alphabetic or numeric character",
+            "Nach `&` oder `*` wird der Name eines Ankers erwartet",
+        ),
+        (
+            "found undefined tag handle",
+            "Dieses Tag (`!…`) ist nicht definiert",
+        ),
+        (
+            "control characters are not allowed",
+            "Die Datei enthält ein Steuerzeichen, das in YAML nicht erlaubt ist",
+        ),
+        (
+            "unknown anchor",
+            "Der Alias (`*name`) verweist auf keinen vorher definierten Anker (`&name`)",
+        ),
+        (
+            "recursion limit exceeded",
+            "Die Werte sind hier zu tief ineinander verschachtelt",
+        ),
+        (
+            "duplicate entry",
+            "Ein Schlüssel kommt in einem Abschnitt zweimal vor",
+        ),
+    ];
+    KNOWN
+        .iter()
+        .find(|(english, _)| problem.starts_with(english))
+        .map_or_else(
+            || format!("Dies ist kein gültiges YAML (Meldung des Parsers: {message})"),
+            |(_, german)| format!("Dies ist kein gültiges YAML: {german}"),
+        )
 }
 
 /// Where the second document of `text` starts: at its `---` line, or at the first content after
@@ -631,16 +757,29 @@ pub struct Node<'a> {
 }
 
 /// The kinds of YAML value, for messages such as "expected a list, found a number".
-fn kind_of(value: &Value) -> &'static str {
+fn kind_of(value: &Value) -> Text {
     match value {
-        Value::Null => "nothing",
-        Value::Bool(_) => "true/false",
-        Value::Number(_) => "a number",
-        Value::String(_) => "text",
-        Value::Sequence(_) => "a list",
-        Value::Mapping(_) => "a mapping",
-        Value::Tagged(_) => "a tagged value",
+        Value::Null => Text::fixed("nothing", "nichts (ein leerer Wert)"),
+        Value::Bool(_) => Text::fixed("true/false", "ein Wahrheitswert (true/false)"),
+        Value::Number(_) => Text::fixed("a number", "eine Zahl"),
+        Value::String(_) => Text::fixed("text", "Text"),
+        Value::Sequence(_) => Text::fixed("a list", "eine Liste"),
+        Value::Mapping(_) => Text::fixed("a mapping", "ein Abschnitt mit `Schlüssel: Wert`-Paaren"),
+        Value::Tagged(_) => Text::fixed("a tagged value", "ein Wert mit Tag (`!…`)"),
     }
+}
+
+/// "expected …, found …" for a node of the wrong kind.
+fn wrong_kind(expected: Text, found: &Value) -> Text {
+    let found = kind_of(found);
+    text!(
+        "expected {expected_en}, found {found_en}",
+        "Erwartet wird {expected_de}, gefunden wurde {found_de}";
+        expected_en = &expected.english,
+        found_en = &found.english,
+        expected_de = &expected.german,
+        found_de = &found.german,
+    )
 }
 
 impl<'a> Node<'a> {
@@ -650,12 +789,12 @@ impl<'a> Node<'a> {
     }
 
     /// A problem with this node's value.
-    pub fn problem(&self, message: impl Into<String>, hint: Option<&str>) -> Problem {
+    pub fn problem(&self, message: Text, hint: impl Into<Option<Text>>) -> Problem {
         Problem {
             path: self.path.clone(),
             target: Target::Value,
-            message: message.into(),
-            hint: hint.map(str::to_owned),
+            message,
+            hint: hint.into(),
         }
     }
 
@@ -675,13 +814,16 @@ impl<'a> Node<'a> {
             Value::String(text) => Some(text),
             other => {
                 let hint = match other {
-                    Value::Bool(_) | Value::Number(_) => "put the value in quotes",
-                    _ => "write a single value on the same line as the key",
+                    Value::Bool(_) | Value::Number(_) => text!(
+                        "put the value in quotes",
+                        "setzen Sie den Wert in Anführungszeichen"
+                    ),
+                    _ => text!(
+                        "write a single value on the same line as the key",
+                        "schreiben Sie einen einzelnen Wert in dieselbe Zeile wie den Schlüssel"
+                    ),
                 };
-                problems.push(self.problem(
-                    format!("expected text, found {}", kind_of(other)),
-                    Some(hint),
-                ));
+                problems.push(self.problem(wrong_kind(Text::fixed("text", "Text"), other), hint));
                 None
             }
         }
@@ -693,8 +835,11 @@ impl<'a> Node<'a> {
             Value::Bool(flag) => Some(*flag),
             other => {
                 problems.push(self.problem(
-                    format!("expected true or false, found {}", kind_of(other)),
-                    Some("write `true` or `false`"),
+                    wrong_kind(Text::fixed("true or false", "true oder false"), other),
+                    text!(
+                        "write `true` or `false`",
+                        "schreiben Sie `true` oder `false`"
+                    ),
                 ));
                 None
             }
@@ -707,7 +852,7 @@ impl<'a> Node<'a> {
             Value::Number(number) if number.as_i64().is_some() => number.as_i64(),
             other => {
                 problems.push(self.problem(
-                    format!("expected a whole number, found {}", kind_of(other)),
+                    wrong_kind(Text::fixed("a whole number", "eine ganze Zahl"), other),
                     None,
                 ));
                 None
@@ -730,8 +875,11 @@ impl<'a> Node<'a> {
             ),
             other => {
                 problems.push(self.problem(
-                    format!("expected a list, found {}", kind_of(other)),
-                    Some("write one entry per line, each starting with `- `"),
+                    wrong_kind(Text::fixed("a list", "eine Liste"), other),
+                    text!(
+                        "write one entry per line, each starting with `- `",
+                        "schreiben Sie jeden Eintrag in eine eigene Zeile, beginnend mit `- `"
+                    ),
                 ));
                 None
             }
@@ -749,8 +897,14 @@ impl<'a> Node<'a> {
     ) -> Option<Mapping<'a>> {
         let Value::Mapping(mapping) = self.value else {
             problems.push(self.problem(
-                format!("expected a mapping, found {}", kind_of(self.value)),
-                Some("write `key: value` pairs, indented below this key"),
+                wrong_kind(
+                    Text::fixed("a mapping", "ein Abschnitt mit `Schlüssel: Wert`-Paaren"),
+                    self.value,
+                ),
+                text!(
+                    "write `key: value` pairs, indented below this key",
+                    "schreiben Sie `Schlüssel: Wert`-Paare, eingerückt unter diesem Schlüssel"
+                ),
             ));
             return None;
         };
@@ -761,13 +915,20 @@ impl<'a> Node<'a> {
             };
             if !known.contains(&name.as_str()) {
                 let hint = match closest(&name, known) {
-                    Some(candidate) => format!("did you mean `{candidate}`?"),
-                    None => format!("known keys here: {}", known.join(", ")),
+                    Some(candidate) => {
+                        text!("did you mean `{candidate}`?", "meinten Sie `{candidate}`?")
+                    }
+                    None => text!(
+                        "known keys here: {keys}",
+                        "an dieser Stelle bekannte Schlüssel: {keys}";
+                        keys = known.join(", "),
+                    ),
                 };
+                let shown = echo(&name);
                 problems.push(Problem {
                     path: self.path.key(&name),
                     target: Target::Key,
-                    message: format!("unknown key `{name}`"),
+                    message: text!("unknown key `{shown}`", "Unbekannter Schlüssel `{shown}`"),
                     hint: Some(hint),
                 });
             }
@@ -799,14 +960,14 @@ impl<'a> Mapping<'a> {
     }
 
     /// The value under `key`; its absence is a problem located at this mapping.
-    pub fn required(&self, key: &str, hint: &str, problems: &mut Vec<Problem>) -> Option<Node<'a>> {
+    pub fn required(&self, key: &str, hint: Text, problems: &mut Vec<Problem>) -> Option<Node<'a>> {
         let node = self.optional(key);
         if node.is_none() {
             problems.push(Problem {
                 path: self.path.clone(),
                 target: Target::Value,
-                message: format!("missing key `{key}`"),
-                hint: Some(hint.to_owned()),
+                message: text!("missing key `{key}`", "Der Schlüssel `{key}` fehlt"),
+                hint: Some(hint),
             });
         }
         node
@@ -1056,6 +1217,55 @@ mod tests {
             Some(Location { line: 4, column: 1 })
         );
         assert_eq!(second_document("a: ---x\n"), None);
+    }
+
+    #[test]
+    fn syntax_errors_are_explained_in_german() {
+        let german = |text: &str| {
+            let diagnostics = Document::parse(Path::new("t.yaml"), text.to_owned()).unwrap_err();
+            let diagnostic = diagnostics.iter().next().unwrap();
+            (
+                diagnostic.message.german.to_string(),
+                diagnostic.hint.as_ref().unwrap().german.to_string(),
+            )
+        };
+        assert_eq!(
+            german("a: [\n").0,
+            "Dies ist kein gültiges YAML: Hier fehlt ein Wert"
+        );
+        assert_eq!(
+            german("a:\n  b: 1\n c: 2\n").0,
+            "Dies ist kein gültiges YAML: Hier wird ein Schlüssel erwartet"
+        );
+        assert_eq!(
+            german("a: \"x\n").0,
+            "Dies ist kein gültiges YAML: Die Datei endet mitten in einem Wert; meist fehlt ein schließendes Anführungszeichen"
+        );
+        assert_eq!(
+            german("a: b: c\n").0,
+            "Dies ist kein gültiges YAML: Ein `: ` ist an dieser Stelle nicht erlaubt"
+        );
+        assert_eq!(
+            german("a: @x\n"),
+            (
+                "Dies ist kein gültiges YAML: Mit diesem Zeichen kann kein Wert beginnen"
+                    .to_owned(),
+                SYNTAX_HINT.german.to_string()
+            )
+        );
+        assert_eq!(
+            german("a: *nirgends\n").0,
+            "Dies ist kein gültiges YAML: Der Alias (`*name`) verweist auf keinen vorher definierten Anker (`&name`)"
+        );
+        assert_eq!(
+            german("a: 1\na: 2\n").0,
+            "Der Schlüssel `a` kommt in diesem Abschnitt zweimal vor, zuerst in Zeile 1"
+        );
+        // A message of the parser that is not known is quoted after a German lead-in.
+        assert_eq!(
+            german_syntax_message("found something new, while parsing"),
+            "Dies ist kein gültiges YAML (Meldung des Parsers: found something new, while parsing)"
+        );
     }
 
     #[test]

@@ -2,9 +2,11 @@
 //! was minuted elsewhere. It validates into the same [`FileMinutes`] the live route's records
 //! become, so both are rendered, approved and published alike.
 
+use crate::diagnostic::{Text, echo};
 use crate::fields;
 use crate::limits;
 use crate::minutes::{Assignment, EntryKind, FileMinutes, FileTopic, MAX_ENTRY, Owner};
+use crate::text;
 use crate::yaml::{Node, Problem};
 
 use super::Item;
@@ -12,6 +14,10 @@ use super::Item;
 const MINUTES_KEYS: &[&str] = &["chair", "present", "excused", "topics"];
 const TOPIC_KEYS: &[&str] = &["item", "title", "notes", "decisions", "actions", "links"];
 const ACTION_KEYS: &[&str] = &["owner", "task", "due"];
+
+const CHAIR: Text = Text::fixed("chair", "die Sitzungsleitung");
+const ENTRIES: Text = Text::fixed("entries", "Einträge");
+const ACTIONS: Text = Text::fixed("actions", "Aufgaben");
 
 /// Validates the section; `items` are the file's agenda items (`item: 2` names the second),
 /// `members` the configured municipalities.
@@ -24,18 +30,21 @@ pub(super) fn section(
     let minutes = node.as_mapping(MINUTES_KEYS, problems)?;
     let chairs = match minutes.optional("chair") {
         None => Some(Vec::new()),
-        Some(chair) if chair.is_list() => texts(&chair, "chair", limits::MAX_NAME, false, problems),
-        Some(chair) => fields::text(&chair, "chair", limits::MAX_NAME, problems).map(|c| vec![c]),
+        Some(chair) if chair.is_list() => texts(&chair, &CHAIR, limits::MAX_NAME, false, problems),
+        Some(chair) => fields::text(&chair, &CHAIR, limits::MAX_NAME, problems).map(|c| vec![c]),
     };
     let present = municipalities(minutes.optional("present"), members, problems);
     let excused = municipalities(minutes.optional("excused"), members, problems);
     let topics = match minutes.optional("topics") {
         None => Some(Vec::new()),
-        Some(list) => fields::list(&list, "topics", limits::MAX_TOPICS, problems).map(|list| {
-            list.iter()
-                .filter_map(|topic| self::topic(topic, items, members, problems))
-                .collect::<Vec<_>>()
-        }),
+        Some(list) => {
+            let topics = Text::fixed("topics", "Themen");
+            fields::list(&list, &topics, limits::MAX_TOPICS, problems).map(|list| {
+                list.iter()
+                    .filter_map(|topic| self::topic(topic, items, members, problems))
+                    .collect::<Vec<_>>()
+            })
+        }
     };
     Some(FileMinutes {
         chairs: chairs?,
@@ -48,12 +57,12 @@ pub(super) fn section(
 /// A list of texts, each on one line or, with `multi_line`, of several.
 fn texts(
     node: &Node<'_>,
-    what: &str,
+    what: &Text,
     max: usize,
     multi_line: bool,
     problems: &mut Vec<Problem>,
 ) -> Option<Vec<String>> {
-    let list = fields::list(node, "entries", limits::MAX_ENTRIES, problems)?;
+    let list = fields::list(node, &ENTRIES, limits::MAX_ENTRIES, problems)?;
     let texts: Vec<Option<String>> = list
         .iter()
         .map(|item| {
@@ -69,15 +78,19 @@ fn texts(
 
 /// A member's name, as configured (matched regardless of case).
 fn member(node: &Node<'_>, members: &[String], problems: &mut Vec<Problem>) -> Option<String> {
-    let name = fields::text(node, "municipality", limits::MAX_NAME, problems)?;
+    let name = fields::text(node, &fields::MUNICIPALITY, limits::MAX_NAME, problems)?;
     let found = members
         .iter()
         .find(|m| m.to_lowercase() == name.to_lowercase())
         .cloned();
     if found.is_none() {
+        let (shown, members) = (echo(&name), members.join(", "));
         problems.push(node.problem(
-            format!("`{name}` is no member municipality"),
-            Some(&format!("the members: {}", members.join(", "))),
+            text!(
+                "`{shown}` is no member municipality",
+                "`{shown}` ist keine Mitgliedskommune"
+            ),
+            text!("the members: {members}", "die Mitgliedskommunen: {members}"),
         ));
     }
     found
@@ -91,7 +104,8 @@ fn municipalities(
     let Some(node) = node else {
         return Some(Vec::new());
     };
-    let list = fields::list(&node, "municipalities", limits::MAX_MEMBERS, problems)?;
+    let municipalities = Text::fixed("municipalities", "Kommunen");
+    let list = fields::list(&node, &municipalities, limits::MAX_MEMBERS, problems)?;
     let names: Vec<Option<String>> = list
         .iter()
         .map(|item| member(item, members, problems))
@@ -116,27 +130,39 @@ fn topic(
             match found {
                 Some(found) => Some(found.title.clone()),
                 None => {
+                    let count = items.len();
                     problems.push(item.problem(
-                        format!("there is no agenda item {number}"),
-                        Some(&if items.is_empty() {
-                            "this file has no `items:`; give the topic a `title:` instead"
-                                .to_owned()
-                        } else {
-                            format!(
-                                "number the items from 1 to {}, or give a `title:`",
-                                items.len()
+                        text!(
+                            "there is no agenda item {number}",
+                            "Es gibt keinen Tagesordnungspunkt {number}"
+                        ),
+                        if items.is_empty() {
+                            text!(
+                                "this file has no `items:`; give the topic a `title:` instead",
+                                "diese Datei hat keine `items:`; geben Sie dem Thema stattdessen einen `title:`"
                             )
-                        }),
+                        } else {
+                            text!(
+                                "number the items from 1 to {count}, or give a `title:`",
+                                "nummerieren Sie die Tagesordnungspunkte von 1 bis {count}, oder geben Sie einen `title:` an"
+                            )
+                        },
                     ));
                     None
                 }
             }
         }
-        (None, Some(title)) => fields::text(&title, "title", limits::MAX_TITLE, problems),
+        (None, Some(title)) => fields::text(&title, &fields::TITLE, limits::MAX_TITLE, problems),
         (None, None) => {
             problems.push(node.problem(
-                "this topic names no agenda item",
-                Some("add `item:` with the agenda item's number, or `title:`"),
+                text!(
+                    "this topic names no agenda item",
+                    "Dieses Thema nennt keinen Tagesordnungspunkt"
+                ),
+                text!(
+                    "add `item:` with the agenda item's number, or `title:`",
+                    "ergänzen Sie `item:` mit der Nummer des Tagesordnungspunkts, oder `title:`"
+                ),
             ));
             None
         }
@@ -147,13 +173,19 @@ fn topic(
         ("decisions", EntryKind::Decision),
     ] {
         if let Some(list) = topic.optional(key)
-            && let Some(texts) = texts(&list, "text", MAX_ENTRY, true, problems)
+            && let Some(texts) = texts(
+                &list,
+                &Text::fixed("text", "der Text"),
+                MAX_ENTRY,
+                true,
+                problems,
+            )
         {
             entries.extend(texts.into_iter().map(|text| (kind.clone(), text)));
         }
     }
     if let Some(list) = topic.optional("actions")
-        && let Some(list) = fields::list(&list, "actions", limits::MAX_ENTRIES, problems)
+        && let Some(list) = fields::list(&list, &ACTIONS, limits::MAX_ENTRIES, problems)
     {
         for action in &list {
             if let Some(entry) = self::action(action, members, problems) {
@@ -183,7 +215,10 @@ fn action(
     let owner = action
         .required(
             "owner",
-            "add `owner:`, a member municipality or a Matrix id like \"@anna:example.org\"",
+            text!(
+                "add `owner:`, a member municipality or a Matrix id like \"@anna:example.org\"",
+                "ergänzen Sie `owner:`, eine Mitgliedskommune oder eine Matrix-ID wie \"@anna:example.org\""
+            ),
             problems,
         )
         .and_then(|owner| {
@@ -195,9 +230,16 @@ fn action(
                         municipality: None,
                     }),
                     Err(_) => {
+                        let shown = echo(text);
                         problems.push(owner.problem(
-                            format!("`{text}` is no Matrix user id"),
-                            Some("write it as \"@name:server\", in quotes"),
+                            text!(
+                                "`{shown}` is no Matrix user id",
+                                "`{shown}` ist keine Matrix-Benutzer-ID"
+                            ),
+                            text!(
+                                "write it as \"@name:server\", in quotes",
+                                "schreiben Sie sie als \"@name:server\", in Anführungszeichen"
+                            ),
                         ));
                         None
                     }
@@ -207,8 +249,22 @@ fn action(
             }
         });
     let task = action
-        .required("task", "add `task:`, what is to be done", problems)
-        .and_then(|task| fields::prose(&task, "task", MAX_ENTRY, problems));
+        .required(
+            "task",
+            text!(
+                "add `task:`, what is to be done",
+                "ergänzen Sie `task:`, was zu erledigen ist"
+            ),
+            problems,
+        )
+        .and_then(|task| {
+            fields::prose(
+                &task,
+                &Text::fixed("task", "die Aufgabe"),
+                MAX_ENTRY,
+                problems,
+            )
+        });
     let due = fields::optional(
         action
             .optional("due")

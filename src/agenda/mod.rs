@@ -15,12 +15,13 @@ use url::Url;
 
 mod minutes;
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Diagnostic, Diagnostics, Text, echo};
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
 use crate::limits;
 use crate::schedule::{OneOff, Schedule, Series};
+use crate::text;
 use crate::yaml::{Document, Node, Problem};
 
 /// The agenda of one meeting.
@@ -126,6 +127,10 @@ const ITEM_KEYS: &[&str] = &[
 const SPEAKER_KEYS: &[&str] = &["name", "role", "municipality"];
 const LINK_KEYS: &[&str] = &["title", "url"];
 
+const PARTS: Text = Text::fixed("parts", "Teile");
+const ITEMS: Text = Text::fixed("items", "Tagesordnungspunkte");
+const ADD_TITLE: Text = Text::fixed("add `title:`", "ergänzen Sie `title:`");
+
 /// Loads every `*.yaml` file in `dir` (sorted by name), validated against the configured
 /// series. A missing directory means no agendas.
 ///
@@ -149,11 +154,17 @@ pub fn load_dir(
             .collect(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(error) => {
+            let reason = files::ReadError::Io(error).text();
             return Err(Diagnostics::from(vec![Diagnostic {
                 file: dir.to_owned(),
                 location: None,
                 path: None,
-                message: format!("cannot read the agenda directory: {error}"),
+                message: text!(
+                    "cannot read the agenda directory: {reason_en}",
+                    "Das Verzeichnis der Tagesordnungen kann nicht gelesen werden: {reason_de}";
+                    reason_en = &reason.english,
+                    reason_de = &reason.german,
+                ),
                 hint: None,
             }]));
         }
@@ -187,14 +198,19 @@ pub fn load_dir(
                     path: None,
                     // Both files are in the same directory: the name is enough, and shows no
                     // server path in the organizers' room.
-                    message: format!(
-                        "{key} already has an agenda in {}",
-                        earlier.file_name().map_or_else(
+                    message: text!(
+                        "{key} already has an agenda in {earlier}",
+                        "Für {key} gibt es bereits eine Tagesordnung in {earlier}";
+                        key = echo(&key),
+                        earlier = echo(&earlier.file_name().map_or_else(
                             || earlier.display().to_string(),
                             |name| name.to_string_lossy().into_owned()
-                        )
+                        )),
                     ),
-                    hint: Some("keep one file per meeting".to_owned()),
+                    hint: Some(text!(
+                        "keep one file per meeting",
+                        "legen Sie für jeden Termin nur eine Datei an"
+                    )),
                 }]));
                 continue;
             }
@@ -252,8 +268,10 @@ pub fn load_file(
     schedule: &Schedule,
     members: &[String],
 ) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
-    let text = files::read_text(file, files::YAML_LIMIT)
-        .map_err(|error| Diagnostics::from(vec![error.to_diagnostic(file, "agenda", None)]))?;
+    let text = files::read_text(file, files::YAML_LIMIT).map_err(|error| {
+        let agenda = Text::fixed("agenda", "die Tagesordnung");
+        Diagnostics::from(vec![error.to_diagnostic(file, &agenda, None)])
+    })?;
     let document = Document::parse(file, text)?;
     let mut problems = Vec::new();
     let result = validate(document.root(), file, schedule, members, &mut problems);
@@ -273,18 +291,26 @@ fn validate(
     let top = root.as_mapping(FILE_KEYS, problems)?;
     let meeting_node = top.required(
         "meeting",
-        "add `meeting:` with `series:` and `date:` for a regular meeting, or `title:`, `date:`, `start:` and `duration:` for a workshop",
+        text!(
+            "add `meeting:` with `series:` and `date:` for a regular meeting, or `title:`, `date:`, `start:` and `duration:` for a workshop",
+            "ergänzen Sie `meeting:`, mit `series:` und `date:` für einen regulären Termin oder mit `title:`, `date:`, `start:` und `duration:` für einen Workshop"
+        ),
         problems,
     );
     let meeting = meeting_node
         .as_ref()
         .and_then(|node| meeting(node, file, schedule, problems));
-    let topic = top
-        .optional("topic")
-        .map(|n| fields::text(&n, "topic", limits::MAX_TITLE, problems));
+    let topic = top.optional("topic").map(|n| {
+        fields::text(
+            &n,
+            &Text::fixed("topic", "das Thema"),
+            limits::MAX_TITLE,
+            problems,
+        )
+    });
     let parts = match top.optional("parts") {
         None => Some(Vec::new()),
-        Some(node) => fields::list(&node, "parts", limits::MAX_PARTS, problems).map(|items| {
+        Some(node) => fields::list(&node, &PARTS, limits::MAX_PARTS, problems).map(|items| {
             items
                 .iter()
                 .filter_map(|item| part(item, problems))
@@ -295,15 +321,16 @@ fn validate(
     let items_node = top.optional("items");
     let items = match &items_node {
         None => Some(Vec::new()),
-        Some(node) => fields::list(node, "items", limits::MAX_ITEMS, problems).map(|list| {
+        Some(node) => fields::list(node, &ITEMS, limits::MAX_ITEMS, problems).map(|list| {
             list.iter()
                 .filter_map(|item| agenda_item(item, part_count, problems))
                 .collect::<Vec<_>>()
         }),
     };
-    let notes = top
-        .optional("notes")
-        .map(|n| fields::prose(&n, "notes", limits::MAX_NOTES, problems));
+    let notes = top.optional("notes").map(|n| {
+        let notes = Text::fixed("notes", "der Text der Notizen");
+        fields::prose(&n, &notes, limits::MAX_NOTES, problems)
+    });
 
     let minutes = top.optional("minutes").map(|node| {
         minutes::section(
@@ -320,13 +347,19 @@ fn validate(
     if let (Some(node), Some(length)) = (&items_node, length)
         && planned > length
     {
+        let (planned, length) = (
+            crate::duration::Compact(planned),
+            crate::duration::Compact(length),
+        );
         problems.push(node.problem(
-            format!(
-                "the items take {}, longer than the meeting's {}",
-                crate::duration::Compact(planned),
-                crate::duration::Compact(length)
+            text!(
+                "the items take {planned}, longer than the meeting's {length}",
+                "Die Tagesordnungspunkte dauern zusammen {planned} und damit länger als der Termin ({length})"
             ),
-            Some("shorten items or make the meeting longer"),
+            text!(
+                "shorten items or make the meeting longer",
+                "kürzen Sie Tagesordnungspunkte oder verlängern Sie den Termin"
+            ),
         ));
     }
     Some((
@@ -351,7 +384,14 @@ fn meeting(
     problems: &mut Vec<Problem>,
 ) -> Option<(String, Option<TimeDelta>, Option<OneOff>)> {
     let meeting = node.as_mapping(MEETING_KEYS, problems)?;
-    let date_node = meeting.required("date", "add `date:`, e.g. `2026-12-17`", problems);
+    let date_node = meeting.required(
+        "date",
+        text!(
+            "add `date:`, e.g. `2026-12-17`",
+            "ergänzen Sie `date:`, z. B. `2026-12-17`"
+        ),
+        problems,
+    );
     let date = date_node.as_ref().and_then(|n| fields::date(n, problems));
     if let Some(series_node) = meeting.optional("series") {
         let series_id = fields::slug(&series_node, problems)?;
@@ -368,23 +408,36 @@ fn meeting(
                 problems.push(Problem {
                     path: node.path().key(key),
                     target: crate::yaml::Target::Key,
-                    message: format!("`{key}` cannot be set for a meeting of a series here"),
-                    hint: Some(
-                        "move, cancel or change a regular meeting under `exceptions:` in the configuration"
-                            .to_owned(),
+                    message: text!(
+                        "`{key}` cannot be set for a meeting of a series here",
+                        "`{key}` kann für einen Termin einer Serie hier nicht angegeben werden"
                     ),
+                    hint: Some(text!(
+                        "move, cancel or change a regular meeting under `exceptions:` in the configuration",
+                        "verschieben, streichen oder ändern Sie einen regulären Termin unter `exceptions:` in der Konfiguration"
+                    )),
                 });
             }
         }
         let Some(series) = schedule.series.iter().find(|s| s.id == series_id) else {
             let known: Vec<&str> = schedule.series.iter().map(|s| s.id.as_str()).collect();
+            let known = known.join(", ");
             problems.push(series_node.problem(
-                format!("there is no series `{series_id}`"),
-                Some(&if known.is_empty() {
-                    "the configuration defines no series under `meetings.series`".to_owned()
+                text!(
+                    "there is no series `{series_id}`",
+                    "Es gibt keine Serie `{series_id}`"
+                ),
+                if known.is_empty() {
+                    text!(
+                        "the configuration defines no series under `meetings.series`",
+                        "die Konfiguration legt unter `meetings.series` keine Serie an"
+                    )
                 } else {
-                    format!("the configured series: {}", known.join(", "))
-                }),
+                    text!(
+                        "the configured series: {known}",
+                        "die konfigurierten Serien: {known}"
+                    )
+                },
             ));
             return None;
         };
@@ -392,12 +445,16 @@ fn meeting(
         let key = format!("{series_id}/{}", date.format("%Y-%m-%d"));
         let Some(found) = schedule.find(&key) else {
             if let Some(date_node) = &date_node {
+                let (rule, first) = (&series.rule, series.first);
                 problems.push(date_node.problem(
-                    format!("{date} is not a date of the series `{series_id}`"),
-                    Some(&format!(
-                        "the series meets by the rule `{}`, starting {}",
-                        series.rule, series.first
-                    )),
+                    text!(
+                        "{date} is not a date of the series `{series_id}`",
+                        "Am {date} findet kein Termin der Serie `{series_id}` statt"
+                    ),
+                    text!(
+                        "the series meets by the rule `{rule}`, starting {first}",
+                        "die Serie trifft sich nach der Regel `{rule}`, beginnend am {first}"
+                    ),
                 ));
             }
             return None;
@@ -415,22 +472,43 @@ fn meeting(
         None if fields::is_slug(&stem) => Some(stem),
         None => {
             problems.push(node.problem(
-                "this workshop needs an `id:`",
-                Some("the file name is no valid id; add `id:` with lower-case letters, digits and dashes"),
+                text!(
+                    "this workshop needs an `id:`",
+                    "Dieser Workshop braucht eine Kennung `id:`"
+                ),
+                text!(
+                    "the file name is no valid id; add `id:` with lower-case letters, digits and dashes",
+                    "der Dateiname ist keine gültige Kennung; ergänzen Sie `id:` mit Kleinbuchstaben, Ziffern und Bindestrichen"
+                ),
             ));
             None
         }
     };
     let title = meeting
-        .required("title", "add `title:`, the workshop's title", problems)
-        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
-    let start_node = meeting.required("start", "add `start: \"10:00\"`", problems);
+        .required(
+            "title",
+            text!(
+                "add `title:`, the workshop's title",
+                "ergänzen Sie `title:`, den Titel des Workshops"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
+    let start_node = meeting.required(
+        "start",
+        text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
+        problems,
+    );
     let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
     if let (Some(date), Some(start), Some(start_node)) = (date, start, &start_node) {
         fields::existing_time(start_node, schedule.timezone, date, start, problems);
     }
     let duration = meeting
-        .required("duration", "add `duration: 2h`", problems)
+        .required(
+            "duration",
+            text!("add `duration: 2h`", "ergänzen Sie `duration: 2h`"),
+            problems,
+        )
         .and_then(|n| fields::duration(&n, problems));
     let video_link = fields::optional(
         meeting
@@ -444,13 +522,19 @@ fn meeting(
     let note = fields::optional(
         meeting
             .optional("note")
-            .map(|n| fields::prose(&n, "note", limits::MAX_NOTE, problems)),
+            .map(|n| fields::prose(&n, &fields::NOTE, limits::MAX_NOTE, problems)),
     );
     let id = id?;
     if schedule.series.iter().any(|s| s.id == id) {
         problems.push(node.problem(
-            format!("the id `{id}` is already the id of a series"),
-            Some("give the workshop an id of its own"),
+            text!(
+                "the id `{id}` is already the id of a series",
+                "Die Kennung `{id}` ist bereits die Kennung einer Serie"
+            ),
+            text!(
+                "give the workshop an id of its own",
+                "geben Sie dem Workshop eine eigene Kennung"
+            ),
         ));
         return None;
     }
@@ -471,11 +555,19 @@ fn meeting(
 fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {
     let part = node.as_mapping(PART_KEYS, problems)?;
     let title = part
-        .required("title", "add `title:`, e.g. `Offizieller Teil`", problems)
-        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
-    let audience = part
-        .optional("audience")
-        .map(|n| fields::text(&n, "audience", limits::MAX_NAME, problems));
+        .required(
+            "title",
+            text!(
+                "add `title:`, e.g. `Offizieller Teil`",
+                "ergänzen Sie `title:`, z. B. `Offizieller Teil`"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
+    let audience = part.optional("audience").map(|n| {
+        let audience = Text::fixed("audience", "die Zielgruppe");
+        fields::text(&n, &audience, limits::MAX_NAME, problems)
+    });
     let start = part.optional("start").map(|n| fields::time(&n, problems));
     Some(Part {
         title: title?,
@@ -487,15 +579,16 @@ fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {
 fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) -> Option<Item> {
     let item = node.as_mapping(ITEM_KEYS, problems)?;
     let title = item
-        .required("title", "add `title:`", problems)
-        .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
+        .required("title", ADD_TITLE, problems)
+        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
     let speaker = item.optional("speaker").map(|n| speaker(&n, problems));
     let duration = item
         .optional("duration")
         .map(|n| fields::duration(&n, problems));
-    let description = item
-        .optional("description")
-        .map(|n| fields::prose(&n, "description", limits::MAX_DESCRIPTION, problems));
+    let description = item.optional("description").map(|n| {
+        let description = Text::fixed("description", "die Beschreibung");
+        fields::prose(&n, &description, limits::MAX_DESCRIPTION, problems)
+    });
     let links = links_of(item.optional("links"), problems);
     let documents = links_of(item.optional("documents"), problems);
     let part = match item.optional("part") {
@@ -507,12 +600,18 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
                 _ if number.is_some() => {
                     let number = number.unwrap_or_default();
                     problems.push(n.problem(
-                        format!("there is no part {number}"),
-                        Some(&if part_count == 0 {
-                            "this agenda has no `parts:`".to_owned()
+                        text!("there is no part {number}", "Es gibt keinen Teil {number}"),
+                        if part_count == 0 {
+                            text!(
+                                "this agenda has no `parts:`",
+                                "diese Tagesordnung hat keine `parts:`"
+                            )
                         } else {
-                            format!("number the parts from 1 to {part_count}")
-                        }),
+                            text!(
+                                "number the parts from 1 to {part_count}",
+                                "nummerieren Sie die Teile von 1 bis {part_count}"
+                            )
+                        },
                     ));
                     None
                 }
@@ -534,14 +633,30 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
 fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
     let speaker = node.as_mapping(SPEAKER_KEYS, problems)?;
     let name = speaker
-        .required("name", "add `name:`", problems)
-        .and_then(|n| fields::text(&n, "name", limits::MAX_NAME, problems));
-    let role = speaker
-        .optional("role")
-        .map(|n| fields::text(&n, "role", limits::MAX_NAME, problems));
+        .required(
+            "name",
+            text!("add `name:`", "ergänzen Sie `name:`"),
+            problems,
+        )
+        .and_then(|n| {
+            fields::text(
+                &n,
+                &Text::fixed("name", "der Name"),
+                limits::MAX_NAME,
+                problems,
+            )
+        });
+    let role = speaker.optional("role").map(|n| {
+        fields::text(
+            &n,
+            &Text::fixed("role", "die Rolle"),
+            limits::MAX_NAME,
+            problems,
+        )
+    });
     let municipality = speaker
         .optional("municipality")
-        .map(|n| fields::text(&n, "municipality", limits::MAX_NAME, problems));
+        .map(|n| fields::text(&n, &fields::MUNICIPALITY, limits::MAX_NAME, problems));
     Some(Speaker {
         name: name?,
         role: fields::optional(role)?,
@@ -553,16 +668,16 @@ pub(super) fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> O
     let Some(node) = node else {
         return Some(Vec::new());
     };
-    let items = fields::list(&node, "links", limits::MAX_LINKS, problems)?;
+    let items = fields::list(&node, &fields::LINKS, limits::MAX_LINKS, problems)?;
     let links: Vec<Option<Link>> = items
         .iter()
         .map(|item| {
             let link = item.as_mapping(LINK_KEYS, problems)?;
             let title = link
-                .required("title", "add `title:`", problems)
-                .and_then(|n| fields::text(&n, "title", limits::MAX_TITLE, problems));
+                .required("title", ADD_TITLE, problems)
+                .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
             let url = link
-                .required("url", "add `url:`", problems)
+                .required("url", text!("add `url:`", "ergänzen Sie `url:`"), problems)
                 .and_then(|n| fields::link(&n, problems));
             Some(Link {
                 title: title?,

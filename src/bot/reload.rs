@@ -52,7 +52,7 @@ pub async fn watch_files(
                     errors = diagnostics.len(),
                     "a changed file has errors; keeping the last good version"
                 );
-                let _ = requests.send(Request::ReloadFailed(diagnostics.to_string()));
+                let _ = requests.send(Request::ReloadFailed(diagnostics));
             }
             Err(error) => warn!(%error, "reloading failed"),
         }

@@ -41,8 +41,8 @@ pub(super) const REQUESTED: &str = "requested";
 pub enum Request {
     /// Post the announcement of this meeting now (`!announce`).
     Announce(String),
-    /// A changed file did not load; tell the organizers.
-    ReloadFailed(String),
+    /// A changed file did not load; tell the organizers, in the network's language.
+    ReloadFailed(crate::diagnostic::Diagnostics),
     /// Minutes were approved: publish them now, not at the next wake-up (the round after every
     /// request publishes all approved minutes not yet in every room).
     PublishMinutes,
@@ -188,7 +188,7 @@ impl Scheduler {
                 // Once per failed change (the watcher reports each change once).
                 let key = format!(
                     "reload-error/{}/{}",
-                    stable_hash(&[&errors]),
+                    stable_hash(&[&errors.to_string()]),
                     self.clock.now().timestamp_millis()
                 );
                 let notice = render::reload_errors(network.config.language, &errors);

@@ -1049,19 +1049,22 @@ pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
 }
 
 /// Tells the organizers that a changed file was rejected, with every error.
-pub fn reload_errors(language: Language, errors: &str) -> Rendered {
+pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics) -> Rendered {
     let intro = match language {
         Language::German => {
             "Eine geänderte Datei enthält Fehler. Es gilt weiter die letzte gültige Fassung."
         }
         Language::English => "A changed file has errors. The last valid version stays in force.",
     };
+    // In the network's language; echoed input in it is shortened and shows invisible
+    // characters escaped (see `diagnostic::echo`), and the HTML form escapes everything.
+    let errors = errors.render(language);
     Rendered {
         plain: format!("{intro}\n\n{errors}"),
         html: format!(
             "<p>{}</p>\n<pre><code>{}</code></pre>",
             escape_html(intro),
-            escape_html(errors)
+            escape_html(&errors)
         ),
     }
 }

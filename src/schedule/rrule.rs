@@ -19,6 +19,7 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
+use crate::diagnostic::{Text, echo};
 use crate::limits;
 
 /// How often a rule repeats: the length of one period.
@@ -162,6 +163,90 @@ pub enum RuleError {
         "UNTIL={0} is outside the dates convene plans with: write a date from 19700101 to 22001231, or leave UNTIL out for a series without end"
     )]
     UntilOutOfRange(String),
+}
+
+impl RuleError {
+    /// The error in both languages, for a diagnostic, with the part of the rule it quotes
+    /// shortened and invisible characters made visible. The English is the
+    /// [`fmt::Display`] text.
+    pub fn text(&self) -> Text {
+        use RuleError as E;
+        let echoed = match self {
+            E::UnsupportedFrequency(x) => E::UnsupportedFrequency(echo(x)),
+            E::MalformedPart(x) => E::MalformedPart(echo(x)),
+            E::EmptyValue(x) => E::EmptyValue(echo(x)),
+            E::DuplicateKey(x) => E::DuplicateKey(echo(x)),
+            E::UnsupportedKey(x) => E::UnsupportedKey(echo(x)),
+            E::InvalidInterval(x) => E::InvalidInterval(echo(x)),
+            E::InvalidCount(x) => E::InvalidCount(echo(x)),
+            E::InvalidUntil(x) => E::InvalidUntil(echo(x)),
+            E::UnknownWeekday(x) => E::UnknownWeekday(echo(x)),
+            E::InvalidOrdinal(x) => E::InvalidOrdinal(echo(x)),
+            E::OrdinalNeedsMonthly(x) => E::OrdinalNeedsMonthly(echo(x)),
+            E::InvalidMonthDay(x) => E::InvalidMonthDay(echo(x)),
+            E::UnsupportedWeekStart(x) => E::UnsupportedWeekStart(echo(x)),
+            E::IntervalTooLarge(x) => E::IntervalTooLarge(echo(x)),
+            E::CountTooLarge(x) => E::CountTooLarge(echo(x)),
+            E::UntilOutOfRange(x) => E::UntilOutOfRange(echo(x)),
+            E::MissingFrequency => E::MissingFrequency,
+            E::CountAndUntil => E::CountAndUntil,
+            E::MonthDayNeedsMonthly => E::MonthDayNeedsMonthly,
+        };
+        let german = match &echoed {
+            E::MissingFrequency => "Die Regel hat kein FREQ: beginnen Sie sie mit FREQ=WEEKLY oder FREQ=MONTHLY, z. B. FREQ=MONTHLY;BYDAY=3TH".to_owned(),
+            E::UnsupportedFrequency(x) => format!(
+                "Die Frequenz `{x}` wird nicht unterstützt: convene kennt FREQ=WEEKLY und FREQ=MONTHLY"
+            ),
+            E::MalformedPart(x) => format!(
+                "`{x}` hat nicht die Form SCHLÜSSEL=WERT: trennen Sie die Teile einer Regel durch `;`, z. B. FREQ=MONTHLY;BYDAY=3TH"
+            ),
+            E::EmptyValue(x) => format!(
+                "{x} hat einen leeren Wert: schreiben Sie etwas nach `{x}=`, und trennen Sie die Einträge einer Liste durch einzelne Kommas, z. B. BYDAY=MO,TH"
+            ),
+            E::DuplicateKey(x) => format!(
+                "{x} ist zweimal angegeben: schreiben Sie jeden Schlüssel nur einmal; Listen gehören in einen Schlüssel, z. B. BYDAY=MO,TH"
+            ),
+            E::UnsupportedKey(x) => format!(
+                "`{x}` wird nicht unterstützt: convene versteht FREQ, INTERVAL, BYDAY, BYMONTHDAY, COUNT, UNTIL und WKST"
+            ),
+            E::InvalidInterval(x) => format!(
+                "Ungültiges INTERVAL `{x}`: schreiben Sie eine ganze Zahl ab 1, z. B. INTERVAL=2 für jede zweite Woche oder jeden zweiten Monat"
+            ),
+            E::InvalidCount(x) => format!(
+                "Ungültiges COUNT `{x}`: schreiben Sie die Anzahl der Termine, mindestens 1, z. B. COUNT=10"
+            ),
+            E::InvalidUntil(x) => format!(
+                "Ungültiges UNTIL `{x}`: schreiben Sie ein Datum als JJJJMMTT, z. B. UNTIL=20261231, oder einen Zeitpunkt wie UNTIL=20261231T235959Z"
+            ),
+            E::CountAndUntil => "COUNT und UNTIL sind beide angegeben: eine Regel endet entweder nach einer Anzahl von Terminen oder an einem Datum; behalten Sie nur eines von beiden".to_owned(),
+            E::UnknownWeekday(x) => format!(
+                "Unbekannter Wochentag `{x}`: schreiben Sie MO, TU, WE, TH, FR, SA oder SU (Montag bis Sonntag), wahlweise mit einer Nummer wie 3TH oder -1FR"
+            ),
+            E::InvalidOrdinal(x) => format!(
+                "Ungültige Nummer in `{x}`: ein Wochentag im Monat wird von vorn mit 1 bis 5 oder vom Ende mit -1 bis -5 gezählt, z. B. 3TH oder -1FR"
+            ),
+            E::OrdinalNeedsMonthly(x) => format!(
+                "`{x}` hat eine Nummer, die nur FREQ=MONTHLY erlaubt: schreiben Sie bei FREQ=WEEKLY nur den Wochentag, z. B. TH"
+            ),
+            E::InvalidMonthDay(x) => format!(
+                "Ungültiges BYMONTHDAY `{x}`: schreiben Sie einen Tag des Monats von 1 bis 31, oder von -1 bis -31 vom Monatsende gezählt (-1 ist der letzte Tag)"
+            ),
+            E::MonthDayNeedsMonthly => "BYMONTHDAY gilt nur mit FREQ=MONTHLY: verwenden Sie FREQ=MONTHLY, oder lassen Sie BYMONTHDAY weg".to_owned(),
+            E::UnsupportedWeekStart(x) => format!(
+                "WKST `{x}` wird nicht unterstützt: convene zählt Wochen ab Montag, daher ist nur WKST=MO erlaubt (oder lassen Sie WKST weg)"
+            ),
+            E::IntervalTooLarge(x) => format!(
+                "INTERVAL={x} ist größer, als convene annimmt: schreiben Sie höchstens INTERVAL=1000, oder legen Sie einen seltenen Termin als Workshop an"
+            ),
+            E::CountTooLarge(x) => format!(
+                "COUNT={x} ist größer, als convene annimmt: schreiben Sie höchstens COUNT=10000, oder lassen Sie COUNT für eine Serie ohne Ende weg"
+            ),
+            E::UntilOutOfRange(x) => format!(
+                "UNTIL={x} liegt außerhalb des Zeitraums, mit dem convene plant: schreiben Sie ein Datum von 19700101 bis 22001231, oder lassen Sie UNTIL für eine Serie ohne Ende weg"
+            ),
+        };
+        Text::new(echoed.to_string(), german)
+    }
 }
 
 /// The Gregorian calendar repeats every 400 years: 4800 months, exactly 20871 weeks. Once a
@@ -929,6 +1014,21 @@ mod tests {
         ];
         for (text, message) in cases {
             assert_eq!(error(text), message, "for {text:?}");
+            // The diagnostic's English is this text; its German is a translation of it.
+            let both = text.parse::<Rule>().expect_err("invalid test rule").text();
+            assert_eq!(both.english, message, "for {text:?}");
+            assert_ne!(both.german, both.english, "for {text:?}");
+        }
+        // Echoed parts of a rule are shortened and show invisible characters.
+        let hostile = format!("FREQ=WEEKLY;BYDAY=\u{202e}{}", "X".repeat(200));
+        let both = hostile
+            .parse::<Rule>()
+            .expect_err("invalid test rule")
+            .text();
+        for text in [&both.english, &both.german] {
+            assert!(text.contains("`\\u{202e}XXX"), "{text}");
+            assert!(text.contains("X…`"), "{text}");
+            assert!(!text.contains('\u{202e}'), "{text}");
         }
     }
 

@@ -529,3 +529,67 @@ fn too_many_entries_are_refused() {
         ),
     }
 }
+
+/// Every diagnostic of every broken fixture, as the organizers' room shows it in a German network:
+/// German labels, and a German message and hint (no English left over), reviewed as a snapshot.
+#[test]
+fn every_diagnostic_is_in_german_for_the_organizers_room() {
+    use convene::diagnostic::Diagnostics;
+    use convene::i18n::Language;
+
+    let mut all = Diagnostics::default();
+    let mut names: Vec<_> = std::fs::read_dir("tests/fixtures/config")
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    names.sort();
+    for path in names {
+        if let Err(diagnostics) = Config::load(&path) {
+            all.extend(diagnostics);
+        }
+    }
+    for config in [
+        "tests/fixtures/config/does_not_exist.yaml",
+        "tests/fixtures/agendas/config.yaml",
+    ] {
+        all.extend(convene::network::Network::load(Path::new(config)).unwrap_err());
+    }
+    let dir = network_dir("agendas");
+    mkfifo(&dir.path().join("agendas/2026-12-17.yaml"));
+    std::fs::write(
+        dir.path().join("agendas/2026-11-19.yaml"),
+        "#".repeat(1024 * 1024 + 1),
+    )
+    .unwrap();
+    all.extend(convene::network::Network::load(&dir.path().join("convene.yaml")).unwrap_err());
+    let mut many = std::fs::read_to_string("tests/fixtures/config/dst_gap.yaml").unwrap();
+    many = many.replace(
+        "meetings:\n  series:",
+        "meetings:\n  reminders: []\n  series:",
+    );
+    all.extend(Config::parse(Path::new("many.yaml"), many).unwrap_err());
+    assert!(all.len() > 80, "{} diagnostics", all.len());
+
+    for diagnostic in all.iter() {
+        let german = diagnostic.render(Language::German);
+        assert_eq!(diagnostic.render(Language::English), diagnostic.to_string());
+        assert!(german.contains(": Fehler: "), "{german}");
+        assert!(
+            !german.contains("error:") && !german.contains("hint:"),
+            "{german}"
+        );
+        assert_ne!(
+            diagnostic.message.german, diagnostic.message.english,
+            "{german}"
+        );
+        if let Some(hint) = &diagnostic.hint {
+            assert_ne!(hint.german, hint.english, "{german}");
+            assert!(german.contains("\n  Hinweis: "), "{german}");
+        }
+    }
+    // Temporary directories differ from run to run; the file name is enough for review.
+    let shown = all
+        .render(Language::German)
+        .replace(&dir.path().display().to_string(), "TMP");
+    insta::assert_snapshot!("german_diagnostics", shown);
+}

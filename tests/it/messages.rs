@@ -448,10 +448,7 @@ mod meetings {
             );
             snapshot_rendered!(
                 format!("reload_errors_{code}"),
-                render::reload_errors(
-                    language,
-                    "agendas/x.yaml:3:9: error: meeting.date: `2026-13-01` is not a date\n  hint: write the date as YYYY-MM-DD, e.g. `2026-12-17`"
-                )
+                render::reload_errors(language, &super::reload_errors())
             );
         }
     }
@@ -570,8 +567,7 @@ mod proposals {
     /// bot's own sentence keeps its direction.
     #[test]
     fn echoed_titles_cannot_turn_the_sentence_around() {
-        let network =
-            convene::network::Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
         let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
         let mut proposal = proposal(ProposalStatus::Open);
         proposal.title = "Haus\u{202E}halt \u{200B}שלום".to_owned();
@@ -582,8 +578,7 @@ mod proposals {
                     !text.contains('\u{202E}') && !text.contains('\u{200B}'),
                     "{text}"
                 );
-                assert!(text.contains("Haushalt \u{2068}"), "{text}");
-                assert!(text.contains("שלום\u{2069}"), "{text}");
+                assert!(text.contains("\u{2068}Haushalt שלום\u{2069}"), "{text}");
             }
         }
     }
@@ -743,5 +738,54 @@ fn readme_lists_every_command_in_its_section() {
             Role::Organizer => organizers..end,
         };
         assert!(section.contains(&at), "{usage} is in the wrong section");
+    }
+}
+
+/// What a failed reload reports for two broken agenda files: a date written the German way
+/// (a validation error) and a quotation mark never closed (a syntax error).
+fn reload_errors() -> convene::diagnostic::Diagnostics {
+    match convene::network::Network::load(std::path::Path::new(
+        "tests/fixtures/reload/convene.yaml",
+    )) {
+        Ok(_) => panic!("the broken agendas were accepted"),
+        Err(diagnostics) => diagnostics,
+    }
+}
+
+#[test]
+fn reload_errors_show_hostile_input_as_text() {
+    // An agenda item whose title and duration carry markup, a right-to-left override, a
+    // zero-width space and a line break that would forge a line of its own.
+    let yaml = "homeserver: \"<b>https://x</b>\"\ntimezone: \"Europe/\u{202e}nilreB\u{200b}\\n  Hinweis: alles gut\"\n";
+    let diagnostics =
+        match convene::config::Config::parse(std::path::Path::new("c.yaml"), yaml.to_owned()) {
+            Ok(_) => panic!("accepted"),
+            Err(diagnostics) => diagnostics,
+        };
+    for language in [Language::German, Language::English] {
+        let rendered = render::reload_errors(language, &diagnostics);
+        for text in [&rendered.plain, &rendered.html] {
+            for c in ['\u{202e}', '\u{200b}'] {
+                assert!(!text.contains(c), "{c:?} in {text}");
+            }
+            assert!(
+                text.contains("\\u{202e}nilreB\\u{200b}\\n  Hinweis: alles gut"),
+                "{text}"
+            );
+            // Every line of the errors starts with a file, indented hints aside.
+            assert!(
+                !text.lines().any(|l| l.starts_with("  Hinweis: alles")),
+                "{text}"
+            );
+        }
+        assert!(!rendered.html.contains("<b>"), "{}", rendered.html);
+        assert!(
+            rendered.html.contains("&lt;b&gt;https://x&lt;/b&gt;"),
+            "{}",
+            rendered.html
+        );
+        if let Some(report) = crate::support::client_view::compare(&rendered) {
+            panic!("{report}");
+        }
     }
 }
