@@ -427,7 +427,7 @@ mod tests {
         assert_eq!(one.render(Language::English), one.to_string());
         assert_eq!(
             one.render(Language::German),
-            "agendas/x.yaml:5:10: Fehler: network.members[1].room: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)\n  Hinweis: schreiben Sie `#a:b`"
+            "agendas/x.yaml:5:10: Fehler: network.members[1].room: `bitburg` ist weder eine Raum-ID noch eine Raumadresse (Alias)\n  Hinweis: Schreiben Sie `#a:b`"
         );
         let both = Diagnostics::from(vec![one, two]);
         assert_eq!(both.render(Language::English), both.to_string());
@@ -487,7 +487,7 @@ mod tests {
         }
         assert_eq!(
             hostile.render(Language::German),
-            "agendas/\\u{2067}x.yaml:5:10: Fehler: a.\\u{200b}b: schlecht \\u{202e}x\n  Hinweis: ändern\\nSie es"
+            "agendas/\\u{2067}x.yaml:5:10: Fehler: a.\\u{200b}b: schlecht \\u{202e}x\n  Hinweis: Ändern\\nSie es"
         );
     }
 

@@ -607,7 +607,7 @@ impl Scheduler {
         let messages = self.store.messages_of(&post.meeting_key).ok()?;
         let mut rooms: Vec<RoomPlan> = Vec::new();
         // The edited text and its hash depend only on the kind of post (the announcement, each
-        // reminder): rendered once per kind, not once per room.
+        // reminder) and whether it went out late: rendered once per kind, not once per room.
         let mut edits: BTreeMap<String, (RoomMessageEventContentWithoutRelation, String)> =
             BTreeMap::new();
         for original in messages {
@@ -619,11 +619,20 @@ impl Scheduler {
                 .ok()
                 .flatten();
             let kind = super::scheduler::post_kind(&original.post_key)?;
-            let kind_key = original
-                .post_key
-                .split_once('/')
-                .map_or("", |(kind, _)| kind)
-                .to_owned();
+            // A post that went out late ("Erinnerung (verspätet)") stays marked late when edited.
+            let late = self
+                .store
+                .post(&original.post_key)
+                .ok()
+                .flatten()
+                .is_some_and(|row| row.late);
+            let kind_key = format!(
+                "{}/{late}",
+                original
+                    .post_key
+                    .split_once('/')
+                    .map_or("", |(kind, _)| kind)
+            );
             let (content, content_hash) = edits
                 .entry(kind_key)
                 .or_insert_with(|| {
@@ -637,7 +646,7 @@ impl Scheduler {
                             open_actions: &open_actions,
                         },
                         kind,
-                        false,
+                        late,
                     );
                     (
                         RoomMessageEventContentWithoutRelation::notice_html(
