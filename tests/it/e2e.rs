@@ -456,7 +456,7 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
         report.body.contains("convene.yaml:")
             && report
                 .body
-                .contains("meetings.series[0].exceptions[0]: expected a mapping"),
+                .contains("meetings.series[0].exceptions[0]: Erwartet wird ein Abschnitt"),
         "{report:?}"
     );
     let ask = organizer.say(&rooms[0], "!next").await;
@@ -790,7 +790,7 @@ meetings:
     assert_eq!(report.room_id, orga.room_id());
     assert!(
         report.body.contains(&format!(
-            "{date}-videokonferenz.yaml:7:5: error: items[1].titel: unknown key `titel`"
+            "{date}-videokonferenz.yaml:7:5: Fehler: items[1].titel: Unbekannter Schlüssel `titel`"
         )),
         "{report:?}"
     );
