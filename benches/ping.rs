@@ -1,6 +1,7 @@
 //! Benchmark: the `!ping` round trip against a plain message between two clients on the same
 //! Synapse (median of 20 each, in a plain and an encrypted room), and the bot's resident memory
-//! after joining rooms like the demo's. Not a test: it prints numbers, it asserts none.
+//! after joining rooms like the demo's; then bursts of `!ping` from 40 encrypted rooms at once
+//! (`CONVENE_BENCH_BURST_ROOMS`). Not a test: it prints numbers, it asserts none.
 //!
 //! Run with `cargo bench --bench ping` (release build of the bot).
 
@@ -97,5 +98,49 @@ async fn bench() {
             median(echoes)
         );
     }
-    println!("bot RSS at the end: {} KiB", bot.rss_kib());
+    println!("bot RSS after the round trips: {} KiB", bot.rss_kib());
+
+    burst(&anna, &bot_id).await;
+    println!("bot RSS after the bursts: {} KiB", bot.rss_kib());
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    println!("bot RSS 5 s later: {} KiB", bot.rss_kib());
+}
+
+/// A burst: one `!ping` in each of 40 encrypted rooms as fast as one client can send them, as
+/// when a whole network reacts to one announcement. Prints how long Synapse took to accept the
+/// 40 commands (the floor no bot can beat) and how long until the last of the 40 replies had
+/// arrived (the p99 of 40 samples), for three bursts.
+async fn burst(anna: &Member, bot_id: &UserId) {
+    let count: usize = std::env::var("CONVENE_BENCH_BURST_ROOMS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(40);
+    let mut rooms = Vec::new();
+    for i in 1..=count {
+        let room = anna
+            .create_room(&format!("Gemeinde {i}"), true, &[bot_id])
+            .await;
+        anna.wait_for_join(&room, bot_id).await;
+        rooms.push(room);
+    }
+    // The first message in each room shares its room key: not part of the burst.
+    for room in &rooms {
+        let warm = anna.say(room, "!ping").await;
+        anna.reply_to(bot_id, &warm).await;
+    }
+    for round in 1..=3 {
+        let start = Instant::now();
+        let mut asked = Vec::new();
+        for room in &rooms {
+            asked.push(anna.say(room, "!ping").await);
+        }
+        let accepted = start.elapsed();
+        for event in &asked {
+            anna.reply_to(bot_id, event).await;
+        }
+        println!(
+            "burst {round}: {count} commands accepted by Synapse after {accepted:?}; last reply after {:?}",
+            start.elapsed()
+        );
+    }
 }

@@ -32,7 +32,7 @@ use matrix_sdk::Room;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::OwnedUserId;
-use matrix_sdk::ruma::api::client::filter::FilterDefinition;
+use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
@@ -123,7 +123,7 @@ pub async fn run(
     client.add_event_handler(on_redaction);
     let delivery = tokio::spawn(outbox::deliver(client.clone(), outbox_rx));
 
-    let filter = FilterDefinition::with_lazy_loading();
+    let filter = sync_filter();
     let mut shutdown = std::pin::pin!(shutdown);
 
     // Catch-up: state, keys and invitations that arrived while the bot was away.
@@ -245,6 +245,17 @@ pub async fn run(
     }
     finish(outbox_tx, delivery).await?;
     result
+}
+
+/// What each sync asks for: members lazily loaded, and nothing the bot never reads — no
+/// presence, no typing notifications or read receipts, no room tags or read markers. In a
+/// network of 40 busy rooms these are most of each sync's bytes and of its processing.
+fn sync_filter() -> FilterDefinition {
+    let mut filter = FilterDefinition::with_lazy_loading();
+    filter.presence = Filter::ignore_all();
+    filter.room.ephemeral = RoomEventFilter::ignore_all();
+    filter.room.account_data = RoomEventFilter::ignore_all();
+    filter
 }
 
 /// Lets the outbox send what is queued, then stops it.
