@@ -140,6 +140,7 @@ async fn answer(
     }
 }
 
+/// Carries one command out: the answer, or why not (a refusal or a failure of the bot).
 async fn run(
     invocation: &minutes::Invocation<'_>,
     parsed: Result<Command, CommandError>,
