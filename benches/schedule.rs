@@ -2,7 +2,8 @@
 //! bot does for `!schedule`, `convene schedule` and every planning round. Prints the median
 //! of 30 runs; asserts nothing.
 //!
-//! Run with `cargo bench --bench schedule`.
+//! Run with `cargo bench --bench schedule`. `CONVENE_BENCH_RUNS=1` runs it once (for an
+//! instruction count under `valgrind --tool=callgrind`).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
@@ -69,7 +70,12 @@ fn main() {
     let to = from + TimeDelta::days(3653);
     let mut samples: Vec<Duration> = Vec::new();
     let mut count = 0;
-    for _ in 0..30 {
+    let runs = std::env::var("CONVENE_BENCH_RUNS")
+        .ok()
+        .and_then(|runs| runs.parse::<usize>().ok())
+        .filter(|&runs| runs > 0)
+        .unwrap_or(30);
+    for _ in 0..runs {
         let start = Instant::now();
         count = std::hint::black_box(schedule.meetings_between(from, to)).len();
         samples.push(start.elapsed());

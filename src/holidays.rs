@@ -18,6 +18,8 @@
 //! history (for instance Buß- und Bettag, a holiday everywhere until 1994) is not modelled: years
 //! before 1995 get today's rules.
 
+use std::collections::BTreeMap;
+
 use chrono::{Datelike, NaiveDate, TimeDelta, Weekday};
 
 /// A German federal state (Bundesland).
@@ -282,6 +284,38 @@ pub fn holiday_on(state: State, date: NaiveDate) -> Option<Holiday> {
     holidays(state, date.year())
         .into_iter()
         .find(|holiday| holiday.date == date)
+}
+
+/// The holidays of one state, each year computed once: for looking up many dates, as the
+/// expansion of a schedule does. It holds no more than the years asked about and answers exactly
+/// as [`holiday_on`]; make one per expansion (it is not meant to live long).
+#[derive(Debug, Clone)]
+pub struct Memo {
+    /// Whose holidays.
+    state: State,
+    /// The holidays of each year asked about so far, as [`holidays`] lists them.
+    years: BTreeMap<i32, Vec<Holiday>>,
+}
+
+impl Memo {
+    /// An empty memo for `state`.
+    pub fn new(state: State) -> Self {
+        Self {
+            state,
+            years: BTreeMap::new(),
+        }
+    }
+
+    /// The holiday on `date`, if any: the same as [`holiday_on`].
+    pub fn holiday_on(&mut self, date: NaiveDate) -> Option<Holiday> {
+        let state = self.state;
+        self.years
+            .entry(date.year())
+            .or_insert_with(|| holidays(state, date.year()))
+            .iter()
+            .find(|holiday| holiday.date == date)
+            .copied()
+    }
 }
 
 /// Easter Sunday (Gregorian calendar) — the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
@@ -576,6 +610,36 @@ mod tests {
         assert_eq!(states.len(), 16);
         assert_eq!(State::RheinlandPfalz.name(), "Rheinland-Pfalz");
         assert_eq!(State::Thueringen.name(), "Thüringen");
+    }
+
+    #[test]
+    fn the_memo_answers_as_holiday_on() {
+        // Every day of 2005–2035 in every state, in order and then from the end (so the memo
+        // is hit for years it already holds and asked for new ones in both directions):
+        // Easter-dependent holidays move across these years, 2008 has two holidays on one day
+        // (Ascension Day on 1 May), and Berlin and Thuringia gained holidays in 2019.
+        let first = ymd(2005, 1, 1);
+        let last = ymd(2035, 12, 31);
+        let days: Vec<NaiveDate> = first.iter_days().take_while(|&day| day <= last).collect();
+        for state in State::ALL {
+            let mut memo = Memo::new(state);
+            for &day in days.iter().chain(days.iter().rev()) {
+                assert_eq!(memo.holiday_on(day), holiday_on(state, day), "{state:?} {day}");
+            }
+        }
+        // One memo used for dates far apart and out of order, including the calendar's ends.
+        let mut memo = Memo::new(State::Berlin);
+        for day in [
+            ymd(2028, 6, 17),
+            ymd(2008, 5, 1),
+            ymd(2025, 5, 8),
+            NaiveDate::MAX,
+            NaiveDate::MIN,
+            ymd(2026, 4, 3),
+            ymd(2020, 5, 8),
+        ] {
+            assert_eq!(memo.holiday_on(day), holiday_on(State::Berlin, day), "{day}");
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use crate::holidays;
 use crate::i18n::Language;
 use crate::network::Network;
 use crate::schedule::rrule::End;
-use crate::schedule::{Exception, OneOff, Series, end_of, localize};
+use crate::schedule::{Exception, OneOff, Series, end_of, localize, meeting_key};
 
 /// How far ahead of its first meeting the holidays a series skips are listed as EXDATEs, also
 /// when its UNTIL lies further ahead: that keeps the feed small (a series until 2200 would list
@@ -434,12 +434,12 @@ impl<'a> Context<'a> {
                 End::Until(until) => until.min(years),
                 _ => years,
             };
+            let mut holidays = holidays::Memo::new(self.network.config.meetings.holidays);
             for date in series.rule.dates(series.first) {
                 if date > horizon {
                     break;
                 }
-                if !series.exceptions.contains_key(&date)
-                    && holidays::holiday_on(self.network.config.meetings.holidays, date).is_some()
+                if !series.exceptions.contains_key(&date) && holidays.holiday_on(date).is_some()
                 {
                     excluded.push(date);
                 }
@@ -466,7 +466,7 @@ impl<'a> Context<'a> {
         date: NaiveDate,
         master_description: &str,
     ) -> Option<Event> {
-        let key = format!("{}/{}", series.id, date.format("%Y-%m-%d"));
+        let key = meeting_key(&series.id, date);
         let agenda = self.network.agendas.by_meeting.get(&key);
         let accepted = self.accepted(&key);
         let original = localize(self.tz, date, series.start);

@@ -17,7 +17,7 @@ pub mod rrule;
 use std::collections::BTreeMap;
 
 use chrono::{
-    DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone,
+    Datelike as _, DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone,
     Timelike as _, Utc,
 };
 use chrono_tz::Tz;
@@ -199,18 +199,33 @@ impl Schedule {
             .date_naive()
             .checked_sub_days(Days::new(1))
             .unwrap_or(NaiveDate::MIN);
+        // Likewise one whose date lies a day or more after the window.
+        let beyond_date = to
+            .with_timezone(&self.timezone)
+            .date_naive()
+            .checked_add_days(Days::new(1))
+            .unwrap_or(NaiveDate::MAX);
+        let mut holidays = holidays::Memo::new(self.holidays);
         let mut meetings: Vec<Meeting> = Vec::new();
         for series in &self.series {
             for date in series.rule.dates(series.first) {
                 if date > last_date {
                     break;
                 }
-                if date < first_date && !series.exceptions.contains_key(&date) {
+                let exception = series.exceptions.get(&date);
+                if (date < first_date || date > beyond_date) && exception.is_none() {
                     continue;
                 }
-                let meeting = self.occurrence(series, date);
-                if meeting.start >= from && meeting.start < to {
-                    meetings.push(meeting);
+                // The start decides; the rest of the meeting is only made for those in the window.
+                let (regular_start, start) = self.starts(series, date, exception);
+                if start >= from && start < to {
+                    meetings.push(self.meeting(
+                        series,
+                        date,
+                        exception,
+                        (regular_start, start),
+                        &mut holidays,
+                    ));
                 }
             }
         }
@@ -272,58 +287,95 @@ impl Schedule {
 
     /// The series occurrence whose regular date is `date`, with its exception applied.
     fn occurrence(&self, series: &Series, date: NaiveDate) -> Meeting {
+        let exception = series.exceptions.get(&date);
+        let starts = self.starts(series, date, exception);
+        let mut holidays = holidays::Memo::new(self.holidays);
+        self.meeting(series, date, exception, starts, &mut holidays)
+    }
+
+    /// The regular start of the occurrence on `date` and its actual one (moved by `exception`).
+    fn starts(
+        &self,
+        series: &Series,
+        date: NaiveDate,
+        exception: Option<&Exception>,
+    ) -> (DateTime<Tz>, DateTime<Tz>) {
         let regular_start = localize(self.timezone, date, series.start);
-        let mut meeting = Meeting {
-            key: format!("{}/{}", series.id, date.format("%Y-%m-%d")),
-            series: Some(series.id.clone()),
-            title: series.title.clone(),
-            start: regular_start,
-            end: end_of(regular_start, series.duration),
-            video_link: series.video_link.clone(),
-            status: Status::Scheduled,
-            note: None,
-        };
-        match series.exceptions.get(&date) {
-            Some(Exception::Cancelled { note }) => {
-                meeting.status = Status::Cancelled;
-                meeting.note.clone_from(note);
-            }
+        let start = match exception {
             Some(Exception::Moved {
                 date: new_date,
                 start,
+                ..
+            }) => localize(
+                self.timezone,
+                new_date.unwrap_or(date),
+                start.unwrap_or(series.start),
+            ),
+            Some(Exception::Cancelled { .. }) | None => regular_start,
+        };
+        (regular_start, start)
+    }
+
+    /// The occurrence on `date` with its `exception` applied, given its regular and actual
+    /// start (from [`Schedule::starts`]); a holiday is looked up in `holidays`.
+    fn meeting(
+        &self,
+        series: &Series,
+        date: NaiveDate,
+        exception: Option<&Exception>,
+        (regular_start, start): (DateTime<Tz>, DateTime<Tz>),
+        holidays: &mut holidays::Memo,
+    ) -> Meeting {
+        let (duration, video_link, status, note) = match exception {
+            Some(Exception::Cancelled { note }) => (
+                series.duration,
+                series.video_link.as_ref(),
+                Status::Cancelled,
+                note.clone(),
+            ),
+            Some(Exception::Moved {
                 duration,
                 video_link,
                 note,
-            }) => {
-                let start = localize(
-                    self.timezone,
-                    new_date.unwrap_or(date),
-                    start.unwrap_or(series.start),
-                );
-                meeting.start = start;
-                meeting.end = end_of(start, duration.unwrap_or(series.duration));
-                if let Some(link) = video_link {
-                    meeting.video_link = Some(link.clone());
-                }
-                if start != regular_start {
-                    meeting.status = Status::Moved {
+                ..
+            }) => (
+                duration.unwrap_or(series.duration),
+                video_link.as_ref().or(series.video_link.as_ref()),
+                if start == regular_start {
+                    Status::Scheduled
+                } else {
+                    Status::Moved {
                         original_start: regular_start,
-                    };
-                }
-                meeting.note.clone_from(note);
-            }
-            None => {
+                    }
+                },
+                note.clone(),
+            ),
+            None => (
+                series.duration,
+                series.video_link.as_ref(),
                 if series.skip_holidays
-                    && let Some(holiday) = holidays::holiday_on(self.holidays, date)
+                    && let Some(holiday) = holidays.holiday_on(date)
                 {
-                    meeting.status = Status::Holiday {
+                    Status::Holiday {
                         name_de: holiday.name_de,
                         name_en: holiday.name_en,
-                    };
-                }
-            }
+                    }
+                } else {
+                    Status::Scheduled
+                },
+                None,
+            ),
+        };
+        Meeting {
+            key: meeting_key(&series.id, date),
+            series: Some(series.id.clone()),
+            title: series.title.clone(),
+            start,
+            end: end_of(start, duration),
+            video_link: video_link.cloned(),
+            status,
+            note,
         }
-        meeting
     }
 
     fn one_off(&self, one_off: &OneOff) -> Meeting {
@@ -343,6 +395,30 @@ impl Schedule {
             note: one_off.cancelled.clone().flatten(),
         }
     }
+}
+
+/// The key of a series' meeting: `series-id/YYYY-MM-DD`, its regular date as
+/// `date.format("%Y-%m-%d")` writes it, without parsing a format string per meeting.
+pub fn meeting_key(series_id: &str, date: NaiveDate) -> String {
+    let mut key = String::with_capacity(series_id.len() + "/YYYY-MM-DD".len());
+    key.push_str(series_id);
+    key.push('/');
+    match u32::try_from(date.year()) {
+        Ok(year) if year <= 9999 => {
+            for (number, digits) in [(year, 4), (date.month(), 2), (date.day(), 2)] {
+                if digits == 2 {
+                    key.push('-');
+                }
+                for place in (0..digits).rev() {
+                    let digit = number / 10_u32.pow(place) % 10;
+                    key.push(char::from_digit(digit, 10).unwrap_or('0'));
+                }
+            }
+        }
+        // chrono writes a sign before years outside 0–9999; validation keeps dates far from them.
+        _ => key.push_str(&date.format("%Y-%m-%d").to_string()),
+    }
+    key
 }
 
 /// A local date and time in `tz` as an instant: a time in the spring gap is read with the
@@ -464,6 +540,31 @@ mod tests {
 
     fn starts(meetings: &[Meeting]) -> Vec<String> {
         meetings.iter().map(|m| m.start.to_rfc3339()).collect()
+    }
+
+    #[test]
+    fn meeting_keys_are_written_as_chrono_formats_them() {
+        let mut dates = vec![
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            NaiveDate::from_ymd_opt(-1, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(0, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(7, 8, 9).unwrap(),
+            NaiveDate::from_ymd_opt(999, 10, 10).unwrap(),
+            NaiveDate::from_ymd_opt(9999, 12, 31).unwrap(),
+            NaiveDate::from_ymd_opt(10000, 1, 1).unwrap(),
+        ];
+        dates.extend(date("2025-12-25").iter_days().take(800));
+        for day in dates {
+            assert_eq!(
+                meeting_key("videokonferenz", day),
+                format!("videokonferenz/{}", day.format("%Y-%m-%d"))
+            );
+        }
+        assert_eq!(
+            meeting_key("videokonferenz", date("2026-12-17")),
+            "videokonferenz/2026-12-17"
+        );
     }
 
     #[test]

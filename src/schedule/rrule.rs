@@ -766,13 +766,16 @@ impl Iterator for Dates<'_> {
                 return self.finish();
             }
             self.next_period += 1;
-            for day in 0..days {
-                let Some(date) = start.checked_add_days(Days::new(u64::from(day))) else {
+            // Day by day: the next day is cheaper to find than `start` plus an offset.
+            let mut day = Some(start);
+            for _ in 0..days {
+                let Some(date) = day else {
                     break;
                 };
                 if date >= self.dtstart && self.rule.day_matches(self.dtstart, date) {
                     self.pending.push_back(date);
                 }
+                day = date.succ_opt();
             }
             if self.pending.is_empty() {
                 self.barren += 1;
