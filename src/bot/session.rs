@@ -9,10 +9,10 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use matrix_sdk::{Client, SqliteStoreConfig};
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::encryption::EncryptionSettings;
 use matrix_sdk::store::RoomLoadSettings;
+use matrix_sdk::{Client, SqliteStoreConfig};
 use serde::{Deserialize, Serialize};
 use tracing::info;
 

@@ -17,8 +17,8 @@ pub mod rrule;
 use std::collections::BTreeMap;
 
 use chrono::{
-    Datelike as _, DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone,
-    Timelike as _, Utc,
+    DateTime, Datelike as _, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta,
+    TimeZone, Timelike as _, Utc,
 };
 use chrono_tz::Tz;
 use tracing::warn;
