@@ -624,7 +624,11 @@ mod tests {
         for state in State::ALL {
             let mut memo = Memo::new(state);
             for &day in days.iter().chain(days.iter().rev()) {
-                assert_eq!(memo.holiday_on(day), holiday_on(state, day), "{state:?} {day}");
+                assert_eq!(
+                    memo.holiday_on(day),
+                    holiday_on(state, day),
+                    "{state:?} {day}"
+                );
             }
         }
         // One memo used for dates far apart and out of order, including the calendar's ends.
@@ -638,7 +642,11 @@ mod tests {
             ymd(2026, 4, 3),
             ymd(2020, 5, 8),
         ] {
-            assert_eq!(memo.holiday_on(day), holiday_on(State::Berlin, day), "{day}");
+            assert_eq!(
+                memo.holiday_on(day),
+                holiday_on(State::Berlin, day),
+                "{day}"
+            );
         }
     }
 

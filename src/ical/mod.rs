@@ -439,8 +439,7 @@ impl<'a> Context<'a> {
                 if date > horizon {
                     break;
                 }
-                if !series.exceptions.contains_key(&date) && holidays.holiday_on(date).is_some()
-                {
+                if !series.exceptions.contains_key(&date) && holidays.holiday_on(date).is_some() {
                     excluded.push(date);
                 }
             }

@@ -17,8 +17,8 @@ pub mod rrule;
 use std::collections::BTreeMap;
 
 use chrono::{
-    Datelike as _, DateTime, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta, TimeZone,
-    Timelike as _, Utc,
+    DateTime, Datelike as _, Days, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeDelta,
+    TimeZone, Timelike as _, Utc,
 };
 use chrono_tz::Tz;
 use tracing::warn;
@@ -235,8 +235,7 @@ impl Schedule {
                 meetings.push(meeting);
             }
         }
-        meetings.sort_by(|a, b| (a.start, &a.key).cmp(&(b.start, &b.key)));
-        meetings
+        sort_meetings(meetings)
     }
 
     /// The next `count` meetings that start at or after `now` (cancelled ones included, so
@@ -395,6 +394,21 @@ impl Schedule {
             note: one_off.cancelled.clone().flatten(),
         }
     }
+}
+
+/// `meetings` ordered by start, then key; of equal ones the first stays first. The order is
+/// found on indices and applied once: a meeting is large, and a sort would move it many times.
+fn sort_meetings(meetings: Vec<Meeting>) -> Vec<Meeting> {
+    let mut order: Vec<usize> = (0..meetings.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&meetings[a], &meetings[b]);
+        (a.start, &a.key).cmp(&(b.start, &b.key))
+    });
+    let mut slots: Vec<Option<Meeting>> = meetings.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|index| slots.get_mut(index).and_then(Option::take))
+        .collect()
 }
 
 /// The key of a series' meeting: `series-id/YYYY-MM-DD`, its regular date as
