@@ -235,7 +235,7 @@ impl Schedule {
                 meetings.push(meeting);
             }
         }
-        meetings.sort_by(|a, b| (a.start, &a.key).cmp(&(b.start, &b.key)));
+        sort_meetings(&mut meetings);
         meetings
     }
 
@@ -397,6 +397,31 @@ impl Schedule {
     }
 }
 
+/// Orders `meetings` by start, then key; of equal ones the first stays first. The order is
+/// found on indices and applied in place: a meeting is large, and a sort would move it many
+/// times (and a second vector of them would cost fresh memory on every expansion).
+fn sort_meetings(meetings: &mut [Meeting]) {
+    let mut order: Vec<usize> = (0..meetings.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&meetings[a], &meetings[b]);
+        (a.start, &a.key).cmp(&(b.start, &b.key))
+    });
+    // Position `at` takes the meeting now at `order[at]`; follow each cycle once, marking the
+    // positions done as `order[at] = at`.
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = order[at];
+            order[at] = at;
+            if from == start {
+                break;
+            }
+            meetings.swap(at, from);
+            at = from;
+        }
+    }
+}
+
 /// The key of a series' meeting: `series-id/YYYY-MM-DD`, its regular date as
 /// `date.format("%Y-%m-%d")` writes it, without parsing a format string per meeting.
 pub fn meeting_key(series_id: &str, date: NaiveDate) -> String {
@@ -540,6 +565,38 @@ mod tests {
 
     fn starts(meetings: &[Meeting]) -> Vec<String> {
         meetings.iter().map(|m| m.start.to_rfc3339()).collect()
+    }
+
+    #[test]
+    fn meetings_are_sorted_as_a_stable_sort_by_start_and_key_sorts_them() {
+        // Starts and keys repeat (a key and start twice, told apart by the title), in an order
+        // with long cycles and fixed points.
+        let meetings: Vec<Meeting> = (0..200_u32)
+            .map(|n| {
+                let start = localize(Berlin, date("2026-03-01"), time("10:00"))
+                    + TimeDelta::hours(i64::from((n * 37) % 23));
+                let mut meeting = Meeting::remembered(
+                    format!("k{}", (n * 11) % 7),
+                    format!("meeting {n}"),
+                    start,
+                    Status::Scheduled,
+                );
+                meeting.end = start + TimeDelta::hours(1);
+                meeting
+            })
+            .collect();
+        let mut expected = meetings.clone();
+        expected.sort_by(|a, b| (a.start, &a.key).cmp(&(b.start, &b.key)));
+        for length in [0, 1, 2, 3, 50, 200] {
+            let mut got = meetings[..length].to_vec();
+            sort_meetings(&mut got);
+            let mut want = meetings[..length].to_vec();
+            want.sort_by(|a, b| (a.start, &a.key).cmp(&(b.start, &b.key)));
+            assert_eq!(got, want, "{length} meetings");
+        }
+        let mut got = meetings;
+        sort_meetings(&mut got);
+        assert_eq!(got, expected);
     }
 
     #[test]

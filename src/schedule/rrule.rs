@@ -637,22 +637,31 @@ impl Rule {
     /// Whether `date` matches BYDAY, BYMONTHDAY and the defaults taken from DTSTART, ignoring
     /// the interval and the end.
     fn day_matches(&self, dtstart: NaiveDate, date: NaiveDate) -> bool {
+        // Called for every day the expansion scans: the cheap tests first, each only as needed.
         let monthly = self.frequency == Frequency::Monthly;
         let by_day = if self.by_day.is_empty() {
             monthly || date.weekday() == dtstart.weekday()
         } else {
-            self.by_day.iter().any(|rule| rule.matches(monthly, date))
+            let weekday = date.weekday();
+            self.by_day
+                .iter()
+                .any(|rule| rule.weekday == weekday && rule.matches(monthly, date))
         };
+        if !by_day {
+            return false;
+        }
         let by_month_day = self.by_month_day.is_empty()
             || self
                 .by_month_day
                 .iter()
                 .any(|&month_day| month_day_matches(month_day, date));
-        let default_day = !monthly
+        if !by_month_day {
+            return false;
+        }
+        !monthly
             || !self.by_day.is_empty()
             || !self.by_month_day.is_empty()
-            || date.day() == dtstart.day();
-        by_day && by_month_day && default_day
+            || date.day() == dtstart.day()
     }
 }
 
