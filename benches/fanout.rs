@@ -1,6 +1,7 @@
-//! Benchmark: the wall time to fan one announcement out to 40 encrypted member rooms (plus the
+//! Benchmark: the wall time to fan announcements out to 40 encrypted member rooms (plus the
 //! organizers' room) on a local Synapse, measured at an organizer's client that is in every
-//! room. Not a test: it prints numbers, it asserts none.
+//! room, in `CONVENE_BENCH_FANOUT_RUNS` runs (10), every run reported. Not a test: it prints
+//! numbers, it asserts none.
 //!
 //! Run with `cargo bench --bench fanout` (release build of the bot).
 
@@ -64,49 +65,76 @@ async fn bench() {
     for room in &rooms {
         organizer.wait_for_join(room, &bot_id).await;
     }
-    // With every room joined, a meeting whose announcement falls due in 5 seconds is added to
-    // the configuration; the bot picks it up within its 2-second reload.
-    let lead = TimeDelta::seconds(5);
-    let start = (Utc::now() + TimeDelta::days(7) + lead).with_timezone(&Berlin);
-    home.configure(
-        &home.base_config(),
-        &format!(
-            "meetings:\n  reminders: [7d]\n  series:\n    - id: videokonferenz\n      title: Videokonferenz\n      rule: FREQ=WEEKLY;COUNT=1\n      first: {}\n      start: \"{}\"\n      duration: 90m\n",
+    let runs: usize = std::env::var("CONVENE_BENCH_FANOUT_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10);
+    // Each run adds one more weekly series whose announcement falls due 5 seconds after the bot
+    // has reloaded the configuration (every 2 seconds); the series of earlier runs stay, so a
+    // reload changes nothing else.
+    let mut series = String::new();
+    let mut times = Vec::new();
+    for run in 1..=runs {
+        let title = format!("Videokonferenz Lauf {run:02}");
+        let lead = TimeDelta::seconds(5);
+        let start = (Utc::now() + TimeDelta::days(7) + lead).with_timezone(&Berlin);
+        series.push_str(&format!(
+            "    - id: lauf-{run}\n      title: {title}\n      rule: FREQ=WEEKLY;COUNT=1\n      first: {}\n      start: \"{}\"\n      duration: 90m\n",
             start.format("%Y-%m-%d"),
             start.format("%H:%M:%S")
-        ),
-    );
-    let due = Instant::now() + lead.to_std().unwrap();
-    let first = organizer
-        .wait_for("the first announcement", |m| {
-            m.body.starts_with("Einladung:")
-        })
-        .await;
-    let first_at = Instant::now();
-    let _ = first;
-    for room in &rooms {
-        let room_id = room.room_id().to_owned();
-        organizer
-            .wait_for("the announcement in every room", |m| {
-                m.body.starts_with("Einladung:") && m.room_id == room_id
-            })
-            .await;
-    }
-    let last_at = Instant::now();
-    println!(
-        "fan-out of one announcement to {} encrypted rooms: {:?} from the due time to the last room, {:?} from the first room to the last",
-        rooms.len(),
-        last_at.saturating_duration_since(due),
-        last_at.duration_since(first_at)
-    );
-    // The bot's own view: from the start of the fan-out to its end.
-    for line in bot.log().lines() {
-        if line.contains("fanning out") || line.contains("fan-out done") {
-            println!("bot log: {line}");
+        ));
+        home.configure(
+            &home.base_config(),
+            &format!("meetings:\n  reminders: [7d]\n  series:\n{series}"),
+        );
+        let due = Instant::now() + lead.to_std().unwrap();
+        let announcement = format!("Einladung: {title}");
+        let mut first_at = None;
+        for room in &rooms {
+            let room_id = room.room_id().to_owned();
+            organizer
+                .wait_for("the announcement in every room", |m| {
+                    m.body.starts_with(&announcement) && m.room_id == room_id
+                })
+                .await;
+            first_at.get_or_insert_with(Instant::now);
         }
+        let last_at = Instant::now();
+        // The fan-out is finished when the bot reports it to the organizers.
+        let summary = format!("Einladung „{title}“");
+        organizer
+            .wait_for("the delivery summary", |m| m.body.starts_with(&summary))
+            .await;
+        let reported_at = Instant::now();
+        let took = last_at.saturating_duration_since(due);
+        println!(
+            "fan-out run {run:2}: announcement in all {} encrypted rooms {:.2} s after the due time (first room to last {:.2} s); summary after {:.2} s",
+            rooms.len(),
+            took.as_secs_f64(),
+            last_at.duration_since(first_at.unwrap()).as_secs_f64(),
+            reported_at.saturating_duration_since(due).as_secs_f64(),
+        );
+        times.push(took);
+    }
+    times.sort();
+    println!(
+        "fan-out over {runs} runs: min {:.2} s, median {:.2} s, max {:.2} s",
+        times[0].as_secs_f64(),
+        times[times.len() / 2].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64()
+    );
+    let stalls = bot
+        .log()
+        .lines()
+        .filter(|line| line.contains("pending `/keys/query`"))
+        .count();
+    println!("bot log: {stalls} waits for a pending /keys/query");
+    // `CONVENE_BENCH_LOG=path` keeps the bot's whole log for a closer look.
+    if let Ok(path) = std::env::var("CONVENE_BENCH_LOG") {
+        std::fs::write(path, bot.log()).unwrap();
     }
     println!(
-        "bot RSS after joining {} rooms and fanning out: {} KiB",
+        "bot RSS after joining {} rooms and {runs} fan-outs: {} KiB",
         rooms.len(),
         bot.rss_kib()
     );

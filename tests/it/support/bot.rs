@@ -128,13 +128,20 @@ accept_invites_from:{homeservers}
     pub fn start(&self) -> BotProcess {
         let runs = std::fs::read_dir(self.dir.path()).unwrap().count();
         let log = self.dir.path().join(format!("bot-{runs}.log"));
-        let child = Command::new(env!("CARGO_BIN_EXE_convene"))
+        // `CONVENE_BENCH_BIN` runs another build of the bot (a benchmark comparing profiles).
+        let binary = std::env::var_os("CONVENE_BENCH_BIN")
+            .unwrap_or_else(|| env!("CARGO_BIN_EXE_convene").into());
+        let child = Command::new(binary)
             .args(["run", "--config"])
             .arg(self.dir.path().join("convene.yaml"))
             .env("CONVENE_TEST_PASSWORD", &self.password)
             .env(
                 "RUST_LOG",
-                "warn,convene=debug,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error",
+                // `CONVENE_TEST_RUST_LOG` widens the log for an investigation.
+                std::env::var("CONVENE_TEST_RUST_LOG").unwrap_or_else(|_| {
+                    "warn,convene=debug,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error"
+                        .to_owned()
+                }),
             )
             .stdin(Stdio::null())
             .stdout(Stdio::null())
