@@ -56,6 +56,9 @@ use tempfile::TempDir;
 
 /// Room creations in flight at once (one member's client).
 const CREATE_BATCH: usize = 16;
+/// How long to wait for an answer, and for a bot to start (a first sync of 1,000 rooms).
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(600);
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -153,15 +156,26 @@ impl Contender {
         room: &Room,
         command: &OwnedEventId,
         seen: &HashSet<OwnedEventId>,
+        timeout: Duration,
     ) -> Received {
-        let Some(text) = self.answer_text else {
-            return anna.reply_to(&self.user, command).await;
-        };
-        let answer = anna
-            .wait_for("the anchor's answer", |m| {
-                m.sender == self.user && m.room_id == room.room_id() && !seen.contains(&m.event_id)
+        let found = anna
+            .wait_within(timeout, |m| {
+                m.sender == self.user
+                    && match self.answer_text {
+                        None => m.in_reply_to.as_ref() == Some(command),
+                        Some(_) => m.room_id == room.room_id() && !seen.contains(&m.event_id),
+                    }
             })
             .await;
+        let answer = found.unwrap_or_else(|| {
+            panic!(
+                "the {} did not answer {} within {timeout:?}",
+                self.name, self.command
+            )
+        });
+        let Some(text) = self.answer_text else {
+            return answer;
+        };
         assert!(
             answer.body.contains(text),
             "the {} answered {:?} instead",
@@ -176,7 +190,9 @@ impl Contender {
         let seen = self.seen(anna);
         let start = Instant::now();
         let command = anna.say(room, self.command).await;
-        let answer = self.answer(anna, room, &command, &seen).await;
+        let answer = self
+            .answer(anna, room, &command, &seen, ANSWER_TIMEOUT)
+            .await;
         answer.arrived - start
     }
 
@@ -192,7 +208,9 @@ impl Contender {
         let accepted = start.elapsed();
         let mut answers = Vec::new();
         for (room, command) in rooms.iter().zip(&asked) {
-            let answer = self.answer(anna, room, command, &seen).await;
+            let answer = self
+                .answer(anna, room, command, &seen, ANSWER_TIMEOUT)
+                .await;
             answers.push(answer.arrived - start);
         }
         (accepted, answers)
@@ -540,7 +558,9 @@ async fn bench() {
         let start = Instant::now();
         let process = home.start();
         let command = anna.say(room, contender.command).await;
-        let answer = contender.answer(&anna, room, &command, &seen).await;
+        let answer = contender
+            .answer(&anna, room, &command, &seen, STARTUP_TIMEOUT)
+            .await;
         println!(
             "anchor  restart: {} sent at the start answered after {} (start-up, login, catch-up sync); RSS then {} KiB",
             contender.command,
@@ -559,7 +579,7 @@ async fn bench() {
     // convene leaves commands from before its start unanswered: the first one goes once ready.
     let start = Instant::now();
     let mut bot = home.start();
-    bot.ready_within(Duration::from_secs(600)).await;
+    bot.ready_within(STARTUP_TIMEOUT).await;
     let ready = start.elapsed();
     let first = contender.ask(&anna, &contender.rooms[0]).await;
     println!(
@@ -582,7 +602,7 @@ async fn bench() {
     );
     let start = Instant::now();
     let mut new_device = fresh.start();
-    new_device.ready_within(Duration::from_secs(600)).await;
+    new_device.ready_within(STARTUP_TIMEOUT).await;
     println!(
         "convene new device: login and initial sync of {room_count} rooms, ready after {}; RSS then {} KiB",
         ms(start.elapsed()),
