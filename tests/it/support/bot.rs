@@ -160,9 +160,14 @@ impl BotProcess {
 
     /// Waits for "convene is ready" and returns the device id the bot reported.
     pub async fn ready(&mut self) -> String {
+        self.ready_within(Duration::from_secs(60)).await
+    }
+
+    /// Like [`BotProcess::ready`], waiting up to `timeout` (a first sync of many rooms).
+    pub async fn ready_within(&mut self, timeout: Duration) -> String {
         let log_path = self.log.clone();
         let child = &mut self.child;
-        super::eventually("the bot to be ready", Duration::from_secs(60), || {
+        super::eventually("the bot to be ready", timeout, || {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("the bot exited early with {status}:\n{}", read(&log_path));
             }
@@ -186,6 +191,15 @@ impl BotProcess {
             .find_map(|line| line.strip_prefix("VmRSS:"))
             .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap()
+    }
+
+    /// The process id.
+    #[allow(
+        dead_code,
+        reason = "used by benches/ping.rs, which shares this module"
+    )]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Kills the process with SIGKILL, as a crash or an OOM killer would.

@@ -2,7 +2,7 @@
 //! encryption store, syncing in the background and recording every message it receives.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
@@ -47,6 +47,12 @@ pub struct Received {
     pub file: Option<(Option<String>, MediaSource)>,
     /// Whether it arrived encrypted (and was decrypted).
     pub encrypted: bool,
+    /// When this client's event handler saw it (for the benchmarks' latencies).
+    #[allow(
+        dead_code,
+        reason = "used by benches/ping.rs, which shares this module"
+    )]
+    pub arrived: Instant,
 }
 
 /// Messages received so far, and a wake-up for whoever waits for the next one.
@@ -137,6 +143,7 @@ impl Member {
                         }
                         _ => None,
                     };
+                    let arrived = Instant::now();
                     let mut messages = sink.messages.lock().unwrap();
                     // A room holds each event once; a client may see one twice (a sync retried
                     // after its events were handled), and real clients dedupe by event id too.
@@ -155,6 +162,7 @@ impl Member {
                         event_id: event.event_id.clone(),
                         file,
                         encrypted: encryption.is_some(),
+                        arrived,
                     });
                     drop(messages);
                     sink.arrived.notify_waiters();
