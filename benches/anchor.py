@@ -24,13 +24,13 @@ Subcommands (machine-readable JSON on stdout, progress on stderr):
 """
 
 import argparse
-import fcntl
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+import localproc  # noqa: E402  (the venv and PID helpers scripts/synapse.py uses too)
 
 PACKAGE = "matrix-reminder-bot==0.4.0"
 PID_FILE = "anchor.pid"
@@ -67,11 +67,6 @@ def venv_dir():
     return os.path.abspath(os.path.join(cache, "convene-anchor-venv"))
 
 
-def venv_python(vdir):
-    """Return the python executable inside the venv ``vdir``."""
-    return os.path.join(vdir, "bin", "python")
-
-
 def anchor_importable(python):
     """True when ``python`` exists and can import the bot with nio's encryption."""
     if not os.path.exists(python):
@@ -86,38 +81,9 @@ def anchor_importable(python):
 
 
 def ensure_venv():
-    """Create the venv and install the bot unless already usable.
-
-    Concurrent callers serialise on an flock()ed lock file next to the venv;
-    whoever gets the lock second finds the finished venv and just reuses it.
-    Returns the venv's python path.
-    """
-    vdir = venv_dir()
-    python = venv_python(vdir)
-    if anchor_importable(python):
-        return python
-    os.makedirs(os.path.dirname(vdir), exist_ok=True)
-    with open(vdir + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if anchor_importable(python):
-            return python
-        started = time.monotonic()
-        if not os.path.exists(python):
-            log(f"creating venv {vdir}")
-            subprocess.run(
-                [sys.executable, "-m", "venv", "--clear", vdir],
-                check=True,
-                stdout=sys.stderr,
-            )
-        log(f"installing {PACKAGE} into the venv (takes a minute or two)")
-        res = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", PACKAGE],
-            stdout=sys.stderr,
-        )
-        if res.returncode != 0 or not anchor_importable(python):
-            die(f"pip install {PACKAGE} failed")
-        log(f"venv ready in {time.monotonic() - started:.1f}s")
-    return python
+    """Create the venv and install the bot unless already usable; return the
+    venv's python path."""
+    return localproc.ensure_venv(venv_dir(), PACKAGE, anchor_importable, log, die)
 
 
 def installed_versions(python):
@@ -184,21 +150,10 @@ logging:
 
 
 def read_pid(dirpath):
-    """The PID in DIR's pid file, or None."""
-    try:
-        with open(os.path.join(dirpath, PID_FILE)) as f:
-            return int(f.read().strip())
-    except (OSError, ValueError):
-        return None
-
-
-def pid_alive(pid):
-    """True while ``pid`` exists and is not a zombie."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+    """The PID of the anchor started from DIR, if it is still running, else None."""
+    return localproc.own_pid(
+        os.path.join(dirpath, PID_FILE), os.path.join(dirpath, "config.yaml")
+    )
 
 
 def cmd_start(args):
@@ -209,7 +164,7 @@ def cmd_start(args):
     os.makedirs(dirpath, exist_ok=True)
     python = ensure_venv()
     pid = read_pid(dirpath)
-    if pid is not None and pid_alive(pid):
+    if pid is not None:
         die(f"the anchor from {dirpath} is already running as pid {pid}")
     config_path = write_config(dirpath, args)
     env = dict(os.environ)
@@ -242,22 +197,9 @@ def cmd_stop(args):
     """``stop`` subcommand: SIGTERM the bot by PID, SIGKILL after a timeout."""
     dirpath = os.path.abspath(args.dir)
     pid = read_pid(dirpath)
-    if pid is None:
-        return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            break
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while time.monotonic() < deadline and pid_alive(pid):
-            time.sleep(0.1)
-        if not pid_alive(pid):
-            break
-    try:
-        os.remove(os.path.join(dirpath, PID_FILE))
-    except OSError:
-        pass
+    if pid is not None:
+        localproc.kill_pid(pid, STOP_TIMEOUT, log, "matrix-reminder-bot")
+    localproc.remove_file(os.path.join(dirpath, PID_FILE))
 
 
 def main(argv=None):

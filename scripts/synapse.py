@@ -38,7 +38,6 @@ import hmac
 import json
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -46,6 +45,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+
+import localproc
 
 DEFAULT_VENV = "~/.cache/convene-synapse-venv"
 STATE_FILE = "convene-synapse.json"
@@ -97,11 +98,6 @@ def venv_dir():
     )
 
 
-def venv_python(vdir):
-    """Return the python executable inside the venv ``vdir``."""
-    return os.path.join(vdir, "bin", "python")
-
-
 def synapse_importable(python):
     """True when ``python`` exists and can ``import synapse``."""
     if not os.path.exists(python):
@@ -115,38 +111,11 @@ def synapse_importable(python):
 
 
 def ensure_venv():
-    """Create the venv and install matrix-synapse unless already usable.
-
-    Concurrent callers serialise on an flock()ed lock file next to the venv;
-    whoever gets the lock second finds the finished venv and just reuses it.
-    Returns the venv's python path.
-    """
-    vdir = venv_dir()
-    python = venv_python(vdir)
-    if synapse_importable(python):
-        return python
-    os.makedirs(os.path.dirname(vdir), exist_ok=True)
-    with open(vdir + ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if synapse_importable(python):
-            return python
-        started = time.monotonic()
-        if not os.path.exists(python):
-            log(f"creating venv {vdir}")
-            subprocess.run(
-                [sys.executable, "-m", "venv", "--clear", vdir],
-                check=True,
-                stdout=sys.stderr,
-            )
-        log("installing matrix-synapse into the venv (takes a minute or two)")
-        res = subprocess.run(
-            [python, "-m", "pip", "install", "--quiet", "matrix-synapse"],
-            stdout=sys.stderr,
-        )
-        if res.returncode != 0 or not synapse_importable(python):
-            die("pip install matrix-synapse failed")
-        log(f"venv ready in {time.monotonic() - started:.1f}s")
-    return python
+    """Create the venv and install matrix-synapse unless already usable; return
+    the venv's python path."""
+    return localproc.ensure_venv(
+        venv_dir(), "matrix-synapse", synapse_importable, log, die
+    )
 
 
 def cmd_venv(_args):
@@ -382,40 +351,10 @@ def load_state(dirpath):
 
 
 def read_pid(dirpath):
-    """Return the PID from DIR/synapse.pid if it is our live Synapse, else None.
-
-    A stale PID that now belongs to an unrelated process is ignored, so that
-    ``stop`` never signals a stranger.
-    """
-    try:
-        with open(os.path.join(dirpath, PID_FILE)) as f:
-            pid = int(f.read().strip())
-    except (FileNotFoundError, ValueError):
-        return None
-    if not pid_alive(pid):
-        return None
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read().split(b"\0")
-    except OSError:
-        return None
-    config_path = os.path.join(dirpath, "homeserver.yaml").encode()
-    return pid if config_path in cmdline else None
-
-
-def pid_alive(pid):
-    """True when ``pid`` exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
+    """Return the PID from DIR/synapse.pid if it is our live Synapse, else None."""
+    return localproc.own_pid(
+        os.path.join(dirpath, PID_FILE), os.path.join(dirpath, "homeserver.yaml")
+    )
 
 
 def http_ok(url, timeout=2.0):
@@ -448,19 +387,8 @@ def tail(path, lines=40):
 
 
 def kill_pid(pid, timeout=STOP_TIMEOUT):
-    """SIGTERM ``pid`` (and its process group), SIGKILL after ``timeout``."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not pid_alive(pid):
-                return
-            time.sleep(0.1)
-        if sig == signal.SIGTERM:
-            log(f"synapse pid {pid} ignored SIGTERM for {timeout:.0f}s, killing")
+    """SIGTERM ``pid``, SIGKILL after ``timeout``."""
+    localproc.kill_pid(pid, timeout, log, "synapse")
 
 
 def cmd_start(args):
@@ -533,7 +461,7 @@ def wait_ready(pid, url, dirpath, proc=None):
     while time.monotonic() < deadline:
         if http_ok(url):
             return True
-        if (proc.poll() is not None) if proc else not pid_alive(pid):
+        if (proc.poll() is not None) if proc else not localproc.pid_alive(pid):
             log(f"synapse pid {pid} exited before becoming ready")
             break
         time.sleep(0.25)
@@ -552,10 +480,7 @@ def wait_ready(pid, url, dirpath, proc=None):
 
 def remove_pid_file(dirpath):
     """Delete DIR/synapse.pid if present."""
-    try:
-        os.unlink(os.path.join(dirpath, PID_FILE))
-    except FileNotFoundError:
-        pass
+    localproc.remove_file(os.path.join(dirpath, PID_FILE))
 
 
 def cmd_stop(args):
