@@ -5,9 +5,9 @@
 //! - reply round trip in an encrypted room (convene: `!ping`, the anchor: `!help`), p50 and p90,
 //!   against the one-way echo (a plain message from one member's client to another's in the
 //!   same rooms, measured in the same rounds): "= N.NN × echo";
-//! - bursts: one command in each of `CONVENE_BENCH_BURST_ROOMS` encrypted rooms as fast as one
-//!   client can send them, three per bot: how long Synapse took to accept the commands (the
-//!   floor no bot can beat), and the p50, p99 and last reply after the burst started;
+//! - bursts: one command in each of `CONVENE_BENCH_BURST_ROOMS` encrypted rooms, all sent at
+//!   once, three per bot: how long Synapse took to accept the commands (the floor no bot can
+//!   beat), and the p50, p99 and last reply after the burst started;
 //! - resident memory (VmRSS) and CPU time of both bot processes after joining, after the bursts
 //!   and 5 s later;
 //! - start-up: each bot is stopped and started again. The anchor answers commands sent while
@@ -45,6 +45,7 @@ use std::time::{Duration, Instant};
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoomRequest;
 use matrix_sdk::ruma::events::InitialStateEvent;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::serde::Raw;
 use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
 use matrix_sdk::{Client, Room};
@@ -196,15 +197,28 @@ impl Contender {
         answer.arrived - start
     }
 
-    /// A command in each of `rooms` as fast as one client can send them: how long Synapse took
-    /// to accept them, and when each answer arrived after the start.
+    /// A command in each of `rooms`, all sent at once (as when members in many rooms ask
+    /// together): how long Synapse took to accept them all, and when each answer arrived after
+    /// the start. Sending one after the other would make the sending client the bottleneck:
+    /// the last command would leave only when a bot could have answered the first 39.
     async fn burst(&self, anna: &Member, rooms: &[Room]) -> (Duration, Vec<Duration>) {
         let seen = self.seen(anna);
         let start = Instant::now();
-        let mut asked = Vec::new();
-        for room in rooms {
-            asked.push(anna.say(room, self.command).await);
+        let mut sending = tokio::task::JoinSet::new();
+        for (index, room) in rooms.iter().enumerate() {
+            let room = room.clone();
+            let command = self.command;
+            sending.spawn(async move {
+                let content = RoomMessageEventContent::text_plain(command);
+                (index, room.send(content).await.unwrap().response.event_id)
+            });
         }
+        let mut asked = vec![None; rooms.len()];
+        while let Some(sent) = sending.join_next().await {
+            let (index, event_id) = sent.unwrap();
+            asked[index] = Some(event_id);
+        }
+        let asked: Vec<OwnedEventId> = asked.into_iter().map(Option::unwrap).collect();
         let accepted = start.elapsed();
         let mut answers = Vec::new();
         for (room, command) in rooms.iter().zip(&asked) {
