@@ -51,6 +51,9 @@ pub struct Config {
     pub agendas_dir: Option<PathBuf>,
     /// The calendar feed, if the bot serves one.
     pub calendar: Option<CalendarConfig>,
+    /// Where the bot's HTTP server (`/healthz`, `/metrics`, and the feeds with a calendar)
+    /// listens: `calendar.listen` with a calendar, otherwise the top-level `listen`.
+    pub listen: std::net::SocketAddr,
     /// How many open agenda proposals one member may have at a time.
     pub max_open_proposals: usize,
 }
@@ -267,6 +270,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "meetings",
     "agendas_dir",
     "calendar",
+    "listen",
     "max_open_proposals",
 ];
 const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url", "public"];
@@ -443,6 +447,31 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             .map(|node| calendar(&node, problems)),
     );
 
+    // One server: with a calendar, its `listen` is the address.
+    let listen = match (top.optional("listen"), &calendar) {
+        (None, Some(Some(calendar))) => Some(calendar.listen),
+        (None, _) => Some(DEFAULT_LISTEN),
+        (Some(node), calendar) => {
+            let address = listen_address(&node, problems);
+            // `Some(None)`: no calendar section; `None`: one with errors.
+            if !matches!(calendar, Some(None)) {
+                problems.push(node.problem(
+                    text!(
+                        "with a `calendar:` section, the HTTP server listens on `calendar.listen`",
+                        "Mit einem Abschnitt `calendar:` lauscht der HTTP-Server auf `calendar.listen`"
+                    ),
+                    text!(
+                        "remove this `listen`, or give the address as `calendar.listen`",
+                        "entfernen Sie dieses `listen` oder geben Sie die Adresse als `calendar.listen` an"
+                    ),
+                ));
+                None
+            } else {
+                address
+            }
+        }
+    };
+
     let max_open_proposals = match top.optional("max_open_proposals") {
         None => Some(5),
         Some(node) => node.as_integer(problems).and_then(|n| {
@@ -466,6 +495,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     Some(Config {
         max_open_proposals: max_open_proposals?,
         calendar: calendar?,
+        listen: listen?,
         meetings: meetings?,
         agendas_dir: agendas_dir?,
         homeserver: homeserver?,
@@ -1238,24 +1268,8 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
             .map(|(_, domain)| domain.to_owned()),
     };
     let listen = match section.optional("listen") {
-        None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8080))),
-        Some(n) => n.as_str(problems).and_then(|text| match text.parse() {
-            Ok(address) => Some(address),
-            Err(_) => {
-                let shown = echo(text);
-                problems.push(n.problem(
-                    text!(
-                        "`{shown}` is not an address to listen on",
-                        "`{shown}` ist keine Adresse, auf der der Server lauschen kann"
-                    ),
-                    text!(
-                        "write IP and port, e.g. `127.0.0.1:8080`",
-                        "schreiben Sie IP-Adresse und Port, z. B. `127.0.0.1:8080`"
-                    ),
-                ));
-                None
-            }
-        }),
+        None => Some(DEFAULT_LISTEN),
+        Some(n) => listen_address(&n, problems),
     };
     let public_url = match section.optional("public_url") {
         Some(n) => fields::link(&n, problems),
@@ -1271,6 +1285,31 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
         listen: listen?,
         public_url: public_url?,
         public: public?,
+    })
+}
+
+/// Where the HTTP server listens unless the configuration says otherwise: only this machine.
+pub const DEFAULT_LISTEN: std::net::SocketAddr =
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 8080);
+
+/// An address to listen on: IP and port.
+fn listen_address(n: &Node<'_>, problems: &mut Vec<Problem>) -> Option<std::net::SocketAddr> {
+    n.as_str(problems).and_then(|text| match text.parse() {
+        Ok(address) => Some(address),
+        Err(_) => {
+            let shown = echo(text);
+            problems.push(n.problem(
+                text!(
+                    "`{shown}` is not an address to listen on",
+                    "`{shown}` ist keine Adresse, auf der der Server lauschen kann"
+                ),
+                text!(
+                    "write IP and port, e.g. `127.0.0.1:8080`",
+                    "schreiben Sie IP-Adresse und Port, z. B. `127.0.0.1:8080`"
+                ),
+            ));
+            None
+        }
     })
 }
 

@@ -10,6 +10,11 @@
 //! 404 (each request looks its token up, so a rotation works at once); request paths (which hold
 //! tokens) are never logged.
 //!
+//! `/healthz` is 200 `ok` only while the bot does its job ([`crate::health`]), 503 with the
+//! reason otherwise; `/metrics` serves [`crate::metrics`] (counts only, nothing private). The
+//! server runs whenever the bot runs: on `calendar.listen`, or on the top-level `listen` when no
+//! calendar is configured.
+//!
 //! The server faces whoever reaches it, so it speaks HTTP/1.1 only (no h2c), bounds how long a
 //! client may take to send its request head, how long a connection may idle and how long a
 //! request may take, and caps the open connections: when all slots are taken, the oldest idle
@@ -41,7 +46,9 @@ use tracing::warn;
 
 use crate::clock::Clock;
 use crate::feed;
+use crate::health::{Health, Verdict};
 use crate::ical::{Links, Selection};
+use crate::metrics::{self as metrics_text, Metrics, Moment};
 use crate::network::Network;
 use crate::store::{Store, StoreError};
 
@@ -145,6 +152,10 @@ pub struct FeedState {
     pub store: Arc<Store>,
     /// The time, for recording versions.
     pub clock: Arc<dyn Clock>,
+    /// What `/healthz` judges.
+    pub health: Arc<Health>,
+    /// What `/metrics` serves.
+    pub metrics: Arc<Metrics>,
     cache: Arc<Cache>,
 }
 
@@ -170,7 +181,19 @@ impl FeedState {
             network,
             store,
             clock,
+            health: Arc::new(Health::feed_only()),
+            metrics: Arc::default(),
             cache: Arc::default(),
+        }
+    }
+
+    /// The same state, judged and counted by the running bot's `health` and `metrics`.
+    #[must_use]
+    pub fn observed(self, health: Arc<Health>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            health,
+            metrics,
+            ..self
         }
     }
 
@@ -275,7 +298,8 @@ fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
 /// The routes.
 pub fn router(state: FeedState) -> Router {
     Router::new()
-        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .route("/calendar.ics", get(network_calendar))
         .route("/feeds/{file}", get(room_calendar))
         .route("/minutes/{file}", get(minutes_file))
@@ -564,11 +588,59 @@ async fn handle(options: &ConnectionOptions, request: Request<Incoming>) -> Resp
     response
 }
 
+/// 200 `ok` while the bot does its job, 503 and the reason otherwise; never cached.
+async fn healthz(State(state): State<FeedState>) -> Response {
+    let (status, body) = match state.health.verdict(std::time::Instant::now()) {
+        Verdict::Healthy => (StatusCode::OK, "ok\n".to_owned()),
+        Verdict::Unhealthy(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
+    };
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The metrics, with the facts of the moment read fresh.
+async fn metrics(State(state): State<FeedState>) -> Response {
+    let counts = state
+        .query(|store| store.unfinished_counts())
+        .await
+        .unwrap_or_default();
+    let since_last_sync = state
+        .health
+        .without_sync(std::time::Instant::now())
+        .unwrap_or_default();
+    let text = state.metrics.encode(&Moment {
+        since_last_sync,
+        pending_deliveries: counts.pending_deliveries,
+        open_posts: counts.open_posts,
+    });
+    let mut response = (StatusCode::OK, text).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(metrics_text::CONTENT_TYPE),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Counts a feed or minutes response by its status.
+fn counted(state: &FeedState, endpoint: &str, response: Response) -> Response {
+    state
+        .metrics
+        .feed_request(endpoint, response.status().as_u16());
+    response
+}
+
 async fn network_calendar(State(state): State<FeedState>, headers: HeaderMap) -> Response {
-    if !state.public() {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    respond(&state, &headers, Links::Omit, "public, max-age=3600").await
+    let response = if state.public() {
+        respond(&state, &headers, Links::Omit, "public, max-age=3600").await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    };
+    counted(&state, "calendar", response)
 }
 
 async fn room_calendar(
@@ -576,11 +648,16 @@ async fn room_calendar(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let response = room_calendar_response(&state, file, &headers).await;
+    counted(&state, "feed", response)
+}
+
+async fn room_calendar_response(state: &FeedState, file: String, headers: &HeaderMap) -> Response {
     let Some(token) = file.strip_suffix(".ics").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     match state.query(move |store| store.room_of_token(&token)).await {
-        Ok(Some(_)) => respond(&state, &headers, Links::Include, "private, max-age=3600").await,
+        Ok(Some(_)) => respond(state, headers, Links::Include, "private, max-age=3600").await,
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(status) => status.into_response(),
     }
@@ -593,6 +670,11 @@ async fn room_calendar(
 const MINUTES_LIMIT: u64 = 8 * 1024 * 1024;
 
 async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) -> Response {
+    let response = minutes_response(&state, file).await;
+    counted(&state, "minutes", response)
+}
+
+async fn minutes_response(state: &FeedState, file: String) -> Response {
     let Some(token) = file.strip_suffix(".md").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -61,6 +61,9 @@ enum Commands {
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
+        /// How log lines are written.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
     /// Work with agendas.
     Agenda {
@@ -72,7 +75,19 @@ enum Commands {
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
+        /// How log lines are written.
+        #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+        log_format: LogFormat,
     },
+}
+
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    /// One readable line per event (what journald shows).
+    Text,
+    /// One JSON object per line, for log collectors (Loki, Elasticsearch, …).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,11 +174,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Commands::Feed { config } => {
+        Commands::Feed { config, log_format } => {
             let Some(network) = load(&config) else {
                 return ExitCode::FAILURE;
             };
-            init_logging();
+            init_logging(log_format);
             match serve_feed(network) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
@@ -199,11 +214,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Commands::Run { config: path } => {
+        Commands::Run {
+            config: path,
+            log_format,
+        } => {
             let Some(network) = load(&path) else {
                 return ExitCode::FAILURE;
             };
-            init_logging();
+            init_logging(log_format);
             match run(path, network) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(error) => {
@@ -288,15 +306,24 @@ async fn shutdown_signal() {
 }
 
 /// Logs to standard error; `RUST_LOG` overrides the default: convene's own info messages and the
-/// SDK's warnings, without the SDK's reports of expected 404s (probing for account data that a
-/// new account does not have yet) and of the key backup that a bot does not use.
-fn init_logging() {
-    const DEFAULT: &str =
-        "warn,convene=info,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error";
+/// SDK's warnings, without those that need no action from an operator:
+/// - `matrix_sdk::http_client`: expected 404s (probing for account data that a new account does
+///   not have yet);
+/// - `matrix_sdk_crypto::backups`: the key backup, which a bot does not use;
+/// - `matrix_sdk_crypto::identities::manager`: at the first login the SDK queries the bot's own
+///   keys before it uploads them and warns "Our own device might have been deleted"; its other
+///   warnings are about other users' malformed keys, which the operator cannot act on.
+fn init_logging(format: LogFormat) {
+    const DEFAULT: &str = "warn,convene=info,matrix_sdk::http_client=off,\
+        matrix_sdk_crypto::backups=error,matrix_sdk_crypto::identities::manager=error";
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT));
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }

@@ -18,6 +18,7 @@ use super::outbox::Payload;
 use super::scheduler::{self, Request};
 use super::{Action, Context};
 use crate::command::{self, AgendaCommand, Command, CommandError, MinutesCommand, Role};
+use crate::metrics::CommandOutcome;
 use crate::network::Network;
 use crate::render::Outcome;
 use crate::render::{self, Rendered};
@@ -85,6 +86,8 @@ pub(super) async fn decide_reply(
             position,
             now,
         };
+        let (name, outcome) = counted_as(&parsed);
+        context.metrics.command(&name, outcome);
         match answer(&invocation, parsed, sent, &mut also).await {
             Answer::Text(rendered) => texts.push(rendered),
             Answer::File(attachment) => actions.push(Action::Send {
@@ -551,4 +554,25 @@ fn reply_transaction_id(event_id: &str) -> OwnedTransactionId {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .collect();
     OwnedTransactionId::from(format!("convene-reply-{safe}"))
+}
+
+/// How `/metrics` counts a command: its name as `!help` gives it (without the `!`; `unknown`
+/// for a word that names no command) and whether it was taken.
+fn counted_as(parsed: &Result<Command, CommandError>) -> (String, CommandOutcome) {
+    let name = |id: command::CommandId| id.name().trim_start_matches('!').to_owned();
+    match parsed {
+        Ok(command) => (name(command.id()), CommandOutcome::Ok),
+        Err(CommandError::NotAllowed { command } | CommandError::NotChair { command }) => {
+            (name(*command), CommandOutcome::Refused)
+        }
+        Err(
+            CommandError::UnknownSubcommand { command, .. }
+            | CommandError::Arguments { command, .. },
+        ) => (name(*command), CommandOutcome::Invalid),
+        Err(CommandError::Unknown(_)) => ("unknown".to_owned(), CommandOutcome::Invalid),
+        Err(CommandError::TooManyCommands { .. }) => {
+            ("too many".to_owned(), CommandOutcome::Invalid)
+        }
+        Err(CommandError::Unavailable) => ("unknown".to_owned(), CommandOutcome::Failed),
+    }
 }

@@ -10,6 +10,10 @@
 //! Everything that happened before the bot started is ignored: the first sync after start
 //! ("catch-up") is processed for state and invitations, but commands in it are not answered,
 //! nor are commands stamped before the start that arrive later.
+//!
+//! The background tasks (outbox, posting, file watcher, HTTP server) must all run as long as the
+//! bot does: if one ends, `/healthz` says so and [`run`] returns an error, so the process exits
+//! non-zero and its service manager restarts it — never a bot that answers but no longer posts.
 
 mod commands;
 mod follow_up;
@@ -25,7 +29,7 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use matrix_sdk::Room;
@@ -39,9 +43,11 @@ use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMember
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use tokio::sync::{mpsc, watch};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::clock::Clock;
+use crate::health::Health;
+use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::store::Store;
 use scheduler::{Request, Scheduler};
@@ -50,7 +56,7 @@ pub use outbox::Action;
 use policy::{InviteDecision, InvitePolicy};
 
 /// How long the homeserver may hold a sync request open when nothing happens.
-const LONG_POLL: Duration = Duration::from_secs(30);
+pub const LONG_POLL: Duration = Duration::from_secs(30);
 /// How often the bot tries again to join configured rooms it is not in yet.
 const REJOIN_INTERVAL: Duration = Duration::from_secs(600);
 /// The longest wait between two failed syncs.
@@ -69,6 +75,58 @@ struct Context {
     /// When this run started: commands sent earlier are not answered.
     started_at: chrono::DateTime<chrono::Utc>,
     outbox: mpsc::UnboundedSender<Action>,
+    metrics: Arc<Metrics>,
+}
+
+/// The bot's background tasks, each of which must run as long as the bot does. Each runs inside
+/// a watcher task that reports when (and why) it ended, panics included.
+#[derive(Debug)]
+struct Tasks {
+    ended_tx: mpsc::UnboundedSender<(&'static str, String)>,
+    ended: mpsc::UnboundedReceiver<(&'static str, String)>,
+}
+
+impl Tasks {
+    fn new() -> Self {
+        let (ended_tx, ended) = mpsc::unbounded_channel();
+        Self { ended_tx, ended }
+    }
+
+    /// Starts `task`; the handle completes after it ended and that was reported.
+    fn spawn(
+        &self,
+        name: &'static str,
+        task: impl Future<Output = anyhow::Result<()>> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let ended = self.ended_tx.clone();
+        let inner = tokio::spawn(task);
+        tokio::spawn(async move {
+            let why = match inner.await {
+                Ok(Ok(())) => "it returned".to_owned(),
+                Ok(Err(error)) => format!("{error:#}"),
+                Err(error) if error.is_panic() => {
+                    let payload = error.into_panic();
+                    let message = payload
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_owned())
+                        .or_else(|| payload.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    format!("it panicked: {message}")
+                }
+                Err(error) => format!("it was cancelled: {error}"),
+            };
+            let _ = ended.send((name, why));
+        })
+    }
+
+    /// The first task that ends: its name and why.
+    async fn first_ended(&mut self) -> (&'static str, String) {
+        match self.ended.recv().await {
+            Some(ended) => ended,
+            // Unreachable: `self` holds a sender.
+            None => std::future::pending().await,
+        }
+    }
 }
 
 /// Runs the bot until `shutdown` completes, then finishes what it queued and returns.
@@ -91,6 +149,13 @@ pub async fn run(
         Store::open(&config.data_dir.join("convene.sqlite3"))
             .context("cannot open the database")?,
     );
+    let health = Arc::new(Health::bot(Instant::now()));
+    let metrics = Arc::new(Metrics::new());
+    // The HTTP server's address is taken before logging in: a port in use stops the bot
+    // before it could make a new device.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
     let connected = session::connect(&config).await?;
     let client = connected.client;
     let own_user_id = client
@@ -115,13 +180,36 @@ pub async fn run(
         caught_up: AtomicBool::new(false),
         started_at,
         outbox: outbox_tx.clone(),
+        metrics: Arc::clone(&metrics),
     });
     client.add_event_handler_context(Arc::clone(&context));
     client.add_event_handler(on_message);
     client.add_event_handler(on_invite);
     client.add_event_handler(on_reaction);
     client.add_event_handler(on_redaction);
-    let delivery = tokio::spawn(outbox::deliver(client.clone(), outbox_rx));
+    let mut tasks = Tasks::new();
+    let delivery = tasks.spawn("outbox", {
+        let client = client.clone();
+        async move {
+            outbox::deliver(client, outbox_rx).await;
+            Ok(())
+        }
+    });
+    let http = {
+        let address = listener.local_addr().unwrap_or(config.listen);
+        info!(%address, calendar = config.calendar.is_some(), "serving HTTP (/healthz, /metrics and, with a calendar, the feeds)");
+        let state =
+            crate::http::FeedState::new(network_rx.clone(), Arc::clone(&store), Arc::clone(&clock))
+                .observed(Arc::clone(&health), Arc::clone(&metrics));
+        let mut stop = stop_rx.clone();
+        tasks.spawn("HTTP server", async move {
+            crate::http::serve(listener, state, async move {
+                let _ = stop.changed().await;
+            })
+            .await
+            .context("the HTTP server failed")
+        })
+    };
 
     let filter = sync_filter();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -137,9 +225,13 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => return finish(outbox_tx, delivery).await,
             result = client.sync_once(catch_up.clone()) => match result {
-                Ok(_) => break,
+                Ok(_) => {
+                    health.synced(Instant::now());
+                    break;
+                }
                 // A homeserver that is briefly away at start is waited for, not fatal.
                 Err(error) if error.client_api_error_kind().is_none() => {
+                    health.sync_failed(&error.to_string());
                     warn!(%error, retry_in = ?backoff, "the first sync failed");
                     tokio::select! {
                         () = &mut shutdown => return finish(outbox_tx, delivery).await,
@@ -156,45 +248,34 @@ pub async fn run(
     for room in config.rooms() {
         outbox::join_configured(&client, room).await;
     }
-    let http = match &config.calendar {
-        Some(calendar) => {
-            let listener = tokio::net::TcpListener::bind(calendar.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", calendar.listen))?;
-            info!(address = %calendar.listen, "serving the calendar feed");
-            let state = crate::http::FeedState::new(
-                network_rx.clone(),
-                Arc::clone(&store),
-                Arc::clone(&clock),
-            );
-            let mut stop = stop_rx.clone();
-            Some(tokio::spawn(crate::http::serve(
-                listener,
-                state,
-                async move {
-                    let _ = stop.changed().await;
-                },
-            )))
+    let watcher = tasks.spawn("file watcher", {
+        let watching = reload::watch_files(
+            config_path,
+            network_tx,
+            requests_tx,
+            Arc::clone(&metrics),
+            stop_rx.clone(),
+        );
+        async move {
+            watching.await;
+            Ok(())
         }
-        None => None,
-    };
-    let watcher = tokio::spawn(reload::watch_files(
-        config_path,
-        network_tx,
-        requests_tx,
-        stop_rx.clone(),
-    ));
-    let posting = tokio::spawn(
-        Scheduler {
+    });
+    let posting = tasks.spawn("posting", {
+        let scheduler = Scheduler {
             client: client.clone(),
             store: Arc::clone(&store),
             clock: Arc::clone(&clock),
             network: network_rx,
             requests: requests_rx,
             aliases: std::collections::HashMap::new(),
+            metrics: Arc::clone(&metrics),
+        };
+        async move {
+            scheduler.run(stop_rx).await;
+            Ok(())
         }
-        .run(stop_rx),
-    );
+    });
     info!(
         user_id = %context.own_user_id,
         device_id = %device_id,
@@ -217,9 +298,18 @@ pub async fn run(
         }
         tokio::select! {
             () = &mut shutdown => break Ok(()),
+            (task, why) = tasks.first_ended() => {
+                health.task_stopped(task, &why);
+                error!(task, why, "a background task stopped; convene exits so that its service manager restarts it");
+                break Err(anyhow::anyhow!("the {task} task stopped: {why}"));
+            }
             result = client.sync_once(settings.clone()) => match result {
-                Ok(_) => backoff = Duration::from_secs(1),
+                Ok(_) => {
+                    health.synced(Instant::now());
+                    backoff = Duration::from_secs(1);
+                }
                 Err(error) => {
+                    health.sync_failed(&error.to_string());
                     if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
                         break Err(anyhow::anyhow!(
                             "the homeserver no longer accepts the bot's session ({error}); \
@@ -239,10 +329,7 @@ pub async fn run(
     };
     info!("shutting down");
     let _ = stop_tx.send(true);
-    let _ = tokio::join!(watcher, posting);
-    if let Some(http) = http {
-        let _ = http.await;
-    }
+    let _ = tokio::join!(watcher, posting, http);
     finish(outbox_tx, delivery).await?;
     result
 }
@@ -330,4 +417,33 @@ async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<
         InviteDecision::Decline => Action::DeclineInvite(room.room_id().to_owned()),
     };
     let _ = context.outbox.send(action);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_background_task_that_panics_or_fails_is_reported_with_its_name() {
+        let mut tasks = Tasks::new();
+        let quiet = tasks.spawn("file watcher", std::future::pending());
+        let panicking = tasks.spawn("posting", async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            panic!("a bug");
+        });
+        assert_eq!(
+            tasks.first_ended().await,
+            ("posting", "it panicked: a bug".to_owned())
+        );
+        panicking.await.unwrap();
+        let failing = tasks.spawn("HTTP server", async {
+            Err(anyhow::anyhow!("cannot accept"))
+        });
+        assert_eq!(
+            tasks.first_ended().await,
+            ("HTTP server", "cannot accept".to_owned())
+        );
+        failing.await.unwrap();
+        assert!(!quiet.is_finished());
+    }
 }

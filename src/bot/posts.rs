@@ -29,6 +29,7 @@ use super::scheduler::{Scheduler, invitation, state_hash};
 use crate::change::{self, Shown};
 use crate::clock::Clock;
 use crate::delivery::{self, Decision, Failure, GiveUp, Policy, Record, RoomStep};
+use crate::metrics::{DeliveryOutcome, Metrics};
 use crate::network::Network;
 use crate::posting::PostKind;
 use crate::render::{self, FanOutReport, Rendered, RoomOutcome};
@@ -92,6 +93,16 @@ enum Part {
 }
 
 impl Part {
+    /// What it is, as `/metrics` counts it.
+    fn kind_label(&self) -> &'static str {
+        match self {
+            Self::Message { .. } => "message",
+            Self::File { .. } => "file",
+            Self::Pin { .. } => "pin",
+            Self::Edit { .. } => "edit",
+        }
+    }
+
     fn key(&self) -> &str {
         match self {
             Self::Message { key, .. }
@@ -337,6 +348,7 @@ impl Scheduler {
 
     /// Runs the rooms' steps, several rooms at once, each room's parts in order.
     async fn work_rooms(&self, post: &PostRow, plan: &PostPlan, steps: Vec<(usize, RoomStep)>) {
+        let started = std::time::Instant::now();
         let limit = Arc::new(Semaphore::new(ROOMS_AT_ONCE));
         let mut tasks = JoinSet::new();
         for (index, _) in steps {
@@ -349,6 +361,7 @@ impl Scheduler {
                 clock: Arc::clone(&self.clock),
                 post: post.clone(),
                 policy: plan.policy,
+                metrics: Arc::clone(&self.metrics),
             };
             let limit = Arc::clone(&limit);
             tasks.spawn(async move {
@@ -361,6 +374,7 @@ impl Scheduler {
                 warn!(post = %post.post_key, %error, "a delivery task failed");
             }
         }
+        self.metrics.fan_out(started.elapsed());
     }
 
     /// How the post stands in each room: delivered when every part is, otherwise what became
@@ -755,6 +769,7 @@ struct RoomWorker {
     clock: Arc<dyn Clock>,
     post: PostRow,
     policy: Policy,
+    metrics: Arc<Metrics>,
 }
 
 impl RoomWorker {
@@ -767,7 +782,14 @@ impl RoomWorker {
                     let Some(part) = room.parts.get(index) else {
                         return;
                     };
-                    if let Err(failure) = self.deliver(room, part).await {
+                    let delivered = self.deliver(room, part).await;
+                    let outcome = match delivered {
+                        Ok(()) => DeliveryOutcome::Sent,
+                        Err(_) => DeliveryOutcome::Failed,
+                    };
+                    self.metrics
+                        .delivery(&self.post.kind, part.kind_label(), outcome);
+                    if let Err(failure) = delivered {
                         warn!(post = %self.post.post_key, part = part.key(), room = %room.target.key, ?failure, "sending failed");
                         let attempts = match records.get(index) {
                             Some(Record::Pending { attempts, .. }) => attempts + 1,
@@ -792,6 +814,11 @@ impl RoomWorker {
                         GiveUp::KeptFailing(failure) => failure.to_record(),
                     };
                     for part in room.parts.iter().skip(index) {
+                        self.metrics.delivery(
+                            &self.post.kind,
+                            part.kind_label(),
+                            DeliveryOutcome::GivenUp,
+                        );
                         let new = self.new_delivery(room, part);
                         if let Err(error) = self.store.give_up(&new, &reason_record) {
                             warn!(%error, "cannot record a given-up delivery");

@@ -24,6 +24,7 @@ pub async fn watch_files(
     config_path: PathBuf,
     network: watch::Sender<Arc<Network>>,
     requests: mpsc::UnboundedSender<Request>,
+    metrics: Arc<crate::metrics::Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
     let agendas_dir = |n: &Network| n.config.agendas_dir.clone();
@@ -48,6 +49,7 @@ pub async fn watch_files(
                 network.send_replace(Arc::new(loaded));
             }
             Ok(Err(diagnostics)) => {
+                metrics.reload_failed();
                 warn!(
                     errors = diagnostics.len(),
                     "a changed file has errors; keeping the last good version"

@@ -70,6 +70,8 @@ pub struct Scheduler {
     pub requests: mpsc::UnboundedReceiver<Request>,
     /// Resolved room aliases.
     pub aliases: HashMap<OwnedRoomOrAliasId, OwnedRoomId>,
+    /// Deliveries and fan-outs are counted here.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The recorded posts, as the planner sees them.

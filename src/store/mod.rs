@@ -258,6 +258,15 @@ impl Delivery {
     }
 }
 
+/// How much is unfinished.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnfinishedCounts {
+    /// Deliveries begun and neither confirmed nor given up.
+    pub pending_deliveries: u64,
+    /// Posts not finished in every room.
+    pub open_posts: u64,
+}
+
 /// A post, recorded when it starts and finished when every part of it is settled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostRow {
@@ -574,6 +583,21 @@ impl Store {
     /// Every post not finished yet, oldest first.
     pub fn open_posts(&self) -> Result<Vec<PostRow>, StoreError> {
         self.posts_where("finished_at IS NULL", params![])
+    }
+
+    /// How much is unfinished, for `/metrics`.
+    pub fn unfinished_counts(&self) -> Result<UnfinishedCounts, StoreError> {
+        let connection = self.lock();
+        let count = |sql: &str| -> Result<u64, StoreError> {
+            let n: i64 = connection.query_row(sql, [], |row| row.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        };
+        Ok(UnfinishedCounts {
+            pending_deliveries: count(
+                "SELECT COUNT(*) FROM deliveries WHERE sent_at IS NULL AND given_up_at IS NULL",
+            )?,
+            open_posts: count("SELECT COUNT(*) FROM posts WHERE finished_at IS NULL")?,
+        })
     }
 
     /// Records that every part of a post is settled.

@@ -485,6 +485,7 @@ async fn hands_out_invitations_and_subscription_links_in_an_encrypted_room() {
         std::slice::from_ref(&synapse.server_name),
     );
     let port = crate::support::free_port();
+    home.drop_listen();
     home.extend_base(&format!(
         "calendar:
   contact: info@ikone-ds.example
@@ -841,6 +842,7 @@ async fn minutes_are_taken_live_approved_and_published_once_per_room() {
     )
     .unwrap();
     let port = crate::support::free_port();
+    home.drop_listen();
     home.extend_base(&format!(
         "agendas_dir: {agendas}
 calendar:

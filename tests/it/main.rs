@@ -19,6 +19,7 @@ mod e2e;
 mod feed;
 mod messages;
 mod minutes;
+mod operations;
 mod properties;
 mod startup;
 mod support;

@@ -69,6 +69,7 @@ bot:
   password: {{ env: CONVENE_TEST_PASSWORD }}
 data_dir: data
 language: de
+listen: 127.0.0.1:0
 network:
   name: IKONE DS
   organizers:{organizers}
@@ -109,6 +110,14 @@ accept_invites_from:{homeservers}
         std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
     }
 
+    /// Removes the top-level `listen` (any port) from the base configuration, for a test that
+    /// adds a `calendar:` section with its own `listen`.
+    pub fn drop_listen(&self) {
+        let base = self.base_config().replace("listen: 127.0.0.1:0\n", "");
+        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
+        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
+    }
+
     /// The configuration as first written, for [`BotHome::configure`].
     pub fn base_config(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("base.yaml")).unwrap()
@@ -126,23 +135,35 @@ accept_invites_from:{homeservers}
 
     /// Starts `convene run`; its log goes to `bot-N.log` in the bot's directory.
     pub fn start(&self) -> BotProcess {
+        // `CONVENE_TEST_RUST_LOG` widens the log for an investigation.
+        let filter = std::env::var("CONVENE_TEST_RUST_LOG").unwrap_or_else(|_| {
+            "warn,convene=debug,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error"
+                .to_owned()
+        });
+        self.start_logging(Some(&filter))
+    }
+
+    /// Starts `convene run` with the log level an operator gets (no `RUST_LOG`).
+    pub fn start_at_default_log_level(&self) -> BotProcess {
+        self.start_logging(None)
+    }
+
+    fn start_logging(&self, filter: Option<&str>) -> BotProcess {
         let runs = std::fs::read_dir(self.dir.path()).unwrap().count();
         let log = self.dir.path().join(format!("bot-{runs}.log"));
         // `CONVENE_BENCH_BIN` runs another build of the bot (a benchmark comparing profiles).
         let binary = std::env::var_os("CONVENE_BENCH_BIN")
             .unwrap_or_else(|| env!("CARGO_BIN_EXE_convene").into());
-        let child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command
             .args(["run", "--config"])
             .arg(self.dir.path().join("convene.yaml"))
-            .env("CONVENE_TEST_PASSWORD", &self.password)
-            .env(
-                "RUST_LOG",
-                // `CONVENE_TEST_RUST_LOG` widens the log for an investigation.
-                std::env::var("CONVENE_TEST_RUST_LOG").unwrap_or_else(|_| {
-                    "warn,convene=debug,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error"
-                        .to_owned()
-                }),
-            )
+            .env("CONVENE_TEST_PASSWORD", &self.password);
+        match filter {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())
@@ -175,6 +196,18 @@ impl BotProcess {
             let line = log.lines().find(|line| line.contains("convene is ready"))?;
             let device = line.split("device_id=").nth(1)?.split_whitespace().next()?;
             Some(device.to_owned())
+        })
+        .await
+    }
+
+    /// The address the bot's HTTP server listens on, from its log.
+    pub async fn http_address(&self) -> String {
+        let log_path = self.log.clone();
+        super::eventually("the bot's HTTP address", Duration::from_secs(30), || {
+            let log = read(&log_path);
+            let line = log.lines().find(|line| line.contains("serving HTTP"))?;
+            let address = line.split("address=").nth(1)?.split_whitespace().next()?;
+            Some(address.to_owned())
         })
         .await
     }

@@ -9,6 +9,7 @@ pub mod client_view;
 pub mod member;
 pub mod synapse;
 
+use std::future::Future;
 use std::time::Duration;
 
 /// Waits until `check` returns `Some`, polling, or panics after `timeout` with `what`.
@@ -27,6 +28,25 @@ pub async fn eventually<T>(
             "timed out after {timeout:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Like [`eventually`], with an asynchronous check.
+pub async fn eventually_async<T, F: Future<Output = Option<T>>>(
+    what: &str,
+    timeout: Duration,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
 

@@ -53,6 +53,17 @@ fn run_script(args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("synapse.py printed non-UTF-8")
 }
 
+/// The Python of Synapse's venv (installed on first use), which also holds the Prometheus
+/// project's Python client (a Synapse dependency) with its OpenMetrics parser.
+pub fn venv_python() -> PathBuf {
+    #[derive(Deserialize)]
+    struct Venv {
+        python: PathBuf,
+    }
+    let venv: Venv = serde_json::from_str(&run_script(&["venv"])).expect("venv: not JSON");
+    venv.python
+}
+
 impl Synapse {
     /// Starts a homeserver with server name `localhost`, not federating.
     pub fn start() -> Self {

@@ -1,0 +1,217 @@
+//! What an operator sees of a running bot from outside: `/healthz`, `/metrics` (parsed by the
+//! Prometheus project's own OpenMetrics parser, from its Python client) and a log at the
+//! default level that holds no warning or error in a healthy run.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{Duration as Delta, Utc};
+use chrono_tz::Europe::Berlin;
+use matrix_sdk::ruma::UserId;
+
+use crate::support::bot::{BotHome, BotProcess};
+use crate::support::member::{Member, Received};
+use crate::support::synapse::{self, Synapse};
+
+const BOT_PASSWORD: &str = "bot-secret-password";
+
+/// GET `url`: status and body.
+async fn get(url: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .get(url)
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+/// The samples of an OpenMetrics text, as the Prometheus client's own parser reads it:
+/// `name{label="value",…}` (labels sorted) → value. The parser rejects malformed text.
+fn parse_metrics(text: &str) -> BTreeMap<String, f64> {
+    const PARSE: &str = r#"
+import json, sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+samples = {}
+for family in text_string_to_metric_families(sys.stdin.read()):
+    for s in family.samples:
+        labels = ",".join(f'{k}="{v}"' for k, v in sorted(s.labels.items()))
+        samples[f"{s.name}{{{labels}}}" if labels else s.name] = s.value
+print(json.dumps(samples))
+"#;
+    let mut child = Command::new(synapse::venv_python())
+        .args(["-c", PARSE])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the OpenMetrics parser refused the text:\n{}\n{text}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The log lines at WARN or ERROR.
+fn warnings(bot: &BotProcess) -> Vec<String> {
+    bot.log()
+        .lines()
+        .filter(|line| line.contains(" WARN ") || line.contains(" ERROR "))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A healthy run as an operator meets it — start, an announcement to two encrypted rooms,
+/// commands, a restart — leaves no WARN or ERROR at the default log level; `/healthz` is 200
+/// while the bot syncs and 503 with the reason once its homeserver is gone; `/metrics` counts
+/// the deliveries and commands and parses as OpenMetrics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_metrics_and_a_quiet_log_in_a_healthy_run() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
+    let home = BotHome::new(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+    );
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let rooms = [
+        organizer
+            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+            .await,
+        organizer
+            .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
+            .await,
+    ];
+    // The announcement (7 days before) falls due while the test watches.
+    let start = (Utc::now() + Delta::days(7) + Delta::seconds(15)).with_timezone(&Berlin);
+    home.configure(
+        &home.base_config(),
+        &format!(
+            "meetings:
+  reminders: [7d]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY;COUNT=1
+      first: {date}
+      start: \"{time}\"
+      duration: 90m
+      video_link: https://meet.example.org/ikone
+",
+            date = start.format("%Y-%m-%d"),
+            time = start.format("%H:%M:%S"),
+        ),
+    );
+
+    let mut bot = home.start_at_default_log_level();
+    bot.ready().await;
+    let base = format!("http://{}", bot.http_address().await);
+    for room in &rooms {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    assert_eq!(
+        get(&format!("{base}/healthz")).await,
+        (200, "ok\n".to_owned())
+    );
+
+    let ping = organizer.say(&rooms[1], "!ping").await;
+    organizer.reply_to(&bot_id, &ping).await;
+    let unknown = organizer.say(&rooms[1], "!frobnicate").await;
+    organizer.reply_to(&bot_id, &unknown).await;
+    let is_announcement = |m: &Received| m.sender == bot_id && m.body.starts_with("Einladung:");
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the announcement in every room", |m| {
+                is_announcement(m) && m.room_id == room_id
+            })
+            .await;
+    }
+    organizer
+        .wait_for("the delivery summary", |m| {
+            m.sender == bot_id && m.body.starts_with("Einladung „Videokonferenz“")
+        })
+        .await;
+
+    let (status, text) = get(&format!("{base}/metrics")).await;
+    assert_eq!(status, 200);
+    let samples = parse_metrics(&text);
+    let sample = |key: &str| {
+        samples
+            .get(key)
+            .copied()
+            .unwrap_or_else(|| panic!("{key} missing in\n{text}"))
+    };
+    assert_eq!(
+        sample(r#"convene_deliveries_total{outcome="sent",part="message",post="announcement"}"#),
+        2.0
+    );
+    assert_eq!(
+        sample(r#"convene_deliveries_total{outcome="sent",part="file",post="announcement"}"#),
+        2.0
+    );
+    assert_eq!(
+        sample(r#"convene_commands_total{command="ping",outcome="ok"}"#),
+        1.0
+    );
+    assert_eq!(
+        sample(r#"convene_commands_total{command="unknown",outcome="invalid"}"#),
+        1.0
+    );
+    assert!(sample("convene_fan_out_duration_seconds_count") >= 1.0);
+    assert!(sample("convene_since_last_sync_seconds") < 60.0);
+    assert_eq!(sample("convene_reload_failures_total"), 0.0);
+
+    // A restart is quiet too, and the new process is healthy again.
+    let first_run = warnings(&bot);
+    let first_log = bot.log();
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}");
+    let mut bot = home.start_at_default_log_level();
+    bot.ready().await;
+    let base = format!("http://{}", bot.http_address().await);
+    let ping = organizer.say(&rooms[1], "!ping").await;
+    organizer.reply_to(&bot_id, &ping).await;
+    assert_eq!(
+        get(&format!("{base}/healthz")).await,
+        (200, "ok\n".to_owned())
+    );
+    assert_eq!(first_run, Vec::<String>::new(), "{first_log}");
+    assert_eq!(warnings(&bot), Vec::<String>::new(), "{}", bot.log());
+
+    // Without its homeserver the bot is alive but useless, and says so.
+    drop(organizer);
+    drop(synapse);
+    let unhealthy = crate::support::eventually_async(
+        "/healthz to report the lost homeserver",
+        Duration::from_secs(60),
+        || async {
+            let (status, body) = get(&format!("{base}/healthz")).await;
+            (status == 503).then_some(body)
+        },
+    )
+    .await;
+    assert!(
+        unhealthy.starts_with("the last sync failed: "),
+        "{unhealthy}"
+    );
+}
