@@ -12,6 +12,7 @@
 //! nor are commands stamped before the start that arrive later.
 
 mod commands;
+pub mod doctor;
 mod follow_up;
 mod minutes;
 pub mod outbox;

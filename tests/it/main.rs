@@ -4,6 +4,7 @@
 //! - `messages`: snapshots of every message text, German and English.
 //! - `minutes`: the minutes document from both routes, and its renderings.
 //! - `startup`: the data directory and the database before the bot logs in.
+//! - `operations`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
@@ -19,6 +20,7 @@ mod e2e;
 mod feed;
 mod messages;
 mod minutes;
+mod operations;
 mod properties;
 mod startup;
 mod support;
