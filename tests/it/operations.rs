@@ -57,10 +57,7 @@ async fn devices(synapse: &Synapse, token: &str) -> Vec<String> {
 fn stored_device(data_dir: &Path) -> String {
     let session: serde_json::Value =
         serde_json::from_slice(&std::fs::read(data_dir.join("session.json")).unwrap()).unwrap();
-    session["matrix"]["meta"]["device_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    session["matrix"]["device_id"].as_str().unwrap().to_owned()
 }
 
 /// The bot joins three rooms and is stopped. `convene doctor` refuses while the bot runs; once
@@ -132,6 +129,12 @@ async fn doctor_reports_every_room_with_the_stored_session_and_creates_no_device
         .await
         .unwrap();
 
+    // An invitation that arrives while the bot is away is seen by the doctor's sync, and still
+    // handed to the bot when it starts.
+    let invited = organizer
+        .create_room("Arbeitsgruppe", false, &[&bot_id])
+        .await;
+
     let output = convene(&["doctor"], &home.config_path(), &[]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -194,6 +197,11 @@ no blocking problems, 2 warnings
             ),
         ]
     );
+
+    let mut bot = home.start();
+    assert_eq!(bot.ready().await, device);
+    organizer.wait_for_join(&invited, &bot_id).await;
+    assert!(bot.terminate().await.success());
 
     // The same device throughout, and no new one on the account.
     assert_eq!(stored_device(&home.data_dir()), device);
