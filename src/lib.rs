@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 pub mod agenda;
+pub mod backup;
 pub mod bot;
 pub mod change;
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod config;
 pub mod data_dir;
 pub mod delivery;
 pub mod diagnostic;
+pub mod doctor;
 pub mod duration;
 pub mod feed;
 pub mod fields;

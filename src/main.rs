@@ -79,6 +79,23 @@ enum Commands {
         #[arg(long, value_enum, default_value_t = LogFormat::Text)]
         log_format: LogFormat,
     },
+    /// Check the bot's rooms and calendar feed with its stored session (never a new login; run
+    /// it while the bot is stopped). Exit code 0: all OK or only warnings; 1: a blocking
+    /// problem; 2: the check could not run.
+    Doctor {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
+    /// Copy the data directory to DEST (new or empty; created with mode 0700), consistently
+    /// even while the bot runs.
+    Backup {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+        /// Where the backup goes.
+        dest: PathBuf,
+    },
 }
 
 /// How log lines are written to standard error.
@@ -214,6 +231,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Commands::Doctor { config } => doctor(&config),
+        Commands::Backup { config, dest } => backup(&config, &dest),
         Commands::Run {
             config: path,
             log_format,
@@ -233,6 +252,54 @@ fn main() -> ExitCode {
     }
 }
 
+fn doctor(path: &std::path::Path) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::from(2);
+    };
+    init_logging(LogFormat::Text);
+    let facts = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| Ok(runtime.block_on(convene::bot::doctor::examine(&config))?));
+    match facts {
+        Ok(facts) => {
+            let report = convene::doctor::Report::from_facts(&facts);
+            if std::io::stdout()
+                .lock()
+                .write_all(report.render().as_bytes())
+                .is_err()
+            {
+                return ExitCode::from(2);
+            }
+            ExitCode::from(report.exit_code())
+        }
+        Err(error) => {
+            eprintln!("convene doctor: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn backup(path: &std::path::Path, dest: &std::path::Path) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::FAILURE;
+    };
+    match convene::backup::backup(&config.data_dir, dest) {
+        Ok(summary) => {
+            let text = summary.render(&config.data_dir, dest);
+            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("convene backup: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -243,6 +310,18 @@ fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
             Arc::new(SystemClock),
             shutdown_signal(),
         ))
+}
+
+/// Loads the configuration alone (agenda files that do not load do not matter here), printing
+/// every error if it does not load.
+fn load_config(path: &std::path::Path) -> Option<convene::config::Config> {
+    match convene::config::Config::load(path) {
+        Ok(config) => Some(config),
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            None
+        }
+    }
 }
 
 /// Loads the configuration and agendas, printing every error if they do not load.

@@ -16,6 +16,7 @@
 //! non-zero and its service manager restarts it — never a bot that answers but no longer posts.
 
 mod commands;
+pub mod doctor;
 mod follow_up;
 mod minutes;
 pub mod outbox;

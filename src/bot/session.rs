@@ -5,6 +5,10 @@
 //! `DATA_DIR/session.json` next to the SDK's SQLite stores in `DATA_DIR/matrix/`, and restores
 //! both on every later start. A new device on every start would leave every encrypted room
 //! unable to talk to it.
+//!
+//! [`connect`] is the bot's way in (restore, or the first login); [`restore`] is the way in for
+//! commands that only look (`convene doctor`): it never logs in. Either holds a lock on the data
+//! directory while the device is in use, so no two processes use it at once.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -51,6 +55,21 @@ pub enum SessionError {
         /// Who is configured.
         configured: String,
     },
+    /// A command that must not log in found no stored session.
+    #[error(
+        "there is no stored session ({0} does not exist): start the bot once with `convene run`, so that it logs in and creates its device"
+    )]
+    NoSession(PathBuf),
+    /// A session is stored, but the encryption store with the device's keys is not there.
+    #[error(
+        "a session is stored, but the encryption store {0} is missing, and with it the device's keys: restore the data directory from a backup, or move session.json away so that the bot logs in as a new device"
+    )]
+    NoCryptoStore(PathBuf),
+    /// Another process uses the bot's device.
+    #[error(
+        "another convene process (the running bot, or `convene doctor`) is using this data directory ({0} is locked); stop it first: two processes on one device break its encryption sessions"
+    )]
+    InUse(PathBuf),
     /// The password is needed for the first login but is not available.
     #[error("cannot log in for the first time: {0}")]
     Password(#[from] SecretError),
@@ -90,6 +109,23 @@ pub struct Connected {
     pub client: Client,
     /// Whether the bot logged in (a new device) rather than restoring its session.
     pub new_device: bool,
+    /// Keeps other convene processes off the device while this one uses it; released when
+    /// dropped (or when the process ends), so keep it as long as the client.
+    pub lock: DeviceLock,
+}
+
+/// The name of the lock file in the data directory (empty; what counts is the lock on it).
+pub const LOCK_FILE: &str = "convene.lock";
+
+/// An exclusive lock on `DATA_DIR/convene.lock`, held by the process that uses the bot's device.
+///
+/// Two processes on one device (two bots, or `convene doctor` beside the running bot) would
+/// each hold the encryption state in memory and overwrite each other's writes to the shared
+/// crypto store, which breaks encryption sessions. The operating system releases the lock when
+/// the process ends, however it ends.
+#[derive(Debug)]
+pub struct DeviceLock {
+    _file: std::fs::File,
 }
 
 /// Builds the client on the stores in the data directory and restores the stored session, or
@@ -99,47 +135,18 @@ pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
     create_private_dir(data_dir)?;
     let session_path = data_dir.join("session.json");
     let stored = read_session(&session_path)?;
-    if let Some(stored) = &stored
-        && stored.matrix.meta.user_id != config.bot.user_id
-    {
-        return Err(SessionError::OtherAccount {
-            path: session_path,
-            stored: stored.matrix.meta.user_id.to_string(),
-            configured: config.bot.user_id.to_string(),
-        });
+    if let Some(stored) = &stored {
+        same_account(config, &session_path, stored)?;
     }
-
-    let client = Client::builder()
-        .homeserver_url(config.homeserver.as_str())
-        // The SDK's defaults give each of its stores a pool of four connections per core with
-        // 2 MiB of page cache each; a bot reads little and can do with one connection per core,
-        // 500 kB of cache and a bounded WAL file (the SDK's "low memory" configuration).
-        .sqlite_store_with_config_and_cache_path(
-            SqliteStoreConfig::with_low_memory_config(data_dir.join("matrix")),
-            None::<&Path>,
-        )
-        .with_encryption_settings(EncryptionSettings {
-            // Cross-signs the bot's own device at the first login, so clients that hide
-            // messages from devices their owner has not verified (Element X) trust it.
-            auto_enable_cross_signing: true,
-            ..EncryptionSettings::default()
-        })
-        .build()
-        .await?;
+    let lock = lock_device(data_dir)?;
+    let client = build_client(config).await?;
 
     if let Some(stored) = stored {
-        info!(
-            user_id = %stored.matrix.meta.user_id,
-            device_id = %stored.matrix.meta.device_id,
-            "restoring the stored session"
-        );
-        client
-            .matrix_auth()
-            .restore_session(stored.matrix, RoomLoadSettings::default())
-            .await?;
+        restore_into(&client, stored).await?;
         return Ok(Connected {
             client,
             new_device: false,
+            lock,
         });
     }
 
@@ -163,7 +170,102 @@ pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
     Ok(Connected {
         client,
         new_device: true,
+        lock,
     })
+}
+
+/// Restores the stored session and never logs in: for commands that look at the bot's device
+/// (`convene doctor`) and must not create one. Fails if there is no stored session, or if the
+/// encryption store beside it is missing (restoring onto an empty one would give the existing
+/// device new keys). Creates nothing in the data directory but the lock file.
+pub async fn restore(config: &Config) -> Result<Connected, SessionError> {
+    let data_dir = &config.data_dir;
+    let session_path = data_dir.join("session.json");
+    let Some(stored) = read_session(&session_path)? else {
+        return Err(SessionError::NoSession(session_path));
+    };
+    same_account(config, &session_path, &stored)?;
+    let crypto_store = data_dir.join("matrix").join(CRYPTO_STORE);
+    if !crypto_store.is_file() {
+        return Err(SessionError::NoCryptoStore(crypto_store));
+    }
+    let lock = lock_device(data_dir)?;
+    let client = build_client(config).await?;
+    restore_into(&client, stored).await?;
+    Ok(Connected {
+        client,
+        new_device: false,
+        lock,
+    })
+}
+
+/// The SDK's encryption store in `DATA_DIR/matrix/`: the device's keys.
+const CRYPTO_STORE: &str = "matrix-sdk-crypto.sqlite3";
+
+fn same_account(
+    config: &Config,
+    session_path: &Path,
+    stored: &StoredSession,
+) -> Result<(), SessionError> {
+    if stored.matrix.meta.user_id == config.bot.user_id {
+        return Ok(());
+    }
+    Err(SessionError::OtherAccount {
+        path: session_path.to_owned(),
+        stored: stored.matrix.meta.user_id.to_string(),
+        configured: config.bot.user_id.to_string(),
+    })
+}
+
+/// The client on the SDK's stores in `DATA_DIR/matrix/`, not yet logged in.
+async fn build_client(config: &Config) -> Result<Client, SessionError> {
+    Ok(Client::builder()
+        .homeserver_url(config.homeserver.as_str())
+        // The SDK's defaults give each of its stores a pool of four connections per core with
+        // 2 MiB of page cache each; a bot reads little and can do with one connection per core,
+        // 500 kB of cache and a bounded WAL file (the SDK's "low memory" configuration).
+        .sqlite_store_with_config_and_cache_path(
+            SqliteStoreConfig::with_low_memory_config(config.data_dir.join("matrix")),
+            None::<&Path>,
+        )
+        .with_encryption_settings(EncryptionSettings {
+            // Cross-signs the bot's own device at the first login, so clients that hide
+            // messages from devices their owner has not verified (Element X) trust it.
+            auto_enable_cross_signing: true,
+            ..EncryptionSettings::default()
+        })
+        .build()
+        .await?)
+}
+
+async fn restore_into(client: &Client, stored: StoredSession) -> Result<(), SessionError> {
+    info!(
+        user_id = %stored.matrix.meta.user_id,
+        device_id = %stored.matrix.meta.device_id,
+        "restoring the stored session"
+    );
+    client
+        .matrix_auth()
+        .restore_session(stored.matrix, RoomLoadSettings::default())
+        .await?;
+    Ok(())
+}
+
+/// Takes the device lock without waiting: another process holding it is an error, not a queue.
+fn lock_device(data_dir: &Path) -> Result<DeviceLock, SessionError> {
+    let path = data_dir.join(LOCK_FILE);
+    let io = |error| SessionError::DataDir {
+        path: path.clone(),
+        error,
+    };
+    let mut options = private_file_options();
+    options.truncate(false);
+    let file = options.open(&path).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(DeviceLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SessionError::InUse(path)),
+        Err(std::fs::TryLockError::Error(error)) => Err(io(error)),
+    }
 }
 
 fn read_session(path: &Path) -> Result<Option<StoredSession>, SessionError> {
@@ -228,5 +330,28 @@ fn create_private_dir(path: &Path) -> Result<(), SessionError> {
             path: path.to_owned(),
             error: std::io::Error::other(error.to_string()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn one_process_at_a_time_holds_the_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = lock_device(dir.path()).unwrap();
+        let error = lock_device(dir.path()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "another convene process (the running bot, or `convene doctor`) is using this data directory ({} is locked); stop it first: two processes on one device break its encryption sessions",
+                dir.path().join(LOCK_FILE).display()
+            )
+        );
+        drop(first);
+        lock_device(dir.path()).unwrap();
     }
 }

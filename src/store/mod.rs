@@ -184,7 +184,9 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     /// The file was written by a newer convene.
-    #[error("the database has schema version {found}, newer than this convene knows ({known})")]
+    #[error(
+        "the database has schema version {found}, but this convene knows only versions up to {known}: it was written by a newer convene; run that version (or a newer one), or restore a backup made before the upgrade"
+    )]
     TooNew {
         /// The file's version.
         found: usize,
@@ -324,6 +326,22 @@ pub struct Store {
     data_version: AtomicI64,
 }
 
+/// The newest schema version this build knows.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// Reads the schema version of the database on `connection` and refuses one written by a newer
+/// convene: its tables may mean what this build does not know.
+pub fn check_schema(connection: &Connection) -> Result<usize, StoreError> {
+    let version: usize = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found: version,
+            known: SCHEMA_VERSION,
+        });
+    }
+    Ok(version)
+}
+
 fn time(text: String) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(&text)
         .map(|t| t.with_timezone(&Utc))
@@ -349,13 +367,7 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
-        let version: usize = connection.pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > MIGRATIONS.len() {
-            return Err(StoreError::TooNew {
-                found: version,
-                known: MIGRATIONS.len(),
-            });
-        }
+        let version = check_schema(&connection)?;
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(version) {
             let transaction = connection.transaction()?;
             transaction.execute_batch(migration)?;
@@ -1141,6 +1153,30 @@ mod tests {
             content_hash: "h1",
             now: now(),
         }
+    }
+
+    #[test]
+    fn a_database_from_a_newer_convene_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("convene.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let newer = SCHEMA_VERSION + 1;
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", newer)
+            .unwrap();
+        let error = Store::open(&path).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "the database has schema version {newer}, but this convene knows only versions up to {SCHEMA_VERSION}: it was written by a newer convene; run that version (or a newer one), or restore a backup made before the upgrade"
+            )
+        );
+        let version: usize = Connection::open(&path)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, newer);
     }
 
     #[test]

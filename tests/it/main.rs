@@ -5,6 +5,8 @@
 //! - `minutes`: the minutes document from both routes, and its renderings.
 //! - `startup`: the data directory and the database before the bot logs in.
 //! - `packaging`: the Debian package's configuration, unit and assets agree.
+//! - `maintenance`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
+//! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
@@ -18,6 +20,7 @@ mod config_errors;
 mod crash;
 mod e2e;
 mod feed;
+mod maintenance;
 mod messages;
 mod minutes;
 mod operations;

@@ -1,5 +1,6 @@
 //! Start-up without a homeserver: what happens before the bot talks to anyone — the data
-//! directory's mode, and a broken database stopping the bot before it logs in.
+//! directory's mode, a broken or too new database stopping the bot (and the backup) before it
+//! logs in, and the doctor refusing to run without a stored session.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
@@ -92,4 +93,80 @@ fn a_corrupt_database_stops_the_bot_before_it_logs_in() {
     assert!(!data.join("session.json").exists());
     assert!(!data.join("matrix").exists());
     assert_eq!(mode(&data), 0o700);
+}
+
+#[test]
+fn the_doctor_without_a_stored_session_never_logs_in_and_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["doctor", "--config"])
+        .arg(&config)
+        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env("RUST_LOG", "warn,convene=info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "convene doctor: there is no stored session ({}/session.json does not exist): start the bot once with `convene run`, so that it logs in and creates its device\n",
+            data.display()
+        )
+    );
+    assert!(output.stdout.is_empty());
+    assert!(!data.exists());
+}
+
+#[test]
+fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let database = data.join("convene.sqlite3");
+    drop(convene::store::Store::open(&database).unwrap());
+    let newer = convene::store::SCHEMA_VERSION + 1;
+    rusqlite::Connection::open(&database)
+        .unwrap()
+        .pragma_update(None, "user_version", newer)
+        .unwrap();
+    let refusal = format!(
+        "the database has schema version {newer}, but this convene knows only versions up to {}: it was written by a newer convene; run that version (or a newer one), or restore a backup made before the upgrade",
+        convene::store::SCHEMA_VERSION
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env("RUST_LOG", "warn,convene=info")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot open the database: {refusal}")),
+        "{stderr}"
+    );
+    assert!(!data.join("session.json").exists());
+
+    let dest = dir.path().join("backup");
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["backup", "--config"])
+        .arg(&config)
+        .arg(&dest)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "convene backup: cannot back up {}: {refusal}\n",
+            database.display()
+        )
+    );
+    assert!(!dest.exists());
 }
