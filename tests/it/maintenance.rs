@@ -83,6 +83,7 @@ async fn doctor_reports_every_room_with_the_stored_session_and_creates_no_device
         ],
     );
     let port = crate::support::free_port();
+    home.drop_listen();
     home.extend_base(&format!(
         "calendar:\n  contact: info@ikone-ds.example\n  listen: 127.0.0.1:{port}\n"
     ));
