@@ -56,7 +56,14 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     /// How many open agenda proposals one member may have at a time.
     pub max_open_proposals: usize,
+    /// Where the bot's source code is offered to the people who use it (AGPL-3.0 §13);
+    /// `!about` and `!help` name it. [`DEFAULT_SOURCE_URL`] unless configured.
+    pub source_url: Url,
 }
+
+/// The source of the bot as built: the `repository` of its Cargo.toml. A network that runs a
+/// modified bot sets `source_url` to where its own changes are published.
+pub const DEFAULT_SOURCE_URL: &str = env!("CARGO_PKG_REPOSITORY");
 
 /// The calendar: invitations and the subscription feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,6 +279,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "calendar",
     "listen",
     "max_open_proposals",
+    "source_url",
 ];
 const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url", "public"];
 const MEETINGS_KEYS: &[&str] = &["holidays", "reminders", "series"];
@@ -492,7 +500,13 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         }),
     };
 
+    let source_url = match top.optional("source_url") {
+        None => Url::parse(DEFAULT_SOURCE_URL).ok(),
+        Some(node) => source_url(&node, problems),
+    };
+
     Some(Config {
+        source_url: source_url?,
         max_open_proposals: max_open_proposals?,
         calendar: calendar?,
         listen: listen?,
@@ -508,7 +522,32 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     })
 }
 
+/// The homeserver's base URL.
 fn homeserver_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
+    http_url(
+        node,
+        text!(
+            "write the homeserver's base URL, such as `https://matrix.example.org`",
+            "schreiben Sie die Basis-URL des Homeservers, z. B. `https://matrix.example.org`"
+        ),
+        problems,
+    )
+}
+
+/// Where the source is offered: an http(s) URL, since members open it from the chat.
+fn source_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
+    http_url(
+        node,
+        text!(
+            "write the address where the bot's source code is published, such as `https://github.com/ikone-ds/convene`",
+            "schreiben Sie die Adresse, unter der der Quelltext des Bots veröffentlicht ist, z. B. `https://github.com/ikone-ds/convene`"
+        ),
+        problems,
+    )
+}
+
+/// An http(s) URL with a host, or a problem with `hint`.
+fn http_url(node: &Node<'_>, hint: Text, problems: &mut Vec<Problem>) -> Option<Url> {
     let text = node.as_str(problems)?;
     match Url::parse(text) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
@@ -519,10 +558,7 @@ fn homeserver_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
                     "`{shown}` is not an http(s) URL",
                     "`{shown}` ist keine http(s)-URL"
                 ),
-                text!(
-                    "write the homeserver's base URL, such as `https://matrix.example.org`",
-                    "schreiben Sie die Basis-URL des Homeservers, z. B. `https://matrix.example.org`"
-                ),
+                hint,
             ));
             None
         }
@@ -1339,5 +1375,18 @@ fn uid_domain(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
             ),
         ));
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Without `source_url`, the bot still offers its source: the default is a valid link.
+    #[test]
+    fn the_default_source_url_is_an_https_link() {
+        let url = Url::parse(DEFAULT_SOURCE_URL).unwrap();
+        assert_eq!(url.scheme(), "https");
+        assert_eq!(url.as_str(), "https://github.com/ikone-ds/convene");
     }
 }

@@ -159,11 +159,17 @@ async fn run(
     );
     let language = network.config.language;
     Ok(Answer::Text(match parsed? {
-        Command::Help(None) => {
-            render::help(language, &network.config.network.name, audience(invocation))
-        }
+        Command::Help(None) => render::help(
+            language,
+            &network.config.network.name,
+            audience(invocation),
+            render::About::current(&network.config.source_url),
+        ),
         Command::Help(Some(id)) => render::command_help(language, id),
         Command::Ping => render::pong(language, sent.map(|sent| now - sent)),
+        Command::About => {
+            render::about(language, render::About::current(&network.config.source_url))
+        }
         Command::Next => next_meeting(context, network, now)?,
         Command::Agenda(sub) => agenda(context, network, room, event, sub, now, also)?,
         Command::Schedule => {

@@ -31,6 +31,8 @@ pub enum Command {
     Help(Option<CommandId>),
     /// `!ping`: checks that the bot is reachable and how long a message took to reach it.
     Ping,
+    /// `!about`: the bot's name, version, license and where its source is (AGPL-3.0 §13).
+    About,
     /// `!next`: the next meeting, with its date, video link and agenda.
     Next,
     /// `!schedule`: the next few meetings, one line each.
@@ -182,6 +184,8 @@ command_ids! {
     Help,
     /// `!ping`
     Ping,
+    /// `!about`
+    About,
     /// `!next`
     Next,
     /// `!schedule`
@@ -285,6 +289,7 @@ impl Command {
         match self {
             Self::Help(_) => CommandId::Help,
             Self::Ping => CommandId::Ping,
+            Self::About => CommandId::About,
             Self::Next => CommandId::Next,
             Self::Schedule => CommandId::Schedule,
             Self::Announce(_) => CommandId::Announce,

@@ -173,6 +173,21 @@ impl CommandId {
                 },
                 parse: |arguments| nothing(arguments, Command::Ping),
             },
+            Self::About => Spec {
+                names: &["about", "über", "ueber"],
+                sub: &[],
+                role: Role::Member,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "nennt Version und Lizenz des Bots und wo sein Quelltext zu finden ist",
+                    english: "gives the bot's version, its license and where to get its source code",
+                },
+                example: Bilingual {
+                    german: "!about",
+                    english: "!about",
+                },
+                parse: |arguments| nothing(arguments, Command::About),
+            },
             Self::Next => Spec {
                 names: &["next", "nächster", "naechster"],
                 sub: &[],

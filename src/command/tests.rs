@@ -21,6 +21,29 @@ fn parses_commands_case_insensitively() {
 }
 
 #[test]
+fn about_takes_no_arguments_and_has_german_names() {
+    for text in ["!about", "!ABOUT", "!über", "!Über", "!ueber"] {
+        assert_eq!(parse(text), Some(Ok(Command::About)), "{text}");
+    }
+    assert_eq!(
+        parse("!about convene"),
+        Some(Err(CommandError::arguments(
+            CommandId::About,
+            ArgumentError::Unexpected
+        )))
+    );
+    assert_eq!(
+        parse("!help about"),
+        Some(Ok(Command::Help(Some(CommandId::About))))
+    );
+    assert_eq!(
+        parse("!hilfe !über"),
+        Some(Ok(Command::Help(Some(CommandId::About))))
+    );
+    assert_eq!(Command::About.role(), Role::Member);
+}
+
+#[test]
 fn ordinary_chat_is_no_command() {
     assert_eq!(parse("Guten Morgen!"), None);
     assert_eq!(parse("! "), None);

@@ -1,10 +1,14 @@
-//! The answers about commands themselves: `!help`, `!help <command>`, `!ping`, and every
-//! refusal of a command ([`CommandError`]), all read from the command table.
+//! The answers about commands and the bot itself: `!help`, `!help <command>`, `!ping`,
+//! `!about`, and every refusal of a command ([`CommandError`]), all read from the command table.
+//!
+//! `!about` and the last line of `!help` offer the bot's source to everyone who talks to it,
+//! as the AGPL (§13) asks of a program that users interact with over a network.
 //!
 //! Text is assembled from [`Part`]s, so the plain body and the HTML body cannot say different
 //! things: code is `<code>` in HTML and as typed in plain, everything else is escaped.
 
 use chrono::TimeDelta;
+use url::Url;
 
 use super::{Rendered, escape_html};
 use crate::command::{ArgumentError, CommandError, CommandId, Field, Role};
@@ -16,8 +20,29 @@ enum Part {
     Text(String),
     /// Something to type: a command, its usage, an example.
     Code(String),
+    /// A link whose text is its address.
+    Link(Url),
     /// A line break.
     Break,
+}
+
+/// What the bot says about itself: which version runs, and where its source is.
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    /// The version, `0.1.0`.
+    pub version: &'a str,
+    /// Where the source is offered (`source_url` of the configuration).
+    pub source: &'a Url,
+}
+
+impl<'a> About<'a> {
+    /// The bot as built, with its source at `source`.
+    pub fn current(source: &'a Url) -> Self {
+        Self {
+            version: env!("CARGO_PKG_VERSION"),
+            source,
+        }
+    }
 }
 
 fn text(text: impl Into<String>) -> Part {
@@ -43,6 +68,12 @@ fn paragraph(parts: &[Part]) -> Rendered {
                 html.push_str("<code>");
                 html.push_str(&escape_html(code));
                 html.push_str("</code>");
+            }
+            Part::Link(url) => {
+                let url = url.as_str();
+                plain.push_str(url);
+                let href = escape_html(url);
+                html.push_str(&format!("<a href=\"{href}\">{href}</a>"));
             }
             Part::Break => {
                 plain.push('\n');
@@ -82,8 +113,8 @@ fn section(language: Language, role: Role) -> &'static str {
 }
 
 /// The answer to `!help`: the commands of every role up to `audience`, one section per role,
-/// one line per command.
-pub fn help(language: Language, network: &str, audience: Role) -> Rendered {
+/// one line per command, and a last line with the version and the source.
+pub fn help(language: Language, network: &str, audience: Role, about: About<'_>) -> Rendered {
     let intro = match language {
         Language::German => format!(
             "Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:"
@@ -136,9 +167,18 @@ pub fn help(language: Language, network: &str, audience: Role) -> Rendered {
             text(format!("{close}.")),
         ],
     });
-    plain.push_str("\n\n");
-    plain.push_str(&footer.plain);
-    html.push_str(&format!("<p>{}</p>", footer.html));
+    let source = paragraph(&[
+        text(format!("convene {} · ", about.version)),
+        text(pick(language, "Quelltext: ", "Source code: ")),
+        Part::Link(about.source.clone()),
+        text(" · "),
+        code("!about"),
+    ]);
+    for part in [&footer, &source] {
+        plain.push_str("\n\n");
+        plain.push_str(&part.plain);
+    }
+    html.push_str(&format!("<p>{}</p>\n<p>{}</p>", footer.html, source.html));
     Rendered { plain, html }
 }
 
@@ -201,6 +241,35 @@ pub fn pong(language: Language, delay: Option<TimeDelta>) -> Rendered {
         (Language::English, None) => "Pong – convene is up.".to_owned(),
     };
     paragraph(&[text(plain)])
+}
+
+/// The answer to `!about`: the bot's name and version, its license, and where its source is.
+pub fn about(language: Language, about: About<'_>) -> Rendered {
+    let version = about.version;
+    let (intro, license, source) = match language {
+        Language::German => (
+            format!(
+                "Ich bin convene, Version {version}: ein Matrix-Bot für Netzwerke von Kommunen, der Termine ankündigt, Kalendereinladungen verschickt und Tagesordnungen und Protokolle führt."
+            ),
+            "convene ist freie Software unter der GNU Affero General Public License, Version 3 oder später (AGPL-3.0-or-later). Sie dürfen den Quelltext unter diesen Bedingungen nutzen, verändern und weitergeben.",
+            "Quelltext: ",
+        ),
+        Language::English => (
+            format!(
+                "I am convene, version {version}: a Matrix bot for networks of municipalities that announces meetings, sends calendar invitations and keeps agendas and minutes."
+            ),
+            "convene is free software under the GNU Affero General Public License, version 3 or later (AGPL-3.0-or-later). You may use, change and share its source code under those terms.",
+            "Source code: ",
+        ),
+    };
+    paragraph(&[
+        text(intro),
+        Part::Break,
+        text(license),
+        Part::Break,
+        text(source),
+        Part::Link(about.source.clone()),
+    ])
 }
 
 /// The answer to `!ics <date>` when no meeting takes place that day.

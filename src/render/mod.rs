@@ -17,7 +17,7 @@ pub struct Rendered {
     pub html: String,
 }
 
-pub use commands::{command_error, command_help, help, no_meeting_on, pong};
+pub use commands::{About, about, command_error, command_help, help, no_meeting_on, pong};
 pub use meetings::{
     Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, date_range,
     delivery_summary, failure_reason, follow_up_report, meeting_details, meeting_title,

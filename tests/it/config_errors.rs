@@ -55,7 +55,9 @@ timezone_language.yaml:1:13: error: homeserver: `matrix.example.org` is not an h
 timezone_language.yaml:6:11: error: timezone: unknown time zone `Europe/Berln`
   hint: use an IANA time zone name such as `Europe/Berlin`
 timezone_language.yaml:7:11: error: language: unknown language `fr`
-  hint: write `de` (formal German) or `en` (English)"
+  hint: write `de` (formal German) or `en` (English)
+timezone_language.yaml:15:13: error: source_url: `git@github.com:ikone-ds/convene.git` is not an http(s) URL
+  hint: write the address where the bot's source code is published, such as `https://github.com/ikone-ds/convene`"
     );
 }
 
@@ -161,7 +163,29 @@ fn the_shipped_configurations_are_valid() {
         assert_eq!(config.timezone, chrono_tz::Europe::Berlin);
         assert_eq!(config.network.name, "IKONE DS");
         assert_eq!(config.network.members.len(), 3);
+        assert_eq!(
+            config.source_url.as_str(),
+            "https://github.com/ikone-ds/convene"
+        );
     }
+}
+
+/// A network that runs a changed bot names where its changes are published.
+#[test]
+fn a_configured_source_url_replaces_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("convene.yaml");
+    let example = std::fs::read_to_string("config/convene.example.yaml").unwrap();
+    std::fs::write(
+        &path,
+        format!("{example}\nsource_url: https://git.kaiserslautern.de/ikone/convene\n"),
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.source_url.as_str(),
+        "https://git.kaiserslautern.de/ikone/convene"
+    );
 }
 
 #[test]

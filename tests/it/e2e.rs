@@ -16,7 +16,8 @@ fn user(id: &str) -> OwnedUserId {
 }
 
 /// A member invites the bot into a plain and an encrypted room; it joins both and answers
-/// `!ping` and `!help` in each, as an `m.notice` reply with HTML, encrypted where the room is.
+/// `!ping` and `!help` in each, as an `m.notice` reply with HTML, encrypted where the room is,
+/// and `!about` (in German, `!über`) with its version and source.
 /// Restarted, it is the same device, still answers in the encrypted room, and ignores the
 /// command sent while it was down.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,8 +76,33 @@ async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
         );
         // A member sees the members' commands, not the organizers'.
         assert!(!help.body.contains("!agenda accept"), "{help:?}");
+        // The last line offers the source (AGPL-3.0 §13), with the version the bot was built as.
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(
+            help.body.ends_with(&format!(
+                "\n\nconvene {version} · Quelltext: https://github.com/ikone-ds/convene · !about"
+            )),
+            "{help:?}"
+        );
     }
     assert!(encrypted.encryption_state().is_encrypted());
+
+    let about = anna.say(&encrypted, "!über").await;
+    let about = anna.reply_to(&bot_id, &about).await;
+    assert!(
+        about.body.starts_with(&format!(
+            "Ich bin convene, Version {}:",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{about:?}"
+    );
+    assert!(about.body.contains("(AGPL-3.0-or-later)"), "{about:?}");
+    assert!(
+        about
+            .body
+            .ends_with("\nQuelltext: https://github.com/ikone-ds/convene"),
+        "{about:?}"
+    );
 
     let status = bot.terminate().await;
     assert!(

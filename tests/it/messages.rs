@@ -8,8 +8,23 @@ use convene::render;
 
 use crate::support::client_view::snapshot_rendered;
 
+/// The source link of the snapshots: the default, the `repository` of Cargo.toml.
+fn source() -> url::Url {
+    url::Url::parse(convene::config::DEFAULT_SOURCE_URL).unwrap()
+}
+
+/// What the snapshots say about the bot: a fixed version, so that a release does not change
+/// every `!help` snapshot (the e2e test checks that the bot names the version it was built as).
+fn about(source: &url::Url) -> render::About<'_> {
+    render::About {
+        version: "0.1.0",
+        source,
+    }
+}
+
 #[test]
 fn help() {
+    let source = source();
     for (language, suffix) in [(Language::German, "de"), (Language::English, "en")] {
         for (role, audience) in [
             (Role::Member, ""),
@@ -18,7 +33,7 @@ fn help() {
         ] {
             snapshot_rendered!(
                 format!("help{audience}_{suffix}"),
-                render::help(language, "IKONE DS", role)
+                render::help(language, "IKONE DS", role, about(&source))
             );
         }
         for &id in CommandId::ALL {
@@ -53,6 +68,41 @@ fn every_command_has_help_in_both_languages() {
             );
         }
     }
+}
+
+/// `!about` names the bot, its version and license, and links its source; a configured
+/// `source_url` replaces the default.
+#[test]
+fn about_the_bot() {
+    let source = source();
+    snapshot_rendered!("about_de", render::about(Language::German, about(&source)));
+    snapshot_rendered!("about_en", render::about(Language::English, about(&source)));
+    // The license named in the text is the one in Cargo.toml.
+    assert_eq!(env!("CARGO_PKG_LICENSE"), "AGPL-3.0-or-later");
+    let own = url::Url::parse("https://git.kaiserslautern.de/ikone/convene?ref=a&b=<c>").unwrap();
+    let reply = render::about(Language::English, about(&own));
+    assert!(
+        reply
+            .plain
+            .ends_with("Source code: https://git.kaiserslautern.de/ikone/convene?ref=a&b=%3Cc%3E"),
+        "{}",
+        reply.plain
+    );
+    assert!(
+        reply.html.ends_with(
+            "<a href=\"https://git.kaiserslautern.de/ikone/convene?ref=a&amp;b=%3Cc%3E\">https://git.kaiserslautern.de/ikone/convene?ref=a&amp;b=%3Cc%3E</a>"
+        ),
+        "{}",
+        reply.html
+    );
+    let help = render::help(Language::German, "IKONE DS", Role::Member, about(&own));
+    assert!(
+        help.plain.ends_with(
+            "convene 0.1.0 · Quelltext: https://git.kaiserslautern.de/ikone/convene?ref=a&b=%3Cc%3E · !about"
+        ),
+        "{}",
+        help.plain
+    );
 }
 
 #[test]
