@@ -256,6 +256,14 @@ def homeserver_config(dirpath, port, server_name, fed_port, shared_secret,
                 # Loopback is in Synapse's default outbound IP blocklist.
                 "ip_range_blacklist": ip_blocklist,
                 "ip_range_whitelist": LOOPBACK_RANGES,
+                # A peer that was down is tried again within seconds, not after Synapse's
+                # default back-off (10 minutes, doubling up to a week): tests stop member
+                # servers and start them again.
+                "federation": {
+                    "destination_min_retry_interval": "1s",
+                    "destination_retry_multiplier": 1,
+                    "destination_max_retry_interval": "2s",
+                },
             }
         )
     return cfg

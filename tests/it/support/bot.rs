@@ -52,6 +52,30 @@ impl BotHome {
         invite_homeservers: &[String],
         members: &[(String, String)],
     ) -> Self {
+        let rooms: Vec<(String, String)> = members
+            .iter()
+            .map(|(name, alias)| (name.clone(), format!("#{alias}:{}", synapse.server_name)))
+            .collect();
+        Self::with_member_rooms(
+            synapse,
+            bot_user,
+            password,
+            organizers,
+            invite_homeservers,
+            &rooms,
+        )
+    }
+
+    /// Like [`BotHome::with_members`], with each member room as (name, full alias): rooms on
+    /// the members' own homeservers.
+    pub fn with_member_rooms(
+        synapse: &Synapse,
+        bot_user: &str,
+        password: &str,
+        organizers: &[String],
+        invite_homeservers: &[String],
+        members: &[(String, String)],
+    ) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("convene-bot-")
             .tempdir()
@@ -79,10 +103,7 @@ accept_invites_from:{homeservers}
 ",
             members = members
                 .iter()
-                .map(|(name, alias)| format!(
-                    "\n    - name: {name}\n      room: \"#{alias}:{}\"",
-                    synapse.server_name
-                ))
+                .map(|(name, alias)| format!("\n    - name: {name}\n      room: \"{alias}\""))
                 .collect::<String>(),
             url = synapse.client_url,
             server = synapse.server_name,

@@ -16,6 +16,8 @@ pub struct Synapse {
     pub client_url: String,
     /// Its server name: `localhost`, or `127.0.0.1:PORT` when it federates.
     pub server_name: String,
+    /// The arguments it was started with (ports), to start it again after [`Synapse::stop`].
+    start_args: Vec<String>,
 }
 
 /// A registered account.
@@ -90,7 +92,22 @@ impl Synapse {
             dir,
             client_url: started.client_url,
             server_name: started.server_name,
+            start_args: args.into_iter().map(str::to_owned).collect(),
         }
+    }
+
+    /// Stops the server by its PID (SIGTERM, SIGKILL after 10 s), as a homeserver going away;
+    /// its database and ports are kept for [`Synapse::restart`].
+    pub fn stop(&self) {
+        let dir = self.dir.path().to_str().unwrap();
+        run_script(&["stop", "--dir", dir]);
+    }
+
+    /// Starts the stopped server again, on the same ports with the same database; returns when
+    /// it answers.
+    pub fn restart(&self) {
+        let args: Vec<&str> = self.start_args.iter().map(String::as_str).collect();
+        run_script(&args);
     }
 
     /// Registers `localpart` with the shared secret; without a rate limit when `unlimited`
