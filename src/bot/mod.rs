@@ -292,6 +292,8 @@ pub async fn run(
         .filter(filter.into())
         .timeout(LONG_POLL);
     backoff = Duration::from_secs(1);
+    // Set while syncs fail: the first success after them makes failed deliveries due at once.
+    let mut away = false;
     let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
     let result = loop {
         if tokio::time::Instant::now() >= next_rejoin {
@@ -312,8 +314,13 @@ pub async fn run(
                 Ok(_) => {
                     health.synced(Instant::now());
                     backoff = Duration::from_secs(1);
+                    if std::mem::take(&mut away) {
+                        info!("the homeserver answers again");
+                        let _ = context.requests.send(Request::HomeserverBack);
+                    }
                 }
                 Err(error) => {
+                    away = true;
                     health.sync_failed(&error.to_string());
                     if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
                         break Err(anyhow::anyhow!(

@@ -46,6 +46,9 @@ pub enum Request {
     /// Minutes were approved: publish them now, not at the next wake-up (the round after every
     /// request publishes all approved minutes not yet in every room).
     PublishMinutes,
+    /// The homeserver answers again after failed syncs: deliveries that failed because it was
+    /// unreachable are due now, not after their back-off.
+    HomeserverBack,
     /// Tell the organizers' room this, once per key.
     Notify {
         /// What makes it once.
@@ -168,6 +171,14 @@ impl Scheduler {
     async fn handle(&mut self, request: Request) {
         let network = Arc::clone(&self.network.borrow());
         match request {
+            Request::HomeserverBack => {
+                // The round after every request runs what is due.
+                match self.store.retry_unreachable_now(self.clock.now()) {
+                    Ok(0) => {}
+                    Ok(due) => info!(due, "the homeserver answers again; retrying now"),
+                    Err(error) => warn!(%error, "cannot make the failed deliveries due"),
+                }
+            }
             Request::Announce(meeting_key) => {
                 let Some(meeting) = network.schedule.find(&meeting_key) else {
                     return;

@@ -541,6 +541,18 @@ impl Store {
         Ok(())
     }
 
+    /// Makes every delivery that failed because the homeserver was unreachable due at `now`:
+    /// once it answers again, there is no reason to wait out the back-off (up to 30 min).
+    /// Attempts are kept, so a failure after this waits as long as it would have. Returns how
+    /// many deliveries were made due.
+    pub fn retry_unreachable_now(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self.lock().execute(
+            "UPDATE deliveries SET retry_at = ?1
+             WHERE sent_at IS NULL AND given_up_at IS NULL AND failure = 'unreachable'",
+            params![text(now)],
+        )?)
+    }
+
     /// Records that a delivery is given up (recording it first if it never started).
     pub fn give_up(&self, new: &NewDelivery<'_>, reason: &str) -> Result<(), StoreError> {
         self.begin(new)?;
@@ -1177,6 +1189,35 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, newer);
+    }
+
+    #[test]
+    fn deliveries_that_found_the_homeserver_unreachable_are_due_once_it_answers() {
+        let store = Store::in_memory().unwrap();
+        let later = now() + chrono::TimeDelta::minutes(30);
+        for (room, failure) in [("!a:hs", "unreachable"), ("!b:hs", "forbidden")] {
+            store.begin(&new("announcement/x", room, room)).unwrap();
+            store
+                .failed("announcement/x", room, failure, later)
+                .unwrap();
+        }
+        store.begin(&new("announcement/x", "!c:hs", "c")).unwrap();
+        store
+            .failed("announcement/x", "!c:hs", "unreachable", later)
+            .unwrap();
+        store
+            .sent("announcement/x", "!c:hs", Some("$e"), None, now())
+            .unwrap();
+        assert_eq!(store.retry_unreachable_now(now()).unwrap(), 1);
+        let retry = |room| {
+            store
+                .delivery("announcement/x", room)
+                .unwrap()
+                .unwrap()
+                .retry_at
+        };
+        assert_eq!(retry("!a:hs"), Some(now()));
+        assert_eq!(retry("!b:hs"), Some(later));
     }
 
     #[test]
