@@ -14,8 +14,6 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use chrono::{SubsecRound as _, TimeDelta, Utc};
-use chrono_tz::Europe::Berlin;
 use matrix_sdk::ruma::UserId;
 use support::bot::BotHome;
 use support::member::Member;
@@ -76,25 +74,16 @@ async fn bench() {
     let mut times = Vec::new();
     for run in 1..=runs {
         let title = format!("Videokonferenz Lauf {run:02}");
-        // The configuration gives whole seconds: the due time is the start, cut to the second,
-        // 7 days earlier.
-        let lead = TimeDelta::seconds(5);
-        let start = (Utc::now() + TimeDelta::days(7) + lead)
-            .trunc_subsecs(0)
-            .with_timezone(&Berlin);
-        series.push_str(&format!(
-            "    - id: lauf-{run}\n      title: {title}\n      rule: FREQ=WEEKLY;COUNT=1\n      first: {}\n      start: \"{}\"\n      duration: 90m\n",
-            start.format("%Y-%m-%d"),
-            start.format("%H:%M:%S")
+        let (start, due) = support::meeting::due_in(5);
+        series.push_str(&support::meeting::series(
+            &format!("lauf-{run}"),
+            &title,
+            start,
         ));
         home.configure(
             &home.base_config(),
             &format!("meetings:\n  reminders: [7d]\n  series:\n{series}"),
         );
-        let due = Instant::now()
-            + (start.with_timezone(&Utc) - TimeDelta::days(7) - Utc::now())
-                .to_std()
-                .unwrap();
         let announcement = format!("Einladung: {title}");
         let mut first_at = None;
         for room in &rooms {

@@ -4,12 +4,11 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Duration as Delta, Utc};
-use chrono_tz::{Europe::Berlin, Tz};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
 use crate::support::bot::BotHome;
+use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
 use crate::support::synapse::Synapse;
 
@@ -17,31 +16,6 @@ const BOT_PASSWORD: &str = "bot-secret-password";
 
 fn user(id: &str) -> OwnedUserId {
     UserId::parse(id).unwrap()
-}
-
-/// A `meetings:` series with one meeting at `start`, announced 7 days before.
-fn series(id: &str, title: &str, start: DateTime<Tz>) -> String {
-    format!(
-        "    - id: {id}
-      title: {title}
-      rule: FREQ=WEEKLY;COUNT=1
-      first: {date}
-      start: \"{time}\"
-      duration: 90m
-",
-        date = start.format("%Y-%m-%d"),
-        time = start.format("%H:%M:%S"),
-    )
-}
-
-/// A meeting whose 7-day announcement falls due `seconds` from now, and that moment.
-fn due_in(seconds: i64) -> (DateTime<Tz>, Instant) {
-    let start = (Utc::now() + Delta::days(7) + Delta::seconds(seconds)).with_timezone(&Berlin);
-    // Whole seconds: the configuration has no fractions.
-    let start = start - Delta::nanoseconds(i64::from(start.timestamp_subsec_nanos()));
-    let until = (start - Delta::days(7)).with_timezone(&Utc) - Utc::now();
-    let due = Instant::now() + until.to_std().unwrap_or_default();
-    (start, due)
 }
 
 /// The announcement of `title` in `room`, as `member` received it.

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use std::process::Command;
 use std::time::Duration;
 
-use chrono::{Duration as Delta, Utc};
-use chrono_tz::Europe::Berlin;
 use matrix_sdk::ruma::UserId;
 
 use crate::support::bot::{BotHome, BotProcess};
+use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
 use crate::support::synapse::{self, Synapse};
 
@@ -102,23 +101,12 @@ async fn health_metrics_and_a_quiet_log_in_a_healthy_run() {
             .await,
     ];
     // The announcement (7 days before) falls due while the test watches.
-    let start = (Utc::now() + Delta::days(7) + Delta::seconds(15)).with_timezone(&Berlin);
+    let (start, _) = due_in(15);
     home.configure(
         &home.base_config(),
         &format!(
-            "meetings:
-  reminders: [7d]
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=WEEKLY;COUNT=1
-      first: {date}
-      start: \"{time}\"
-      duration: 90m
-      video_link: https://meet.example.org/ikone
-",
-            date = start.format("%Y-%m-%d"),
-            time = start.format("%H:%M:%S"),
+            "meetings:\n  reminders: [7d]\n  series:\n{}      video_link: https://meet.example.org/ikone\n",
+            series("videokonferenz", "Videokonferenz", start)
         ),
     );
 

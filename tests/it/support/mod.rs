@@ -6,6 +6,7 @@
 
 pub mod bot;
 pub mod client_view;
+pub mod meeting;
 pub mod member;
 pub mod synapse;
 
