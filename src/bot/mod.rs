@@ -22,6 +22,7 @@ mod minutes;
 pub mod outbox;
 pub mod policy;
 mod posts;
+mod reach;
 pub mod reload;
 pub mod scheduler;
 pub mod session;
