@@ -8,6 +8,7 @@ use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
 use crate::support::bot::BotHome;
+use crate::support::delay_proxy::DelayProxy;
 use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
 use crate::support::synapse::Synapse;
@@ -318,4 +319,56 @@ async fn the_bots_homeserver_down_for_a_minute_delays_but_loses_nothing() {
     assert!(log.contains(&format!("device_id={device}")), "{log}");
     assert!(log.contains("sync failed"), "{log}");
     drop(bot);
+}
+
+/// The delay proxy itself: bytes pass unchanged both ways, each direction waits the latency
+/// set when a chunk was read, the end of a stream is passed on, and latency 0 adds none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delay_proxy_delays_each_chunk_both_ways() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let echo = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let upstream = echo.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = echo.accept().await {
+            tokio::spawn(async move {
+                let (mut from, mut to) = stream.split();
+                let _ = tokio::io::copy(&mut from, &mut to).await;
+            });
+        }
+    });
+    let proxy = DelayProxy::start(upstream);
+    assert_eq!(proxy.upstream_port, upstream);
+    let round_trip = |message: &'static [u8]| {
+        let port = proxy.port;
+        async move {
+            let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap();
+            let started = Instant::now();
+            stream.write_all(message).await.unwrap();
+            stream.shutdown().await.unwrap();
+            let mut echoed = Vec::new();
+            stream.read_to_end(&mut echoed).await.unwrap();
+            assert_eq!(echoed, message);
+            started.elapsed()
+        }
+    };
+    let quick = round_trip(b"ohne Verzug").await;
+    assert!(quick < Duration::from_millis(400), "{quick:?}");
+    proxy.set_latency(Duration::from_millis(500));
+    assert_eq!(proxy.latency(), Duration::from_millis(500));
+    // There and back: two delays.
+    let slow = round_trip(b"mit Verzug").await;
+    assert!(
+        slow >= Duration::from_secs(1) && slow < Duration::from_secs(3),
+        "{slow:?}"
+    );
+    let port = proxy.port;
+    drop(proxy);
+    let refused = tokio::net::TcpStream::connect(("127.0.0.1", port)).await;
+    assert!(
+        refused.is_err(),
+        "the proxy still listens after it was dropped"
+    );
 }
