@@ -12,6 +12,7 @@ use crate::support::delay_proxy::DelayProxy;
 use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
 use crate::support::synapse::Synapse;
+use convene::minutes;
 
 const BOT_PASSWORD: &str = "bot-secret-password";
 
@@ -56,6 +57,11 @@ fn copies(member: &Member, bot: &UserId, room: &Room, title: &str) -> usize {
 /// rooms on the servers that are up get it as quickly as with all servers up (both fan-out
 /// times are printed), the organizers get their summary, and when the server comes back its
 /// member sees the announcement once and decrypts it.
+///
+/// With all servers up again, the whole flow: a proposal from server B, accepted by the
+/// organizer, the outcome in the proposer's room; attendance from server A; minutes taken,
+/// approved and published — each exactly once in every room, decrypted by each member on their
+/// own server.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_federated_network_gets_announcements_even_with_a_member_server_down() {
     let home_server = Synapse::start_federating();
@@ -230,10 +236,221 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
     let ask = bernd.say(&room_b, "!ping").await;
     let pong = bernd.reply_to(&bot_id, &ask).await;
     assert!(pong.body.starts_with("Pong") && pong.encrypted, "{pong:?}");
+
+    let network = Clients {
+        bot: &bot_id,
+        organizers: (&organizer, &orga_room),
+        a: (&anna, &room_a),
+        b: (&bernd, &room_b),
+    };
+    let minutes_file = minutes::file_name("videokonferenz", first_start);
+    propose_decide_and_publish_minutes(&network, &minutes_file, &server_b.user_id("bernd")).await;
+    // A while for any second copy to arrive: the outcome and the minutes are in each room once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    exactly_once_after_the_flow(&network, &minutes_file);
+
     let log = bot.log();
     assert_eq!(log.matches("convene is ready").count(), 1, "{log}");
     assert!(log.contains(&format!("device_id={device}")), "{log}");
     drop(bot);
+}
+
+/// The federated network's clients, each with its room: the organizer on the bot's server,
+/// Gemeinde A's member on server A, Gemeinde B's on server B.
+struct Clients<'a> {
+    bot: &'a UserId,
+    organizers: (&'a Member, &'a Room),
+    a: (&'a Member, &'a Room),
+    b: (&'a Member, &'a Room),
+}
+
+impl Clients<'_> {
+    fn every_room(&self) -> [(&Member, &Room); 3] {
+        [self.organizers, self.a, self.b]
+    }
+}
+
+/// `member` says `command` in `room` and gets the bot's reply, encrypted.
+async fn ask(network: &Clients<'_>, (member, room): (&Member, &Room), command: &str) -> Received {
+    let asked = member.say(room, command).await;
+    let reply = member.reply_to(network.bot, &asked).await;
+    assert!(reply.encrypted, "{reply:?}");
+    reply
+}
+
+/// Whether `m` is the bot's published minutes of the Videokonferenz.
+fn is_minutes(network: &Clients<'_>, m: &Received) -> bool {
+    m.sender == network.bot && m.body.starts_with("Protokoll: Videokonferenz")
+}
+
+/// The whole flow across federation, all servers up: Gemeinde B's member proposes an item in
+/// the room on server B, the organizer accepts it on the bot's server and the proposer hears
+/// so; Gemeinde A's member reports attendance from server A; the organizer takes the minutes,
+/// which reach every room with their Markdown file, decrypted by each member on their server.
+async fn propose_decide_and_publish_minutes(
+    network: &Clients<'_>,
+    file_name: &str,
+    bernd_id: &str,
+) {
+    let bot = network.bot;
+    let thanks = ask(
+        network,
+        network.b,
+        "!agenda add Breitband — Ausbau in der Verbandsgemeinde",
+    )
+    .await;
+    assert!(
+        thanks
+            .body
+            .starts_with("Vielen Dank! Ihr Vorschlag Nr. 1 „Breitband“"),
+        "{thanks:?}"
+    );
+    let list = ask(network, network.organizers, "!agenda proposals").await;
+    assert!(
+        list.body.contains("Nr. 1 – Breitband (Gemeinde B"),
+        "{list:?}"
+    );
+    ask(network, network.organizers, "!agenda accept 1").await;
+    let (bernd_client, room_b) = network.b;
+    let outcome = bernd_client
+        .wait_for("the outcome in Gemeinde B", |m| {
+            m.sender == bot
+                && m.room_id == room_b.room_id()
+                && m.body.starts_with("Ihr Vorschlag Nr. 1")
+        })
+        .await;
+    assert!(
+        outcome.encrypted && outcome.body.contains("aufgenommen"),
+        "{outcome:?}"
+    );
+
+    // The minutes of the next meeting, with the accepted proposal on its agenda.
+    let started = ask(network, network.organizers, "!minutes start").await;
+    assert!(
+        started
+            .body
+            .starts_with("Das Protokoll für „Videokonferenz“ am ")
+            && started.body.contains("1. Breitband"),
+        "{started:?}"
+    );
+    let here = ask(network, network.a, "!here").await;
+    assert!(
+        here.body.starts_with(
+            "Vielen Dank! Gemeinde A wurde für „Videokonferenz“ als anwesend erfasst."
+        ),
+        "{here:?}"
+    );
+    // The owner is a person on server B: the bot finds their municipality by their room.
+    let recorded = ask(
+        network,
+        network.organizers,
+        &format!(
+            "!topic\n!info Ausbau bis 2028\n!decision Förderantrag stellen\n\
+             !action {bernd_id} Förderantrag vorbereiten"
+        ),
+    )
+    .await;
+    for line in [
+        "[1] Tagesordnungspunkt erfasst: Breitband",
+        "[4] Aufgabe erfasst: ",
+    ] {
+        assert!(recorded.body.contains(line), "{line} missing: {recorded:?}");
+    }
+    let draft = ask(network, network.organizers, "!minutes end").await;
+    assert!(
+        draft
+            .body
+            .starts_with("Protokollentwurf (noch nicht veröffentlicht)"),
+        "{draft:?}"
+    );
+    let approved = ask(network, network.organizers, "!minutes approve").await;
+    assert!(approved.body.contains("wurde genehmigt"), "{approved:?}");
+
+    for (member, room) in network.every_room() {
+        let room_id = room.room_id().to_owned();
+        let minutes = member
+            .wait_for("the minutes", |m| {
+                is_minutes(network, m) && m.room_id == room_id
+            })
+            .await;
+        assert!(minutes.encrypted, "{minutes:?}");
+        for line in [
+            "Teilnehmende Kommunen (1): Gemeinde A",
+            "TOP 1: Breitband",
+            "• Förderantrag stellen",
+            &format!("• {bernd_id} (Gemeinde B): Förderantrag vorbereiten"),
+        ] {
+            assert!(
+                minutes.body.contains(line),
+                "{line} missing: {}",
+                minutes.body
+            );
+        }
+        let file = member
+            .wait_for("the minutes file", |m| {
+                m.sender == bot && m.room_id == room_id && m.body == file_name
+            })
+            .await;
+        assert!(file.encrypted, "{file:?}");
+        let (mime, source) = file.file.unwrap();
+        assert_eq!(mime.as_deref(), Some("text/markdown; charset=utf-8"));
+        let markdown = String::from_utf8(member.download(&source).await).unwrap();
+        assert!(markdown.contains("Breitband"), "{markdown}");
+    }
+    let (organizer, _) = network.organizers;
+    let report = organizer
+        .wait_for("the publication report", |m| {
+            m.sender == bot && m.body.starts_with("Protokoll „Videokonferenz“")
+        })
+        .await;
+    assert!(
+        report.body.ends_with("an 3 von 3 Räumen zugestellt."),
+        "{report:?}"
+    );
+}
+
+/// Checks, after the flow and a while, that the proposal's outcome, the minutes and their file
+/// arrived exactly once in each room, and the publication report once.
+fn exactly_once_after_the_flow(network: &Clients<'_>, file_name: &str) {
+    let bot = network.bot;
+    for (member, room) in network.every_room() {
+        let received = member.received();
+        let in_room = |m: &&Received| m.sender == bot && m.room_id == room.room_id();
+        let minutes = received
+            .iter()
+            .filter(in_room)
+            .filter(|m| is_minutes(network, m))
+            .count();
+        let files = received
+            .iter()
+            .filter(in_room)
+            .filter(|m| m.body == file_name)
+            .count();
+        assert_eq!(
+            (minutes, files),
+            (1, 1),
+            "{} holds {minutes} minutes and {files} files",
+            room.room_id()
+        );
+    }
+    let (bernd, room_b) = network.b;
+    let outcomes = bernd
+        .received()
+        .iter()
+        .filter(|m| {
+            m.sender == bot
+                && m.room_id == room_b.room_id()
+                && m.body.starts_with("Ihr Vorschlag Nr. 1")
+        })
+        .count();
+    assert_eq!(outcomes, 1, "outcomes of the proposal in Gemeinde B");
+    let (organizer, _) = network.organizers;
+    let reports = organizer
+        .received()
+        .iter()
+        .filter(|m| m.sender == bot && m.body.starts_with("Protokoll „Videokonferenz“"))
+        .count();
+    assert_eq!(reports, 1, "publication reports");
 }
 
 /// The bot's own homeserver is down for a minute across a due announcement: the bot keeps
