@@ -9,7 +9,8 @@
 //! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
-//! - `federation`: three federating Synapses, members on their own servers, one going away.
+//! - `federation`: three federating Synapses, members on their own servers, one going away or
+//!   slow; the whole flow from a proposal to published minutes across federation.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
 //!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
 

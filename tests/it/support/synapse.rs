@@ -78,6 +78,21 @@ impl Synapse {
         Self::start_with(&["--federation-port", &federation_port])
     }
 
+    /// Starts a federating homeserver that the others reach only through `proxy`: its server
+    /// name is `127.0.0.1:<proxy port>`, so every federation request to it (and its signing
+    /// keys) goes through the proxy, while it listens for federation on the proxy's upstream
+    /// port. Its own requests to other servers go to them directly.
+    pub fn start_federating_behind(proxy: &super::delay_proxy::DelayProxy) -> Self {
+        let server_name = format!("127.0.0.1:{}", proxy.port);
+        let federation_port = proxy.upstream_port.to_string();
+        Self::start_with(&[
+            "--server-name",
+            &server_name,
+            "--federation-port",
+            &federation_port,
+        ])
+    }
+
     fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("convene-synapse-")
