@@ -225,7 +225,21 @@ async fn run(
         Command::Here(name) => minutes::here(invocation, name.as_deref()),
         Command::Actions { all } => minutes::actions(invocation, all),
         Command::Done(number) => minutes::done(invocation, number),
+        // LEAD: placeholders until the poll store and fan-out are in; replace both arms.
+        Command::Vote(_) | Command::Poll(_) => not_yet_available(language),
     }))
+}
+
+// LEAD: placeholder reply for `!vote` and `!poll`; remove with the arms above.
+fn not_yet_available(language: crate::i18n::Language) -> Rendered {
+    let text = match language {
+        crate::i18n::Language::German => "Dieser Befehl steht noch nicht zur Verfügung.",
+        crate::i18n::Language::English => "This command is not available yet.",
+    };
+    Rendered {
+        plain: text.to_owned(),
+        html: render::escape_html(text),
+    }
 }
 
 /// Whose commands `!help` lists: organizers and anyone in the organizers' or minutes room see
