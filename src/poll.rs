@@ -225,6 +225,56 @@ pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally 
     tally
 }
 
+/// What an undecided poll needs at a given instant: the pure decision behind posting it,
+/// reminding the rooms that have not answered, and reporting it overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Post the poll now: it has not been posted and can still be answered.
+    pub open: bool,
+    /// Remind the rooms that have not answered (the caller does it once).
+    pub remind: bool,
+    /// `decide_by` has passed without a decision: tell the organizers (once).
+    pub overdue: bool,
+    /// When to look again, if something is still to come.
+    pub wake_at: Option<DateTime<Utc>>,
+}
+
+/// The [`Step`] of `draft` at `now`, for a poll posted at `posted` (`None`: not yet).
+///
+/// A poll that appears only after `decide_by` is not posted (nobody could answer it in time);
+/// it is reported as overdue. The reminder goes out only for a poll posted before its
+/// reminder time: one posted later is still fresh in the rooms, and reminding at once would
+/// only repeat it.
+pub fn step(
+    draft: &PollDraft,
+    timezone: Tz,
+    posted: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Step {
+    let deadline = draft.decide_by_end(timezone).with_timezone(&Utc);
+    let remind_at = draft.reminder_at(timezone).with_timezone(&Utc);
+    if now >= deadline {
+        return Step {
+            open: false,
+            remind: false,
+            overdue: true,
+            wake_at: None,
+        };
+    }
+    let posted_at = posted.unwrap_or(now);
+    let reminds = posted_at < remind_at;
+    Step {
+        open: posted.is_none(),
+        remind: reminds && now >= remind_at,
+        overdue: false,
+        wake_at: Some(if reminds && now < remind_at {
+            remind_at
+        } else {
+            deadline
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,5 +519,64 @@ mod tests {
         let tz = chrono_tz::Europe::Berlin;
         let ten = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
         assert!(Slot::new(tz, NaiveDate::MAX, ten, TimeDelta::days(1)).is_none());
+    }
+
+    #[test]
+    fn a_poll_is_posted_reminded_once_due_and_reported_when_overdue() {
+        let tz = chrono_tz::Europe::Berlin;
+        let draft = draft(tz);
+        let utc = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let early = utc("2027-01-05T12:00:00+01:00");
+        let remind = utc("2027-01-12T09:00:00+01:00");
+        let deadline = utc("2027-01-16T00:00:00+01:00");
+        // A new file: posted now; the reminder is the next thing.
+        let fresh = step(&draft, tz, None, early);
+        assert_eq!(
+            fresh,
+            Step {
+                open: true,
+                remind: false,
+                overdue: false,
+                wake_at: Some(remind)
+            }
+        );
+        // Posted early, at the reminder time: remind, then wait for the deadline.
+        let due = step(&draft, tz, Some(early), remind);
+        assert_eq!(
+            (due.open, due.remind, due.wake_at),
+            (false, true, Some(deadline))
+        );
+        // Posted after the reminder time: never reminded.
+        let late_post = utc("2027-01-14T10:00:00+01:00");
+        let late = step(&draft, tz, None, late_post);
+        assert_eq!(
+            (late.open, late.remind, late.wake_at),
+            (true, false, Some(deadline))
+        );
+        let later = step(
+            &draft,
+            tz,
+            Some(late_post),
+            utc("2027-01-15T10:00:00+01:00"),
+        );
+        assert!(!later.remind && !later.open);
+        // One second before the end of decide_by the poll is still open; at the end, overdue.
+        let last = step(&draft, tz, Some(early), deadline - TimeDelta::seconds(1));
+        assert!(!last.overdue && last.remind);
+        for posted in [Some(early), None] {
+            assert_eq!(
+                step(&draft, tz, posted, deadline),
+                Step {
+                    open: false,
+                    remind: false,
+                    overdue: true,
+                    wake_at: None
+                }
+            );
+        }
     }
 }

@@ -15,9 +15,12 @@ use tracing::warn;
 
 use super::minutes;
 use super::outbox::Payload;
+use super::polls;
 use super::scheduler::{self, Request};
 use super::{Action, Context};
-use crate::command::{self, AgendaCommand, Command, CommandError, MinutesCommand, Role};
+use crate::command::{
+    self, AgendaCommand, Command, CommandError, MinutesCommand, PollCommand, Role,
+};
 use crate::metrics::CommandOutcome;
 use crate::network::Network;
 use crate::render::Outcome;
@@ -225,21 +228,12 @@ async fn run(
         Command::Here(name) => minutes::here(invocation, name.as_deref()),
         Command::Actions { all } => minutes::actions(invocation, all),
         Command::Done(number) => minutes::done(invocation, number),
-        // LEAD: placeholders until the poll store and fan-out are in; replace both arms.
-        Command::Vote(_) | Command::Poll(_) => not_yet_available(language),
+        Command::Vote(numbers) => polls::vote(invocation, &numbers)?,
+        Command::Poll(PollCommand::Show) => polls::show(invocation)?,
+        Command::Poll(PollCommand::Decide { poll, slot }) => {
+            polls::decide(invocation, poll.as_deref(), slot)?
+        }
     }))
-}
-
-// LEAD: placeholder reply for `!vote` and `!poll`; remove with the arms above.
-fn not_yet_available(language: crate::i18n::Language) -> Rendered {
-    let text = match language {
-        crate::i18n::Language::German => "Dieser Befehl steht noch nicht zur Verfügung.",
-        crate::i18n::Language::English => "This command is not available yet.",
-    };
-    Rendered {
-        plain: text.to_owned(),
-        html: render::escape_html(text),
-    }
 }
 
 /// Whose commands `!help` lists: organizers and anyone in the organizers' or minutes room see

@@ -394,3 +394,34 @@ pub fn poll_decided(language: Language, draft: &PollDraft, slot: &Slot) -> Rende
         ),
     })
 }
+
+/// The answer to `!poll decide <n>` while several polls are open: which workshop is meant.
+pub fn which_poll(language: Language, ids: &[String]) -> Rendered {
+    let list = ids.join(", ");
+    let example = ids.first().map(String::as_str).unwrap_or("workshop");
+    both(match language {
+        Language::German => format!(
+            "Es laufen mehrere Terminumfragen ({list}). Bitte nennen Sie den Workshop, z. B. !poll decide {example} 1."
+        ),
+        Language::English => format!(
+            "Several polls are open ({list}). Please name the workshop, e.g. !poll decide {example} 1."
+        ),
+    })
+}
+
+/// "Terminumfrage „…“ (Antworten bis 15.01.2027): an 3 von 3 Räumen zugestellt." — the
+/// organizers' summary of a poll's fan-out.
+pub fn poll_summary(
+    language: Language,
+    title: &str,
+    decide_by: NaiveDate,
+    report: &super::FanOutReport,
+) -> Rendered {
+    let title = quoted(language, title);
+    let until = super::minutes::date_short(language, decide_by);
+    let delivered = super::meetings::delivered_to(language, report);
+    both(match language {
+        Language::German => format!("Terminumfrage {title} (Antworten bis {until}): {delivered}."),
+        Language::English => format!("Date poll {title} (answers until {until}): {delivered}."),
+    })
+}
