@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod policy;
 mod polls;
 mod posts;
+mod reach;
 pub mod reload;
 pub mod scheduler;
 pub mod session;

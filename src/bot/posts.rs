@@ -18,7 +18,7 @@ use matrix_sdk::Client;
 use matrix_sdk::ruma::events::room::message::{
     ReplacementMetadata, RoomMessageEventContentWithoutRelation,
 };
-use matrix_sdk::ruma::{OwnedEventId, OwnedTransactionId};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -297,7 +297,8 @@ impl Scheduler {
                 continue;
             }
             if summarize && let Some(key) = &plan.summary {
-                let report = self.report(&plan);
+                let mut report = self.report(&plan);
+                self.add_unconfirmed(&plan, &mut report).await;
                 let text = self.summary_text(network, post, &report);
                 self.start_notice(key, &self.meeting_of(network, post), None, text);
                 continue;
@@ -394,6 +395,7 @@ impl Scheduler {
             delivered: 0,
             total: plan.rooms.len(),
             failed: Vec::new(),
+            unconfirmed: Vec::new(),
         };
         for room in &plan.rooms {
             let records = room.records(&self.store);
@@ -412,6 +414,32 @@ impl Scheduler {
             report.failed.push((room.target.name.clone(), outcome));
         }
         report
+    }
+
+    /// Adds the delivered rooms with members on homeservers that cannot be reached now (see
+    /// [`super::reach`]).
+    async fn add_unconfirmed(&self, plan: &PostPlan, report: &mut FanOutReport) {
+        let delivered: Vec<(&str, OwnedRoomId)> = plan
+            .rooms
+            .iter()
+            .filter(|room| {
+                room.records(&self.store)
+                    .iter()
+                    .all(|record| matches!(record, Record::Done { .. }))
+            })
+            .filter_map(|room| Some((room.target.name.as_str(), room.target.room_id.clone().ok()?)))
+            .collect();
+        let room_ids: Vec<OwnedRoomId> = delivered.iter().map(|(_, id)| id.clone()).collect();
+        let unreachable = super::reach::unreachable_servers(&self.client, &room_ids).await;
+        for (name, room_id) in delivered {
+            if let Some(servers) = unreachable.get(&room_id) {
+                info!(room = %room_id, ?servers, "delivered, but members' servers are unreachable");
+                report.unconfirmed.push((
+                    name.to_owned(),
+                    servers.iter().map(ToString::to_string).collect(),
+                ));
+            }
+        }
     }
 
     fn summary_text(&self, network: &Network, post: &PostRow, report: &FanOutReport) -> Rendered {

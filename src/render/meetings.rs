@@ -860,6 +860,10 @@ pub struct FanOutReport {
     pub total: usize,
     /// Rooms that do not have it, by display name, with what became of them.
     pub failed: Vec<(String, RoomOutcome)>,
+    /// Rooms the bot's homeserver accepted the post for, but with members on homeservers that
+    /// could not be reached when the summary was written: by display name, with those servers.
+    /// Federation delivers it when they are back; until then their members do not have it.
+    pub unconfirmed: Vec<(String, Vec<String>)>,
 }
 
 /// What became of a room that does not have a post (yet).
@@ -977,7 +981,39 @@ pub(super) fn delivered_to(language: Language, report: &FanOutReport) -> String 
             Language::English => write!(text, "; not delivered: {}", rooms.join(", ")),
         };
     }
+    if !report.unconfirmed.is_empty() {
+        let rooms: Vec<String> = report
+            .unconfirmed
+            .iter()
+            .map(|(room, servers)| unconfirmed_room(language, room, servers))
+            .collect();
+        let _ = match language {
+            Language::German => write!(text, "; noch nicht bestätigt: {}", rooms.join(", ")),
+            Language::English => write!(text, "; not yet confirmed: {}", rooms.join(", ")),
+        };
+    }
     text
+}
+
+/// "Gemeinde B (Server b.example nicht erreichbar; er erhält die Nachricht, sobald er wieder
+/// erreichbar ist)".
+fn unconfirmed_room(language: Language, room: &str, servers: &[String]) -> String {
+    let servers = servers.join(", ");
+    let why = match (language, servers.contains(", ")) {
+        (Language::German, false) => format!(
+            "Server {servers} nicht erreichbar; er erhält die Nachricht, sobald er wieder erreichbar ist"
+        ),
+        (Language::German, true) => format!(
+            "Server {servers} nicht erreichbar; sie erhalten die Nachricht, sobald sie wieder erreichbar sind"
+        ),
+        (Language::English, false) => {
+            format!("server {servers} unreachable; it receives the message once it is back")
+        }
+        (Language::English, true) => {
+            format!("servers {servers} unreachable; they receive the message once they are back")
+        }
+    };
+    format!("{} ({why})", one_line(room))
 }
 
 /// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …" /

@@ -453,6 +453,16 @@ mod meetings {
                     ))),
                 ),
             ],
+            unconfirmed: vec![
+                (
+                    "Cochem-Zell".to_owned(),
+                    vec!["matrix.cochem-zell.de".to_owned()],
+                ),
+                (
+                    "Landau".to_owned(),
+                    vec!["landau.de".to_owned(), "rlp.example".to_owned()],
+                ),
+            ],
         };
         for (language, code) in LANGUAGES {
             snapshot_rendered!(
