@@ -131,26 +131,13 @@ pub(super) fn end_content(
     UnstablePollEndEventContent::new(render::poll_closed(language, draft, slot).plain, start)
 }
 
-/// The decided polls' slots by workshop id, for [`Network::with_decisions`].
+/// The decided polls' slots by workshop id, for [`Network::with_decisions`]; none when the
+/// database cannot be read (the workshops then stay polls until it can).
 pub(super) fn decisions(store: &Store, timezone: Tz) -> BTreeMap<String, Slot> {
-    store
-        .polls()
-        .unwrap_or_else(|error| {
-            warn!(%error, "cannot read the polls' decisions");
-            Vec::new()
-        })
-        .into_iter()
-        .filter_map(|poll| {
-            let decision = poll.decision?;
-            Some((
-                poll.key,
-                Slot {
-                    start: decision.start.with_timezone(&timezone),
-                    end: decision.end.with_timezone(&timezone),
-                },
-            ))
-        })
-        .collect()
+    store.decided_slots(timezone).unwrap_or_else(|error| {
+        warn!(%error, "cannot read the polls' decisions");
+        BTreeMap::new()
+    })
 }
 
 /// The slot a decision names, for the texts.

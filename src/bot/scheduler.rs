@@ -139,6 +139,8 @@ impl Scheduler {
             }
         }
         let targets = self.targets(&network).await;
+        // Before the meetings' posts: a poll decided now ends before its workshop is announced.
+        let polls_due = self.run_polls(&network, &targets, now);
         let plan = posting::plan(&meetings, offsets, now, &Records { store: &self.store });
         for due in &plan.send {
             self.start_meeting_post(&due.post, due.late);
@@ -155,7 +157,6 @@ impl Scheduler {
         self.publish_minutes(&network);
         self.draft_file_minutes(&network, now);
         self.remind_actions(&network, &targets, now);
-        let polls_due = self.run_polls(&network, &targets, now);
         let retry = self.run_posts(&network, &targets).await;
         [plan.next_due, retry, polls_due]
             .into_iter()

@@ -6,13 +6,14 @@
 //! sync repeated after a restart, a poll response and its decrypted form) counts once, and a
 //! redacted vote is deleted. Which vote of a member counts is decided by [`crate::poll::tally`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, text, time};
-use crate::poll::Vote;
+use crate::poll::{Slot, Vote};
 
 /// A slot as stored: its start and end.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
@@ -186,6 +187,25 @@ impl Store {
             ],
         )?;
         Ok(changed == 1)
+    }
+
+    /// The decided polls' slots by workshop id, in `timezone`, for
+    /// [`crate::network::Network::with_decisions`].
+    pub fn decided_slots(&self, timezone: Tz) -> Result<BTreeMap<String, Slot>, StoreError> {
+        Ok(self
+            .polls()?
+            .into_iter()
+            .filter_map(|poll| {
+                let decision = poll.decision?;
+                Some((
+                    poll.key,
+                    Slot {
+                        start: decision.start.with_timezone(&timezone),
+                        end: decision.end.with_timezone(&timezone),
+                    },
+                ))
+            })
+            .collect())
     }
 
     /// Records that the poll's end goes out now; votes arriving after this do not count.

@@ -301,6 +301,57 @@ items:
     let ask = organizer.say(&orga, "!poll").await;
     let none = organizer.reply_to(&bot_id, &ask).await;
     assert_eq!(none.body, "Zurzeit läuft keine Terminumfrage.");
+
+    // A second workshop, decided by writing its date into the file: its poll ends too.
+    let file = agendas.path().join("open-data.yaml");
+    let open_data = |when: &str| {
+        format!("meeting:\n  id: open-data\n  title: Open Data\n{when}items:\n  - title: Start\n")
+    };
+    std::fs::write(
+        &file,
+        open_data(&format!(
+            "  decide_by: {}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"11:00\", duration: 1h }}\n",
+            day(10),
+            day(15),
+            day(16)
+        )),
+    )
+    .unwrap();
+    let second_start = anna
+        .wait_within(Duration::from_secs(60), |m| {
+            m.sender == bot_id
+                && m.room_id == kl.room_id()
+                && matches!(m.poll, Some(PollEvent::Start { .. }))
+                && m.body.contains("Open Data")
+        })
+        .await
+        .unwrap_or_else(|| panic!("no second poll:\n{}", bot.log()))
+        .event_id;
+    std::fs::write(
+        &file,
+        open_data(&format!(
+            "  date: {}\n  start: \"11:00\"\n  duration: 1h\n",
+            day(16)
+        )),
+    )
+    .unwrap();
+    anna.wait_within(Duration::from_secs(60), |m| {
+        m.sender == bot_id
+            && m.poll
+                == Some(PollEvent::End {
+                    start: second_start.clone(),
+                })
+    })
+    .await
+    .unwrap_or_else(|| panic!("the second poll did not end:\n{}", bot.log()));
+    anna.wait_for("the second announcement", |m| {
+        m.sender == bot_id
+            && m.room_id == kl.room_id()
+            && m.body.starts_with("Einladung:")
+            && m.body.contains("Open Data")
+    })
+    .await;
+
     let log = bot.log();
     assert!(!log.contains("ERROR"), "{log}");
     drop(bot);
