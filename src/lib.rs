@@ -34,6 +34,7 @@ pub mod limits;
 pub mod metrics;
 pub mod minutes;
 pub mod network;
+pub mod poll;
 pub mod posting;
 pub mod render;
 pub mod schedule;

@@ -83,6 +83,15 @@ pub const MAX_PARTS: usize = 20;
 /// The most agenda items of one meeting.
 pub const MAX_ITEMS: usize = 100;
 
+/// The fewest candidate slots of a workshop whose date is found by a poll: with one there is
+/// nothing to choose, so it is an ordinary workshop with `date:`.
+pub const MIN_CANDIDATES: usize = 2;
+
+/// The most candidate slots of such a workshop: a poll with more answers is hard to read on a
+/// phone and the tally table too wide for the organizers' room; 12 is two or three weeks of
+/// working days with two slots each. The `!vote` numbers go up to this.
+pub const MAX_CANDIDATES: usize = 12;
+
 /// The most links (or documents) of one agenda item or minutes topic.
 pub const MAX_LINKS: usize = 50;
 

@@ -168,6 +168,10 @@ fn main() -> ExitCode {
                         .map_err(|e| e.to_string())
                 })
                 .and_then(|store| {
+                    let decided = store
+                        .decided_slots(network.config.timezone)
+                        .map_err(|e| e.to_string())?;
+                    let network = network.clone().with_decisions(&decided);
                     convene::feed::calendar(
                         &network,
                         &store,
@@ -346,6 +350,9 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
     let store = Arc::new(Store::open(
         &network.config.data_dir.join("convene.sqlite3"),
     )?);
+    // Workshops whose date poll the bot has decided are meetings in the feed, too.
+    let decided = store.decided_slots(network.config.timezone)?;
+    let network = network.with_decisions(&decided);
     let (_keep, network) = tokio::sync::watch::channel(Arc::new(network));
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()

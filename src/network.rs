@@ -2,12 +2,14 @@
 //! and the schedule built from both. The bot holds one [`Network`] at a time and swaps it for a
 //! new one only when a changed file loads without errors.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::agenda::{self, Agenda, Agendas};
 use crate::config::Config;
 use crate::diagnostic::Diagnostics;
+use crate::poll::Slot;
 use crate::schedule::{Meeting, Schedule};
 
 /// The loaded, validated state of the network's files.
@@ -54,6 +56,21 @@ impl Network {
             agendas,
             schedule,
         })
+    }
+
+    /// The network with its decided date polls as ordinary workshops: each poll of the files
+    /// with a decision in `decided` (by workshop id) becomes a one-off on the decided slot,
+    /// unless its file gives a date itself by now. Applying it twice changes nothing.
+    pub fn with_decisions(mut self, decided: &BTreeMap<String, Slot>) -> Self {
+        for draft in &self.agendas.polls {
+            let Some(slot) = decided.get(&draft.id) else {
+                continue;
+            };
+            if self.schedule.one_offs.iter().all(|o| o.id != draft.id) {
+                self.schedule.one_offs.push(draft.to_one_off(slot));
+            }
+        }
+        self
     }
 
     /// The agenda of a meeting, if there is one.

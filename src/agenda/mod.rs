@@ -2,14 +2,18 @@
 //!
 //! A file either gives the agenda of one occurrence of a series (`meeting: { series, date }`) or
 //! defines a one-off meeting such as a workshop (`meeting: { title, date, start, duration, … }`),
-//! optionally in parts with their own audience. Loading validates every file against the
+//! optionally in parts with their own audience. A workshop whose date is still to be found gives
+//! `candidates:` (the slots to choose from) and `decide_by:` instead of `date:`, `start:` and
+//! `duration:`: it becomes a [`PollDraft`], not a meeting, until the organizers decide. The
+//! candidates are for the whole workshop; its parts then give no `start:` of their own.
+//! Loading validates every file against the
 //! configured series and reports every error of every file with `file:line:col`; the bot never
 //! writes these files.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -20,9 +24,10 @@ use crate::fields;
 use crate::files;
 use crate::holidays::State;
 use crate::limits;
+use crate::poll::{PollDraft, Slot};
 use crate::schedule::{OneOff, Schedule, Series};
 use crate::text;
-use crate::yaml::{Document, Node, Problem};
+use crate::yaml::{Document, Mapping, Node, Problem};
 
 /// The agenda of one meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +105,19 @@ pub struct Agendas {
     pub by_meeting: BTreeMap<String, Agenda>,
     /// The one-off meetings the files define.
     pub one_offs: Vec<OneOff>,
+    /// The workshops whose date is still to be found, by a poll among the members; they are
+    /// not in [`Agendas::one_offs`] (their agendas are in [`Agendas::by_meeting`] all the same).
+    pub polls: Vec<PollDraft>,
+}
+
+/// What an agenda file defines besides the agenda: a workshop with its date, or one whose date
+/// a poll is to find.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Workshop {
+    /// A one-off meeting on a fixed date.
+    Dated(OneOff),
+    /// A workshop with candidate slots and a `decide_by` date.
+    Poll(PollDraft),
 }
 
 const FILE_KEYS: &[&str] = &["meeting", "topic", "parts", "items", "notes", "minutes"];
@@ -113,7 +131,10 @@ const MEETING_KEYS: &[&str] = &[
     "video_link",
     "cancelled",
     "note",
+    "candidates",
+    "decide_by",
 ];
+const CANDIDATE_KEYS: &[&str] = &["date", "start", "duration"];
 const PART_KEYS: &[&str] = &["title", "audience", "start"];
 const ITEM_KEYS: &[&str] = &[
     "title",
@@ -216,9 +237,11 @@ pub fn load_dir(
             }
             claimed.insert(key, file.clone());
         }
-        if let Ok((agenda, one_off)) = loaded {
-            if let Some(one_off) = one_off {
-                agendas.one_offs.push(one_off);
+        if let Ok((agenda, workshop)) = loaded {
+            match workshop {
+                Some(Workshop::Dated(one_off)) => agendas.one_offs.push(one_off),
+                Some(Workshop::Poll(poll)) => agendas.polls.push(poll),
+                None => {}
             }
             agendas
                 .by_meeting
@@ -267,7 +290,7 @@ pub fn load_file(
     file: &Path,
     schedule: &Schedule,
     members: &[String],
-) -> Result<(Agenda, Option<OneOff>), Diagnostics> {
+) -> Result<(Agenda, Option<Workshop>), Diagnostics> {
     let text = files::read_text(file, files::YAML_LIMIT).map_err(|error| {
         let agenda = Text::fixed("agenda", "die Tagesordnung");
         Diagnostics::from(vec![error.to_diagnostic(file, &agenda, None)])
@@ -287,7 +310,7 @@ fn validate(
     schedule: &Schedule,
     members: &[String],
     problems: &mut Vec<Problem>,
-) -> Option<(Agenda, Option<OneOff>)> {
+) -> Option<(Agenda, Option<Workshop>)> {
     let top = root.as_mapping(FILE_KEYS, problems)?;
     let meeting_node = top.required(
         "meeting",
@@ -317,6 +340,11 @@ fn validate(
                 .collect::<Vec<_>>()
         }),
     };
+    if let Some(node) = top.optional("parts")
+        && meeting_node.as_ref().is_some_and(has_candidates)
+    {
+        part_starts_refused(&node, problems);
+    }
     let part_count = parts.as_ref().map_or(0, Vec::len);
     let items_node = top.optional("items");
     let items = match &items_node {
@@ -341,7 +369,7 @@ fn validate(
         )
     });
 
-    let (key, length, one_off) = meeting?;
+    let (key, length, workshop) = meeting?;
     let items = items?;
     let planned: TimeDelta = items.iter().filter_map(|i| i.duration).sum();
     if let (Some(node), Some(length)) = (&items_node, length)
@@ -372,8 +400,41 @@ fn validate(
             notes: fields::optional(notes)?,
             minutes: fields::optional(minutes)?,
         },
-        one_off,
+        workshop,
     ))
+}
+
+/// Whether a `meeting:` section gives `candidates:` (read leniently: its own errors are
+/// reported by [`meeting`]).
+fn has_candidates(node: &Node<'_>) -> bool {
+    let mut ignored = Vec::new();
+    node.as_mapping(MEETING_KEYS, &mut ignored)
+        .is_some_and(|meeting| meeting.optional("candidates").is_some())
+}
+
+/// Refuses `start:` in the parts of a workshop with candidates: the chosen slot gives the time,
+/// and slots per part are not offered.
+fn part_starts_refused(parts: &Node<'_>, problems: &mut Vec<Problem>) {
+    let mut ignored = Vec::new();
+    for part in parts.as_list(&mut ignored).unwrap_or_default() {
+        let Some(mapping) = part.as_mapping(PART_KEYS, &mut ignored) else {
+            continue;
+        };
+        if mapping.optional("start").is_some() {
+            problems.push(Problem {
+                path: part.path().key("start"),
+                target: crate::yaml::Target::Key,
+                message: text!(
+                    "a part of a workshop with `candidates:` has no start time of its own",
+                    "Ein Teil eines Workshops mit `candidates:` hat keine eigene Anfangszeit"
+                ),
+                hint: Some(text!(
+                    "remove `start:`: the workshop starts when the chosen candidate does; give the parts their times once the date is decided",
+                    "entfernen Sie `start:`: der Workshop beginnt zur Zeit des gewählten Termins; tragen Sie die Zeiten der Teile ein, sobald der Termin feststeht"
+                )),
+            });
+        }
+    }
 }
 
 /// The meeting a file is about: its key, its length, and the one-off it defines.
@@ -382,16 +443,24 @@ fn meeting(
     file: &Path,
     schedule: &Schedule,
     problems: &mut Vec<Problem>,
-) -> Option<(String, Option<TimeDelta>, Option<OneOff>)> {
+) -> Option<(String, Option<TimeDelta>, Option<Workshop>)> {
     let meeting = node.as_mapping(MEETING_KEYS, problems)?;
-    let date_node = meeting.required(
-        "date",
-        text!(
-            "add `date:`, e.g. `2026-12-17`",
-            "ergänzen Sie `date:`, z. B. `2026-12-17`"
-        ),
-        problems,
-    );
+    let candidates = meeting
+        .optional("candidates")
+        .filter(|_| meeting.optional("series").is_none());
+    let date_node = if candidates.is_some() {
+        // A poll's candidates give the dates; `date:` beside them is refused below.
+        None
+    } else {
+        meeting.required(
+            "date",
+            text!(
+                "add `date:`, e.g. `2026-12-17`",
+                "ergänzen Sie `date:`, z. B. `2026-12-17`"
+            ),
+            problems,
+        )
+    };
     let date = date_node.as_ref().and_then(|n| fields::date(n, problems));
     if let Some(series_node) = meeting.optional("series") {
         let series_id = fields::slug(&series_node, problems)?;
@@ -403,6 +472,8 @@ fn meeting(
             "video_link",
             "cancelled",
             "note",
+            "candidates",
+            "decide_by",
         ] {
             if meeting.optional(key).is_some() {
                 problems.push(Problem {
@@ -494,6 +565,116 @@ fn meeting(
             problems,
         )
         .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
+    let video_link = fields::optional(
+        meeting
+            .optional("video_link")
+            .map(|n| fields::link(&n, problems)),
+    );
+    let cancelled_node = meeting.optional("cancelled");
+    let cancelled = match &cancelled_node {
+        None => Some(false),
+        Some(n) => fields::flag(n, problems),
+    };
+    let note = fields::optional(
+        meeting
+            .optional("note")
+            .map(|n| fields::prose(&n, &fields::NOTE, limits::MAX_NOTE, problems)),
+    );
+    let timing = match &candidates {
+        Some(candidates) => {
+            if let (Some(true), Some(cancelled_node)) = (cancelled, &cancelled_node) {
+                problems.push(cancelled_node.problem(
+                    text!(
+                        "a workshop whose date is still to be found cannot be cancelled",
+                        "Ein Workshop, dessen Termin noch gesucht wird, kann nicht abgesagt werden"
+                    ),
+                    text!(
+                        "remove `cancelled: true`; to call the poll off, delete the file",
+                        "entfernen Sie `cancelled: true`; um die Umfrage abzubrechen, löschen Sie die Datei"
+                    ),
+                ));
+            }
+            poll_timing(node, &meeting, candidates, schedule, problems).map(Timing::Poll)
+        }
+        None => dated_timing(&meeting, date, schedule, problems).map(Timing::Dated),
+    };
+    let id = id?;
+    if schedule.series.iter().any(|s| s.id == id) {
+        problems.push(node.problem(
+            text!(
+                "the id `{id}` is already the id of a series",
+                "Die Kennung `{id}` ist bereits die Kennung einer Serie"
+            ),
+            text!(
+                "give the workshop an id of its own",
+                "geben Sie dem Workshop eine eigene Kennung"
+            ),
+        ));
+        return None;
+    }
+    let note = note?;
+    let (title, video_link, cancelled) = (title?, video_link?, cancelled?);
+    match timing? {
+        Timing::Dated((date, start, duration)) => {
+            let one_off = OneOff {
+                id: id.clone(),
+                title,
+                date,
+                start,
+                duration,
+                video_link,
+                cancelled: cancelled.then(|| note.clone()),
+            };
+            Some((id, Some(duration), Some(Workshop::Dated(one_off))))
+        }
+        Timing::Poll((slots, decide_by)) => {
+            if cancelled {
+                return None;
+            }
+            // The agenda's items must fit into whichever slot is chosen.
+            let shortest = slots.iter().map(Slot::duration).min();
+            let poll = PollDraft {
+                id: id.clone(),
+                title,
+                slots,
+                decide_by,
+                video_link,
+                note,
+            };
+            Some((id, shortest, Some(Workshop::Poll(poll))))
+        }
+    }
+}
+
+/// When a workshop takes place: its date, start and duration, or its candidate slots and the
+/// day by which the members answer.
+enum Timing {
+    Dated((NaiveDate, NaiveTime, TimeDelta)),
+    Poll((Vec<Slot>, NaiveDate)),
+}
+
+/// `date:`, `start:` and `duration:` of a workshop on a fixed date; `decide_by:` without
+/// `candidates:` is refused.
+fn dated_timing(
+    meeting: &Mapping<'_>,
+    date: Option<NaiveDate>,
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(NaiveDate, NaiveTime, TimeDelta)> {
+    if let Some(decide_by) = meeting.optional("decide_by") {
+        problems.push(Problem {
+            path: decide_by.path().clone(),
+            target: crate::yaml::Target::Key,
+            message: text!(
+                "`decide_by` is only for a workshop whose date a poll finds",
+                "`decide_by` gibt es nur für einen Workshop, dessen Termin eine Umfrage findet"
+            ),
+            hint: Some(text!(
+                "add `candidates:` with the slots to choose from instead of `date:`, `start:` and `duration:`, or remove `decide_by:`",
+                "ergänzen Sie statt `date:`, `start:` und `duration:` die Liste `candidates:` mit den Terminen zur Auswahl, oder entfernen Sie `decide_by:`"
+            )),
+        });
+    }
     let start_node = meeting.required(
         "start",
         text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
@@ -510,46 +691,169 @@ fn meeting(
             problems,
         )
         .and_then(|n| fields::duration(&n, problems));
-    let video_link = fields::optional(
-        meeting
-            .optional("video_link")
-            .map(|n| fields::link(&n, problems)),
-    );
-    let cancelled = match meeting.optional("cancelled") {
-        None => Some(false),
-        Some(n) => fields::flag(&n, problems),
-    };
-    let note = fields::optional(
-        meeting
-            .optional("note")
-            .map(|n| fields::prose(&n, &fields::NOTE, limits::MAX_NOTE, problems)),
-    );
-    let id = id?;
-    if schedule.series.iter().any(|s| s.id == id) {
-        problems.push(node.problem(
+    Some((date?, start?, duration?))
+}
+
+/// The candidate slots and `decide_by` of a workshop whose date a poll finds. `date:`,
+/// `start:` and `duration:` beside them are refused; every slot is a real local time, starts
+/// after the `decide_by` day and differs from the others.
+fn poll_timing(
+    node: &Node<'_>,
+    meeting: &Mapping<'_>,
+    candidates: &Node<'_>,
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(Vec<Slot>, NaiveDate)> {
+    for key in ["date", "start", "duration"] {
+        if meeting.optional(key).is_some() {
+            problems.push(Problem {
+                path: node.path().key(key),
+                target: crate::yaml::Target::Key,
+                message: text!(
+                    "`{key}` and `candidates` cannot both be given",
+                    "`{key}` und `candidates` können nicht zugleich angegeben werden"
+                ),
+                hint: Some(text!(
+                    "remove `{key}:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date",
+                    "entfernen Sie `{key}:`: jeder Termin unter `candidates:` hat eigene Angaben `date:`, `start:` und `duration:`; oder entfernen Sie `candidates:` und `decide_by:` für einen Workshop mit festem Termin"
+                )),
+            });
+        }
+    }
+    let decide_by = meeting
+        .required(
+            "decide_by",
             text!(
-                "the id `{id}` is already the id of a series",
-                "Die Kennung `{id}` ist bereits die Kennung einer Serie"
+                "add `decide_by:`, the last day to answer the poll, e.g. `2027-01-15`",
+                "ergänzen Sie `decide_by:`, den letzten Tag für Antworten auf die Umfrage, z. B. `2027-01-15`"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::date(&n, problems));
+    let what = Text::fixed("candidates", "Termine zur Auswahl");
+    let list = fields::list(candidates, &what, limits::MAX_CANDIDATES, problems)?;
+    if list.len() < limits::MIN_CANDIDATES {
+        let (count, min) = (list.len(), limits::MIN_CANDIDATES);
+        problems.push(candidates.problem(
+            text!(
+                "a poll needs at least {min} candidates, not {count}",
+                "Eine Umfrage braucht mindestens {min} Termine zur Auswahl, nicht {count}"
             ),
             text!(
-                "give the workshop an id of its own",
-                "geben Sie dem Workshop eine eigene Kennung"
+                "add another candidate, or give the workshop `date:`, `start:` and `duration:` instead",
+                "ergänzen Sie einen weiteren Termin, oder geben Sie dem Workshop stattdessen `date:`, `start:` und `duration:`"
             ),
         ));
-        return None;
     }
-    let duration = duration?;
-    let note = note?;
-    let one_off = OneOff {
-        id: id.clone(),
-        title: title?,
-        date: date?,
-        start: start?,
-        duration,
-        video_link: video_link?,
-        cancelled: cancelled?.then(|| note.clone()),
+    let poll_end = decide_by.map(|decide_by| {
+        let draft = PollDraft {
+            id: String::new(),
+            title: String::new(),
+            slots: Vec::new(),
+            decide_by,
+            video_link: None,
+            note: None,
+        };
+        draft.decide_by_end(schedule.timezone)
+    });
+    let mut slots: Vec<Option<Slot>> = Vec::new();
+    for item in &list {
+        let slot = candidate(item, schedule, problems);
+        if let Some(slot) = slot {
+            if let Some(first) = slots.iter().position(|s| *s == Some(slot)) {
+                let shown = slot_text(&slot);
+                problems.push(item.problem(
+                    text!(
+                        "the same slot as `candidates[{first}]` ({shown})",
+                        "Derselbe Termin wie `candidates[{first}]` ({shown})"
+                    ),
+                    text!(
+                        "offer every slot once",
+                        "bieten Sie jeden Termin nur einmal an"
+                    ),
+                ));
+            }
+            if let (Some(poll_end), Some(decide_by)) = (poll_end, decide_by)
+                && slot.start < poll_end
+            {
+                let (day, time) = (slot.start.format("%Y-%m-%d"), slot.start.format("%H:%M"));
+                let date_node = item
+                    .as_mapping(CANDIDATE_KEYS, &mut Vec::new())
+                    .and_then(|m| m.optional("date"))
+                    .unwrap_or_else(|| item.clone());
+                problems.push(date_node.problem(
+                    text!(
+                        "this candidate starts on {day} at {time}, before the end of `decide_by` ({decide_by})",
+                        "Dieser Termin beginnt am {day} um {time} und damit vor dem Ende von `decide_by` ({decide_by})"
+                    ),
+                    text!(
+                        "every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`",
+                        "jeder Termin muss nach dem letzten Tag für Antworten beginnen: wählen Sie ein späteres Datum oder ein früheres `decide_by:`"
+                    ),
+                ));
+            }
+        }
+        slots.push(slot);
+    }
+    let slots: Option<Vec<Slot>> = slots.into_iter().collect();
+    let slots = slots
+        .filter(|slots| (limits::MIN_CANDIDATES..=limits::MAX_CANDIDATES).contains(&slots.len()))?;
+    Some((slots, decide_by?))
+}
+
+/// A slot as organizers wrote it: "2027-02-03 10:00, 3h".
+fn slot_text(slot: &Slot) -> String {
+    format!(
+        "{}, {}",
+        slot.start.format("%Y-%m-%d %H:%M"),
+        crate::duration::Compact(slot.duration())
+    )
+}
+
+/// One candidate: a mapping of exactly `date:`, `start:` and `duration:`.
+fn candidate(node: &Node<'_>, schedule: &Schedule, problems: &mut Vec<Problem>) -> Option<Slot> {
+    let candidate = node.as_mapping(CANDIDATE_KEYS, problems)?;
+    let date = candidate
+        .required(
+            "date",
+            text!(
+                "add `date:`, e.g. `2027-02-03`",
+                "ergänzen Sie `date:`, z. B. `2027-02-03`"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::date(&n, problems));
+    let start_node = candidate.required(
+        "start",
+        text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
+        problems,
+    );
+    let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
+    let exists = match (date, start, &start_node) {
+        (Some(date), Some(start), Some(start_node)) => {
+            fields::existing_time(start_node, schedule.timezone, date, start, problems)
+        }
+        _ => None,
     };
-    Some((id, Some(duration), Some(one_off)))
+    let duration = candidate
+        .required(
+            "duration",
+            text!("add `duration: 3h`", "ergänzen Sie `duration: 3h`"),
+            problems,
+        )
+        .and_then(|n| fields::duration(&n, problems));
+    exists?;
+    let slot = Slot::new(schedule.timezone, date?, start?, duration?);
+    if slot.is_none() {
+        problems.push(node.problem(
+            text!(
+                "this slot ends outside the dates convene plans with",
+                "Dieser Termin endet außerhalb des Zeitraums, mit dem convene plant"
+            ),
+            None,
+        ));
+    }
+    slot
 }
 
 fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {

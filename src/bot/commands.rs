@@ -15,9 +15,12 @@ use tracing::warn;
 
 use super::minutes;
 use super::outbox::Payload;
+use super::polls;
 use super::scheduler::{self, Request};
 use super::{Action, Context};
-use crate::command::{self, AgendaCommand, Command, CommandError, MinutesCommand, Role};
+use crate::command::{
+    self, AgendaCommand, Command, CommandError, MinutesCommand, PollCommand, Role,
+};
 use crate::metrics::CommandOutcome;
 use crate::network::Network;
 use crate::render::Outcome;
@@ -225,6 +228,11 @@ async fn run(
         Command::Here(name) => minutes::here(invocation, name.as_deref()),
         Command::Actions { all } => minutes::actions(invocation, all),
         Command::Done(number) => minutes::done(invocation, number),
+        Command::Vote(numbers) => polls::vote(invocation, &numbers)?,
+        Command::Poll(PollCommand::Show) => polls::show(invocation)?,
+        Command::Poll(PollCommand::Decide { poll, slot }) => {
+            polls::decide(invocation, poll.as_deref(), slot)?
+        }
     }))
 }
 

@@ -21,6 +21,7 @@ mod follow_up;
 mod minutes;
 pub mod outbox;
 pub mod policy;
+mod polls;
 mod posts;
 mod reach;
 pub mod reload;
@@ -40,6 +41,8 @@ use matrix_sdk::event_handler::Ctx;
 use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
+use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
+use matrix_sdk::ruma::events::poll::unstable_response::OriginalSyncUnstablePollResponseEvent;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
@@ -173,6 +176,7 @@ pub async fn run(
         .context("the client has no device id after logging in")?
         .to_owned();
 
+    let network = network.with_decisions(&polls::decisions(&store, config.timezone));
     let (network_tx, network_rx) = watch::channel(Arc::new(network));
     let (requests_tx, requests_rx) = mpsc::unbounded_channel();
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -193,6 +197,8 @@ pub async fn run(
     client.add_event_handler(on_invite);
     client.add_event_handler(on_reaction);
     client.add_event_handler(on_redaction);
+    client.add_event_handler(on_poll_response);
+    client.add_event_handler(on_stable_poll_response);
     let mut tasks = Tasks::new();
     let delivery = tasks.spawn("outbox", {
         let client = client.clone();
@@ -254,10 +260,12 @@ pub async fn run(
     for room in config.rooms() {
         outbox::join_configured(&client, room).await;
     }
+    let publish = network_tx.clone();
     let watcher = tasks.spawn("file watcher", {
         let watching = reload::watch_files(
             config_path,
             network_tx,
+            Arc::clone(&store),
             requests_tx,
             Arc::clone(&metrics),
             stop_rx.clone(),
@@ -273,6 +281,7 @@ pub async fn run(
             store: Arc::clone(&store),
             clock: Arc::clone(&clock),
             network: network_rx,
+            publish,
             requests: requests_rx,
             aliases: std::collections::HashMap::new(),
             metrics: Arc::clone(&metrics),
@@ -400,14 +409,55 @@ async fn on_reaction(event: OriginalSyncReactionEvent, room: Room, context: Ctx<
     minutes::react(&network, &context.store, &room, &event, context.clock.now());
 }
 
-/// A removed reaction takes its RSVP back.
+/// A removed reaction takes its RSVP back; a removed poll response, its vote.
 async fn on_redaction(event: OriginalSyncRoomRedactionEvent, context: Ctx<Arc<Context>>) {
     let redacts = event.content.redacts.as_ref().or(event.redacts.as_ref());
-    if let Some(redacts) = redacts
-        && let Err(error) = context.store.forget_attendance_event(redacts.as_str())
-    {
+    let Some(redacts) = redacts else {
+        return;
+    };
+    if let Err(error) = context.store.forget_attendance_event(redacts.as_str()) {
         warn!(%error, "cannot forget a removed RSVP");
     }
+    match context.store.withdraw_vote(redacts.as_str()) {
+        Ok(true) => info!(event_id = %redacts, "a redacted vote was withdrawn"),
+        Ok(false) => {}
+        Err(error) => warn!(%error, "cannot withdraw a redacted vote"),
+    }
+}
+
+/// A vote in a date poll, as Element and Element X send it. Like reactions, votes from the
+/// catch-up sync count: they are what members answered while the bot was away.
+async fn on_poll_response(
+    event: OriginalSyncUnstablePollResponseEvent,
+    room: Room,
+    context: Ctx<Arc<Context>>,
+) {
+    polls::record_response(
+        &context,
+        &room,
+        &event.event_id,
+        &event.sender,
+        &event.content.relates_to.event_id,
+        &event.content.poll_response.answers,
+        event.origin_server_ts,
+    );
+}
+
+/// A vote in the stable form (`m.poll.response`), for clients that send it.
+async fn on_stable_poll_response(
+    event: OriginalSyncPollResponseEvent,
+    room: Room,
+    context: Ctx<Arc<Context>>,
+) {
+    polls::record_response(
+        &context,
+        &room,
+        &event.event_id,
+        &event.sender,
+        &event.content.relates_to.event_id,
+        &event.content.selections,
+        event.origin_server_ts,
+    );
 }
 
 async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<Context>>) {

@@ -11,6 +11,8 @@ use std::time::Duration;
 use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::StateEventType;
+use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
+use matrix_sdk::ruma::events::poll::unstable_start::UnstablePollStartEventContent;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use matrix_sdk::ruma::{
     EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId,
@@ -128,6 +130,10 @@ pub enum Payload {
     Message(Box<RoomMessageEventContent>),
     /// A file (the .ics invitation), uploaded and — in encrypted rooms — encrypted by the SDK.
     File(Attachment),
+    /// A date poll (`org.matrix.msc3381.poll.start`).
+    PollStart(Box<UnstablePollStartEventContent>),
+    /// The end of a date poll (`org.matrix.msc3381.poll.end`).
+    PollEnd(Box<UnstablePollEndEventContent>),
 }
 
 impl Payload {
@@ -148,6 +154,20 @@ pub(super) async fn send_payload(
 ) -> Result<OwnedEventId, matrix_sdk::Error> {
     Ok(match payload {
         Payload::Message(content) => {
+            room.send((**content).clone())
+                .with_transaction_id(transaction_id)
+                .await?
+                .response
+                .event_id
+        }
+        Payload::PollStart(content) => {
+            room.send((**content).clone())
+                .with_transaction_id(transaction_id)
+                .await?
+                .response
+                .event_id
+        }
+        Payload::PollEnd(content) => {
             room.send((**content).clone())
                 .with_transaction_id(transaction_id)
                 .await?

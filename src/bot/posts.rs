@@ -25,6 +25,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
 use super::outbox::{self, Attachment, Payload, Target, stable_hash};
+use super::polls;
 use super::scheduler::{Scheduler, invitation, state_hash};
 use crate::change::{self, Shown};
 use crate::clock::Clock;
@@ -152,6 +153,12 @@ enum Kind {
     Change,
     Minutes,
     Notice,
+    /// A date poll and its text form, in the member rooms.
+    Poll,
+    /// The reminder to the rooms that have not answered a poll.
+    PollReminder,
+    /// A poll's end, in the rooms it reached.
+    PollEnd,
     /// Recorded before posts were; finished by the migration.
     Legacy,
 }
@@ -164,6 +171,9 @@ impl Kind {
             "change" => Self::Change,
             "minutes" => Self::Minutes,
             "notice" => Self::Notice,
+            "poll" => Self::Poll,
+            "poll-reminder" => Self::PollReminder,
+            "poll-end" => Self::PollEnd,
             _ => Self::Legacy,
         }
     }
@@ -439,6 +449,12 @@ impl Scheduler {
             Kind::Minutes => {
                 render::minutes_summary(language, &post.meeting_title, meeting.start, report)
             }
+            Kind::Poll => match self.store.poll(&post.meeting_key) {
+                Ok(Some(poll)) => {
+                    render::poll_summary(language, &poll.title, poll.decide_by, report)
+                }
+                _ => render::delivery_summary(language, &meeting, PostKind::Announcement, report),
+            },
             Kind::Reminder => render::delivery_summary(
                 language,
                 &meeting,
@@ -573,8 +589,142 @@ impl Scheduler {
                     policy: Policy { not_after: None },
                 })
             }
+            Kind::Poll => self.plan_poll(network, targets, post),
+            Kind::PollReminder => self.plan_poll_reminder(network, targets, post),
+            Kind::PollEnd => self.plan_poll_end(network, targets, post),
             Kind::Legacy => None,
         }
+    }
+
+    /// A poll: in every member room it was opened for, the poll and its text form; nothing more
+    /// once it is decided (the rooms it reached then get its end).
+    fn plan_poll(&self, network: &Network, targets: &[Target], post: &PostRow) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        if poll.decision.is_some() {
+            return None;
+        }
+        let language = network.config.language;
+        let draft = polls::posted_draft(&poll, network);
+        let content = polls::start_content(language, &draft)?;
+        let parts = vec![
+            Part::Message {
+                key: polls::start_key(&poll.key),
+                payload: Payload::PollStart(Box::new(content)),
+                shown: None,
+                content_hash: String::new(),
+            },
+            Part::Message {
+                key: polls::ballot_key(&poll.key),
+                payload: Payload::notice(render::poll_fallback(language, &draft)),
+                shown: None,
+                content_hash: String::new(),
+            },
+        ];
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .map(|target| RoomPlan {
+                target,
+                parts: parts.clone(),
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: Some(format!("poll-summary/{}", poll.key)),
+            policy: Policy {
+                not_after: Some(
+                    draft
+                        .decide_by_end(network.config.timezone)
+                        .with_timezone(&Utc),
+                ),
+            },
+        })
+    }
+
+    /// The reminder, to the rooms that had not answered when it was recorded (its detail), while
+    /// the poll is undecided.
+    fn plan_poll_reminder(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        if poll.decision.is_some() {
+            return None;
+        }
+        let keys: Vec<String> = serde_json::from_str(&post.detail).ok()?;
+        let language = network.config.language;
+        let draft = polls::posted_draft(&poll, network);
+        let part = Part::Message {
+            key: post.post_key.clone(),
+            payload: Payload::notice(render::poll_reminder(language, &draft)),
+            shown: None,
+            content_hash: String::new(),
+        };
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .filter(|target| keys.contains(&target.key))
+            .map(|target| RoomPlan {
+                target,
+                parts: vec![part.clone()],
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: None,
+            policy: Policy {
+                not_after: Some(
+                    draft
+                        .decide_by_end(network.config.timezone)
+                        .with_timezone(&Utc),
+                ),
+            },
+        })
+    }
+
+    /// A poll's end: in every room the poll reached, the end event (referring to that room's
+    /// poll) and a notice with the date.
+    fn plan_poll_end(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        let decision = poll.decision.clone()?;
+        let language = network.config.language;
+        let draft = polls::posted_draft(&poll, network);
+        let slot = polls::decided_slot(&decision, network);
+        let start_key = polls::start_key(&poll.key);
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .filter_map(|target| {
+                let started = self.store.delivery(&start_key, &target.key).ok()??;
+                let start = OwnedEventId::try_from(started.event_id?).ok()?;
+                let parts = vec![
+                    Part::Message {
+                        key: polls::end_key(&poll.key),
+                        payload: Payload::PollEnd(Box::new(polls::end_content(
+                            language, &draft, &slot, start,
+                        ))),
+                        shown: None,
+                        content_hash: String::new(),
+                    },
+                    Part::Message {
+                        key: polls::closed_key(&poll.key),
+                        payload: Payload::notice(render::poll_closed(language, &draft, &slot)),
+                        shown: None,
+                        content_hash: String::new(),
+                    },
+                ];
+                Some(RoomPlan { target, parts })
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: None,
+            policy: Policy { not_after: None },
+        })
     }
 
     /// The message part of an announcement or reminder, with what it shows.
@@ -775,6 +925,26 @@ impl Scheduler {
 }
 
 /// The same parts in every target room.
+/// The rooms a poll was opened for, as targets: the current one where the room is still
+/// configured, otherwise the room by its id under the name it had.
+fn poll_rooms(targets: &[Target], rooms: &[(String, String)]) -> Vec<Target> {
+    rooms
+        .iter()
+        .filter_map(|(key, name)| {
+            targets
+                .iter()
+                .find(|target| target.key == *key)
+                .cloned()
+                .or_else(|| {
+                    Target::room(key).map(|mut target| {
+                        target.name.clone_from(name);
+                        target
+                    })
+                })
+        })
+        .collect()
+}
+
 fn everywhere(targets: &[Target], parts: &[Part]) -> Vec<RoomPlan> {
     targets
         .iter()

@@ -23,6 +23,7 @@ const POLL: Duration = Duration::from_secs(2);
 pub async fn watch_files(
     config_path: PathBuf,
     network: watch::Sender<Arc<Network>>,
+    store: Arc<crate::store::Store>,
     requests: mpsc::UnboundedSender<Request>,
     metrics: Arc<crate::metrics::Metrics>,
     mut stop: watch::Receiver<bool>,
@@ -46,7 +47,9 @@ pub async fn watch_files(
                 info!("reloaded the configuration and agendas");
                 // The agenda directory may have moved; watch the new one from now on.
                 seen = Fingerprint::of(&config_path, loaded.config.agendas_dir.as_deref());
-                network.send_replace(Arc::new(loaded));
+                // Decided polls stay decided: their workshops are meetings.
+                let decided = super::polls::decisions(&store, loaded.config.timezone);
+                network.send_replace(Arc::new(loaded.with_decisions(&decided)));
             }
             Ok(Err(diagnostics)) => {
                 metrics.reload_failed();

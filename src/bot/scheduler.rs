@@ -49,6 +49,8 @@ pub enum Request {
     /// The homeserver answers again after failed syncs: deliveries that failed because it was
     /// unreachable are due now, not after their back-off.
     HomeserverBack,
+    /// An organizer decided a date poll: the workshop becomes a meeting, and the poll ends.
+    PollDecided,
     /// Tell the organizers' room this, once per key.
     Notify {
         /// What makes it once.
@@ -69,6 +71,9 @@ pub struct Scheduler {
     pub clock: Arc<dyn Clock>,
     /// The current network files.
     pub network: watch::Receiver<Arc<Network>>,
+    /// Where a decided poll's workshop is published into the network (the reload task
+    /// publishes there, too).
+    pub publish: watch::Sender<Arc<Network>>,
     /// Requests from handlers and the file watcher.
     pub requests: mpsc::UnboundedReceiver<Request>,
     /// Resolved room aliases.
@@ -134,6 +139,8 @@ impl Scheduler {
             }
         }
         let targets = self.targets(&network).await;
+        // Before the meetings' posts: a poll decided now ends before its workshop is announced.
+        let polls_due = self.run_polls(&network, &targets, now);
         let plan = posting::plan(&meetings, offsets, now, &Records { store: &self.store });
         for due in &plan.send {
             self.start_meeting_post(&due.post, due.late);
@@ -151,10 +158,10 @@ impl Scheduler {
         self.draft_file_minutes(&network, now);
         self.remind_actions(&network, &targets, now);
         let retry = self.run_posts(&network, &targets).await;
-        match (plan.next_due, retry) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [plan.next_due, retry, polls_due]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Records an announcement or reminder as a post (unless it is recorded already).
@@ -197,6 +204,12 @@ impl Scheduler {
             }
             // Published in the round that follows every request.
             Request::PublishMinutes => {}
+            Request::PollDecided => {
+                let decided = super::polls::decisions(&self.store, network.config.timezone);
+                self.publish.send_modify(|network| {
+                    *network = Arc::new(Network::clone(network).with_decisions(&decided));
+                });
+            }
             Request::ReloadFailed(errors) => {
                 // Once per failed change (the watcher reports each change once).
                 let key = format!(

@@ -15,6 +15,8 @@
 
 mod table;
 
+use std::collections::BTreeSet;
+
 use chrono::NaiveDate;
 use matrix_sdk::ruma::OwnedUserId;
 use url::Url;
@@ -63,6 +65,30 @@ pub enum Command {
     },
     /// `!done <n>`: closes an action item.
     Done(i64),
+    /// `!vote <n> [<n> …]`: answers the open date poll with the numbers of the slots that
+    /// suit the sender, as typed (1-based, from 1 to [`crate::limits::MAX_CANDIDATES`],
+    /// duplicates merged); empty for `!vote none` (none suits).
+    Vote(BTreeSet<usize>),
+    /// `!poll …` (organizers): the date polls' tally, and deciding one.
+    Poll(PollCommand),
+}
+
+/// The `!poll` subcommands.
+///
+/// `!poll decide <n>` decides the one open poll; with several open, the workshop's id comes
+/// first: `!poll decide smart-city 2`. Two words are always id and number, one word is always
+/// the number, so an id made of digits alone cannot be mistaken for a slot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollCommand {
+    /// `!poll`: every open poll's tally.
+    Show,
+    /// `!poll decide [<workshop>] <n>`: the workshop takes place on slot `slot`; the poll ends.
+    Decide {
+        /// The workshop's id, when given.
+        poll: Option<String>,
+        /// The slot as typed, 1-based (from 1 to [`crate::limits::MAX_CANDIDATES`]).
+        slot: usize,
+    },
 }
 
 /// The `!agenda` subcommands.
@@ -212,6 +238,8 @@ command_ids! {
     Actions,
     /// `!done`
     Done,
+    /// `!vote`
+    Vote,
     /// `!topic`
     Topic,
     /// `!info`
@@ -248,6 +276,10 @@ command_ids! {
     MinutesApprove,
     /// `!actions all`
     ActionsAll,
+    /// `!poll`
+    Poll,
+    /// `!poll decide`
+    PollDecide,
 }
 
 impl CommandId {
@@ -318,6 +350,9 @@ impl Command {
             Self::Actions { all: false } => CommandId::Actions,
             Self::Actions { all: true } => CommandId::ActionsAll,
             Self::Done(_) => CommandId::Done,
+            Self::Vote(_) => CommandId::Vote,
+            Self::Poll(PollCommand::Show) => CommandId::Poll,
+            Self::Poll(PollCommand::Decide { .. }) => CommandId::PollDecide,
         }
     }
 
@@ -604,6 +639,48 @@ fn date(text: &str) -> Result<NaiveDate, ArgumentError> {
         .map_err(|_| ArgumentError::NotADate {
             given: (!text.is_empty()).then(|| shortened(text)),
         })
+}
+
+/// A slot of a date poll as members type it: 1 to [`crate::limits::MAX_CANDIDATES`], with or
+/// without `#`.
+fn slot_number(text: &str) -> Result<usize, ArgumentError> {
+    let given = number(text)?;
+    usize::try_from(given)
+        .ok()
+        .filter(|n| *n <= crate::limits::MAX_CANDIDATES)
+        .ok_or_else(|| ArgumentError::NotANumber {
+            given: shortened(text.trim()),
+        })
+}
+
+/// What follows `!vote`: slot numbers separated by spaces or commas (duplicates merged), or
+/// `none`/`keine` for none of the slots.
+fn vote(arguments: &str) -> Result<BTreeSet<usize>, ArgumentError> {
+    let words: Vec<&str> = arguments
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|word| !word.is_empty())
+        .collect();
+    match words.as_slice() {
+        [] => Err(ArgumentError::Usage),
+        [word] if matches!(word.to_lowercase().as_str(), "none" | "keine" | "keiner") => {
+            Ok(BTreeSet::new())
+        }
+        words => words.iter().map(|word| slot_number(word)).collect(),
+    }
+}
+
+/// What follows `!poll decide`: `[<workshop>] <n>`.
+fn poll_decision(arguments: &str) -> Result<PollCommand, ArgumentError> {
+    let words: Vec<&str> = arguments.split_whitespace().collect();
+    let (poll, slot) = match words.as_slice() {
+        [slot] => (None, slot),
+        [poll, slot] if crate::fields::is_slug(poll) => (Some((*poll).to_owned()), slot),
+        _ => return Err(ArgumentError::Usage),
+    };
+    Ok(PollCommand::Decide {
+        poll,
+        slot: slot_number(slot)?,
+    })
 }
 
 /// An optional date: nothing given is `None`.

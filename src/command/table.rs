@@ -7,8 +7,8 @@
 
 use super::{
     AgendaCommand, ArgumentError, Command, CommandId, Field, MAX_DESCRIPTION, MAX_TITLE,
-    MinutesCommand, Recording, date, number, optional_date, optional_text, parse_action,
-    required_text,
+    MinutesCommand, PollCommand, Recording, date, number, optional_date, optional_text,
+    parse_action, poll_decision, required_text, vote,
 };
 use crate::i18n::Language;
 
@@ -124,6 +124,7 @@ const AGENDA: &[&str] = &["agenda", "tagesordnung"];
 const MINUTES: &[&str] = &["minutes", "protokoll"];
 const SUBSCRIBE: &[&str] = &["subscribe", "abonnieren"];
 const ACTIONS: &[&str] = &["actions", "aufgaben"];
+const POLL: &[&str] = &["poll", "umfrage"];
 
 impl CommandId {
     /// This entry of the table.
@@ -416,6 +417,24 @@ impl CommandId {
                     english: "!done 3",
                 },
                 parse: |arguments| number(arguments).map(Command::Done),
+            },
+            Self::Vote => Spec {
+                names: &["vote", "abstimmen"],
+                sub: &[],
+                role: Role::Member,
+                arguments: Bilingual {
+                    german: "<Nr.> [<Nr.> …]",
+                    english: "<no.> [<no.> …]",
+                },
+                summary: Bilingual {
+                    german: "beantwortet die Terminumfrage mit den Nummern der Termine, die Ihnen passen; !vote none, wenn keiner passt",
+                    english: "answers the date poll with the numbers of the dates that suit you; !vote none if none does",
+                },
+                example: Bilingual {
+                    german: "!vote 1 3",
+                    english: "!vote 1 3",
+                },
+                parse: |arguments| vote(arguments).map(Command::Vote),
             },
             Self::Topic => Spec {
                 names: &["topic", "thema", "top"],
@@ -779,6 +798,39 @@ impl CommandId {
                     english: "!actions all",
                 },
                 parse: |arguments| nothing(arguments, Command::Actions { all: true }),
+            },
+            Self::Poll => Spec {
+                names: POLL,
+                sub: &[],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: Bilingual {
+                    german: "zeigt den Stand der Terminumfragen: welche Kommunen an welchen Terminen können",
+                    english: "shows the date polls' tally: which municipalities can make which dates",
+                },
+                example: Bilingual {
+                    german: "!poll",
+                    english: "!poll",
+                },
+                parse: |arguments| nothing(arguments, Command::Poll(PollCommand::Show)),
+            },
+            Self::PollDecide => Spec {
+                names: POLL,
+                sub: &["decide", "entscheiden"],
+                role: Role::Organizer,
+                arguments: Bilingual {
+                    german: "[Workshop] <Nr.>",
+                    english: "[workshop] <no.>",
+                },
+                summary: Bilingual {
+                    german: "legt den Termin eines Workshops auf den Termin mit dieser Nummer fest und beendet die Umfrage; sind mehrere Umfragen offen, nennen Sie zuerst die Kennung des Workshops",
+                    english: "fixes a workshop's date to the date with this number and ends the poll; with several polls open, give the workshop's id first",
+                },
+                example: Bilingual {
+                    german: "!poll decide smart-city 2",
+                    english: "!poll decide smart-city 2",
+                },
+                parse: |arguments| poll_decision(arguments).map(Command::Poll),
             },
         }
     }

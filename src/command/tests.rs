@@ -356,3 +356,101 @@ fn bidi_overrides_and_invisible_characters_never_reach_a_command() {
         Some(vec![Ok(Command::Record(Recording::Info("ab".to_owned())))])
     );
 }
+
+#[test]
+fn votes_take_slot_numbers_or_none() {
+    let slots = |numbers: &[usize]| Ok(Command::Vote(numbers.iter().copied().collect()));
+    assert_eq!(parse("!vote 1 3").unwrap(), slots(&[1, 3]));
+    assert_eq!(parse("!abstimmen 3, 1,#3  1").unwrap(), slots(&[1, 3]));
+    assert_eq!(parse("!vote 12").unwrap(), slots(&[12]));
+    for none in ["!vote none", "!vote keine", "!ABSTIMMEN Keine"] {
+        assert_eq!(parse(none).unwrap(), slots(&[]), "{none}");
+    }
+    assert_eq!(parse("!vote"), usage(CommandId::Vote));
+    for (text, given) in [
+        ("!vote 0", "0"),
+        ("!vote 13", "13"),
+        ("!vote 1 zwei", "zwei"),
+        ("!vote 1 none", "none"),
+        ("!vote -1", "-1"),
+    ] {
+        assert_eq!(
+            parse(text),
+            Some(Err(CommandError::arguments(
+                CommandId::Vote,
+                ArgumentError::NotANumber {
+                    given: given.to_owned()
+                }
+            ))),
+            "{text}"
+        );
+    }
+    assert_eq!(Command::Vote(BTreeSet::new()).role(), Role::Member);
+}
+
+#[test]
+fn poll_shows_and_decides() {
+    assert_eq!(
+        parse("!poll").unwrap(),
+        Ok(Command::Poll(PollCommand::Show))
+    );
+    assert_eq!(
+        parse("!umfrage").unwrap(),
+        Ok(Command::Poll(PollCommand::Show))
+    );
+    assert_eq!(
+        parse("!poll decide 2").unwrap(),
+        Ok(Command::Poll(PollCommand::Decide {
+            poll: None,
+            slot: 2
+        }))
+    );
+    assert_eq!(
+        parse("!Umfrage Entscheiden smart-city #2").unwrap(),
+        Ok(Command::Poll(PollCommand::Decide {
+            poll: Some("smart-city".to_owned()),
+            slot: 2
+        }))
+    );
+    // An id of digits alone is still the id when two words are given.
+    assert_eq!(
+        parse("!poll decide 2027 1").unwrap(),
+        Ok(Command::Poll(PollCommand::Decide {
+            poll: Some("2027".to_owned()),
+            slot: 1
+        }))
+    );
+    for text in [
+        "!poll decide",
+        "!poll decide Smart-City 2",
+        "!poll decide a b c",
+    ] {
+        assert_eq!(parse(text), usage(CommandId::PollDecide), "{text}");
+    }
+    assert_eq!(
+        parse("!poll decide smart-city 13"),
+        Some(Err(CommandError::arguments(
+            CommandId::PollDecide,
+            ArgumentError::NotANumber {
+                given: "13".to_owned()
+            }
+        )))
+    );
+    assert_eq!(
+        parse("!poll smart-city"),
+        Some(Err(CommandError::UnknownSubcommand {
+            command: CommandId::Poll,
+            given: "smart-city".to_owned()
+        }))
+    );
+    assert_eq!(Command::Poll(PollCommand::Show).role(), Role::Organizer);
+    assert_eq!(CommandId::PollDecide.spec().role, Role::Organizer);
+    assert_eq!(
+        CommandId::PollDecide.spec().german_name().as_deref(),
+        Some("!umfrage entscheiden")
+    );
+    assert_eq!(
+        CommandId::Vote.spec().german_name().as_deref(),
+        Some("!abstimmen")
+    );
+}

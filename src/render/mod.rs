@@ -6,6 +6,7 @@
 mod commands;
 mod meetings;
 mod minutes;
+mod polls;
 mod proposals;
 
 /// A message in both forms Matrix clients show: `body` and `formatted_body`.
@@ -27,6 +28,11 @@ pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,
     action_reminder, date_short, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
     minutes_message, minutes_reply, minutes_summary,
+};
+pub use polls::{
+    no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_fallback,
+    poll_overdue, poll_question, poll_reminder, poll_summary, poll_tally, vote_recorded,
+    vote_withdrawn, which_poll,
 };
 pub use proposals::{
     Outcome, cannot_propose, no_such_part, no_such_proposal, proposal_added, proposal_list,

@@ -10,8 +10,10 @@
 //! rusqlite is the binding matrix-sdk-sqlite already links, so there is one SQLite in the binary.
 
 mod minutes;
+mod polls;
 
 pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
+pub use polls::{PollDecision, PollRow};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -175,6 +177,30 @@ const MIGRATIONS: &[&str] = &[
         SELECT post_key, 'legacy', meeting_key, meeting_title, meeting_start, MIN(started_at),
                MIN(started_at)
         FROM deliveries GROUP BY post_key;",
+    // 6: date polls: each poll as posted, its decision, and every vote by its event.
+    "CREATE TABLE polls (
+        poll_key TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        slots TEXT NOT NULL,
+        rooms TEXT NOT NULL,
+        decide_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        decided_slot INTEGER,
+        decided_start TEXT,
+        decided_end TEXT,
+        decided_by TEXT,
+        decided_at TEXT,
+        ended_at TEXT
+    );
+    CREATE TABLE poll_votes (
+        event_id TEXT PRIMARY KEY,
+        poll_key TEXT NOT NULL,
+        room_key TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        answers TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX poll_votes_by_poll ON poll_votes (poll_key, at);",
 ];
 
 /// Why the database failed.

@@ -216,7 +216,7 @@ meetings_errors.yaml:35:17: error: meetings.series[1].duration: `1,5h` is not a 
 }
 
 #[test]
-/// Sixteen broken agenda files: every error of every file, in file order.
+/// Twenty-two broken agenda files: every error of every file, in file order.
 fn agenda_errors_of_every_file_are_reported() {
     let errors =
         match convene::network::Network::load(Path::new("tests/fixtures/agendas/config.yaml")) {
@@ -263,6 +263,40 @@ broken/out-of-bounds.yaml:9:15: error: items[0].duration: `100000000d` is longer
   hint: plan a longer event as several meetings
 broken/out-of-bounds.yaml:10:18: error: items[0].description: the description contains the control character U+0000
   hint: only line breaks and tabs may be in it; remove the other control characters
+broken/poll-both.yaml:4:3: error: meeting.date: `date` and `candidates` cannot both be given
+  hint: remove `date:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date
+broken/poll-both.yaml:5:3: error: meeting.start: `start` and `candidates` cannot both be given
+  hint: remove `start:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date
+broken/poll-both.yaml:6:3: error: meeting.duration: `duration` and `candidates` cannot both be given
+  hint: remove `duration:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date
+broken/poll-decide-by-alone.yaml:6:3: error: meeting.decide_by: `decide_by` is only for a workshop whose date a poll finds
+  hint: add `candidates:` with the slots to choose from instead of `date:`, `start:` and `duration:`, or remove `decide_by:`
+broken/poll-no-decide-by.yaml:2:3: error: meeting: missing key `decide_by`
+  hint: add `decide_by:`, the last day to answer the poll, e.g. `2027-01-15`
+broken/poll-one-candidate.yaml:3:14: error: meeting.decide_by: `2201-01-01` is outside the dates convene plans with
+  hint: write a date from 1970-01-01 to 2200-12-31
+broken/poll-one-candidate.yaml:5:5: error: meeting.candidates: a poll needs at least 2 candidates, not 1
+  hint: add another candidate, or give the workshop `date:`, `start:` and `duration:` instead
+broken/poll-slots.yaml:4:14: error: meeting.cancelled: a workshop whose date is still to be found cannot be cancelled
+  hint: remove `cancelled: true`; to call the poll off, delete the file
+broken/poll-slots.yaml:7:15: error: meeting.candidates[1].date: this candidate starts on 2027-01-15 at 18:00, before the end of `decide_by` (2027-01-15)
+  hint: every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`
+broken/poll-slots.yaml:8:7: error: meeting.candidates[2]: the same slot as `candidates[0]` (2027-02-03 10:00, 3h)
+  hint: offer every slot once
+broken/poll-slots.yaml:9:34: error: meeting.candidates[3].start: 02:30 does not exist on 2027-03-28 in Europe/Berlin: the clocks go from 02:00 straight to 03:00
+  hint: choose a time before 02:00 or from 03:00 on, or another date
+broken/poll-slots.yaml:10:7: error: meeting.candidates[4]: missing key `duration`
+  hint: add `duration: 3h`
+broken/poll-slots.yaml:11:53: error: meeting.candidates[5].duration: `25h` is longer than 1d
+  hint: plan a longer event as several meetings
+broken/poll-slots.yaml:11:58: error: meeting.candidates[5].room: unknown key `room`
+  hint: known keys here: date, start, duration
+broken/poll-slots.yaml:12:7: error: meeting.candidates[6]: expected a mapping, found text
+  hint: write `key: value` pairs, indented below this key
+broken/poll-slots.yaml:15:5: error: parts[0].start: a part of a workshop with `candidates:` has no start time of its own
+  hint: remove `start:`: the workshop starts when the chosen candidate does; give the parts their times once the date is decided
+broken/poll-too-many.yaml:5:5: error: meeting.candidates: 13 candidates are more than the 12 convene accepts
+  hint: shorten the list
 broken/series-with-title.yaml:4:3: error: meeting.title: `title` cannot be set for a meeting of a series here
   hint: move, cancel or change a regular meeting under `exceptions:` in the configuration
 broken/speaker-without-name.yaml:8:14: error: items[0].speaker: missing key `name`
@@ -616,4 +650,81 @@ fn every_diagnostic_is_in_german_for_the_organizers_room() {
         .render(Language::German)
         .replace(&dir.path().display().to_string(), "TMP");
     insta::assert_snapshot!("german_diagnostics", shown);
+}
+
+/// A workshop with `candidates:` is a poll: it is not in the schedule until it is decided,
+/// while its agenda is kept under its id; the shipped example loads as such.
+#[test]
+fn a_workshop_with_candidates_is_a_poll_not_a_meeting() {
+    let network =
+        convene::network::Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    let poll = network
+        .agendas
+        .polls
+        .iter()
+        .find(|p| p.id == "workshop-open-data")
+        .unwrap();
+    assert_eq!(poll.title, "Workshop „Offene Daten in der Verwaltung“");
+    assert_eq!(poll.decide_by.to_string(), "2027-01-15");
+    let slots: Vec<String> = poll
+        .slots
+        .iter()
+        .map(|s| format!("{} – {}", s.start.to_rfc3339(), s.end.to_rfc3339()))
+        .collect();
+    assert_eq!(
+        slots,
+        [
+            "2027-02-03T10:00:00+01:00 – 2027-02-03T13:00:00+01:00",
+            "2027-02-05T14:00:00+01:00 – 2027-02-05T17:00:00+01:00",
+            "2027-02-10T09:30:00+01:00 – 2027-02-10T12:30:00+01:00",
+        ]
+    );
+    assert_eq!(
+        poll.video_link.as_ref().map(url::Url::as_str),
+        Some("https://meet.example.org/workshop-open-data")
+    );
+    assert!(poll.note.is_some());
+    assert!(network.schedule.find("workshop-open-data").is_none());
+    assert!(
+        !network
+            .agendas
+            .one_offs
+            .iter()
+            .any(|o| o.id == "workshop-open-data")
+    );
+    assert_eq!(
+        network.agendas.by_meeting["workshop-open-data"].parts.len(),
+        2
+    );
+    // Decided, it is an ordinary workshop on the slot, under the same key.
+    let mut schedule = network.schedule.clone();
+    schedule.one_offs.push(poll.to_one_off(&poll.slots[1]));
+    let meeting = schedule.find("workshop-open-data").unwrap();
+    assert_eq!(meeting.start, poll.slots[1].start);
+    assert!(network.agenda(&meeting).is_some());
+}
+
+/// A candidate may start at midnight right after the `decide_by` day, and the items need only
+/// fit into the shortest candidate.
+#[test]
+fn candidates_start_after_the_decide_by_day() {
+    let dir = network_dir("agendas");
+    let agenda = |first: &str| {
+        format!(
+            "meeting:\n  title: Workshop\n  decide_by: 2027-01-15\n  candidates:\n    - {{ date: {first}, start: \"00:00\", duration: 1h }}\n    - {{ date: 2027-02-05, start: \"14:00\", duration: 3h }}\nitems:\n  - {{ title: Begrüßung, duration: 90m }}\n"
+        )
+    };
+    std::fs::write(dir.path().join("agendas/w.yaml"), agenda("2027-01-16")).unwrap();
+    assert_eq!(
+        network_errors_of(&dir.path().join("convene.yaml")),
+        "agendas/w.yaml:8:3: error: items: the items take 1h30m, longer than the meeting's 1h\n  hint: shorten items or make the meeting longer"
+    );
+    std::fs::write(
+        dir.path().join("agendas/w.yaml"),
+        agenda("2027-01-16").replace("90m", "60m"),
+    )
+    .unwrap();
+    let network = convene::network::Network::load(&dir.path().join("convene.yaml")).unwrap();
+    assert_eq!(network.agendas.polls.len(), 1);
+    assert!(network.agendas.one_offs.is_empty());
 }

@@ -9,6 +9,7 @@
 //! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
+//! - `polls`: a workshop's date found in native polls in every member room, against Synapse.
 //! - `federation`: three federating Synapses, members on their own servers, one going away or
 //!   slow; the whole flow from a proposal to published minutes across federation.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
@@ -28,6 +29,7 @@ mod messages;
 mod minutes;
 mod operations;
 mod packaging;
+mod polls;
 mod properties;
 mod startup;
 mod support;

@@ -849,3 +849,237 @@ fn reload_errors_show_hostile_input_as_text() {
         }
     }
 }
+
+mod polls {
+    //! The texts of a workshop's date poll, built from the shipped example agenda with
+    //! candidates, with a fixed tally.
+
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use chrono::{DateTime, Utc};
+    use convene::i18n::Language;
+    use convene::network::Network;
+    use convene::poll::{PollDraft, Tally, Vote, tally};
+    use convene::render::{self, Rendered};
+
+    use crate::support::client_view::{self, snapshot_rendered};
+
+    const LANGUAGES: [(Language, &str); 2] = [(Language::German, "de"), (Language::English, "en")];
+
+    fn draft() -> PollDraft {
+        let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        network
+            .agendas
+            .polls
+            .iter()
+            .find(|poll| poll.id == "workshop-open-data")
+            .expect("the example agenda with candidates")
+            .clone()
+    }
+
+    fn rooms() -> Vec<(String, String)> {
+        [
+            ("!kl", "Kaiserslautern"),
+            ("!bp", "Eifelkreis Bitburg-Prüm"),
+            ("!my", "Mayen-Koblenz"),
+        ]
+        .into_iter()
+        .map(|(key, name)| (key.to_owned(), name.to_owned()))
+        .collect()
+    }
+
+    fn vote(event: &str, room: &str, user: &str, answers: &[usize]) -> Vote {
+        let at: DateTime<Utc> = "2027-01-10T09:00:00Z".parse().unwrap();
+        Vote {
+            event_id: event.to_owned(),
+            room: room.to_owned(),
+            user: user.to_owned(),
+            answers: answers.iter().copied().collect::<BTreeSet<_>>(),
+            at,
+        }
+    }
+
+    /// Kaiserslautern (two members) can make 1, 2 and 3, Bitburg-Prüm only 1; Mayen-Koblenz
+    /// has not answered.
+    fn some_answers(rooms: &[(String, String)]) -> Tally {
+        tally(
+            3,
+            rooms,
+            &[
+                vote("$a", "!kl", "@anna:kl", &[0, 2]),
+                vote("$b", "!kl", "@bernd:kl", &[1]),
+                vote("$c", "!bp", "@clara:bp", &[0]),
+            ],
+        )
+    }
+
+    #[test]
+    fn every_poll_text() {
+        let draft = draft();
+        let rooms = rooms();
+        let tally = some_answers(&rooms);
+        let none = convene::poll::tally(3, &rooms, &[]);
+        for (language, code) in LANGUAGES {
+            insta::assert_snapshot!(
+                format!("poll_question_{code}"),
+                render::poll_question(language, &draft)
+            );
+            insta::assert_snapshot!(
+                format!("poll_answers_{code}"),
+                draft
+                    .slots
+                    .iter()
+                    .map(|slot| render::poll_answer(language, slot))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+            snapshot_rendered!(
+                format!("poll_fallback_{code}"),
+                render::poll_fallback(language, &draft)
+            );
+            snapshot_rendered!(
+                format!("poll_reminder_{code}"),
+                render::poll_reminder(language, &draft)
+            );
+            snapshot_rendered!(
+                format!("vote_recorded_{code}"),
+                render::vote_recorded(language, &[0, 2], &draft.slots)
+            );
+            snapshot_rendered!(
+                format!("vote_withdrawn_{code}"),
+                render::vote_withdrawn(language)
+            );
+            snapshot_rendered!(
+                format!("no_open_poll_{code}"),
+                render::no_open_poll(language)
+            );
+            snapshot_rendered!(
+                format!("no_such_slot_{code}"),
+                render::no_such_slot(language, 5, 3)
+            );
+            snapshot_rendered!(
+                format!("poll_overdue_{code}"),
+                render::poll_overdue(language, &draft, &tally)
+            );
+            snapshot_rendered!(
+                format!("poll_overdue_no_answers_{code}"),
+                render::poll_overdue(language, &draft, &none)
+            );
+            snapshot_rendered!(
+                format!("poll_closed_{code}"),
+                render::poll_closed(language, &draft, &draft.slots[1])
+            );
+            snapshot_rendered!(
+                format!("poll_decided_{code}"),
+                render::poll_decided(language, &draft, &draft.slots[1])
+            );
+            let rendered = render::poll_tally(language, &draft, &tally, rooms.len());
+            assert_tally_visible(&rendered);
+            insta::assert_snapshot!(format!("poll_tally_{code}"), client_view::show(&rendered));
+            let rendered = render::poll_tally(language, &draft, &none, rooms.len());
+            assert_tally_visible(&rendered);
+            insta::assert_snapshot!(
+                format!("poll_tally_no_answers_{code}"),
+                client_view::show(&rendered)
+            );
+        }
+    }
+
+    /// A vote with no slot of the poll is the "none of them" reply.
+    #[test]
+    fn a_vote_for_nothing_is_the_withdrawal() {
+        let draft = draft();
+        for (language, _) in LANGUAGES {
+            let withdrawn = render::vote_withdrawn(language);
+            assert_eq!(
+                render::vote_recorded(language, &[], &draft.slots),
+                withdrawn
+            );
+            assert_eq!(
+                render::vote_recorded(language, &[7], &draft.slots),
+                withdrawn
+            );
+        }
+    }
+
+    /// The tally's plain body lists per slot what its HTML shows as a table, so the two differ
+    /// in layout: every line of the plain body is visible in the client all the same (a slot's
+    /// line as its slot and its count, the room names as column heads), and the sanitizer
+    /// keeps the table.
+    fn assert_tally_visible(rendered: &Rendered) {
+        let shown = client_view::normalize(&client_view::visible_text(&rendered.html));
+        for line in rendered.plain.lines() {
+            let line = client_view::normalize(line);
+            let parts: Vec<&str> = match line.split_once(": ") {
+                // "1. Mittwoch, …, 10:00–13:00 Uhr: 2 von 3 Kommunen (A, B)"
+                Some((slot, count)) if slot.starts_with(|c: char| c.is_ascii_digit()) => {
+                    let (count, names) = count.split_once(" (").unwrap_or((count, ""));
+                    let mut parts = vec![slot, count];
+                    parts.extend(
+                        names
+                            .trim_end_matches(')')
+                            .split(", ")
+                            .filter(|n| !n.is_empty()),
+                    );
+                    parts
+                }
+                _ => vec![line.as_str()],
+            };
+            for part in parts {
+                assert!(shown.contains(part), "{part:?} not visible in {shown:?}");
+            }
+        }
+        let sanitized = client_view::sanitize(&rendered.html);
+        for tag in ["<table>", "<thead>", "<tbody>", "<tr>", "<th>", "<td>"] {
+            assert_eq!(
+                sanitized.matches(tag).count(),
+                rendered.html.matches(tag).count(),
+                "{tag} in {sanitized}"
+            );
+        }
+    }
+
+    /// A hostile workshop title and room name stay text in every poll message.
+    #[test]
+    fn hostile_titles_stay_text() {
+        let mut draft = draft();
+        draft.title = "<Titel> & \"x\"\r\nBCC: evil".to_owned();
+        draft.note = Some("<b>laut</b> & <i>klar</i>".to_owned());
+        let mut rooms = rooms();
+        rooms[0].1 = "<img src=x onerror=alert(1)> & Co".to_owned();
+        let tally = some_answers(&rooms);
+        for (language, code) in LANGUAGES {
+            let question = render::poll_question(language, &draft);
+            assert!(question.contains("<Titel> & \"x\" BCC: evil"), "{question}");
+            assert!(!question.contains('\n'), "{question}");
+            let fallback = render::poll_fallback(language, &draft);
+            snapshot_rendered!(format!("poll_fallback_hostile_{code}"), fallback);
+            let shown = client_view::visible_text(&fallback.html);
+            assert!(shown.contains("<Titel> & \"x\" BCC: evil"), "{shown}");
+            assert!(shown.contains("<b>laut</b> & <i>klar</i>"), "{shown}");
+            for rendered in [
+                render::poll_reminder(language, &draft),
+                render::poll_overdue(language, &draft, &tally),
+                render::poll_closed(language, &draft, &draft.slots[0]),
+                render::poll_decided(language, &draft, &draft.slots[0]),
+            ] {
+                client_view::assert_client_shows_plain(&rendered);
+                let shown = client_view::visible_text(&rendered.html);
+                assert!(
+                    shown.contains("<Titel> & ‚x‘ BCC: evil")
+                        || shown.contains("<Titel> & ‘x’ BCC: evil"),
+                    "{shown}"
+                );
+            }
+            let rendered = render::poll_tally(language, &draft, &tally, rooms.len());
+            assert_tally_visible(&rendered);
+            let shown = client_view::visible_text(&rendered.html);
+            assert!(
+                shown.contains("<img src=x onerror=alert(1)> & Co"),
+                "{shown}"
+            );
+            assert!(!rendered.html.contains("<img"), "{}", rendered.html);
+        }
+    }
+}

@@ -9,6 +9,9 @@ use matrix_sdk::config::SyncSettings;
 use matrix_sdk::deserialized_responses::EncryptionInfo;
 use matrix_sdk::ruma::api::client::room::create_room::v3::Request as CreateRoomRequest;
 use matrix_sdk::ruma::events::InitialStateEvent;
+use matrix_sdk::ruma::events::poll::unstable_end::OriginalSyncUnstablePollEndEvent;
+use matrix_sdk::ruma::events::poll::unstable_response::UnstablePollResponseEventContent;
+use matrix_sdk::ruma::events::poll::unstable_start::OriginalSyncUnstablePollStartEvent;
 use matrix_sdk::ruma::events::room::MediaSource;
 use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
 use matrix_sdk::ruma::events::room::message::{
@@ -47,12 +50,35 @@ pub struct Received {
     pub file: Option<(Option<String>, MediaSource)>,
     /// Whether it arrived encrypted (and was decrypted).
     pub encrypted: bool,
+    /// For a poll event (start or end): what it is.
+    pub poll: Option<PollEvent>,
     /// When this client's event handler saw it (for the benchmarks' latencies).
     #[allow(
         dead_code,
         reason = "used by benches/ping.rs, which shares this module"
     )]
     pub arrived: Instant,
+}
+
+/// A poll event, as a client that shows polls reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(
+    dead_code,
+    reason = "benches/ping.rs shares this module and reads no polls"
+)]
+pub enum PollEvent {
+    /// `org.matrix.msc3381.poll.start`: the answers (id, text) and how many may be chosen.
+    Start {
+        /// The answers.
+        answers: Vec<(String, String)>,
+        /// The most answers a voter may choose.
+        max_selections: u64,
+    },
+    /// `org.matrix.msc3381.poll.end`, ending the poll started by this event.
+    End {
+        /// The poll start event.
+        start: OwnedEventId,
+    },
 }
 
 /// Messages received so far, and a wake-up for whoever waits for the next one.
@@ -143,15 +169,7 @@ impl Member {
                         }
                         _ => None,
                     };
-                    let arrived = Instant::now();
-                    let mut messages = sink.messages.lock().unwrap();
-                    // A room holds each event once; a client may see one twice (a sync retried
-                    // after its events were handled), and real clients dedupe by event id too.
-                    if messages.iter().any(|m| m.event_id == event.event_id) {
-                        eprintln!("member client saw {} a second time", event.event_id);
-                        return;
-                    }
-                    messages.push(Received {
+                    sink.push(Received {
                         sender: event.sender.clone(),
                         notice,
                         body,
@@ -162,10 +180,67 @@ impl Member {
                         event_id: event.event_id.clone(),
                         file,
                         encrypted: encryption.is_some(),
-                        arrived,
+                        poll: None,
+                        arrived: Instant::now(),
                     });
-                    drop(messages);
-                    sink.arrived.notify_waiters();
+                }
+            },
+        );
+        let sink = Arc::clone(&received);
+        client.add_event_handler(
+            move |event: OriginalSyncUnstablePollStartEvent,
+                  room: Room,
+                  encryption: Option<EncryptionInfo>| {
+                let sink = Arc::clone(&sink);
+                async move {
+                    let start = event.content.poll_start();
+                    sink.push(Received {
+                        sender: event.sender.clone(),
+                        notice: false,
+                        body: start.question.text.clone(),
+                        html: None,
+                        in_reply_to: None,
+                        replaces: None,
+                        room_id: room.room_id().to_owned(),
+                        event_id: event.event_id.clone(),
+                        file: None,
+                        encrypted: encryption.is_some(),
+                        poll: Some(PollEvent::Start {
+                            answers: start
+                                .answers
+                                .iter()
+                                .map(|a| (a.id.clone(), a.text.clone()))
+                                .collect(),
+                            max_selections: start.max_selections.into(),
+                        }),
+                        arrived: Instant::now(),
+                    });
+                }
+            },
+        );
+        let sink = Arc::clone(&received);
+        client.add_event_handler(
+            move |event: OriginalSyncUnstablePollEndEvent,
+                  room: Room,
+                  encryption: Option<EncryptionInfo>| {
+                let sink = Arc::clone(&sink);
+                async move {
+                    sink.push(Received {
+                        sender: event.sender.clone(),
+                        notice: false,
+                        body: event.content.text.clone(),
+                        html: None,
+                        in_reply_to: None,
+                        replaces: None,
+                        room_id: room.room_id().to_owned(),
+                        event_id: event.event_id.clone(),
+                        file: None,
+                        encrypted: encryption.is_some(),
+                        poll: Some(PollEvent::End {
+                            start: event.content.relates_to.event_id.clone(),
+                        }),
+                        arrived: Instant::now(),
+                    });
                 }
             },
         );
@@ -310,9 +385,42 @@ impl Member {
             .unwrap()
     }
 
+    /// Answers the poll started by `start` with the answer ids `answers`, as Element does;
+    /// returns the response's event id.
+    #[allow(
+        dead_code,
+        reason = "benches/ping.rs shares this module and votes in no poll"
+    )]
+    pub async fn vote(&self, room: &Room, start: &OwnedEventId, answers: &[&str]) -> OwnedEventId {
+        let answers = answers.iter().map(|a| (*a).to_owned()).collect();
+        room.send(UnstablePollResponseEventContent::new(
+            answers,
+            start.clone(),
+        ))
+        .await
+        .unwrap()
+        .response
+        .event_id
+    }
+
     /// Every message received so far.
     pub fn received(&self) -> Vec<Received> {
         self.received.messages.lock().unwrap().clone()
+    }
+}
+
+impl Inbox {
+    /// Records an event, once: a room holds each event once; a client may see one twice (a sync
+    /// retried after its events were handled), and real clients dedupe by event id too.
+    fn push(&self, received: Received) {
+        let mut messages = self.messages.lock().unwrap();
+        if messages.iter().any(|m| m.event_id == received.event_id) {
+            eprintln!("member client saw {} a second time", received.event_id);
+            return;
+        }
+        messages.push(received);
+        drop(messages);
+        self.arrived.notify_waiters();
     }
 }
 

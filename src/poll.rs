@@ -1,0 +1,582 @@
+//! Finding a workshop's date with a poll: the candidate slots an agenda file offers, the votes
+//! of the member municipalities, and the tally the organizers decide by.
+//!
+//! Pure: no I/O, no clock; callers pass the instants and the votes they have. An agenda file
+//! with `candidates:` and `decide_by:` instead of `date:`, `start:` and `duration:` defines a
+//! [`PollDraft`]; once the organizers decide, the workshop becomes an ordinary [`OneOff`] on the
+//! chosen [`Slot`] ([`PollDraft::to_one_off`]), under the same id, so its agenda and minutes keep
+//! their key.
+//!
+//! The bot asks with a native Matrix poll (`m.poll.start`) whose answers are the slots, with
+//! the ids [`answer_id`] gives ("1", "2", …), the same numbers members type with `!vote 1 3`.
+//!
+//! How the [`tally`] counts, the same way Element shows a poll:
+//! - Only the latest vote of each user in each room counts: the one with the latest `at`, and
+//!   of two at the same instant the one with the greater event id. A vote seen twice (the same
+//!   event from a sync and from a `!vote` echo) is the same vote and counts once.
+//! - Answers outside the poll's slots are ignored; the rest of the vote stands.
+//! - A latest vote with no (valid) answer means "none of the slots": the room has answered and
+//!   is available for nothing. That is how `!vote none` withdraws.
+//! - A municipality (room) is available for a slot when the latest vote of any of its members
+//!   includes the slot: one person who can come is enough.
+//! - A room without any vote has not answered. Votes from rooms that are not listed are ignored.
+//! - A redacted vote is not passed in at all (the caller deletes it), so the user's earlier
+//!   vote, if any, counts again.
+//! - Rooms are listed in the order the caller gives them, so the result is deterministic.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::schedule::{OneOff, localize};
+
+/// How long before `decide_by` the municipalities that have not answered are reminded.
+/// Three days leave a working day or two to ask around in the administration before the
+/// organizers decide, and still come late enough that the poll is not forgotten again.
+pub const REMIND_BEFORE_DECIDE_BY: Days = Days::new(3);
+
+/// The local time of day the reminder goes out: office hours, like the action items' reminders.
+pub const REMIND_AT: NaiveTime = match NaiveTime::from_hms_opt(9, 0, 0) {
+    Some(time) => time,
+    None => NaiveTime::MIN,
+};
+
+/// One candidate date and time of a workshop, in the network's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slot {
+    /// When it would start.
+    pub start: DateTime<Tz>,
+    /// When it would end.
+    pub end: DateTime<Tz>,
+}
+
+impl Slot {
+    /// The slot starting at the local `date` and `start` in `timezone` and lasting `duration`;
+    /// `None` if its end leaves chrono's range (validation keeps dates and durations far from
+    /// that). A start in the spring gap is read as [`localize`] reads it; agenda files refuse it.
+    pub fn new(
+        timezone: Tz,
+        date: NaiveDate,
+        start: NaiveTime,
+        duration: TimeDelta,
+    ) -> Option<Self> {
+        let start = localize(timezone, date, start);
+        let end = start.checked_add_signed(duration)?;
+        Some(Self { start, end })
+    }
+
+    /// How long it lasts.
+    pub fn duration(&self) -> TimeDelta {
+        self.end - self.start
+    }
+}
+
+/// A workshop whose date is still to be found: what an agenda file with `candidates:` defines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollDraft {
+    /// The workshop's id (a slug), the key of its agenda and, once decided, of its meeting.
+    pub id: String,
+    /// The workshop's title.
+    pub title: String,
+    /// The candidate slots, in the file's order (at least [`crate::limits::MIN_CANDIDATES`],
+    /// at most [`crate::limits::MAX_CANDIDATES`], no two alike).
+    pub slots: Vec<Slot>,
+    /// The last day to answer, in the network's time zone; every slot starts after it.
+    pub decide_by: NaiveDate,
+    /// The video conference link, for the workshop once decided.
+    pub video_link: Option<Url>,
+    /// A note from the organizers, shown with the poll.
+    pub note: Option<String>,
+}
+
+impl PollDraft {
+    /// The end of the `decide_by` day in `timezone`: the start of the day after.
+    pub fn decide_by_end(&self, timezone: Tz) -> DateTime<Tz> {
+        let next = self.decide_by.succ_opt().unwrap_or(self.decide_by);
+        localize(timezone, next, NaiveTime::MIN)
+    }
+
+    /// When the rooms that have not answered are reminded: [`REMIND_BEFORE_DECIDE_BY`] before
+    /// `decide_by`, at [`REMIND_AT`] local time. The caller decides what to do when that is
+    /// already past (a poll opened late).
+    pub fn reminder_at(&self, timezone: Tz) -> DateTime<Tz> {
+        let day = self
+            .decide_by
+            .checked_sub_days(REMIND_BEFORE_DECIDE_BY)
+            .unwrap_or(self.decide_by);
+        localize(timezone, day, REMIND_AT)
+    }
+
+    /// The workshop as an ordinary one-off meeting on the decided `slot`, under the poll's id.
+    pub fn to_one_off(&self, slot: &Slot) -> OneOff {
+        OneOff {
+            id: self.id.clone(),
+            title: self.title.clone(),
+            date: slot.start.date_naive(),
+            start: slot.start.time(),
+            duration: slot.duration(),
+            video_link: self.video_link.clone(),
+            cancelled: None,
+        }
+    }
+}
+
+/// The id of the answer for slot `index` (0-based) in the poll event: "1", "2", …, the
+/// numbers members write with `!vote`.
+pub fn answer_id(index: usize) -> String {
+    index.saturating_add(1).to_string()
+}
+
+/// The slot (0-based) an answer id names, if it is one of `slots` slots. Only the ids
+/// [`answer_id`] writes are accepted ("01" and "+1" are not "1").
+pub fn answer_index(id: &str, slots: usize) -> Option<usize> {
+    let number: usize = id.parse().ok()?;
+    let index = number.checked_sub(1)?;
+    (index < slots && answer_id(index) == id).then_some(index)
+}
+
+/// One vote, as the bot received it from a poll response or a `!vote` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vote {
+    /// The event that carried it; a vote seen twice has the same id.
+    pub event_id: String,
+    /// The key of the member room it came from.
+    pub room: String,
+    /// Who voted.
+    pub user: String,
+    /// The slots chosen, 0-based; empty for "none of them".
+    pub answers: BTreeSet<usize>,
+    /// When it was sent (the event's origin server timestamp).
+    pub at: DateTime<Utc>,
+}
+
+/// Who can come when: the result of [`tally`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// For every slot, the names of the rooms available for it, in the rooms' order.
+    pub per_slot: Vec<Vec<String>>,
+    /// The names of the rooms that have answered, in the rooms' order.
+    pub answered: Vec<String>,
+    /// The names of the rooms that have not answered, in the rooms' order.
+    pub not_answered: Vec<String>,
+}
+
+impl Tally {
+    /// The slots (0-based, ascending) that the most rooms are available for; empty when no room
+    /// is available for any slot.
+    pub fn best(&self) -> Vec<usize> {
+        let most = self.per_slot.iter().map(Vec::len).max().unwrap_or(0);
+        if most == 0 {
+            return Vec::new();
+        }
+        self.per_slot
+            .iter()
+            .enumerate()
+            .filter(|(_, rooms)| rooms.len() == most)
+            .map(|(index, _)| index)
+            .collect()
+    }
+}
+
+/// Counts `votes` for a poll of `slots` slots among `rooms` (room key, display name), by the
+/// rules in the module documentation.
+pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally {
+    // The latest vote of each user in each room.
+    let mut latest: BTreeMap<(&str, &str), &Vote> = BTreeMap::new();
+    for vote in votes {
+        let key = (vote.room.as_str(), vote.user.as_str());
+        let newer = latest
+            .get(&key)
+            .is_none_or(|seen| (vote.at, &vote.event_id) > (seen.at, &seen.event_id));
+        if newer {
+            latest.insert(key, vote);
+        }
+    }
+    let mut tally = Tally {
+        per_slot: vec![Vec::new(); slots],
+        ..Tally::default()
+    };
+    for (key, name) in rooms {
+        let mut answered = false;
+        let mut available = BTreeSet::new();
+        for ((_, _), vote) in latest
+            .range((key.as_str(), "")..)
+            .take_while(|((room, _), _)| room == key)
+        {
+            answered = true;
+            available.extend(
+                vote.answers
+                    .iter()
+                    .copied()
+                    .filter(|&answer| answer < slots),
+            );
+        }
+        if !answered {
+            tally.not_answered.push(name.clone());
+            continue;
+        }
+        tally.answered.push(name.clone());
+        for slot in available {
+            tally.per_slot[slot].push(name.clone());
+        }
+    }
+    tally
+}
+
+/// What an undecided poll needs at a given instant: the pure decision behind posting it,
+/// reminding the rooms that have not answered, and reporting it overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Step {
+    /// Post the poll now: it has not been posted and can still be answered.
+    pub open: bool,
+    /// Remind the rooms that have not answered (the caller does it once).
+    pub remind: bool,
+    /// `decide_by` has passed without a decision: tell the organizers (once).
+    pub overdue: bool,
+    /// When to look again, if something is still to come.
+    pub wake_at: Option<DateTime<Utc>>,
+}
+
+/// The [`Step`] of `draft` at `now`, for a poll posted at `posted` (`None`: not yet).
+///
+/// A poll that appears only after `decide_by` is not posted (nobody could answer it in time);
+/// it is reported as overdue. The reminder goes out only for a poll posted before its
+/// reminder time: one posted later is still fresh in the rooms, and reminding at once would
+/// only repeat it.
+pub fn step(
+    draft: &PollDraft,
+    timezone: Tz,
+    posted: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Step {
+    let deadline = draft.decide_by_end(timezone).with_timezone(&Utc);
+    let remind_at = draft.reminder_at(timezone).with_timezone(&Utc);
+    if now >= deadline {
+        return Step {
+            open: false,
+            remind: false,
+            overdue: true,
+            wake_at: None,
+        };
+    }
+    let posted_at = posted.unwrap_or(now);
+    let reminds = posted_at < remind_at;
+    Step {
+        open: posted.is_none(),
+        remind: reminds && now >= remind_at,
+        overdue: false,
+        wake_at: Some(if reminds && now < remind_at {
+            remind_at
+        } else {
+            deadline
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2027-01-10T09:{minute:02}:00Z"))
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn vote(event: &str, room: &str, user: &str, answers: &[usize], minute: u32) -> Vote {
+        Vote {
+            event_id: event.to_owned(),
+            room: room.to_owned(),
+            user: user.to_owned(),
+            answers: answers.iter().copied().collect(),
+            at: at(minute),
+        }
+    }
+
+    fn rooms() -> Vec<(String, String)> {
+        [
+            ("kl", "Kaiserslautern"),
+            ("bp", "Bitburg-Prüm"),
+            ("my", "Mayen-Koblenz"),
+        ]
+        .into_iter()
+        .map(|(key, name)| (key.to_owned(), name.to_owned()))
+        .collect()
+    }
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    #[test]
+    fn rooms_without_votes_have_not_answered() {
+        let tally = tally(2, &rooms(), &[vote("$a", "kl", "@anna", &[0], 1)]);
+        assert_eq!(tally.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+        assert_eq!(tally.answered, names(&["Kaiserslautern"]));
+        assert_eq!(
+            tally.not_answered,
+            names(&["Bitburg-Prüm", "Mayen-Koblenz"])
+        );
+        assert_eq!(tally.best(), vec![0]);
+    }
+
+    #[test]
+    fn only_the_latest_vote_of_a_user_counts() {
+        // Given out of order: the later one wins, whatever the order of arrival.
+        let votes = [
+            vote("$b", "kl", "@anna", &[1], 5),
+            vote("$a", "kl", "@anna", &[0], 1),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![vec![], names(&["Kaiserslautern"])]);
+        // At the same instant, the greater event id.
+        let votes = [
+            vote("$z", "kl", "@anna", &[0], 1),
+            vote("$y", "kl", "@anna", &[1], 1),
+        ];
+        assert_eq!(
+            super::tally(2, &rooms(), &votes).per_slot,
+            vec![names(&["Kaiserslautern"]), vec![]]
+        );
+    }
+
+    #[test]
+    fn an_empty_latest_vote_answers_none_of_the_slots() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0, 1], 1),
+            vote("$b", "kl", "@anna", &[], 2),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![Vec::<String>::new(), vec![]]);
+        assert_eq!(tally.answered, names(&["Kaiserslautern"]));
+        assert_eq!(
+            tally.not_answered,
+            names(&["Bitburg-Prüm", "Mayen-Koblenz"])
+        );
+        assert!(tally.best().is_empty());
+    }
+
+    #[test]
+    fn a_room_is_available_when_any_member_is() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            vote("$b", "kl", "@bernd", &[1], 2),
+            vote("$c", "kl", "@clara", &[], 3),
+            vote("$d", "bp", "@dora", &[1], 4),
+        ];
+        let tally = tally(3, &rooms(), &votes);
+        assert_eq!(
+            tally.per_slot,
+            vec![
+                names(&["Kaiserslautern"]),
+                names(&["Kaiserslautern", "Bitburg-Prüm"]),
+                vec![]
+            ]
+        );
+        assert_eq!(tally.answered, names(&["Kaiserslautern", "Bitburg-Prüm"]));
+        assert_eq!(tally.best(), vec![1]);
+    }
+
+    #[test]
+    fn the_same_user_in_two_rooms_votes_for_each() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            vote("$b", "bp", "@anna", &[1], 2),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(
+            tally.per_slot,
+            vec![names(&["Kaiserslautern"]), names(&["Bitburg-Prüm"])]
+        );
+        assert_eq!(tally.best(), vec![0, 1]);
+    }
+
+    #[test]
+    fn a_vote_seen_twice_counts_once() {
+        let once = [vote("$a", "kl", "@anna", &[0], 1)];
+        let twice = [once[0].clone(), once[0].clone()];
+        assert_eq!(tally(2, &rooms(), &once), tally(2, &rooms(), &twice));
+        assert_eq!(tally(2, &rooms(), &twice).per_slot[0].len(), 1);
+    }
+
+    #[test]
+    fn answers_outside_the_slots_are_ignored() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[1, 2, 99, usize::MAX], 1),
+            vote("$b", "bp", "@bernd", &[5], 2),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![vec![], names(&["Kaiserslautern"])]);
+        // Only invalid answers: answered, available for nothing.
+        assert_eq!(tally.answered, names(&["Kaiserslautern", "Bitburg-Prüm"]));
+    }
+
+    #[test]
+    fn a_redacted_vote_leaves_the_earlier_one() {
+        let earlier = vote("$a", "kl", "@anna", &[0], 1);
+        let later = vote("$b", "kl", "@anna", &[1], 2);
+        let both = tally(2, &rooms(), &[earlier.clone(), later]);
+        assert_eq!(both.per_slot, vec![vec![], names(&["Kaiserslautern"])]);
+        // The caller deletes the redacted later vote: the earlier one counts again.
+        let after = tally(2, &rooms(), &[earlier]);
+        assert_eq!(after.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+    }
+
+    #[test]
+    fn votes_from_rooms_not_listed_are_ignored() {
+        let tally = tally(2, &rooms(), &[vote("$a", "elsewhere", "@x", &[0], 1)]);
+        assert_eq!(tally.per_slot, vec![Vec::<String>::new(), vec![]]);
+        assert!(tally.answered.is_empty());
+        assert_eq!(tally.not_answered.len(), 3);
+    }
+
+    #[test]
+    fn answer_ids_are_one_based() {
+        assert_eq!(answer_id(0), "1");
+        assert_eq!(answer_id(11), "12");
+        assert_eq!(answer_index("1", 2), Some(0));
+        assert_eq!(answer_index("2", 2), Some(1));
+        for id in ["0", "3", "01", "+1", "-1", "", "eins", " 1"] {
+            assert_eq!(answer_index(id, 2), None, "{id}");
+        }
+        for index in 0..12 {
+            assert_eq!(answer_index(&answer_id(index), 12), Some(index));
+        }
+    }
+
+    fn draft(tz: Tz) -> PollDraft {
+        let date = |d| NaiveDate::from_ymd_opt(2027, 2, d).unwrap();
+        let ten = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        PollDraft {
+            id: "smart-city".to_owned(),
+            title: "Bewerbung Smart City".to_owned(),
+            slots: vec![
+                Slot::new(tz, date(3), ten, TimeDelta::hours(3)).unwrap(),
+                Slot::new(tz, date(5), ten, TimeDelta::hours(3)).unwrap(),
+            ],
+            decide_by: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            video_link: Some(Url::parse("https://meet.example.org/smart-city").unwrap()),
+            note: None,
+        }
+    }
+
+    #[test]
+    fn deadlines_are_local() {
+        let tz = chrono_tz::Europe::Berlin;
+        let draft = draft(tz);
+        assert_eq!(
+            draft.decide_by_end(tz).to_rfc3339(),
+            "2027-01-16T00:00:00+01:00"
+        );
+        assert_eq!(
+            draft.reminder_at(tz).to_rfc3339(),
+            "2027-01-12T09:00:00+01:00"
+        );
+        // Across the change to summer time, the reminder stays at 09:00 local.
+        let mut spring = draft.clone();
+        spring.decide_by = NaiveDate::from_ymd_opt(2027, 3, 30).unwrap();
+        assert_eq!(
+            spring.reminder_at(tz).to_rfc3339(),
+            "2027-03-27T09:00:00+01:00"
+        );
+        spring.decide_by = NaiveDate::from_ymd_opt(2027, 4, 1).unwrap();
+        assert_eq!(
+            spring.reminder_at(tz).to_rfc3339(),
+            "2027-03-29T09:00:00+02:00"
+        );
+    }
+
+    #[test]
+    fn the_decided_slot_becomes_a_one_off_under_the_same_id() {
+        let tz = chrono_tz::Europe::Berlin;
+        let draft = draft(tz);
+        let one_off = draft.to_one_off(&draft.slots[1]);
+        assert_eq!(one_off.id, "smart-city");
+        assert_eq!(one_off.title, "Bewerbung Smart City");
+        assert_eq!(one_off.date, NaiveDate::from_ymd_opt(2027, 2, 5).unwrap());
+        assert_eq!(one_off.start, NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        assert_eq!(one_off.duration, TimeDelta::hours(3));
+        assert_eq!(one_off.video_link, draft.video_link);
+        assert_eq!(one_off.cancelled, None);
+        // The schedule shows it exactly on the slot.
+        let schedule = crate::schedule::Schedule {
+            timezone: tz,
+            holidays: crate::holidays::State::RheinlandPfalz,
+            series: Vec::new(),
+            one_offs: vec![one_off],
+        };
+        let meeting = schedule.find("smart-city").unwrap();
+        assert_eq!(
+            (meeting.start, meeting.end),
+            (draft.slots[1].start, draft.slots[1].end)
+        );
+    }
+
+    #[test]
+    fn a_slot_past_the_end_of_time_is_none() {
+        let tz = chrono_tz::Europe::Berlin;
+        let ten = NaiveTime::from_hms_opt(10, 0, 0).unwrap();
+        assert!(Slot::new(tz, NaiveDate::MAX, ten, TimeDelta::days(1)).is_none());
+    }
+
+    #[test]
+    fn a_poll_is_posted_reminded_once_due_and_reported_when_overdue() {
+        let tz = chrono_tz::Europe::Berlin;
+        let draft = draft(tz);
+        let utc = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let early = utc("2027-01-05T12:00:00+01:00");
+        let remind = utc("2027-01-12T09:00:00+01:00");
+        let deadline = utc("2027-01-16T00:00:00+01:00");
+        // A new file: posted now; the reminder is the next thing.
+        let fresh = step(&draft, tz, None, early);
+        assert_eq!(
+            fresh,
+            Step {
+                open: true,
+                remind: false,
+                overdue: false,
+                wake_at: Some(remind)
+            }
+        );
+        // Posted early, at the reminder time: remind, then wait for the deadline.
+        let due = step(&draft, tz, Some(early), remind);
+        assert_eq!(
+            (due.open, due.remind, due.wake_at),
+            (false, true, Some(deadline))
+        );
+        // Posted after the reminder time: never reminded.
+        let late_post = utc("2027-01-14T10:00:00+01:00");
+        let late = step(&draft, tz, None, late_post);
+        assert_eq!(
+            (late.open, late.remind, late.wake_at),
+            (true, false, Some(deadline))
+        );
+        let later = step(
+            &draft,
+            tz,
+            Some(late_post),
+            utc("2027-01-15T10:00:00+01:00"),
+        );
+        assert!(!later.remind && !later.open);
+        // One second before the end of decide_by the poll is still open; at the end, overdue.
+        let last = step(&draft, tz, Some(early), deadline - TimeDelta::seconds(1));
+        assert!(!last.overdue && last.remind);
+        for posted in [Some(early), None] {
+            assert_eq!(
+                step(&draft, tz, posted, deadline),
+                Step {
+                    open: false,
+                    remind: false,
+                    overdue: true,
+                    wake_at: None
+                }
+            );
+        }
+    }
+}

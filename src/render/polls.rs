@@ -1,0 +1,427 @@
+//! Texts about finding a workshop's date with a poll: the poll's question and answers, the
+//! text for clients without polls, the replies to `!vote`, the organizers' tally, the reminder,
+//! the end of the poll and the organizers' decision. Slots are written like meetings
+//! ("Mittwoch, 3. Februar 2027, 10:00–13:00 Uhr").
+
+use std::fmt::Write as _;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone as _};
+
+use super::meetings::{Both, date_long, date_range, one_line, quoted};
+use super::{Rendered, escape_html};
+use crate::i18n::Language;
+use crate::poll::{PollDraft, Slot, Tally};
+
+/// A day in a sentence: "Freitag, 15. Januar 2027" / "Friday, 15 January 2027".
+fn day_long(language: Language, date: NaiveDate) -> String {
+    // Only the calendar day is shown, so the time zone does not matter.
+    date_long(
+        language,
+        chrono_tz::UTC.from_utc_datetime(&date.and_time(NaiveTime::MIN)),
+    )
+}
+
+/// The example numbers of `!vote` for a poll of `slots` slots: "1 3", or "1 2" for two.
+fn vote_example(slots: usize) -> String {
+    format!("!vote 1 {}", slots.clamp(2, 3))
+}
+
+/// The question of the poll event: "Terminfindung: Bewerbung Smart City – welche Termine
+/// passen Ihnen?"
+pub fn poll_question(language: Language, draft: &PollDraft) -> String {
+    let title = one_line(&draft.title);
+    match language {
+        Language::German => format!("Terminfindung: {title} – welche Termine passen Ihnen?"),
+        Language::English => format!("Finding a date: {title} – which dates suit you?"),
+    }
+}
+
+/// The text of one answer of the poll event: the slot, "Mittwoch, 3. Februar 2027,
+/// 10:00–13:00 Uhr".
+pub fn poll_answer(language: Language, slot: &Slot) -> String {
+    date_range(language, slot.start, slot.end)
+}
+
+/// "1. Mittwoch, …" for every slot, numbered as `!vote` takes them.
+fn numbered_slots(language: Language, slots: &[Slot]) -> (String, String) {
+    let mut plain = String::new();
+    let mut html = String::from("<ol>\n");
+    for (index, slot) in slots.iter().enumerate() {
+        let answer = poll_answer(language, slot);
+        let _ = write!(plain, "\n{}. {answer}", index + 1);
+        let _ = writeln!(html, "<li>{}</li>", escape_html(&answer));
+    }
+    html.push_str("</ol>\n");
+    (plain, html)
+}
+
+/// The question, the numbered slots, the organizers' note and how to answer by when.
+fn ballot(language: Language, heading: &str, draft: &PollDraft) -> Rendered {
+    let (slots_plain, slots_html) = numbered_slots(language, &draft.slots);
+    let mut plain = format!("{heading}{slots_plain}");
+    let mut html = format!(
+        "<p><strong>{}</strong></p>\n{slots_html}",
+        escape_html(heading)
+    );
+    if let Some(note) = &draft.note {
+        let note = crate::text::echo(&one_line(note));
+        let _ = write!(plain, "\n{note}");
+        let _ = writeln!(html, "<p>{}</p>", escape_html(&note));
+    }
+    let (example, until) = (
+        vote_example(draft.slots.len()),
+        day_long(language, draft.decide_by),
+    );
+    let how = match language {
+        Language::German => format!(
+            "Antworten Sie mit {example} (mehrere Nummern möglich) oder in der Umfrage; passt Ihnen keiner der Termine, mit !vote none. Abstimmen bis {until}."
+        ),
+        Language::English => format!(
+            "Answer with {example} (several numbers are fine) or in the poll; if none of the dates suits you, with !vote none. Vote by {until}."
+        ),
+    };
+    let _ = write!(plain, "\n{how}");
+    let _ = write!(html, "<p>{}</p>", escape_html(&how));
+    Rendered { plain, html }
+}
+
+/// The text of the poll for clients that do not show polls (the poll event's fallback), and
+/// what the bot posts with it: question, numbered slots, how to answer and by when.
+pub fn poll_fallback(language: Language, draft: &PollDraft) -> Rendered {
+    ballot(language, &poll_question(language, draft), draft)
+}
+
+/// The reminder to the rooms that have not answered, some days before `decide_by`.
+pub fn poll_reminder(language: Language, draft: &PollDraft) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let heading = match language {
+        Language::German => format!(
+            "Erinnerung: Terminfindung für {title} – Ihre Kommune hat noch nicht geantwortet. Welche Termine passen Ihnen?"
+        ),
+        Language::English => format!(
+            "Reminder: finding a date for {title} – your municipality has not answered yet. Which dates suit you?"
+        ),
+    };
+    ballot(language, &heading, draft)
+}
+
+fn both(text: String) -> Rendered {
+    Rendered {
+        html: escape_html(&text),
+        plain: text,
+    }
+}
+
+/// The reply to `!vote` (or a vote in the poll, where the bot confirms one): the slots chosen,
+/// by their numbers; `answers` are 0-based. An empty choice is [`vote_withdrawn`].
+pub fn vote_recorded(language: Language, answers: &[usize], slots: &[Slot]) -> Rendered {
+    let chosen: Vec<(String, String)> = answers
+        .iter()
+        .filter_map(|&index| {
+            let slot = slots.get(index)?;
+            let line = format!("{}. {}", index + 1, poll_answer(language, slot));
+            Some((line.clone(), escape_html(&line)))
+        })
+        .collect();
+    if chosen.is_empty() {
+        return vote_withdrawn(language);
+    }
+    let mut both = Both::default();
+    both.line(match language {
+        Language::German => {
+            "Vielen Dank, Ihre Antwort ist gespeichert. Diese Termine passen Ihnen:"
+        }
+        Language::English => "Thank you, your answer has been saved. These dates suit you:",
+    });
+    both.list(&chosen);
+    both.line(match language {
+        Language::German => {
+            "Bis zum Ende der Umfrage können Sie Ihre Antwort jederzeit ändern: mit !vote und den Nummern, die passen."
+        }
+        Language::English => {
+            "You can change your answer until the poll ends: with !vote and the numbers that suit you."
+        }
+    });
+    both.done()
+}
+
+/// The reply to `!vote none`: none of the slots suits the sender (their earlier choice, if
+/// any, no longer counts).
+pub fn vote_withdrawn(language: Language) -> Rendered {
+    both(match language {
+        Language::German => "Vielen Dank, Ihre Antwort ist gespeichert: Ihnen passt keiner der Termine. Eine frühere Auswahl gilt nicht mehr; mit !vote und Nummern können Sie jederzeit neu wählen.".to_owned(),
+        Language::English => "Thank you, your answer has been saved: none of the dates suits you. An earlier choice no longer counts; you can choose again at any time with !vote and numbers.".to_owned(),
+    })
+}
+
+/// The reply to `!vote` or `!poll` when no poll is open.
+pub fn no_open_poll(language: Language) -> Rendered {
+    both(match language {
+        Language::German => "Zurzeit läuft keine Terminumfrage.".to_owned(),
+        Language::English => "There is no open poll at the moment.".to_owned(),
+    })
+}
+
+/// The reply to a slot number (as typed, 1-based) that the poll of `count` slots lacks.
+pub fn no_such_slot(language: Language, number: usize, count: usize) -> Rendered {
+    both(match language {
+        Language::German => format!(
+            "Einen Termin Nr. {number} gibt es in dieser Umfrage nicht; bitte wählen Sie Nummern von 1 bis {count}."
+        ),
+        Language::English => {
+            format!("This poll has no date no. {number}; please choose numbers from 1 to {count}.")
+        }
+    })
+}
+
+/// "2 von 3 Kommunen" / "2 of 3 municipalities".
+fn count_of(language: Language, count: usize, total: usize) -> String {
+    match (language, total) {
+        (Language::German, 1) => format!("{count} von 1 Kommune"),
+        (Language::German, _) => format!("{count} von {total} Kommunen"),
+        (Language::English, 1) => format!("{count} of 1 municipality"),
+        (Language::English, _) => format!("{count} of {total} municipalities"),
+    }
+}
+
+/// The tally's lines in plain text, one per slot, then who has not answered.
+fn tally_lines(language: Language, draft: &PollDraft, tally: &Tally, total: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (index, slot) in draft.slots.iter().enumerate() {
+        let rooms = tally.per_slot.get(index).map_or(&[][..], Vec::as_slice);
+        let mut line = format!(
+            "{}. {}: {}",
+            index + 1,
+            poll_answer(language, slot),
+            count_of(language, rooms.len(), total)
+        );
+        if !rooms.is_empty() {
+            let _ = write!(line, " ({})", names(rooms));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+fn names(rooms: &[String]) -> String {
+    rooms
+        .iter()
+        .map(|name| one_line(name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// "Noch keine Antwort: C" / "No answer yet: C", or that every room has answered.
+fn not_answered_line(language: Language, tally: &Tally) -> String {
+    match (language, tally.not_answered.is_empty()) {
+        (Language::German, true) => "Alle Kommunen haben geantwortet.".to_owned(),
+        (Language::English, true) => "Every municipality has answered.".to_owned(),
+        (Language::German, false) => format!("Noch keine Antwort: {}", names(&tally.not_answered)),
+        (Language::English, false) => format!("No answer yet: {}", names(&tally.not_answered)),
+    }
+}
+
+/// "Die meisten Kommunen können: Nr. 1 und 3." when any slot suits anyone.
+fn best_line(language: Language, tally: &Tally) -> Option<String> {
+    let best: Vec<String> = tally.best().iter().map(|i| (i + 1).to_string()).collect();
+    let (last, rest) = best.split_last()?;
+    let numbers = if rest.is_empty() {
+        last.clone()
+    } else {
+        let and = match language {
+            Language::German => "und",
+            Language::English => "and",
+        };
+        format!("{} {and} {last}", rest.join(", "))
+    };
+    Some(match language {
+        Language::German => format!("Die meisten Kommunen können: Nr. {numbers}."),
+        Language::English => format!("Most municipalities can make: no. {numbers}."),
+    })
+}
+
+/// The tally for the organizers (`!poll`): plain, one line per slot ("1. …: 2 von 3 Kommunen
+/// (A, B)") and who has not answered; HTML, a table of the slots (rows) against the
+/// municipalities that answered (columns, ✓ where available) with a count column, then the
+/// same lines after it. `total_rooms` is the number of member rooms asked.
+///
+/// The plain body and the table say the same in another layout, so this one message is not
+/// word for word what a client shows of its HTML (the tests check that every slot, name and
+/// count is visible there instead).
+pub fn poll_tally(
+    language: Language,
+    draft: &PollDraft,
+    tally: &Tally,
+    total_rooms: usize,
+) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let heading = match language {
+        Language::German => format!(
+            "Terminfindung {title}: {} haben geantwortet (Frist: {}).",
+            count_of(language, tally.answered.len(), total_rooms),
+            day_long(language, draft.decide_by)
+        ),
+        Language::English => format!(
+            "Finding a date for {title}: {} have answered (deadline: {}).",
+            count_of(language, tally.answered.len(), total_rooms),
+            day_long(language, draft.decide_by)
+        ),
+    };
+    let lines = tally_lines(language, draft, tally, total_rooms);
+    let not_answered = not_answered_line(language, tally);
+    let best = best_line(language, tally);
+    let decide = decide_line(language, draft);
+
+    let mut plain = heading.clone();
+    for line in &lines {
+        let _ = write!(plain, "\n{line}");
+    }
+    for line in [Some(&not_answered), best.as_ref(), Some(&decide)]
+        .into_iter()
+        .flatten()
+    {
+        let _ = write!(plain, "\n{line}");
+    }
+
+    let (slot_label, count_label) = match language {
+        Language::German => ("Termin", "Kommunen"),
+        Language::English => ("Date", "Municipalities"),
+    };
+    let mut html = format!("<p><strong>{}</strong></p>\n", escape_html(&heading));
+    html.push_str("<table>\n<thead>\n<tr><th>");
+    html.push_str(slot_label);
+    html.push_str("</th>");
+    for name in &tally.answered {
+        let _ = write!(html, "<th>{}</th>", escape_html(&one_line(name)));
+    }
+    let _ = writeln!(html, "<th>{count_label}</th></tr>\n</thead>\n<tbody>");
+    for (index, slot) in draft.slots.iter().enumerate() {
+        let rooms = tally.per_slot.get(index).map_or(&[][..], Vec::as_slice);
+        let _ = write!(
+            html,
+            "<tr><td>{}. {}</td>",
+            index + 1,
+            escape_html(&poll_answer(language, slot))
+        );
+        for name in &tally.answered {
+            let mark = if rooms.contains(name) { "✓" } else { "" };
+            let _ = write!(html, "<td>{mark}</td>");
+        }
+        let _ = writeln!(
+            html,
+            "<td>{}</td></tr>",
+            escape_html(&count_of(language, rooms.len(), total_rooms))
+        );
+    }
+    html.push_str("</tbody>\n</table>\n");
+    for line in [Some(&not_answered), best.as_ref(), Some(&decide)]
+        .into_iter()
+        .flatten()
+    {
+        let _ = write!(html, "<p>{}</p>", escape_html(line));
+    }
+    Rendered { plain, html }
+}
+
+/// How the organizers decide: "!poll decide smart-city <Nr.>", with the id so that it works
+/// whatever other polls are open.
+fn decide_line(language: Language, draft: &PollDraft) -> String {
+    let id = &draft.id;
+    match language {
+        Language::German => format!(
+            "Entscheiden Sie mit !poll decide {id} <Nr.> oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
+        ),
+        Language::English => format!(
+            "Decide with !poll decide {id} <no.>, or write `date:`, `start:` and `duration:` instead of `candidates:` in the file."
+        ),
+    }
+}
+
+/// To the organizers when `decide_by` has passed and the workshop's date is still open: the
+/// tally and how to decide.
+pub fn poll_overdue(language: Language, draft: &PollDraft, tally: &Tally) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let until = day_long(language, draft.decide_by);
+    let heading = match language {
+        Language::German => format!(
+            "Die Frist der Terminfindung für {title} ist abgelaufen ({until}); der Termin ist noch nicht entschieden."
+        ),
+        Language::English => format!(
+            "The deadline for finding a date for {title} has passed ({until}); the date is not decided yet."
+        ),
+    };
+    let total = tally.answered.len() + tally.not_answered.len();
+    let mut both = Both::default();
+    both.raw_line(
+        &heading,
+        &format!("<strong>{}</strong>", escape_html(&heading)),
+    );
+    for line in tally_lines(language, draft, tally, total) {
+        both.line(&line);
+    }
+    both.line(&not_answered_line(language, tally));
+    if let Some(best) = best_line(language, tally) {
+        both.line(&best);
+    }
+    both.line(&decide_line(language, draft));
+    both.done()
+}
+
+/// The end of the poll, in every room (the text of the poll's end event): the date found.
+pub fn poll_closed(language: Language, draft: &PollDraft, slot: &Slot) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let when = poll_answer(language, slot);
+    both(match language {
+        Language::German => {
+            format!("Die Umfrage ist beendet: {title} findet am {when} statt; die Einladung folgt.")
+        }
+        Language::English => format!(
+            "The poll has ended: {title} will take place on {when}; the invitation will follow."
+        ),
+    })
+}
+
+/// The organizer's confirmation of `!poll decide`.
+pub fn poll_decided(language: Language, draft: &PollDraft, slot: &Slot) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let when = poll_answer(language, slot);
+    both(match language {
+        Language::German => format!(
+            "Entschieden: {title} findet am {when} statt. Die Umfrage ist in allen Räumen beendet; die Einladung geht wie bei jedem Workshop an alle Kommunen."
+        ),
+        Language::English => format!(
+            "Decided: {title} will take place on {when}. The poll has ended in every room; the invitation goes to every municipality as for any workshop."
+        ),
+    })
+}
+
+/// The answer to `!poll decide <n>` while several polls are open: which workshop is meant.
+pub fn which_poll(language: Language, ids: &[String]) -> Rendered {
+    let list = ids.join(", ");
+    let example = ids.first().map(String::as_str).unwrap_or("workshop");
+    both(match language {
+        Language::German => format!(
+            "Es laufen mehrere Terminumfragen ({list}). Bitte nennen Sie den Workshop, z. B. !poll decide {example} 1."
+        ),
+        Language::English => format!(
+            "Several polls are open ({list}). Please name the workshop, e.g. !poll decide {example} 1."
+        ),
+    })
+}
+
+/// "Terminumfrage „…“ (Antworten bis 15.01.2027): an 3 von 3 Räumen zugestellt." — the
+/// organizers' summary of a poll's fan-out.
+pub fn poll_summary(
+    language: Language,
+    title: &str,
+    decide_by: NaiveDate,
+    report: &super::FanOutReport,
+) -> Rendered {
+    let title = quoted(language, title);
+    let until = super::minutes::date_short(language, decide_by);
+    let delivered = super::meetings::delivered_to(language, report);
+    both(match language {
+        Language::German => format!("Terminumfrage {title} (Antworten bis {until}): {delivered}."),
+        Language::English => format!("Date poll {title} (answers until {until}): {delivered}."),
+    })
+}

@@ -1,0 +1,388 @@
+//! Date polls in the database: each poll as it was posted (its slots are kept as posted, so
+//! the answers members gave keep their meaning whatever the file says later), the decision,
+//! and every vote, by the event that carried it.
+//!
+//! Votes are recorded as they arrive, keyed by their event id: the same event seen twice (a
+//! sync repeated after a restart, a poll response and its decrypted form) counts once, and a
+//! redacted vote is deleted. Which vote of a member counts is decided by [`crate::poll::tally`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, text, time};
+use crate::poll::{Slot, Vote};
+
+/// A slot as stored: its start and end.
+pub type Span = (DateTime<Utc>, DateTime<Utc>);
+
+/// A poll as posted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollRow {
+    /// The workshop's id (its agenda key).
+    pub key: String,
+    /// The workshop's title when the poll was posted.
+    pub title: String,
+    /// The slots as posted: start and end.
+    pub slots: Vec<Span>,
+    /// The member rooms it was posted to: key (room id) and name, in the configuration's order.
+    pub rooms: Vec<(String, String)>,
+    /// The last day to answer.
+    pub decide_by: NaiveDate,
+    /// When it was recorded.
+    pub created_at: DateTime<Utc>,
+    /// The decision, once there is one.
+    pub decision: Option<PollDecision>,
+    /// When the poll end events started going out; votes after it do not count.
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// How a poll was decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollDecision {
+    /// The slot chosen (0-based), if the decided date is one of the slots.
+    pub slot: Option<usize>,
+    /// The decided start.
+    pub start: DateTime<Utc>,
+    /// The decided end.
+    pub end: DateTime<Utc>,
+    /// Who decided: the organizer's user id, or `file` when `date:` was written into the file.
+    pub by: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+fn slots_to_json(slots: &[Span]) -> String {
+    let pairs: Vec<[String; 2]> = slots
+        .iter()
+        .map(|(start, end)| [text(*start), text(*end)])
+        .collect();
+    serde_json::to_string(&pairs).unwrap_or_default()
+}
+
+fn slots_from_json(json: &str) -> Result<Vec<Span>, StoreError> {
+    let pairs: Vec<[String; 2]> =
+        serde_json::from_str(json).map_err(|_| StoreError::BadTime(json.to_owned()))?;
+    pairs
+        .into_iter()
+        .map(|[start, end]| Ok((time(start)?, time(end)?)))
+        .collect()
+}
+
+const POLL_COLUMNS: &str = "poll_key, title, slots, rooms, decide_by, created_at, decided_slot, \
+     decided_start, decided_end, decided_by, decided_at, ended_at";
+
+fn poll_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 12]> {
+    let mut values: [Option<String>; 12] = Default::default();
+    for (index, value) in values.iter_mut().enumerate() {
+        *value = match row.get_ref(index)? {
+            rusqlite::types::ValueRef::Null => None,
+            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+            other => Some(other.as_str()?.to_owned()),
+        };
+    }
+    Ok(values)
+}
+
+fn to_poll(values: [Option<String>; 12]) -> Result<PollRow, StoreError> {
+    let [
+        key,
+        title,
+        slots,
+        rooms,
+        decide_by,
+        created_at,
+        decided_slot,
+        decided_start,
+        decided_end,
+        decided_by,
+        decided_at,
+        ended_at,
+    ] = values;
+    let bad = |what: &str| StoreError::BadTime(what.to_owned());
+    let decide_by_text = decide_by.unwrap_or_default();
+    let decision = match (decided_start, decided_end, decided_at) {
+        (Some(start), Some(end), Some(at)) => Some(PollDecision {
+            slot: decided_slot.and_then(|n| n.parse().ok()),
+            start: time(start)?,
+            end: time(end)?,
+            by: decided_by.unwrap_or_default(),
+            at: time(at)?,
+        }),
+        _ => None,
+    };
+    Ok(PollRow {
+        key: key.unwrap_or_default(),
+        title: title.unwrap_or_default(),
+        slots: slots_from_json(&slots.unwrap_or_default())?,
+        rooms: serde_json::from_str(&rooms.unwrap_or_default()).unwrap_or_default(),
+        decide_by: NaiveDate::parse_from_str(&decide_by_text, "%Y-%m-%d")
+            .map_err(|_| bad(&decide_by_text))?,
+        created_at: time(created_at.unwrap_or_default())?,
+        decision,
+        ended_at: ended_at.map(time).transpose()?,
+    })
+}
+
+impl Store {
+    /// Records a poll as posted, unless it is recorded already; true if it is new.
+    pub fn open_poll(&self, poll: &PollRow) -> Result<bool, StoreError> {
+        let added = self.lock().execute(
+            "INSERT OR IGNORE INTO polls (poll_key, title, slots, rooms, decide_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                poll.key,
+                poll.title,
+                slots_to_json(&poll.slots),
+                serde_json::to_string(&poll.rooms).unwrap_or_default(),
+                poll.decide_by.format("%Y-%m-%d").to_string(),
+                text(poll.created_at)
+            ],
+        )?;
+        Ok(added == 1)
+    }
+
+    /// The poll of a workshop, if one was posted.
+    pub fn poll(&self, key: &str) -> Result<Option<PollRow>, StoreError> {
+        let values = self
+            .lock()
+            .query_row(
+                &format!("SELECT {POLL_COLUMNS} FROM polls WHERE poll_key = ?1"),
+                params![key],
+                poll_row,
+            )
+            .optional()?;
+        values.map(to_poll).transpose()
+    }
+
+    /// Every poll, oldest first.
+    pub fn polls(&self) -> Result<Vec<PollRow>, StoreError> {
+        let rows: Vec<[Option<String>; 12]> = {
+            let connection = self.lock();
+            let mut statement = connection.prepare(&format!(
+                "SELECT {POLL_COLUMNS} FROM polls ORDER BY created_at, poll_key"
+            ))?;
+            statement
+                .query_map([], poll_row)?
+                .collect::<Result<_, _>>()?
+        };
+        rows.into_iter().map(to_poll).collect()
+    }
+
+    /// Records the decision of an undecided poll; false if it was decided already.
+    pub fn decide_poll(&self, key: &str, decision: &PollDecision) -> Result<bool, StoreError> {
+        let changed = self.lock().execute(
+            "UPDATE polls SET decided_slot = ?2, decided_start = ?3, decided_end = ?4,
+                 decided_by = ?5, decided_at = ?6
+             WHERE poll_key = ?1 AND decided_at IS NULL",
+            params![
+                key,
+                decision.slot.and_then(|n| i64::try_from(n).ok()),
+                text(decision.start),
+                text(decision.end),
+                decision.by,
+                text(decision.at)
+            ],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The decided polls' slots by workshop id, in `timezone`, for
+    /// [`crate::network::Network::with_decisions`].
+    pub fn decided_slots(&self, timezone: Tz) -> Result<BTreeMap<String, Slot>, StoreError> {
+        Ok(self
+            .polls()?
+            .into_iter()
+            .filter_map(|poll| {
+                let decision = poll.decision?;
+                Some((
+                    poll.key,
+                    Slot {
+                        start: decision.start.with_timezone(&timezone),
+                        end: decision.end.with_timezone(&timezone),
+                    },
+                ))
+            })
+            .collect())
+    }
+
+    /// Records that the poll's end goes out now; votes arriving after this do not count.
+    pub fn end_poll(&self, key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE polls SET ended_at = ?2 WHERE poll_key = ?1 AND ended_at IS NULL",
+            params![key, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Records a vote on `poll_key`; false if its event was recorded already.
+    pub fn record_vote(&self, poll_key: &str, vote: &Vote) -> Result<bool, StoreError> {
+        let answers: Vec<usize> = vote.answers.iter().copied().collect();
+        let added = self.lock().execute(
+            "INSERT OR IGNORE INTO poll_votes (event_id, poll_key, room_key, user_id, answers, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                vote.event_id,
+                poll_key,
+                vote.room,
+                vote.user,
+                serde_json::to_string(&answers).unwrap_or_default(),
+                text(vote.at)
+            ],
+        )?;
+        Ok(added == 1)
+    }
+
+    /// Deletes the vote carried by a redacted event; true if there was one.
+    pub fn withdraw_vote(&self, event_id: &str) -> Result<bool, StoreError> {
+        let deleted = self.lock().execute(
+            "DELETE FROM poll_votes WHERE event_id = ?1",
+            params![event_id],
+        )?;
+        Ok(deleted == 1)
+    }
+
+    /// Every vote on a poll, in the order they were cast.
+    pub fn votes(&self, poll_key: &str) -> Result<Vec<Vote>, StoreError> {
+        let rows: Vec<(String, String, String, String, String)> = {
+            let connection = self.lock();
+            let mut statement = connection.prepare(
+                "SELECT event_id, room_key, user_id, answers, at FROM poll_votes
+                 WHERE poll_key = ?1 ORDER BY at, event_id",
+            )?;
+            statement
+                .query_map(params![poll_key], |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                    ))
+                })?
+                .collect::<Result<_, _>>()?
+        };
+        rows.into_iter()
+            .map(|(event_id, room, user, answers, at)| {
+                let answers: Vec<usize> = serde_json::from_str(&answers).unwrap_or_default();
+                Ok(Vote {
+                    event_id,
+                    room,
+                    user,
+                    answers: answers.into_iter().collect::<BTreeSet<usize>>(),
+                    at: time(at)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The part the bot delivered as `event_id` in `room_id`, if it did.
+    pub fn part_of_event(
+        &self,
+        room_id: &str,
+        event_id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT post_key FROM deliveries WHERE room_id = ?1 AND event_id = ?2",
+                params![room_id, event_id],
+                |row| row.get(0),
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn poll() -> PollRow {
+        PollRow {
+            key: "smart-city".to_owned(),
+            title: "Bewerbung Smart City".to_owned(),
+            slots: vec![
+                (at("2027-02-03T09:00:00Z"), at("2027-02-03T12:00:00Z")),
+                (at("2027-02-05T13:00:00Z"), at("2027-02-05T16:00:00Z")),
+            ],
+            rooms: vec![("!kl:example.org".to_owned(), "Kaiserslautern".to_owned())],
+            decide_by: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            created_at: at("2027-01-05T10:00:00Z"),
+            decision: None,
+            ended_at: None,
+        }
+    }
+
+    fn vote(event: &str, answers: &[usize]) -> Vote {
+        Vote {
+            event_id: event.to_owned(),
+            room: "!kl:example.org".to_owned(),
+            user: "@anna:example.org".to_owned(),
+            answers: answers.iter().copied().collect(),
+            at: at("2027-01-06T10:00:00Z"),
+        }
+    }
+
+    #[test]
+    fn a_poll_is_kept_as_posted_and_decided_once() {
+        let store = Store::in_memory().unwrap();
+        assert!(store.open_poll(&poll()).unwrap());
+        let mut changed = poll();
+        changed.title = "Something else".to_owned();
+        assert!(!store.open_poll(&changed).unwrap(), "recorded once");
+        assert_eq!(store.poll("smart-city").unwrap(), Some(poll()));
+        let decision = PollDecision {
+            slot: Some(1),
+            start: at("2027-02-05T13:00:00Z"),
+            end: at("2027-02-05T16:00:00Z"),
+            by: "@organizer:example.org".to_owned(),
+            at: at("2027-01-10T10:00:00Z"),
+        };
+        assert!(store.decide_poll("smart-city", &decision).unwrap());
+        let mut other = decision.clone();
+        other.slot = Some(0);
+        assert!(
+            !store.decide_poll("smart-city", &other).unwrap(),
+            "decided once"
+        );
+        store
+            .end_poll("smart-city", at("2027-01-10T10:00:01Z"))
+            .unwrap();
+        let stored = store.poll("smart-city").unwrap().unwrap();
+        assert_eq!(stored.decision, Some(decision));
+        assert_eq!(stored.ended_at, Some(at("2027-01-10T10:00:01Z")));
+        assert_eq!(store.polls().unwrap(), vec![stored]);
+    }
+
+    #[test]
+    fn a_vote_seen_twice_counts_once_and_a_redacted_one_is_gone() {
+        let store = Store::in_memory().unwrap();
+        store.open_poll(&poll()).unwrap();
+        assert!(
+            store
+                .record_vote("smart-city", &vote("$a", &[0, 1]))
+                .unwrap()
+        );
+        assert!(!store.record_vote("smart-city", &vote("$a", &[0])).unwrap());
+        assert!(store.record_vote("smart-city", &vote("$b", &[])).unwrap());
+        assert_eq!(
+            store.votes("smart-city").unwrap(),
+            vec![vote("$a", &[0, 1]), vote("$b", &[])]
+        );
+        assert!(store.withdraw_vote("$b").unwrap());
+        assert!(!store.withdraw_vote("$b").unwrap());
+        assert_eq!(
+            store.votes("smart-city").unwrap(),
+            vec![vote("$a", &[0, 1])]
+        );
+        assert!(store.votes("other").unwrap().is_empty());
+    }
+}

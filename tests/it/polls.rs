@@ -1,0 +1,358 @@
+//! Finding a workshop's date with the members, end to end against Synapse: an agenda file with
+//! candidates becomes a native poll in every member room (two of them encrypted), members vote
+//! through real poll response events (and `!vote`), change and redact votes, the bot restarts
+//! in the middle, the organizers read the tally and decide, and every room then holds the
+//! ended poll and the workshop's announcement with its .ics, each exactly once.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use chrono_tz::Europe::Berlin;
+use matrix_sdk::Room;
+use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
+
+use crate::support::bot::BotHome;
+use crate::support::member::{Member, PollEvent, Received};
+use crate::support::synapse::Synapse;
+
+const BOT_PASSWORD: &str = "bot-secret-password";
+const TITLE: &str = "Bewerbung Smart City";
+
+fn user(id: &str) -> OwnedUserId {
+    UserId::parse(id).unwrap()
+}
+
+/// The bot's messages (and poll events) in `room`, as `member` received them.
+fn from_bot(member: &Member, bot: &UserId, room: &Room) -> Vec<Received> {
+    member
+        .received()
+        .into_iter()
+        .filter(|m| m.sender == bot && m.room_id == room.room_id())
+        .collect()
+}
+
+/// Asks `!poll` in the organizers' room until the tally `shows` what is expected (votes are
+/// recorded as the bot's sync brings them); returns the last tally.
+async fn tally_until(
+    organizer: &Member,
+    bot: &UserId,
+    room: &Room,
+    shows: impl Fn(&str) -> bool,
+) -> String {
+    let mut last = String::new();
+    for _ in 0..20 {
+        let ask = organizer.say(room, "!poll").await;
+        last = organizer.reply_to(bot, &ask).await.body;
+        if shows(&last) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("the tally never showed what was expected; the last one:\n{last}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_find_a_workshops_date_in_a_native_poll() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let anna_account = synapse.register("anna", "anna-password", true);
+    let bernd_account = synapse.register("bernd", "bernd-password", true);
+    let carla_account = synapse.register("carla", "carla-password", true);
+    let bot_id = user(&bot_account.user_id);
+    let members = [
+        ("Kaiserslautern", "kaiserslautern"),
+        ("Bitburg-Prüm", "bitburg-pruem"),
+        ("Mayen-Koblenz", "mayen-koblenz"),
+    ]
+    .map(|(name, alias)| (name.to_owned(), alias.to_owned()));
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    let agendas = tempfile::tempdir().unwrap();
+    home.extend_base(&format!(
+        "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
+        agendas.path().display()
+    ));
+    let mut bot = home.start();
+    bot.ready().await;
+
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let anna = Member::connect(&synapse, &anna_account).await;
+    let bernd = Member::connect(&synapse, &bernd_account).await;
+    let carla = Member::connect(&synapse, &carla_account).await;
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+        .await;
+    let kl = anna
+        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
+        .await;
+    let bp = bernd
+        .create_room_with_alias("Bitburg-Prüm", Some("bitburg-pruem"), true, &[&bot_id])
+        .await;
+    let my = carla
+        .create_room_with_alias("Mayen-Koblenz", Some("mayen-koblenz"), false, &[&bot_id])
+        .await;
+    organizer.wait_for_join(&orga, &bot_id).await;
+    anna.wait_for_join(&kl, &bot_id).await;
+    bernd.wait_for_join(&bp, &bot_id).await;
+    carla.wait_for_join(&my, &bot_id).await;
+
+    // The organizers write a workshop with three candidate slots.
+    let today = Utc::now().with_timezone(&Berlin).date_naive();
+    let day = |days: u64| {
+        today
+            .checked_add_days(chrono::Days::new(days))
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    std::fs::write(
+        agendas.path().join("smart-city.yaml"),
+        format!(
+            "meeting:
+  id: smart-city
+  title: {TITLE}
+  decide_by: {decide_by}
+  candidates:
+    - {{ date: {first}, start: \"10:00\", duration: 2h }}
+    - {{ date: {second}, start: \"14:00\", duration: 2h }}
+    - {{ date: {third}, start: \"09:30\", duration: 3h }}
+  video_link: https://meet.example.org/smart-city
+items:
+  - title: Begrüßung
+",
+            decide_by = day(10),
+            first = day(12),
+            second = day(13),
+            third = day(14),
+        ),
+    )
+    .unwrap();
+
+    // A native poll in every member room, with its text form for clients without polls.
+    let mut starts: Vec<OwnedEventId> = Vec::new();
+    for (member, room, encrypted) in [
+        (&anna, &kl, true),
+        (&bernd, &bp, true),
+        (&carla, &my, false),
+    ] {
+        let room_id = room.room_id().to_owned();
+        let poll = member
+            .wait_within(Duration::from_secs(60), |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && matches!(m.poll, Some(PollEvent::Start { .. }))
+            })
+            .await
+            .unwrap_or_else(|| panic!("no poll in {room_id}:\n{}", bot.log()));
+        assert_eq!(poll.encrypted, encrypted, "{poll:?}");
+        assert_eq!(
+            poll.body,
+            format!("Terminfindung: {TITLE} – welche Termine passen Ihnen?")
+        );
+        let Some(PollEvent::Start {
+            answers,
+            max_selections,
+        }) = &poll.poll
+        else {
+            unreachable!()
+        };
+        let ids: Vec<&str> = answers.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["1", "2", "3"]);
+        assert_eq!(*max_selections, 3);
+        assert!(answers[2].1.ends_with("09:30–12:30 Uhr"), "{answers:?}");
+        let ballot = member
+            .wait_for("the poll's text form", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.notice && m.body.contains("!vote")
+            })
+            .await;
+        assert!(ballot.body.contains("3. "), "{ballot:?}");
+        starts.push(poll.event_id);
+    }
+    let summary = organizer
+        .wait_for("the poll's summary", |m| {
+            m.sender == bot_id && m.body.starts_with("Terminumfrage")
+        })
+        .await;
+    assert!(
+        summary.body.ends_with("an 3 von 3 Räumen zugestellt."),
+        "{summary:?}"
+    );
+    assert!(
+        from_bot(&organizer, &bot_id, &orga)
+            .iter()
+            .all(|m| m.poll.is_none())
+    );
+
+    // Votes: Anna picks 1 and 3, Bernd picks 1 and takes it back (redacts it), Carla answers
+    // in text.
+    anna.vote(&kl, &starts[0], &["1", "3"]).await;
+    let bernd_vote = bernd.vote(&bp, &starts[1], &["1"]).await;
+    let ask = carla.say(&my, "!vote 2").await;
+    let reply = carla.reply_to(&bot_id, &ask).await;
+    assert!(reply.body.starts_with("Vielen Dank"), "{reply:?}");
+    tally_until(&organizer, &bot_id, &orga, |t| {
+        t.contains("3 von 3 Kommunen haben geantwortet")
+    })
+    .await;
+    bp.redact(&bernd_vote, None, None).await.unwrap();
+    let tally = tally_until(&organizer, &bot_id, &orga, |t| {
+        t.contains("Noch keine Antwort: Bitburg-Prüm")
+    })
+    .await;
+    assert!(
+        tally.contains("2 von 3 Kommunen haben geantwortet"),
+        "{tally}"
+    );
+
+    // The bot restarts; meanwhile Anna changes her mind and Bernd answers again.
+    assert!(bot.terminate().await.success());
+    anna.vote(&kl, &starts[0], &["3"]).await;
+    bernd.vote(&bp, &starts[1], &["2", "3"]).await;
+    let mut bot = home.start();
+    bot.ready().await;
+    let tally = tally_until(&organizer, &bot_id, &orga, |t| {
+        t.contains("3 von 3 Kommunen haben geantwortet")
+            && t.contains("2 von 3 Kommunen (Kaiserslautern, Bitburg-Prüm)")
+    })
+    .await;
+    assert!(
+        tally.contains("2 von 3 Kommunen (Bitburg-Prüm, Mayen-Koblenz)"),
+        "{tally}"
+    );
+    assert!(
+        tally.contains("0 von 3 Kommunen"),
+        "slot 1 is free: {tally}"
+    );
+    assert!(!tally.contains("Noch keine Antwort"), "{tally}");
+
+    // The organizer decides: the polls end, the workshop is announced with its invitation.
+    let ask = organizer.say(&orga, "!poll decide 3").await;
+    let decided = organizer.reply_to(&bot_id, &ask).await;
+    assert!(decided.body.contains("09:30–12:30 Uhr"), "{decided:?}");
+    let third = day(14).replace('-', "");
+    for ((member, room), start) in [(&anna, &kl), (&bernd, &bp), (&carla, &my)]
+        .into_iter()
+        .zip(&starts)
+    {
+        let room_id = room.room_id().to_owned();
+        member
+            .wait_within(Duration::from_secs(60), |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.poll
+                        == Some(PollEvent::End {
+                            start: start.clone(),
+                        })
+            })
+            .await
+            .unwrap_or_else(|| panic!("no poll end in {room_id}:\n{}", bot.log()));
+        member
+            .wait_for("the notice of the date", |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.notice
+                    && m.body.starts_with("Die Umfrage ist beendet:")
+            })
+            .await;
+        member
+            .wait_for("the announcement", |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.body.starts_with("Einladung:")
+                    && m.body.contains(TITLE)
+            })
+            .await;
+        let file = member
+            .wait_for("the .ics invitation", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.file.is_some()
+            })
+            .await;
+        let ics = String::from_utf8(member.download(&file.file.unwrap().1).await).unwrap();
+        assert!(
+            ics.contains(&format!("DTSTART;TZID=Europe/Berlin:{third}T093000")),
+            "{ics}"
+        );
+    }
+    // Nothing twice, and the poll is closed for the organizers.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for (member, room) in [(&anna, &kl), (&bernd, &bp), (&carla, &my)] {
+        let got = from_bot(member, &bot_id, room);
+        let count = |what: &dyn Fn(&Received) -> bool| got.iter().filter(|m| what(m)).count();
+        assert_eq!(
+            count(&|m| matches!(m.poll, Some(PollEvent::Start { .. }))),
+            1
+        );
+        assert_eq!(count(&|m| matches!(m.poll, Some(PollEvent::End { .. }))), 1);
+        assert_eq!(count(&|m| m.notice && m.body.contains("!vote 1")), 1);
+        assert_eq!(
+            count(&|m| m.notice && m.body.starts_with("Die Umfrage ist beendet:")),
+            1
+        );
+        assert_eq!(count(&|m| m.body.starts_with("Einladung:")), 1);
+        assert_eq!(count(&|m| m.file.is_some()), 1);
+    }
+    let ask = organizer.say(&orga, "!poll").await;
+    let none = organizer.reply_to(&bot_id, &ask).await;
+    assert_eq!(none.body, "Zurzeit läuft keine Terminumfrage.");
+
+    // A second workshop, decided by writing its date into the file: its poll ends too.
+    let file = agendas.path().join("open-data.yaml");
+    let open_data = |when: &str| {
+        format!("meeting:\n  id: open-data\n  title: Open Data\n{when}items:\n  - title: Start\n")
+    };
+    std::fs::write(
+        &file,
+        open_data(&format!(
+            "  decide_by: {}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"11:00\", duration: 1h }}\n",
+            day(10),
+            day(15),
+            day(16)
+        )),
+    )
+    .unwrap();
+    let second_start = anna
+        .wait_within(Duration::from_secs(60), |m| {
+            m.sender == bot_id
+                && m.room_id == kl.room_id()
+                && matches!(m.poll, Some(PollEvent::Start { .. }))
+                && m.body.contains("Open Data")
+        })
+        .await
+        .unwrap_or_else(|| panic!("no second poll:\n{}", bot.log()))
+        .event_id;
+    std::fs::write(
+        &file,
+        open_data(&format!(
+            "  date: {}\n  start: \"11:00\"\n  duration: 1h\n",
+            day(16)
+        )),
+    )
+    .unwrap();
+    anna.wait_within(Duration::from_secs(60), |m| {
+        m.sender == bot_id
+            && m.poll
+                == Some(PollEvent::End {
+                    start: second_start.clone(),
+                })
+    })
+    .await
+    .unwrap_or_else(|| panic!("the second poll did not end:\n{}", bot.log()));
+    anna.wait_for("the second announcement", |m| {
+        m.sender == bot_id
+            && m.room_id == kl.room_id()
+            && m.body.starts_with("Einladung:")
+            && m.body.contains("Open Data")
+    })
+    .await;
+
+    let log = bot.log();
+    assert!(!log.contains("ERROR"), "{log}");
+    drop(bot);
+}
