@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::error::ErrorKind;
-use matrix_sdk::ruma::events::StateEventType;
 use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
 use matrix_sdk::ruma::events::poll::unstable_start::UnstablePollStartEventContent;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::events::{MessageLikeEventContent, StateEventType};
 use matrix_sdk::ruma::{
     EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId,
     RoomOrAliasId,
@@ -153,27 +153,11 @@ pub(super) async fn send_payload(
     transaction_id: OwnedTransactionId,
 ) -> Result<OwnedEventId, matrix_sdk::Error> {
     Ok(match payload {
-        Payload::Message(content) => {
-            room.send((**content).clone())
-                .with_transaction_id(transaction_id)
-                .await?
-                .response
-                .event_id
-        }
+        Payload::Message(content) => send_event(room, (**content).clone(), transaction_id).await?,
         Payload::PollStart(content) => {
-            room.send((**content).clone())
-                .with_transaction_id(transaction_id)
-                .await?
-                .response
-                .event_id
+            send_event(room, (**content).clone(), transaction_id).await?
         }
-        Payload::PollEnd(content) => {
-            room.send((**content).clone())
-                .with_transaction_id(transaction_id)
-                .await?
-                .response
-                .event_id
-        }
+        Payload::PollEnd(content) => send_event(room, (**content).clone(), transaction_id).await?,
         Payload::File(file) => {
             room.send_attachment(
                 file.filename.clone(),
@@ -185,6 +169,20 @@ pub(super) async fn send_payload(
             .event_id
         }
     })
+}
+
+/// Sends one event (encrypted in an encrypted room) with the given transaction id.
+async fn send_event(
+    room: &Room,
+    content: impl MessageLikeEventContent,
+    transaction_id: OwnedTransactionId,
+) -> Result<OwnedEventId, matrix_sdk::Error> {
+    Ok(room
+        .send(content)
+        .with_transaction_id(transaction_id)
+        .await?
+        .response
+        .event_id)
 }
 
 /// The room, if the bot is in it.

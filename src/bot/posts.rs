@@ -630,13 +630,7 @@ impl Scheduler {
         Some(PostPlan {
             rooms,
             summary: Some(format!("poll-summary/{}", poll.key)),
-            policy: Policy {
-                not_after: Some(
-                    draft
-                        .decide_by_end(network.config.timezone)
-                        .with_timezone(&Utc),
-                ),
-            },
+            policy: answers_until(&draft, network),
         })
     }
 
@@ -672,13 +666,7 @@ impl Scheduler {
         Some(PostPlan {
             rooms,
             summary: None,
-            policy: Policy {
-                not_after: Some(
-                    draft
-                        .decide_by_end(network.config.timezone)
-                        .with_timezone(&Utc),
-                ),
-            },
+            policy: answers_until(&draft, network),
         })
     }
 
@@ -925,6 +913,18 @@ impl Scheduler {
 }
 
 /// The same parts in every target room.
+/// A poll and its reminder are sent until the end of its `decide_by` day: later, nobody can
+/// answer any more.
+fn answers_until(draft: &crate::poll::PollDraft, network: &Network) -> Policy {
+    Policy {
+        not_after: Some(
+            draft
+                .decide_by_end(network.config.timezone)
+                .with_timezone(&Utc),
+        ),
+    }
+}
+
 /// The rooms a poll was opened for, as targets: the current one where the room is still
 /// configured, otherwise the room by its id under the name it had.
 fn poll_rooms(targets: &[Target], rooms: &[(String, String)]) -> Vec<Target> {
