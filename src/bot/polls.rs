@@ -410,9 +410,8 @@ impl Scheduler {
             let Some(poll) = poll else {
                 if step.overdue {
                     // Never posted: the file came after its own deadline.
-                    let tally = poll::tally(draft.slots.len(), &[], &[]);
-                    let notice = render::poll_overdue(language, draft, &tally);
-                    self.to_organizers(&format!("poll-overdue/{}", draft.id), &meeting, notice);
+                    let notice = render::poll_too_late(language, draft);
+                    self.to_organizers(&format!("poll-too-late/{}", draft.id), &meeting, notice);
                 }
                 continue;
             };

@@ -425,3 +425,18 @@ pub fn poll_summary(
         Language::English => format!("Date poll {title} (answers until {until}): {delivered}."),
     })
 }
+
+/// To the organizers, when a file with candidates appears after its own `decide_by`: the poll
+/// is not posted, since nobody could answer it in time.
+pub fn poll_too_late(language: Language, draft: &PollDraft) -> Rendered {
+    let title = quoted(language, &draft.title);
+    let until = day_long(language, draft.decide_by);
+    both(match language {
+        Language::German => format!(
+            "Die Terminumfrage für {title} wurde nicht gestellt: Ihre Frist ist bereits abgelaufen ({until}). Setzen Sie ein späteres `decide_by:` oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
+        ),
+        Language::English => format!(
+            "The date poll for {title} was not posted: its deadline has already passed ({until}). Set a later `decide_by:`, or write `date:`, `start:` and `duration:` instead of `candidates:` into the file."
+        ),
+    })
+}

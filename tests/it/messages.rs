@@ -967,6 +967,10 @@ mod polls {
                 render::poll_overdue(language, &draft, &none)
             );
             snapshot_rendered!(
+                format!("poll_too_late_{code}"),
+                render::poll_too_late(language, &draft)
+            );
+            snapshot_rendered!(
                 format!("poll_closed_{code}"),
                 render::poll_closed(language, &draft, &draft.slots[1])
             );
@@ -1061,6 +1065,7 @@ mod polls {
             for rendered in [
                 render::poll_reminder(language, &draft),
                 render::poll_overdue(language, &draft, &tally),
+                render::poll_too_late(language, &draft),
                 render::poll_closed(language, &draft, &draft.slots[0]),
                 render::poll_decided(language, &draft, &draft.slots[0]),
             ] {

@@ -2,7 +2,10 @@
 //! candidates becomes a native poll in every member room (two of them encrypted), members vote
 //! through real poll response events (and `!vote`), change and redact votes, the bot restarts
 //! in the middle, the organizers read the tally and decide, and every room then holds the
-//! ended poll and the workshop's announcement with its .ics, each exactly once.
+//! ended poll and the workshop's announcement with its .ics, each exactly once. Then: a workshop
+//! decided by writing its date into the file, a file that comes after its own deadline (not
+//! posted, the organizers told), and a poll whose reminder is due (only the rooms without an
+//! answer reminded, once).
 
 use std::time::Duration;
 
@@ -351,6 +354,87 @@ items:
             && m.body.contains("Open Data")
     })
     .await;
+
+    // A file whose answer deadline has already passed is not posted; the organizers hear why.
+    let yesterday = today.pred_opt().unwrap().format("%Y-%m-%d").to_string();
+    std::fs::write(
+        agendas.path().join("too-late.yaml"),
+        format!(
+            "meeting:\n  id: too-late\n  title: Zu spät\n  decide_by: {yesterday}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n",
+            day(3),
+            day(4)
+        ),
+    )
+    .unwrap();
+    organizer
+        .wait_for("the notice of a poll too late", |m| {
+            m.sender == bot_id
+                && m.body
+                    .starts_with("Die Terminumfrage für „Zu spät“ wurde nicht gestellt")
+        })
+        .await;
+
+    // A poll posted days ago, its reminder due: the rooms without an answer are reminded, once.
+    std::fs::write(
+        agendas.path().join("buergerdienste.yaml"),
+        format!(
+            "meeting:\n  id: buergerdienste\n  title: Bürgerdienste\n  decide_by: {}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n",
+            day(2),
+            day(5),
+            day(6)
+        ),
+    )
+    .unwrap();
+    let start = anna
+        .wait_within(Duration::from_secs(60), |m| {
+            m.sender == bot_id
+                && m.room_id == kl.room_id()
+                && matches!(m.poll, Some(PollEvent::Start { .. }))
+                && m.body.contains("Bürgerdienste")
+        })
+        .await
+        .unwrap_or_else(|| panic!("no third poll:\n{}", bot.log()))
+        .event_id;
+    anna.vote(&kl, &start, &["1"]).await;
+    tally_until(&organizer, &bot_id, &orga, |t| {
+        t.contains("1 von 3 Kommunen haben geantwortet")
+    })
+    .await;
+    assert!(bot.terminate().await.success());
+    let database = rusqlite::Connection::open(home.data_dir().join("convene.sqlite3")).unwrap();
+    let long_ago = (Utc::now() - chrono::TimeDelta::days(10))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    database
+        .execute(
+            "UPDATE polls SET created_at = ?1 WHERE poll_key = 'buergerdienste'",
+            [&long_ago],
+        )
+        .unwrap();
+    drop(database);
+    let mut bot = home.start();
+    bot.ready().await;
+    for (member, room) in [(&bernd, &bp), (&carla, &my)] {
+        let room_id = room.room_id().to_owned();
+        member
+            .wait_within(Duration::from_secs(60), |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && m.body
+                        .starts_with("Erinnerung: Terminfindung für „Bürgerdienste“")
+            })
+            .await
+            .unwrap_or_else(|| panic!("no reminder in {room_id}:\n{}", bot.log()));
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let reminders = |member: &Member, room: &Room| {
+        from_bot(member, &bot_id, room)
+            .iter()
+            .filter(|m| m.body.starts_with("Erinnerung: Terminfindung"))
+            .count()
+    };
+    assert_eq!(reminders(&anna, &kl), 0, "Kaiserslautern has answered");
+    assert_eq!(reminders(&bernd, &bp), 1);
+    assert_eq!(reminders(&carla, &my), 1);
 
     let log = bot.log();
     assert!(!log.contains("ERROR"), "{log}");
