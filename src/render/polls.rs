@@ -433,7 +433,7 @@ pub fn poll_too_late(language: Language, draft: &PollDraft) -> Rendered {
     let until = day_long(language, draft.decide_by);
     both(match language {
         Language::German => format!(
-            "Die Terminumfrage für {title} wurde nicht gestellt: Ihre Frist ist bereits abgelaufen ({until}). Setzen Sie ein späteres `decide_by:` oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
+            "Die Terminumfrage für {title} wurde nicht gestellt: die Antwortfrist ist bereits abgelaufen ({until}). Setzen Sie ein späteres `decide_by:` oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
         ),
         Language::English => format!(
             "The date poll for {title} was not posted: its deadline has already passed ({until}). Set a later `decide_by:`, or write `date:`, `start:` and `duration:` instead of `candidates:` into the file."
