@@ -74,10 +74,10 @@ fn ballot(language: Language, heading: &str, draft: &PollDraft) -> Rendered {
     );
     let how = match language {
         Language::German => format!(
-            "Antworten Sie mit {example} (mehrere Nummern möglich) oder in der Umfrage; passt Ihnen keiner der Termine, mit !vote none. Abstimmen bis {until}."
+            "Antworten Sie in der Umfrage oder mit {example} (mehrere Nummern möglich; es gilt Ihre letzte Antwort); passt Ihnen keiner der Termine, mit !vote none. Lässt Ihr Programm in der Umfrage nur einen Termin wählen (etwa Element im Browser), nennen Sie alle passenden mit !vote. Abstimmen bis {until}."
         ),
         Language::English => format!(
-            "Answer with {example} (several numbers are fine) or in the poll; if none of the dates suits you, with !vote none. Vote by {until}."
+            "Answer in the poll or with {example} (several numbers are fine; your latest answer counts); if none of the dates suits you, with !vote none. If your app lets you pick only one date in the poll (such as Element in the browser), name all that suit you with !vote. Vote by {until}."
         ),
     };
     let _ = write!(plain, "\n{how}");
