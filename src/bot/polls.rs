@@ -404,7 +404,9 @@ impl Scheduler {
             if let Some(at) = step.wake_at {
                 wake = Some(wake.map_or(at, |w| w.min(at)));
             }
-            if step.open {
+            if !step.overdue {
+                // Also for a poll recorded already: a crash between recording the poll and
+                // its post must not lose the post (both records are kept only once).
                 self.open_poll(draft, &meeting, targets, now);
             }
             let Some(poll) = poll else {
@@ -426,9 +428,12 @@ impl Scheduler {
                 self.to_organizers(&format!("poll-overdue/{}", poll.key), &meeting, notice);
             }
         }
-        // Decided polls end in every room the poll reached.
+        // Decided polls end in every room the poll reached: once, whatever crash came between
+        // the decision, the recorded end and the end's post.
         for poll in self.store.polls().unwrap_or_default() {
-            if poll.decision.is_none() || poll.ended_at.is_some() {
+            if poll.decision.is_none()
+                || matches!(self.store.post(&end_key(&poll.key)), Ok(Some(_)))
+            {
                 continue;
             }
             if let Err(error) = self.store.end_poll(&poll.key, now) {
@@ -450,7 +455,8 @@ impl Scheduler {
         wake
     }
 
-    /// Records a new poll with the member rooms as they are now, and its post.
+    /// Records the poll with the member rooms as they are now, and its post; either is kept
+    /// only once, so this is called every round while the poll is open.
     fn open_poll(
         &self,
         draft: &PollDraft,
