@@ -1,6 +1,7 @@
 //! Property tests of one promise: whatever `convene check` accepts, the schedule and the
 //! calendar handle — without a panic, in bounded time, with well-formed output that real
-//! calendar parsers read — and whatever it refuses, it refuses with `file:line:col`. Also: no
+//! calendar parsers read, date polls included (their texts, deadlines and, decided, their
+//! meeting) — and whatever it refuses, it refuses with `file:line:col`. Also: no
 //! chat message, however hostile, panics the command parser.
 //!
 //! The case count is bounded for the normal test run (`CONVENE_PROPTEST_CASES`, default 48);
@@ -11,8 +12,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use convene::i18n::Language;
 use convene::ical::{self, Links, Selection};
 use convene::network::Network;
+use convene::poll::{self, Slot};
+use convene::render;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 
@@ -212,10 +216,44 @@ fn configuration_with(beyond: bool) -> impl Strategy<Value = (String, Option<Str
         any::<bool>(),
         prop::option::weighted(0.3, (date(beyond), time(beyond))),
     );
-    let workshop = prop::option::weighted(
-        0.5,
-        (text(beyond), date(beyond), time(beyond), duration(beyond)),
+    let fixed = (text(beyond), date(beyond), time(beyond), duration(beyond)).prop_map(
+        |(title, date, start, duration)| {
+            format!(
+                "meeting:\n  id: workshop\n  title: {}\n  date: {date}\n  start: {}\n  duration: {duration}\nitems:\n  - title: {}\n",
+                quoted(&title),
+                quoted(&start),
+                quoted(&title)
+            )
+        },
     );
+    // A workshop whose date is still to be found: candidates and the last day to answer.
+    // The deadline is mostly early, so that generated slots often come after it.
+    let decide_by = prop_oneof![
+        3 => one_of(&["1970-01-01", "2000-02-29", "2026-12-31"]),
+        1 => date(beyond),
+    ];
+    let poll = (
+        text(beyond),
+        decide_by,
+        prop::collection::vec((date(beyond), time(beyond), duration(beyond)), 0..5),
+    )
+        .prop_map(|(title, decide_by, slots)| {
+            let candidates: String = slots
+                .iter()
+                .map(|(date, start, duration)| {
+                    format!(
+                        "\n    - {{ date: {date}, start: {}, duration: {duration} }}",
+                        quoted(start)
+                    )
+                })
+                .collect();
+            format!(
+                "meeting:\n  id: workshop\n  title: {}\n  decide_by: {decide_by}\n  candidates:{candidates}\nitems:\n  - title: {}\n",
+                quoted(&title),
+                quoted(&title)
+            )
+        });
+    let workshop = prop::option::weighted(0.5, prop_oneof![fixed, poll]);
     (series, workshop, domain(beyond), text(beyond)).prop_map(
         |(
             (title, rule, first, start, duration, reminders, holidays, exception),
@@ -268,15 +306,7 @@ meetings:
                 title = quoted(&title),
                 start = quoted(&start),
             );
-            let agenda = workshop.map(|(title, date, start, duration)| {
-                format!(
-                    "meeting:\n  id: workshop\n  title: {}\n  date: {date}\n  start: {}\n  duration: {duration}\nitems:\n  - title: {}\n",
-                    quoted(&title),
-                    quoted(&start),
-                    quoted(&title)
-                )
-            });
-            (config, agenda)
+            (config, workshop)
         },
     )
 }
@@ -285,8 +315,8 @@ meetings:
 enum Outcome {
     /// Refused, every diagnostic with a location.
     Refused,
-    /// Accepted; the calendar it renders.
-    Accepted(String),
+    /// Accepted; the calendar it renders, and whether it held a date poll.
+    Accepted(String, bool),
 }
 
 fn try_configuration(config: &str, agenda: Option<&str>) -> Result<Outcome, TestCaseError> {
@@ -321,6 +351,30 @@ fn try_configuration(config: &str, agenda: Option<&str>) -> Result<Outcome, Test
         }
         Ok(network) => network,
     };
+    // A date poll's texts render, its deadlines compute, and decided on any of its slots it is
+    // an ordinary meeting like every other.
+    let timezone = network.config.timezone;
+    for draft in &network.agendas.polls {
+        for language in [Language::German, Language::English] {
+            let _ = render::poll_fallback(language, draft);
+            let _ = render::poll_reminder(language, draft);
+            let nobody = poll::tally(draft.slots.len(), &[], &[]);
+            let _ = render::poll_tally(language, draft, &nobody, 0);
+            let _ = render::poll_overdue(language, draft, &nobody);
+            for slot in &draft.slots {
+                let _ = render::poll_closed(language, draft, slot);
+            }
+        }
+        let _ = (draft.reminder_at(timezone), draft.decide_by_end(timezone));
+    }
+    let decided: BTreeMap<String, Slot> = network
+        .agendas
+        .polls
+        .iter()
+        .filter_map(|draft| Some((draft.id.clone(), *draft.slots.last()?)))
+        .collect();
+    let had_poll = !decided.is_empty();
+    let network = network.with_decisions(&decided);
     let now: DateTime<Utc> = "2026-12-02T10:00:00Z"
         .parse()
         .unwrap_or(DateTime::UNIX_EPOCH);
@@ -350,7 +404,7 @@ fn try_configuration(config: &str, agenda: Option<&str>) -> Result<Outcome, Test
             "control character in {line:?}"
         );
     }
-    Ok(Outcome::Accepted(ics))
+    Ok(Outcome::Accepted(ics, had_poll))
 }
 
 /// Generated configurations and agenda files, within and beyond every limit: refused with a
@@ -365,18 +419,26 @@ fn whatever_check_accepts_runs() {
     let accepted = std::sync::Mutex::new(Vec::new());
     let mut refused = 0usize;
     let counted = std::sync::Mutex::new(&mut refused);
+    let mut with_polls = 0usize;
+    let polls = std::sync::Mutex::new(&mut with_polls);
     runner
         .run(&configuration(), |(config, agenda)| {
             match try_configuration(&config, agenda.as_deref())? {
                 Outcome::Refused => **counted.lock().unwrap() += 1,
-                Outcome::Accepted(ics) => accepted.lock().unwrap().push(ics),
+                Outcome::Accepted(ics, had_poll) => {
+                    if had_poll {
+                        **polls.lock().unwrap() += 1;
+                    }
+                    accepted.lock().unwrap().push(ics);
+                }
             }
             Ok(())
         })
         .unwrap();
     let accepted = accepted.into_inner().unwrap();
+    let _ = polls.into_inner();
     eprintln!(
-        "{} configurations accepted, {refused} refused",
+        "{} configurations accepted ({with_polls} with a decided date poll), {refused} refused",
         accepted.len()
     );
     // The real parsers read a sample of the accepted calendars (each run starts python and
