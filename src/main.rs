@@ -143,6 +143,23 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             };
             let timezone = network.config.timezone;
+            // Workshops whose date poll the bot decided, if it has a database already (this
+            // command neither creates one nor needs one).
+            let database = network.config.data_dir.join("convene.sqlite3");
+            let network = match database.is_file().then(|| Store::open(&database)) {
+                Some(Ok(store)) => match store.decided_slots(timezone) {
+                    Ok(decided) => network.with_decisions(&decided),
+                    Err(error) => {
+                        eprintln!("cannot read the decided date polls: {error}");
+                        return ExitCode::FAILURE;
+                    }
+                },
+                Some(Err(error)) => {
+                    eprintln!("cannot open the database: {error}");
+                    return ExitCode::FAILURE;
+                }
+                None => network,
+            };
             let from =
                 from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
             let start = localize(timezone, from, chrono::NaiveTime::MIN).with_timezone(&Utc);
