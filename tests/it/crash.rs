@@ -771,6 +771,24 @@ items:
             "the end in {room_id} refers to another poll"
         );
         assert_eq!(count(&closed), 1, "notices of the date in {room_id}");
+        // In the room's order: the poll ends, its notice says the invitation follows, and it
+        // does (the posting job ends a decided poll before it announces the workshop).
+        let position = |test: &dyn Fn(&Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room_id)
+                .position(test)
+        };
+        let order = [
+            position(&poll_end),
+            position(&closed),
+            position(&announcement),
+        ];
+        assert!(
+            order.is_sorted(),
+            "in {room_id} the poll's end, its notice and the announcement came in the order \
+             {order:?}"
+        );
     }
     for room in &rooms {
         let room_id = room.room_id();
