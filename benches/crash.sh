@@ -2,7 +2,8 @@
 # The long version of the crash test: the real bot against a real Synapse, SIGKILLed at a random
 # moment in each phase of a post (announcement messages, files, pins, summary; a change's edits,
 # notice and new invitation), restarted, and every room counted. Not part of CI (it takes about
-# ten minutes); CI runs the same test with 3 trials over 7 rooms.
+# ten minutes); CI runs the same test with 3 trials over 7 rooms. The date poll crash test runs
+# with the same room count (and CONVENE_CRASH_KILLS kills per phase, default 3).
 #
 # Run: benches/crash.sh [trials, default 20] [member rooms, default 39 (+ the organizers' = 40)]
 # Replay a run with CONVENE_CRASH_SEED=<the seed it printed>.

@@ -630,7 +630,9 @@ impl Store {
         Ok(self.posts_where("post_key = ?1", params![post_key])?.pop())
     }
 
-    /// Every post not finished yet, oldest first.
+    /// Every post not finished yet, oldest first; posts started within the same millisecond in
+    /// the order they were started (a decided poll's end is started just before its workshop's
+    /// announcement, and must go out first: its notice says that the invitation follows).
     pub fn open_posts(&self) -> Result<Vec<PostRow>, StoreError> {
         self.posts_where("finished_at IS NULL", params![])
     }
@@ -668,7 +670,7 @@ impl Store {
         let mut statement = connection.prepare_cached(&format!(
             "SELECT post_key, kind, meeting_key, meeting_title, meeting_start, late, detail,
                     created_at, finished_at
-             FROM posts WHERE {condition} ORDER BY created_at, post_key"
+             FROM posts WHERE {condition} ORDER BY created_at, rowid"
         ))?;
         let rows = statement
             .query_map(parameters, |row| {
@@ -1341,6 +1343,36 @@ mod tests {
             store.post("announcement/x").unwrap().unwrap().finished_at,
             Some(later)
         );
+    }
+
+    #[test]
+    fn open_posts_started_in_the_same_millisecond_stay_in_the_order_they_were_started() {
+        let store = Store::in_memory().unwrap();
+        let post = |key: &str, kind: &str| PostRow {
+            post_key: key.to_owned(),
+            kind: kind.to_owned(),
+            meeting_key: "werkstatt".to_owned(),
+            meeting_title: "Werkstatt".to_owned(),
+            meeting_start: now(),
+            late: false,
+            detail: String::new(),
+            created_at: now(),
+            finished_at: None,
+        };
+        // The order a round starts them in: the poll's end, then the workshop's announcement.
+        store
+            .start_post(&post("poll-end/werkstatt", "poll-end"))
+            .unwrap();
+        store
+            .start_post(&post("announcement/werkstatt", "announcement"))
+            .unwrap();
+        let open: Vec<String> = store
+            .open_posts()
+            .unwrap()
+            .into_iter()
+            .map(|post| post.post_key)
+            .collect();
+        assert_eq!(open, ["poll-end/werkstatt", "announcement/werkstatt"]);
     }
 
     #[test]

@@ -6,8 +6,12 @@
 //! A room that keeps failing is followed to its end: named in the summary, retried, given up
 //! when the meeting starts, reported once more.
 //!
+//! A date poll, the same way: killed while the poll and its text form fan out, and again while,
+//! after `!poll decide`, the poll ends in every room (end event and notice) and the workshop is
+//! announced with its invitation; every room then holds each of them once.
+//!
 //! CI runs a few trials over a few rooms; `benches/crash.sh` runs the long version (20 trials,
-//! 40 rooms) through the same test with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
+//! 40 rooms) through the same tests with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
 
 use std::time::Duration;
 
@@ -17,7 +21,7 @@ use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
 use crate::support::bot::{BotHome, BotProcess};
-use crate::support::member::{Member, Received};
+use crate::support::member::{Member, PollEvent, Received};
 use crate::support::synapse::Synapse;
 
 const BOT_PASSWORD: &str = "bot-secret-password";
@@ -45,6 +49,14 @@ fn env_number(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// The seed of a run: `CONVENE_CRASH_SEED`, or the time.
+fn seed() -> u64 {
+    std::env::var("CONVENE_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1)
 }
 
 /// One series per trial, each with a single meeting; `moved` lists the trials whose meeting was
@@ -89,7 +101,8 @@ struct TestNetwork {
 }
 
 impl TestNetwork {
-    async fn start(members: &[(String, String, bool)]) -> Self {
+    /// `extra_base` is added to the bot's configuration before it first starts (agendas).
+    async fn start(members: &[(String, String, bool)], extra_base: &str) -> Self {
         let synapse = Synapse::start();
         let bot_account = synapse.register("convene", BOT_PASSWORD, true);
         let organizer_account = synapse.register("organizer", "organizer-password", true);
@@ -106,6 +119,9 @@ impl TestNetwork {
             std::slice::from_ref(&synapse.server_name),
             &names,
         );
+        if !extra_base.is_empty() {
+            home.extend_base(extra_base);
+        }
         let organizer = Member::connect(&synapse, &organizer_account).await;
         let mut rooms = vec![
             organizer
@@ -139,10 +155,7 @@ impl TestNetwork {
 async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
     let trials = env_number("CONVENE_CRASH_TRIALS", 3);
     let member_rooms = env_number("CONVENE_CRASH_ROOMS", 6);
-    let seed = std::env::var("CONVENE_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1);
+    let seed = seed();
     eprintln!("crash test: {trials} trials, {member_rooms} member rooms, seed {seed}");
     let mut dice = Dice(seed);
 
@@ -156,7 +169,7 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
         bot_id,
         rooms,
         mut bot,
-    } = TestNetwork::start(&members).await;
+    } = TestNetwork::start(&members, "").await;
     let base = home.base_config();
 
     // Waits for a message; on a timeout, shows the bot's log before failing.
@@ -325,10 +338,13 @@ async fn a_room_that_keeps_failing_is_reported_and_given_up() {
         bot_id,
         rooms,
         bot,
-    } = TestNetwork::start(&[
-        ("Gemeinde A".to_owned(), "gemeinde-a".to_owned(), false),
-        ("Gemeinde B".to_owned(), "gemeinde-b".to_owned(), true),
-    ])
+    } = TestNetwork::start(
+        &[
+            ("Gemeinde A".to_owned(), "gemeinde-a".to_owned(), false),
+            ("Gemeinde B".to_owned(), "gemeinde-b".to_owned(), true),
+        ],
+        "",
+    )
     .await;
     let [orga, _room_a, room_b] = rooms.as_slice() else {
         panic!("three rooms");
@@ -398,6 +414,431 @@ async fn a_room_that_keeps_failing_is_reported_and_given_up() {
             && m.room_id == room_b.room_id()
             && m.body.starts_with("Einladung")),
         "the kicked room got the announcement"
+    );
+    drop(bot);
+}
+
+/// The workshop whose date is found in the poll crash test.
+const WORKSHOP: &str = "werkstatt-daten";
+const WORKSHOP_TITLE: &str = "Werkstatt Offene Daten";
+
+/// Waits for a message the organizer's client receives; on a timeout, shows the bot's log.
+async fn arrives(
+    organizer: &Member,
+    bot: &BotProcess,
+    timeout: Duration,
+    what: &str,
+    matches: impl Fn(&Received) -> bool,
+) -> Received {
+    if let Some(found) = organizer.wait_within(timeout, matches).await {
+        return found;
+    }
+    let log = bot.log();
+    let tail: Vec<&str> = log.lines().rev().take(80).collect();
+    for line in tail.into_iter().rev() {
+        eprintln!("{line}");
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
+}
+
+/// Kills the bot `kills` times, each at a random moment up to `window` ms after the call (the
+/// first time) or after it is ready again (the others), and starts it again each time.
+async fn kill_repeatedly(
+    home: &BotHome,
+    mut bot: BotProcess,
+    dice: &mut Dice,
+    kills: usize,
+    window: u64,
+    phase: &str,
+) -> BotProcess {
+    for kill in 0..kills {
+        let after = dice.millis(0, window);
+        tokio::time::sleep(after).await;
+        bot.kill();
+        eprintln!("{phase}: kill {kill} after {after:?}; {}", progress(home));
+        bot = home.start();
+        bot.ready().await;
+    }
+    bot
+}
+
+/// How far the posts had come when the bot was killed, from its database: the parts sent and
+/// those begun but not confirmed (in flight at the kill), by kind, and the finished posts.
+fn progress(home: &BotHome) -> String {
+    let database = rusqlite::Connection::open(home.data_dir().join("convene.sqlite3")).unwrap();
+    let kinds = |sql: &str| -> std::collections::BTreeMap<String, usize> {
+        let mut statement = database.prepare(sql).unwrap();
+        let keys: Vec<String> = statement
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut counted = std::collections::BTreeMap::new();
+        for key in keys {
+            let kind = key.split('/').next().unwrap_or_default().to_owned();
+            *counted.entry(kind).or_default() += 1;
+        }
+        counted
+    };
+    format!(
+        "sent {:?}, in flight {:?}, posts finished {:?}",
+        kinds("SELECT post_key FROM deliveries WHERE sent_at IS NOT NULL"),
+        kinds("SELECT post_key FROM deliveries WHERE sent_at IS NULL"),
+        kinds("SELECT post_key FROM posts WHERE finished_at IS NOT NULL"),
+    )
+}
+
+/// Whether the workshop's poll is decided, read from the bot's database while it is down.
+fn decided_in_database(home: &BotHome) -> bool {
+    let database = rusqlite::Connection::open(home.data_dir().join("convene.sqlite3")).unwrap();
+    database
+        .query_row(
+            "SELECT count(*) FROM polls WHERE poll_key = ?1 AND decided_at IS NOT NULL",
+            [WORKSHOP],
+            |row| row.get::<_, i64>(0),
+        )
+        .unwrap()
+        == 1
+}
+
+/// A date poll across random kills: the bot is SIGKILLed while the poll and its text form fan
+/// out to the member rooms (some encrypted) and while, after `!poll decide`, the poll ends
+/// everywhere and the workshop is announced with its invitation; each time it is started again
+/// on the same data. Then every room holds each part exactly once, and every poll end refers to
+/// its own room's poll.
+///
+/// `CONVENE_CRASH_ROOMS` (default 5) and `CONVENE_CRASH_KILLS` (kills per phase, default 3)
+/// make it longer; `CONVENE_CRASH_SEED` replays a run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
+    let room_count = env_number("CONVENE_CRASH_ROOMS", 5);
+    let kills = env_number("CONVENE_CRASH_KILLS", 3);
+    let seed = seed();
+    eprintln!("poll crash test: {room_count} member rooms, {kills} kills per phase, seed {seed}");
+    let mut dice = Dice(seed);
+    let test_started = std::time::Instant::now();
+
+    let members: Vec<(String, String, bool)> = (1..=room_count)
+        .map(|i| (format!("Kreis {i}"), format!("kreis-{i}"), i % 2 == 1))
+        .collect();
+    let agendas = tempfile::tempdir().unwrap();
+    let TestNetwork {
+        synapse: _synapse,
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        bot,
+    } = TestNetwork::start(
+        &members,
+        &format!(
+            "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
+            agendas.path().display()
+        ),
+    )
+    .await;
+    let [orga, member_rooms @ ..] = rooms.as_slice() else {
+        panic!("no organizers' room");
+    };
+    let timeout = Duration::from_secs(30 + rooms.len() as u64);
+    let setup = test_started.elapsed();
+
+    let today = Utc::now().with_timezone(&Berlin).date_naive();
+    let day = |days: u64| {
+        today
+            .checked_add_days(chrono::Days::new(days))
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string()
+    };
+    std::fs::write(
+        agendas.path().join(format!("{WORKSHOP}.yaml")),
+        format!(
+            "meeting:
+  id: {WORKSHOP}
+  title: {WORKSHOP_TITLE}
+  decide_by: {decide_by}
+  candidates:
+    - {{ date: {first}, start: \"10:00\", duration: 2h }}
+    - {{ date: {second}, start: \"14:00\", duration: 2h }}
+    - {{ date: {third}, start: \"09:30\", duration: 3h }}
+  video_link: https://meet.example.org/{WORKSHOP}
+items:
+  - title: Begrüßung
+",
+            decide_by = day(10),
+            first = day(12),
+            second = day(13),
+            third = day(14),
+        ),
+    )
+    .unwrap();
+
+    let from_bot = |m: &Received| m.sender == bot_id;
+    let poll_start = |m: &Received| from_bot(m) && matches!(m.poll, Some(PollEvent::Start { .. }));
+    let ballot = |m: &Received| {
+        from_bot(m) && m.notice && m.body.starts_with("Terminfindung:") && m.body.contains("!vote")
+    };
+    let poll_summary = |m: &Received| from_bot(m) && m.body.starts_with("Terminumfrage");
+
+    // (1) The poll and its text form fan out; the bot is killed from the moment it records the
+    // poll (the file watcher sees the file within 2 s).
+    crate::support::eventually("the bot to open the poll", Duration::from_secs(30), || {
+        bot.log().contains("poll opened").then_some(())
+    })
+    .await;
+    let opened = std::time::Instant::now();
+    let window = 300 + 100 * member_rooms.len() as u64;
+    let bot = kill_repeatedly(&home, bot, &mut dice, kills, window, "poll").await;
+    let mut starts: Vec<matrix_sdk::ruma::OwnedEventId> = Vec::new();
+    for room in member_rooms {
+        let room_id = room.room_id().to_owned();
+        let start = arrives(
+            &organizer,
+            &bot,
+            timeout,
+            &format!("the poll in {room_id}"),
+            |m| poll_start(m) && m.room_id == room_id,
+        )
+        .await;
+        arrives(
+            &organizer,
+            &bot,
+            timeout,
+            &format!("the poll's text form in {room_id}"),
+            |m| ballot(m) && m.room_id == room_id,
+        )
+        .await;
+        starts.push(start.event_id);
+    }
+    arrives(
+        &organizer,
+        &bot,
+        timeout,
+        "the poll's summary",
+        poll_summary,
+    )
+    .await;
+    let poll_phase = opened.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = organizer.received();
+    for room in member_rooms {
+        let count = |test: &dyn Fn(&Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room.room_id() && test(m))
+                .count()
+        };
+        assert_eq!(count(&poll_start), 1, "polls in {}", room.room_id());
+        assert_eq!(count(&ballot), 1, "text forms in {}", room.room_id());
+    }
+    let summaries: Vec<&Received> = received.iter().filter(|m| poll_summary(m)).collect();
+    assert_eq!(summaries.len(), 1, "{summaries:#?}");
+    assert_eq!(summaries[0].room_id, orga.room_id());
+    assert!(
+        summaries[0].body.ends_with(&format!(
+            "an {0} von {0} Räumen zugestellt.",
+            member_rooms.len()
+        )),
+        "{summaries:#?}"
+    );
+
+    // (2) An organizer decides; the bot is killed from the moment the command is sent: before
+    // or after the decision is recorded, while the poll ends in every room with its notice, and
+    // while the workshop is announced with its invitation. A command the bot did not record
+    // before it died is lost (commands from the catch-up sync are not carried out), so the
+    // organizer says it again then, as a person would.
+    let decide = "!poll decide 2";
+    let mut asks = vec![organizer.say(orga, decide).await];
+    let asked = std::time::Instant::now();
+    let window = 300 + 150 * member_rooms.len() as u64;
+    let mut bot = bot;
+    let mut unconfirmed = true;
+    for kill in 0..kills {
+        let after = dice.millis(0, window);
+        tokio::time::sleep(after).await;
+        bot.kill();
+        let decided = decided_in_database(&home);
+        eprintln!(
+            "decision: kill {kill} after {after:?}; decided: {decided}, {}",
+            progress(&home)
+        );
+        bot = home.start();
+        bot.ready().await;
+        unconfirmed = !decided;
+        if !decided {
+            asks.push(organizer.say(orga, decide).await);
+        }
+    }
+    if unconfirmed {
+        let last = asks.last().cloned();
+        let confirmed = arrives(
+            &organizer,
+            &bot,
+            timeout,
+            "the decision's confirmation",
+            |m| from_bot(m) && m.in_reply_to == last,
+        )
+        .await;
+        assert!(confirmed.body.starts_with("Entschieden:"), "{confirmed:?}");
+    }
+    let poll_end = |m: &Received| from_bot(m) && matches!(m.poll, Some(PollEvent::End { .. }));
+    let closed =
+        |m: &Received| from_bot(m) && m.notice && m.body.starts_with("Die Umfrage ist beendet:");
+    let announcement = |m: &Received| {
+        from_bot(m)
+            && m.replaces.is_none()
+            && m.body.starts_with(&format!("Einladung: {WORKSHOP_TITLE}"))
+    };
+    let invitation =
+        |m: &Received| from_bot(m) && m.file.is_some() && m.body == format!("{WORKSHOP}.ics");
+    let announced =
+        |m: &Received| from_bot(m) && m.body.starts_with(&format!("Einladung „{WORKSHOP_TITLE}“"));
+    for (room, start) in member_rooms.iter().zip(&starts) {
+        let room_id = room.room_id().to_owned();
+        let end = Some(PollEvent::End {
+            start: start.clone(),
+        });
+        arrives(
+            &organizer,
+            &bot,
+            timeout,
+            &format!("the poll's end in {room_id}"),
+            |m| from_bot(m) && m.room_id == room_id && m.poll == end,
+        )
+        .await;
+        arrives(
+            &organizer,
+            &bot,
+            timeout,
+            &format!("the notice of the date in {room_id}"),
+            |m| closed(m) && m.room_id == room_id,
+        )
+        .await;
+    }
+    // The announcement goes to the organizers' room, too.
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        for (what, test) in [
+            (
+                "the announcement",
+                &announcement as &dyn Fn(&Received) -> bool,
+            ),
+            ("the invitation file", &invitation),
+        ] {
+            arrives(
+                &organizer,
+                &bot,
+                timeout,
+                &format!("{what} in {room_id}"),
+                |m| test(m) && m.room_id == room_id,
+            )
+            .await;
+        }
+    }
+    arrives(
+        &organizer,
+        &bot,
+        timeout,
+        "the announcement's summary",
+        announced,
+    )
+    .await;
+    let decision_phase = asked.elapsed();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let received = organizer.received();
+    for (room, start) in member_rooms.iter().zip(&starts) {
+        let room_id = room.room_id();
+        let count = |test: &dyn Fn(&Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room_id && test(m))
+                .count()
+        };
+        assert_eq!(count(&poll_start), 1, "polls in {room_id}");
+        assert_eq!(count(&ballot), 1, "text forms in {room_id}");
+        let ends: Vec<&Received> = received
+            .iter()
+            .filter(|m| m.room_id == room_id && poll_end(m))
+            .collect();
+        assert_eq!(ends.len(), 1, "poll ends in {room_id}: {ends:#?}");
+        assert_eq!(
+            ends[0].poll,
+            Some(PollEvent::End {
+                start: start.clone()
+            }),
+            "the end in {room_id} refers to another poll"
+        );
+        assert_eq!(count(&closed), 1, "notices of the date in {room_id}");
+        // In the room's order: the poll ends, its notice says the invitation follows, and it
+        // does (the posting job ends a decided poll before it announces the workshop).
+        let position = |test: &dyn Fn(&Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room_id)
+                .position(test)
+        };
+        let order = [
+            position(&poll_end),
+            position(&closed),
+            position(&announcement),
+        ];
+        assert!(
+            order.is_sorted(),
+            "in {room_id} the poll's end, its notice and the announcement came in the order \
+             {order:?}"
+        );
+    }
+    for room in &rooms {
+        let room_id = room.room_id();
+        let count = |test: &dyn Fn(&Received) -> bool| {
+            received
+                .iter()
+                .filter(|m| m.room_id == room_id && test(m))
+                .count()
+        };
+        assert_eq!(count(&announcement), 1, "announcements in {room_id}");
+        assert_eq!(count(&invitation), 1, "invitations in {room_id}");
+    }
+    // The organizers' room: each summary once, and none of the poll's parts.
+    let in_orga: Vec<&Received> = received
+        .iter()
+        .filter(|m| m.room_id == orga.room_id() && from_bot(m))
+        .collect();
+    assert_eq!(
+        in_orga.iter().filter(|m| poll_summary(m)).count(),
+        1,
+        "{in_orga:#?}"
+    );
+    let summaries: Vec<&&Received> = in_orga.iter().filter(|m| announced(m)).collect();
+    assert_eq!(summaries.len(), 1, "{summaries:#?}");
+    assert!(
+        summaries[0]
+            .body
+            .ends_with(&format!("an {0} von {0} Räumen zugestellt.", rooms.len())),
+        "{summaries:#?}"
+    );
+    assert!(
+        !in_orga
+            .iter()
+            .any(|m| m.poll.is_some() || ballot(m) || closed(m) || m.body.starts_with("Nachtrag")),
+        "{in_orga:#?}"
+    );
+    // The decision was carried out once: one confirmation at most (it is lost with the bot when
+    // the kill came between the decision and the reply), and no other answer.
+    let replies: Vec<&Received> = received
+        .iter()
+        .filter(|m| from_bot(m) && m.in_reply_to.as_ref().is_some_and(|a| asks.contains(a)))
+        .collect();
+    assert!(
+        replies.len() <= 1 && replies.iter().all(|m| m.body.starts_with("Entschieden:")),
+        "{replies:#?}"
+    );
+    eprintln!(
+        "poll crash test: seed {seed}; setup {setup:?}, poll fan-out with kills {poll_phase:?}, \
+         end and announcement with kills {decision_phase:?}, in all {:?}",
+        test_started.elapsed()
     );
     drop(bot);
 }

@@ -8,7 +8,8 @@
 //! - `maintenance`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
 //! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
-//! - `crash`: random SIGKILLs across every phase of a post; every part arrives exactly once.
+//! - `crash`: random SIGKILLs across every phase of a post and of a date poll; every part arrives
+//!   exactly once.
 //! - `polls`: a workshop's date found in native polls in every member room, against Synapse.
 //! - `federation`: three federating Synapses, members on their own servers, one going away or
 //!   slow; the whole flow from a proposal to published minutes across federation.
