@@ -297,15 +297,15 @@ impl Scheduler {
                 continue;
             }
             if summarize && let Some(key) = &plan.summary {
-                let mut report = self.report(&plan);
-                self.add_unconfirmed(&plan, &mut report).await;
+                let mut report = report(&plan, &records);
+                self.add_unconfirmed(&plan, &records, &mut report).await;
                 let text = self.summary_text(network, post, &report);
                 self.start_notice(key, &self.meeting_of(network, post), None, text);
                 continue;
             }
             if finish {
                 if follow_up {
-                    let report = self.report(&plan);
+                    let report = report(&plan, &records);
                     self.follow_up(network, post, &report);
                 }
                 self.finish(post, true);
@@ -388,46 +388,22 @@ impl Scheduler {
         self.metrics.fan_out(started.elapsed());
     }
 
-    /// How the post stands in each room: delivered when every part is, otherwise what became
-    /// of its first part that is not.
-    fn report(&self, plan: &PostPlan) -> FanOutReport {
-        let mut report = FanOutReport {
-            delivered: 0,
-            total: plan.rooms.len(),
-            failed: Vec::new(),
-            unconfirmed: Vec::new(),
-        };
-        for room in &plan.rooms {
-            let records = room.records(&self.store);
-            let outcome = match records.iter().find(|r| !matches!(r, Record::Done { .. })) {
-                None => {
-                    report.delivered += 1;
-                    continue;
-                }
-                Some(Record::GivenUp { reason, .. }) => RoomOutcome::GivenUp(reason.clone()),
-                Some(Record::Pending {
-                    failure: Some(failure),
-                    ..
-                }) => RoomOutcome::Retrying(failure.clone()),
-                Some(_) => RoomOutcome::Retrying(Failure::Other(String::new())),
-            };
-            report.failed.push((room.target.name.clone(), outcome));
-        }
-        report
-    }
-
     /// Adds the delivered rooms with members on homeservers that cannot be reached now (see
-    /// [`super::reach`]).
-    async fn add_unconfirmed(&self, plan: &PostPlan, report: &mut FanOutReport) {
+    /// [`super::reach`]); `records` are the rooms' records, in plan order.
+    async fn add_unconfirmed(
+        &self,
+        plan: &PostPlan,
+        records: &[Vec<Record>],
+        report: &mut FanOutReport,
+    ) {
         let delivered: Vec<(&str, OwnedRoomId)> = plan
             .rooms
             .iter()
-            .filter(|room| {
-                room.records(&self.store)
-                    .iter()
-                    .all(|record| matches!(record, Record::Done { .. }))
+            .zip(records)
+            .filter(|(_, records)| records.iter().all(|r| matches!(r, Record::Done { .. })))
+            .filter_map(|(room, _)| {
+                Some((room.target.name.as_str(), room.target.room_id.clone().ok()?))
             })
-            .filter_map(|room| Some((room.target.name.as_str(), room.target.room_id.clone().ok()?)))
             .collect();
         let room_ids: Vec<OwnedRoomId> = delivered.iter().map(|(_, id)| id.clone()).collect();
         let unreachable = super::reach::unreachable_servers(&self.client, &room_ids).await;
@@ -923,6 +899,33 @@ fn answers_until(draft: &crate::poll::PollDraft, network: &Network) -> Policy {
                 .with_timezone(&Utc),
         ),
     }
+}
+
+/// How the post stands in each room, from the rooms' `records` (in plan order): delivered when
+/// every part is, otherwise what became of its first part that is not.
+fn report(plan: &PostPlan, records: &[Vec<Record>]) -> FanOutReport {
+    let mut report = FanOutReport {
+        delivered: 0,
+        total: plan.rooms.len(),
+        failed: Vec::new(),
+        unconfirmed: Vec::new(),
+    };
+    for (room, records) in plan.rooms.iter().zip(records) {
+        let outcome = match records.iter().find(|r| !matches!(r, Record::Done { .. })) {
+            None => {
+                report.delivered += 1;
+                continue;
+            }
+            Some(Record::GivenUp { reason, .. }) => RoomOutcome::GivenUp(reason.clone()),
+            Some(Record::Pending {
+                failure: Some(failure),
+                ..
+            }) => RoomOutcome::Retrying(failure.clone()),
+            Some(_) => RoomOutcome::Retrying(Failure::Other(String::new())),
+        };
+        report.failed.push((room.target.name.clone(), outcome));
+    }
+    report
 }
 
 /// The rooms a poll was opened for, as targets: the current one where the room is still
