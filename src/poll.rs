@@ -71,6 +71,19 @@ impl Slot {
     pub fn duration(&self) -> TimeDelta {
         self.end - self.start
     }
+
+    /// The slot between two instants (as the database keeps slots), shown in `timezone`.
+    pub fn between(start: DateTime<Utc>, end: DateTime<Utc>, timezone: Tz) -> Self {
+        Self {
+            start: start.with_timezone(&timezone),
+            end: end.with_timezone(&timezone),
+        }
+    }
+
+    /// Its start and end as instants, as the database keeps slots.
+    pub fn instants(&self) -> (DateTime<Utc>, DateTime<Utc>) {
+        (self.start.with_timezone(&Utc), self.end.with_timezone(&Utc))
+    }
 }
 
 /// A workshop whose date is still to be found: what an agenda file with `candidates:` defines.

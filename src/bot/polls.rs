@@ -75,10 +75,7 @@ pub(super) fn posted_draft(row: &PollRow, network: &Network) -> PollDraft {
         slots: row
             .slots
             .iter()
-            .map(|(start, end)| Slot {
-                start: start.with_timezone(&timezone),
-                end: end.with_timezone(&timezone),
-            })
+            .map(|&(start, end)| Slot::between(start, end, timezone))
             .collect(),
         decide_by: row.decide_by,
         video_link: file.and_then(|d| d.video_link.clone()),
@@ -138,15 +135,6 @@ pub(super) fn decisions(store: &Store, timezone: Tz) -> BTreeMap<String, Slot> {
         warn!(%error, "cannot read the polls' decisions");
         BTreeMap::new()
     })
-}
-
-/// The slot a decision names, for the texts.
-pub(super) fn decided_slot(decision: &PollDecision, network: &Network) -> Slot {
-    let timezone = network.config.timezone;
-    Slot {
-        start: decision.start.with_timezone(&timezone),
-        end: decision.end.with_timezone(&timezone),
-    }
 }
 
 /// Records a poll response (`event_id` by `sender`, answering the poll started by `start`) if
@@ -339,7 +327,7 @@ pub(super) fn decide(
     Ok(render::poll_decided(
         language,
         &draft,
-        &decided_slot(&decision, network),
+        &decision.slot(network.config.timezone),
     ))
 }
 
@@ -467,11 +455,7 @@ impl Scheduler {
         let row = PollRow {
             key: draft.id.clone(),
             title: draft.title.clone(),
-            slots: draft
-                .slots
-                .iter()
-                .map(|slot| (slot.start.with_timezone(&Utc), slot.end.with_timezone(&Utc)))
-                .collect(),
+            slots: draft.slots.iter().map(Slot::instants).collect(),
             rooms: targets
                 .iter()
                 .skip(1)

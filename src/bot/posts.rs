@@ -658,7 +658,7 @@ impl Scheduler {
         let decision = poll.decision.clone()?;
         let language = network.config.language;
         let draft = polls::posted_draft(&poll, network);
-        let slot = polls::decided_slot(&decision, network);
+        let slot = decision.slot(network.config.timezone);
         let start_key = polls::start_key(&poll.key);
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()

@@ -54,6 +54,13 @@ pub struct PollDecision {
     pub at: DateTime<Utc>,
 }
 
+impl PollDecision {
+    /// The decided slot, shown in `timezone`.
+    pub fn slot(&self, timezone: Tz) -> Slot {
+        Slot::between(self.start, self.end, timezone)
+    }
+}
+
 fn slots_to_json(slots: &[Span]) -> String {
     let pairs: Vec<[String; 2]> = slots
         .iter()
@@ -196,14 +203,8 @@ impl Store {
             .polls()?
             .into_iter()
             .filter_map(|poll| {
-                let decision = poll.decision?;
-                Some((
-                    poll.key,
-                    Slot {
-                        start: decision.start.with_timezone(&timezone),
-                        end: decision.end.with_timezone(&timezone),
-                    },
-                ))
+                let slot = poll.decision?.slot(timezone);
+                Some((poll.key, slot))
             })
             .collect())
     }
