@@ -81,55 +81,61 @@ fn slots_from_json(json: &str) -> Result<Vec<Span>, StoreError> {
 const POLL_COLUMNS: &str = "poll_key, title, slots, rooms, decide_by, created_at, decided_slot, \
      decided_start, decided_end, decided_by, decided_at, ended_at";
 
-fn poll_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<[Option<String>; 12]> {
-    let mut values: [Option<String>; 12] = Default::default();
-    for (index, value) in values.iter_mut().enumerate() {
-        *value = match row.get_ref(index)? {
-            rusqlite::types::ValueRef::Null => None,
-            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-            other => Some(other.as_str()?.to_owned()),
-        };
-    }
-    Ok(values)
+/// A `polls` row as SQLite holds it: the NOT NULL columns as text, the decision's columns
+/// optional, `decided_slot` as the integer it is.
+struct RawPoll {
+    key: String,
+    title: String,
+    slots: String,
+    rooms: String,
+    decide_by: String,
+    created_at: String,
+    decided_slot: Option<i64>,
+    decided_start: Option<String>,
+    decided_end: Option<String>,
+    decided_by: Option<String>,
+    decided_at: Option<String>,
+    ended_at: Option<String>,
 }
 
-fn to_poll(values: [Option<String>; 12]) -> Result<PollRow, StoreError> {
-    let [
-        key,
-        title,
-        slots,
-        rooms,
-        decide_by,
-        created_at,
-        decided_slot,
-        decided_start,
-        decided_end,
-        decided_by,
-        decided_at,
-        ended_at,
-    ] = values;
-    let bad = |what: &str| StoreError::BadTime(what.to_owned());
-    let decide_by_text = decide_by.unwrap_or_default();
-    let decision = match (decided_start, decided_end, decided_at) {
+fn poll_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<RawPoll> {
+    Ok(RawPoll {
+        key: row.get("poll_key")?,
+        title: row.get("title")?,
+        slots: row.get("slots")?,
+        rooms: row.get("rooms")?,
+        decide_by: row.get("decide_by")?,
+        created_at: row.get("created_at")?,
+        decided_slot: row.get("decided_slot")?,
+        decided_start: row.get("decided_start")?,
+        decided_end: row.get("decided_end")?,
+        decided_by: row.get("decided_by")?,
+        decided_at: row.get("decided_at")?,
+        ended_at: row.get("ended_at")?,
+    })
+}
+
+fn to_poll(raw: RawPoll) -> Result<PollRow, StoreError> {
+    let decision = match (raw.decided_start, raw.decided_end, raw.decided_at) {
         (Some(start), Some(end), Some(at)) => Some(PollDecision {
-            slot: decided_slot.and_then(|n| n.parse().ok()),
+            slot: raw.decided_slot.and_then(|n| usize::try_from(n).ok()),
             start: time(start)?,
             end: time(end)?,
-            by: decided_by.unwrap_or_default(),
+            by: raw.decided_by.unwrap_or_default(),
             at: time(at)?,
         }),
         _ => None,
     };
     Ok(PollRow {
-        key: key.unwrap_or_default(),
-        title: title.unwrap_or_default(),
-        slots: slots_from_json(&slots.unwrap_or_default())?,
-        rooms: serde_json::from_str(&rooms.unwrap_or_default()).unwrap_or_default(),
-        decide_by: NaiveDate::parse_from_str(&decide_by_text, "%Y-%m-%d")
-            .map_err(|_| bad(&decide_by_text))?,
-        created_at: time(created_at.unwrap_or_default())?,
+        slots: slots_from_json(&raw.slots)?,
+        rooms: serde_json::from_str(&raw.rooms).unwrap_or_default(),
+        decide_by: NaiveDate::parse_from_str(&raw.decide_by, "%Y-%m-%d")
+            .map_err(|_| StoreError::BadTime(raw.decide_by.clone()))?,
+        created_at: time(raw.created_at)?,
         decision,
-        ended_at: ended_at.map(time).transpose()?,
+        ended_at: raw.ended_at.map(time).transpose()?,
+        key: raw.key,
+        title: raw.title,
     })
 }
 
@@ -166,7 +172,7 @@ impl Store {
 
     /// Every poll, oldest first.
     pub fn polls(&self) -> Result<Vec<PollRow>, StoreError> {
-        let rows: Vec<[Option<String>; 12]> = {
+        let rows: Vec<RawPoll> = {
             let connection = self.lock();
             let mut statement = connection.prepare(&format!(
                 "SELECT {POLL_COLUMNS} FROM polls ORDER BY created_at, poll_key"
