@@ -21,6 +21,7 @@ use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
 use crate::support::bot::{BotHome, BotProcess};
+use crate::support::meeting::poll_workshop;
 use crate::support::member::{Member, PollEvent, Received};
 use crate::support::synapse::Synapse;
 
@@ -543,34 +544,9 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
     let timeout = Duration::from_secs(30 + rooms.len() as u64);
     let setup = test_started.elapsed();
 
-    let today = Utc::now().with_timezone(&Berlin).date_naive();
-    let day = |days: u64| {
-        today
-            .checked_add_days(chrono::Days::new(days))
-            .unwrap()
-            .format("%Y-%m-%d")
-            .to_string()
-    };
     std::fs::write(
         agendas.path().join(format!("{WORKSHOP}.yaml")),
-        format!(
-            "meeting:
-  id: {WORKSHOP}
-  title: {WORKSHOP_TITLE}
-  decide_by: {decide_by}
-  candidates:
-    - {{ date: {first}, start: \"10:00\", duration: 2h }}
-    - {{ date: {second}, start: \"14:00\", duration: 2h }}
-    - {{ date: {third}, start: \"09:30\", duration: 3h }}
-  video_link: https://meet.example.org/{WORKSHOP}
-items:
-  - title: Begrüßung
-",
-            decide_by = day(10),
-            first = day(12),
-            second = day(13),
-            third = day(14),
-        ),
+        poll_workshop(WORKSHOP, WORKSHOP_TITLE),
     )
     .unwrap();
 

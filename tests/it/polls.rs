@@ -15,6 +15,7 @@ use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
 
 use crate::support::bot::BotHome;
+use crate::support::meeting::{days_ahead, poll_workshop};
 use crate::support::member::{Member, PollEvent, Received};
 use crate::support::synapse::Synapse;
 
@@ -107,34 +108,9 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
     carla.wait_for_join(&my, &bot_id).await;
 
     // The organizers write a workshop with three candidate slots.
-    let today = Utc::now().with_timezone(&Berlin).date_naive();
-    let day = |days: u64| {
-        today
-            .checked_add_days(chrono::Days::new(days))
-            .unwrap()
-            .format("%Y-%m-%d")
-            .to_string()
-    };
     std::fs::write(
         agendas.path().join("smart-city.yaml"),
-        format!(
-            "meeting:
-  id: smart-city
-  title: {TITLE}
-  decide_by: {decide_by}
-  candidates:
-    - {{ date: {first}, start: \"10:00\", duration: 2h }}
-    - {{ date: {second}, start: \"14:00\", duration: 2h }}
-    - {{ date: {third}, start: \"09:30\", duration: 3h }}
-  video_link: https://meet.example.org/smart-city
-items:
-  - title: Begrüßung
-",
-            decide_by = day(10),
-            first = day(12),
-            second = day(13),
-            third = day(14),
-        ),
+        poll_workshop("smart-city", TITLE),
     )
     .unwrap();
 
@@ -239,7 +215,7 @@ items:
     let ask = organizer.say(&orga, "!poll decide 3").await;
     let decided = organizer.reply_to(&bot_id, &ask).await;
     assert!(decided.body.contains("09:30–12:30 Uhr"), "{decided:?}");
-    let third = day(14).replace('-', "");
+    let third = days_ahead(14).replace('-', "");
     for ((member, room), start) in [(&anna, &kl), (&bernd, &bp), (&carla, &my)]
         .into_iter()
         .zip(&starts)
@@ -314,9 +290,9 @@ items:
         &file,
         open_data(&format!(
             "  decide_by: {}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"11:00\", duration: 1h }}\n",
-            day(10),
-            day(15),
-            day(16)
+            days_ahead(10),
+            days_ahead(15),
+            days_ahead(16)
         )),
     )
     .unwrap();
@@ -334,7 +310,7 @@ items:
         &file,
         open_data(&format!(
             "  date: {}\n  start: \"11:00\"\n  duration: 1h\n",
-            day(16)
+            days_ahead(16)
         )),
     )
     .unwrap();
@@ -356,13 +332,19 @@ items:
     .await;
 
     // A file whose answer deadline has already passed is not posted; the organizers hear why.
-    let yesterday = today.pred_opt().unwrap().format("%Y-%m-%d").to_string();
+    let yesterday = Utc::now()
+        .with_timezone(&Berlin)
+        .date_naive()
+        .pred_opt()
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string();
     std::fs::write(
         agendas.path().join("too-late.yaml"),
         format!(
             "meeting:\n  id: too-late\n  title: Zu spät\n  decide_by: {yesterday}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n",
-            day(3),
-            day(4)
+            days_ahead(3),
+            days_ahead(4)
         ),
     )
     .unwrap();
@@ -379,9 +361,9 @@ items:
         agendas.path().join("buergerdienste.yaml"),
         format!(
             "meeting:\n  id: buergerdienste\n  title: Bürgerdienste\n  decide_by: {}\n  candidates:\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n    - {{ date: {}, start: \"10:00\", duration: 1h }}\n",
-            day(2),
-            day(5),
-            day(6)
+            days_ahead(2),
+            days_ahead(5),
+            days_ahead(6)
         ),
     )
     .unwrap();

@@ -33,3 +33,38 @@ pub fn due_in(seconds: i64) -> (DateTime<Tz>, Instant) {
     let due = Instant::now() + until.to_std().unwrap_or_default();
     (start, due)
 }
+
+/// The local date (Europe/Berlin) `days` from today, as agenda files write it.
+pub fn days_ahead(days: u64) -> String {
+    Utc::now()
+        .with_timezone(&Berlin)
+        .date_naive()
+        .checked_add_days(chrono::Days::new(days))
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// The agenda file of a workshop whose date a poll is to find: answers until 10 days from
+/// today, three candidates 12, 13 and 14 days from today (10:00–12:00, 14:00–16:00,
+/// 09:30–12:30), one agenda item.
+pub fn poll_workshop(id: &str, title: &str) -> String {
+    format!(
+        "meeting:
+  id: {id}
+  title: {title}
+  decide_by: {decide_by}
+  candidates:
+    - {{ date: {first}, start: \"10:00\", duration: 2h }}
+    - {{ date: {second}, start: \"14:00\", duration: 2h }}
+    - {{ date: {third}, start: \"09:30\", duration: 3h }}
+  video_link: https://meet.example.org/{id}
+items:
+  - title: Begrüßung
+",
+        decide_by = days_ahead(10),
+        first = days_ahead(12),
+        second = days_ahead(13),
+        third = days_ahead(14),
+    )
+}
