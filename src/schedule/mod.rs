@@ -521,7 +521,6 @@ pub fn earlier(at: DateTime<Utc>, by: TimeDelta) -> DateTime<Utc> {
 
 #[cfg(test)]
 mod tests {
-    use chrono::{Offset as _, Timelike as _};
     use chrono_tz::Europe::Berlin;
 
     use super::*;
