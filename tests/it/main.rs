@@ -13,6 +13,7 @@
 //! - `polls`: a workshop's date found in native polls in every member room, against Synapse.
 //! - `federation`: three federating Synapses, members on their own servers, one going away or
 //!   slow; the whole flow from a proposal to published minutes across federation.
+//! - `upgrade`: a data directory left by the build on matrix-sdk 0.18 is restored by this one.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
 //!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
 
@@ -34,3 +35,4 @@ mod polls;
 mod properties;
 mod startup;
 mod support;
+mod upgrade;

@@ -154,6 +154,28 @@ accept_invites_from:{homeservers}
         self.dir.path().join("data")
     }
 
+    /// Fills the (not yet used) data directory with a copy of `fixture`, a data directory
+    /// another build of the bot left behind.
+    pub fn copy_data_dir_from(&self, fixture: &Path) {
+        fn copy(from: &Path, to: &Path) {
+            std::fs::create_dir_all(to).unwrap();
+            for entry in std::fs::read_dir(from).unwrap() {
+                let entry = entry.unwrap();
+                let kind = entry.file_type().unwrap();
+                if kind.is_dir() {
+                    copy(&entry.path(), &to.join(entry.file_name()));
+                } else {
+                    assert!(kind.is_file(), "{entry:?}");
+                    std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+                }
+            }
+        }
+        assert!(!self.data_dir().exists(), "the data directory is in use");
+        copy(fixture, &self.data_dir());
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(self.data_dir(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+
     /// Starts `convene run`; its log goes to `bot-N.log` in the bot's directory.
     pub fn start(&self) -> BotProcess {
         // `CONVENE_TEST_RUST_LOG` widens the log for an investigation.
@@ -162,6 +184,11 @@ accept_invites_from:{homeservers}
                 .to_owned()
         });
         self.start_logging(Some(&filter))
+    }
+
+    /// Starts `convene run` with `RUST_LOG` set to `level`.
+    pub fn start_logging_at(&self, level: &str) -> BotProcess {
+        self.start_logging(Some(level))
     }
 
     /// Starts `convene run` with the log level an operator gets (no `RUST_LOG`).

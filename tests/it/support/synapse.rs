@@ -93,6 +93,32 @@ impl Synapse {
         ])
     }
 
+    /// Starts a homeserver on a copy of `fixture`, a stopped server's directory (its database,
+    /// signing key and registration secret: what `scripts/synapse.py relocate` needs), so that
+    /// the fixture itself is never written to.
+    pub fn start_from_copy(fixture: &Path) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("convene-synapse-")
+            .tempdir()
+            .unwrap();
+        for entry in std::fs::read_dir(fixture).unwrap() {
+            let entry = entry.unwrap();
+            assert!(entry.file_type().unwrap().is_file(), "{entry:?}");
+            std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+        }
+        let port = super::free_port().to_string();
+        let dir_arg = dir.path().to_str().unwrap().to_owned();
+        run_script(&["relocate", "--dir", &dir_arg, "--port", &port]);
+        let args = vec!["start", "--dir", &dir_arg, "--port", &port];
+        let started: Started = serde_json::from_str(&run_script(&args)).unwrap();
+        Self {
+            dir,
+            client_url: started.client_url,
+            server_name: started.server_name,
+            start_args: args.into_iter().map(str::to_owned).collect(),
+        }
+    }
+
     fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("convene-synapse-")
