@@ -256,10 +256,20 @@ pub async fn run(
         }
     }
     context.caught_up.store(true, Ordering::SeqCst);
-    // The configured rooms are joined before the first posts go out.
-    for room in config.rooms() {
-        outbox::join_configured(&client, room).await;
+    // The device's keys are uploaded now (the sync sent them): cross-sign it unless it is.
+    if let Err(error) = client
+        .encryption()
+        .bootstrap_cross_signing_if_needed(None)
+        .await
+    {
+        warn!(%error, "cannot set up cross-signing for the bot's device; clients that hide unverified devices may not show its messages");
     }
+    // The configured rooms are joined before the first posts go out.
+    let mut joined = false;
+    for room in config.rooms() {
+        joined |= outbox::join_configured(&client, room).await;
+    }
+    settle_keys(&client, joined, &mut shutdown).await;
     let publish = network_tx.clone();
     let watcher = tasks.spawn("file watcher", {
         let watching = reload::watch_files(
@@ -354,6 +364,61 @@ pub async fn run(
     let _ = tokio::join!(watcher, posting, http);
     finish(outbox_tx, delivery).await?;
     result
+}
+
+/// Fetches, before the posting job starts, the device keys of everyone the first posts are
+/// encrypted for, so that no post has to wait for them.
+///
+/// matrix-sdk (0.18 and 0.19) sends the `/keys/query` for users it has marked as outdated only
+/// from `sync_once`, and an encrypted send into a room waits up to 5 s for that query when it
+/// knows no device of a member yet — holding the client-wide key-claim lock, which `sync_once`
+/// must take before it sends any query. The bot itself is such a member (its one device does
+/// not count), and it is marked outdated after its first login and whenever it joins rooms
+/// (Synapse lists every member of a newly joined room in `device_lists.changed`, the bot too);
+/// a room's members are marked when it loads them, on its first encrypted send. So the first
+/// post after a first start, or after joining rooms, waited 5 s per round of new users (2 × 5 s
+/// for the demo's date poll to three rooms).
+///
+/// Here the joins are synced first (the SDK then queries the marked users at the end of that
+/// sync), then the members of every joined encrypted room are loaded, and one more sync sends
+/// their queries: all while nothing else holds the lock. Each sync is an immediate one (no long
+/// poll); a failing one is left to the main loop.
+async fn settle_keys(
+    client: &matrix_sdk::Client,
+    joined: bool,
+    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+) {
+    let quick = SyncSettings::default()
+        .filter(sync_filter().into())
+        .timeout(Duration::ZERO);
+    let settle = async {
+        if joined && let Err(error) = client.sync_once(quick.clone()).await {
+            warn!(%error, "the sync after joining the configured rooms failed");
+            return;
+        }
+        let mut loaded = false;
+        for room in client.joined_rooms() {
+            let encrypted = room
+                .latest_encryption_state()
+                .await
+                .is_ok_and(|state| state.is_encrypted());
+            if encrypted && !room.are_members_synced() {
+                match room.sync_members().await {
+                    Ok(()) => loaded = true,
+                    Err(error) => {
+                        warn!(room_id = %room.room_id(), %error, "cannot load a room's members")
+                    }
+                }
+            }
+        }
+        if loaded && let Err(error) = client.sync_once(quick).await {
+            warn!(%error, "the sync after loading the rooms' members failed");
+        }
+    };
+    tokio::select! {
+        () = settle => {}
+        () = shutdown.as_mut() => {}
+    }
 }
 
 /// What each sync asks for: every member (no lazy loading), and nothing the bot never reads —

@@ -92,7 +92,9 @@ pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>)
             }
             Action::JoinConfigured(room) => {
                 let client = client.clone();
-                tasks.spawn(async move { join_configured(&client, &room).await });
+                tasks.spawn(async move {
+                    join_configured(&client, &room).await;
+                });
             }
             Action::Stop => break,
         }
@@ -268,25 +270,31 @@ async fn decline_invite(client: &Client, room_id: &RoomId) {
     }
 }
 
-/// Joins a configured room unless the bot is in it already.
-pub async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) {
+/// Joins a configured room unless the bot is in it already; whether it joined it now.
+pub async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) -> bool {
     let (room_id, via) = match OwnedRoomId::try_from(room.clone()) {
         Ok(room_id) => (room_id, Vec::new()),
         Err(alias) => match client.resolve_room_alias(&alias).await {
             Ok(resolved) => (resolved.room_id, resolved.servers),
             Err(error) => {
                 warn!(room = %alias, %error, "cannot resolve the configured room alias");
-                return;
+                return false;
             }
         },
     };
     if client.get_room(&room_id).map(|r| r.state()) == Some(RoomState::Joined) {
-        return;
+        return false;
     }
     let target = <&RoomOrAliasId>::from(&*room_id);
     match client.join_room_by_id_or_alias(target, &via).await {
-        Ok(_) => info!(%room, %room_id, "joined a configured room"),
-        Err(error) => warn!(%room, %room_id, %error, "cannot join a configured room yet"),
+        Ok(_) => {
+            info!(%room, %room_id, "joined a configured room");
+            true
+        }
+        Err(error) => {
+            warn!(%room, %room_id, %error, "cannot join a configured room yet");
+            false
+        }
     }
 }
 
