@@ -41,3 +41,18 @@ pub mod schedule;
 pub mod store;
 pub mod text;
 pub mod yaml;
+
+/// What the bot logs when `RUST_LOG` is not set; the README documents exactly this (a test
+/// holds them together). Convene's own messages from `info` up, everything else's warnings,
+/// except two sources whose warnings and errors no operator can act on:
+/// - `matrix_sdk::http_client` logs every failed request at ERROR, the ones the SDK expects
+///   too: the account data a new account does not have yet (`m.secret_storage.default_key`,
+///   read by the SDK's recovery set-up at every start), an event it probes. The failures that
+///   matter reach convene as errors, and convene logs them with what it was doing.
+/// - `matrix_sdk_crypto::backups`: after every sync the SDK wakes its key-backup task, which
+///   warns "Trying to backup room keys but no backup key was found" unless server-side key
+///   backup is set up (matrix-sdk 0.19.1, `sync.rs` and `backups/mod.rs`; no setting turns the
+///   task off). The bot keeps its keys in its data directory and its backups, not on the
+///   homeserver.
+pub const DEFAULT_LOG_FILTER: &str =
+    "warn,convene=info,matrix_sdk::http_client=off,matrix_sdk_crypto::backups=error";

@@ -408,18 +408,10 @@ async fn shutdown_signal() {
     tracing::info!("received a shutdown signal");
 }
 
-/// Logs to standard error; `RUST_LOG` overrides the default: convene's own info messages and the
-/// SDK's warnings, without those that need no action from an operator:
-/// - `matrix_sdk::http_client`: expected 404s (probing for account data that a new account does
-///   not have yet);
-/// - `matrix_sdk_crypto::backups`: the key backup, which a bot does not use;
-/// - `matrix_sdk_crypto::identities::manager`: at the first login the SDK queries the bot's own
-///   keys before it uploads them and warns "Our own device might have been deleted"; its other
-///   warnings are about other users' malformed keys, which the operator cannot act on.
+/// Logs to standard error; `RUST_LOG` overrides the default, [`convene::DEFAULT_LOG_FILTER`].
 fn init_logging(format: LogFormat) {
-    const DEFAULT: &str = "warn,convene=info,matrix_sdk::http_client=off,\
-        matrix_sdk_crypto::backups=error,matrix_sdk_crypto::identities::manager=error";
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(convene::DEFAULT_LOG_FILTER));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

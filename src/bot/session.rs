@@ -228,12 +228,11 @@ async fn build_client(config: &Config) -> Result<Client, SessionError> {
             SqliteStoreConfig::with_low_memory_config(config.data_dir.join("matrix")),
             None::<&Path>,
         )
-        .with_encryption_settings(EncryptionSettings {
-            // Cross-signs the bot's own device at the first login, so clients that hide
-            // messages from devices their owner has not verified (Element X) trust it.
-            auto_enable_cross_signing: true,
-            ..EncryptionSettings::default()
-        })
+        // Cross-signing (so that clients that hide messages from devices their owner has not
+        // verified, like Element X, trust the bot's) is set up by `bot::run` after the first
+        // sync, not by the SDK at login: its automatic set-up queries the bot's own keys before
+        // the first sync has uploaded them and warns "Our own device might have been deleted".
+        .with_encryption_settings(EncryptionSettings::default())
         .build()
         .await?)
 }

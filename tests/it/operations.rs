@@ -203,3 +203,147 @@ async fn health_metrics_and_a_quiet_log_in_a_healthy_run() {
         "{unhealthy}"
     );
 }
+
+/// The log level the README documents for operators: the value after "default:" in the
+/// sentence that introduces `RUST_LOG`.
+fn documented_log_level() -> String {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let sentence = readme
+        .split("`RUST_LOG`")
+        .nth(1)
+        .expect("the README introduces RUST_LOG");
+    let level = sentence
+        .split("default: `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .expect("the README gives RUST_LOG's default as default: `…`");
+    level.to_owned()
+}
+
+#[test]
+fn the_readme_documents_the_default_log_level() {
+    assert_eq!(documented_log_level(), convene::DEFAULT_LOG_FILTER);
+}
+
+/// How many member rooms the busy run has (with the organizers' room, 40).
+const BUSY_MEMBER_ROOMS: usize = 39;
+
+/// A busy healthy run, at the log level the README documents (set explicitly, as an operator
+/// following it would): 40 rooms (three in four encrypted), a date poll and an announcement
+/// fanned out to all of them, bursts of commands from many rooms at once, and a restart. Not a
+/// line at WARN or ERROR — and not because anything is filtered beyond what the README shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_run_of_40_rooms_logs_no_warning_at_the_documented_level() {
+    let level = documented_log_level();
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
+    let members: Vec<(String, String)> = (1..=BUSY_MEMBER_ROOMS)
+        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
+        .collect();
+    let home = BotHome::with_members(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+        &members,
+    );
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let mut rooms = vec![
+        organizer
+            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+            .await,
+    ];
+    for (i, (name, alias)) in members.iter().enumerate() {
+        rooms.push(
+            organizer
+                .create_room_with_alias(name, Some(alias), i % 4 != 3, &[&bot_id])
+                .await,
+        );
+    }
+    let agendas = tempfile::tempdir().unwrap();
+    std::fs::write(
+        agendas.path().join("smart-city.yaml"),
+        crate::support::meeting::poll_workshop("smart-city", "Bewerbung Smart City"),
+    )
+    .unwrap();
+    let (start, _) = due_in(40);
+    home.configure(
+        &home.base_config(),
+        &format!(
+            "agendas_dir: {}\nmeetings:\n  reminders: [7d]\n  series:\n{}      video_link: https://meet.example.org/ikone\n",
+            agendas.path().display(),
+            series("videokonferenz", "Videokonferenz", start)
+        ),
+    );
+
+    let mut bot = home.start_logging_at(&level);
+    let device_id = bot.ready_within(Duration::from_secs(120)).await;
+    for room in &rooms {
+        organizer.wait_for_join(room, &bot_id).await;
+    }
+    // The bot's new device is cross-signed, so clients that hide unverified devices show it.
+    organizer
+        .client
+        .encryption()
+        .request_user_identity(&bot_id)
+        .await
+        .unwrap();
+    let device = organizer
+        .client
+        .encryption()
+        .get_device(&bot_id, device_id.as_str().into())
+        .await
+        .unwrap()
+        .expect("the bot's device");
+    assert!(device.is_cross_signed_by_owner(), "{device:?}");
+    let member_rooms = &rooms[1..];
+    for room in member_rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the date poll in every member room", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.poll.is_some()
+            })
+            .await;
+    }
+    burst(&organizer, &bot_id, &rooms).await;
+    for room in &rooms {
+        let room_id = room.room_id().to_owned();
+        organizer
+            .wait_for("the announcement in every room", |m| {
+                m.sender == bot_id && m.room_id == room_id && m.body.starts_with("Einladung:")
+            })
+            .await;
+    }
+    burst(&organizer, &bot_id, &rooms).await;
+    let first_run = warnings(&bot);
+    let first_log = bot.log();
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}");
+
+    let mut bot = home.start_logging_at(&level);
+    bot.ready_within(Duration::from_secs(120)).await;
+    burst(&organizer, &bot_id, &rooms).await;
+    let vote = organizer.say(&rooms[1], "!vote 1 3").await;
+    organizer.reply_to(&bot_id, &vote).await;
+    let second_run = warnings(&bot);
+    let second_log = bot.log();
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}");
+    assert_eq!(first_run, Vec::<String>::new(), "{first_log}");
+    assert_eq!(second_run, Vec::<String>::new(), "{second_log}");
+}
+
+/// A `!ping` in every room at once, then every reply awaited.
+async fn burst(organizer: &Member, bot_id: &UserId, rooms: &[matrix_sdk::Room]) {
+    let mut asked = Vec::new();
+    for room in rooms {
+        asked.push(organizer.say(room, "!ping").await);
+    }
+    for ping in &asked {
+        organizer.reply_to(bot_id, ping).await;
+    }
+}
