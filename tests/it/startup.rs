@@ -1,6 +1,6 @@
 //! Start-up without a homeserver: what happens before the bot talks to anyone — the data
 //! directory's mode, a broken or too new database stopping the bot (and the backup) before it
-//! logs in, and the doctor refusing to run without a stored session.
+//! logs in, and the doctor refusing to run without a stored session; and TLS to a homeserver.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
@@ -169,4 +169,33 @@ fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
         )
     );
     assert!(!dest.exists());
+}
+
+/// TLS to the homeserver works: against an `https://` homeserver whose certificate nobody
+/// signed (a federating Synapse's TLS listener), the bot gets as far as the certificate check
+/// and says that is what failed. (matrix-sdk 0.19 builds its HTTP client without a TLS crypto
+/// provider unless a feature names one; every `https://` homeserver then failed, while the
+/// other tests, all over `http://` on loopback, passed.)
+#[test]
+fn an_https_homeserver_is_reached_and_its_certificate_checked() {
+    let synapse = crate::support::synapse::Synapse::start_federating();
+    let tls_port = synapse.server_name.rsplit(':').next().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "homeserver: http://127.0.0.1:9",
+        &format!("homeserver: https://127.0.0.1:{tls_port}"),
+    );
+    std::fs::write(&path, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["run", "--config"])
+        .arg(&path)
+        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("certificate"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
 }
