@@ -254,6 +254,7 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
     let minutes_file = minutes::file_name("videokonferenz", first_start);
     propose_decide_and_publish_minutes(&network, &minutes_file, &server_b.user_id("bernd")).await;
     slow_member_server(&network, &line_to_b).await;
+    new_member_on_the_slow_server(&network, &line_to_b, &server_b).await;
     // By now everything sent before the last replies on server B has arrived everywhere: the
     // proposal's outcome and the minutes are in each room once.
     exactly_once_after_the_flow(&network, &minutes_file);
@@ -568,6 +569,74 @@ async fn slow_member_server(network: &Clients<'_>, line_to_b: &DelayProxy) {
             "replies in the {name} slowed down with server B slow: {with:?} (without: {without:?})"
         );
     }
+}
+
+/// How long healthy rooms' replies are measured after a new member on the slow server joined.
+const NEW_MEMBER_WINDOW: Duration = Duration::from_secs(30);
+
+/// A user new to the bot joins Gemeinde B's room while server B is behind the slow line: the
+/// `!ping` replies in the organizers' room and on server A during the following 30 s, and
+/// without latency before, are printed (`CONVENE_BENCH_BIN` runs another build for comparison).
+///
+/// Measured, not bounded: matrix-sdk (0.18 and 0.19 alike) awaits the new user's `/keys/query`
+/// — which the bot's homeserver forwards to server B — inside `sync_once`, and the next
+/// encrypted send to Gemeinde B's room claims a one-time key of the new device under a
+/// client-wide lock that the next `sync_once` needs too, so the whole bot waits about one
+/// round trip to server B per new user or device. 0.19 has no public way to run those requests
+/// beside the sync (README, "Slow member servers").
+async fn new_member_on_the_slow_server(
+    network: &Clients<'_>,
+    line_to_b: &DelayProxy,
+    server_b: &Synapse,
+) {
+    let mut without = Vec::new();
+    for _ in 0..PINGS {
+        without.push(ping(network, network.organizers).await);
+        without.push(ping(network, network.a).await);
+    }
+    line_to_b.set_latency(SLOW_LINE);
+    let berta_account = server_b.register("berta", "berta-password", true);
+    let berta = Member::connect(server_b, &berta_account).await;
+    let (bernd, room_b) = network.b;
+    room_b
+        .invite_user_by_id(&user(&berta_account.user_id))
+        .await
+        .unwrap();
+    berta
+        .client
+        .join_room_by_id(room_b.room_id())
+        .await
+        .unwrap();
+    bernd
+        .wait_for_join(room_b, &user(&berta_account.user_id))
+        .await;
+    let joined = Instant::now();
+    let mut with = Vec::new();
+    while joined.elapsed() < NEW_MEMBER_WINDOW {
+        with.push(ping(network, network.organizers).await);
+        with.push(ping(network, network.a).await);
+    }
+    // The new member is answered too, encrypted for their device.
+    let berta_room = berta.client.get_room(room_b.room_id()).unwrap();
+    let asked = berta.say(&berta_room, "!ping").await;
+    let pong = berta
+        .wait_within(Duration::from_secs(120), |m| {
+            m.sender == network.bot && m.in_reply_to.as_ref() == Some(&asked)
+        })
+        .await
+        .expect("no reply to the new member on server B");
+    assert!(pong.body.starts_with("Pong") && pong.encrypted, "{pong:?}");
+    line_to_b.set_latency(Duration::ZERO);
+    let worst = with.iter().max().copied().unwrap_or_default();
+    eprintln!(
+        "new member on the slow server: !ping replies in the organizers' room and on server A: \
+         median {:.2?}, worst {worst:.2?} in the {NEW_MEMBER_WINDOW:?} after the join \
+         ({} replies: {with:.2?}); without latency median {:.2?}, worst {:.2?}",
+        median(&with),
+        with.len(),
+        median(&without),
+        without.iter().max().copied().unwrap_or_default(),
+    );
 }
 
 /// The bot's own homeserver is down for a minute across a due announcement: the bot keeps
