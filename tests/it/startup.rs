@@ -174,8 +174,8 @@ fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
 /// TLS to the homeserver works: against an `https://` homeserver whose certificate nobody
 /// signed (a federating Synapse's TLS listener), the bot gets as far as the certificate check
 /// and says that is what failed. (matrix-sdk 0.19 builds its HTTP client without a TLS crypto
-/// provider unless a feature names one; every `https://` homeserver then failed, while the
-/// other tests, all over `http://` on loopback, passed.)
+/// provider unless a feature names one: without `rustls-aws-lc-rs` the bot panicked with
+/// "No rustls crypto provider is configured" — checked by building without it.)
 #[test]
 fn an_https_homeserver_is_reached_and_its_certificate_checked() {
     let synapse = crate::support::synapse::Synapse::start_federating();
