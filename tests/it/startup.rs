@@ -66,6 +66,45 @@ fn every_command_keeps_the_data_directory_private() {
     assert_eq!(mode(&data), 0o700);
 }
 
+/// A shared directory named as the data directory (`/tmp` here, in the small: mode 1777) is
+/// refused by every command that would make it private, and keeps its mode and sticky bit.
+#[test]
+fn a_shared_directory_is_refused_as_the_data_directory_and_keeps_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::write(data.join("someone-elses-file"), "").unwrap();
+    let refusal = format!(
+        "the data directory {} is shared with other users (mode 1777: the sticky bit is set, as on /tmp); convene does not change the mode of a shared directory: set `data_dir` to a directory of its own, such as /var/lib/convene",
+        data.display()
+    );
+    for (command, stderr_says) in [
+        ("ics", format!("cannot render the calendar: {refusal}\n")),
+        ("feed", refusal.clone()),
+        ("run", refusal.clone()),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args([command, "--config"])
+            .arg(&config)
+            .env("CONVENE_TEST_PASSWORD", "secret")
+            .env("RUST_LOG", "warn,convene=info")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{command}: {stderr}");
+        if command == "ics" {
+            assert_eq!(stderr, stderr_says, "{command}");
+        } else {
+            assert!(stderr.contains(&stderr_says), "{command}: {stderr}");
+        }
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o1777, "{command}");
+        assert!(!data.join("convene.sqlite3").exists(), "{command}");
+    }
+}
+
 #[test]
 fn a_corrupt_database_stops_the_bot_before_it_logs_in() {
     let dir = tempfile::tempdir().unwrap();
