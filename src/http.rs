@@ -687,17 +687,19 @@ async fn minutes_response(state: &FeedState, file: String) -> Response {
         Err(status) => return status.into_response(),
     };
     let data_dir = state.network.borrow().config.data_dir.clone();
+    // The store hands out only names convene makes; read through the data directory's guards
+    // (inside it, a regular file, never more than the limit): the archive is the bot's own,
+    // but the data directory is where a mistake or an attacker would put a link to
+    // `/etc/shadow` or `/dev/zero`.
     let archived = row
         .file_name
         .as_deref()
-        .map(|name| data_dir.join("minutes").join(name));
-    // Read like every other file: only a regular file, never more than the limit (the archive
-    // is the bot's own, but the data directory is where a mistake or an attacker would put a
-    // link to `/dev/zero`).
+        .map(|name| std::path::Path::new("minutes").join(name));
     let read = match archived {
-        Some(path) => Some(
+        Some(relative) => Some(
             tokio::task::spawn_blocking(move || {
-                crate::files::read_text(&path, MINUTES_LIMIT).map_err(|e| e.to_string())
+                crate::files::read_in_data_dir(&data_dir, &relative, MINUTES_LIMIT)
+                    .map_err(|e| e.to_string())
             })
             .await
             .unwrap_or_else(|error| Err(error.to_string())),

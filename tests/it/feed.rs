@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use convene::clock::{Clock, FixedClock};
 use convene::http::{self, FeedState, ServerOptions};
 use convene::network::Network;
-use convene::store::{NewProposal, ProposalStatus, Store};
+use convene::store::{
+    Approval, MinutesSource, MinutesStatus, NewMinutes, NewProposal, ProposalStatus, Store,
+};
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
@@ -52,6 +54,15 @@ async fn serve_from(
 ) -> Feed {
     let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
     network.config.calendar.as_mut().unwrap().public = public;
+    serve_network(network, options, store, clock).await
+}
+
+async fn serve_network(
+    network: Network,
+    options: ServerOptions,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+) -> Feed {
     let (network_tx, network_rx) = watch::channel(Arc::new(network));
     store
         .rotate_feed_token("!kl:example.org", TOKEN, now())
@@ -699,5 +710,107 @@ async fn a_proposal_accepted_by_another_process_reaches_the_feed() {
             "the accepted proposal did not reach the feed"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Approved minutes are served from the archive in the data directory, read through its guards:
+/// an archive file that is a link out of the data directory, and a file name in the database
+/// that leads out of it (`../`), are never read; the database's own copy is served instead.
+#[tokio::test]
+async fn minutes_are_served_only_from_inside_the_data_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("a/b/data");
+    std::fs::create_dir_all(data.join("minutes")).unwrap();
+    // What must never be served: a file beside the data directory's parents.
+    std::fs::write(root.path().join("a/secret.md"), "SECRET\n").unwrap();
+    let store = Arc::new(Store::in_memory().unwrap());
+    let minutes = [
+        ("a", "2026-11-19-videokonferenz.md", "2026-11-19T09:00:00Z"),
+        ("b", "2026-12-17-videokonferenz.md", "2026-12-17T09:00:00Z"),
+        ("c", "../../../secret.md", "2027-01-21T09:00:00Z"),
+    ];
+    for (token, file_name, start) in minutes {
+        let key = format!("videokonferenz/{}", &start[..10]);
+        let start: DateTime<Utc> = start.parse().unwrap();
+        store
+            .start_minutes(
+                &NewMinutes {
+                    meeting_key: &key,
+                    source: MinutesSource::Live,
+                    status: MinutesStatus::Recording,
+                    room_id: "!orga:example.org",
+                    started_by: "@orga:example.org",
+                    meeting_title: "Videokonferenz",
+                    meeting_start: start,
+                    now: now(),
+                },
+                "Orga",
+            )
+            .unwrap();
+        let markdown = format!("# copy in the database ({token})\n");
+        store
+            .approve_minutes(
+                &key,
+                &Approval {
+                    by: "Orga",
+                    token: &token.repeat(40),
+                    file_name,
+                    plain: "",
+                    html: "",
+                    markdown: &markdown,
+                    actions: Vec::new(),
+                    now: now(),
+                },
+            )
+            .unwrap();
+    }
+    std::fs::write(
+        data.join("minutes/2026-11-19-videokonferenz.md"),
+        "# archived\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        root.path().join("a/secret.md"),
+        data.join("minutes/2026-12-17-videokonferenz.md"),
+    )
+    .unwrap();
+    let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    network.config.data_dir = data.clone();
+    let feed = serve_network(
+        network,
+        ServerOptions::default(),
+        store,
+        Arc::new(FixedClock(now())),
+    )
+    .await;
+    let client = impatient();
+    for (token, body, disposition) in [
+        (
+            "a",
+            "# archived\n",
+            Some("inline; filename=\"2026-11-19-videokonferenz.md\""),
+        ),
+        (
+            "b",
+            "# copy in the database (b)\n",
+            Some("inline; filename=\"2026-12-17-videokonferenz.md\""),
+        ),
+        ("c", "# copy in the database (c)\n", None),
+    ] {
+        let response = client
+            .get(format!("{}/minutes/{}.md", feed.base, token.repeat(40)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{token}");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap()),
+            disposition,
+            "{token}"
+        );
+        assert_eq!(response.text().await.unwrap(), body, "{token}");
     }
 }

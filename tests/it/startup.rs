@@ -209,3 +209,82 @@ fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
     );
     assert!(!dest.exists());
 }
+
+/// Runs `convene <command>` and waits at most `within` for it to end (killing it otherwise, and
+/// failing): a command that hangs on a file is the defect.
+fn run_within(
+    command: &str,
+    config: &std::path::Path,
+    within: std::time::Duration,
+) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args([command, "--config"])
+        .arg(config)
+        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env("RUST_LOG", "warn,convene=info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("`convene {command}` still runs after {within:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `session.json` is read through the data directory's guards: as a named pipe it is refused at
+/// once (instead of `run` and `doctor` waiting for a writer forever), and as a link to
+/// `/dev/zero` (or anything else outside the data directory) it is refused instead of read
+/// until memory runs out. Neither logs in.
+#[test]
+fn a_session_file_that_is_no_regular_file_inside_the_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let session = data.join("session.json");
+    let within = std::time::Duration::from_secs(20);
+
+    let status = Command::new("mkfifo").arg(&session).status().unwrap();
+    assert!(status.success());
+    let fifo = format!(
+        "cannot read {}: it is a named pipe (FIFO), not a regular file",
+        session.display()
+    );
+    let doctor = run_within("doctor", &config, within);
+    assert_eq!(doctor.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&doctor.stderr),
+        format!("convene doctor: {fifo}\n")
+    );
+    let run = run_within("run", &config, within);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains(&fifo), "{stderr}");
+    assert!(!stderr.contains("logging in"), "{stderr}");
+
+    std::fs::remove_file(&session).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &session).unwrap();
+    let outside = format!(
+        "cannot read {}: it leads out of the data directory",
+        session.display()
+    );
+    let doctor = run_within("doctor", &config, within);
+    assert_eq!(doctor.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&doctor.stderr),
+        format!("convene doctor: {outside}\n")
+    );
+    let run = run_within("run", &config, within);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains(&outside), "{stderr}");
+    assert!(!stderr.contains("logging in"), "{stderr}");
+}
