@@ -379,9 +379,12 @@ fn text(time: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// Opens (creating if needed) and migrates the database at `path`.
+    /// Opens (creating if needed) and migrates the database at `path`. SQLite is given the
+    /// path made absolute: the bundled SQLite reads a name that starts with `file:` as a URI,
+    /// and an absolute path never does.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Self::from_connection(Connection::open(path)?)
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        Self::from_connection(Connection::open(absolute)?)
     }
 
     /// An in-memory database, for tests.

@@ -1,6 +1,7 @@
 //! Start-up without a homeserver: what happens before the bot talks to anyone — the data
 //! directory's mode, a broken or too new database stopping the bot (and the backup) before it
-//! logs in, and the doctor refusing to run without a stored session.
+//! logs in, and the doctor refusing to run without a stored session — and `convene backup`'s
+//! destination, which needs no homeserver either.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
@@ -287,4 +288,77 @@ fn a_session_file_that_is_no_regular_file_inside_the_data_directory_is_refused()
     assert!(!run.status.success(), "{stderr}");
     assert!(stderr.contains(&outside), "{stderr}");
     assert!(!stderr.contains("logging in"), "{stderr}");
+}
+
+/// `convene backup … 'file:bk/x'` (relative, as typed in a shell): refused with the reason and a
+/// non-zero exit, and nothing is written — not the 0-byte databases in DEST with the real copies
+/// (the crypto store among them) somewhere SQLite chose. `bk/x?mode=ro` is a plain path: the
+/// backup lands there, whole and private.
+#[test]
+fn a_backup_destination_is_a_plain_path_never_an_sqlite_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("matrix")).unwrap();
+    drop(convene::store::Store::open(&data.join("convene.sqlite3")).unwrap());
+    let crypto = rusqlite::Connection::open(data.join("matrix/matrix-sdk-crypto.sqlite3")).unwrap();
+    crypto
+        .execute_batch("CREATE TABLE keys (key TEXT); INSERT INTO keys VALUES ('device key');")
+        .unwrap();
+    drop(crypto);
+    std::fs::write(data.join("session.json"), "{}").unwrap();
+    let entries = |path: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let backup = |dest: &str| {
+        Command::new(env!("CARGO_BIN_EXE_convene"))
+            .current_dir(dir.path())
+            .args(["backup", "--config"])
+            .arg(&config)
+            .arg(dest)
+            .output()
+            .unwrap()
+    };
+
+    let output = backup("file:bk/x");
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "convene backup: file:bk/x is an SQLite URI, not a path: the backup goes to a directory, named by a plain path; write it without `file:`\n"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(entries(dir.path()), ["convene.yaml", "data"]);
+
+    let output = backup("bk/x?mode=ro");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(entries(dir.path()), ["bk", "convene.yaml", "data"]);
+    let dest = dir.path().join("bk/x?mode=ro");
+    assert_eq!(
+        entries(&dest),
+        ["convene.sqlite3", "matrix", "session.json"]
+    );
+    let key: String = rusqlite::Connection::open(dest.join("matrix/matrix-sdk-crypto.sqlite3"))
+        .unwrap()
+        .query_row("SELECT key FROM keys", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(key, "device key");
+    for (path, expected) in [
+        ("bk", 0o700),
+        ("bk/x?mode=ro", 0o700),
+        ("bk/x?mode=ro/matrix", 0o700),
+        ("bk/x?mode=ro/convene.sqlite3", 0o600),
+        ("bk/x?mode=ro/matrix/matrix-sdk-crypto.sqlite3", 0o600),
+        ("bk/x?mode=ro/session.json", 0o600),
+    ] {
+        assert_eq!(mode(&dir.path().join(path)), expected, "{path}");
+    }
 }
