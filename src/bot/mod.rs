@@ -162,8 +162,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     // The HTTP server's address is taken before logging in: a port in use stops the bot
     // before it could make a new device.
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let listener = crate::http::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let connected = session::connect(&config).await?;
     let client = connected.client;

@@ -547,6 +547,72 @@ async fn unfinished_request_heads_beyond_the_cap_do_not_starve_the_server() {
     drop(slow);
 }
 
+/// One client churns half-open connections beyond the cap — 60 a second for three seconds, each
+/// sending the start of a request head and never finishing it, all held open — while `/healthz`
+/// is polled on a fresh connection every 20 ms: every poll is answered, none within a second
+/// (the accept loop used to wait for each eviction in turn, and polls queued behind them for
+/// seconds). The bound is generous for a loaded machine; `benches/churn.py` measures the p99.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_answers_in_time_while_half_open_connections_churn() {
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            max_connections: 16,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let address = feed.address().to_owned();
+    let churn = tokio::spawn(async move {
+        let mut held = Vec::new();
+        let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / 60));
+        for _ in 0..180 {
+            ticker.tick().await;
+            if let Ok(mut stream) = TcpStream::connect(&address).await {
+                let _ = stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                    .await;
+                held.push(stream);
+            }
+        }
+        held
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let mut latencies = Vec::new();
+    while !churn.is_finished() {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}/healthz", feed.base))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("/healthz after {:?}: {error}", started.elapsed()));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.text().await.unwrap(), "ok\n");
+        latencies.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(churn.await.unwrap());
+    latencies.sort();
+    let at = |p: usize| latencies[(latencies.len() - 1) * p / 100];
+    eprintln!(
+        "/healthz under churn: {} polls, p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        at(50),
+        at(99),
+        at(100)
+    );
+    assert!(latencies.len() >= 20, "only {} polls", latencies.len());
+    assert!(
+        at(100) < Duration::from_secs(1),
+        "/healthz took up to {:?} under churn",
+        at(100)
+    );
+}
+
 /// A client that does not finish its request head in time is disconnected.
 #[tokio::test]
 async fn an_unfinished_request_head_times_out() {
