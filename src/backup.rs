@@ -15,10 +15,22 @@
 //! sync position are then in the copy, and a restored bot, syncing on from that position, is not
 //! missing any of them.
 //!
-//! The backup goes into a new (or empty) directory with mode 0700 and never overwrites. A
-//! `convene.sqlite3` newer than this build knows is refused before anything is written: this
-//! build could not vouch for it, nor restore from it.
+//! The backup is written into a temporary directory beside `DEST` (`.<name>.partial-<random>`,
+//! mode 0700) and renamed to `DEST` only when every copy is complete and checked, so `DEST`
+//! either holds a whole backup or does not exist: a run that fails removes what it wrote and
+//! exits non-zero with the reason. Every file in it is 0600 and every directory 0700 whatever
+//! the originals' modes (a backup holds the device's keys and the access token), and it never
+//! overwrites (`DEST` must be new or an empty directory).
+//!
+//! `DEST` is a plain path. The bundled SQLite reads a file name that starts with `file:` as a
+//! URI (`VACUUM INTO 'file:bk/x?…'` would write somewhere else, or into memory), so SQLite is
+//! only ever given absolute paths, which it never reads as URIs (`?` and `#` in them are just
+//! characters), and a `DEST` written as a `file:` URI is refused: whoever wrote it meant
+//! something a path does not say. A `convene.sqlite3` newer than this build knows is refused
+//! before anything is written: this build could not vouch for it, nor restore from it.
 
+use std::fs::File;
+use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -34,6 +46,14 @@ pub enum BackupError {
     /// The destination holds something already.
     #[error("{0} exists and is not an empty directory; a backup never overwrites: name a new one")]
     NotEmpty(PathBuf),
+    /// The destination is written as an SQLite URI.
+    #[error(
+        "{0} is an SQLite URI, not a path: the backup goes to a directory, named by a plain path; write it without `file:`"
+    )]
+    Uri(PathBuf),
+    /// The destination names no directory of its own (`/`, `..`).
+    #[error("{0} names no new directory; name one, such as /var/backups/convene/2026-12-17")]
+    NoName(PathBuf),
     /// The destination is inside the data directory.
     #[error("{dest} is inside the data directory {data_dir}; put the backup elsewhere")]
     Inside {
@@ -42,9 +62,6 @@ pub enum BackupError {
         /// The data directory.
         data_dir: PathBuf,
     },
-    /// The destination could not be created.
-    #[error(transparent)]
-    Dest(#[from] crate::data_dir::DataDirError),
     /// A file or directory could not be read.
     #[error("cannot read {path}: {error}")]
     Read {
@@ -137,15 +154,36 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<Summary, BackupError> {
             });
         }
     }
+    if dest
+        .to_str()
+        .and_then(|text| text.get(..5))
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:"))
+    {
+        return Err(BackupError::Uri(dest.to_owned()));
+    }
+    let absolute = |path: &Path| {
+        std::path::absolute(path).map_err(|error| BackupError::Read {
+            path: path.to_owned(),
+            error,
+        })
+    };
+    let source = absolute(data_dir)?;
+    let target = absolute(dest)?;
+    let (Some(parent), Some(name)) = (target.parent(), target.file_name()) else {
+        return Err(BackupError::NoName(dest.to_owned()));
+    };
     check_dest(data_dir, dest)?;
     let mut entries = Entries::default();
-    walk(data_dir, Path::new(""), &mut entries)?;
+    walk(&source, Path::new(""), &mut entries)?;
     // Refused before anything is written.
     let own = Path::new("convene.sqlite3");
     if entries.databases.iter().any(|path| path == own) {
-        let path = data_dir.join(own);
+        let path = source.join(own);
         let connection = open_read_only(&path)?;
-        check_schema(&connection).map_err(|error| BackupError::Database { path, error })?;
+        check_schema(&connection).map_err(|error| BackupError::Database {
+            path: data_dir.join(own),
+            error,
+        })?;
     }
     entries.databases.sort_by_key(|path| {
         (
@@ -154,26 +192,175 @@ pub fn backup(data_dir: &Path, dest: &Path) -> Result<Summary, BackupError> {
         )
     });
 
-    crate::data_dir::prepare(dest)?;
+    let mut staging = Staging::create(parent, name)?;
     for dir in &entries.dirs {
-        crate::data_dir::prepare(&dest.join(dir))?;
+        private_dir(&staging.path.join(dir))?;
     }
     for file in &entries.files {
-        std::fs::copy(data_dir.join(file), dest.join(file)).map_err(|error| {
-            BackupError::Write {
-                path: dest.join(file),
-                error,
-            }
-        })?;
+        copy_file(&source.join(file), &staging.path.join(file))?;
     }
     for database in &entries.databases {
-        snapshot(&data_dir.join(database), &dest.join(database))?;
+        snapshot(
+            &data_dir.join(database),
+            &source.join(database),
+            &staging.path.join(database),
+        )?;
     }
+    staging.commit(&target)?;
     Ok(Summary {
         databases: entries.databases,
         files: entries.files,
         skipped: entries.skipped,
     })
+}
+
+/// The directory the backup is written into, beside `DEST`; removed, with whatever it holds and
+/// the parents made for it, unless it was renamed to `DEST`.
+#[derive(Debug)]
+struct Staging {
+    path: PathBuf,
+    /// Directories created on the way to `DEST`'s parent, outermost first.
+    created: Vec<PathBuf>,
+    committed: bool,
+}
+
+impl Staging {
+    fn create(parent: &Path, name: &std::ffi::OsStr) -> Result<Self, BackupError> {
+        let mut staging = Self {
+            path: PathBuf::new(),
+            created: Vec::new(),
+            committed: false,
+        };
+        let mut missing = Vec::new();
+        let mut existing = parent;
+        while !existing.exists() {
+            missing.push(existing.to_owned());
+            match existing.parent() {
+                Some(up) => existing = up,
+                None => break,
+            }
+        }
+        for dir in missing.into_iter().rev() {
+            match private_dir(&dir) {
+                Ok(()) => staging.created.push(dir),
+                Err(BackupError::Write { error, .. })
+                    if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => return Err(error),
+            }
+        }
+        for _ in 0..8 {
+            let mut random = [0_u8; 6];
+            getrandom::fill(&mut random).map_err(|error| BackupError::Write {
+                path: parent.to_owned(),
+                error: std::io::Error::other(error),
+            })?;
+            let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+            let mut file_name = std::ffi::OsString::from(".");
+            file_name.push(name);
+            file_name.push(format!(".partial-{suffix}"));
+            let path = parent.join(file_name);
+            match private_dir(&path) {
+                Ok(()) => {
+                    staging.path = path;
+                    return Ok(staging);
+                }
+                Err(BackupError::Write { error, .. })
+                    if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Err(BackupError::Write {
+            path: parent.to_owned(),
+            error: std::io::Error::other("no free name for the temporary directory"),
+        })
+    }
+
+    /// Makes the backup `target`: every file 0600 and directory 0700 (whatever SQLite left
+    /// there, too), flushed to disk, then renamed in one step.
+    fn commit(&mut self, target: &Path) -> Result<(), BackupError> {
+        seal(&self.path)?;
+        match std::fs::rename(&self.path, target) {
+            Ok(()) => {
+                self.committed = true;
+                if let Some(parent) = target.parent()
+                    && let Ok(dir) = File::open(parent)
+                {
+                    let _ = dir.sync_all();
+                }
+                Ok(())
+            }
+            Err(error) => Err(BackupError::Write {
+                path: target.to_owned(),
+                error,
+            }),
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        if !self.path.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+        for dir in self.created.iter().rev() {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Every file in `dir` 0600 and every directory 0700, each file flushed to disk.
+fn seal(dir: &Path) -> Result<(), BackupError> {
+    let write = |path: &Path, error| BackupError::Write {
+        path: path.to_owned(),
+        error,
+    };
+    set_mode(dir, 0o700).map_err(|e| write(dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| write(dir, e))? {
+        let path = entry.map_err(|e| write(dir, e))?.path();
+        let metadata = std::fs::symlink_metadata(&path).map_err(|e| write(&path, e))?;
+        if metadata.is_dir() {
+            seal(&path)?;
+        } else if metadata.is_file() {
+            set_mode(&path, 0o600).map_err(|e| write(&path, e))?;
+            File::open(&path)
+                .and_then(|file| file.sync_all())
+                .map_err(|e| write(&path, e))?;
+        } else {
+            std::fs::remove_file(&path).map_err(|e| write(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode(_path: &Path, _mode: u32) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Creates the directory `path` (not its parents) with mode 0700.
+fn private_dir(path: &Path) -> Result<(), BackupError> {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .and_then(|()| set_mode(path, 0o700))
+        .map_err(|error| BackupError::Write {
+            path: path.to_owned(),
+            error,
+        })
 }
 
 /// The destination must not exist, or be an empty directory, and must not be inside the data
@@ -281,17 +468,47 @@ fn walk(root: &Path, relative: &Path, entries: &mut Entries) -> Result<(), Backu
     Ok(())
 }
 
+/// Opens a file of the data directory to read it: never through a link, never waiting on a
+/// named pipe swapped in after the walk, and only if it is (still) a regular file.
+fn open_source(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    crate::files::ensure_regular(&file.metadata()?).map_err(std::io::Error::other)?;
+    Ok(file)
+}
+
 fn is_sqlite(path: &Path) -> std::io::Result<bool> {
-    use std::io::Read as _;
     let mut header = [0; 16];
-    let mut file = std::fs::File::open(path)?;
-    match file.read_exact(&mut header) {
+    match open_source(path)?.read_exact(&mut header) {
         Ok(()) => Ok(&header == SQLITE_HEADER),
         Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
         Err(error) => Err(error),
     }
 }
 
+/// Copies the regular file `source` to the new file `target`, mode 0600 from the start.
+fn copy_file(source: &Path, target: &Path) -> Result<(), BackupError> {
+    let mut from = open_source(source).map_err(|error| BackupError::Read {
+        path: source.to_owned(),
+        error,
+    })?;
+    let write = |error| BackupError::Write {
+        path: target.to_owned(),
+        error,
+    };
+    let mut to = private_file(target).map_err(write)?;
+    std::io::copy(&mut from, &mut to).map_err(write)?;
+    Ok(())
+}
+
+/// Opens the database at `path` (absolute: never read as a URI) to read it, without following
+/// a link.
 fn open_read_only(path: &Path) -> Result<Connection, BackupError> {
     let database = |error: rusqlite::Error| BackupError::Database {
         path: path.to_owned(),
@@ -299,7 +516,9 @@ fn open_read_only(path: &Path) -> Result<Connection, BackupError> {
     };
     let connection = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .map_err(database)?;
     // A reader waits only while the bot recovers or checkpoints its WAL; a moment at most.
@@ -309,11 +528,11 @@ fn open_read_only(path: &Path) -> Result<Connection, BackupError> {
     Ok(connection)
 }
 
-/// Writes a snapshot of the database at `source` to `target` (a new file, mode 0600) and checks
-/// the copy.
-fn snapshot(source: &Path, target: &Path) -> Result<(), BackupError> {
+/// Writes a snapshot of the database at `source` (named `shown` in errors) to `target` (a new
+/// file, mode 0600; both paths absolute) and checks that the copy is there and sound.
+fn snapshot(shown: &Path, source: &Path, target: &Path) -> Result<(), BackupError> {
     let database = |error: rusqlite::Error| BackupError::Database {
-        path: source.to_owned(),
+        path: shown.to_owned(),
         error: error.into(),
     };
     // Created empty first, so it has the private mode before it holds anything.
@@ -325,39 +544,64 @@ fn snapshot(source: &Path, target: &Path) -> Result<(), BackupError> {
         path: target.to_owned(),
         error: std::io::Error::other("the path is not UTF-8"),
     })?;
-    open_read_only(source)?
+    // SQLite reads a name as a URI only if it starts with `file:`; an absolute path never does.
+    debug_assert!(target.is_absolute());
+    let source_connection = open_read_only(source).map_err(|error| match error {
+        BackupError::Database { error, .. } => BackupError::Database {
+            path: shown.to_owned(),
+            error,
+        },
+        other => other,
+    })?;
+    source_connection
         .execute("VACUUM INTO ?1", [target_text])
         .map_err(database)?;
-    let result: String = Connection::open_with_flags(target, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .and_then(|copy| copy.query_row("PRAGMA quick_check", [], |row| row.get(0)))
-        .map_err(database)?;
+    // The copy must be where it was asked to go: an empty file there passes `quick_check`.
+    let mut header = [0; 16];
+    File::open(target)
+        .and_then(|mut file| file.read_exact(&mut header))
+        .map_err(|error| BackupError::Write {
+            path: target.to_owned(),
+            error,
+        })?;
+    if &header != SQLITE_HEADER {
+        return Err(BackupError::Damaged {
+            path: shown.to_owned(),
+            result: "the copy is not an SQLite database".to_owned(),
+        });
+    }
+    let result: String = Connection::open_with_flags(
+        target,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .and_then(|copy| copy.query_row("PRAGMA quick_check", [], |row| row.get(0)))
+    .map_err(database)?;
     if result != "ok" {
         return Err(BackupError::Damaged {
-            path: source.to_owned(),
+            path: shown.to_owned(),
             result,
         });
     }
     Ok(())
 }
 
+/// A new file, mode 0600.
 #[cfg(unix)]
-fn private_file(path: &Path) -> std::io::Result<()> {
+fn private_file(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map(drop)
 }
 
 #[cfg(not(unix))]
-fn private_file(path: &Path) -> std::io::Result<()> {
+fn private_file(path: &Path) -> std::io::Result<File> {
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .open(path)
-        .map(drop)
 }
 
 #[cfg(all(test, unix))]
@@ -405,6 +649,21 @@ mod tests {
         store.set_pinned("!a:hs", "$pinned").unwrap();
         assert!(data.join("convene.sqlite3-wal").exists());
 
+        // Files and directories as people leave them: readable by all, one writable by all.
+        std::fs::set_permissions(data.join("minutes"), std::fs::Permissions::from_mode(0o755))
+            .unwrap();
+        std::fs::set_permissions(
+            data.join("minutes/2026-12-17.md"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+        std::fs::write(data.join("notes.txt"), "for everyone").unwrap();
+        std::fs::set_permissions(
+            data.join("notes.txt"),
+            std::fs::Permissions::from_mode(0o666),
+        )
+        .unwrap();
+
         let dest = root.path().join("backups/2026-12-17");
         let summary = backup(&data, &dest).unwrap();
         assert_eq!(
@@ -415,13 +674,35 @@ mod tests {
                     "matrix/matrix-sdk-state.sqlite3".into(),
                     "matrix/matrix-sdk-crypto.sqlite3".into(),
                 ],
-                files: vec!["minutes/2026-12-17.md".into(), "session.json".into()],
+                files: vec![
+                    "minutes/2026-12-17.md".into(),
+                    "notes.txt".into(),
+                    "session.json".into()
+                ],
                 skipped: Vec::new(),
             }
         );
-        assert_eq!(mode(&dest), 0o700);
-        assert_eq!(mode(&dest.join("matrix")), 0o700);
-        assert_eq!(mode(&dest.join("convene.sqlite3")), 0o600);
+        // Private throughout, whatever the originals' modes.
+        for dir in ["", "matrix", "minutes"] {
+            assert_eq!(mode(&dest.join(dir)), 0o700, "{dir}");
+        }
+        for file in [
+            "convene.sqlite3",
+            "matrix/matrix-sdk-state.sqlite3",
+            "matrix/matrix-sdk-crypto.sqlite3",
+            "minutes/2026-12-17.md",
+            "notes.txt",
+            "session.json",
+        ] {
+            assert_eq!(mode(&dest.join(file)), 0o600, "{file}");
+        }
+        // Nothing beside it: the temporary directory became the backup.
+        assert_eq!(
+            std::fs::read_dir(root.path().join("backups"))
+                .unwrap()
+                .count(),
+            1
+        );
         assert!(!dest.join("convene.lock").exists());
         assert!(!dest.join("convene.sqlite3-wal").exists());
         let copy = Store::open(&dest.join("convene.sqlite3")).unwrap();
@@ -500,5 +781,81 @@ mod tests {
             )
         );
         assert!(!dest.exists());
+    }
+
+    /// Every entry of `dir`, by name.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A database that cannot be copied, after the files and some databases were: the run
+    /// fails with the reason and leaves nothing, neither a partial backup nor the directories
+    /// made for it.
+    #[test]
+    fn a_failed_backup_leaves_nothing_behind() {
+        let root = tempfile::tempdir().unwrap();
+        let data = data_dir(root.path());
+        drop(Store::open(&data.join("convene.sqlite3")).unwrap());
+        let broken = data.join("matrix/matrix-sdk-media.sqlite3");
+        let mut bytes = SQLITE_HEADER.to_vec();
+        bytes.extend_from_slice(&[0xff; 4080]);
+        std::fs::write(&broken, bytes).unwrap();
+
+        let dest = root.path().join("backups/daily/2026-12-17");
+        assert_eq!(
+            backup(&data, &dest).unwrap_err().to_string(),
+            format!(
+                "cannot back up {}: database error: file is not a database",
+                broken.display()
+            )
+        );
+        assert!(!root.path().join("backups").exists());
+
+        // Into an empty directory that exists: it stays as it was, and nothing is beside it.
+        let empty = root.path().join("empty");
+        std::fs::create_dir(&empty).unwrap();
+        backup(&data, &empty).unwrap_err();
+        assert_eq!(names(root.path()), ["data", "empty"]);
+        assert!(names(&empty).is_empty());
+    }
+
+    /// `DEST` is a plain path: a `file:` URI is refused before anything is written, and `?` and
+    /// `#` are characters of the directory's name, not a query SQLite would read.
+    #[test]
+    fn the_destination_is_a_plain_path() {
+        let root = tempfile::tempdir().unwrap();
+        let data = data_dir(root.path());
+        let store = Store::open(&data.join("convene.sqlite3")).unwrap();
+        store.set_pinned("!a:hs", "$pinned").unwrap();
+        for uri in ["file:bk/x", "FILE:///tmp/bk"] {
+            assert_eq!(
+                backup(&data, Path::new(uri)).unwrap_err().to_string(),
+                format!(
+                    "{uri} is an SQLite URI, not a path: the backup goes to a directory, named by a plain path; write it without `file:`"
+                )
+            );
+        }
+        assert_eq!(names(root.path()), ["data"]);
+
+        let dest = root.path().join("bk?mode=memory&vfs=unix#x");
+        backup(&data, &dest).unwrap();
+        assert_eq!(names(root.path()), ["bk?mode=memory&vfs=unix#x", "data"]);
+        let copy = Store::open(&dest.join("convene.sqlite3")).unwrap();
+        assert_eq!(copy.pinned("!a:hs").unwrap().as_deref(), Some("$pinned"));
+        let value: String = Connection::open(dest.join("matrix").join(CRYPTO_STORE))
+            .unwrap()
+            .query_row("SELECT value FROM kv", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(value, "v");
+
+        assert_eq!(
+            backup(&data, Path::new("/")).unwrap_err().to_string(),
+            "/ names no new directory; name one, such as /var/backups/convene/2026-12-17"
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! The one way convene reads the files people write for it: the configuration, the agenda files
-//! and the password file.
+//! The one way convene reads the files people write for it — the configuration, the agenda files
+//! and the password file — and the files it keeps in its data directory: the session and the
+//! minutes archive.
 //!
 //! These paths come from a configuration that organizers edit and the bot reloads on its own, so
 //! a mistake must never hang or exhaust the bot: a named pipe (FIFO) would block a plain
@@ -8,10 +9,17 @@
 //! read (a symbolic link to one is fine), and only up to a limit; the text must be UTF-8, and if
 //! it is not, the first bad byte is reported with its line and column, since a file saved as
 //! Windows-1252 by an editor is the usual cause and the organizer has to find the `ä`.
+//!
+//! The data directory is the bot's, but it is also where a mistake or an attacker would put a
+//! named pipe or a link to `/etc/shadow`, and its database names files in it. So a file there is
+//! read by a name of plain components only (no `..`, never absolute), only if it resolves to a
+//! place inside the data directory (a symbolic link within it is fine, one out of it is not),
+//! and only if it is a regular file within the limit — and the file opened is the one checked:
+//! opened without following a link swapped in meanwhile.
 
 use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Location, Text};
 use crate::text;
@@ -22,6 +30,10 @@ pub const YAML_LIMIT: u64 = 1024 * 1024;
 
 /// The largest password file read: a password, perhaps with a newline, and nothing else.
 pub const SECRET_LIMIT: u64 = 4 * 1024;
+
+/// The largest `session.json` read: a user id, a device id and two tokens take a few hundred
+/// bytes.
+pub const SESSION_LIMIT: u64 = 64 * 1024;
 
 /// Why a file could not be read as text.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +57,10 @@ pub enum ReadError {
         /// Where the first byte that is not UTF-8 is.
         location: Location,
     },
+    /// A file the bot keeps in its data directory that is not there: its name leads out of it
+    /// (`..`, an absolute path), or it is a symbolic link to a place outside.
+    #[error("it leads out of the data directory")]
+    OutsideDataDir,
 }
 
 impl ReadError {
@@ -71,6 +87,10 @@ impl ReadError {
             Self::NotUtf8 { .. } => Some(text!(
                 "the first character that is not UTF-8 is here: save the file with the encoding UTF-8 (e.g. in Notepad: \"Save as\", Encoding \"UTF-8\")",
                 "hier steht das erste Zeichen, das nicht UTF-8 ist: speichern Sie die Datei mit der Codierung UTF-8 (z. B. im Windows-Editor: „Speichern unter“, Codierung „UTF-8“)"
+            )),
+            Self::OutsideDataDir => Some(text!(
+                "convene reads only files inside its data directory: replace the link with the file itself",
+                "convene liest nur Dateien in seinem Datenverzeichnis: ersetzen Sie den Link durch die Datei selbst"
             )),
         }
     }
@@ -104,6 +124,10 @@ impl ReadError {
                 )
             }
             Self::NotUtf8 { .. } => text!("this is not UTF-8 text", "Dies ist kein UTF-8-Text"),
+            Self::OutsideDataDir => text!(
+                "it leads out of the data directory",
+                "sie führt aus dem Datenverzeichnis hinaus"
+            ),
         }
     }
 
@@ -146,8 +170,40 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     // Refuse special files before opening them: opening some devices has side effects, and
     // opening a named pipe for reading waits for a writer.
     ensure_regular(&std::fs::metadata(path)?)?;
-    let file = open_without_waiting(path)?;
-    // The path may have been replaced between the two looks; the open handle is what is read.
+    read_open(open_without_waiting(path, Follow::Links)?, limit)
+}
+
+/// Reads the text file `relative` (plain components only, such as `minutes/x.md`) inside
+/// `data_dir`, with the guards of [`read_text`], and only if it is inside the data directory
+/// once every symbolic link is resolved. A file that does not exist is an [`io::ErrorKind::NotFound`]
+/// error, as for [`read_text`].
+pub fn read_in_data_dir(data_dir: &Path, relative: &Path, limit: u64) -> Result<String, ReadError> {
+    let path = resolve_in_data_dir(data_dir, relative)?;
+    // `path` holds no link any more: one swapped in now is not followed, but refused.
+    ensure_regular(&std::fs::symlink_metadata(&path)?)?;
+    read_open(open_without_waiting(&path, Follow::Never)?, limit)
+}
+
+/// `relative` inside `data_dir` with every symbolic link resolved, if it names a place inside
+/// the data directory (which may itself be reached through a link).
+pub fn resolve_in_data_dir(data_dir: &Path, relative: &Path) -> Result<PathBuf, ReadError> {
+    let plain = relative
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)));
+    if !plain || relative.as_os_str().is_empty() {
+        return Err(ReadError::OutsideDataDir);
+    }
+    let resolved = data_dir.join(relative).canonicalize()?;
+    if resolved.starts_with(data_dir.canonicalize()?) {
+        Ok(resolved)
+    } else {
+        Err(ReadError::OutsideDataDir)
+    }
+}
+
+/// Reads an opened file, checked again through the handle (the path may have been replaced
+/// between the two looks; the open handle is what is read).
+fn read_open(file: File, limit: u64) -> Result<String, ReadError> {
     let metadata = file.metadata()?;
     ensure_regular(&metadata)?;
     if metadata.len() > limit {
@@ -162,23 +218,35 @@ pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     decode(bytes)
 }
 
+/// Whether an open follows a symbolic link in the last component.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follow {
+    Links,
+    Never,
+}
+
 /// Opens for reading without waiting for a writer, should a named pipe have been swapped in.
 #[cfg(unix)]
-fn open_without_waiting(path: &Path) -> io::Result<File> {
+fn open_without_waiting(path: &Path, follow: Follow) -> io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt as _;
+    let no_follow = match follow {
+        Follow::Links => 0,
+        Follow::Never => libc::O_NOFOLLOW,
+    };
     OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        .custom_flags(libc::O_NONBLOCK | no_follow)
         .open(path)
 }
 
 /// Opens for reading (named pipes cannot block an open here).
 #[cfg(not(unix))]
-fn open_without_waiting(path: &Path) -> io::Result<File> {
+fn open_without_waiting(path: &Path, _follow: Follow) -> io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }
 
-fn ensure_regular(metadata: &Metadata) -> Result<(), ReadError> {
+/// Refuses anything but a regular file, saying what it is.
+pub fn ensure_regular(metadata: &Metadata) -> Result<(), ReadError> {
     if metadata.is_file() {
         Ok(())
     } else {
@@ -287,6 +355,76 @@ mod tests {
         assert_eq!(
             read_text(dir.path(), 100).unwrap_err().to_string(),
             "it is a directory, not a regular file"
+        );
+    }
+
+    /// The data directory's files: inside it (links within it too), regular, within the limit;
+    /// a named pipe is refused at once, never opened for a writer that does not come.
+    #[cfg(unix)]
+    #[test]
+    fn reads_in_the_data_directory_only_what_is_inside_it() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        std::fs::create_dir_all(data.join("minutes")).unwrap();
+        std::fs::write(data.join("minutes/a.md"), "# A\n").unwrap();
+        std::fs::write(root.path().join("shadow"), "secret\n").unwrap();
+        let read = |relative: &str| {
+            read_in_data_dir(&data, Path::new(relative), 100).map_err(|e| e.to_string())
+        };
+        assert_eq!(read("minutes/a.md").unwrap(), "# A\n");
+        std::os::unix::fs::symlink("a.md", data.join("minutes/b.md")).unwrap();
+        assert_eq!(read("minutes/b.md").unwrap(), "# A\n");
+        // The data directory itself may be reached through a link.
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&data, &link).unwrap();
+        assert_eq!(
+            read_in_data_dir(&link, Path::new("minutes/a.md"), 100).unwrap(),
+            "# A\n"
+        );
+
+        let outside = "it leads out of the data directory";
+        std::os::unix::fs::symlink(root.path().join("shadow"), data.join("minutes/x.md")).unwrap();
+        assert_eq!(read("minutes/x.md").unwrap_err(), outside);
+        std::os::unix::fs::symlink(root.path(), data.join("up")).unwrap();
+        assert_eq!(read("up/shadow").unwrap_err(), outside);
+        assert_eq!(read("../shadow").unwrap_err(), outside);
+        assert_eq!(read("minutes/../../shadow").unwrap_err(), outside);
+        assert_eq!(
+            read_in_data_dir(&data, &root.path().join("shadow"), 100)
+                .unwrap_err()
+                .to_string(),
+            outside
+        );
+        std::os::unix::fs::symlink("/dev/zero", data.join("zero")).unwrap();
+        assert_eq!(read("zero").unwrap_err(), outside);
+        assert_eq!(
+            read_in_data_dir(&data, Path::new("minutes/a.md"), 2)
+                .unwrap_err()
+                .to_string(),
+            "it is larger than 2 bytes"
+        );
+        assert!(matches!(
+            read_in_data_dir(&data, Path::new("missing"), 100),
+            Err(ReadError::Io(error)) if error.kind() == io::ErrorKind::NotFound
+        ));
+
+        let status = std::process::Command::new("mkfifo")
+            .arg(data.join("session.json"))
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let fifo = data.clone();
+        std::thread::spawn(move || {
+            let result = read_in_data_dir(&fifo, Path::new("session.json"), 100);
+            let _ = sender.send(result.map_err(|e| e.to_string()));
+        });
+        let result = receiver
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("reading a named pipe hangs");
+        assert_eq!(
+            result.unwrap_err(),
+            "it is a named pipe (FIFO), not a regular file"
         );
     }
 }

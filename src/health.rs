@@ -6,8 +6,13 @@
 //! the last successful sync is recent (the sync loop long-polls for at most
 //! [`crate::bot::LONG_POLL`], so a healthy bot syncs at least that often), and no background
 //! task has stopped. A task that stops also ends the process (see `bot::run`), so systemd
-//! restarts it; until then `/healthz` already says why. `convene feed` serves only the feed and
-//! has no sync to judge: it is healthy while it serves.
+//! restarts it; until then `/healthz` already says what is wrong. `convene feed` serves only the
+//! feed and has no sync to judge: it is healthy while it serves.
+//!
+//! `/healthz` answers anyone who reaches the server, so its reasons are general — that the sync
+//! fails and for how long, which task stopped — and never the error itself: a sync error names
+//! the homeserver's internal URL and the sync position, a task's error whatever it touched. The
+//! details are in the log, where the bot writes them as they happen.
 //!
 //! Pure: the callers pass the time in.
 
@@ -23,7 +28,7 @@ pub const SYNC_STALE_AFTER: Duration = Duration::from_secs(90);
 pub enum Verdict {
     /// Doing its job.
     Healthy,
-    /// Not doing its job, and why (English, for operators).
+    /// Not doing its job, and what is wrong in general terms (English, for operators).
     Unhealthy(String),
 }
 
@@ -38,8 +43,8 @@ pub struct Health {
 struct State {
     started: Instant,
     last_sync: Option<Instant>,
-    /// Why the latest sync failed, if it did (cleared by the next success).
-    sync_error: Option<String>,
+    /// Whether the latest sync failed (cleared by the next success).
+    sync_failing: bool,
     /// The first background task that stopped.
     stopped: Option<String>,
 }
@@ -51,7 +56,7 @@ impl Health {
             state: Some(Mutex::new(State {
                 started,
                 last_sync: None,
-                sync_error: None,
+                sync_failing: false,
                 stopped: None,
             })),
         }
@@ -72,21 +77,21 @@ impl Health {
     pub fn synced(&self, at: Instant) {
         self.with(|state| {
             state.last_sync = Some(at);
-            state.sync_error = None;
+            state.sync_failing = false;
         });
     }
 
-    /// A sync failed.
-    pub fn sync_failed(&self, error: &str) {
-        self.with(|state| state.sync_error = Some(error.to_owned()));
+    /// A sync failed (the caller logs why).
+    pub fn sync_failed(&self) {
+        self.with(|state| state.sync_failing = true);
     }
 
-    /// A background task stopped while the bot was meant to run.
-    pub fn task_stopped(&self, task: &str, why: &str) {
+    /// A background task stopped while the bot was meant to run (the caller logs why).
+    pub fn task_stopped(&self, task: &str) {
         self.with(|state| {
             state
                 .stopped
-                .get_or_insert_with(|| format!("the {task} task stopped: {why}"));
+                .get_or_insert_with(|| format!("the {task} task stopped (the log says why)"));
         });
     }
 
@@ -102,8 +107,18 @@ impl Health {
             if let Some(stopped) = &state.stopped {
                 return Verdict::Unhealthy(stopped.clone());
             }
-            if let Some(error) = &state.sync_error {
-                return Verdict::Unhealthy(format!("the last sync failed: {error}"));
+            if state.sync_failing {
+                let since = |at: Instant| now.saturating_duration_since(at).as_secs();
+                return Verdict::Unhealthy(match state.last_sync {
+                    Some(at) => format!(
+                        "the last sync with the homeserver failed; the last successful one was {} s ago",
+                        since(at)
+                    ),
+                    None => format!(
+                        "the last sync with the homeserver failed; none has succeeded since the start {} s ago",
+                        since(state.started)
+                    ),
+                });
             }
             match state.last_sync {
                 None => Verdict::Unhealthy(format!(
@@ -144,25 +159,42 @@ mod tests {
             health.verdict(at(97)),
             Verdict::Unhealthy("the last successful sync was 91 s ago".to_owned())
         );
-        health.sync_failed("error sending request");
+        health.sync_failed();
         assert_eq!(
-            health.verdict(at(7)),
-            Verdict::Unhealthy("the last sync failed: error sending request".to_owned())
+            health.verdict(at(46)),
+            Verdict::Unhealthy(
+                "the last sync with the homeserver failed; the last successful one was 40 s ago"
+                    .to_owned()
+            )
         );
-        health.synced(at(8));
-        assert_eq!(health.verdict(at(9)), Verdict::Healthy);
-        health.task_stopped("posting", "it panicked");
-        health.task_stopped("outbox", "it returned");
+        health.synced(at(47));
+        assert_eq!(health.verdict(at(48)), Verdict::Healthy);
+        health.task_stopped("posting");
+        health.task_stopped("outbox");
         assert_eq!(
-            health.verdict(at(9)),
-            Verdict::Unhealthy("the posting task stopped: it panicked".to_owned())
+            health.verdict(at(49)),
+            Verdict::Unhealthy("the posting task stopped (the log says why)".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_bot_that_never_synced_says_how_long_it_has_tried() {
+        let start = Instant::now();
+        let health = Health::bot(start);
+        health.sync_failed();
+        assert_eq!(
+            health.verdict(start + Duration::from_secs(12)),
+            Verdict::Unhealthy(
+                "the last sync with the homeserver failed; none has succeeded since the start 12 s ago"
+                    .to_owned()
+            )
         );
     }
 
     #[test]
     fn the_feed_alone_is_healthy_while_it_serves() {
         let health = Health::feed_only();
-        health.sync_failed("ignored");
+        health.sync_failed();
         assert_eq!(health.verdict(Instant::now()), Verdict::Healthy);
         assert_eq!(health.without_sync(Instant::now()), None);
     }

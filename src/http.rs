@@ -20,6 +20,17 @@
 //! request may take, and caps the open connections: when all slots are taken, the oldest idle
 //! connection gives up its slot, so idle sockets cannot starve `/healthz` or the feeds. Rendering
 //! runs on the blocking pool, one render at a time, and no lock is held across a request.
+//!
+//! The accept loop never waits: it takes each connection off the listen queue and hands it to a
+//! task of its own, which waits for a slot (asking the oldest idle connection to leave), reads
+//! the request head within its timeout and serves. A client that opens connections faster than
+//! they time out (half-open sockets, unfinished heads) therefore costs each newcomer at most a
+//! task switch, never a wait in line behind the others — with the wait in the accept loop, 60
+//! half-open connections a second pushed `/healthz` to seconds. An evicted connection hands its
+//! slot over at once; one that never sent a request is closed at once, one that did may finish
+//! writing its response within a grace period, without a slot. Beyond the slots, as many
+//! connections again may be open (waiting for a slot, or closing); more are closed as they
+//! arrive. The listen queue ([`LISTEN_BACKLOG`]) holds what arrives while the runtime is busy.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -62,11 +73,32 @@ const EVICTION_GRACE: Duration = Duration::from_millis(250);
 /// How long open connections may finish their requests after the server is told to stop.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How many connections the kernel queues until the server accepts them. The accept loop only
+/// hands connections to their tasks, so this covers bursts while the runtime is busy; tokio's
+/// default (mio's 128, the standard library's) is what overflowed under churn. The kernel caps
+/// it at `net.core.somaxconn` (4096 on current Linux).
+pub const LISTEN_BACKLOG: u32 = 1024;
+
+/// Binds the server's listener on `address` with [`LISTEN_BACKLOG`] (and `SO_REUSEADDR`, so a
+/// restarted bot does not wait for its old connections to time out). Call inside the runtime.
+pub fn bind(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 /// How the server treats connections; [`ServerOptions::default`] is what `convene` uses.
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
-    /// How many connections are open at most (each holds a file descriptor; the default limit
-    /// is 1024 per process, which the Matrix client shares in `convene run`).
+    /// How many connections are served at once at most; as many again may be open, waiting
+    /// for a slot or closing, so that at most twice this many sockets are open (each holds a
+    /// file descriptor; the default limit is 1024 per process, which the Matrix client shares
+    /// in `convene run`).
     pub max_connections: usize,
     /// How long a client may take to send a request's head, from the moment the server waits
     /// for it (a new connection, or the end of the previous response).
@@ -324,6 +356,8 @@ pub async fn serve_with(
 ) -> std::io::Result<()> {
     let max_connections = options.max_connections.max(1);
     let slots = Arc::new(Semaphore::new(max_connections));
+    let all_sockets = max_connections.saturating_mul(2);
+    let sockets = Arc::new(Semaphore::new(all_sockets));
     let open = Arc::new(Open::default());
     let (closing_tx, closing) = watch::channel(false);
     tokio::spawn(watch_store(
@@ -343,6 +377,7 @@ pub async fn serve_with(
         request_timeout: options.request_timeout,
     });
     let mut next_id: u64 = 0;
+    let mut refused = Refused::default();
     tokio::pin!(shutdown);
     loop {
         let stream = tokio::select! {
@@ -358,41 +393,103 @@ pub async fn serve_with(
                 }
             },
         };
-        let permit = match Arc::clone(&slots).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                open.evict_oldest_idle();
-                match tokio::time::timeout(SLOT_WAIT, Arc::clone(&slots).acquire_owned()).await {
-                    Ok(Ok(permit)) => permit,
-                    _ => {
-                        warn!("all connections are busy; closing a new one");
-                        continue;
-                    }
-                }
-            }
+        // Never a wait here: a socket beyond the bound is closed at once.
+        let Ok(socket) = Arc::clone(&sockets).try_acquire_owned() else {
+            drop(stream);
+            refused.count();
+            continue;
         };
         next_id += 1;
-        let activity = open.add(next_id);
-        tokio::spawn(serve_connection(
+        tokio::spawn(connection_task(Arriving {
             stream,
-            Arc::clone(&connection),
-            activity,
-            Arc::clone(&open),
-            next_id,
-            permit,
-            closing.clone(),
-        ));
+            options: Arc::clone(&connection),
+            slots: Arc::clone(&slots),
+            open: Arc::clone(&open),
+            id: next_id,
+            closing: closing.clone(),
+            _socket: socket,
+        }));
     }
     drop(listener);
     closing_tx.send_replace(true);
-    let all = u32::try_from(max_connections).unwrap_or(u32::MAX);
-    if tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all))
+    let all = u32::try_from(all_sockets).unwrap_or(u32::MAX);
+    if tokio::time::timeout(SHUTDOWN_GRACE, sockets.acquire_many(all))
         .await
         .is_err()
     {
         warn!("some connections were still open at shutdown");
     }
     Ok(())
+}
+
+/// Counts the connections closed on arrival, and says so at most once a minute: a flood must
+/// not flood the log too.
+#[derive(Debug, Default)]
+struct Refused {
+    since_warning: u64,
+    warned_at: Option<Instant>,
+}
+
+impl Refused {
+    fn count(&mut self) {
+        self.since_warning += 1;
+        if self
+            .warned_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(60))
+        {
+            warn!(
+                connections = self.since_warning,
+                "too many open connections; closing new ones"
+            );
+            self.since_warning = 0;
+            self.warned_at = Some(Instant::now());
+        }
+    }
+}
+
+/// A connection just accepted, with what its task needs.
+struct Arriving {
+    stream: TcpStream,
+    options: Arc<ConnectionOptions>,
+    slots: Arc<Semaphore>,
+    open: Arc<Open>,
+    id: u64,
+    closing: watch::Receiver<bool>,
+    /// Its place among the open sockets, held until it is closed.
+    _socket: OwnedSemaphorePermit,
+}
+
+/// Gets the connection a slot — at once, or after asking the oldest idle connection to leave
+/// (within [`SLOT_WAIT`], else it is closed) — and serves it.
+async fn connection_task(arriving: Arriving) {
+    let Arriving {
+        stream,
+        options,
+        slots,
+        open,
+        id,
+        mut closing,
+        _socket,
+    } = arriving;
+    let slot = match Arc::clone(&slots).try_acquire_owned() {
+        Ok(slot) => slot,
+        Err(_) => {
+            open.evict_oldest_idle();
+            let waited = tokio::select! {
+                waited = tokio::time::timeout(SLOT_WAIT, slots.acquire_owned()) => waited,
+                _ = closing.wait_for(|closing| *closing) => return,
+            };
+            match waited {
+                Ok(Ok(slot)) => slot,
+                _ => {
+                    warn!("all connections are busy; closing a new one");
+                    return;
+                }
+            }
+        }
+    };
+    let activity = open.add(id);
+    serve_connection(stream, options, activity, open, id, slot, closing).await;
 }
 
 /// Looks for other processes' changes to the database every `every` (see
@@ -444,14 +541,18 @@ impl Open {
             .remove(&id);
     }
 
-    /// Asks the oldest connection without a request in progress to close. Idle sockets are
-    /// what an exhausting client holds; a poller whose connection goes simply reconnects.
+    /// Asks the oldest connection without a request in progress to close (it hands its slot
+    /// over at once). Idle sockets are what an exhausting client holds; a poller whose
+    /// connection goes simply reconnects.
     fn evict_oldest_idle(&self) {
-        let open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let idle = open.values().find(|a| {
-            a.in_flight.load(Ordering::Acquire) == 0 && !a.evicted.load(Ordering::Acquire)
-        });
-        if let Some(activity) = idle {
+        let mut open = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let idle = open
+            .iter()
+            .find(|(_, a)| {
+                a.in_flight.load(Ordering::Acquire) == 0 && !a.evicted.load(Ordering::Acquire)
+            })
+            .map(|(id, _)| *id);
+        if let Some(activity) = idle.and_then(|id| open.remove(&id)) {
             activity.evicted.store(true, Ordering::Release);
             activity.evict.notify_one();
         }
@@ -463,6 +564,8 @@ impl Open {
 struct Activity {
     /// Requests being handled.
     in_flight: AtomicUsize,
+    /// Whether a request ever began: a connection without one has no response to finish.
+    served: AtomicBool,
     /// When the last request ended (or the connection opened): milliseconds since `EPOCH`.
     idle_since: AtomicU64,
     evicted: AtomicBool,
@@ -483,6 +586,7 @@ struct InFlight<'a> {
 impl<'a> InFlight<'a> {
     fn new(activity: &'a Activity, epoch: Instant) -> Self {
         activity.in_flight.fetch_add(1, Ordering::AcqRel);
+        activity.served.store(true, Ordering::Release);
         Self { activity, epoch }
     }
 }
@@ -497,16 +601,18 @@ impl Drop for InFlight<'_> {
 }
 
 /// Serves one connection until it closes, idles too long, is evicted or the server stops; a
-/// connection asked to close finishes the response it is writing, within a grace period.
+/// connection asked to close finishes the response it is writing, within a grace period. An
+/// evicted one gives its slot up at once, and closes at once if it never had a request.
 async fn serve_connection(
     stream: TcpStream,
     options: Arc<ConnectionOptions>,
     activity: Arc<Activity>,
     open: Arc<Open>,
     id: u64,
-    _permit: OwnedSemaphorePermit,
+    slot: OwnedSemaphorePermit,
     mut closing: watch::Receiver<bool>,
 ) {
+    let mut slot = Some(slot);
     let epoch = Instant::now();
     let service = {
         let options = Arc::clone(&options);
@@ -535,11 +641,20 @@ async fn serve_connection(
         };
         tokio::select! {
             _ = connection.as_mut() => break,
-            () = activity.evict.notified(), if deadline.is_none() => {
-                connection.as_mut().graceful_shutdown();
-                deadline = Some(Instant::now() + EVICTION_GRACE);
+            () = activity.evict.notified(), if slot.is_some() => {
+                drop(slot.take());
+                if !activity.served.load(Ordering::Acquire) {
+                    break;
+                }
+                if deadline.is_none() {
+                    connection.as_mut().graceful_shutdown();
+                    deadline = Some(Instant::now() + EVICTION_GRACE);
+                }
             }
             _ = closing.wait_for(|closing| *closing), if deadline.is_none() => {
+                if !activity.served.load(Ordering::Acquire) {
+                    break;
+                }
                 connection.as_mut().graceful_shutdown();
                 deadline = Some(Instant::now() + SHUTDOWN_GRACE);
             }
@@ -549,6 +664,9 @@ async fn serve_connection(
                 if activity.in_flight.load(Ordering::Acquire) == 0
                     && idle_since.elapsed() >= options.idle_timeout
                 {
+                    if !activity.served.load(Ordering::Acquire) {
+                        break;
+                    }
                     connection.as_mut().graceful_shutdown();
                     deadline = Some(Instant::now() + EVICTION_GRACE);
                 }
@@ -687,17 +805,19 @@ async fn minutes_response(state: &FeedState, file: String) -> Response {
         Err(status) => return status.into_response(),
     };
     let data_dir = state.network.borrow().config.data_dir.clone();
+    // The store hands out only names convene makes; read through the data directory's guards
+    // (inside it, a regular file, never more than the limit): the archive is the bot's own,
+    // but the data directory is where a mistake or an attacker would put a link to
+    // `/etc/shadow` or `/dev/zero`.
     let archived = row
         .file_name
         .as_deref()
-        .map(|name| data_dir.join("minutes").join(name));
-    // Read like every other file: only a regular file, never more than the limit (the archive
-    // is the bot's own, but the data directory is where a mistake or an attacker would put a
-    // link to `/dev/zero`).
+        .map(|name| std::path::Path::new("minutes").join(name));
     let read = match archived {
-        Some(path) => Some(
+        Some(relative) => Some(
             tokio::task::spawn_blocking(move || {
-                crate::files::read_text(&path, MINUTES_LIMIT).map_err(|e| e.to_string())
+                crate::files::read_in_data_dir(&data_dir, &relative, MINUTES_LIMIT)
+                    .map_err(|e| e.to_string())
             })
             .await
             .unwrap_or_else(|error| Err(error.to_string())),

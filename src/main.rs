@@ -375,8 +375,7 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
         .enable_all()
         .build()?
         .block_on(async move {
-            let listener = tokio::net::TcpListener::bind(calendar.listen)
-                .await
+            let listener = convene::http::bind(calendar.listen)
                 .with_context(|| format!("cannot listen on {}", calendar.listen))?;
             tracing::info!(address = %calendar.listen, "serving the calendar feed");
             let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));

@@ -396,6 +396,22 @@ pub fn file_name(meeting_key: &str, start: DateTime<Tz>) -> String {
     format!("{}-{id}.md", start.format("%Y-%m-%d"))
 }
 
+/// Whether `name` is one [`file_name`] makes: a date, a dash, an id ([`crate::fields::is_slug`])
+/// and `.md` — one plain file name, never a path. Names read back from the database are checked
+/// again with it before they touch the file system or a header: the database is a file in the
+/// data directory, and `../../../../etc/passwd` written into it must not lead out.
+pub fn is_archive_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".md") else {
+        return false;
+    };
+    let (Some(date), Some(id)) = (stem.get(..10), stem.get(10..)) else {
+        return false;
+    };
+    let date_ok = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .is_ok_and(|day| day.format("%Y-%m-%d").to_string() == date);
+    date_ok && id.strip_prefix('-').is_some_and(crate::fields::is_slug)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,6 +526,33 @@ mod tests {
         let (from, until) = reminder_window(due, Berlin).unwrap();
         assert_eq!(from.to_rfc3339(), "2027-01-14T08:00:00+00:00");
         assert_eq!(until.to_rfc3339(), "2027-01-15T23:00:00+00:00");
+    }
+
+    #[test]
+    fn only_names_convene_makes_are_archive_names() {
+        for name in [
+            "2026-12-17-videokonferenz.md",
+            "2027-03-04-workshop-smart-city.md",
+            &file_name("videokonferenz/2026-12-17", meeting().start),
+        ] {
+            assert!(is_archive_name(name), "{name}");
+        }
+        for name in [
+            "../../../../etc/passwd",
+            "2026-12-17-../../x.md",
+            "2026-12-17-videokonferenz.md/../../../etc/passwd",
+            "/etc/2026-12-17-x.md",
+            ".2026-12-17-x.md",
+            "2026-12-17-.md",
+            "2026-12-17-Video.md",
+            "2026-02-30-x.md",
+            "+2026-1-17-x.md",
+            "2026-12-17-x.md.tmp",
+            "2026-12-17-x",
+            "",
+        ] {
+            assert!(!is_archive_name(name), "{name}");
+        }
     }
 
     #[test]

@@ -636,12 +636,43 @@ pub(super) async fn approve(
     })
 }
 
-/// Writes `DATA_DIR/minutes/<file_name>` atomically (a temporary file renamed into place).
+/// Writes `DATA_DIR/minutes/<file_name>` atomically (a temporary file renamed into place),
+/// readable by the bot only. Only inside the data directory: a `minutes` that is a link out of
+/// it is refused, and the temporary file is made anew, never written through a link left at its
+/// name (the rename replaces a link at the final name, never follows it).
 fn archive(data_dir: &std::path::Path, file_name: &str, markdown: &str) -> std::io::Result<()> {
-    let dir = data_dir.join("minutes");
-    std::fs::create_dir_all(&dir)?;
+    use std::io::Write as _;
+    if !minutes::is_archive_name(file_name) {
+        return Err(std::io::Error::other(format!(
+            "`{file_name}` is not a name for the archive"
+        )));
+    }
+    let relative = std::path::Path::new("minutes");
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(data_dir.join(relative))?;
+    let dir = crate::files::resolve_in_data_dir(data_dir, relative)
+        .map_err(|error| std::io::Error::other(format!("{}: {error}", relative.display())))?;
     let temporary = dir.join(format!(".{file_name}.tmp"));
-    std::fs::write(&temporary, markdown)?;
+    match std::fs::remove_file(&temporary) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(error),
+        _ => {}
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temporary)?;
+    file.write_all(markdown.as_bytes())?;
+    file.sync_all()?;
     std::fs::rename(&temporary, dir.join(file_name))
 }
 

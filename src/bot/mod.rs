@@ -162,8 +162,7 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new());
     // The HTTP server's address is taken before logging in: a port in use stops the bot
     // before it could make a new device.
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
+    let listener = crate::http::bind(config.listen)
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let connected = session::connect(&config).await?;
     let client = connected.client;
@@ -243,7 +242,7 @@ pub async fn run(
                 }
                 // A homeserver that is briefly away at start is waited for, not fatal.
                 Err(error) if error.client_api_error_kind().is_none() => {
-                    health.sync_failed(&error.to_string());
+                    health.sync_failed();
                     warn!(%error, retry_in = ?backoff, "the first sync failed");
                     tokio::select! {
                         () = &mut shutdown => return finish(outbox_tx, delivery).await,
@@ -326,7 +325,7 @@ pub async fn run(
         tokio::select! {
             () = &mut shutdown => break Ok(()),
             (task, why) = tasks.first_ended() => {
-                health.task_stopped(task, &why);
+                health.task_stopped(task);
                 error!(task, why, "a background task stopped; convene exits so that its service manager restarts it");
                 break Err(anyhow::anyhow!("the {task} task stopped: {why}"));
             }
@@ -341,7 +340,7 @@ pub async fn run(
                 }
                 Err(error) => {
                     away = true;
-                    health.sync_failed(&error.to_string());
+                    health.sync_failed();
                     if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
                         break Err(anyhow::anyhow!(
                             "the homeserver no longer accepts the bot's session ({error}); \

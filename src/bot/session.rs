@@ -33,6 +33,15 @@ pub enum SessionError {
         /// What went wrong.
         error: std::io::Error,
     },
+    /// `session.json` (or the lock file) is no regular file inside the data directory, or too
+    /// large: a named pipe would hang the start, a link to `/dev/zero` exhaust memory.
+    #[error("cannot read {path}: {error}")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        error: crate::files::ReadError,
+    },
     /// `session.json` is not what this version wrote.
     #[error(
         "{path} is damaged ({error}); move it and the `matrix` directory beside it away to log in as a new device"
@@ -117,6 +126,9 @@ pub struct Connected {
 /// The name of the lock file in the data directory (empty; what counts is the lock on it).
 pub const LOCK_FILE: &str = "convene.lock";
 
+/// The name of the session file in the data directory.
+pub const SESSION_FILE: &str = "session.json";
+
 /// An exclusive lock on `DATA_DIR/convene.lock`, held by the process that uses the bot's device.
 ///
 /// Two processes on one device (two bots, or `convene doctor` beside the running bot) would
@@ -133,8 +145,8 @@ pub struct DeviceLock {
 pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
     let data_dir = &config.data_dir;
     create_private_dir(data_dir)?;
-    let session_path = data_dir.join("session.json");
-    let stored = read_session(&session_path)?;
+    let session_path = data_dir.join(SESSION_FILE);
+    let stored = read_session(data_dir)?;
     if let Some(stored) = &stored {
         same_account(config, &session_path, stored)?;
     }
@@ -180,8 +192,8 @@ pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
 /// device new keys). Creates nothing in the data directory but the lock file.
 pub async fn restore(config: &Config) -> Result<Connected, SessionError> {
     let data_dir = &config.data_dir;
-    let session_path = data_dir.join("session.json");
-    let Some(stored) = read_session(&session_path)? else {
+    let session_path = data_dir.join(SESSION_FILE);
+    let Some(stored) = read_session(data_dir)? else {
         return Err(SessionError::NoSession(session_path));
     };
     same_account(config, &session_path, &stored)?;
@@ -257,9 +269,12 @@ fn lock_device(data_dir: &Path) -> Result<DeviceLock, SessionError> {
         path: path.clone(),
         error,
     };
-    let mut options = private_file_options();
-    options.truncate(false);
-    let file = options.open(&path).map_err(io)?;
+    // Opened without following a link and without waiting: a named pipe put there would
+    // otherwise hang the start until someone reads it.
+    let file = lock_file_options().open(&path).map_err(io)?;
+    if let Err(error) = crate::files::ensure_regular(&file.metadata().map_err(io)?) {
+        return Err(SessionError::Unreadable { path, error });
+    }
     match file.try_lock() {
         Ok(()) => Ok(DeviceLock { _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => Err(SessionError::InUse(path)),
@@ -267,26 +282,28 @@ fn lock_device(data_dir: &Path) -> Result<DeviceLock, SessionError> {
     }
 }
 
-fn read_session(path: &Path) -> Result<Option<StoredSession>, SessionError> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|error| SessionError::Damaged {
-                    path: path.to_owned(),
-                    error,
-                })
+/// The stored session, read through the data directory's guards ([`crate::files`]); `None`
+/// if there is none.
+fn read_session(data_dir: &Path) -> Result<Option<StoredSession>, SessionError> {
+    let path = data_dir.join(SESSION_FILE);
+    match crate::files::read_in_data_dir(
+        data_dir,
+        Path::new(SESSION_FILE),
+        crate::files::SESSION_LIMIT,
+    ) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|error| SessionError::Damaged { path, error }),
+        Err(crate::files::ReadError::Io(error)) if error.kind() == std::io::ErrorKind::NotFound => {
+            Ok(None)
         }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(error) => Err(SessionError::DataDir {
-            path: path.to_owned(),
-            error,
-        }),
+        Err(error) => Err(SessionError::Unreadable { path, error }),
     }
 }
 
 /// Writes the session atomically (temporary file, then rename) and readable by the owner only:
-/// it holds the access token.
+/// it holds the access token. The temporary file is made anew, so that whatever was left at its
+/// name (a link to a file elsewhere) is replaced, never written through.
 fn write_session(path: &Path, session: &StoredSession) -> Result<(), SessionError> {
     let io = |error| SessionError::DataDir {
         path: path.to_owned(),
@@ -296,24 +313,51 @@ fn write_session(path: &Path, session: &StoredSession) -> Result<(), SessionErro
     let bytes = serde_json::to_vec_pretty(session)
         .map_err(std::io::Error::other)
         .map_err(io)?;
-    let mut file = private_file_options().open(&temporary).map_err(io)?;
+    match std::fs::remove_file(&temporary) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => return Err(io(error)),
+        _ => {}
+    }
+    let mut file = new_private_file_options().open(&temporary).map_err(io)?;
     file.write_all(&bytes).map_err(io)?;
     file.sync_all().map_err(io)?;
     std::fs::rename(&temporary, path).map_err(io)
 }
 
+/// A new file (never one that exists, nor a link's target), readable by the owner only.
 #[cfg(unix)]
-fn private_file_options() -> std::fs::OpenOptions {
+fn new_private_file_options() -> std::fs::OpenOptions {
     use std::os::unix::fs::OpenOptionsExt as _;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true).mode(0o600);
+    options.write(true).create_new(true).mode(0o600);
     options
 }
 
 #[cfg(not(unix))]
-fn private_file_options() -> std::fs::OpenOptions {
+fn new_private_file_options() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
+    options
+}
+
+/// The lock file, created if needed (owner only), never through a link, never waiting.
+#[cfg(unix)]
+fn lock_file_options() -> std::fs::OpenOptions {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut options = std::fs::OpenOptions::new();
+    options
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    options
+}
+
+#[cfg(not(unix))]
+fn lock_file_options() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
     options
 }
 

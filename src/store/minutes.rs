@@ -71,7 +71,8 @@ pub struct MinutesRow {
     pub approved_at: Option<DateTime<Utc>>,
     /// The token of their link on the bot's HTTP server.
     pub token: Option<String>,
-    /// The archive file's name in `DATA_DIR/minutes/`.
+    /// The archive file's name in `DATA_DIR/minutes/`; `None` also if the database names one
+    /// that convene never makes ([`crate::minutes::is_archive_name`]).
     pub file_name: Option<String>,
     /// The approved message, plain.
     pub plain: Option<String>,
@@ -218,7 +219,10 @@ impl Store {
                     approved_by: row.get(7)?,
                     approved_at: row.get::<_, Option<String>>(8)?.map(sql_time).transpose()?,
                     token: row.get(9)?,
-                    file_name: row.get(10)?,
+                    // Checked again: only a name convene makes may reach the file system.
+                    file_name: row
+                        .get::<_, Option<String>>(10)?
+                        .filter(|name| crate::minutes::is_archive_name(name)),
                     plain: row.get(11)?,
                     html: row.get(12)?,
                     markdown: row.get(13)?,

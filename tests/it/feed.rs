@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use convene::clock::{Clock, FixedClock};
 use convene::http::{self, FeedState, ServerOptions};
 use convene::network::Network;
-use convene::store::{NewProposal, ProposalStatus, Store};
+use convene::store::{
+    Approval, MinutesSource, MinutesStatus, NewMinutes, NewProposal, ProposalStatus, Store,
+};
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
@@ -52,6 +54,15 @@ async fn serve_from(
 ) -> Feed {
     let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
     network.config.calendar.as_mut().unwrap().public = public;
+    serve_network(network, options, store, clock).await
+}
+
+async fn serve_network(
+    network: Network,
+    options: ServerOptions,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+) -> Feed {
     let (network_tx, network_rx) = watch::channel(Arc::new(network));
     store
         .rotate_feed_token("!kl:example.org", TOKEN, now())
@@ -536,6 +547,72 @@ async fn unfinished_request_heads_beyond_the_cap_do_not_starve_the_server() {
     drop(slow);
 }
 
+/// One client churns half-open connections beyond the cap — 60 a second for three seconds, each
+/// sending the start of a request head and never finishing it, all held open — while `/healthz`
+/// is polled on a fresh connection every 20 ms: every poll is answered, none within a second
+/// (the accept loop used to wait for each eviction in turn, and polls queued behind them for
+/// seconds). The bound is generous for a loaded machine; `benches/churn.py` measures the p99.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_answers_in_time_while_half_open_connections_churn() {
+    let feed = serve_with(
+        true,
+        ServerOptions {
+            max_connections: 16,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    let address = feed.address().to_owned();
+    let churn = tokio::spawn(async move {
+        let mut held = Vec::new();
+        let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / 60));
+        for _ in 0..180 {
+            ticker.tick().await;
+            if let Ok(mut stream) = TcpStream::connect(&address).await {
+                let _ = stream
+                    .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+                    .await;
+                held.push(stream);
+            }
+        }
+        held
+    });
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let mut latencies = Vec::new();
+    while !churn.is_finished() {
+        let started = Instant::now();
+        let response = client
+            .get(format!("{}/healthz", feed.base))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("/healthz after {:?}: {error}", started.elapsed()));
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.text().await.unwrap(), "ok\n");
+        latencies.push(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(churn.await.unwrap());
+    latencies.sort();
+    let at = |p: usize| latencies[(latencies.len() - 1) * p / 100];
+    eprintln!(
+        "/healthz under churn: {} polls, p50 {:?}, p99 {:?}, max {:?}",
+        latencies.len(),
+        at(50),
+        at(99),
+        at(100)
+    );
+    assert!(latencies.len() >= 20, "only {} polls", latencies.len());
+    assert!(
+        at(100) < Duration::from_secs(1),
+        "/healthz took up to {:?} under churn",
+        at(100)
+    );
+}
+
 /// A client that does not finish its request head in time is disconnected.
 #[tokio::test]
 async fn an_unfinished_request_head_times_out() {
@@ -699,5 +776,107 @@ async fn a_proposal_accepted_by_another_process_reaches_the_feed() {
             "the accepted proposal did not reach the feed"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Approved minutes are served from the archive in the data directory, read through its guards:
+/// an archive file that is a link out of the data directory, and a file name in the database
+/// that leads out of it (`../`), are never read; the database's own copy is served instead.
+#[tokio::test]
+async fn minutes_are_served_only_from_inside_the_data_directory() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("a/b/data");
+    std::fs::create_dir_all(data.join("minutes")).unwrap();
+    // What must never be served: a file beside the data directory's parents.
+    std::fs::write(root.path().join("a/secret.md"), "SECRET\n").unwrap();
+    let store = Arc::new(Store::in_memory().unwrap());
+    let minutes = [
+        ("a", "2026-11-19-videokonferenz.md", "2026-11-19T09:00:00Z"),
+        ("b", "2026-12-17-videokonferenz.md", "2026-12-17T09:00:00Z"),
+        ("c", "../../../secret.md", "2027-01-21T09:00:00Z"),
+    ];
+    for (token, file_name, start) in minutes {
+        let key = format!("videokonferenz/{}", &start[..10]);
+        let start: DateTime<Utc> = start.parse().unwrap();
+        store
+            .start_minutes(
+                &NewMinutes {
+                    meeting_key: &key,
+                    source: MinutesSource::Live,
+                    status: MinutesStatus::Recording,
+                    room_id: "!orga:example.org",
+                    started_by: "@orga:example.org",
+                    meeting_title: "Videokonferenz",
+                    meeting_start: start,
+                    now: now(),
+                },
+                "Orga",
+            )
+            .unwrap();
+        let markdown = format!("# copy in the database ({token})\n");
+        store
+            .approve_minutes(
+                &key,
+                &Approval {
+                    by: "Orga",
+                    token: &token.repeat(40),
+                    file_name,
+                    plain: "",
+                    html: "",
+                    markdown: &markdown,
+                    actions: Vec::new(),
+                    now: now(),
+                },
+            )
+            .unwrap();
+    }
+    std::fs::write(
+        data.join("minutes/2026-11-19-videokonferenz.md"),
+        "# archived\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        root.path().join("a/secret.md"),
+        data.join("minutes/2026-12-17-videokonferenz.md"),
+    )
+    .unwrap();
+    let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    network.config.data_dir = data.clone();
+    let feed = serve_network(
+        network,
+        ServerOptions::default(),
+        store,
+        Arc::new(FixedClock(now())),
+    )
+    .await;
+    let client = impatient();
+    for (token, body, disposition) in [
+        (
+            "a",
+            "# archived\n",
+            Some("inline; filename=\"2026-11-19-videokonferenz.md\""),
+        ),
+        (
+            "b",
+            "# copy in the database (b)\n",
+            Some("inline; filename=\"2026-12-17-videokonferenz.md\""),
+        ),
+        ("c", "# copy in the database (c)\n", None),
+    ] {
+        let response = client
+            .get(format!("{}/minutes/{}.md", feed.base, token.repeat(40)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{token}");
+        assert_eq!(
+            response
+                .headers()
+                .get("content-disposition")
+                .map(|v| v.to_str().unwrap()),
+            disposition,
+            "{token}"
+        );
+        assert_eq!(response.text().await.unwrap(), body, "{token}");
     }
 }

@@ -199,9 +199,20 @@ async fn health_metrics_and_a_quiet_log_in_a_healthy_run() {
     )
     .await;
     assert!(
-        unhealthy.starts_with("the last sync failed: "),
+        unhealthy
+            .starts_with("the last sync with the homeserver failed; the last successful one was ")
+            && unhealthy.ends_with(" s ago\n"),
         "{unhealthy}"
     );
+    // Nothing for strangers: neither the homeserver's address nor the sync position.
+    assert!(
+        !unhealthy.contains("127.0.0.1")
+            && !unhealthy.contains("http")
+            && !unhealthy.contains("since"),
+        "{unhealthy}"
+    );
+    // The log has the details.
+    assert!(bot.log().contains("sync failed"), "{}", bot.log());
 }
 
 /// The log level the README documents for operators: the value after "default:" in the

@@ -1,6 +1,7 @@
 //! Start-up without a homeserver: what happens before the bot talks to anyone — the data
 //! directory's mode, a broken or too new database stopping the bot (and the backup) before it
-//! logs in, and the doctor refusing to run without a stored session; and TLS to a homeserver.
+//! logs in, and the doctor refusing to run without a stored session — and `convene backup`'s
+//! destination, which needs no homeserver either; last, TLS to a homeserver.
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
@@ -64,6 +65,45 @@ fn every_command_keeps_the_data_directory_private() {
         .unwrap();
     assert!(output.status.success());
     assert_eq!(mode(&data), 0o700);
+}
+
+/// A shared directory named as the data directory (`/tmp` here, in the small: mode 1777) is
+/// refused by every command that would make it private, and keeps its mode and sticky bit.
+#[test]
+fn a_shared_directory_is_refused_as_the_data_directory_and_keeps_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::write(data.join("someone-elses-file"), "").unwrap();
+    let refusal = format!(
+        "the data directory {} is shared with other users (mode 1777: the sticky bit is set, as on /tmp); convene does not change the mode of a shared directory: set `data_dir` to a directory of its own, such as /var/lib/convene",
+        data.display()
+    );
+    for (command, stderr_says) in [
+        ("ics", format!("cannot render the calendar: {refusal}\n")),
+        ("feed", refusal.clone()),
+        ("run", refusal.clone()),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+            .args([command, "--config"])
+            .arg(&config)
+            .env("CONVENE_TEST_PASSWORD", "secret")
+            .env("RUST_LOG", "warn,convene=info")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{command}: {stderr}");
+        if command == "ics" {
+            assert_eq!(stderr, stderr_says, "{command}");
+        } else {
+            assert!(stderr.contains(&stderr_says), "{command}: {stderr}");
+        }
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode, 0o1777, "{command}");
+        assert!(!data.join("convene.sqlite3").exists(), "{command}");
+    }
 }
 
 #[test]
@@ -169,6 +209,158 @@ fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
         )
     );
     assert!(!dest.exists());
+}
+
+/// Runs `convene <command>` and waits at most `within` for it to end (killing it otherwise, and
+/// failing): a command that hangs on a file is the defect.
+fn run_within(
+    command: &str,
+    config: &std::path::Path,
+    within: std::time::Duration,
+) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args([command, "--config"])
+        .arg(config)
+        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env("RUST_LOG", "warn,convene=info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + within;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("`convene {command}` still runs after {within:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// `session.json` is read through the data directory's guards: as a named pipe it is refused at
+/// once (instead of `run` and `doctor` waiting for a writer forever), and as a link to
+/// `/dev/zero` (or anything else outside the data directory) it is refused instead of read
+/// until memory runs out. Neither logs in.
+#[test]
+fn a_session_file_that_is_no_regular_file_inside_the_data_directory_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let session = data.join("session.json");
+    let within = std::time::Duration::from_secs(20);
+
+    let status = Command::new("mkfifo").arg(&session).status().unwrap();
+    assert!(status.success());
+    let fifo = format!(
+        "cannot read {}: it is a named pipe (FIFO), not a regular file",
+        session.display()
+    );
+    let doctor = run_within("doctor", &config, within);
+    assert_eq!(doctor.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&doctor.stderr),
+        format!("convene doctor: {fifo}\n")
+    );
+    let run = run_within("run", &config, within);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains(&fifo), "{stderr}");
+    assert!(!stderr.contains("logging in"), "{stderr}");
+
+    std::fs::remove_file(&session).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &session).unwrap();
+    let outside = format!(
+        "cannot read {}: it leads out of the data directory",
+        session.display()
+    );
+    let doctor = run_within("doctor", &config, within);
+    assert_eq!(doctor.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&doctor.stderr),
+        format!("convene doctor: {outside}\n")
+    );
+    let run = run_within("run", &config, within);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains(&outside), "{stderr}");
+    assert!(!stderr.contains("logging in"), "{stderr}");
+}
+
+/// `convene backup … 'file:bk/x'` (relative, as typed in a shell): refused with the reason and a
+/// non-zero exit, and nothing is written — not the 0-byte databases in DEST with the real copies
+/// (the crypto store among them) somewhere SQLite chose. `bk/x?mode=ro` is a plain path: the
+/// backup lands there, whole and private.
+#[test]
+fn a_backup_destination_is_a_plain_path_never_an_sqlite_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("matrix")).unwrap();
+    drop(convene::store::Store::open(&data.join("convene.sqlite3")).unwrap());
+    let crypto = rusqlite::Connection::open(data.join("matrix/matrix-sdk-crypto.sqlite3")).unwrap();
+    crypto
+        .execute_batch("CREATE TABLE keys (key TEXT); INSERT INTO keys VALUES ('device key');")
+        .unwrap();
+    drop(crypto);
+    std::fs::write(data.join("session.json"), "{}").unwrap();
+    let entries = |path: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let backup = |dest: &str| {
+        Command::new(env!("CARGO_BIN_EXE_convene"))
+            .current_dir(dir.path())
+            .args(["backup", "--config"])
+            .arg(&config)
+            .arg(dest)
+            .output()
+            .unwrap()
+    };
+
+    let output = backup("file:bk/x");
+    assert!(!output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "convene backup: file:bk/x is an SQLite URI, not a path: the backup goes to a directory, named by a plain path; write it without `file:`\n"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(entries(dir.path()), ["convene.yaml", "data"]);
+
+    let output = backup("bk/x?mode=ro");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(entries(dir.path()), ["bk", "convene.yaml", "data"]);
+    let dest = dir.path().join("bk/x?mode=ro");
+    assert_eq!(
+        entries(&dest),
+        ["convene.sqlite3", "matrix", "session.json"]
+    );
+    let key: String = rusqlite::Connection::open(dest.join("matrix/matrix-sdk-crypto.sqlite3"))
+        .unwrap()
+        .query_row("SELECT key FROM keys", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(key, "device key");
+    for (path, expected) in [
+        ("bk", 0o700),
+        ("bk/x?mode=ro", 0o700),
+        ("bk/x?mode=ro/matrix", 0o700),
+        ("bk/x?mode=ro/convene.sqlite3", 0o600),
+        ("bk/x?mode=ro/matrix/matrix-sdk-crypto.sqlite3", 0o600),
+        ("bk/x?mode=ro/session.json", 0o600),
+    ] {
+        assert_eq!(mode(&dir.path().join(path)), expected, "{path}");
+    }
 }
 
 /// TLS to the homeserver works: against an `https://` homeserver whose certificate nobody
