@@ -271,18 +271,7 @@ pub(super) fn show(invocation: &Invocation<'_>) -> Result<Rendered, CommandError
             poll.rooms.len(),
         ));
     }
-    Ok(Rendered {
-        plain: shown
-            .iter()
-            .map(|r| r.plain.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n"),
-        html: shown
-            .iter()
-            .map(|r| r.html.as_str())
-            .collect::<Vec<_>>()
-            .join("<br>\n"),
-    })
+    Ok(render::poll_tallies(language, &shown))
 }
 
 /// `!poll decide [<workshop>] <n>`: the workshop takes place on slot `n`; the posting job ends

@@ -1120,22 +1120,16 @@ impl RoomWorker {
                     .as_deref()
                     .and_then(|id| OwnedEventId::try_from(id).ok())
                     .ok_or(Failure::Other("the edited message has no event".to_owned()))?;
-                let replacement = content
-                    .clone()
-                    .make_replacement(ReplacementMetadata::new(event_id, None));
-                let sent = joined
-                    .send(replacement)
-                    .with_transaction_id(transaction_id)
+                let replacement = Payload::Message(Box::new(
+                    content
+                        .clone()
+                        .make_replacement(ReplacementMetadata::new(event_id, None)),
+                ));
+                let sent = outbox::send_payload(&joined, &replacement, transaction_id)
                     .await
                     .map_err(|e| outbox::classify(&e))?;
                 self.store
-                    .sent(
-                        key,
-                        &room.target.key,
-                        Some(sent.response.event_id.as_str()),
-                        None,
-                        now(),
-                    )
+                    .sent(key, &room.target.key, Some(sent.as_str()), None, now())
                     .map_err(|_| Failure::Database)?;
                 self.store
                     .edited(&original.post_key, &room.target.key, content_hash, shown)

@@ -560,6 +560,118 @@ mod meetings {
         );
     }
 
+    /// A network whose conference on 17 December 2026 has the largest agenda `convene check`
+    /// accepts: 100 items of 200 characters, each with a speaker, role and municipality of 200.
+    fn largest_agenda() -> (tempfile::TempDir, Network) {
+        let long = |lead: String| {
+            let mut text = lead;
+            while text.chars().count() < 200 {
+                text.push_str(" Digitalisierung");
+            }
+            text.chars().take(200).collect::<String>()
+        };
+        let mut agenda =
+            "meeting:\n  series: videokonferenz\n  date: 2026-12-17\nitems:\n".to_owned();
+        for n in 1..=100 {
+            agenda.push_str(&format!(
+                "  - title: \"{}\"\n    speaker: {{ name: \"{}\", role: \"{}\", municipality: \"{}\" }}\n",
+                long(format!("Punkt {n}:")),
+                long(format!("Person {n}")),
+                long("Leitung".to_owned()),
+                long("Kommune".to_owned()),
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("convene.yaml"),
+            "homeserver: http://127.0.0.1:8008
+bot:
+  user_id: \"@convene:localhost\"
+  password: { env: CONVENE_PASSWORD }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: [\"@orga:localhost\"]
+  organizers_room: \"#orga:localhost\"
+  members:
+    - name: Kaiserslautern
+      room: \"#kl:localhost\"
+agendas_dir: agendas
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: \"10:00\"
+      duration: 90m
+",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("agendas")).unwrap();
+        std::fs::write(dir.path().join("agendas/2026-12-17.yaml"), agenda).unwrap();
+        let network = Network::load(&dir.path().join("convene.yaml")).unwrap();
+        (dir, network)
+    }
+
+    /// The bytes of a text as the content of an `m.notice`, serialized as it is sent.
+    fn event_bytes(rendered: &render::Rendered) -> usize {
+        serde_json::to_string(&serde_json::json!({
+            "msgtype": "m.notice",
+            "body": rendered.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": rendered.html,
+        }))
+        .unwrap()
+        .len()
+    }
+
+    /// An agenda within every bound made a 322,432-byte announcement, which the homeserver
+    /// refuses (65,536 bytes at most): it is summarised, with the way to the full agenda, and
+    /// fits — twice, for the edit that carries it twice.
+    #[test]
+    fn the_largest_agenda_is_summarised_to_fit_one_message() {
+        let (_dir, network) = largest_agenda();
+        let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
+        let accepted = vec![accepted_proposal(); 3];
+        let actions: Vec<convene::store::ActionItem> = (1..=40)
+            .map(|id| convene::store::ActionItem {
+                id,
+                meeting_key: "videokonferenz/2026-11-19".to_owned(),
+                meeting_start: "2026-11-19T09:00:00Z".parse().unwrap(),
+                owner: convene::minutes::Owner::Municipality("Kaiserslautern".to_owned()),
+                text: "Kosten ermitteln".to_owned(),
+                due: NaiveDate::from_ymd_opt(2027, 1, 15),
+                open: true,
+            })
+            .collect();
+        let additions = render::Additions {
+            accepted: &accepted,
+            open_actions: &actions,
+        };
+        for (language, code) in LANGUAGES {
+            let announcement = render::post(
+                language,
+                "IKONE DS",
+                &meeting,
+                network.agenda(&meeting),
+                additions,
+                PostKind::Announcement,
+                false,
+            );
+            let bytes = event_bytes(&announcement);
+            assert!(bytes <= 20_000, "{bytes} bytes");
+            assert!(bytes > 15_000, "as much as fits: {bytes} bytes");
+            snapshot_rendered!(format!("announcement_shortened_{code}"), announcement);
+            let details = render::meeting_details(
+                language,
+                Some((&meeting, network.agenda(&meeting))),
+                additions,
+            );
+            assert!(event_bytes(&details) <= 20_000);
+        }
+    }
+
     #[test]
     fn the_schedule_command_table() {
         let network = network();
