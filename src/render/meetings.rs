@@ -1279,7 +1279,19 @@ pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
     }
 }
 
-/// Tells the organizers that a changed file was rejected, with every error.
+/// The most errors the organizers' room is shown after a failed reload: a dozen is what one
+/// fixes before saving again, and `convene check` shows them all. Fewer when they are long:
+/// the notice always fits one message.
+pub const MAX_RELOAD_ERRORS: usize = 12;
+
+/// The most characters of one error in that notice: an error echoes at most
+/// [`crate::diagnostic::MAX_ECHO`] characters of input, but its YAML path holds the file's
+/// keys in full.
+const MAX_RELOAD_ERROR: usize = 1_000;
+
+/// Tells the organizers that a changed file was rejected: the first errors (at most
+/// [`MAX_RELOAD_ERRORS`], as many as fit one message), then how many more there are and that
+/// `convene check` shows them all.
 pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics) -> Rendered {
     let intro = match language {
         Language::German => {
@@ -1289,15 +1301,39 @@ pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics
     };
     // In the network's language; echoed input in it is shortened and shows invisible
     // characters escaped (see `diagnostic::echo`), and the HTML form escapes everything.
-    let errors = errors.render(language);
-    Rendered {
-        plain: format!("{intro}\n\n{errors}"),
-        html: format!(
-            "<p>{}</p>\n<pre><code>{}</code></pre>",
-            escape_html(intro),
-            escape_html(&errors)
-        ),
-    }
+    let shown: Vec<String> = errors
+        .iter()
+        .take(MAX_RELOAD_ERRORS)
+        .map(|error| super::size::first_chars(&error.render(language), MAX_RELOAD_ERROR))
+        .collect();
+    super::size::largest_fitting(shown.len(), |count| {
+        let listed = shown[..count].join("\n");
+        let more = errors.len() - count;
+        let more = (more > 0).then(|| match language {
+            Language::German => format!("… und {more} weitere – `convene check` zeigt alle."),
+            Language::English => format!("… and {more} more — run `convene check` to see all."),
+        });
+        let (plain_more, html_more) = more
+            .map(|more| {
+                (
+                    format!("\n{more}"),
+                    format!("\n<p>{}</p>", escape_html(&more)),
+                )
+            })
+            .unwrap_or_default();
+        let (plain_errors, html_errors) = if count == 0 {
+            (String::new(), String::new())
+        } else {
+            (
+                format!("\n\n{listed}"),
+                format!("\n<pre><code>{}</code></pre>", escape_html(&listed)),
+            )
+        };
+        Rendered {
+            plain: format!("{intro}{plain_errors}{plain_more}"),
+            html: format!("<p>{}</p>{html_errors}{html_more}", escape_html(intro)),
+        }
+    })
 }
 
 /// The answer to `!announce <date>`.

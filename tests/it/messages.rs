@@ -962,6 +962,73 @@ fn reload_errors_show_hostile_input_as_text() {
     }
 }
 
+/// 300 errors in one agenda file, as a failed reload reports them.
+fn many_reload_errors(count: usize) -> convene::diagnostic::Diagnostics {
+    use convene::diagnostic::{Diagnostic, Location, Text};
+    (1..=count)
+        .map(|line| Diagnostic {
+            file: std::path::PathBuf::from("agendas/2026-12-17.yaml"),
+            location: Some(Location { line, column: 15 }),
+            path: Some(format!("items[{}].duration", line - 1)),
+            message: Text::new(
+                format!("`{line} Stunden` is not a duration"),
+                format!("`{line} Stunden` ist keine Dauer"),
+            ),
+            hint: Some(Text::fixed(
+                "write minutes or hours, e.g. `30m` or `1h30m`",
+                "schreiben Sie Minuten oder Stunden, z. B. `30m` oder `1h30m`",
+            )),
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// 300 errors made a 94,033-byte notice, which the homeserver refuses, so the organizers never
+/// learned why their file was refused: the notice shows the first of them and how many more
+/// `convene check` shows.
+#[test]
+fn the_reload_notice_shows_the_first_errors_and_counts_the_rest() {
+    let errors = many_reload_errors(300);
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        let rendered = render::reload_errors(language, &errors);
+        let bytes = serde_json::to_string(&serde_json::json!({
+            "msgtype": "m.notice",
+            "body": rendered.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": rendered.html,
+        }))
+        .unwrap()
+        .len();
+        assert!(bytes <= 20_000, "{bytes} bytes");
+        snapshot_rendered!(format!("reload_errors_capped_{code}"), rendered);
+    }
+    let german = render::reload_errors(Language::German, &errors);
+    assert!(
+        german
+            .plain
+            .contains("agendas/2026-12-17.yaml:12:15: Fehler")
+    );
+    assert!(!german.plain.contains("agendas/2026-12-17.yaml:13:15"));
+    assert!(
+        german
+            .plain
+            .ends_with("\n… und 288 weitere – `convene check` zeigt alle."),
+        "{}",
+        german.plain
+    );
+    let english = render::reload_errors(Language::English, &errors);
+    assert!(
+        english
+            .plain
+            .ends_with("\n… and 288 more — run `convene check` to see all."),
+        "{}",
+        english.plain
+    );
+    // Up to a dozen, every error and nothing more.
+    let twelve = render::reload_errors(Language::German, &many_reload_errors(12));
+    assert!(twelve.plain.contains(":12:15:") && !twelve.plain.contains("weitere"));
+}
+
 mod polls {
     //! The texts of a workshop's date poll, built from the shipped example agenda with
     //! candidates, with a fixed tally.

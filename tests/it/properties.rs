@@ -1040,6 +1040,25 @@ meetings:
                 "overdue poll",
                 &render::poll_overdue(language, &draft, &tally),
             );
+            // A reload that fails with an error for every item of the largest agenda.
+            let errors: convene::diagnostic::Diagnostics = (1..=300)
+                .map(|line| convene::diagnostic::Diagnostic {
+                    file: std::path::PathBuf::from(format!("agendas/{}.yaml", case.topic)),
+                    location: Some(convene::diagnostic::Location { line, column: 1 }),
+                    path: Some(case.topic.clone()),
+                    message: convene::diagnostic::Text::new(case.topic.clone(), case.topic.clone()),
+                    hint: Some(convene::diagnostic::Text::new(
+                        case.topic.repeat(10),
+                        case.topic.repeat(10),
+                    )),
+                })
+                .collect::<Vec<_>>()
+                .into();
+            check(
+                largest,
+                "reload errors",
+                &render::reload_errors(language, &errors),
+            );
             // A message with the most commands, each answered with the largest text.
             let answers = vec![tally_text; 20];
             check(
