@@ -507,6 +507,19 @@ fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> V
             }
             how(&mut parts);
         }
+        ArgumentError::IdTooLong { length } => {
+            let max = crate::limits::MAX_MATRIX_ID;
+            parts.push(text(match language {
+                Language::German => format!(
+                    "Die Matrix-ID ist {} Bytes lang; Matrix erlaubt höchstens {max} Bytes (mit @ und Servername). ",
+                    grouped(*length)
+                ),
+                Language::English => format!(
+                    "The Matrix ID has {length} bytes; Matrix allows at most {max} (with the @ and the server name). "
+                ),
+            }));
+            how(&mut parts);
+        }
         ArgumentError::TooLong { field, length, max } => {
             let (what, it) = match (language, field) {
                 (Language::German, Field::Title) => ("Der Titel", "ihn"),

@@ -129,6 +129,7 @@ fn error_name(error: &CommandError) -> &'static str {
             ArgumentError::NotADate { given: None } => "missing_date",
             ArgumentError::NotADate { given: Some(_) } => "not_a_date",
             ArgumentError::NotANumber { .. } => "not_a_number",
+            ArgumentError::IdTooLong { .. } => "id_too_long",
             ArgumentError::TooLong { field, .. } => match field {
                 Field::Title => "too_long_title",
                 Field::Description => "too_long_description",
@@ -170,6 +171,7 @@ fn every_command_error() {
                 given: "sieben".to_owned(),
             },
         ),
+        CommandError::arguments(CommandId::Chair, ArgumentError::IdTooLong { length: 1_000 }),
         too_long(CommandId::AgendaAdd, Field::Title, 250, 200),
         too_long(CommandId::AgendaAdd, Field::Description, 4_100, 4_000),
         too_long(CommandId::AgendaReject, Field::Reason, 4_100, 4_000),
