@@ -655,10 +655,10 @@ impl Scheduler {
         post: &PostRow,
     ) -> Option<PostPlan> {
         let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
-        let decision = poll.decision.clone()?;
+        // An invalid decision is never shown (the organizers are told by `run_polls`).
+        let slot = poll.decided_slot(network.config.timezone)?.ok()?;
         let language = network.config.language;
         let draft = polls::posted_draft(&poll, network);
-        let slot = decision.slot(network.config.timezone);
         let start_key = polls::start_key(&poll.key);
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()

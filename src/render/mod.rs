@@ -31,9 +31,9 @@ pub use minutes::{
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use polls::{
-    no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_fallback,
-    poll_overdue, poll_question, poll_reminder, poll_summary, poll_tallies, poll_tally,
-    poll_too_late, vote_recorded, vote_withdrawn, which_poll,
+    no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_decision_invalid,
+    poll_fallback, poll_overdue, poll_question, poll_reminder, poll_summary, poll_tallies,
+    poll_tally, poll_too_late, vote_recorded, vote_withdrawn, which_poll,
 };
 pub use proposals::{
     Outcome, cannot_propose, no_such_part, no_such_proposal, proposal_added, proposal_list,

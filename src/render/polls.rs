@@ -471,6 +471,62 @@ pub fn poll_decided(language: Language, draft: &PollDraft, slot: &Slot) -> Rende
     })
 }
 
+/// To the organizers, when the decision of a poll stored in the bot's database is one no
+/// meeting can have: it is not used, and what to do instead (a date in the file decides the
+/// workshop).
+pub fn poll_decision_invalid(
+    language: Language,
+    draft: &PollDraft,
+    why: &crate::poll::InvalidDecision,
+) -> Rendered {
+    use crate::poll::InvalidDecision;
+    let title = quoted(language, &draft.title);
+    let at = |instant: &chrono::DateTime<chrono::Utc>| instant.format("%Y-%m-%d %H:%M UTC");
+    let why = match (why, language) {
+        (InvalidDecision::NoSuchSlot { slot, count }, Language::German) => format!(
+            "Termin Nr. {} gibt es nicht, die Umfrage hat {count}",
+            slot + 1
+        ),
+        (InvalidDecision::NoSuchSlot { slot, count }, Language::English) => {
+            format!("there is no date no. {}, the poll has {count}", slot + 1)
+        }
+        (InvalidDecision::NotTheSlot { slot }, Language::German) => {
+            format!("Termin Nr. {} hat ein anderes Datum", slot + 1)
+        }
+        (InvalidDecision::NotTheSlot { slot }, Language::English) => {
+            format!("date no. {} has another date", slot + 1)
+        }
+        (InvalidDecision::EndNotAfterStart { start, end }, Language::German) => format!(
+            "das Ende ({}) liegt nicht nach dem Beginn ({})",
+            at(end),
+            at(start)
+        ),
+        (InvalidDecision::EndNotAfterStart { start, end }, Language::English) => format!(
+            "its end ({}) is not after its start ({})",
+            at(end),
+            at(start)
+        ),
+        (InvalidDecision::TooLong, Language::German) => "er dauert länger als einen Tag".to_owned(),
+        (InvalidDecision::TooLong, Language::English) => "it lasts longer than a day".to_owned(),
+        (InvalidDecision::OutOfRange(instant), Language::German) => format!(
+            "{} liegt außerhalb des Zeitraums, mit dem convene plant (1970 bis 2200)",
+            at(instant)
+        ),
+        (InvalidDecision::OutOfRange(instant), Language::English) => format!(
+            "{} is outside the dates convene plans with (1970 to 2200)",
+            at(instant)
+        ),
+    };
+    both(match language {
+        Language::German => format!(
+            "Die gespeicherte Entscheidung der Terminumfrage für {title} ist ungültig und wird nicht verwendet: {why}. Bitte tragen Sie den Termin in der Datei mit `date:`, `start:` und `duration:` statt `candidates:` ein."
+        ),
+        Language::English => format!(
+            "The stored decision of the date poll for {title} is invalid and is not used: {why}. Please write the date into the file with `date:`, `start:` and `duration:` instead of `candidates:`."
+        ),
+    })
+}
+
 /// The answer to `!poll decide <n>` while several polls are open: which workshop is meant.
 pub fn which_poll(language: Language, ids: &[String]) -> Rendered {
     let list = ids.join(", ");

@@ -1159,6 +1159,24 @@ mod polls {
                 format!("poll_decided_{code}"),
                 render::poll_decided(language, &draft, &draft.slots[1])
             );
+            snapshot_rendered!(
+                format!("poll_decision_invalid_{code}"),
+                render::poll_decision_invalid(
+                    language,
+                    &draft,
+                    &convene::poll::InvalidDecision::OutOfRange(
+                        "9999-12-31T23:30:00Z".parse().unwrap()
+                    )
+                )
+            );
+            snapshot_rendered!(
+                format!("poll_decision_invalid_slot_{code}"),
+                render::poll_decision_invalid(
+                    language,
+                    &draft,
+                    &convene::poll::InvalidDecision::NoSuchSlot { slot: 98, count: 3 }
+                )
+            );
             let rendered = render::poll_tally(language, &draft, &tally, rooms.len());
             assert_tally_visible(&rendered);
             insta::assert_snapshot!(format!("poll_tally_{code}"), client_view::show(&rendered));
