@@ -656,6 +656,9 @@ fn secret_source(
 
 fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> {
     let text = node.as_str(problems)?;
+    if !fields::matrix_id_length(node, text, &fields::USER_ID, problems) {
+        return None;
+    }
     match OwnedUserId::try_from(text) {
         Ok(user) => Some(user),
         Err(_) => {
@@ -674,6 +677,9 @@ fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> 
 
 fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAliasId> {
     let text = node.as_str(problems)?;
+    if !fields::matrix_id_length(node, text, &fields::ROOM_ID, problems) {
+        return None;
+    }
     match OwnedRoomOrAliasId::try_from(text) {
         Ok(room) => Some(room),
         Err(_) => {

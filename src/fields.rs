@@ -53,6 +53,44 @@ pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
     }
 }
 
+/// Whether `text`, a Matrix user id (`what_is` "a Matrix user id" / "eine Matrix-Benutzer-ID")
+/// or room id or alias, has at most [`limits::MAX_MATRIX_ID`] bytes; the problem if not. Checked
+/// before the id is parsed: matrix-sdk parses ids of any length.
+pub fn matrix_id_length(
+    node: &Node<'_>,
+    text: &str,
+    what_is: &Text,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let (length, max) = (text.len(), limits::MAX_MATRIX_ID);
+    if length <= max {
+        return true;
+    }
+    let shown = echo(text);
+    problems.push(node.problem(
+        text!(
+            "`{shown}` has {length} bytes; {what_en} has at most {max} bytes, with its sigil and server name",
+            "`{shown}` hat {length} Bytes; {what_de} hat höchstens {max} Bytes, mit Kennzeichen und Servername";
+            what_en = &what_is.english,
+            what_de = &what_is.german,
+        ),
+        text!(
+            "shorten it: Matrix refuses longer ids",
+            "kürzen Sie sie: Matrix lehnt längere IDs ab"
+        ),
+    ));
+    false
+}
+
+/// "a Matrix user id", for [`matrix_id_length`].
+pub const USER_ID: Text = Text::fixed("a Matrix user id", "eine Matrix-Benutzer-ID");
+
+/// "a room id or alias", for [`matrix_id_length`].
+pub const ROOM_ID: Text = Text::fixed(
+    "a room id or alias",
+    "eine Raum-ID oder Raumadresse (Alias)",
+);
+
 /// A local time written `HH:MM` (or `HH:MM:SS`). A leap second (`23:59:60`) is no time of
 /// day a meeting can start at, and calendars cannot represent it.
 pub fn time(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveTime> {

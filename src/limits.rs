@@ -59,6 +59,11 @@ pub const MAX_DOMAIN: usize = 253;
 /// The longest contact address (RFC 5321 allows 254 characters).
 pub const MAX_ADDRESS: usize = 254;
 
+/// The longest Matrix identifier — user id, room id, room alias — in bytes, sigil and server
+/// name included, as the Matrix specification allows (appendices, "Identifier grammar").
+/// matrix-sdk accepts longer ones (for old rooms' sake), homeservers refuse them.
+pub const MAX_MATRIX_ID: usize = 255;
+
 /// The most member municipalities: every post goes to every member room.
 pub const MAX_MEMBERS: usize = 1_000;
 

@@ -331,6 +331,9 @@ pub fn split_owner<'t>(
         if task.is_empty() {
             return Err(OwnerError::NoTask);
         }
+        if user.len() > crate::limits::MAX_MATRIX_ID {
+            return Err(OwnerError::Unknown(user.chars().take(64).collect()));
+        }
         return match matrix_sdk::ruma::UserId::parse(user) {
             Ok(user_id) => Ok((
                 Owner::Person {

@@ -60,12 +60,18 @@ impl Network {
 
     /// The network with its decided date polls as ordinary workshops: each poll of the files
     /// with a decision in `decided` (by workshop id) becomes a one-off on the decided slot,
-    /// unless its file gives a date itself by now. Applying it twice changes nothing.
+    /// unless its file gives a date itself by now. Applying it twice changes nothing. A slot no
+    /// meeting can have ([`crate::poll::checked_slot`]: outside 1970–2200, ending before it
+    /// starts, longer than a day) is left out: the workshop stays a poll (the bot warns of it
+    /// where it reads the decisions).
     pub fn with_decisions(mut self, decided: &BTreeMap<String, Slot>) -> Self {
         for draft in &self.agendas.polls {
             let Some(slot) = decided.get(&draft.id) else {
                 continue;
             };
+            if crate::poll::checked_slot(slot).is_err() {
+                continue;
+            }
             if self.schedule.one_offs.iter().all(|o| o.id != draft.id) {
                 self.schedule.one_offs.push(draft.to_one_off(slot));
             }
@@ -107,5 +113,35 @@ impl Fingerprint {
                 })
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Utc};
+
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_a_slot_a_meeting_can_have_decides_a_poll() {
+        let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        let timezone = network.config.timezone;
+        let decided = |start: &str, end: &str| {
+            let slot = Slot::between(at(start), at(end), timezone);
+            let decided = BTreeMap::from([("workshop-open-data".to_owned(), slot)]);
+            network
+                .clone()
+                .with_decisions(&decided)
+                .schedule
+                .find("workshop-open-data")
+        };
+        assert!(decided("2027-02-03T09:00:00Z", "2027-02-03T12:00:00Z").is_some());
+        assert!(decided("2027-02-03T12:00:00Z", "2027-02-03T09:00:00Z").is_none());
+        assert!(decided("9999-12-31T23:30:00Z", "9999-12-31T23:45:00Z").is_none());
+        assert!(decided("2027-02-03T09:00:00Z", "2027-02-05T09:00:00Z").is_none());
     }
 }

@@ -136,6 +136,90 @@ impl PollDraft {
     }
 }
 
+/// Why a decision read back from the database cannot be the workshop's date. The database is
+/// the bot's own, but a decision in it is data like any other (a damaged file, a hand-edited
+/// row, a bug of an older version): it is checked against the bounds of every meeting before
+/// it becomes one, as an agenda file's date is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidDecision {
+    /// The decided slot number names no slot of the poll.
+    #[error("slot {} is not one of the poll's {count} slots", slot + 1)]
+    NoSuchSlot {
+        /// The slot, 0-based.
+        slot: usize,
+        /// How many slots the poll has.
+        count: usize,
+    },
+    /// The decided slot number names a slot with another date than the one decided.
+    #[error("slot {} of the poll is not the decided date", slot + 1)]
+    NotTheSlot {
+        /// The slot, 0-based.
+        slot: usize,
+    },
+    /// It ends before it starts, or when it starts.
+    #[error("it ends ({end}) before it starts ({start})")]
+    EndNotAfterStart {
+        /// The decided start.
+        start: DateTime<Utc>,
+        /// The decided end.
+        end: DateTime<Utc>,
+    },
+    /// It lasts longer than a meeting may ([`crate::limits::MAX_MEETING`]).
+    #[error("it lasts longer than a day")]
+    TooLong,
+    /// It is outside the dates convene plans with.
+    #[error("{0} is outside the dates convene plans with (1970-01-01 to 2200-12-31)")]
+    OutOfRange(DateTime<Utc>),
+}
+
+/// The decided slot of a poll with `slots` (as stored: instants), shown in `timezone`, if the
+/// decision is one a meeting can have: within [`crate::limits::FIRST_DATE`] and
+/// [`crate::limits::LAST_DATE`], ending after it starts, at most a day long, and — when it
+/// names a slot number — that slot.
+pub fn checked_decision(
+    slots: &[(DateTime<Utc>, DateTime<Utc>)],
+    slot: Option<usize>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    timezone: Tz,
+) -> Result<Slot, InvalidDecision> {
+    if let Some(slot) = slot {
+        match slots.get(slot) {
+            None => {
+                return Err(InvalidDecision::NoSuchSlot {
+                    slot,
+                    count: slots.len(),
+                });
+            }
+            Some(&stored) if stored != (start, end) => {
+                return Err(InvalidDecision::NotTheSlot { slot });
+            }
+            Some(_) => {}
+        }
+    }
+    let decided = Slot::between(start, end, timezone);
+    checked_slot(&decided)?;
+    Ok(decided)
+}
+
+/// Whether `slot` is one a meeting can have: see [`checked_decision`].
+pub fn checked_slot(slot: &Slot) -> Result<(), InvalidDecision> {
+    let (start, end) = slot.instants();
+    for (at, local) in [(start, slot.start), (end, slot.end)] {
+        let date = local.date_naive();
+        if !(crate::limits::FIRST_DATE..=crate::limits::LAST_DATE).contains(&date) {
+            return Err(InvalidDecision::OutOfRange(at));
+        }
+    }
+    if end <= start {
+        return Err(InvalidDecision::EndNotAfterStart { start, end });
+    }
+    if end - start > crate::limits::MAX_MEETING {
+        return Err(InvalidDecision::TooLong);
+    }
+    Ok(())
+}
+
 /// The id of the answer for slot `index` (0-based) in the poll event: "1", "2", …, the
 /// numbers members write with `!vote`.
 pub fn answer_id(index: usize) -> String {

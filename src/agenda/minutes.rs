@@ -224,6 +224,9 @@ fn action(
         .and_then(|owner| {
             let text = owner.as_str(problems)?.trim();
             if text.starts_with('@') {
+                if !fields::matrix_id_length(&owner, text, &fields::USER_ID, problems) {
+                    return None;
+                }
                 match matrix_sdk::ruma::UserId::parse(text) {
                     Ok(user_id) => Some(Owner::Person {
                         user_id: user_id.to_string(),

@@ -104,19 +104,16 @@ pub(super) async fn decide_reply(
         }
     }
     if !texts.is_empty() {
-        let plain: Vec<String> = texts.iter().map(|t| t.plain.clone()).collect();
-        let html: Vec<String> = texts.into_iter().map(|t| t.html).collect();
+        let reply = render::answers(network.config.language, &texts);
         let thread = match &event.content.relates_to {
             Some(Relation::Thread(thread)) => Some(thread),
             _ => None,
         };
-        let content =
-            RoomMessageEventContent::notice_html(plain.join("\n\n"), html.join("<br>\n<br>\n"))
-                .make_reply_to(
-                    ReplyMetadata::new(&event.event_id, &event.sender, thread),
-                    ForwardThread::Yes,
-                    AddMentions::No,
-                );
+        let content = RoomMessageEventContent::notice_html(reply.plain, reply.html).make_reply_to(
+            ReplyMetadata::new(&event.event_id, &event.sender, thread),
+            ForwardThread::Yes,
+            AddMentions::No,
+        );
         actions.insert(
             0,
             Action::Send {

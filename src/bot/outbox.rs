@@ -5,6 +5,7 @@
 //! classified as a [`Failure`] for the delivery records, and the next action goes on: a failing
 //! send is never a crash.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -12,7 +13,10 @@ use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
 use matrix_sdk::ruma::events::poll::unstable_start::UnstablePollStartEventContent;
-use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, Relation, ReplacementMetadata, RoomMessageEventContent,
+    RoomMessageEventContentWithoutRelation,
+};
 use matrix_sdk::ruma::events::{MessageLikeEventContent, StateEventType};
 use matrix_sdk::ruma::{
     EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedTransactionId, RoomId,
@@ -24,6 +28,8 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
 use crate::delivery::Failure;
+use crate::render::size::{EVENT_BUDGET, notice_size};
+use crate::render::{self, Rendered};
 use crate::store::Store;
 
 /// Something the bot does on the homeserver.
@@ -140,21 +146,148 @@ pub enum Payload {
 
 impl Payload {
     /// A rendered text as an `m.notice` with its plain and HTML bodies: how the bot posts.
-    pub fn notice(rendered: crate::render::Rendered) -> Self {
+    pub fn notice(rendered: Rendered) -> Self {
         Self::Message(Box::new(RoomMessageEventContent::notice_html(
             rendered.plain,
             rendered.html,
         )))
     }
+
+    /// The edit of the message `original` to show `rendered` instead: the new content and its
+    /// `* …` fallback for clients without edits, so the text twice.
+    pub fn edit(rendered: Rendered, original: OwnedEventId) -> Self {
+        Self::Message(Box::new(
+            RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html)
+                .make_replacement(ReplacementMetadata::new(original, None)),
+        ))
+    }
+
+    /// How many bytes the content of its event takes, serialized as it is sent; 0 for a file,
+    /// whose event the SDK writes after the upload (its name, type, size and address, a few
+    /// hundred bytes: the bot's file names are short ids).
+    pub fn size(&self) -> usize {
+        let json = match self {
+            Self::Message(content) => serde_json::to_vec(&**content),
+            Self::PollStart(content) => serde_json::to_vec(&**content),
+            Self::PollEnd(content) => serde_json::to_vec(&**content),
+            Self::File(_) => return 0,
+        };
+        json.map_or(usize::MAX, |json| json.len())
+    }
+
+    /// The payload as it is sent: itself when its content fits [`EVENT_BUDGET`] (the render
+    /// layer keeps every text within [`crate::render::size::MESSAGE_BUDGET`], so it always
+    /// should); otherwise its text cut ([`crate::render::size::cut`]) until it fits, with a
+    /// warning. A homeserver would refuse it whole (413 `M_TOO_LARGE`), and retrying could only
+    /// end in giving it up.
+    pub fn fitted(&self) -> Cow<'_, Self> {
+        let size = self.size();
+        if size <= EVENT_BUDGET {
+            return Cow::Borrowed(self);
+        }
+        warn!(
+            size,
+            budget = EVENT_BUDGET,
+            "a message is too large for the homeserver; it is cut"
+        );
+        // Each pass cuts the text by what the event is over the budget (an edit holds the text
+        // twice); a few passes at most, since the rest of the event does not grow.
+        let mut fitted = self.clone();
+        let mut over = size - EVENT_BUDGET;
+        for _ in 0..8 {
+            fitted = fitted.cut_by(over);
+            let size = fitted.size();
+            if size <= EVENT_BUDGET {
+                break;
+            }
+            over = size - EVENT_BUDGET;
+        }
+        Cow::Owned(fitted)
+    }
+
+    /// Its text made `over` bytes shorter (by at least that, for each copy of the text).
+    fn cut_by(&self, over: usize) -> Self {
+        let shorter = |rendered: &Rendered, copies: usize| {
+            let size = notice_size(rendered);
+            let budget = size.saturating_sub(over.div_ceil(copies) + 16);
+            render::size::cut(rendered, budget)
+        };
+        match self {
+            Self::Message(content) => Self::Message(Box::new(cut_message(content, shorter))),
+            Self::PollStart(content) => {
+                let mut content = content.clone();
+                if let UnstablePollStartEventContent::New(new) = &mut *content
+                    && let Some(text) = &new.text
+                {
+                    new.text = Some(shorter(&plain(text), 1).plain);
+                }
+                Self::PollStart(content)
+            }
+            Self::PollEnd(content) => {
+                let mut content = content.clone();
+                content.text = shorter(&plain(&content.text), 1).plain;
+                Self::PollEnd(content)
+            }
+            Self::File(_) => self.clone(),
+        }
+    }
 }
 
-/// The one call that puts a payload into a room, with the given transaction id.
+/// A plain text as a [`Rendered`], for cutting.
+fn plain(text: &str) -> Rendered {
+    Rendered {
+        plain: text.to_owned(),
+        html: String::new(),
+    }
+}
+
+/// The texts of a notice: its body and formatted body (its body escaped when it has none).
+fn texts_of(msgtype: &MessageType) -> Option<Rendered> {
+    let MessageType::Notice(notice) = msgtype else {
+        return None;
+    };
+    Some(Rendered {
+        plain: notice.body.clone(),
+        html: notice
+            .formatted
+            .as_ref()
+            .map_or_else(|| render::escape_html(&notice.body), |f| f.body.clone()),
+    })
+}
+
+/// `content` with its text cut by `shorter` (given the text and how often the event holds
+/// it): a reply keeps its relation, an edit is made again from its cut new content. Only
+/// notices are cut: the bot sends nothing else as a message.
+fn cut_message(
+    content: &RoomMessageEventContent,
+    shorter: impl Fn(&Rendered, usize) -> Rendered,
+) -> RoomMessageEventContent {
+    if let Some(Relation::Replacement(replacement)) = &content.relates_to
+        && let Some(texts) = texts_of(&replacement.new_content.msgtype)
+    {
+        let cut = shorter(&texts, 2);
+        return RoomMessageEventContentWithoutRelation::notice_html(cut.plain, cut.html)
+            .make_replacement(ReplacementMetadata::new(replacement.event_id.clone(), None));
+    }
+    let Some(texts) = texts_of(&content.msgtype) else {
+        return content.clone();
+    };
+    let cut = shorter(&texts, 1);
+    let mut shortened = RoomMessageEventContent::notice_html(cut.plain, cut.html);
+    shortened.relates_to.clone_from(&content.relates_to);
+    shortened.mentions.clone_from(&content.mentions);
+    shortened
+}
+
+/// The one call that puts a payload into a room, with the given transaction id: every event
+/// the bot sends passes here, and is measured and fitted to [`EVENT_BUDGET`] first.
 pub(super) async fn send_payload(
     room: &Room,
     payload: &Payload,
     transaction_id: OwnedTransactionId,
 ) -> Result<OwnedEventId, matrix_sdk::Error> {
-    Ok(match payload {
+    let payload = payload.fitted();
+    Ok(match &*payload {
         Payload::Message(content) => send_event(room, (**content).clone(), transaction_id).await?,
         Payload::PollStart(content) => {
             send_event(room, (**content).clone(), transaction_id).await?
@@ -363,4 +496,89 @@ pub(super) async fn pin(store: &Store, room: &Room, event_id: &EventId) -> Resul
         warn!(%room_id, %error, "could not record the pin");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use matrix_sdk::ruma::events::room::message::{AddMentions, ForwardThread, ReplyMetadata};
+    use matrix_sdk::ruma::{event_id, user_id};
+
+    use super::*;
+    use crate::render::size::MESSAGE_BUDGET;
+
+    fn rendered(lines: usize) -> Rendered {
+        let plain: Vec<String> = (0..lines)
+            .map(|i| format!("{i}. Tagesordnungspunkt „Open Data“ <mit> & \"Zeichen\""))
+            .collect();
+        Rendered {
+            html: plain
+                .iter()
+                .map(|l| render::escape_html(l))
+                .collect::<Vec<_>>()
+                .join("<br>\n"),
+            plain: plain.join("\n"),
+        }
+    }
+
+    #[test]
+    fn a_notice_is_measured_as_serialized() {
+        let text = rendered(3);
+        assert_eq!(Payload::notice(text.clone()).size(), notice_size(&text));
+        let small = Payload::notice(text);
+        assert!(matches!(small.fitted(), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_edit_holds_the_text_twice_and_fits_when_the_text_does() {
+        let text = render::size::cut(&rendered(2_000), MESSAGE_BUDGET);
+        let edit = Payload::edit(
+            text.clone(),
+            event_id!("$announcement:example.org").to_owned(),
+        );
+        assert!(edit.size() > 2 * notice_size(&text));
+        assert!(edit.size() <= EVENT_BUDGET, "{}", edit.size());
+    }
+
+    #[test]
+    fn whatever_is_too_large_is_cut_to_the_budget() {
+        let huge = rendered(4_000);
+        assert!(notice_size(&huge) > 3 * EVENT_BUDGET);
+        // A notice, a reply and an edit: each cut, its relation kept.
+        let notice = Payload::notice(huge.clone());
+        let reply = Payload::Message(Box::new(
+            RoomMessageEventContent::notice_html(huge.plain.clone(), huge.html.clone())
+                .make_reply_to(
+                    ReplyMetadata::new(
+                        event_id!("$command:example.org"),
+                        user_id!("@anna:example.org"),
+                        None,
+                    ),
+                    ForwardThread::Yes,
+                    AddMentions::No,
+                ),
+        ));
+        let edit = Payload::edit(huge, event_id!("$announcement:example.org").to_owned());
+        for payload in [notice, reply, edit] {
+            let fitted = payload.fitted();
+            let size = fitted.size();
+            assert!(size <= EVENT_BUDGET, "{size}");
+            assert!(
+                size > EVENT_BUDGET - 4_096,
+                "cut no more than needed: {size}"
+            );
+            let Payload::Message(content) = &*fitted else {
+                panic!("not a message");
+            };
+            let Payload::Message(before) = &payload else {
+                panic!("not a message");
+            };
+            assert_eq!(
+                std::mem::discriminant(&content.relates_to),
+                std::mem::discriminant(&before.relates_to)
+            );
+            let json = serde_json::to_string(&**content).unwrap();
+            assert!(json.contains("[…]"), "marked as cut");
+            assert!(json.contains("0. Tagesordnungspunkt"), "from the start");
+        }
+    }
 }

@@ -129,8 +129,18 @@ pub(super) fn end_content(
 }
 
 /// The decided polls' slots by workshop id, for [`Network::with_decisions`]; none when the
-/// database cannot be read (the workshops then stay polls until it can).
+/// database cannot be read (the workshops then stay polls until it can). A decision no meeting
+/// can have ([`PollRow::decided_slot`]) is left out with a warning: its workshop stays
+/// undecided, and the posting job tells the organizers (see [`Scheduler::run_polls`]).
 pub(super) fn decisions(store: &Store, timezone: Tz) -> BTreeMap<String, Slot> {
+    match store.invalid_decisions(timezone) {
+        Ok(invalid) => {
+            for (poll, error) in invalid {
+                warn!(%poll, %error, "a stored poll decision is invalid; it is not used");
+            }
+        }
+        Err(error) => warn!(%error, "cannot read the polls' decisions"),
+    }
     store.decided_slots(timezone).unwrap_or_else(|error| {
         warn!(%error, "cannot read the polls' decisions");
         BTreeMap::new()
@@ -271,18 +281,7 @@ pub(super) fn show(invocation: &Invocation<'_>) -> Result<Rendered, CommandError
             poll.rooms.len(),
         ));
     }
-    Ok(Rendered {
-        plain: shown
-            .iter()
-            .map(|r| r.plain.as_str())
-            .collect::<Vec<_>>()
-            .join("\n\n"),
-        html: shown
-            .iter()
-            .map(|r| r.html.as_str())
-            .collect::<Vec<_>>()
-            .join("<br>\n"),
-    })
+    Ok(render::poll_tallies(language, &shown))
 }
 
 /// `!poll decide [<workshop>] <n>`: the workshop takes place on slot `n`; the posting job ends
@@ -422,6 +421,19 @@ impl Scheduler {
             if poll.decision.is_none()
                 || matches!(self.store.post(&end_key(&poll.key)), Ok(Some(_)))
             {
+                continue;
+            }
+            // A decision no meeting can have is never shown: the organizers hear of it once,
+            // and the poll stays as it is (a date in the file decides the workshop).
+            if let Some(Err(error)) = poll.decided_slot(timezone) {
+                let draft = posted_draft(&poll, network);
+                if let Some(meeting) = poll_meeting(&draft) {
+                    self.to_organizers(
+                        &format!("poll-invalid-decision/{}", poll.key),
+                        &meeting,
+                        render::poll_decision_invalid(language, &draft, &error),
+                    );
+                }
                 continue;
             }
             if let Err(error) = self.store.end_poll(&poll.key, now) {

@@ -655,10 +655,10 @@ impl Scheduler {
         post: &PostRow,
     ) -> Option<PostPlan> {
         let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
-        let decision = poll.decision.clone()?;
+        // An invalid decision is never shown (the organizers are told by `run_polls`).
+        let slot = poll.decided_slot(network.config.timezone)?.ok()?;
         let language = network.config.language;
         let draft = polls::posted_draft(&poll, network);
-        let slot = decision.slot(network.config.timezone);
         let start_key = polls::start_key(&poll.key);
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()
@@ -1120,22 +1120,16 @@ impl RoomWorker {
                     .as_deref()
                     .and_then(|id| OwnedEventId::try_from(id).ok())
                     .ok_or(Failure::Other("the edited message has no event".to_owned()))?;
-                let replacement = content
-                    .clone()
-                    .make_replacement(ReplacementMetadata::new(event_id, None));
-                let sent = joined
-                    .send(replacement)
-                    .with_transaction_id(transaction_id)
+                let replacement = Payload::Message(Box::new(
+                    content
+                        .clone()
+                        .make_replacement(ReplacementMetadata::new(event_id, None)),
+                ));
+                let sent = outbox::send_payload(&joined, &replacement, transaction_id)
                     .await
                     .map_err(|e| outbox::classify(&e))?;
                 self.store
-                    .sent(
-                        key,
-                        &room.target.key,
-                        Some(sent.response.event_id.as_str()),
-                        None,
-                        now(),
-                    )
+                    .sent(key, &room.target.key, Some(sent.as_str()), None, now())
                     .map_err(|_| Failure::Database)?;
                 self.store
                     .edited(&original.post_key, &room.target.key, content_hash, shown)

@@ -408,6 +408,12 @@ pub enum ArgumentError {
         /// What was given, shortened.
         given: String,
     },
+    /// A Matrix id (`!chair @user`, `!action @user …`) is longer than Matrix allows
+    /// ([`crate::limits::MAX_MATRIX_ID`] bytes).
+    IdTooLong {
+        /// Its length, in bytes.
+        length: usize,
+    },
     /// A text is longer than allowed.
     TooLong {
         /// Which text.
@@ -718,10 +724,27 @@ fn parse_action(arguments: &str) -> Result<ActionArguments, ArgumentError> {
     if rest.split_whitespace().count() < 2 {
         return Err(ArgumentError::Usage);
     }
+    if let Some(owner) = rest
+        .split_whitespace()
+        .next()
+        .filter(|w| w.starts_with('@'))
+    {
+        matrix_id(owner)?;
+    }
     Ok(ActionArguments {
         owner_and_task: required_text(rest, Field::Text, crate::minutes::MAX_ENTRY)?,
         due,
     })
+}
+
+/// A Matrix id as typed, checked for its length: matrix-sdk parses ids of any length, Matrix
+/// allows [`crate::limits::MAX_MATRIX_ID`] bytes.
+pub(crate) fn matrix_id(text: &str) -> Result<&str, ArgumentError> {
+    let length = text.len();
+    if length > crate::limits::MAX_MATRIX_ID {
+        return Err(ArgumentError::IdTooLong { length });
+    }
+    Ok(text)
 }
 
 /// Older clients quote the message replied to at the top of the body (`> <@user> text`,

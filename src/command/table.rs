@@ -581,7 +581,7 @@ impl CommandId {
                     english: "!chair @anna.schmidt:kaiserslautern.de",
                 },
                 parse: |arguments| {
-                    matrix_sdk::ruma::UserId::parse(arguments.trim())
+                    matrix_sdk::ruma::UserId::parse(super::matrix_id(arguments.trim())?)
                         .map(|user| Command::Record(Recording::Chair(user)))
                         .map_err(|_| ArgumentError::Usage)
                 },

@@ -454,3 +454,50 @@ fn poll_shows_and_decides() {
         Some("!abstimmen")
     );
 }
+
+#[test]
+fn matrix_ids_longer_than_matrix_allows_are_refused() {
+    // 255 bytes with the sigil and the server name: the longest id Matrix allows.
+    let id = |length: usize| format!("@{}:example.org", "a".repeat(length - 13));
+    assert_eq!(id(255).len(), 255);
+    assert!(matches!(
+        parse(&format!("!chair {}", id(255))),
+        Some(Ok(Command::Record(Recording::Chair(_))))
+    ));
+    for length in [256, 100_000] {
+        assert_eq!(
+            parse(&format!("!chair {}", id(length))),
+            Some(Err(CommandError::arguments(
+                CommandId::Chair,
+                ArgumentError::IdTooLong { length }
+            ))),
+            "{length}"
+        );
+        assert_eq!(
+            parse(&format!(
+                "!action {} Folien senden bis 15.01.2027",
+                id(length)
+            )),
+            Some(Err(CommandError::arguments(
+                CommandId::Action,
+                ArgumentError::IdTooLong { length }
+            ))),
+            "{length}"
+        );
+    }
+    assert!(matches!(
+        parse(&format!("!action {} Folien senden", id(255))),
+        Some(Ok(Command::Record(Recording::Action(_))))
+    ));
+    // The exact answer, in both languages.
+    let error =
+        CommandError::arguments(CommandId::Chair, ArgumentError::IdTooLong { length: 1_000 });
+    assert_eq!(
+        crate::render::command_error(Language::German, &error).plain,
+        "Die Matrix-ID ist 1.000 Bytes lang; Matrix erlaubt höchstens 255 Bytes (mit @ und Servername). So wird der Befehl geschrieben: !chair <@nutzer:server>\nBeispiel: !chair @anna.schmidt:kaiserslautern.de"
+    );
+    assert_eq!(
+        crate::render::command_error(Language::English, &error).plain,
+        "The Matrix ID has 1000 bytes; Matrix allows at most 255 (with the @ and the server name). This is how to write it: !chair <@user:server>\nExample: !chair @anna.schmidt:kaiserslautern.de"
+    );
+}

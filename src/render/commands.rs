@@ -507,6 +507,19 @@ fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> V
             }
             how(&mut parts);
         }
+        ArgumentError::IdTooLong { length } => {
+            let max = crate::limits::MAX_MATRIX_ID;
+            parts.push(text(match language {
+                Language::German => format!(
+                    "Die Matrix-ID ist {} Bytes lang; Matrix erlaubt höchstens {max} Bytes (mit @ und Servername). ",
+                    grouped(*length)
+                ),
+                Language::English => format!(
+                    "The Matrix ID has {length} bytes; Matrix allows at most {max} (with the @ and the server name). "
+                ),
+            }));
+            how(&mut parts);
+        }
         ArgumentError::TooLong { field, length, max } => {
             let (what, it) = match (language, field) {
                 (Language::German, Field::Title) => ("Der Titel", "ihn"),
@@ -531,6 +544,24 @@ fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> V
         }
     }
     parts
+}
+
+/// The one reply to a message with several commands: their answers one after the other, as
+/// many as fit one message; the others' commands were carried out all the same, and the reply
+/// says so.
+pub fn answers(language: Language, answers: &[Rendered]) -> Rendered {
+    super::size::join_fitting(answers, ("\n\n", "<br>\n<br>\n"), |left_out| {
+        let text = match (language, left_out) {
+            (Language::German, 1) => "1 weiterer Befehl wurde ausgeführt; seine Antwort passt nicht mehr in diese Nachricht.".to_owned(),
+            (Language::German, n) => format!("{n} weitere Befehle wurden ausgeführt; ihre Antworten passen nicht mehr in diese Nachricht."),
+            (Language::English, 1) => "1 more command was carried out; its answer does not fit into this message.".to_owned(),
+            (Language::English, n) => format!("{n} more commands were carried out; their answers do not fit into this message."),
+        };
+        Rendered {
+            html: escape_html(&text),
+            plain: text,
+        }
+    })
 }
 
 /// A count as German readers write it: `4.000`.

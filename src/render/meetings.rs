@@ -294,12 +294,52 @@ pub struct Additions<'a> {
     pub open_actions: &'a [ActionItem],
 }
 
+/// How many entries an agenda has: items, accepted proposals and open action items, the things
+/// [`agenda_lines`] may leave out of a message that would be too large.
+fn agenda_entries(agenda: Option<&Agenda>, additions: Additions<'_>) -> usize {
+    agenda.map_or(0, |a| a.items.len()) + additions.accepted.len() + additions.open_actions.len()
+}
+
+/// "… und 12 weitere Punkte": items and proposals an agenda leaves out.
+pub(super) const MORE_ITEMS: super::size::More = super::size::More {
+    german_one: "… und 1 weiterer Punkt",
+    german: "… und {n} weitere Punkte",
+    english_one: "… and 1 more item",
+    english: "… and {n} more items",
+};
+
+/// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
+pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
+    german_one: "… und 1 weitere offene Aufgabe",
+    german: "… und {n} weitere offene Aufgaben",
+    english_one: "… and 1 more open action item",
+    english: "… and {n} more open action items",
+};
+
+/// The agenda: its heading, the items (by part), the accepted proposals and the open action
+/// items, the first `shown` of these entries in this order. When that is not all of them, the
+/// rest is counted ("… und 12 weitere Punkte") and the members are told where to find it: the
+/// calendar invitation (`!ics`) has every item and proposal, `!actions` the open action items.
 fn agenda_lines(
     both: &mut Both,
     language: Language,
     agenda: Option<&Agenda>,
     additions: Additions<'_>,
+    shown: usize,
 ) {
+    let total = agenda_entries(agenda, additions);
+    let truncated = shown < total;
+    // Entries still to be shown, and those left out (items and proposals; action items).
+    let mut left = shown;
+    let mut hidden_items = 0;
+    let take = |left: &mut usize| {
+        if *left == 0 {
+            false
+        } else {
+            *left -= 1;
+            true
+        }
+    };
     let accepted = additions.accepted;
     let empty = Agenda {
         file: std::path::PathBuf::new(),
@@ -347,13 +387,13 @@ fn agenda_lines(
         }
         both.line(&text);
     };
-    let accepted_section = |both: &mut Both, number: usize| {
-        if accepted.is_empty() {
+    let accepted_section = |both: &mut Both, number: usize, count: usize| {
+        if count == 0 {
             return;
         }
         let heading = super::proposals::accepted_heading(language);
         both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
-        for (offset, proposal) in accepted.iter().enumerate() {
+        for (offset, proposal) in accepted.iter().take(count).enumerate() {
             let line = format!(
                 "{}. {}",
                 number + offset + 1,
@@ -362,15 +402,40 @@ fn agenda_lines(
             both.line(&line);
         }
     };
+    let rest = |both: &mut Both, left: usize, hidden_items: usize| {
+        let proposals = accepted.len().min(left);
+        accepted_section(both, agenda.items.len(), proposals);
+        let actions = additions.open_actions.len().min(left - proposals);
+        super::minutes::open_actions_lines(both, language, &additions.open_actions[..actions]);
+        if truncated {
+            left_out(
+                both,
+                language,
+                hidden_items + accepted.len() - proposals,
+                additions.open_actions.len() - actions,
+            );
+        }
+    };
     if agenda.parts.is_empty() {
         for item in &agenda.items {
-            print_item(both, item);
+            if take(&mut left) {
+                print_item(both, item);
+            } else {
+                hidden_items += 1;
+            }
         }
-        accepted_section(both, agenda.items.len());
-        super::minutes::open_actions_lines(both, language, additions.open_actions);
+        rest(both, left, hidden_items);
         return;
     }
     for (index, part) in agenda.parts.iter().enumerate() {
+        if truncated && left == 0 {
+            hidden_items += agenda
+                .items
+                .iter()
+                .filter(|i| i.part == Some(index))
+                .count();
+            continue;
+        }
         let mut heading = match language {
             Language::German => format!("Teil {}: {}", index + 1, part.title),
             Language::English => format!("Part {}: {}", index + 1, part.title),
@@ -389,14 +454,47 @@ fn agenda_lines(
         }
         both.raw_line(&heading, &format!("<em>{}</em>", escape_html(&heading)));
         for item in agenda.items.iter().filter(|i| i.part == Some(index)) {
-            print_item(both, item);
+            if take(&mut left) {
+                print_item(both, item);
+            } else {
+                hidden_items += 1;
+            }
         }
     }
     for item in agenda.items.iter().filter(|i| i.part.is_none()) {
-        print_item(both, item);
+        if take(&mut left) {
+            print_item(both, item);
+        } else {
+            hidden_items += 1;
+        }
     }
-    accepted_section(both, agenda.items.len());
-    super::minutes::open_actions_lines(both, language, additions.open_actions);
+    rest(both, left, hidden_items);
+}
+
+/// What a shortened agenda leaves out, and where the members find it.
+fn left_out(both: &mut Both, language: Language, items: usize, actions: usize) {
+    if items > 0 {
+        both.line(&MORE_ITEMS.line(language, items));
+    }
+    if actions > 0 {
+        both.line(&MORE_ACTIONS.line(language, actions));
+    }
+    if items > 0 {
+        both.line(match language {
+            Language::German => {
+                "Die vollständige Tagesordnung steht in der Kalendereinladung; !ics sendet sie."
+            }
+            Language::English => "The full agenda is in the calendar invitation; !ics sends it.",
+        });
+    }
+    if actions > 0 {
+        both.line(match language {
+            Language::German => "Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune.",
+            Language::English => {
+                "!actions in your municipality's room lists its open action items."
+            }
+        });
+    }
 }
 
 /// Text for a single line: line breaks and other control characters (a CR/LF in a title)
@@ -423,13 +521,34 @@ fn details(
     meeting: &Meeting,
     agenda: Option<&Agenda>,
     additions: Additions<'_>,
+    shown: usize,
 ) {
     both.line(&date_range(language, meeting.start, meeting.end));
     status_line(both, language, meeting);
     if meeting.takes_place() {
         link_line(both, language, meeting);
-        agenda_lines(both, language, agenda, additions);
+        agenda_lines(both, language, agenda, additions, shown);
     }
+}
+
+/// A heading line and the meeting's [`details`], with as much of the agenda as fits one
+/// message ([`super::size::largest_fitting`]).
+fn heading_and_details(
+    language: Language,
+    heading: &str,
+    meeting: &Meeting,
+    agenda: Option<&Agenda>,
+    additions: Additions<'_>,
+) -> Rendered {
+    super::size::largest_fitting(agenda_entries(agenda, additions), |shown| {
+        let mut both = Both::default();
+        both.raw_line(
+            heading,
+            &format!("<strong>{}</strong>", escape_html(heading)),
+        );
+        details(&mut both, language, meeting, agenda, additions, shown);
+        both.done()
+    })
 }
 
 /// An announcement or reminder, as posted in every room (and as edited when the meeting
@@ -490,13 +609,7 @@ pub fn post(
             )
         }
     };
-    let mut both = Both::default();
-    both.raw_line(
-        &heading,
-        &format!("<strong>{}</strong>", escape_html(&heading)),
-    );
-    details(&mut both, language, meeting, agenda, additions);
-    both.done()
+    heading_and_details(language, &heading, meeting, agenda, additions)
 }
 
 /// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks
@@ -547,33 +660,66 @@ pub(super) fn sentence_end(text: &str) -> String {
     }
 }
 
-/// "neu „Open Data“; entfällt „Breitband“; „A“ heißt jetzt „B“" / "added …; removed …".
+/// The first `shown` of `titles` quoted, then how many more: "„A“, „B“ und 12 weitere" /
+/// "“A”, “B” and 12 more"; all of them as [`quoted_list`] writes them when they are shown.
+fn quoted_list_shown(language: Language, titles: &[String], shown: usize) -> String {
+    if titles.len() <= shown {
+        return quoted_list(language, titles);
+    }
+    let left_out = titles.len() - shown;
+    let listed: Vec<String> = titles
+        .iter()
+        .take(shown)
+        .map(|t| quoted(language, t))
+        .collect();
+    match (language, listed.is_empty(), left_out) {
+        (Language::German, true, 1) => "1 Punkt".to_owned(),
+        (Language::German, true, n) => format!("{n} Punkte"),
+        (Language::English, true, 1) => "1 item".to_owned(),
+        (Language::English, true, n) => format!("{n} items"),
+        (Language::German, false, n) => format!("{} und {n} weitere", listed.join(", ")),
+        (Language::English, false, n) => format!("{} and {n} more", listed.join(", ")),
+    }
+}
+
+/// "neu „Open Data“; entfällt „Breitband“; „A“ heißt jetzt „B“" / "added …; removed …", each
+/// list with its first `shown` titles.
 fn agenda_difference(
     language: Language,
     added: &[String],
     removed: &[String],
     retitled: &[(String, String)],
+    shown: usize,
 ) -> String {
     let mut parts = Vec::new();
     if !added.is_empty() {
+        let added = quoted_list_shown(language, added, shown);
         parts.push(match language {
-            Language::German => format!("neu {}", quoted_list(language, added)),
-            Language::English => format!("added {}", quoted_list(language, added)),
+            Language::German => format!("neu {added}"),
+            Language::English => format!("added {added}"),
         });
     }
     if !removed.is_empty() {
+        let listed = quoted_list_shown(language, removed, shown);
         parts.push(match (language, removed.len()) {
-            (Language::German, 1) => format!("entfällt {}", quoted_list(language, removed)),
-            (Language::German, _) => format!("entfallen {}", quoted_list(language, removed)),
-            (Language::English, _) => format!("removed {}", quoted_list(language, removed)),
+            (Language::German, 1) => format!("entfällt {listed}"),
+            (Language::German, _) => format!("entfallen {listed}"),
+            (Language::English, _) => format!("removed {listed}"),
         });
     }
-    for (from, to) in retitled {
+    for (from, to) in retitled.iter().take(shown) {
         let (from, to) = (quoted(language, from), quoted(language, to));
         parts.push(match language {
             Language::German => format!("{from} heißt jetzt {to}"),
             Language::English => format!("{from} is now {to}"),
         });
+    }
+    match (language, retitled.len().saturating_sub(shown)) {
+        (_, 0) => {}
+        (Language::German, 1) => parts.push("1 weiterer Punkt heißt jetzt anders".to_owned()),
+        (Language::German, n) => parts.push(format!("{n} weitere Punkte heißen jetzt anders")),
+        (Language::English, 1) => parts.push("1 more item has a new title".to_owned()),
+        (Language::English, n) => parts.push(format!("{n} more items have new titles")),
     }
     parts.join("; ")
 }
@@ -589,6 +735,32 @@ pub fn change_notice(
     meeting: &Meeting,
     agenda: Option<&Agenda>,
     changes: &[Change],
+) -> Rendered {
+    // The lists of changed agenda items are what may make it too large for one message.
+    let most = changes
+        .iter()
+        .map(|change| match change {
+            Change::Agenda {
+                added,
+                removed,
+                retitled,
+            } => added.len().max(removed.len()).max(retitled.len()),
+            _ => 0,
+        })
+        .max()
+        .unwrap_or(0);
+    super::size::largest_fitting(most, |shown| {
+        change_notice_with(language, meeting, agenda, changes, shown)
+    })
+}
+
+/// [`change_notice`], naming at most `shown` agenda items in each list.
+fn change_notice_with(
+    language: Language,
+    meeting: &Meeting,
+    agenda: Option<&Agenda>,
+    changes: &[Change],
+    shown: usize,
 ) -> Rendered {
     let de = language == Language::German;
     let tz = meeting.start.timezone();
@@ -730,7 +902,7 @@ pub fn change_notice(
                 removed,
                 retitled,
             } => {
-                let difference = agenda_difference(language, added, removed, retitled);
+                let difference = agenda_difference(language, added, removed, retitled, shown);
                 let difference = if difference.is_empty() {
                     String::new()
                 } else {
@@ -806,13 +978,7 @@ pub fn meeting_details(
         Language::German => format!("Nächster Termin: {}", meeting_title(meeting, agenda)),
         Language::English => format!("Next meeting: {}", meeting_title(meeting, agenda)),
     };
-    let mut both = Both::default();
-    both.raw_line(
-        &heading,
-        &format!("<strong>{}</strong>", escape_html(&heading)),
-    );
-    details(&mut both, language, meeting, agenda, additions);
-    both.done()
+    heading_and_details(language, &heading, meeting, agenda, additions)
 }
 
 /// The answer to `!schedule`: one line per coming meeting.
@@ -958,8 +1124,39 @@ fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String
     format!("{} ({what})", one_line(room))
 }
 
-/// "an 38 von 40 Räumen zugestellt; nicht zugestellt: …" (without a full stop).
-pub(super) fn delivered_to(language: Language, report: &FanOutReport) -> String {
+/// How many rooms a delivery report names at most in one of its lists: what
+/// [`delivered_to`] may leave out of a report that would be too large for one message.
+pub(super) fn rooms_named(report: &FanOutReport) -> usize {
+    report.failed.len().max(report.unconfirmed.len())
+}
+
+/// "A (…), B (…), … und 12 weitere Räume" / "A (…), B (…), … and 12 more rooms": the first
+/// `shown` of `rooms`, each written by `room`.
+fn rooms_shown<T>(
+    language: Language,
+    rooms: &[T],
+    shown: usize,
+    room: impl Fn(&T) -> String,
+) -> String {
+    let left_out = rooms.len().saturating_sub(shown);
+    let mut listed: Vec<String> = rooms.iter().take(shown).map(room).collect();
+    if left_out > 0 {
+        listed.push(MORE_ROOMS.line(language, left_out));
+    }
+    listed.join(", ")
+}
+
+/// "… und 12 weitere Räume": rooms a delivery report leaves out.
+const MORE_ROOMS: super::size::More = super::size::More {
+    german_one: "… und 1 weiterer Raum",
+    german: "… und {n} weitere Räume",
+    english_one: "… and 1 more room",
+    english: "… and {n} more rooms",
+};
+
+/// "an 38 von 40 Räumen zugestellt; nicht zugestellt: …" (without a full stop), naming at
+/// most `shown` rooms in each list.
+pub(super) fn delivered_to(language: Language, report: &FanOutReport, shown: usize) -> String {
     let mut text = match language {
         Language::German => format!(
             "an {} von {} Räumen zugestellt",
@@ -971,25 +1168,21 @@ pub(super) fn delivered_to(language: Language, report: &FanOutReport) -> String 
         ),
     };
     if !report.failed.is_empty() {
-        let rooms: Vec<String> = report
-            .failed
-            .iter()
-            .map(|(room, outcome)| room_outcome(language, room, outcome))
-            .collect();
+        let rooms = rooms_shown(language, &report.failed, shown, |(room, outcome)| {
+            room_outcome(language, room, outcome)
+        });
         let _ = match language {
-            Language::German => write!(text, "; nicht zugestellt: {}", rooms.join(", ")),
-            Language::English => write!(text, "; not delivered: {}", rooms.join(", ")),
+            Language::German => write!(text, "; nicht zugestellt: {rooms}"),
+            Language::English => write!(text, "; not delivered: {rooms}"),
         };
     }
     if !report.unconfirmed.is_empty() {
-        let rooms: Vec<String> = report
-            .unconfirmed
-            .iter()
-            .map(|(room, servers)| unconfirmed_room(language, room, servers))
-            .collect();
+        let rooms = rooms_shown(language, &report.unconfirmed, shown, |(room, servers)| {
+            unconfirmed_room(language, room, servers)
+        });
         let _ = match language {
-            Language::German => write!(text, "; noch nicht bestätigt: {}", rooms.join(", ")),
-            Language::English => write!(text, "; not yet confirmed: {}", rooms.join(", ")),
+            Language::German => write!(text, "; noch nicht bestätigt: {rooms}"),
+            Language::English => write!(text, "; not yet confirmed: {rooms}"),
         };
     }
     text
@@ -1044,14 +1237,16 @@ pub(super) fn delivery_line(
 ) -> Rendered {
     let title = quoted(language, title);
     let date = super::minutes::date_short(language, start.date_naive());
-    let text = format!(
-        "{lead} {title} ({date}): {}.",
-        delivered_to(language, report)
-    );
-    Rendered {
-        html: escape_html(&text),
-        plain: text,
-    }
+    super::size::largest_fitting(rooms_named(report), |shown| {
+        let text = format!(
+            "{lead} {title} ({date}): {}.",
+            delivered_to(language, report, shown)
+        );
+        Rendered {
+            html: escape_html(&text),
+            plain: text,
+        }
+    })
 }
 
 /// How rooms ended that were still open when the organizers got the summary (delivered late or
@@ -1084,7 +1279,19 @@ pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
     }
 }
 
-/// Tells the organizers that a changed file was rejected, with every error.
+/// The most errors the organizers' room is shown after a failed reload: a dozen is what one
+/// fixes before saving again, and `convene check` shows them all. Fewer when they are long:
+/// the notice always fits one message.
+pub const MAX_RELOAD_ERRORS: usize = 12;
+
+/// The most characters of one error in that notice: an error echoes at most
+/// [`crate::diagnostic::MAX_ECHO`] characters of input, but its YAML path holds the file's
+/// keys in full.
+const MAX_RELOAD_ERROR: usize = 1_000;
+
+/// Tells the organizers that a changed file was rejected: the first errors (at most
+/// [`MAX_RELOAD_ERRORS`], as many as fit one message), then how many more there are and that
+/// `convene check` shows them all.
 pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics) -> Rendered {
     let intro = match language {
         Language::German => {
@@ -1094,15 +1301,39 @@ pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics
     };
     // In the network's language; echoed input in it is shortened and shows invisible
     // characters escaped (see `diagnostic::echo`), and the HTML form escapes everything.
-    let errors = errors.render(language);
-    Rendered {
-        plain: format!("{intro}\n\n{errors}"),
-        html: format!(
-            "<p>{}</p>\n<pre><code>{}</code></pre>",
-            escape_html(intro),
-            escape_html(&errors)
-        ),
-    }
+    let shown: Vec<String> = errors
+        .iter()
+        .take(MAX_RELOAD_ERRORS)
+        .map(|error| super::size::first_chars(&error.render(language), MAX_RELOAD_ERROR))
+        .collect();
+    super::size::largest_fitting(shown.len(), |count| {
+        let listed = shown[..count].join("\n");
+        let more = errors.len() - count;
+        let more = (more > 0).then(|| match language {
+            Language::German => format!("… und {more} weitere – `convene check` zeigt alle."),
+            Language::English => format!("… and {more} more — run `convene check` to see all."),
+        });
+        let (plain_more, html_more) = more
+            .map(|more| {
+                (
+                    format!("\n{more}"),
+                    format!("\n<p>{}</p>", escape_html(&more)),
+                )
+            })
+            .unwrap_or_default();
+        let (plain_errors, html_errors) = if count == 0 {
+            (String::new(), String::new())
+        } else {
+            (
+                format!("\n\n{listed}"),
+                format!("\n<pre><code>{}</code></pre>", escape_html(&listed)),
+            )
+        };
+        Rendered {
+            plain: format!("{intro}{plain_errors}{plain_more}"),
+            html: format!("<p>{}</p>{html_errors}{html_more}", escape_html(intro)),
+        }
+    })
 }
 
 /// The answer to `!announce <date>`.

@@ -15,10 +15,18 @@ use crate::i18n::Language;
 use crate::minutes::{Entry, EntryKind, Minutes, Topic};
 use crate::store::ActionItem;
 
-/// A message larger than this (plain and HTML together, in bytes) is published in its short
-/// form; the full minutes are in the attached file either way. Matrix events are limited to
-/// 64 KiB in all.
-const MAX_MESSAGE: usize = 24_000;
+/// The most characters of an action item's text in a line of a list, a reminder or an agenda:
+/// a task is a sentence or two, and a longer one (up to [`crate::minutes::MAX_ENTRY`]) is in
+/// the minutes in full; cut, a dozen of them still fit one message.
+const MAX_SHOWN_ACTION: usize = 1_000;
+
+/// "… und 12 weitere Einträge": minutes entries a message leaves out.
+const MORE_ENTRIES: super::size::More = super::size::More {
+    german_one: "… und 1 weiterer Eintrag",
+    german: "… und {n} weitere Einträge",
+    english_one: "… and 1 more entry",
+    english: "… and {n} more entries",
+};
 
 /// What publication adds to the minutes: who approved them, when, and where they are online.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,15 +136,9 @@ fn heading(language: Language, network: &str, minutes: &Minutes, draft: bool) ->
     }
 }
 
-/// The header facts: (label, value).
-fn facts(language: Language, minutes: &Minutes) -> Vec<(String, String)> {
-    let list = |names: &[String]| {
-        names
-            .iter()
-            .map(|n| one_line(n))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+/// The header facts: (label, value), each list of names with its first `shown` names.
+fn facts(language: Language, minutes: &Minutes, shown: usize) -> Vec<(String, String)> {
+    let list = |names: &[String]| super::size::names_shown(language, names, shown, one_line);
     let none = match language {
         Language::German => "keine erfasst",
         Language::English => "none recorded",
@@ -202,13 +204,41 @@ enum Detail {
     Header,
 }
 
-/// The minutes as a chat message.
+/// Whether `entry` is shown in the minutes at `detail`.
+fn shows(detail: Detail, entry: &Entry) -> bool {
+    match detail {
+        Detail::Draft | Detail::Full => true,
+        Detail::Short => matches!(entry.kind, EntryKind::Decision | EntryKind::Action(_)),
+        Detail::Header => false,
+    }
+}
+
+/// How many entries the minutes show at `detail`, and the most names of a list in the header:
+/// what [`message`] may shorten.
+fn most_shown(minutes: &Minutes, detail: Detail) -> usize {
+    let entries = minutes
+        .topics
+        .iter()
+        .flat_map(|t| &t.entries)
+        .filter(|e| shows(detail, e))
+        .count();
+    let names = [&minutes.chairs, &minutes.present, &minutes.excused]
+        .iter()
+        .map(|names| names.len())
+        .max()
+        .unwrap_or(0);
+    entries.max(names)
+}
+
+/// The minutes as a chat message, with at most `shown` entries and `shown` names in each list
+/// of the header (the rest counted).
 fn message(
     language: Language,
     network: &str,
     minutes: &Minutes,
     detail: Detail,
     footer: &[String],
+    shown: usize,
 ) -> Rendered {
     let mut both = Both::default();
     let heading = heading(language, network, minutes, detail == Detail::Draft);
@@ -216,14 +246,14 @@ fn message(
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    for (label, value) in facts(language, minutes) {
+    for (label, value) in facts(language, minutes, shown) {
         both.raw_line(
             &format!("{label}: {value}"),
             &format!("<em>{}:</em> {}", escape_html(&label), escape_html(&value)),
         );
     }
     if detail != Detail::Header {
-        topics(&mut both, language, minutes, detail);
+        topics(&mut both, language, minutes, detail, shown);
     }
     for line in footer {
         both.blank();
@@ -232,20 +262,62 @@ fn message(
     both.done()
 }
 
-fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail) {
+/// The message in the first of the `forms` that fits one message in full; the last form with
+/// as many entries and names as fit when none does.
+fn fitting_message(
+    language: Language,
+    network: &str,
+    minutes: &Minutes,
+    forms: &[(Detail, Vec<String>)],
+) -> Rendered {
+    let Some(((last, last_footer), earlier)) = forms.split_last() else {
+        return Rendered {
+            plain: String::new(),
+            html: String::new(),
+        };
+    };
+    for (detail, footer) in earlier {
+        let whole = message(
+            language,
+            network,
+            minutes,
+            *detail,
+            footer,
+            most_shown(minutes, *detail),
+        );
+        if super::size::fits(&whole) {
+            return whole;
+        }
+    }
+    super::size::largest_fitting(most_shown(minutes, *last), |shown| {
+        message(language, network, minutes, *last, last_footer, shown)
+    })
+}
+
+fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail, most: usize) {
     let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
+    let total = minutes
+        .topics
+        .iter()
+        .flat_map(|t| &t.entries)
+        .filter(|e| shows(detail, e))
+        .count();
+    let mut left = most;
     for (index, topic) in minutes.topics.iter().enumerate() {
-        let shown: Vec<&Entry> = topic
-            .entries
-            .iter()
-            .filter(|e| {
-                detail != Detail::Short
-                    || matches!(e.kind, EntryKind::Decision | EntryKind::Action(_))
-            })
-            .collect();
-        if detail == Detail::Short && shown.is_empty() {
+        let all: Vec<&Entry> = topic.entries.iter().filter(|e| shows(detail, e)).collect();
+        if detail == Detail::Short && all.is_empty() {
             continue;
         }
+        if total > most && left == 0 {
+            break;
+        }
+        // In the order they are shown (grouped by kind), the first `left` of them.
+        let mut shown: Vec<&Entry> = Vec::new();
+        for (_, entries) in grouped(language, all.iter().copied()) {
+            let take = entries.len().min(left - shown.len());
+            shown.extend(entries.into_iter().take(take));
+        }
+        left -= shown.len();
         both.blank();
         let mut title = topic_heading(language, index, topic, first_untitled);
         if detail == Detail::Draft
@@ -302,6 +374,10 @@ fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail
             both.list(&items);
         }
     }
+    if total > most {
+        both.blank();
+        both.line(&MORE_ENTRIES.line(language, total - most));
+    }
 }
 
 /// The draft, for the organizers' room: every line with its number, and how to go on.
@@ -322,7 +398,7 @@ pub fn minutes_draft(language: Language, network: &str, minutes: &Minutes, live:
             date_argument(language, minutes.start.date_naive())
         )],
     };
-    message(language, network, minutes, Detail::Draft, &footer)
+    fitting_message(language, network, minutes, &[(Detail::Draft, footer)])
 }
 
 fn publication_footer(
@@ -361,40 +437,20 @@ fn publication_footer(
 }
 
 /// The published minutes, as posted in every room: in full, or — when that would be too large
-/// for one message — decisions and actions only, or the header only.
+/// for one message ([`super::size::MESSAGE_BUDGET`]) — decisions and actions only, or the
+/// header only; the full minutes are in the attached file either way. A form with more
+/// entries or names than fit shows the first of them and counts the rest.
 pub fn minutes_message(
     language: Language,
     network: &str,
     minutes: &Minutes,
     publication: &Publication,
 ) -> Rendered {
-    let full = message(
-        language,
-        network,
-        minutes,
-        Detail::Full,
-        &publication_footer(language, publication, Detail::Full),
-    );
-    if full.plain.len() + full.html.len() <= MAX_MESSAGE {
-        return full;
-    }
-    let short = message(
-        language,
-        network,
-        minutes,
-        Detail::Short,
-        &publication_footer(language, publication, Detail::Short),
-    );
-    if short.plain.len() + short.html.len() <= MAX_MESSAGE {
-        return short;
-    }
-    message(
-        language,
-        network,
-        minutes,
-        Detail::Header,
-        &publication_footer(language, publication, Detail::Header),
-    )
+    let forms: Vec<(Detail, Vec<String>)> = [Detail::Full, Detail::Short, Detail::Header]
+        .into_iter()
+        .map(|detail| (detail, publication_footer(language, publication, detail)))
+        .collect();
+    fitting_message(language, network, minutes, &forms)
 }
 
 /// Escapes text for Markdown (CommonMark): punctuation that could start markup is
@@ -441,7 +497,7 @@ pub fn minutes_markdown(
         "# {}\n\n",
         escape_markdown(&heading(language, network, minutes, false))
     );
-    for (label, value) in facts(language, minutes) {
+    for (label, value) in facts(language, minutes, usize::MAX) {
         let _ = writeln!(md, "- **{label}:** {}", escape_markdown(&value));
     }
     let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
@@ -606,8 +662,20 @@ pub enum RecordedKind {
     Link,
 }
 
-/// The answer to a minutes command.
+/// The answer to a minutes command; the agenda it lists, or the municipalities it names, as
+/// many as fit one message.
 pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
+    let most = match reply {
+        MinutesReply::Started { agenda, .. } => agenda.len(),
+        MinutesReply::UnknownOwner { known, .. }
+        | MinutesReply::UnknownMunicipality { known, .. } => known.len(),
+        _ => 0,
+    };
+    super::size::largest_fitting(most, |shown| reply_text(language, reply, shown))
+}
+
+/// [`minutes_reply`] with the first `shown` agenda items or municipalities.
+fn reply_text(language: Language, reply: &MinutesReply, shown: usize) -> Rendered {
     let de = language == Language::German;
     let text = match reply {
         MinutesReply::Started {
@@ -630,11 +698,15 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
                     " The agenda is empty; start an item with !topic <title>."
                 });
             } else {
-                let items: Vec<String> = agenda
+                let mut items: Vec<String> = agenda
                     .iter()
+                    .take(shown)
                     .enumerate()
                     .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
                     .collect();
+                if agenda.len() > shown {
+                    items.push(super::meetings::MORE_ITEMS.line(language, agenda.len() - shown));
+                }
                 let _ = write!(
                     text,
                     "{}{}",
@@ -832,12 +904,12 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
             if de {
                 format!(
                     "{given} ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {}. Der Befehl lautet: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ].",
-                    known.join(", ")
+                    super::size::names_shown(language, known, shown, str::to_owned)
                 )
             } else {
                 format!(
                     "{given} is neither a member municipality nor a Matrix ID (@name:server). Member municipalities: {}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].",
-                    known.join(", ")
+                    super::size::names_shown(language, known, shown, str::to_owned)
                 )
             }
         }
@@ -870,12 +942,12 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
             if de {
                 format!(
                     "{given} ist keine Mitgliedskommune. Mitgliedskommunen: {}.",
-                    known.join(", ")
+                    super::size::names_shown(language, known, shown, str::to_owned)
                 )
             } else {
                 format!(
                     "{given} is not a member municipality. Member municipalities: {}.",
-                    known.join(", ")
+                    super::size::names_shown(language, known, shown, str::to_owned)
                 )
             }
         }
@@ -900,11 +972,34 @@ fn shorten(text: &str, max: usize) -> String {
     format!("{}…", text.chars().take(max).collect::<String>())
 }
 
-/// The answer to `!minutes list`: each published minutes with its date and link.
+/// "… und 12 ältere Protokolle": published minutes `!minutes list` leaves out.
+const MORE_MINUTES: super::size::More = super::size::More {
+    german_one: "… und 1 älteres Protokoll",
+    german: "… und {n} ältere Protokolle",
+    english_one: "… and the minutes of 1 earlier meeting",
+    english: "… and the minutes of {n} earlier meetings",
+};
+
+/// The answer to `!minutes list`: each published minutes with its date and link; the newest
+/// of them (the list is oldest first) when all would not fit one message.
 pub fn minutes_list(
     language: Language,
     published: &[(String, String, Option<String>)],
 ) -> Rendered {
+    super::size::largest_fitting(published.len(), |shown| {
+        let skipped = published.len() - shown;
+        let mut listed = minutes_list_of(language, &published[skipped..]);
+        if skipped > 0 {
+            let mut both = Both::default();
+            both.raw_line(&listed.plain, &listed.html);
+            both.line(&MORE_MINUTES.line(language, skipped));
+            listed = both.done();
+        }
+        listed
+    })
+}
+
+fn minutes_list_of(language: Language, published: &[(String, String, Option<String>)]) -> Rendered {
     if published.is_empty() {
         let text = match language {
             Language::German => "Es wurden noch keine Protokolle veröffentlicht.",
@@ -950,15 +1045,27 @@ pub fn minutes_list(
 /// One action item on a line: "Nr. 3 – Kaiserslautern: Portal prüfen (bis 15.01.2027)".
 pub fn action_line(language: Language, action: &ActionItem) -> String {
     let owner = one_line(&action.owner.to_string());
-    let text = action_text(language, &action.text, action.due);
+    let task = super::size::first_chars(&one_line(&action.text), MAX_SHOWN_ACTION);
+    let text = action_text(language, &task, action.due);
     match language {
         Language::German => format!("Nr. {} – {owner}: {text}", action.id),
         Language::English => format!("No. {} – {owner}: {text}", action.id),
     }
 }
 
-/// The answer to `!actions`.
+/// The answer to `!actions`: as many of them as fit one message, the rest counted.
 pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&str>) -> Rendered {
+    super::size::largest_fitting(actions.len(), |shown| {
+        action_list_of(language, actions, whose, shown)
+    })
+}
+
+fn action_list_of(
+    language: Language,
+    actions: &[ActionItem],
+    whose: Option<&str>,
+    shown: usize,
+) -> Rendered {
     let intro = match (actions.is_empty(), whose, language) {
         (true, Some(name), Language::German) => {
             format!("{} hat keine offenen Aufgaben.", one_line(name))
@@ -981,6 +1088,7 @@ pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&st
     both.line(&intro);
     let items: Vec<(String, String)> = actions
         .iter()
+        .take(shown)
         .map(|a| {
             let line = action_line(language, a);
             let html = escape_html(&line);
@@ -988,6 +1096,9 @@ pub fn action_list(language: Language, actions: &[ActionItem], whose: Option<&st
         })
         .collect();
     both.list(&items);
+    if actions.len() > shown {
+        both.line(&super::meetings::MORE_ACTIONS.line(language, actions.len() - shown));
+    }
     if !actions.is_empty() {
         both.line(match language {
             Language::German => "Eine erledigte Aufgabe melden Sie mit !done <Nr.>",

@@ -8,6 +8,7 @@ mod meetings;
 mod minutes;
 mod polls;
 mod proposals;
+pub mod size;
 
 /// A message in both forms Matrix clients show: `body` and `formatted_body`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct Rendered {
     pub html: String,
 }
 
-pub use commands::{About, about, command_error, command_help, help, no_meeting_on, pong};
+pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
 pub use meetings::{
     Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, date_range,
     delivery_summary, failure_reason, follow_up_report, meeting_details, meeting_title,
@@ -30,9 +31,9 @@ pub use minutes::{
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use polls::{
-    no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_fallback,
-    poll_overdue, poll_question, poll_reminder, poll_summary, poll_tally, poll_too_late,
-    vote_recorded, vote_withdrawn, which_poll,
+    no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_decision_invalid,
+    poll_fallback, poll_overdue, poll_question, poll_reminder, poll_summary, poll_tallies,
+    poll_tally, poll_too_late, vote_recorded, vote_withdrawn, which_poll,
 };
 pub use proposals::{
     Outcome, cannot_propose, no_such_part, no_such_proposal, proposal_added, proposal_list,

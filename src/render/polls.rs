@@ -55,16 +55,33 @@ fn numbered_slots(language: Language, slots: &[Slot]) -> (String, String) {
     (plain, html)
 }
 
-/// The question, the numbered slots, the organizers' note and how to answer by when.
+/// The question, the numbered slots, the organizers' note and how to answer by when; a note
+/// too long for one message is cut.
 fn ballot(language: Language, heading: &str, draft: &PollDraft) -> Rendered {
+    let note = draft.note.as_deref().map(one_line);
+    let length = note.as_deref().map_or(0, |note| note.chars().count());
+    super::size::largest_fitting(length, |shown| {
+        let note = note
+            .as_deref()
+            .map(|note| super::size::first_chars(note, shown));
+        ballot_with(language, heading, draft, note.as_deref())
+    })
+}
+
+fn ballot_with(
+    language: Language,
+    heading: &str,
+    draft: &PollDraft,
+    note: Option<&str>,
+) -> Rendered {
     let (slots_plain, slots_html) = numbered_slots(language, &draft.slots);
     let mut plain = format!("{heading}{slots_plain}");
     let mut html = format!(
         "<p><strong>{}</strong></p>\n{slots_html}",
         escape_html(heading)
     );
-    if let Some(note) = &draft.note {
-        let note = crate::text::echo(&one_line(note));
+    if let Some(note) = note {
+        let note = crate::text::echo(note);
         let _ = write!(plain, "\n{note}");
         let _ = writeln!(html, "<p>{}</p>", escape_html(&note));
     }
@@ -184,8 +201,14 @@ fn count_of(language: Language, count: usize, total: usize) -> String {
     }
 }
 
-/// The tally's lines in plain text, one per slot, then who has not answered.
-fn tally_lines(language: Language, draft: &PollDraft, tally: &Tally, total: usize) -> Vec<String> {
+/// The tally's lines in plain text, one per slot, naming at most `shown` municipalities each.
+fn tally_lines(
+    language: Language,
+    draft: &PollDraft,
+    tally: &Tally,
+    total: usize,
+    shown: usize,
+) -> Vec<String> {
     let mut lines = Vec::new();
     for (index, slot) in draft.slots.iter().enumerate() {
         let rooms = tally.per_slot.get(index).map_or(&[][..], Vec::as_slice);
@@ -195,29 +218,39 @@ fn tally_lines(language: Language, draft: &PollDraft, tally: &Tally, total: usiz
             poll_answer(language, slot),
             count_of(language, rooms.len(), total)
         );
-        if !rooms.is_empty() {
-            let _ = write!(line, " ({})", names(rooms));
+        if !rooms.is_empty() && shown > 0 {
+            let _ = write!(line, " ({})", names(language, rooms, shown));
         }
         lines.push(line);
     }
     lines
 }
 
-fn names(rooms: &[String]) -> String {
-    rooms
+/// The first `shown` municipalities, and how many more.
+fn names(language: Language, rooms: &[String], shown: usize) -> String {
+    super::size::names_shown(language, rooms, shown, one_line)
+}
+
+/// How many municipalities a tally names at most in one list: what [`poll_tally`] and
+/// [`poll_overdue`] may leave out of a message that would be too large.
+fn most_named(tally: &Tally) -> usize {
+    tally
+        .per_slot
         .iter()
-        .map(|name| one_line(name))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(Vec::len)
+        .chain([tally.not_answered.len(), tally.answered.len()])
+        .max()
+        .unwrap_or(0)
 }
 
 /// "Noch keine Antwort: C" / "No answer yet: C", or that every room has answered.
-fn not_answered_line(language: Language, tally: &Tally) -> String {
+fn not_answered_line(language: Language, tally: &Tally, shown: usize) -> String {
+    let names = names(language, &tally.not_answered, shown);
     match (language, tally.not_answered.is_empty()) {
         (Language::German, true) => "Alle Kommunen haben geantwortet.".to_owned(),
         (Language::English, true) => "Every municipality has answered.".to_owned(),
-        (Language::German, false) => format!("Noch keine Antwort: {}", names(&tally.not_answered)),
-        (Language::English, false) => format!("No answer yet: {}", names(&tally.not_answered)),
+        (Language::German, false) => format!("Noch keine Antwort: {names}"),
+        (Language::English, false) => format!("No answer yet: {names}"),
     }
 }
 
@@ -248,11 +281,26 @@ fn best_line(language: Language, tally: &Tally) -> Option<String> {
 /// The plain body and the table say the same in another layout, so this one message is not
 /// word for word what a client shows of its HTML (the tests check that every slot, name and
 /// count is visible there instead).
+///
+/// With more municipalities than fit one message, the lists and the table name the first of
+/// them and count the rest.
 pub fn poll_tally(
     language: Language,
     draft: &PollDraft,
     tally: &Tally,
     total_rooms: usize,
+) -> Rendered {
+    super::size::largest_fitting(most_named(tally), |shown| {
+        tally_with(language, draft, tally, total_rooms, shown)
+    })
+}
+
+fn tally_with(
+    language: Language,
+    draft: &PollDraft,
+    tally: &Tally,
+    total_rooms: usize,
+    shown: usize,
 ) -> Rendered {
     let title = quoted(language, &draft.title);
     let heading = match language {
@@ -267,8 +315,8 @@ pub fn poll_tally(
             day_long(language, draft.decide_by)
         ),
     };
-    let lines = tally_lines(language, draft, tally, total_rooms);
-    let not_answered = not_answered_line(language, tally);
+    let lines = tally_lines(language, draft, tally, total_rooms, shown);
+    let not_answered = not_answered_line(language, tally, shown);
     let best = best_line(language, tally);
     let decide = decide_line(language, draft);
 
@@ -291,7 +339,8 @@ pub fn poll_tally(
     html.push_str("<table>\n<thead>\n<tr><th>");
     html.push_str(slot_label);
     html.push_str("</th>");
-    for name in &tally.answered {
+    let columns = &tally.answered[..tally.answered.len().min(shown)];
+    for name in columns {
         let _ = write!(html, "<th>{}</th>", escape_html(&one_line(name)));
     }
     let _ = writeln!(html, "<th>{count_label}</th></tr>\n</thead>\n<tbody>");
@@ -303,7 +352,7 @@ pub fn poll_tally(
             index + 1,
             escape_html(&poll_answer(language, slot))
         );
-        for name in &tally.answered {
+        for name in columns {
             let mark = if rooms.contains(name) { "✓" } else { "" };
             let _ = write!(html, "<td>{mark}</td>");
         }
@@ -323,6 +372,27 @@ pub fn poll_tally(
     Rendered { plain, html }
 }
 
+/// The answer to `!poll`: the tally of every open poll, as many as fit one message.
+pub fn poll_tallies(language: Language, tallies: &[Rendered]) -> Rendered {
+    super::size::join_fitting(tallies, ("\n\n", "<br>\n"), |left_out| {
+        both(match (language, left_out) {
+            (Language::German, 1) => {
+                "… und 1 weitere offene Terminumfrage; sie passt nicht mehr in diese Nachricht."
+                    .to_owned()
+            }
+            (Language::German, n) => format!(
+                "… und {n} weitere offene Terminumfragen; sie passen nicht mehr in diese Nachricht."
+            ),
+            (Language::English, 1) => {
+                "… and 1 more open date poll, which does not fit into this message.".to_owned()
+            }
+            (Language::English, n) => {
+                format!("… and {n} more open date polls, which do not fit into this message.")
+            }
+        })
+    })
+}
+
 /// How the organizers decide: "!poll decide smart-city <Nr.>", with the id so that it works
 /// whatever other polls are open.
 fn decide_line(language: Language, draft: &PollDraft) -> String {
@@ -340,6 +410,12 @@ fn decide_line(language: Language, draft: &PollDraft) -> String {
 /// To the organizers when `decide_by` has passed and the workshop's date is still open: the
 /// tally and how to decide.
 pub fn poll_overdue(language: Language, draft: &PollDraft, tally: &Tally) -> Rendered {
+    super::size::largest_fitting(most_named(tally), |shown| {
+        overdue_with(language, draft, tally, shown)
+    })
+}
+
+fn overdue_with(language: Language, draft: &PollDraft, tally: &Tally, shown: usize) -> Rendered {
     let title = quoted(language, &draft.title);
     let until = day_long(language, draft.decide_by);
     let heading = match language {
@@ -356,10 +432,10 @@ pub fn poll_overdue(language: Language, draft: &PollDraft, tally: &Tally) -> Ren
         &heading,
         &format!("<strong>{}</strong>", escape_html(&heading)),
     );
-    for line in tally_lines(language, draft, tally, total) {
+    for line in tally_lines(language, draft, tally, total, shown) {
         both.line(&line);
     }
-    both.line(&not_answered_line(language, tally));
+    both.line(&not_answered_line(language, tally, shown));
     if let Some(best) = best_line(language, tally) {
         both.line(&best);
     }
@@ -395,6 +471,62 @@ pub fn poll_decided(language: Language, draft: &PollDraft, slot: &Slot) -> Rende
     })
 }
 
+/// To the organizers, when the decision of a poll stored in the bot's database is one no
+/// meeting can have: it is not used, and what to do instead (a date in the file decides the
+/// workshop).
+pub fn poll_decision_invalid(
+    language: Language,
+    draft: &PollDraft,
+    why: &crate::poll::InvalidDecision,
+) -> Rendered {
+    use crate::poll::InvalidDecision;
+    let title = quoted(language, &draft.title);
+    let at = |instant: &chrono::DateTime<chrono::Utc>| instant.format("%Y-%m-%d %H:%M UTC");
+    let why = match (why, language) {
+        (InvalidDecision::NoSuchSlot { slot, count }, Language::German) => format!(
+            "Termin Nr. {} gibt es nicht, die Umfrage hat {count}",
+            slot + 1
+        ),
+        (InvalidDecision::NoSuchSlot { slot, count }, Language::English) => {
+            format!("there is no date no. {}, the poll has {count}", slot + 1)
+        }
+        (InvalidDecision::NotTheSlot { slot }, Language::German) => {
+            format!("Termin Nr. {} hat ein anderes Datum", slot + 1)
+        }
+        (InvalidDecision::NotTheSlot { slot }, Language::English) => {
+            format!("date no. {} has another date", slot + 1)
+        }
+        (InvalidDecision::EndNotAfterStart { start, end }, Language::German) => format!(
+            "das Ende ({}) liegt nicht nach dem Beginn ({})",
+            at(end),
+            at(start)
+        ),
+        (InvalidDecision::EndNotAfterStart { start, end }, Language::English) => format!(
+            "its end ({}) is not after its start ({})",
+            at(end),
+            at(start)
+        ),
+        (InvalidDecision::TooLong, Language::German) => "er dauert länger als einen Tag".to_owned(),
+        (InvalidDecision::TooLong, Language::English) => "it lasts longer than a day".to_owned(),
+        (InvalidDecision::OutOfRange(instant), Language::German) => format!(
+            "{} liegt außerhalb des Zeitraums, mit dem convene plant (1970 bis 2200)",
+            at(instant)
+        ),
+        (InvalidDecision::OutOfRange(instant), Language::English) => format!(
+            "{} is outside the dates convene plans with (1970 to 2200)",
+            at(instant)
+        ),
+    };
+    both(match language {
+        Language::German => format!(
+            "Die gespeicherte Entscheidung der Terminumfrage für {title} ist ungültig und wird nicht verwendet: {why}. Bitte tragen Sie den Termin in der Datei mit `date:`, `start:` und `duration:` statt `candidates:` ein."
+        ),
+        Language::English => format!(
+            "The stored decision of the date poll for {title} is invalid and is not used: {why}. Please write the date into the file with `date:`, `start:` and `duration:` instead of `candidates:`."
+        ),
+    })
+}
+
 /// The answer to `!poll decide <n>` while several polls are open: which workshop is meant.
 pub fn which_poll(language: Language, ids: &[String]) -> Rendered {
     let list = ids.join(", ");
@@ -419,10 +551,16 @@ pub fn poll_summary(
 ) -> Rendered {
     let title = quoted(language, title);
     let until = super::minutes::date_short(language, decide_by);
-    let delivered = super::meetings::delivered_to(language, report);
-    both(match language {
-        Language::German => format!("Terminumfrage {title} (Antworten bis {until}): {delivered}."),
-        Language::English => format!("Date poll {title} (answers until {until}): {delivered}."),
+    super::size::largest_fitting(super::meetings::rooms_named(report), |shown| {
+        let delivered = super::meetings::delivered_to(language, report, shown);
+        both(match language {
+            Language::German => {
+                format!("Terminumfrage {title} (Antworten bis {until}): {delivered}.")
+            }
+            Language::English => {
+                format!("Date poll {title} (answers until {until}): {delivered}.")
+            }
+        })
     })
 }
 

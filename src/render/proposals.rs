@@ -107,27 +107,49 @@ pub fn cannot_propose(language: Language, no_meeting: bool) -> Rendered {
     })
 }
 
+/// The most characters of a rejection's reason in a list of proposals: the list is an
+/// overview, and the proposer's room got the reason in full.
+const MAX_LISTED_REASON: usize = 300;
+
 fn status(language: Language, proposal: &Proposal) -> String {
+    let reason = super::size::first_chars(
+        proposal.reason.as_deref().unwrap_or_default(),
+        MAX_LISTED_REASON,
+    );
     match (proposal.status, language) {
         (ProposalStatus::Open, Language::German) => "offen".to_owned(),
         (ProposalStatus::Open, Language::English) => "open".to_owned(),
         (ProposalStatus::Accepted, Language::German) => "angenommen".to_owned(),
         (ProposalStatus::Accepted, Language::English) => "accepted".to_owned(),
-        (ProposalStatus::Rejected, Language::German) => format!(
-            "abgelehnt: {}",
-            proposal.reason.as_deref().unwrap_or_default()
-        ),
-        (ProposalStatus::Rejected, Language::English) => format!(
-            "rejected: {}",
-            proposal.reason.as_deref().unwrap_or_default()
-        ),
+        (ProposalStatus::Rejected, Language::German) => format!("abgelehnt: {reason}"),
+        (ProposalStatus::Rejected, Language::English) => format!("rejected: {reason}"),
         (ProposalStatus::Withdrawn, Language::German) => "zurückgezogen".to_owned(),
         (ProposalStatus::Withdrawn, Language::English) => "withdrawn".to_owned(),
     }
 }
 
-/// `!agenda mine` and `!agenda proposals`: one line per proposal.
+/// "… und 3 weitere Vorschläge": proposals a list leaves out.
+const MORE_PROPOSALS: super::size::More = super::size::More {
+    german_one: "… und 1 weiterer Vorschlag",
+    german: "… und {n} weitere Vorschläge",
+    english_one: "… and 1 more proposal",
+    english: "… and {n} more proposals",
+};
+
+/// `!agenda mine` and `!agenda proposals`: one line per proposal, as many as fit one message
+/// (the rest counted).
 pub fn proposal_list(language: Language, proposals: &[Proposal], all: bool) -> Rendered {
+    super::size::largest_fitting(proposals.len(), |shown| {
+        proposal_list_of(language, proposals, all, shown)
+    })
+}
+
+fn proposal_list_of(
+    language: Language,
+    proposals: &[Proposal],
+    all: bool,
+    shown: usize,
+) -> Rendered {
     let heading = match (language, all, proposals.is_empty()) {
         (Language::German, _, true) => "Es liegen keine Vorschläge vor.",
         (Language::English, _, true) => "There are no proposals.",
@@ -145,7 +167,7 @@ pub fn proposal_list(language: Language, proposals: &[Proposal], all: bool) -> R
         Language::German => "Nr.",
         Language::English => "No.",
     };
-    for proposal in proposals {
+    for proposal in proposals.iter().take(shown) {
         let line = format!(
             "{number} {} – {} ({}, {}) [{}]",
             proposal.id,
@@ -159,6 +181,11 @@ pub fn proposal_list(language: Language, proposals: &[Proposal], all: bool) -> R
     }
     if !proposals.is_empty() {
         html.push_str("</ul>");
+    }
+    if proposals.len() > shown {
+        let more = MORE_PROPOSALS.line(language, proposals.len() - shown);
+        let _ = write!(plain, "\n{more}");
+        let _ = write!(html, "\n<p>{}</p>", escape_html(&more));
     }
     Rendered { plain, html }
 }
@@ -176,11 +203,28 @@ pub enum Outcome<'a> {
     Withdrawn,
 }
 
-/// The notice about what became of a proposal.
+/// The notice about what became of a proposal; a reason too long for one message is cut.
 pub fn proposal_outcome(language: Language, proposal: &Proposal, outcome: Outcome<'_>) -> Rendered {
+    let reason = proposal.reason.as_deref().unwrap_or_default();
+    super::size::largest_fitting(reason.chars().count(), |shown| {
+        outcome_with(
+            language,
+            proposal,
+            outcome,
+            &super::size::first_chars(reason, shown),
+        )
+    })
+}
+
+fn outcome_with(
+    language: Language,
+    proposal: &Proposal,
+    outcome: Outcome<'_>,
+    reason: &str,
+) -> Rendered {
     let title = quoted(language, &proposal.title);
     let id = proposal.id;
-    let reason = sentence_end(proposal.reason.as_deref().unwrap_or_default());
+    let reason = sentence_end(reason);
     both(match (outcome, language) {
         (Outcome::Accepted(meeting), Language::German) => format!(
             "Ihr Vorschlag Nr. {id} {title} wurde in die Tagesordnung von {} am {} aufgenommen{}.",

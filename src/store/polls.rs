@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, text, time};
-use crate::poll::{Slot, Vote};
+use crate::poll::{self, InvalidDecision, Slot, Vote};
 
 /// A slot as stored: its start and end.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
@@ -58,6 +58,21 @@ impl PollDecision {
     /// The decided slot, shown in `timezone`.
     pub fn slot(&self, timezone: Tz) -> Slot {
         Slot::between(self.start, self.end, timezone)
+    }
+}
+
+impl PollRow {
+    /// The decided slot, shown in `timezone`, checked as the date of a meeting
+    /// ([`poll::checked_decision`]); `None` while the poll is undecided.
+    pub fn decided_slot(&self, timezone: Tz) -> Option<Result<Slot, InvalidDecision>> {
+        let decision = self.decision.as_ref()?;
+        Some(poll::checked_decision(
+            &self.slots,
+            decision.slot,
+            decision.start,
+            decision.end,
+            timezone,
+        ))
     }
 }
 
@@ -203,14 +218,30 @@ impl Store {
     }
 
     /// The decided polls' slots by workshop id, in `timezone`, for
-    /// [`crate::network::Network::with_decisions`].
+    /// [`crate::network::Network::with_decisions`]: only the valid decisions
+    /// ([`PollRow::decided_slot`]); [`Store::invalid_decisions`] has the others.
     pub fn decided_slots(&self, timezone: Tz) -> Result<BTreeMap<String, Slot>, StoreError> {
         Ok(self
             .polls()?
             .into_iter()
             .filter_map(|poll| {
-                let slot = poll.decision?.slot(timezone);
+                let slot = poll.decided_slot(timezone)?.ok()?;
                 Some((poll.key, slot))
+            })
+            .collect())
+    }
+
+    /// The decided polls whose decision is invalid, by workshop id, with why.
+    pub fn invalid_decisions(
+        &self,
+        timezone: Tz,
+    ) -> Result<Vec<(String, InvalidDecision)>, StoreError> {
+        Ok(self
+            .polls()?
+            .into_iter()
+            .filter_map(|poll| {
+                let error = poll.decided_slot(timezone)?.err()?;
+                Some((poll.key, error))
             })
             .collect())
     }
@@ -367,6 +398,110 @@ mod tests {
         assert_eq!(stored.decision, Some(decision));
         assert_eq!(stored.ended_at, Some(at("2027-01-10T10:00:01Z")));
         assert_eq!(store.polls().unwrap(), vec![stored]);
+    }
+
+    /// Decisions read back from the database are checked like a meeting's date: slot 99 of a
+    /// poll with two, an end before the start, a date in the year 9999 (shown "+10000-01-01")
+    /// or an end in the year 1 are skipped, never rendered; the valid one is used.
+    #[test]
+    fn invalid_stored_decisions_are_skipped() {
+        let store = Store::in_memory().unwrap();
+        let timezone = chrono_tz::Europe::Berlin;
+        let decided = |key: &str, slot: Option<usize>, start: &str, end: &str| {
+            let mut row = poll();
+            row.key = key.to_owned();
+            store.open_poll(&row).unwrap();
+            let decision = PollDecision {
+                slot,
+                start: at(start),
+                end: at(end),
+                by: "@organizer:example.org".to_owned(),
+                at: at("2027-01-10T10:00:00Z"),
+            };
+            assert!(store.decide_poll(key, &decision).unwrap());
+        };
+        decided(
+            "valid",
+            Some(1),
+            "2027-02-05T13:00:00Z",
+            "2027-02-05T16:00:00Z",
+        );
+        decided(
+            "slot-99",
+            Some(98),
+            "2027-02-05T13:00:00Z",
+            "2027-02-05T16:00:00Z",
+        );
+        decided(
+            "other-slot",
+            Some(0),
+            "2027-02-05T13:00:00Z",
+            "2027-02-05T16:00:00Z",
+        );
+        decided(
+            "backwards",
+            None,
+            "2027-02-05T16:00:00Z",
+            "2027-02-05T13:00:00Z",
+        );
+        decided(
+            "year-9999",
+            None,
+            "9999-12-31T23:30:00Z",
+            "9999-12-31T23:45:00Z",
+        );
+        decided(
+            "year-1",
+            None,
+            "2027-02-05T13:00:00Z",
+            "0001-01-01T00:00:00Z",
+        );
+        decided(
+            "two-days",
+            None,
+            "2027-02-05T13:00:00Z",
+            "2027-02-07T13:00:00Z",
+        );
+        let slots = store.decided_slots(timezone).unwrap();
+        assert_eq!(slots.keys().collect::<Vec<_>>(), ["valid"]);
+        assert_eq!(
+            slots["valid"].start.to_rfc3339(),
+            "2027-02-05T14:00:00+01:00"
+        );
+        let invalid: BTreeMap<String, InvalidDecision> = store
+            .invalid_decisions(timezone)
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            invalid["slot-99"],
+            InvalidDecision::NoSuchSlot { slot: 98, count: 2 }
+        );
+        assert_eq!(
+            invalid["other-slot"],
+            InvalidDecision::NotTheSlot { slot: 0 }
+        );
+        assert_eq!(
+            invalid["backwards"],
+            InvalidDecision::EndNotAfterStart {
+                start: at("2027-02-05T16:00:00Z"),
+                end: at("2027-02-05T13:00:00Z"),
+            }
+        );
+        assert_eq!(
+            invalid["year-9999"],
+            InvalidDecision::OutOfRange(at("9999-12-31T23:30:00Z"))
+        );
+        assert_eq!(
+            invalid["year-1"],
+            InvalidDecision::OutOfRange(at("0001-01-01T00:00:00Z"))
+        );
+        assert_eq!(invalid["two-days"], InvalidDecision::TooLong);
+        assert_eq!(invalid.len(), 6);
+        assert_eq!(
+            invalid["slot-99"].to_string(),
+            "slot 99 is not one of the poll's 2 slots"
+        );
     }
 
     #[test]

@@ -728,3 +728,88 @@ fn candidates_start_after_the_decide_by_day() {
     assert_eq!(network.agendas.polls.len(), 1);
     assert!(network.agendas.one_offs.is_empty());
 }
+
+/// Matrix allows user ids, room ids and aliases of at most 255 bytes (with sigil and server
+/// name); longer ones were accepted (a 100,000-character alias, too). They are refused where
+/// they are written, in the configuration and in the minutes of an agenda file.
+#[test]
+fn matrix_ids_longer_than_matrix_allows_are_refused() {
+    use convene::i18n::Language;
+
+    let long = |sigil: &str, length: usize| format!("{sigil}{}:localhost", "a".repeat(length - 11));
+    let yaml = VALID
+        .replace("\"@convene:localhost\"", &format!("\"{}\"", long("@", 256)))
+        .replace(
+            "[\"@organizer:localhost\"]",
+            &format!("[\"@organizer:localhost\", \"{}\"]", long("@", 300)),
+        )
+        .replace(
+            "\"#orga:localhost\"",
+            &format!("\"{}\"", long("#", 100_000)),
+        )
+        .replace("\"#kl:localhost\"", &format!("\"{}\"", long("!", 256)));
+    let errors = match Config::parse(Path::new("ids.yaml"), yaml) {
+        Ok(_) => panic!("ids longer than 255 bytes were accepted"),
+        Err(diagnostics) => diagnostics,
+    };
+    let a80 = format!("@{}", "a".repeat(79));
+    let h80 = format!("#{}", "a".repeat(79));
+    let b80 = format!("!{}", "a".repeat(79));
+    assert_eq!(
+        errors.to_string(),
+        format!(
+            "\
+ids.yaml:3:12: error: bot.user_id: `{a80}…` has 256 bytes; a Matrix user id has at most 255 bytes, with its sigil and server name
+  hint: shorten it: Matrix refuses longer ids
+ids.yaml:8:40: error: network.organizers[1]: `{a80}…` has 300 bytes; a Matrix user id has at most 255 bytes, with its sigil and server name
+  hint: shorten it: Matrix refuses longer ids
+ids.yaml:9:20: error: network.organizers_room: `{h80}…` has 100000 bytes; a room id or alias has at most 255 bytes, with its sigil and server name
+  hint: shorten it: Matrix refuses longer ids
+ids.yaml:12:13: error: network.members[0].room: `{b80}…` has 256 bytes; a room id or alias has at most 255 bytes, with its sigil and server name
+  hint: shorten it: Matrix refuses longer ids"
+        )
+    );
+    assert_eq!(
+        errors
+            .render(Language::German)
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>(),
+        [
+            format!(
+                "ids.yaml:3:12: Fehler: bot.user_id: `{a80}…` hat 256 Bytes; eine Matrix-Benutzer-ID hat höchstens 255 Bytes, mit Kennzeichen und Servername"
+            ),
+            "  Hinweis: Kürzen Sie sie: Matrix lehnt längere IDs ab".to_owned(),
+        ]
+    );
+    assert_eq!(
+        errors.render(Language::German).lines().nth(4),
+        Some(
+            format!(
+                "ids.yaml:9:20: Fehler: network.organizers_room: `{h80}…` hat 100000 Bytes; eine Raum-ID oder Raumadresse (Alias) hat höchstens 255 Bytes, mit Kennzeichen und Servername"
+            )
+            .as_str()
+        )
+    );
+    // 255 bytes are fine.
+    let yaml = VALID.replace("\"@convene:localhost\"", &format!("\"{}\"", long("@", 255)));
+    assert!(Config::parse(Path::new("ids.yaml"), yaml).is_ok());
+
+    // The owner of an action in the minutes of an agenda file.
+    let dir = network_dir("agendas");
+    std::fs::write(
+        dir.path().join("agendas/2026-12-17.yaml"),
+        format!(
+            "meeting:\n  series: videokonferenz\n  date: 2026-12-17\nitems:\n  - title: Open Data\nminutes:\n  topics:\n    - item: 1\n      actions:\n        - owner: \"{}\"\n          task: Folien senden\n",
+            long("@", 1_000)
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        network_errors_of(&dir.path().join("convene.yaml")),
+        format!(
+            "agendas/2026-12-17.yaml:10:18: error: minutes.topics[0].actions[0].owner: `{a80}…` has 1000 bytes; a Matrix user id has at most 255 bytes, with its sigil and server name
+  hint: shorten it: Matrix refuses longer ids"
+        )
+    );
+}

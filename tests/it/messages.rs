@@ -129,6 +129,7 @@ fn error_name(error: &CommandError) -> &'static str {
             ArgumentError::NotADate { given: None } => "missing_date",
             ArgumentError::NotADate { given: Some(_) } => "not_a_date",
             ArgumentError::NotANumber { .. } => "not_a_number",
+            ArgumentError::IdTooLong { .. } => "id_too_long",
             ArgumentError::TooLong { field, .. } => match field {
                 Field::Title => "too_long_title",
                 Field::Description => "too_long_description",
@@ -170,6 +171,7 @@ fn every_command_error() {
                 given: "sieben".to_owned(),
             },
         ),
+        CommandError::arguments(CommandId::Chair, ArgumentError::IdTooLong { length: 1_000 }),
         too_long(CommandId::AgendaAdd, Field::Title, 250, 200),
         too_long(CommandId::AgendaAdd, Field::Description, 4_100, 4_000),
         too_long(CommandId::AgendaReject, Field::Reason, 4_100, 4_000),
@@ -560,6 +562,118 @@ mod meetings {
         );
     }
 
+    /// A network whose conference on 17 December 2026 has the largest agenda `convene check`
+    /// accepts: 100 items of 200 characters, each with a speaker, role and municipality of 200.
+    fn largest_agenda() -> (tempfile::TempDir, Network) {
+        let long = |lead: String| {
+            let mut text = lead;
+            while text.chars().count() < 200 {
+                text.push_str(" Digitalisierung");
+            }
+            text.chars().take(200).collect::<String>()
+        };
+        let mut agenda =
+            "meeting:\n  series: videokonferenz\n  date: 2026-12-17\nitems:\n".to_owned();
+        for n in 1..=100 {
+            agenda.push_str(&format!(
+                "  - title: \"{}\"\n    speaker: {{ name: \"{}\", role: \"{}\", municipality: \"{}\" }}\n",
+                long(format!("Punkt {n}:")),
+                long(format!("Person {n}")),
+                long("Leitung".to_owned()),
+                long("Kommune".to_owned()),
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("convene.yaml"),
+            "homeserver: http://127.0.0.1:8008
+bot:
+  user_id: \"@convene:localhost\"
+  password: { env: CONVENE_PASSWORD }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: [\"@orga:localhost\"]
+  organizers_room: \"#orga:localhost\"
+  members:
+    - name: Kaiserslautern
+      room: \"#kl:localhost\"
+agendas_dir: agendas
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: \"10:00\"
+      duration: 90m
+",
+        )
+        .unwrap();
+        std::fs::create_dir(dir.path().join("agendas")).unwrap();
+        std::fs::write(dir.path().join("agendas/2026-12-17.yaml"), agenda).unwrap();
+        let network = Network::load(&dir.path().join("convene.yaml")).unwrap();
+        (dir, network)
+    }
+
+    /// The bytes of a text as the content of an `m.notice`, serialized as it is sent.
+    fn event_bytes(rendered: &render::Rendered) -> usize {
+        serde_json::to_string(&serde_json::json!({
+            "msgtype": "m.notice",
+            "body": rendered.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": rendered.html,
+        }))
+        .unwrap()
+        .len()
+    }
+
+    /// An agenda within every bound made a 322,432-byte announcement, which the homeserver
+    /// refuses (65,536 bytes at most): it is summarised, with the way to the full agenda, and
+    /// fits — twice, for the edit that carries it twice.
+    #[test]
+    fn the_largest_agenda_is_summarised_to_fit_one_message() {
+        let (_dir, network) = largest_agenda();
+        let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
+        let accepted = vec![accepted_proposal(); 3];
+        let actions: Vec<convene::store::ActionItem> = (1..=40)
+            .map(|id| convene::store::ActionItem {
+                id,
+                meeting_key: "videokonferenz/2026-11-19".to_owned(),
+                meeting_start: "2026-11-19T09:00:00Z".parse().unwrap(),
+                owner: convene::minutes::Owner::Municipality("Kaiserslautern".to_owned()),
+                text: "Kosten ermitteln".to_owned(),
+                due: NaiveDate::from_ymd_opt(2027, 1, 15),
+                open: true,
+            })
+            .collect();
+        let additions = render::Additions {
+            accepted: &accepted,
+            open_actions: &actions,
+        };
+        for (language, code) in LANGUAGES {
+            let announcement = render::post(
+                language,
+                "IKONE DS",
+                &meeting,
+                network.agenda(&meeting),
+                additions,
+                PostKind::Announcement,
+                false,
+            );
+            let bytes = event_bytes(&announcement);
+            assert!(bytes <= 20_000, "{bytes} bytes");
+            assert!(bytes > 15_000, "as much as fits: {bytes} bytes");
+            snapshot_rendered!(format!("announcement_shortened_{code}"), announcement);
+            let details = render::meeting_details(
+                language,
+                Some((&meeting, network.agenda(&meeting))),
+                additions,
+            );
+            assert!(event_bytes(&details) <= 20_000);
+        }
+    }
+
     #[test]
     fn the_schedule_command_table() {
         let network = network();
@@ -850,6 +964,73 @@ fn reload_errors_show_hostile_input_as_text() {
     }
 }
 
+/// 300 errors in one agenda file, as a failed reload reports them.
+fn many_reload_errors(count: usize) -> convene::diagnostic::Diagnostics {
+    use convene::diagnostic::{Diagnostic, Location, Text};
+    (1..=count)
+        .map(|line| Diagnostic {
+            file: std::path::PathBuf::from("agendas/2026-12-17.yaml"),
+            location: Some(Location { line, column: 15 }),
+            path: Some(format!("items[{}].duration", line - 1)),
+            message: Text::new(
+                format!("`{line} Stunden` is not a duration"),
+                format!("`{line} Stunden` ist keine Dauer"),
+            ),
+            hint: Some(Text::fixed(
+                "write minutes or hours, e.g. `30m` or `1h30m`",
+                "schreiben Sie Minuten oder Stunden, z. B. `30m` oder `1h30m`",
+            )),
+        })
+        .collect::<Vec<_>>()
+        .into()
+}
+
+/// 300 errors made a 94,033-byte notice, which the homeserver refuses, so the organizers never
+/// learned why their file was refused: the notice shows the first of them and how many more
+/// `convene check` shows.
+#[test]
+fn the_reload_notice_shows_the_first_errors_and_counts_the_rest() {
+    let errors = many_reload_errors(300);
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        let rendered = render::reload_errors(language, &errors);
+        let bytes = serde_json::to_string(&serde_json::json!({
+            "msgtype": "m.notice",
+            "body": rendered.plain,
+            "format": "org.matrix.custom.html",
+            "formatted_body": rendered.html,
+        }))
+        .unwrap()
+        .len();
+        assert!(bytes <= 20_000, "{bytes} bytes");
+        snapshot_rendered!(format!("reload_errors_capped_{code}"), rendered);
+    }
+    let german = render::reload_errors(Language::German, &errors);
+    assert!(
+        german
+            .plain
+            .contains("agendas/2026-12-17.yaml:12:15: Fehler")
+    );
+    assert!(!german.plain.contains("agendas/2026-12-17.yaml:13:15"));
+    assert!(
+        german
+            .plain
+            .ends_with("\n… und 288 weitere – `convene check` zeigt alle."),
+        "{}",
+        german.plain
+    );
+    let english = render::reload_errors(Language::English, &errors);
+    assert!(
+        english
+            .plain
+            .ends_with("\n… and 288 more — run `convene check` to see all."),
+        "{}",
+        english.plain
+    );
+    // Up to a dozen, every error and nothing more.
+    let twelve = render::reload_errors(Language::German, &many_reload_errors(12));
+    assert!(twelve.plain.contains(":12:15:") && !twelve.plain.contains("weitere"));
+}
+
 mod polls {
     //! The texts of a workshop's date poll, built from the shipped example agenda with
     //! candidates, with a fixed tally.
@@ -977,6 +1158,24 @@ mod polls {
             snapshot_rendered!(
                 format!("poll_decided_{code}"),
                 render::poll_decided(language, &draft, &draft.slots[1])
+            );
+            snapshot_rendered!(
+                format!("poll_decision_invalid_{code}"),
+                render::poll_decision_invalid(
+                    language,
+                    &draft,
+                    &convene::poll::InvalidDecision::OutOfRange(
+                        "9999-12-31T23:30:00Z".parse().unwrap()
+                    )
+                )
+            );
+            snapshot_rendered!(
+                format!("poll_decision_invalid_slot_{code}"),
+                render::poll_decision_invalid(
+                    language,
+                    &draft,
+                    &convene::poll::InvalidDecision::NoSuchSlot { slot: 98, count: 3 }
+                )
             );
             let rendered = render::poll_tally(language, &draft, &tally, rooms.len());
             assert_tally_visible(&rendered);

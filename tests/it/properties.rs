@@ -550,3 +550,560 @@ fn the_example_configuration_is_accepted() {
     // The generator's frame is the example's: keep them in step.
     assert!(Network::load(Path::new("config/convene.example.yaml")).is_ok());
 }
+
+/// Every event the bot sends stays under the homeserver's limit (65,536 bytes; see
+/// `render::size`): generated at the bounds `convene check` and the commands accept — an agenda
+/// file with 100 items in 20 parts, 200-character titles, speakers, roles and municipalities of
+/// the characters that cost the most bytes (`"` and `&` escaped in JSON and HTML, four-byte
+/// emoji), hundreds of accepted proposals and open action items of 4,000 characters, minutes
+/// with 500 entries, 1,000 member municipalities — every rendered text fits
+/// [`size::MESSAGE_BUDGET`], and every event made of it (the message, its edit, the reply to
+/// a command) fits [`size::EVENT_BUDGET`] as the outbox measures it.
+mod event_sizes {
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    use chrono::{NaiveDate, TimeDelta};
+    use convene::bot::outbox::Payload;
+    use convene::change::Change;
+    use convene::i18n::Language;
+    use convene::minutes::{Assignment, Entry, EntryKind, Minutes, Owner, Topic};
+    use convene::network::Network;
+    use convene::poll::{PollDraft, Slot, Tally};
+    use convene::posting::PostKind;
+    use convene::render::{self, FanOutReport, Rendered, RoomOutcome, size};
+    use convene::store::{ActionItem, Proposal, ProposalStatus};
+    use matrix_sdk::ruma::events::room::message::{
+        AddMentions, ForwardThread, ReplyMetadata, RoomMessageEventContent,
+    };
+    use matrix_sdk::ruma::{OwnedEventId, event_id, user_id};
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+
+    use super::{cases, quoted};
+
+    /// Text of `length` characters from those that cost the most bytes in an event, mixed by
+    /// a seed (drawn whole: a strategy per character makes megabytes of text slow).
+    fn heavy(length: std::ops::RangeInclusive<usize>) -> BoxedStrategy<String> {
+        const COSTLY: [char; 8] = ['"', '&', '<', 'ä', '👍', 'x', '„', '\\'];
+        (length, any::<u64>())
+            .prop_map(|(length, mut seed)| {
+                (0..length)
+                    .map(|_| {
+                        seed = seed
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1_442_695_040_888_963_407);
+                        COSTLY[usize::try_from(seed >> 61).unwrap_or(0)]
+                    })
+                    .collect()
+            })
+            .boxed()
+    }
+
+    /// A count, mostly the largest.
+    fn count(most: usize) -> BoxedStrategy<usize> {
+        prop_oneof![1 => 0..=most, 3 => Just(most)].boxed()
+    }
+
+    #[derive(Debug, Clone)]
+    struct Case {
+        topic: String,
+        parts: Vec<(String, String)>,
+        items: Vec<(String, String, String, String)>,
+        proposals: Vec<(String, String)>,
+        actions: Vec<String>,
+        entries: Vec<(usize, String)>,
+        names: usize,
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        let title = || heavy(190..=200);
+        (
+            title(),
+            prop::collection::vec((title(), title()), 0..=20),
+            count(100).prop_flat_map(move |n| {
+                prop::collection::vec((title(), title(), title(), title()), n)
+            }),
+            count(300).prop_flat_map(move |n| prop::collection::vec((title(), title()), n)),
+            count(200).prop_flat_map(|n| prop::collection::vec(heavy(0..=4_000), n)),
+            count(500).prop_flat_map(|n| prop::collection::vec((0usize..4, heavy(0..=4_000)), n)),
+            count(1_000),
+        )
+            .prop_map(
+                |(topic, parts, items, proposals, actions, entries, names)| Case {
+                    topic,
+                    parts,
+                    items,
+                    proposals,
+                    actions,
+                    entries,
+                    names,
+                },
+            )
+    }
+
+    /// The agenda file of the case, for the regular conference on 17 December 2026.
+    fn agenda_file(case: &Case) -> String {
+        let mut yaml = format!(
+            "meeting:\n  series: videokonferenz\n  date: 2026-12-17\ntopic: {}\n",
+            quoted(&case.topic)
+        );
+        if !case.parts.is_empty() {
+            yaml.push_str("parts:\n");
+            for (title, audience) in &case.parts {
+                yaml.push_str(&format!(
+                    "  - title: {}\n    audience: {}\n",
+                    quoted(title),
+                    quoted(audience)
+                ));
+            }
+        }
+        yaml.push_str("items:\n");
+        for (index, (title, name, role, municipality)) in case.items.iter().enumerate() {
+            yaml.push_str(&format!(
+                "  - title: {}\n    speaker: {{ name: {}, role: {}, municipality: {} }}\n",
+                quoted(title),
+                quoted(name),
+                quoted(role),
+                quoted(municipality)
+            ));
+            if !case.parts.is_empty() {
+                yaml.push_str(&format!("    part: {}\n", index % case.parts.len() + 1));
+            }
+        }
+        if case.items.is_empty() {
+            yaml.push_str("  - title: x\n");
+        }
+        yaml
+    }
+
+    const CONFIG: &str = "homeserver: http://127.0.0.1:8008
+bot:
+  user_id: \"@convene:localhost\"
+  password: { env: CONVENE_PASSWORD }
+data_dir: data
+network:
+  name: IKONE DS
+  organizers: [\"@orga:localhost\"]
+  organizers_room: \"#orga:localhost\"
+  members:
+    - name: Kaiserslautern
+      room: \"#kl:localhost\"
+agendas_dir: agendas
+meetings:
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=MONTHLY;BYDAY=3TH
+      first: 2026-01-15
+      start: \"10:00\"
+      duration: 90m
+";
+
+    /// The largest sizes seen, for the report: (what, bytes).
+    #[derive(Default)]
+    struct Largest(std::collections::BTreeMap<&'static str, usize>);
+
+    impl Largest {
+        fn saw(&mut self, what: &'static str, bytes: usize) {
+            let largest = self.0.entry(what).or_default();
+            *largest = (*largest).max(bytes);
+        }
+    }
+
+    /// The user id of the longest length Matrix allows (255 bytes).
+    fn longest_user() -> String {
+        format!("@{}:example.org", "a".repeat(255 - 13))
+    }
+
+    fn check(largest: &RefCell<Largest>, what: &'static str, rendered: &Rendered) {
+        let text = size::notice_size(rendered);
+        assert!(
+            text <= size::MESSAGE_BUDGET,
+            "{what}: {text} bytes of text\n{}",
+            &rendered.plain[..rendered.plain.len().min(2_000)]
+        );
+        let original: OwnedEventId =
+            event_id!("$AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg").to_owned();
+        let message = Payload::notice(rendered.clone()).size();
+        let edit = Payload::edit(rendered.clone(), original.clone()).size();
+        let reply = Payload::Message(Box::new(
+            RoomMessageEventContent::notice_html(rendered.plain.clone(), rendered.html.clone())
+                .make_reply_to(
+                    ReplyMetadata::new(&original, user_id!("@anna:example.org"), None),
+                    ForwardThread::Yes,
+                    AddMentions::No,
+                ),
+        ))
+        .size();
+        for (form, bytes) in [("message", message), ("edit", edit), ("reply", reply)] {
+            assert!(
+                bytes <= size::EVENT_BUDGET,
+                "{what} as {form}: {bytes} bytes"
+            );
+        }
+        let mut largest = largest.borrow_mut();
+        largest.saw("text (any)", text);
+        largest.saw(what, edit.max(reply));
+    }
+
+    fn run(case: &Case, largest: &RefCell<Largest>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("convene.yaml"), CONFIG).unwrap();
+        std::fs::create_dir(dir.path().join("agendas")).unwrap();
+        std::fs::write(
+            dir.path().join("agendas/2026-12-17.yaml"),
+            agenda_file(case),
+        )
+        .unwrap();
+        let network = match Network::load(&dir.path().join("convene.yaml")) {
+            Ok(network) => network,
+            Err(errors) => panic!("the largest agenda is refused:\n{errors}"),
+        };
+        let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
+        let agenda = network.agenda(&meeting);
+        assert_eq!(agenda.map(|a| a.items.len()), Some(case.items.len().max(1)));
+        let sender = longest_user();
+        let proposals: Vec<Proposal> = case
+            .proposals
+            .iter()
+            .enumerate()
+            .map(|(index, (title, municipality))| Proposal {
+                id: i64::try_from(index).unwrap() + 1,
+                meeting_key: meeting.key.clone(),
+                room_id: "!kl:example.org".to_owned(),
+                municipality: municipality.clone(),
+                sender: sender.clone(),
+                title: title.clone(),
+                description: None,
+                created_at: "2026-11-20T08:30:00Z".parse().unwrap(),
+                status: if index % 2 == 0 {
+                    ProposalStatus::Accepted
+                } else {
+                    ProposalStatus::Rejected
+                },
+                part: None,
+                reason: Some(title.repeat(20)),
+            })
+            .collect();
+        let actions: Vec<ActionItem> = case
+            .actions
+            .iter()
+            .enumerate()
+            .map(|(index, text)| ActionItem {
+                id: i64::try_from(index).unwrap() + 1,
+                meeting_key: "videokonferenz/2026-11-19".to_owned(),
+                meeting_start: "2026-11-19T09:00:00Z".parse().unwrap(),
+                owner: if index % 2 == 0 {
+                    Owner::Municipality(case.topic.clone())
+                } else {
+                    Owner::Person {
+                        user_id: sender.clone(),
+                        municipality: Some(case.topic.clone()),
+                    }
+                },
+                text: text.clone(),
+                due: NaiveDate::from_ymd_opt(2027, 1, 15),
+                open: true,
+            })
+            .collect();
+        let names: Vec<String> = (0..case.names)
+            .map(|i| format!("{i} {}", case.topic))
+            .collect();
+        let titles: Vec<String> = case.items.iter().map(|i| i.0.clone()).collect();
+        let mut topics: Vec<Topic> = (0..100)
+            .map(|i| Topic {
+                title: Some(format!("{i} {}", case.topic)),
+                number: Some(i),
+                entries: Vec::new(),
+            })
+            .collect();
+        for (number, (kind, text)) in case.entries.iter().enumerate() {
+            let kind = match kind {
+                0 => EntryKind::Info,
+                1 => EntryKind::Decision,
+                2 => EntryKind::Action(Assignment {
+                    owner: Owner::Municipality(case.topic.clone()),
+                    due: NaiveDate::from_ymd_opt(2027, 1, 15),
+                }),
+                _ => EntryKind::Link("https://example.org/\"&<>".parse().unwrap()),
+            };
+            topics[number % 100].entries.push(Entry {
+                number: u32::try_from(number).unwrap() + 100,
+                kind,
+                text: text.clone(),
+            });
+        }
+        let minutes = Minutes {
+            meeting_key: meeting.key.clone(),
+            title: case.topic.clone(),
+            start: meeting.start,
+            end: meeting.end,
+            chairs: names.clone(),
+            present: names.clone(),
+            excused: names.clone(),
+            topics,
+        };
+        let report = FanOutReport {
+            delivered: 0,
+            total: names.len(),
+            failed: names
+                .iter()
+                .map(|n| {
+                    (
+                        n.clone(),
+                        RoomOutcome::Retrying(convene::delivery::Failure::Other("x".repeat(500))),
+                    )
+                })
+                .collect(),
+            unconfirmed: names
+                .iter()
+                .map(|n| (n.clone(), vec![format!("{}.example.org", "s".repeat(200))]))
+                .collect(),
+        };
+        let slots: Vec<Slot> = (0..12)
+            .map(|day| {
+                Slot::new(
+                    network.config.timezone,
+                    NaiveDate::from_ymd_opt(2027, 2, 1 + day).unwrap(),
+                    chrono::NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
+                    TimeDelta::hours(3),
+                )
+                .unwrap()
+            })
+            .collect();
+        let draft = PollDraft {
+            id: "workshop".to_owned(),
+            title: case.topic.clone(),
+            slots,
+            decide_by: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            video_link: None,
+            note: Some(case.topic.repeat(50)),
+        };
+        let tally = Tally {
+            per_slot: vec![names.clone(); 12],
+            answered: names.clone(),
+            not_answered: names.clone(),
+        };
+        let publication = render::Publication {
+            approved_by: sender.clone(),
+            approved_on: NaiveDate::from_ymd_opt(2026, 12, 18).unwrap(),
+            link: Some(format!(
+                "https://calendar.example.org/minutes/{}.md",
+                "a".repeat(40)
+            )),
+        };
+        let accepted: Vec<Proposal> = proposals
+            .iter()
+            .filter(|p| p.status == ProposalStatus::Accepted)
+            .cloned()
+            .collect();
+        let additions = render::Additions {
+            accepted: &accepted,
+            open_actions: &actions,
+        };
+        for language in [Language::German, Language::English] {
+            for (kind, late) in [
+                (PostKind::Announcement, false),
+                (PostKind::Announcement, true),
+                (PostKind::Reminder(TimeDelta::days(1)), false),
+                (PostKind::Reminder(TimeDelta::minutes(15)), true),
+            ] {
+                let post = render::post(
+                    language,
+                    &case.topic,
+                    &meeting,
+                    agenda,
+                    additions,
+                    kind,
+                    late,
+                );
+                check(largest, "announcement or reminder", &post);
+            }
+            check(
+                largest,
+                "!next, !agenda",
+                &render::meeting_details(language, Some((&meeting, agenda)), additions),
+            );
+            let retitled: Vec<(String, String)> =
+                titles.iter().map(|t| (t.clone(), t.clone())).collect();
+            let changes = [
+                Change::Retitled {
+                    from: case.topic.clone(),
+                },
+                Change::Agenda {
+                    added: titles.clone(),
+                    removed: titles.clone(),
+                    retitled,
+                },
+            ];
+            check(
+                largest,
+                "change notice",
+                &render::change_notice(language, &meeting, agenda, &changes),
+            );
+            check(
+                largest,
+                "!agenda proposals",
+                &render::proposal_list(language, &proposals, true),
+            );
+            for proposal in proposals.iter().take(2) {
+                check(
+                    largest,
+                    "proposal outcome",
+                    &render::proposal_outcome(language, proposal, render::Outcome::Rejected),
+                );
+            }
+            check(
+                largest,
+                "!actions",
+                &render::action_list(language, &actions, Some(&case.topic)),
+            );
+            for action in actions.iter().take(2) {
+                check(
+                    largest,
+                    "action reminder",
+                    &render::action_reminder(language, action),
+                );
+            }
+            check(
+                largest,
+                "minutes message",
+                &render::minutes_message(language, &case.topic, &minutes, &publication),
+            );
+            check(
+                largest,
+                "minutes draft",
+                &render::minutes_draft(language, &case.topic, &minutes, true),
+            );
+            check(
+                largest,
+                "!minutes start",
+                &render::minutes_reply(
+                    language,
+                    &render::MinutesReply::Started {
+                        title: case.topic.clone(),
+                        when: "x".to_owned(),
+                        agenda: titles.iter().chain(&titles).cloned().collect(),
+                    },
+                ),
+            );
+            check(
+                largest,
+                "!action with an unknown owner",
+                &render::minutes_reply(
+                    language,
+                    &render::MinutesReply::UnknownOwner {
+                        given: case.topic.clone(),
+                        known: names.clone(),
+                    },
+                ),
+            );
+            let published: Vec<(String, String, Option<String>)> = names
+                .iter()
+                .map(|n| ("17.12.2026".to_owned(), n.clone(), publication.link.clone()))
+                .collect();
+            check(
+                largest,
+                "!minutes list",
+                &render::minutes_list(language, &published),
+            );
+            check(
+                largest,
+                "delivery summary",
+                &render::delivery_summary(language, &meeting, PostKind::Announcement, &report),
+            );
+            check(
+                largest,
+                "poll summary",
+                &render::poll_summary(language, &case.topic, draft.decide_by, &report),
+            );
+            check(
+                largest,
+                "poll text",
+                &render::poll_fallback(language, &draft),
+            );
+            check(
+                largest,
+                "poll reminder",
+                &render::poll_reminder(language, &draft),
+            );
+            let tally_text = render::poll_tally(language, &draft, &tally, names.len());
+            check(largest, "!poll", &tally_text);
+            check(
+                largest,
+                "!poll with several polls",
+                &render::poll_tallies(language, &[tally_text.clone(), tally_text.clone()]),
+            );
+            check(
+                largest,
+                "overdue poll",
+                &render::poll_overdue(language, &draft, &tally),
+            );
+            // A reload that fails with an error for every item of the largest agenda.
+            let errors: convene::diagnostic::Diagnostics = (1..=300)
+                .map(|line| convene::diagnostic::Diagnostic {
+                    file: std::path::PathBuf::from(format!("agendas/{}.yaml", case.topic)),
+                    location: Some(convene::diagnostic::Location { line, column: 1 }),
+                    path: Some(case.topic.clone()),
+                    message: convene::diagnostic::Text::new(case.topic.clone(), case.topic.clone()),
+                    hint: Some(convene::diagnostic::Text::new(
+                        case.topic.repeat(10),
+                        case.topic.repeat(10),
+                    )),
+                })
+                .collect::<Vec<_>>()
+                .into();
+            check(
+                largest,
+                "reload errors",
+                &render::reload_errors(language, &errors),
+            );
+            // A message with the most commands, each answered with the largest text.
+            let answers = vec![tally_text; 20];
+            check(
+                largest,
+                "reply to 20 commands",
+                &render::answers(language, &answers),
+            );
+        }
+    }
+
+    #[test]
+    fn every_event_fits_the_homeserver() {
+        let largest = RefCell::new(Largest::default());
+        // Each case renders megabytes of text at the bounds: a quarter of the usual cases.
+        let mut runner = TestRunner::new(RunnerConfig {
+            cases: cases().div_ceil(4),
+            failure_persistence: None,
+            ..RunnerConfig::default()
+        });
+        runner
+            .run(&case(), |case| {
+                run(&case, &largest);
+                Ok(())
+            })
+            .unwrap();
+        for (what, bytes) in &largest.borrow().0 {
+            eprintln!("largest {what}: {bytes} bytes");
+        }
+    }
+
+    /// The example agenda's announcement is the same as before: shortening only what does not
+    /// fit.
+    #[test]
+    fn small_messages_are_not_shortened() {
+        let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+        let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
+        let post = render::post(
+            Language::German,
+            "IKONE DS",
+            &meeting,
+            network.agenda(&meeting),
+            render::Additions::default(),
+            PostKind::Announcement,
+            false,
+        );
+        assert!(!post.plain.contains("weitere"), "{}", post.plain);
+    }
+}
