@@ -15,11 +15,16 @@
 //! ([`Links`]); the private feeds and the invitations carry them, the public calendar does not.
 //! The version follows the content with the links, so both variants share SEQUENCE and DTSTAMP.
 //!
-//! The icalendar crate writes the VEVENTs (escaping TEXT values and folding lines); it stamps a
-//! random UID and `DTSTAMP=now` into any component lacking them and writes no VTIMEZONE, so
-//! convene always sets both and writes the VCALENDAR frame and the VTIMEZONE itself.
+//! The icalendar crate builds the VEVENTs (which properties, how TEXT values are escaped);
+//! convene writes them out itself ([`lines`]): the crate folds lines in quadratic time. The
+//! crate stamps a random UID and `DTSTAMP=now` into any component lacking them and writes no
+//! VTIMEZONE, so convene always sets both and writes the VCALENDAR frame and the VTIMEZONE
+//! itself.
 
+pub mod lines;
 pub mod vtimezone;
+
+pub use lines::fold;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -174,7 +179,7 @@ pub fn render(
             let mut event = event.clone();
             event.timestamp(version.changed_at);
             event.sequence(version.sequence);
-            out.push_str(&refold(&icalendar::Component::to_string(&event)));
+            lines::write(&event, &mut out);
         }
     }
     line(&mut out, "END:VCALENDAR");
@@ -216,36 +221,6 @@ pub fn escape(text: &str) -> String {
         }
     }
     escaped
-}
-
-/// Folds a content line at 75 octets without splitting a UTF-8 character (RFC 5545, 3.1).
-pub fn fold(line: &str) -> String {
-    let mut folded = String::with_capacity(line.len() + line.len() / 37);
-    let mut width = 0;
-    for c in line.chars() {
-        let size = c.len_utf8();
-        if width + size > 75 {
-            folded.push_str("\r\n ");
-            width = 1;
-        }
-        folded.push(c);
-        width += size;
-    }
-    folded
-}
-
-/// Folds the icalendar crate's output again with [`fold`]: the crate (0.17) does not count the
-/// leading space of its last continuation line, so some of its lines are 76 octets. Unfolding
-/// is safe: escaped TEXT values hold no raw line breaks, so every CRLF followed by a space is a
-/// fold.
-fn refold(text: &str) -> String {
-    let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
-    let mut out = String::with_capacity(text.len());
-    for line in unfolded.split_terminator("\r\n") {
-        out.push_str(&fold(line));
-        out.push_str("\r\n");
-    }
-    out
 }
 
 /// Text for the icalendar crate: it escapes, but CR and other control characters must go.
@@ -592,15 +567,15 @@ impl<'a> Context<'a> {
 }
 
 fn entry(uid: String, id: String, events: Vec<Event>) -> Entry {
-    // Hashed with a fixed DTSTAMP and SEQUENCE: the crate would stamp "now" into an event
-    // without a DTSTAMP, and the version must not depend on itself.
+    // Hashed with a fixed DTSTAMP and SEQUENCE: the version must not depend on itself. The text
+    // is the crate's own, as the stored hashes were made from it.
     let text: String = events
         .iter()
         .map(|event| {
             let mut event = event.clone();
             event.timestamp(DateTime::UNIX_EPOCH);
             event.sequence(0);
-            icalendar::Component::to_string(&event)
+            lines::crate_text(&event)
         })
         .collect();
     Entry {
@@ -615,16 +590,6 @@ fn entry(uid: String, id: String, events: Vec<Event>) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folds_at_75_octets_without_splitting_characters() {
-        let line = format!("SUMMARY:{}", "ä".repeat(80));
-        let folded = fold(&line);
-        for part in folded.split("\r\n") {
-            assert!(part.len() <= 75, "{} octets: {part}", part.len());
-        }
-        assert_eq!(folded.replace("\r\n ", ""), line);
-    }
 
     /// A network with one monthly series and no agenda files.
     fn network() -> Network {
@@ -740,7 +705,8 @@ meetings:
                 event.timestamp(DateTime::UNIX_EPOCH);
                 event.summary(&text);
                 event.description(&text);
-                let refolded = refold(&icalendar::Component::to_string(&event));
+                let mut refolded = String::new();
+                lines::write(&event, &mut refolded);
                 for line in refolded.split("\r\n") {
                     assert!(
                         line.len() <= 75,

@@ -599,3 +599,49 @@ fn holiday_exdates_stop_at_the_horizon() {
         "no EXDATE after {last_year}"
     );
 }
+
+/// Writing a calendar takes time linear in the length of its lines. The links are its longest
+/// values (each in LOCATION, URL, CONFERENCE and the DESCRIPTION of every entry); at ten times
+/// the longest link convene accepts, doubling the link at most doubles the time, with room for
+/// noise (≤ 2.5×; the icalendar crate's own folding took 4×: quadratic). The two sizes are timed
+/// in turns, seven times each, and the fastest run of each counts, so that a busy machine slows
+/// both alike and does not decide the ratio.
+#[test]
+fn writing_a_calendar_grows_linearly_with_its_lines() {
+    use std::time::{Duration, Instant};
+
+    let with_links = |length: usize| {
+        let mut network = network();
+        let link = format!("https://meet.example.org/{}", "x".repeat(length - 25));
+        let link = url::Url::parse(&link).unwrap();
+        assert_eq!(link.as_str().len(), length);
+        for series in &mut network.config.meetings.series {
+            series.video_link = Some(link.clone());
+        }
+        network.schedule.series = network.config.meetings.series.clone();
+        for one_off in &mut network.schedule.one_offs {
+            one_off.video_link = Some(link.clone());
+        }
+        network
+    };
+    let long = convene::limits::MAX_URL * 10;
+    let networks = [with_links(long), with_links(2 * long)];
+    let mut fastest = [Duration::MAX; 2];
+    let mut sizes = [0; 2];
+    for _ in 0..7 {
+        for (index, network) in networks.iter().enumerate() {
+            let started = Instant::now();
+            let ics = render(network, Selection::All);
+            fastest[index] = fastest[index].min(started.elapsed());
+            sizes[index] = ics.len();
+        }
+    }
+    let ratio = fastest[1].as_secs_f64() / fastest[0].as_secs_f64();
+    let report = format!(
+        "{} bytes in {:?}, {} bytes in {:?}: {ratio:.2}×",
+        sizes[0], fastest[0], sizes[1], fastest[1]
+    );
+    eprintln!("{report}");
+    assert!(sizes[1] > sizes[0] * 19 / 10, "{report}");
+    assert!(ratio <= 2.5, "{report}");
+}
