@@ -645,3 +645,58 @@ fn writing_a_calendar_grows_linearly_with_its_lines() {
     assert!(sizes[1] > sizes[0] * 19 / 10, "{report}");
     assert!(ratio <= 2.5, "{report}");
 }
+
+/// A later meeting of a series that falls into the spring gap (02:30 on the last Sunday of
+/// March does not exist in Central Europe) is at 03:30 summer time in every calendar: RFC 5545,
+/// python's libraries and convene read the RRULE's 02:30 so, Thunderbird's ical.js an hour
+/// earlier — so it gets an override with its own DTSTART. A meeting in the gap that is
+/// cancelled is gone in both (its EXDATE names the time as the RRULE does).
+#[test]
+fn a_meeting_in_the_spring_gap_is_at_the_same_instant_in_every_calendar() {
+    let mut network = network();
+    network.schedule.one_offs.clear();
+    let series = &mut network.config.meetings.series[0];
+    series.rule = "FREQ=WEEKLY;BYDAY=SU".parse().unwrap();
+    series.first = NaiveDate::from_ymd_opt(2026, 3, 22).unwrap();
+    series.start = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+    series.skip_holidays = false;
+    series.exceptions = BTreeMap::from([(
+        NaiveDate::from_ymd_opt(2027, 3, 28).unwrap(),
+        convene::schedule::Exception::Cancelled { note: None },
+    )]);
+    network.schedule.series = network.config.meetings.series.clone();
+    let ics = render(&network, Selection::Entry("videokonferenz"));
+    assert_well_formed(&ics);
+    for (from, to) in [("2026-03-20", "2026-04-10"), ("2027-03-20", "2027-04-10")] {
+        let instant = |date: &str| {
+            format!("{date}T00:00:00Z")
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        };
+        let expected: Vec<(String, String)> = network
+            .schedule
+            .meetings_between(instant(from), instant(to))
+            .into_iter()
+            .filter(convene::schedule::Meeting::takes_place)
+            .map(|m| (m.start.to_rfc3339(), m.end.to_rfc3339()))
+            .collect();
+        assert_eq!(expected.len(), if from.starts_with("2026") { 3 } else { 2 });
+        if from.starts_with("2026") {
+            assert_eq!(expected[1].0, "2026-03-29T03:30:00+02:00");
+        }
+        for parser in ["python", "icaljs"] {
+            let expanded = expand(parser, &ics, from, to);
+            assert_eq!(
+                expanded.errors,
+                Vec::<String>::new(),
+                "{parser} reported errors"
+            );
+            let found: Vec<(String, String)> = expanded
+                .occurrences
+                .into_iter()
+                .map(|o| (o.start, o.end))
+                .collect();
+            assert_eq!(found, expected, "{parser} between {from} and {to}");
+        }
+    }
+}
