@@ -546,11 +546,14 @@ fn source_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     )
 }
 
-/// An http(s) URL with a host, or a problem with `hint`.
+/// An http(s) URL with a host, of at most [`limits::MAX_URL`] bytes, or a problem (with `hint`
+/// when it is no such URL).
 fn http_url(node: &Node<'_>, hint: Text, problems: &mut Vec<Problem>) -> Option<Url> {
     let text = node.as_str(problems)?;
     match Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            fields::bounded_url(node, url, problems)
+        }
         _ => {
             let shown = echo(text);
             problems.push(node.problem(

@@ -224,11 +224,13 @@ pub fn existing_time(
     None
 }
 
-/// An http(s) link.
+/// An http(s) link of at most [`limits::MAX_URL`] bytes.
 pub fn link(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     let text = node.as_str(problems)?;
     match Url::parse(text.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+            bounded_url(node, url, problems)
+        }
         _ => {
             let shown = echo(text);
             problems.push(node.problem(
@@ -244,6 +246,27 @@ pub fn link(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
             None
         }
     }
+}
+
+/// `url`, unless it is longer than [`limits::MAX_URL`] bytes as written out (then a problem at
+/// `node`). The length is that of the URL the bot sends and serves, not of what was typed: an
+/// address with umlauts grows when they are percent-encoded.
+pub fn bounded_url(node: &Node<'_>, url: Url, problems: &mut Vec<Problem>) -> Option<Url> {
+    let (length, max) = (url.as_str().len(), limits::MAX_URL);
+    if length <= max {
+        return Some(url);
+    }
+    problems.push(node.problem(
+        text!(
+            "the link is {length} characters long; convene accepts at most {max}",
+            "Der Link ist {length} Zeichen lang; convene nimmt höchstens {max} an"
+        ),
+        text!(
+            "use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)",
+            "verwenden Sie eine kürzere Adresse, etwa den Kurzlink Ihres Konferenz- oder Dokumentendienstes (Umlaute und Leerzeichen zählen so, wie sie in einer URL stehen: `ä` als `%C3%A4`)"
+        ),
+    ));
+    None
 }
 
 /// A stable identifier: lower-case letters, digits and dashes. Identifiers go into calendar

@@ -31,6 +31,13 @@
 //! writing its response within a grace period, without a slot. Beyond the slots, as many
 //! connections again may be open (waiting for a slot, or closing); more are closed as they
 //! arrive. The listen queue ([`LISTEN_BACKLOG`]) holds what arrives while the runtime is busy.
+//!
+//! Nothing a render does holds up the server: a request waiting for one is answered 503 when
+//! the server stops (the render is abandoned with the process, see [`crate::runtime`]), and
+//! while a render has been running longer than a request may take — every calendar request is
+//! then answered 503 — `/healthz` says so with a 503 of its own. A render is cheap (the inputs
+//! are bounded and the .ics is written in linear time), so this takes a fault, such as a
+//! database that does not answer.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -146,6 +153,32 @@ struct Cache {
     with_links: RwLock<Option<Arc<Rendered>>>,
     without_links: RwLock<Option<Arc<Rendered>>>,
     render: Arc<tokio::sync::Mutex<()>>,
+    /// When the render in progress started, if one is.
+    rendering_since: Mutex<Option<std::time::Instant>>,
+}
+
+/// Marks a render in progress in [`Cache::rendering_since`] while it lives, also when the render
+/// fails or panics.
+struct Rendering<'a>(&'a Cache);
+
+impl<'a> Rendering<'a> {
+    fn start(cache: &'a Cache) -> Self {
+        *cache
+            .rendering_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(std::time::Instant::now());
+        Self(cache)
+    }
+}
+
+impl Drop for Rendering<'_> {
+    fn drop(&mut self) {
+        *self
+            .0
+            .rendering_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+    }
 }
 
 impl Cache {
@@ -165,6 +198,14 @@ impl Cache {
         slot.as_ref()
             .filter(|r| Arc::ptr_eq(&r.source, network) && r.changes == changes)
             .map(Arc::clone)
+    }
+
+    /// How long the render in progress has been running, if one is.
+    fn rendering_for(&self) -> Option<Duration> {
+        self.rendering_since
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map(|since| since.elapsed())
     }
 
     fn put(&self, links: Links, rendered: Arc<Rendered>) {
@@ -189,6 +230,11 @@ pub struct FeedState {
     /// What `/metrics` serves.
     pub metrics: Arc<Metrics>,
     cache: Arc<Cache>,
+    /// Becomes `true` when the server stops: requests waiting for a render are answered then.
+    closing: watch::Receiver<bool>,
+    /// How long a request may take ([`ServerOptions::request_timeout`]): a render running longer
+    /// makes `/healthz` unhealthy.
+    request_timeout: Duration,
 }
 
 /// Why a feed could not be rendered.
@@ -200,6 +246,8 @@ enum RenderError {
     Task(#[from] tokio::task::JoinError),
     #[error("a validator is no header value")]
     Header(#[from] header::InvalidHeaderValue),
+    #[error("the server is stopping")]
+    Closing,
 }
 
 impl FeedState {
@@ -209,6 +257,8 @@ impl FeedState {
         store: Arc<Store>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        // Never closing until `serve_with` gives the state its server's signal.
+        let (_, closing) = watch::channel(false);
         Self {
             network,
             store,
@@ -216,6 +266,8 @@ impl FeedState {
             health: Arc::new(Health::feed_only()),
             metrics: Arc::default(),
             cache: Arc::default(),
+            closing,
+            request_timeout: ServerOptions::default().request_timeout,
         }
     }
 
@@ -236,8 +288,16 @@ impl FeedState {
     }
 
     /// The feed with or without `links`, rendered if the network or the accepted proposals
-    /// changed since the cached one.
+    /// changed since the cached one; [`RenderError::Closing`] as soon as the server stops, also
+    /// while waiting for a render.
     async fn rendered(&self, links: Links) -> Result<Arc<Rendered>, RenderError> {
+        tokio::select! {
+            rendered = self.cached_or_rendered(links) => rendered,
+            () = closed(self.closing.clone()) => Err(RenderError::Closing),
+        }
+    }
+
+    async fn cached_or_rendered(&self, links: Links) -> Result<Arc<Rendered>, RenderError> {
         let (network, changes) = self.current();
         if let Some(rendered) = self.cache.fresh(links, &network, changes) {
             return Ok(rendered);
@@ -253,6 +313,7 @@ impl FeedState {
         // meanwhile does not waste it, and no second render starts beside it.
         tokio::task::spawn_blocking(move || {
             let _single_flight = single_flight;
+            let _rendering = Rendering::start(&state.cache);
             let rendered = Arc::new(state.render(links, network, changes)?);
             state.cache.put(links, Arc::clone(&rendered));
             Ok(rendered)
@@ -316,6 +377,13 @@ impl FeedState {
     }
 }
 
+/// Completes when `closing` becomes `true`; never if its sender is gone first.
+async fn closed(mut closing: watch::Receiver<bool>) {
+    if closing.wait_for(|closing| *closing).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// `Sun, 06 Nov 1994 08:49:37 GMT` (RFC 9110, 5.6.7).
 fn http_date(at: DateTime<Utc>) -> String {
     at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
@@ -370,6 +438,11 @@ pub async fn serve_with(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .keep_alive(true);
+    let state = FeedState {
+        closing: closing.clone(),
+        request_timeout: options.request_timeout,
+        ..state
+    };
     let connection = Arc::new(ConnectionOptions {
         builder,
         router: router(state),
@@ -706,9 +779,18 @@ async fn handle(options: &ConnectionOptions, request: Request<Incoming>) -> Resp
     response
 }
 
-/// 200 `ok` while the bot does its job, 503 and the reason otherwise; never cached.
+/// 200 `ok` while the bot does its job, 503 and the reason otherwise; never cached. A render
+/// that has been running longer than a request may take is a reason: every calendar request
+/// times out meanwhile.
 async fn healthz(State(state): State<FeedState>) -> Response {
-    let (status, body) = match state.health.verdict(std::time::Instant::now()) {
+    let verdict = match state.cache.rendering_for() {
+        Some(running) if running > state.request_timeout => Verdict::Unhealthy(format!(
+            "the calendar has been rendering for {} s; calendar requests time out",
+            running.as_secs()
+        )),
+        _ => state.health.verdict(std::time::Instant::now()),
+    };
+    let (status, body) = match verdict {
         Verdict::Healthy => (StatusCode::OK, "ok\n".to_owned()),
         Verdict::Unhealthy(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),
     };
@@ -862,6 +944,7 @@ async fn respond(
 ) -> Response {
     let rendered = match state.rendered(links).await {
         Ok(rendered) => rendered,
+        Err(RenderError::Closing) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         Err(error) => {
             warn!(%error, "cannot render the calendar");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();

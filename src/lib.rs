@@ -37,6 +37,7 @@ pub mod network;
 pub mod poll;
 pub mod posting;
 pub mod render;
+pub mod runtime;
 pub mod schedule;
 pub mod store;
 pub mod text;

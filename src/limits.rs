@@ -64,6 +64,16 @@ pub const MAX_ADDRESS: usize = 254;
 /// matrix-sdk accepts longer ones (for old rooms' sake), homeservers refuse them.
 pub const MAX_MATRIX_ID: usize = 255;
 
+/// The longest link (video conference, document, feed address, homeserver, source), in bytes of
+/// the URL as convene writes it out (ASCII: umlauts and spaces percent-encoded, so `ä` counts
+/// six). 2,048 is the length every browser, proxy, chat client and calendar takes (the
+/// sitemaps protocol's limit, just under old Internet Explorer's 2,083); the links of
+/// conference services and document stores are a few hundred bytes at most. Each video link
+/// goes into every announcement and into four properties of each calendar entry (LOCATION,
+/// URL, CONFERENCE and the DESCRIPTION): unbounded, one link in an agenda file made a feed's
+/// render take minutes.
+pub const MAX_URL: usize = 2_048;
+
 /// The most member municipalities: every post goes to every member room.
 pub const MAX_MEMBERS: usize = 1_000;
 

@@ -278,11 +278,9 @@ fn doctor(path: &std::path::Path) -> ExitCode {
         return ExitCode::from(2);
     };
     init_logging(LogFormat::Text);
-    let facts = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
+    let facts = convene::runtime::block_on(convene::bot::doctor::examine(&config))
         .map_err(anyhow::Error::from)
-        .and_then(|runtime| Ok(runtime.block_on(convene::bot::doctor::examine(&config))?));
+        .and_then(|facts| Ok(facts?));
     match facts {
         Ok(facts) => {
             let report = convene::doctor::Report::from_facts(&facts);
@@ -322,15 +320,12 @@ fn backup(path: &std::path::Path, dest: &std::path::Path) -> ExitCode {
 }
 
 fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(convene::bot::run(
-            path,
-            network,
-            Arc::new(SystemClock),
-            shutdown_signal(),
-        ))
+    convene::runtime::block_on(convene::bot::run(
+        path,
+        network,
+        Arc::new(SystemClock),
+        shutdown_signal(),
+    ))?
 }
 
 /// Loads the configuration alone (agenda files that do not load do not matter here), printing
@@ -371,17 +366,14 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
     let decided = store.decided_slots(network.config.timezone)?;
     let network = network.with_decisions(&decided);
     let (_keep, network) = tokio::sync::watch::channel(Arc::new(network));
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?
-        .block_on(async move {
-            let listener = convene::http::bind(calendar.listen)
-                .with_context(|| format!("cannot listen on {}", calendar.listen))?;
-            tracing::info!(address = %calendar.listen, "serving the calendar feed");
-            let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));
-            convene::http::serve(listener, state, shutdown_signal()).await?;
-            Ok(())
-        })
+    convene::runtime::block_on(async move {
+        let listener = convene::http::bind(calendar.listen)
+            .with_context(|| format!("cannot listen on {}", calendar.listen))?;
+        tracing::info!(address = %calendar.listen, "serving the calendar feed");
+        let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));
+        convene::http::serve(listener, state, shutdown_signal()).await?;
+        Ok(())
+    })?
 }
 
 /// Completes on the first SIGINT or SIGTERM.

@@ -389,6 +389,8 @@ pub enum Field {
     Reason,
     /// A line of the minutes.
     Text,
+    /// A link (its URL, as written out).
+    Link,
 }
 
 /// What is wrong with the arguments of a known command.

@@ -541,6 +541,14 @@ impl CommandId {
                         .ok()
                         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
                         .ok_or(ArgumentError::Usage)?;
+                    let (length, max) = (url.as_str().len(), crate::limits::MAX_URL);
+                    if length > max {
+                        return Err(ArgumentError::TooLong {
+                            field: Field::Link,
+                            length,
+                            max,
+                        });
+                    }
                     let title = match title {
                         "" => url.to_string(),
                         title => title.to_owned(),

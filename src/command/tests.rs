@@ -220,6 +220,23 @@ fn minutes_commands_and_their_mistakes() {
         parse("!link javascript:alert(1) Klick"),
         usage(CommandId::Link)
     );
+    // A link is at most 2048 bytes as written out; the title defaults to it.
+    let link = format!("https://example.org/{}", "a".repeat(2_048 - 20));
+    assert!(matches!(
+        parse(&format!("!link {link} Leitfaden")),
+        Some(Ok(Command::Record(_)))
+    ));
+    assert_eq!(
+        parse(&format!("!link {link}ä Leitfaden")),
+        Some(Err(CommandError::arguments(
+            CommandId::Link,
+            ArgumentError::TooLong {
+                field: Field::Link,
+                length: 2_054,
+                max: 2_048
+            }
+        )))
+    );
     assert_eq!(parse("!chair anna"), usage(CommandId::Chair));
     assert_eq!(parse("!done #3"), Some(Ok(Command::Done(3))));
     assert_eq!(

@@ -3,9 +3,10 @@
 //! snapshots are stable.
 //!
 //! Each series becomes one VEVENT with an RRULE, EXDATEs for cancelled occurrences and those
-//! skipped for a holiday, and an override VEVENT (RECURRENCE-ID) for each moved occurrence and
-//! for each occurrence with an agenda (an agenda file, or proposals the organizers accepted),
-//! whose DESCRIPTION carries that agenda; each one-off workshop becomes one VEVENT. The agenda is
+//! skipped for a holiday, and an override VEVENT (RECURRENCE-ID) for each moved occurrence, for
+//! each occurrence with an agenda (an agenda file, or proposals the organizers accepted), whose
+//! DESCRIPTION carries that agenda, and for each occurrence whose time does not exist that day
+//! (the spring gap, see [`Context::gap_dates`]); each one-off workshop becomes one VEVENT. The agenda is
 //! part of an entry's content, so a changed agenda gives the entry a new version and subscribed
 //! calendars pick it up. UIDs never change (`<id>@<domain>`); SEQUENCE and DTSTAMP
 //! come from [`Version`]s the caller keeps: when an entry's content changes, its sequence goes
@@ -15,25 +16,32 @@
 //! ([`Links`]); the private feeds and the invitations carry them, the public calendar does not.
 //! The version follows the content with the links, so both variants share SEQUENCE and DTSTAMP.
 //!
-//! The icalendar crate writes the VEVENTs (escaping TEXT values and folding lines); it stamps a
-//! random UID and `DTSTAMP=now` into any component lacking them and writes no VTIMEZONE, so
-//! convene always sets both and writes the VCALENDAR frame and the VTIMEZONE itself.
+//! The icalendar crate builds the VEVENTs (which properties, how TEXT values are escaped);
+//! convene writes them out itself ([`lines`]): the crate folds lines in quadratic time. The
+//! crate stamps a random UID and `DTSTAMP=now` into any component lacking them and writes no
+//! VTIMEZONE, so convene always sets both and writes the VCALENDAR frame and the VTIMEZONE
+//! itself.
 
+pub mod lines;
 pub mod vtimezone;
 
+pub use lines::fold;
+
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Offset as _, TimeZone, Utc};
 use chrono_tz::Tz;
 use icalendar::{Component as _, Event, EventLike as _, Property};
 
 use crate::agenda::Agenda;
 use crate::holidays;
 use crate::i18n::Language;
+use crate::limits;
 use crate::network::Network;
 use crate::schedule::rrule::End;
-use crate::schedule::{Exception, OneOff, Series, end_of, localize, meeting_key};
+use crate::schedule::{Exception, OneOff, Series, end_of, gap, localize, meeting_key};
 
 /// How far ahead of its first meeting the holidays a series skips are listed as EXDATEs, also
 /// when its UNTIL lies further ahead: that keeps the feed small (a series until 2200 would list
@@ -90,8 +98,9 @@ pub struct Entry {
 /// (`series-id/YYYY-MM-DD` of the regular date, or a workshop's id), each list in the order
 /// they were proposed; they follow the agenda file's items in the DESCRIPTION.
 pub fn entries(network: &Network, accepted: &BTreeMap<String, Vec<String>>) -> Vec<Entry> {
-    let with = Context::new(network, accepted, Links::Include);
-    let without = Context::new(network, accepted, Links::Omit);
+    let forward = ForwardDays::default();
+    let with = Context::new(network, accepted, Links::Include, &forward);
+    let without = Context::new(network, accepted, Links::Omit, &forward);
     let mut entries: Vec<Entry> = network
         .config
         .meetings
@@ -174,7 +183,7 @@ pub fn render(
             let mut event = event.clone();
             event.timestamp(version.changed_at);
             event.sequence(version.sequence);
-            out.push_str(&refold(&icalendar::Component::to_string(&event)));
+            lines::write(&event, &mut out);
         }
     }
     line(&mut out, "END:VCALENDAR");
@@ -218,41 +227,60 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
-/// Folds a content line at 75 octets without splitting a UTF-8 character (RFC 5545, 3.1).
-pub fn fold(line: &str) -> String {
-    let mut folded = String::with_capacity(line.len() + line.len() / 37);
-    let mut width = 0;
-    for c in line.chars() {
-        let size = c.len_utf8();
-        if width + size > 75 {
-            folded.push_str("\r\n ");
-            width = 1;
-        }
-        folded.push(c);
-        width += size;
-    }
-    folded
-}
-
-/// Folds the icalendar crate's output again with [`fold`]: the crate (0.17) does not count the
-/// leading space of its last continuation line, so some of its lines are 76 octets. Unfolding
-/// is safe: escaped TEXT values hold no raw line breaks, so every CRLF followed by a space is a
-/// fold.
-fn refold(text: &str) -> String {
-    let unfolded = text.replace("\r\n ", "").replace("\r\n\t", "");
-    let mut out = String::with_capacity(text.len());
-    for line in unfolded.split_terminator("\r\n") {
-        out.push_str(&fold(line));
-        out.push_str("\r\n");
-    }
-    out
-}
-
 /// Text for the icalendar crate: it escapes, but CR and other control characters must go.
 fn clean(text: &str) -> String {
     text.chars()
         .filter(|c| *c == '\n' || !c.is_control())
         .collect()
+}
+
+/// The days on which the clocks go forward, by year, found once per calendar (see
+/// [`Context::gap_dates`]).
+#[derive(Debug, Default)]
+struct ForwardDays(RefCell<BTreeMap<i32, Vec<NaiveDate>>>);
+
+impl ForwardDays {
+    /// The days of `year` that may hold a gap in `tz`: a month whose UTC offset at noon is
+    /// larger at its end than at its start has a change forward, found by halving; the gap is
+    /// on the last day with the old offset at noon or on the first with the new one.
+    fn of(&self, tz: Tz, year: i32) -> Vec<NaiveDate> {
+        if let Some(days) = self.0.borrow().get(&year) {
+            return days.clone();
+        }
+        let noon = NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN);
+        let offset = |date: NaiveDate| localize(tz, date, noon).offset().fix().local_minus_utc();
+        let first_of = |year: i32, month: u32| NaiveDate::from_ymd_opt(year, month, 1);
+        let mut days = Vec::new();
+        for month in 1..=12 {
+            let next = if month == 12 {
+                year.checked_add(1).and_then(|year| first_of(year, 1))
+            } else {
+                first_of(year, month + 1)
+            };
+            let (Some(mut before), Some(mut after)) = (first_of(year, month), next) else {
+                continue;
+            };
+            let old = offset(before);
+            if offset(after) <= old {
+                continue;
+            }
+            while let Some(middle) = before.checked_add_days(chrono::Days::new(
+                u64::try_from((after - before).num_days() / 2).unwrap_or(0),
+            )) {
+                if middle == before {
+                    break;
+                }
+                if offset(middle) > old {
+                    after = middle;
+                } else {
+                    before = middle;
+                }
+            }
+            days.extend([before, after]);
+        }
+        self.0.borrow_mut().insert(year, days.clone());
+        days
+    }
 }
 
 struct Context<'a> {
@@ -261,6 +289,7 @@ struct Context<'a> {
     tz: Tz,
     domain: String,
     links: Links,
+    forward: &'a ForwardDays,
 }
 
 impl<'a> Context<'a> {
@@ -268,6 +297,7 @@ impl<'a> Context<'a> {
         network: &'a Network,
         accepted: &'a BTreeMap<String, Vec<String>>,
         links: Links,
+        forward: &'a ForwardDays,
     ) -> Self {
         let domain = network
             .config
@@ -281,6 +311,7 @@ impl<'a> Context<'a> {
             tz: network.config.timezone,
             domain,
             links,
+            forward,
         }
     }
 
@@ -295,9 +326,55 @@ impl<'a> Context<'a> {
     }
 
     fn timed(&self, key: &str, at: DateTime<Tz>) -> Property {
+        self.local(key, at.naive_local())
+    }
+
+    /// A local date and time as written, also one that does not exist (in the spring gap): an
+    /// occurrence as the RRULE names it, for RECURRENCE-ID and EXDATE, which every client
+    /// matches against the occurrences it expands from the RRULE in the same way.
+    fn local(&self, key: &str, at: NaiveDateTime) -> Property {
         let mut property = Property::new(key, at.format("%Y%m%dT%H%M%S").to_string());
         property.add_parameter("TZID", self.tz.name());
         property
+    }
+
+    /// The regular dates of `series` whose start does not exist that day, because the clocks
+    /// go forward over it (a series at 02:30 on the last Sunday of March in Central Europe).
+    ///
+    /// RFC 5545 reads such a time with the offset before the gap (03:30 summer time), and so do
+    /// convene and python's calendar libraries; Mozilla's ical.js (Thunderbird) reads it with
+    /// the offset after the gap, an hour early. An override with its own, existing DTSTART
+    /// makes every calendar show the same instant.
+    fn gap_dates(&self, series: &Series) -> Vec<NaiveDate> {
+        let last_year = match series.rule.end {
+            End::Until(until) => until.min(limits::LAST_DATE),
+            _ => limits::LAST_DATE,
+        }
+        .year();
+        let candidates: BTreeSet<NaiveDate> = (series.first.year()..=last_year)
+            .flat_map(|year| self.forward.of(self.tz, year))
+            .filter(|date| *date >= series.first && gap(self.tz, *date, series.start).is_some())
+            .collect();
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        match series.rule.end {
+            // Whether a date is among the first COUNT is known only from the dates before it:
+            // one expansion for all candidates.
+            End::Count(_) => {
+                let last = candidates.last().copied().unwrap_or(series.first);
+                series
+                    .rule
+                    .dates(series.first)
+                    .take_while(|date| *date <= last)
+                    .filter(|date| candidates.contains(date))
+                    .collect()
+            }
+            _ => candidates
+                .into_iter()
+                .filter(|date| series.rule.is_occurrence(series.first, *date))
+                .collect(),
+        }
     }
 
     /// Properties every VEVENT of this network has: organizer, link, status.
@@ -419,6 +496,7 @@ impl<'a> Context<'a> {
                 .filter_map(|key| key.strip_prefix(&prefix))
                 .filter_map(|date| NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
         );
+        dates.extend(self.gap_dates(series));
         let overrides: Vec<Event> = dates
             .into_iter()
             .filter_map(|date| self.occurrence(series, &uid, date, &description))
@@ -446,18 +524,20 @@ impl<'a> Context<'a> {
         }
         excluded.sort();
         for date in excluded {
-            master
-                .append_multi_property(self.timed("EXDATE", localize(self.tz, date, series.start)));
+            master.append_multi_property(
+                self.local("EXDATE", NaiveDateTime::new(date, series.start)),
+            );
         }
         let mut events = vec![master];
         events.extend(overrides);
         entry(uid, series.id.clone(), events)
     }
 
-    /// The override VEVENT of the occurrence whose regular date is `date`: when it is moved, or
+    /// The override VEVENT of the occurrence whose regular date is `date`: when it is moved,
     /// when it takes place as planned with an agenda (its description differs from the
-    /// master's). None for cancelled and holiday-skipped occurrences (they are EXDATEs), for
-    /// dates that are no occurrence, and for occurrences the master already describes.
+    /// master's), or when its time does not exist that day (see [`Context::gap_dates`]). None
+    /// for cancelled and holiday-skipped occurrences (they are EXDATEs), for dates that are no
+    /// occurrence, and for occurrences the master already describes.
     fn occurrence(
         &self,
         series: &Series,
@@ -496,12 +576,13 @@ impl<'a> Context<'a> {
             }
         };
         let description = self.description(link, agenda, accepted);
-        if !series.exceptions.contains_key(&date) && description == master_description {
+        let in_gap = gap(self.tz, date, series.start).is_some();
+        if !series.exceptions.contains_key(&date) && !in_gap && description == master_description {
             return None;
         }
         let mut event = Event::new();
         event.uid(uid);
-        event.append_property(self.timed("RECURRENCE-ID", original));
+        event.append_property(self.local("RECURRENCE-ID", NaiveDateTime::new(date, series.start)));
         event.append_property(self.timed("DTSTART", start));
         event.append_property(self.timed("DTEND", end_of(start, duration)));
         self.common(&mut event, &series.title, link, &description);
@@ -592,15 +673,15 @@ impl<'a> Context<'a> {
 }
 
 fn entry(uid: String, id: String, events: Vec<Event>) -> Entry {
-    // Hashed with a fixed DTSTAMP and SEQUENCE: the crate would stamp "now" into an event
-    // without a DTSTAMP, and the version must not depend on itself.
+    // Hashed with a fixed DTSTAMP and SEQUENCE: the version must not depend on itself. The text
+    // is the crate's own, as the stored hashes were made from it.
     let text: String = events
         .iter()
         .map(|event| {
             let mut event = event.clone();
             event.timestamp(DateTime::UNIX_EPOCH);
             event.sequence(0);
-            icalendar::Component::to_string(&event)
+            lines::crate_text(&event)
         })
         .collect();
     Entry {
@@ -615,16 +696,6 @@ fn entry(uid: String, id: String, events: Vec<Event>) -> Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn folds_at_75_octets_without_splitting_characters() {
-        let line = format!("SUMMARY:{}", "ä".repeat(80));
-        let folded = fold(&line);
-        for part in folded.split("\r\n") {
-            assert!(part.len() <= 75, "{} octets: {part}", part.len());
-        }
-        assert_eq!(folded.replace("\r\n ", ""), line);
-    }
 
     /// A network with one monthly series and no agenda files.
     fn network() -> Network {
@@ -701,11 +772,49 @@ meetings:
             ),
         ] {
             let network = network_with(extra);
-            let context = Context::new(&network, &accepted, Links::Include);
+            let forward = ForwardDays::default();
+            let context = Context::new(&network, &accepted, Links::Include, &forward);
             let description =
                 context.description(Some(&link), None, context.accepted("vk/2026-03-19"));
             assert_eq!(description, expected);
         }
+    }
+
+    /// The meetings in the spring gap, for every kind of end of a series; none at 10:00.
+    #[test]
+    fn gap_dates_are_the_meetings_in_the_spring_gap() {
+        let mut network = network();
+        let accepted = BTreeMap::new();
+        let forward = ForwardDays::default();
+        let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let gaps = |network: &Network, rule: &str, start: u32| {
+            let mut series = network.config.meetings.series[0].clone();
+            series.rule = rule.parse().unwrap();
+            series.first = date("2026-03-22");
+            series.start = NaiveTime::from_hms_opt(start, 30, 0).unwrap();
+            Context::new(network, &accepted, Links::Include, &forward).gap_dates(&series)
+        };
+        assert_eq!(
+            gaps(&network, "FREQ=WEEKLY;BYDAY=SU;COUNT=60", 2),
+            [date("2026-03-29"), date("2027-03-28")]
+        );
+        assert_eq!(
+            gaps(&network, "FREQ=WEEKLY;BYDAY=SU;UNTIL=20270301", 2),
+            [date("2026-03-29")]
+        );
+        // Every year as far as chrono-tz knows summer time (its table ends after 2099).
+        let forever = gaps(&network, "FREQ=WEEKLY;BYDAY=SU", 2);
+        assert_eq!(forever.len(), 2099 - 2026 + 1);
+        assert_eq!(forever.last(), Some(&date("2099-03-29")));
+        assert!(forever.iter().all(|day| day.month() == 3 && day.day() > 24));
+        assert_eq!(
+            gaps(&network, "FREQ=MONTHLY;BYDAY=-1SU", 2).first(),
+            Some(&date("2026-03-29"))
+        );
+        assert!(gaps(&network, "FREQ=WEEKLY;BYDAY=SU", 10).is_empty());
+        assert!(gaps(&network, "FREQ=WEEKLY;BYDAY=SA", 2).is_empty());
+        network.config.timezone = chrono_tz::UTC;
+        assert!(gaps(&network, "FREQ=WEEKLY;BYDAY=SU", 2).is_empty());
     }
 
     #[test]
@@ -740,7 +849,8 @@ meetings:
                 event.timestamp(DateTime::UNIX_EPOCH);
                 event.summary(&text);
                 event.description(&text);
-                let refolded = refold(&icalendar::Component::to_string(&event));
+                let mut refolded = String::new();
+                lines::write(&event, &mut refolded);
                 for line in refolded.split("\r\n") {
                     assert!(
                         line.len() <= 75,

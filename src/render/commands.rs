@@ -526,10 +526,12 @@ fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> V
                 (Language::German, Field::Description) => ("Die Beschreibung", "sie"),
                 (Language::German, Field::Reason) => ("Die Begründung", "sie"),
                 (Language::German, Field::Text) => ("Der Text", "ihn"),
+                (Language::German, Field::Link) => ("Der Link", "ihn"),
                 (Language::English, Field::Title) => ("The title", "it"),
                 (Language::English, Field::Description) => ("The description", "it"),
                 (Language::English, Field::Reason) => ("The reason", "it"),
                 (Language::English, Field::Text) => ("The text", "it"),
+                (Language::English, Field::Link) => ("The link", "it"),
             };
             parts.push(text(match language {
                 Language::German => format!(

@@ -599,3 +599,104 @@ fn holiday_exdates_stop_at_the_horizon() {
         "no EXDATE after {last_year}"
     );
 }
+
+/// Writing a calendar takes time linear in the length of its lines. The links are its longest
+/// values (each in LOCATION, URL, CONFERENCE and the DESCRIPTION of every entry); at ten times
+/// the longest link convene accepts, doubling the link at most doubles the time, with room for
+/// noise (≤ 2.5×; the icalendar crate's own folding took 4×: quadratic). The two sizes are timed
+/// in turns, seven times each, and the fastest run of each counts, so that a busy machine slows
+/// both alike and does not decide the ratio.
+#[test]
+fn writing_a_calendar_grows_linearly_with_its_lines() {
+    use std::time::{Duration, Instant};
+
+    let with_links = |length: usize| {
+        let mut network = network();
+        let link = format!("https://meet.example.org/{}", "x".repeat(length - 25));
+        let link = url::Url::parse(&link).unwrap();
+        assert_eq!(link.as_str().len(), length);
+        for series in &mut network.config.meetings.series {
+            series.video_link = Some(link.clone());
+        }
+        network.schedule.series = network.config.meetings.series.clone();
+        for one_off in &mut network.schedule.one_offs {
+            one_off.video_link = Some(link.clone());
+        }
+        network
+    };
+    let long = convene::limits::MAX_URL * 10;
+    let networks = [with_links(long), with_links(2 * long)];
+    let mut fastest = [Duration::MAX; 2];
+    let mut sizes = [0; 2];
+    for _ in 0..7 {
+        for (index, network) in networks.iter().enumerate() {
+            let started = Instant::now();
+            let ics = render(network, Selection::All);
+            fastest[index] = fastest[index].min(started.elapsed());
+            sizes[index] = ics.len();
+        }
+    }
+    let ratio = fastest[1].as_secs_f64() / fastest[0].as_secs_f64();
+    let report = format!(
+        "{} bytes in {:?}, {} bytes in {:?}: {ratio:.2}×",
+        sizes[0], fastest[0], sizes[1], fastest[1]
+    );
+    eprintln!("{report}");
+    assert!(sizes[1] > sizes[0] * 19 / 10, "{report}");
+    assert!(ratio <= 2.5, "{report}");
+}
+
+/// A later meeting of a series that falls into the spring gap (02:30 on the last Sunday of
+/// March does not exist in Central Europe) is at 03:30 summer time in every calendar: RFC 5545,
+/// python's libraries and convene read the RRULE's 02:30 so, Thunderbird's ical.js an hour
+/// earlier — so it gets an override with its own DTSTART. A meeting in the gap that is
+/// cancelled is gone in both (its EXDATE names the time as the RRULE does).
+#[test]
+fn a_meeting_in_the_spring_gap_is_at_the_same_instant_in_every_calendar() {
+    let mut network = network();
+    network.schedule.one_offs.clear();
+    let series = &mut network.config.meetings.series[0];
+    series.rule = "FREQ=WEEKLY;BYDAY=SU".parse().unwrap();
+    series.first = NaiveDate::from_ymd_opt(2026, 3, 22).unwrap();
+    series.start = NaiveTime::from_hms_opt(2, 30, 0).unwrap();
+    series.skip_holidays = false;
+    series.exceptions = BTreeMap::from([(
+        NaiveDate::from_ymd_opt(2027, 3, 28).unwrap(),
+        convene::schedule::Exception::Cancelled { note: None },
+    )]);
+    network.schedule.series = network.config.meetings.series.clone();
+    let ics = render(&network, Selection::Entry("videokonferenz"));
+    assert_well_formed(&ics);
+    for (from, to) in [("2026-03-20", "2026-04-10"), ("2027-03-20", "2027-04-10")] {
+        let instant = |date: &str| {
+            format!("{date}T00:00:00Z")
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        };
+        let expected: Vec<(String, String)> = network
+            .schedule
+            .meetings_between(instant(from), instant(to))
+            .into_iter()
+            .filter(convene::schedule::Meeting::takes_place)
+            .map(|m| (m.start.to_rfc3339(), m.end.to_rfc3339()))
+            .collect();
+        assert_eq!(expected.len(), if from.starts_with("2026") { 3 } else { 2 });
+        if from.starts_with("2026") {
+            assert_eq!(expected[1].0, "2026-03-29T03:30:00+02:00");
+        }
+        for parser in ["python", "icaljs"] {
+            let expanded = expand(parser, &ics, from, to);
+            assert_eq!(
+                expanded.errors,
+                Vec::<String>::new(),
+                "{parser} reported errors"
+            );
+            let found: Vec<(String, String)> = expanded
+                .occurrences
+                .into_iter()
+                .map(|o| (o.start, o.end))
+                .collect();
+            assert_eq!(found, expected, "{parser} between {from} and {to}");
+        }
+    }
+}

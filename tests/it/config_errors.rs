@@ -813,3 +813,76 @@ ids.yaml:12:13: error: network.members[0].room: `{b80}…` has 256 bytes; a room
         )
     );
 }
+
+/// Every link — the homeserver, the source, the feed address, a series' video link and a moved
+/// meeting's, an agenda file's video link, its items' links and documents and its minutes'
+/// links — is at most 2048 bytes as written out; one byte more is refused where it stands. An
+/// umlaut counts as written in a URL (`%C3%A4`, six bytes).
+#[test]
+fn links_longer_than_2048_bytes_are_refused() {
+    let fits = format!("https://example.org/{}", "a".repeat(2_048 - 20));
+    let long = format!("https://example.org/{}", "a".repeat(2_048 - 19));
+    let umlaut = format!("https://example.org/{}ä", "a".repeat(2_048 - 25));
+    let config = format!(
+        "homeserver: {long}\nsource_url: {long}\ncalendar:\n  contact: info@ikone-ds.de\n  public_url: {long}\n{}      video_link: {umlaut}\n      exceptions:\n        - {{ date: 2026-02-19, new_video_link: {long} }}\n        - {{ date: 2026-03-19, new_video_link: {fits} }}\n",
+        VALID.replacen("homeserver: http://127.0.0.1:8008\n", "", 1)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("convene.yaml"), config).unwrap();
+    assert_eq!(
+        errors_of_path(&dir.path().join("convene.yaml")),
+        "\
+convene.yaml:1:13: error: homeserver: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+convene.yaml:2:13: error: source_url: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+convene.yaml:5:15: error: calendar.public_url: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+convene.yaml:25:19: error: meetings.series[0].video_link: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+convene.yaml:27:47: error: meetings.series[0].exceptions[0].new_video_link: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)"
+    );
+
+    let dir = network_dir("agendas");
+    std::fs::write(
+        dir.path().join("agendas/w.yaml"),
+        format!(
+            "meeting:\n  title: Workshop\n  date: 2027-04-09\n  start: \"10:00\"\n  duration: 2h\n  video_link: {long}\nitems:\n  - title: Förderprogramme\n    links:\n      - {{ title: Übersicht, url: {umlaut} }}\n      - {{ title: Passt, url: {fits} }}\n    documents:\n      - {{ title: Leitfaden, url: {long} }}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("agendas/2026-01-15.yaml"),
+        format!(
+            "meeting:\n  series: videokonferenz\n  date: 2026-01-15\nminutes:\n  chair: Dirk Andres\n  topics:\n    - title: Offene Daten\n      links:\n        - {{ title: Portal, url: {long} }}\n"
+        ),
+    )
+    .unwrap();
+    assert_eq!(
+        network_errors_of(&dir.path().join("convene.yaml")),
+        "\
+agendas/2026-01-15.yaml:9:33: error: minutes.topics[0].links[0].url: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+agendas/w.yaml:6:15: error: meeting.video_link: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+agendas/w.yaml:10:34: error: items[0].links[0].url: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)
+agendas/w.yaml:13:34: error: items[0].documents[0].url: the link is 2049 characters long; convene accepts at most 2048
+  hint: use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)"
+    );
+    // The same diagnostics as the organizers' room shows them in a German network.
+    let diagnostics =
+        convene::network::Network::load(&dir.path().join("convene.yaml")).unwrap_err();
+    insta::assert_snapshot!(
+        "link_too_long_german",
+        diagnostics.render(convene::i18n::Language::German)
+    );
+}
+
+fn errors_of_path(path: &Path) -> String {
+    match Config::load(path) {
+        Ok(_) => panic!("{} was accepted", path.display()),
+        Err(diagnostics) => diagnostics.to_string(),
+    }
+}

@@ -880,3 +880,132 @@ async fn minutes_are_served_only_from_inside_the_data_directory() {
         assert_eq!(response.text().await.unwrap(), body, "{token}");
     }
 }
+
+/// A clock whose readings wait until the test releases them (or a minute passes): a render that
+/// takes as long as the test wants. It counts its readings, one per render.
+#[derive(Debug, Default)]
+struct HeldClock {
+    readings: AtomicUsize,
+    released: std::sync::Mutex<bool>,
+    release: std::sync::Condvar,
+}
+
+impl Clock for HeldClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.readings.fetch_add(1, Ordering::SeqCst);
+        let released = self.released.lock().unwrap();
+        let _ = self
+            .release
+            .wait_timeout_while(released, Duration::from_secs(60), |released| !*released);
+        now()
+    }
+}
+
+impl HeldClock {
+    fn release(&self) {
+        *self.released.lock().unwrap() = true;
+        self.release.notify_all();
+    }
+
+    /// Waits until a render has read the clock.
+    async fn until_read(&self) {
+        while self.readings.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// SIGTERM ends `convene run` and `convene feed` within 5 s whatever is being rendered: a request
+/// waiting for a render that does not finish is answered 503 when the server stops, the server
+/// returns at once, and the runtime (as the commands run it) exits without waiting for the
+/// render on its blocking pool.
+#[test]
+fn a_render_never_holds_up_the_exit() {
+    let clock = Arc::new(HeldClock::default());
+    let started = Instant::now();
+    let (status, served_in) = convene::runtime::block_on({
+        let clock = Arc::clone(&clock);
+        async move {
+            let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+            network.config.calendar.as_mut().unwrap().public = true;
+            let (_network, network_rx) = watch::channel(Arc::new(network));
+            let state = FeedState::new(
+                network_rx,
+                Arc::new(Store::in_memory().unwrap()),
+                Arc::clone(&clock) as Arc<dyn Clock>,
+            );
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/calendar.ics", listener.local_addr().unwrap());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(http::serve(listener, state, async move {
+                let _ = stopped.await;
+            }));
+            let request = tokio::spawn(reqwest::Client::new().get(url).send());
+            clock.until_read().await;
+            let stopping = Instant::now();
+            let _ = stop.send(());
+            let response = request.await.unwrap().unwrap();
+            server.await.unwrap().unwrap();
+            (response.status(), stopping.elapsed())
+        }
+    })
+    .unwrap();
+    let exited_in = started.elapsed();
+    clock.release();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        served_in < Duration::from_secs(2),
+        "the server took {served_in:?} to stop"
+    );
+    assert!(
+        exited_in < Duration::from_secs(5),
+        "the runtime took {exited_in:?} to exit"
+    );
+}
+
+/// While a render runs longer than a request may take, every calendar request is answered 503,
+/// and `/healthz` says so; once it is done, the feed and `/healthz` are fine again.
+#[tokio::test]
+async fn a_render_longer_than_a_request_makes_healthz_unhealthy() {
+    let clock = Arc::new(HeldClock::default());
+    let feed = serve_from(
+        true,
+        ServerOptions {
+            request_timeout: Duration::from_millis(300),
+            ..ServerOptions::default()
+        },
+        Arc::new(Store::in_memory().unwrap()),
+        Arc::clone(&clock) as Arc<dyn Clock>,
+    )
+    .await;
+    let client = impatient();
+    let health = |client: reqwest::Client| {
+        let url = format!("{}/healthz", feed.base);
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(health(client.clone()).await.0, StatusCode::OK);
+    let calendar = format!("{}/calendar.ics", feed.base);
+    let response = client.get(&calendar).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    clock.until_read().await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let (status, body) = health(client.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        body.starts_with("the calendar has been rendering for ")
+            && body.ends_with(" s; calendar requests time out\n"),
+        "{body}"
+    );
+    clock.release();
+    let started = Instant::now();
+    loop {
+        if client.get(&calendar).send().await.unwrap().status() == StatusCode::OK {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5), "no render");
+    }
+    assert_eq!(health(client).await.0, StatusCode::OK);
+}

@@ -135,6 +135,7 @@ fn error_name(error: &CommandError) -> &'static str {
                 Field::Description => "too_long_description",
                 Field::Reason => "too_long_reason",
                 Field::Text => "too_long_text",
+                Field::Link => "too_long_link",
             },
         },
         CommandError::NotAllowed { .. } => "not_allowed",
@@ -176,6 +177,7 @@ fn every_command_error() {
         too_long(CommandId::AgendaAdd, Field::Description, 4_100, 4_000),
         too_long(CommandId::AgendaReject, Field::Reason, 4_100, 4_000),
         too_long(CommandId::Info, Field::Text, 4_100, 4_000),
+        too_long(CommandId::Link, Field::Link, 2_100, 2_048),
         CommandError::NotAllowed {
             command: CommandId::SubscribeRotate,
         },
