@@ -109,14 +109,7 @@ impl Synapse {
         let port = super::free_port().to_string();
         let dir_arg = dir.path().to_str().unwrap().to_owned();
         run_script(&["relocate", "--dir", &dir_arg, "--port", &port]);
-        let args = vec!["start", "--dir", &dir_arg, "--port", &port];
-        let started: Started = serde_json::from_str(&run_script(&args)).unwrap();
-        Self {
-            dir,
-            client_url: started.client_url,
-            server_name: started.server_name,
-            start_args: args.into_iter().map(str::to_owned).collect(),
-        }
+        Self::start_in(dir, port, &[])
     }
 
     fn start_with(extra: &[&str]) -> Self {
@@ -124,7 +117,11 @@ impl Synapse {
             .prefix("convene-synapse-")
             .tempdir()
             .unwrap();
-        let port = super::free_port().to_string();
+        Self::start_in(dir, super::free_port().to_string(), extra)
+    }
+
+    /// Starts the server of `dir` on `port`.
+    fn start_in(dir: TempDir, port: String, extra: &[&str]) -> Self {
         let dir_arg = dir.path().to_str().unwrap().to_owned();
         let mut args = vec!["start", "--dir", &dir_arg, "--port", &port];
         args.extend_from_slice(extra);
