@@ -11,6 +11,7 @@ use std::io::Write as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use convene::clock::{Clock as _, SystemClock};
+use convene::data_dir::{DATABASE, Data};
 use convene::ical::{Links, Selection};
 use convene::network::Network;
 use convene::schedule::localize;
@@ -145,20 +146,19 @@ fn main() -> ExitCode {
             let timezone = network.config.timezone;
             // Workshops whose date poll the bot decided, if it has a database already (this
             // command neither creates one nor needs one).
-            let database = network.config.data_dir.join("convene.sqlite3");
-            let network = match database.is_file().then(|| Store::open(&database)) {
-                Some(Ok(store)) => match store.decided_slots(timezone) {
-                    Ok(decided) => network.with_decisions(&decided),
+            let network = match Data::open_existing(&network.config) {
+                Ok(Some(data)) => match data.apply_decisions(network) {
+                    Ok(network) => network,
                     Err(error) => {
                         eprintln!("cannot read the decided date polls: {error}");
                         return ExitCode::FAILURE;
                     }
                 },
-                Some(Err(error)) => {
+                Ok(None) => network,
+                Err(error) => {
                     eprintln!("cannot open the database: {error}");
                     return ExitCode::FAILURE;
                 }
-                None => network,
             };
             let from =
                 from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
@@ -178,20 +178,13 @@ fn main() -> ExitCode {
             let Some(network) = load(&config) else {
                 return ExitCode::FAILURE;
             };
-            let calendar = convene::data_dir::prepare(&network.config.data_dir)
+            let calendar = Data::open(&network.config)
                 .map_err(|e| e.to_string())
-                .and_then(|_| {
-                    Store::open(&network.config.data_dir.join("convene.sqlite3"))
-                        .map_err(|e| e.to_string())
-                })
-                .and_then(|store| {
-                    let decided = store
-                        .decided_slots(network.config.timezone)
-                        .map_err(|e| e.to_string())?;
-                    let network = network.clone().with_decisions(&decided);
+                .and_then(|data| {
+                    let network = data.apply_decisions(network).map_err(|e| e.to_string())?;
                     convene::feed::calendar(
                         &network,
-                        &store,
+                        &data.store,
                         SystemClock.now(),
                         Selection::All,
                         links,
@@ -235,7 +228,7 @@ fn main() -> ExitCode {
                 eprintln!("no meeting on {date}");
                 return ExitCode::FAILURE;
             };
-            let exported = Store::open(&network.config.data_dir.join("convene.sqlite3"))
+            let exported = Store::open(&network.config.data_dir.join(DATABASE))
                 .map_err(|e| e.to_string())
                 .and_then(|store| store.accepted_for(&meeting.key).map_err(|e| e.to_string()))
                 .and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
@@ -358,19 +351,15 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
         .calendar
         .clone()
         .context("the configuration has no `calendar:` section")?;
-    convene::data_dir::prepare(&network.config.data_dir)?;
-    let store = Arc::new(Store::open(
-        &network.config.data_dir.join("convene.sqlite3"),
-    )?);
+    let data = Data::open(&network.config)?;
     // Workshops whose date poll the bot has decided are meetings in the feed, too.
-    let decided = store.decided_slots(network.config.timezone)?;
-    let network = network.with_decisions(&decided);
+    let network = data.apply_decisions(network)?;
     let (_keep, network) = tokio::sync::watch::channel(Arc::new(network));
     convene::runtime::block_on(async move {
         let listener = convene::http::bind(calendar.listen)
             .with_context(|| format!("cannot listen on {}", calendar.listen))?;
         tracing::info!(address = %calendar.listen, "serving the calendar feed");
-        let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));
+        let state = convene::http::FeedState::new(network, data.store, Arc::new(SystemClock));
         convene::http::serve(listener, state, shutdown_signal()).await?;
         Ok(())
     })?

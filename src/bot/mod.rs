@@ -51,6 +51,8 @@ use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
+use crate::config::Config;
+use crate::data_dir::{Data, OpenError};
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -149,15 +151,7 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let started_at = clock.now();
     let config = network.config.clone();
-    // The database first: a corrupt or too new one must stop the bot before it logs in (which
-    // would make a new device when there is no session yet).
-    if crate::data_dir::prepare(&config.data_dir)? {
-        warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
-    }
-    let store = Arc::new(
-        Store::open(&config.data_dir.join("convene.sqlite3"))
-            .context("cannot open the database")?,
-    );
+    let store = open_data(&config)?;
     let health = Arc::new(Health::bot(Instant::now()));
     let metrics = Arc::new(Metrics::new());
     // The HTTP server's address is taken before logging in: a port in use stops the bot
@@ -363,6 +357,20 @@ pub async fn run(
     let _ = tokio::join!(watcher, posting, http);
     finish(outbox_tx, delivery).await?;
     result
+}
+
+/// The data directory and the database, before anything else: a corrupt or too new database
+/// must stop the bot before it logs in (which would make a new device when there is no
+/// session yet).
+fn open_data(config: &Config) -> anyhow::Result<Arc<Store>> {
+    let data = Data::open(config).map_err(|error| match error {
+        OpenError::Database(error) => anyhow::Error::new(error).context("cannot open the database"),
+        OpenError::DataDir(error) => error.into(),
+    })?;
+    if data.made_private {
+        warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
+    }
+    Ok(data.store)
 }
 
 /// Fetches, before the posting job starts, the device keys of everyone the first posts are
