@@ -11,8 +11,16 @@
 //!
 //! A directory that is private already is used as it is, provided it is the running user's:
 //! files another user's bot (or root) wrote into it would not be readable by that user.
+//!
+//! [`Data`] is how every entry point opens what is in it: the directory prepared, the database
+//! opened, the decided date polls applied to the network.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::network::Network;
+use crate::store::{Store, StoreError};
 
 /// What convene keeps directly in its data directory; anything else there is someone else's.
 /// The database with SQLite's companion files, the device lock, the session (and the temporary
@@ -130,6 +138,68 @@ pub fn prepare(path: &Path) -> Result<bool, DataDirError> {
     }
     #[cfg(not(unix))]
     Ok(false)
+}
+
+/// The database's file name in the data directory.
+pub const DATABASE: &str = "convene.sqlite3";
+
+/// The bot's data, opened: the database in the data directory. Every entry point that reads
+/// the database opens it here, so that none of them forgets to make the directory private
+/// first, and applies the decided date polls through it, so that every view of the network
+/// has their workshops as meetings.
+#[derive(Debug, Clone)]
+pub struct Data {
+    /// The database (shared: the running bot's tasks all use it).
+    pub store: Arc<Store>,
+    /// Whether the data directory was readable by others and has been made private.
+    pub made_private: bool,
+}
+
+/// Why the data cannot be opened; shown as the underlying error, without a prefix of its own,
+/// since each command says in its own words what it was about to do.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The data directory cannot be used.
+    #[error(transparent)]
+    DataDir(#[from] DataDirError),
+    /// The database cannot be opened (corrupt, too new, not readable).
+    #[error(transparent)]
+    Database(#[from] StoreError),
+}
+
+impl Data {
+    /// Prepares the data directory ([`prepare`]: created with mode 0700, or made private) and
+    /// opens the database in it, creating it when there is none yet.
+    pub fn open(config: &Config) -> Result<Self, OpenError> {
+        let made_private = prepare(&config.data_dir)?;
+        let store = Store::open(&config.data_dir.join(DATABASE))?;
+        Ok(Self {
+            store: Arc::new(store),
+            made_private,
+        })
+    }
+
+    /// Opens the database if there is one, creating nothing: for commands that only read and
+    /// work without one, too (`convene schedule`).
+    pub fn open_existing(config: &Config) -> Result<Option<Self>, StoreError> {
+        let database = config.data_dir.join(DATABASE);
+        if !database.is_file() {
+            return Ok(None);
+        }
+        Ok(Some(Self {
+            store: Arc::new(Store::open(&database)?),
+            made_private: false,
+        }))
+    }
+
+    /// `network` with the date polls the bot has decided as ordinary workshops
+    /// ([`Network::with_decisions`]); an error if they cannot be read. The running bot, which
+    /// must go on when the database fails, reads them leniently instead
+    /// (`bot::polls::decisions`).
+    pub fn apply_decisions(&self, network: Network) -> Result<Network, StoreError> {
+        let decided = self.store.decided_slots(network.config.timezone)?;
+        Ok(network.with_decisions(&decided))
+    }
 }
 
 #[cfg(unix)]

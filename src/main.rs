@@ -2,7 +2,7 @@
 
 #![recursion_limit = "256"]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use std::io::Write as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use convene::clock::{Clock as _, SystemClock};
+use convene::data_dir::{DATABASE, Data};
 use convene::ical::{Links, Selection};
 use convene::network::Network;
 use convene::schedule::localize;
@@ -121,159 +122,131 @@ enum AgendaAction {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
-        Commands::Check { config } => match Network::load(&config) {
-            Ok(_) => {
-                eprintln!("{}: ok", config.display());
-                ExitCode::SUCCESS
-            }
-            Err(diagnostics) => {
-                eprintln!("{diagnostics}");
-                eprintln!("{} error(s)", diagnostics.len());
-                ExitCode::FAILURE
-            }
-        },
+    match Cli::parse().command {
+        Commands::Check { config } => check(&config),
         Commands::Schedule {
             config,
             from,
             count,
-        } => {
-            let Some(network) = load(&config) else {
-                return ExitCode::FAILURE;
-            };
-            let timezone = network.config.timezone;
-            // Workshops whose date poll the bot decided, if it has a database already (this
-            // command neither creates one nor needs one).
-            let database = network.config.data_dir.join("convene.sqlite3");
-            let network = match database.is_file().then(|| Store::open(&database)) {
-                Some(Ok(store)) => match store.decided_slots(timezone) {
-                    Ok(decided) => network.with_decisions(&decided),
-                    Err(error) => {
-                        eprintln!("cannot read the decided date polls: {error}");
-                        return ExitCode::FAILURE;
-                    }
-                },
-                Some(Err(error)) => {
-                    eprintln!("cannot open the database: {error}");
-                    return ExitCode::FAILURE;
-                }
-                None => network,
-            };
-            let from =
-                from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
-            let start = localize(timezone, from, chrono::NaiveTime::MIN).with_timezone(&Utc);
-            let meetings = network
-                .schedule
-                .upcoming(start, TimeDelta::days(3660), count);
-            let table = convene::render::schedule_table(&meetings);
-            let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(table.as_bytes()).is_err() {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
-        Commands::Ics { config, public } => {
-            let links = if public { Links::Omit } else { Links::Include };
-            let Some(network) = load(&config) else {
-                return ExitCode::FAILURE;
-            };
-            let calendar = convene::data_dir::prepare(&network.config.data_dir)
-                .map_err(|e| e.to_string())
-                .and_then(|_| {
-                    Store::open(&network.config.data_dir.join("convene.sqlite3"))
-                        .map_err(|e| e.to_string())
-                })
-                .and_then(|store| {
-                    let decided = store
-                        .decided_slots(network.config.timezone)
-                        .map_err(|e| e.to_string())?;
-                    let network = network.clone().with_decisions(&decided);
-                    convene::feed::calendar(
-                        &network,
-                        &store,
-                        SystemClock.now(),
-                        Selection::All,
-                        links,
-                    )
-                    .map_err(|e| e.to_string())
-                });
-            match calendar {
-                Ok(calendar) => {
-                    let mut stdout = std::io::stdout().lock();
-                    if stdout.write_all(calendar.text.as_bytes()).is_err() {
-                        return ExitCode::FAILURE;
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("cannot render the calendar: {error}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
-        Commands::Feed { config, log_format } => {
-            let Some(network) = load(&config) else {
-                return ExitCode::FAILURE;
-            };
-            init_logging(log_format);
-            match serve_feed(network) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    tracing::error!("{error:#}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        } => schedule(&config, from, count),
+        Commands::Ics { config, public } => ics(&config, public),
+        Commands::Feed { config, log_format } => feed(&config, log_format),
         Commands::Agenda {
             action: AgendaAction::Export { date, config },
-        } => {
-            let Some(network) = load(&config) else {
-                return ExitCode::FAILURE;
-            };
-            let Some(meeting) = network.schedule.on_date(date).into_iter().next() else {
-                eprintln!("no meeting on {date}");
-                return ExitCode::FAILURE;
-            };
-            let exported = Store::open(&network.config.data_dir.join("convene.sqlite3"))
-                .map_err(|e| e.to_string())
-                .and_then(|store| store.accepted_for(&meeting.key).map_err(|e| e.to_string()))
-                .and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
-            match exported {
-                Ok(text) => {
-                    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-                        return ExitCode::FAILURE;
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(error) => {
-                    eprintln!("cannot export: {error}");
-                    ExitCode::FAILURE
-                }
-            }
-        }
+        } => agenda_export(&config, date),
         Commands::Doctor { config } => doctor(&config),
         Commands::Backup { config, dest } => backup(&config, &dest),
-        Commands::Run {
-            config: path,
-            log_format,
-        } => {
-            let Some(network) = load(&path) else {
-                return ExitCode::FAILURE;
-            };
-            init_logging(log_format);
-            match run(path, network) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(error) => {
-                    tracing::error!("{error:#}");
-                    ExitCode::FAILURE
-                }
-            }
+        Commands::Run { config, log_format } => run(config, log_format),
+    }
+}
+
+/// `convene check`: the configuration and agendas load, or every error with its position.
+fn check(path: &Path) -> ExitCode {
+    match Network::load(path) {
+        Ok(_) => {
+            eprintln!("{}: ok", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            eprintln!("{diagnostics}");
+            eprintln!("{} error(s)", diagnostics.len());
+            ExitCode::FAILURE
         }
     }
 }
 
-fn doctor(path: &std::path::Path) -> ExitCode {
+/// `convene schedule`: the coming meetings as a table.
+fn schedule(path: &Path, from: Option<NaiveDate>, count: usize) -> ExitCode {
+    let Some(network) = load(path) else {
+        return ExitCode::FAILURE;
+    };
+    let timezone = network.config.timezone;
+    // Workshops whose date poll the bot decided, if it has a database already (this
+    // command neither creates one nor needs one).
+    let network = match Data::open_existing(&network.config) {
+        Ok(Some(data)) => match data.apply_decisions(network) {
+            Ok(network) => network,
+            Err(error) => {
+                eprintln!("cannot read the decided date polls: {error}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Ok(None) => network,
+        Err(error) => {
+            eprintln!("cannot open the database: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let from = from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
+    let start = localize(timezone, from, chrono::NaiveTime::MIN).with_timezone(&Utc);
+    let meetings = network
+        .schedule
+        .upcoming(start, TimeDelta::days(3660), count);
+    print(&convene::render::schedule_table(&meetings))
+}
+
+/// `convene ics`: the network calendar, as the feeds serve it.
+fn ics(path: &Path, public: bool) -> ExitCode {
+    let links = if public { Links::Omit } else { Links::Include };
+    let Some(network) = load(path) else {
+        return ExitCode::FAILURE;
+    };
+    let calendar = Data::open(&network.config)
+        .map_err(|e| e.to_string())
+        .and_then(|data| {
+            let network = data.apply_decisions(network).map_err(|e| e.to_string())?;
+            convene::feed::calendar(
+                &network,
+                &data.store,
+                SystemClock.now(),
+                Selection::All,
+                links,
+            )
+            .map_err(|e| e.to_string())
+        });
+    match calendar {
+        Ok(calendar) => print(&calendar.text),
+        Err(error) => {
+            eprintln!("cannot render the calendar: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `convene feed`: the calendar feed alone, until a shutdown signal.
+fn feed(path: &Path, log_format: LogFormat) -> ExitCode {
+    let Some(network) = load(path) else {
+        return ExitCode::FAILURE;
+    };
+    init_logging(log_format);
+    logged(serve_feed(network))
+}
+
+/// `convene agenda export`: the proposals accepted for the meeting on `date`, as agenda items.
+fn agenda_export(path: &Path, date: NaiveDate) -> ExitCode {
+    let Some(network) = load(path) else {
+        return ExitCode::FAILURE;
+    };
+    let Some(meeting) = network.schedule.on_date(date).into_iter().next() else {
+        eprintln!("no meeting on {date}");
+        return ExitCode::FAILURE;
+    };
+    let exported = Store::open(&network.config.data_dir.join(DATABASE))
+        .map_err(|e| e.to_string())
+        .and_then(|store| store.accepted_for(&meeting.key).map_err(|e| e.to_string()))
+        .and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
+    match exported {
+        Ok(text) => print(&text),
+        Err(error) => {
+            eprintln!("cannot export: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `convene doctor`: the rooms and the feed checked with the stored session; exit code 2 when
+/// the check cannot run.
+fn doctor(path: &Path) -> ExitCode {
     let Some(config) = load_config(path) else {
         return ExitCode::from(2);
     };
@@ -300,18 +273,13 @@ fn doctor(path: &std::path::Path) -> ExitCode {
     }
 }
 
-fn backup(path: &std::path::Path, dest: &std::path::Path) -> ExitCode {
+/// `convene backup`: a consistent copy of the data directory in `dest`.
+fn backup(path: &Path, dest: &Path) -> ExitCode {
     let Some(config) = load_config(path) else {
         return ExitCode::FAILURE;
     };
     match convene::backup::backup(&config.data_dir, dest) {
-        Ok(summary) => {
-            let text = summary.render(&config.data_dir, dest);
-            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-                return ExitCode::FAILURE;
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(summary) => print(&summary.render(&config.data_dir, dest)),
         Err(error) => {
             eprintln!("convene backup: {error}");
             ExitCode::FAILURE
@@ -319,18 +287,42 @@ fn backup(path: &std::path::Path, dest: &std::path::Path) -> ExitCode {
     }
 }
 
-fn run(path: PathBuf, network: Network) -> anyhow::Result<()> {
-    convene::runtime::block_on(convene::bot::run(
-        path,
-        network,
-        Arc::new(SystemClock),
-        shutdown_signal(),
-    ))?
+/// `convene run`: the bot, until a shutdown signal.
+fn run(path: PathBuf, log_format: LogFormat) -> ExitCode {
+    let Some(network) = load(&path) else {
+        return ExitCode::FAILURE;
+    };
+    init_logging(log_format);
+    let running = convene::bot::run(path, network, Arc::new(SystemClock), shutdown_signal());
+    logged(
+        convene::runtime::block_on(running)
+            .map_err(anyhow::Error::from)
+            .and_then(|ran| ran),
+    )
+}
+
+/// Writes `text` to standard output: failure if it cannot (a closed pipe, a full disk).
+fn print(text: &str) -> ExitCode {
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// Success, or the error logged (logging is set up: the long-running commands report there).
+fn logged(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Loads the configuration alone (agenda files that do not load do not matter here), printing
 /// every error if it does not load.
-fn load_config(path: &std::path::Path) -> Option<convene::config::Config> {
+fn load_config(path: &Path) -> Option<convene::config::Config> {
     match convene::config::Config::load(path) {
         Ok(config) => Some(config),
         Err(diagnostics) => {
@@ -341,7 +333,7 @@ fn load_config(path: &std::path::Path) -> Option<convene::config::Config> {
 }
 
 /// Loads the configuration and agendas, printing every error if they do not load.
-fn load(path: &std::path::Path) -> Option<Network> {
+fn load(path: &Path) -> Option<Network> {
     match Network::load(path) {
         Ok(network) => Some(network),
         Err(diagnostics) => {
@@ -358,19 +350,15 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
         .calendar
         .clone()
         .context("the configuration has no `calendar:` section")?;
-    convene::data_dir::prepare(&network.config.data_dir)?;
-    let store = Arc::new(Store::open(
-        &network.config.data_dir.join("convene.sqlite3"),
-    )?);
+    let data = Data::open(&network.config)?;
     // Workshops whose date poll the bot has decided are meetings in the feed, too.
-    let decided = store.decided_slots(network.config.timezone)?;
-    let network = network.with_decisions(&decided);
+    let network = data.apply_decisions(network)?;
     let (_keep, network) = tokio::sync::watch::channel(Arc::new(network));
     convene::runtime::block_on(async move {
         let listener = convene::http::bind(calendar.listen)
             .with_context(|| format!("cannot listen on {}", calendar.listen))?;
         tracing::info!(address = %calendar.listen, "serving the calendar feed");
-        let state = convene::http::FeedState::new(network, store, Arc::new(SystemClock));
+        let state = convene::http::FeedState::new(network, data.store, Arc::new(SystemClock));
         convene::http::serve(listener, state, shutdown_signal()).await?;
         Ok(())
     })?

@@ -35,10 +35,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use matrix_sdk::Room;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
-use matrix_sdk::ruma::OwnedUserId;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
@@ -47,10 +45,14 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
+use matrix_sdk::{Client, Room};
 use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
 
 use crate::clock::Clock;
+use crate::config::Config;
+use crate::data_dir::{Data, OpenError};
 use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::network::Network;
@@ -140,229 +142,393 @@ impl Tasks {
 
 /// Runs the bot until `shutdown` completes, then finishes what it queued and returns.
 ///
-/// `network` was loaded from `config_path`; the bot reloads it when the files change.
+/// `network` was loaded from `config_path`; the bot reloads it when the files change. The
+/// steps: start-up ([`Bot::start`]), the catch-up sync, the rooms prepared for the first posts,
+/// the file watcher and posting job started, the sync loop ([`Bot::serve`]), shutdown.
 pub async fn run(
     config_path: PathBuf,
     network: Network,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let started_at = clock.now();
-    let config = network.config.clone();
-    // The database first: a corrupt or too new one must stop the bot before it logs in (which
-    // would make a new device when there is no session yet).
-    if crate::data_dir::prepare(&config.data_dir)? {
-        warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
+    let mut shutdown = std::pin::pin!(shutdown);
+    let (mut bot, jobs) = Bot::start(network, clock).await?;
+    if !bot.catch_up(&mut shutdown).await? {
+        return finish(bot.context.outbox.clone(), bot.delivery).await;
     }
-    let store = Arc::new(
-        Store::open(&config.data_dir.join("convene.sqlite3"))
-            .context("cannot open the database")?,
+    bot.prepare_rooms(&mut shutdown).await;
+    let [watcher, posting] = bot.start_jobs(jobs, config_path);
+    info!(
+        user_id = %bot.context.own_user_id,
+        device_id = %bot.device_id,
+        new_device = bot.new_device,
+        "convene is ready"
     );
-    let health = Arc::new(Health::bot(Instant::now()));
-    let metrics = Arc::new(Metrics::new());
-    // The HTTP server's address is taken before logging in: a port in use stops the bot
-    // before it could make a new device.
-    let listener = crate::http::bind(config.listen)
-        .with_context(|| format!("cannot listen on {}", config.listen))?;
-    let connected = session::connect(&config).await?;
-    let client = connected.client;
-    let own_user_id = client
-        .user_id()
-        .context("the client has no user id after logging in")?
-        .to_owned();
-    let device_id = client
-        .device_id()
-        .context("the client has no device id after logging in")?
-        .to_owned();
+    let result = bot.serve(&mut shutdown).await;
+    info!("shutting down");
+    let _ = bot.stop_tx.send(true);
+    let _ = tokio::join!(watcher, posting, bot.http);
+    finish(bot.context.outbox.clone(), bot.delivery).await?;
+    result
+}
 
-    let network = network.with_decisions(&polls::decisions(&store, config.timezone));
-    let (network_tx, network_rx) = watch::channel(Arc::new(network));
-    let (requests_tx, requests_rx) = mpsc::unbounded_channel();
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
-    let context = Arc::new(Context {
-        network: network_rx.clone(),
-        store: Arc::clone(&store),
-        requests: requests_tx.clone(),
-        clock: Arc::clone(&clock),
-        own_user_id,
-        caught_up: AtomicBool::new(false),
-        started_at,
-        outbox: outbox_tx.clone(),
-        metrics: Arc::clone(&metrics),
-    });
-    client.add_event_handler_context(Arc::clone(&context));
+/// The running bot between the steps of [`run`]: connected, its event handlers registered, the
+/// outbox and the HTTP server running.
+#[derive(Debug)]
+struct Bot {
+    client: Client,
+    context: Arc<Context>,
+    health: Arc<Health>,
+    tasks: Tasks,
+    /// Turns true when the bot shuts down: the background tasks then end.
+    stop_tx: watch::Sender<bool>,
+    stop_rx: watch::Receiver<bool>,
+    /// The outbox task, which [`finish`] lets send what is queued.
+    delivery: tokio::task::JoinHandle<()>,
+    http: tokio::task::JoinHandle<()>,
+    device_id: OwnedDeviceId,
+    new_device: bool,
+    /// Keeps other convene processes (`convene doctor`) off the device while the bot runs.
+    _lock: session::DeviceLock,
+}
+
+/// What the file watcher and the posting job get when they start, after the catch-up.
+#[derive(Debug)]
+struct Jobs {
+    /// Where a reloaded network, or one with a newly decided poll, is published.
+    network: watch::Sender<Arc<Network>>,
+    requests: mpsc::UnboundedReceiver<Request>,
+}
+
+impl Bot {
+    /// Start-up: the database, the HTTP server's address, the session, then the event handlers,
+    /// the outbox and the HTTP server.
+    async fn start(network: Network, clock: Arc<dyn Clock>) -> anyhow::Result<(Self, Jobs)> {
+        let started_at = clock.now();
+        let config = network.config.clone();
+        let store = open_data(&config)?;
+        let health = Arc::new(Health::bot(Instant::now()));
+        let metrics = Arc::new(Metrics::new());
+        // The HTTP server's address is taken before logging in: a port in use stops the bot
+        // before it could make a new device.
+        let listener = crate::http::bind(config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let connected = session::connect(&config).await?;
+        let client = connected.client;
+        let own_user_id = client
+            .user_id()
+            .context("the client has no user id after logging in")?
+            .to_owned();
+        let device_id = client
+            .device_id()
+            .context("the client has no device id after logging in")?
+            .to_owned();
+
+        let network = network.with_decisions(&polls::decisions(&store, config.timezone));
+        let (network_tx, network_rx) = watch::channel(Arc::new(network));
+        let (requests_tx, requests_rx) = mpsc::unbounded_channel();
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (outbox_tx, outbox_rx) = mpsc::unbounded_channel();
+        let context = Arc::new(Context {
+            network: network_rx,
+            store,
+            requests: requests_tx,
+            clock,
+            own_user_id,
+            caught_up: AtomicBool::new(false),
+            started_at,
+            outbox: outbox_tx,
+            metrics,
+        });
+        register_handlers(&client, &context);
+        let tasks = Tasks::new();
+        let delivery = tasks.spawn("outbox", {
+            let client = client.clone();
+            async move {
+                outbox::deliver(client, outbox_rx).await;
+                Ok(())
+            }
+        });
+        let http = serve_http(
+            &tasks,
+            listener,
+            &config,
+            &context,
+            &health,
+            stop_rx.clone(),
+        );
+        let bot = Self {
+            client,
+            context,
+            health,
+            tasks,
+            stop_tx,
+            stop_rx,
+            delivery,
+            http,
+            device_id,
+            new_device: connected.new_device,
+            _lock: connected.lock,
+        };
+        let jobs = Jobs {
+            network: network_tx,
+            requests: requests_rx,
+        };
+        Ok((bot, jobs))
+    }
+
+    /// Catch-up: state, keys and invitations that arrived while the bot was away. False if
+    /// `shutdown` completed first.
+    ///
+    /// No long poll: with nothing new since the last run, the first sync returns at once (the
+    /// SDK's default would wait 30 s before the bot is ready).
+    async fn catch_up(
+        &self,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> anyhow::Result<bool> {
+        let mut syncing = Syncing::new(&self.client, &self.health, Duration::ZERO);
+        loop {
+            tokio::select! {
+                () = shutdown.as_mut() => return Ok(false),
+                result = syncing.sync_once() => match result {
+                    Ok(()) => break,
+                    // A homeserver that is briefly away at start is waited for, not fatal.
+                    Err(error) if error.client_api_error_kind().is_none() => {
+                        if !syncing.back_off("the first sync failed", &error, shutdown).await {
+                            return Ok(false);
+                        }
+                    }
+                    Err(error) => return Err(error).context("the first sync failed"),
+                }
+            }
+        }
+        self.context.caught_up.store(true, Ordering::SeqCst);
+        Ok(true)
+    }
+
+    /// After the catch-up, before the first posts: the device cross-signed, the configured
+    /// rooms joined, and the keys the first posts need fetched.
+    async fn prepare_rooms(&self, shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>) {
+        // The device's keys are uploaded now (the sync sent them): cross-sign it unless it is.
+        if let Err(error) = self
+            .client
+            .encryption()
+            .bootstrap_cross_signing_if_needed(None)
+            .await
+        {
+            warn!(%error, "cannot set up cross-signing for the bot's device; clients that hide unverified devices may not show its messages");
+        }
+        let network = Arc::clone(&self.context.network.borrow());
+        let mut joined = false;
+        for room in network.config.rooms() {
+            joined |= outbox::join_configured(&self.client, room).await;
+        }
+        settle_keys(&self.client, joined, shutdown).await;
+    }
+
+    /// Starts the file watcher and the posting job.
+    fn start_jobs(&self, jobs: Jobs, config_path: PathBuf) -> [tokio::task::JoinHandle<()>; 2] {
+        let context = &self.context;
+        let publish = jobs.network.clone();
+        let watcher = self.tasks.spawn("file watcher", {
+            let watching = reload::watch_files(
+                config_path,
+                jobs.network,
+                Arc::clone(&context.store),
+                context.requests.clone(),
+                Arc::clone(&context.metrics),
+                self.stop_rx.clone(),
+            );
+            async move {
+                watching.await;
+                Ok(())
+            }
+        });
+        let posting = self.tasks.spawn("posting", {
+            let scheduler = Scheduler {
+                client: self.client.clone(),
+                store: Arc::clone(&context.store),
+                clock: Arc::clone(&context.clock),
+                network: context.network.clone(),
+                publish,
+                requests: jobs.requests,
+                aliases: std::collections::HashMap::new(),
+                metrics: Arc::clone(&context.metrics),
+            };
+            let stop = self.stop_rx.clone();
+            async move {
+                scheduler.run(stop).await;
+                Ok(())
+            }
+        });
+        [watcher, posting]
+    }
+
+    /// The loop: syncs until `shutdown` completes (`Ok`), a background task ends, or the
+    /// homeserver no longer accepts the bot's session. Configured rooms the bot is not in are
+    /// tried again every [`REJOIN_INTERVAL`].
+    async fn serve(
+        &mut self,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> anyhow::Result<()> {
+        let mut syncing = Syncing::new(&self.client, &self.health, LONG_POLL);
+        // Set while syncs fail: the first success after them makes failed deliveries due at once.
+        let mut away = false;
+        let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
+        loop {
+            if tokio::time::Instant::now() >= next_rejoin {
+                let network = Arc::clone(&self.context.network.borrow());
+                for room in network.config.rooms() {
+                    let _ = self
+                        .context
+                        .outbox
+                        .send(Action::JoinConfigured(room.clone()));
+                }
+                next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
+            }
+            tokio::select! {
+                () = shutdown.as_mut() => return Ok(()),
+                (task, why) = self.tasks.first_ended() => {
+                    self.health.task_stopped(task);
+                    error!(task, why, "a background task stopped; convene exits so that its service manager restarts it");
+                    return Err(anyhow::anyhow!("the {task} task stopped: {why}"));
+                }
+                result = syncing.sync_once() => match result {
+                    Ok(()) => {
+                        if std::mem::take(&mut away) {
+                            info!("the homeserver answers again");
+                            let _ = self.context.requests.send(Request::HomeserverBack);
+                        }
+                    }
+                    Err(error) => {
+                        away = true;
+                        if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
+                            return Err(anyhow::anyhow!(
+                                "the homeserver no longer accepts the bot's session ({error}); \
+                                 move session.json and the matrix directory out of the data directory \
+                                 to log in again as a new device"
+                            ));
+                        }
+                        if !syncing.back_off("sync failed", &error, shutdown).await {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Syncing with back-off, for the catch-up and the loop alike: each sync is recorded in the
+/// health report; after a failure the caller decides whether it is fatal, and if not waits
+/// [`Syncing::back_off`], which doubles from 1 s up to [`MAX_BACKOFF`] until a sync succeeds.
+struct Syncing<'a> {
+    client: &'a Client,
+    health: &'a Health,
+    settings: SyncSettings,
+    backoff: Duration,
+}
+
+impl<'a> Syncing<'a> {
+    /// Syncs with the [`sync_filter`], the homeserver holding each request open up to `timeout`.
+    fn new(client: &'a Client, health: &'a Health, timeout: Duration) -> Self {
+        Self {
+            client,
+            health,
+            settings: sync_settings(timeout),
+            backoff: Duration::from_secs(1),
+        }
+    }
+
+    /// One sync, recorded in the health report; a success resets the back-off.
+    async fn sync_once(&mut self) -> Result<(), matrix_sdk::Error> {
+        match self.client.sync_once(self.settings.clone()).await {
+            Ok(_) => {
+                self.health.synced(Instant::now());
+                self.backoff = Duration::from_secs(1);
+                Ok(())
+            }
+            Err(error) => {
+                self.health.sync_failed();
+                Err(error)
+            }
+        }
+    }
+
+    /// After a failed sync: logs `what` failed, waits the back-off and doubles it. False if
+    /// `shutdown` completed first.
+    async fn back_off(
+        &mut self,
+        what: &str,
+        error: &matrix_sdk::Error,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) -> bool {
+        warn!(%error, retry_in = ?self.backoff, "{what}");
+        let waited = tokio::select! {
+            () = shutdown.as_mut() => false,
+            () = tokio::time::sleep(self.backoff) => true,
+        };
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+        waited
+    }
+}
+
+/// The event handlers, each deciding with `context`.
+fn register_handlers(client: &Client, context: &Arc<Context>) {
+    client.add_event_handler_context(Arc::clone(context));
     client.add_event_handler(on_message);
     client.add_event_handler(on_invite);
     client.add_event_handler(on_reaction);
     client.add_event_handler(on_redaction);
     client.add_event_handler(on_poll_response);
     client.add_event_handler(on_stable_poll_response);
-    let mut tasks = Tasks::new();
-    let delivery = tasks.spawn("outbox", {
-        let client = client.clone();
-        async move {
-            outbox::deliver(client, outbox_rx).await;
-            Ok(())
-        }
-    });
-    let http = {
-        let address = listener.local_addr().unwrap_or(config.listen);
-        info!(%address, calendar = config.calendar.is_some(), "serving HTTP (/healthz, /metrics and, with a calendar, the feeds)");
-        let state =
-            crate::http::FeedState::new(network_rx.clone(), Arc::clone(&store), Arc::clone(&clock))
-                .observed(Arc::clone(&health), Arc::clone(&metrics));
-        let mut stop = stop_rx.clone();
-        tasks.spawn("HTTP server", async move {
-            crate::http::serve(listener, state, async move {
-                let _ = stop.changed().await;
-            })
-            .await
-            .context("the HTTP server failed")
+}
+
+/// Starts the HTTP server on `listener`: `/healthz`, `/metrics` and, with a calendar, the feeds.
+fn serve_http(
+    tasks: &Tasks,
+    listener: tokio::net::TcpListener,
+    config: &Config,
+    context: &Context,
+    health: &Arc<Health>,
+    mut stop: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let address = listener.local_addr().unwrap_or(config.listen);
+    info!(%address, calendar = config.calendar.is_some(), "serving HTTP (/healthz, /metrics and, with a calendar, the feeds)");
+    let state = crate::http::FeedState::new(
+        context.network.clone(),
+        Arc::clone(&context.store),
+        Arc::clone(&context.clock),
+    )
+    .observed(Arc::clone(health), Arc::clone(&context.metrics));
+    tasks.spawn("HTTP server", async move {
+        crate::http::serve(listener, state, async move {
+            let _ = stop.changed().await;
         })
-    };
-
-    let filter = sync_filter();
-    let mut shutdown = std::pin::pin!(shutdown);
-
-    // Catch-up: state, keys and invitations that arrived while the bot was away.
-    // No long poll: with nothing new since the last run, the first sync returns at once
-    // (the SDK's default would wait 30 s before the bot is ready).
-    let catch_up = SyncSettings::default()
-        .filter(filter.clone().into())
-        .timeout(Duration::ZERO);
-    let mut backoff = Duration::from_secs(1);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return finish(outbox_tx, delivery).await,
-            result = client.sync_once(catch_up.clone()) => match result {
-                Ok(_) => {
-                    health.synced(Instant::now());
-                    break;
-                }
-                // A homeserver that is briefly away at start is waited for, not fatal.
-                Err(error) if error.client_api_error_kind().is_none() => {
-                    health.sync_failed();
-                    warn!(%error, retry_in = ?backoff, "the first sync failed");
-                    tokio::select! {
-                        () = &mut shutdown => return finish(outbox_tx, delivery).await,
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                }
-                Err(error) => return Err(error).context("the first sync failed"),
-            }
-        }
-    }
-    context.caught_up.store(true, Ordering::SeqCst);
-    // The device's keys are uploaded now (the sync sent them): cross-sign it unless it is.
-    if let Err(error) = client
-        .encryption()
-        .bootstrap_cross_signing_if_needed(None)
         .await
-    {
-        warn!(%error, "cannot set up cross-signing for the bot's device; clients that hide unverified devices may not show its messages");
-    }
-    // The configured rooms are joined before the first posts go out.
-    let mut joined = false;
-    for room in config.rooms() {
-        joined |= outbox::join_configured(&client, room).await;
-    }
-    settle_keys(&client, joined, &mut shutdown).await;
-    let publish = network_tx.clone();
-    let watcher = tasks.spawn("file watcher", {
-        let watching = reload::watch_files(
-            config_path,
-            network_tx,
-            Arc::clone(&store),
-            requests_tx,
-            Arc::clone(&metrics),
-            stop_rx.clone(),
-        );
-        async move {
-            watching.await;
-            Ok(())
-        }
-    });
-    let posting = tasks.spawn("posting", {
-        let scheduler = Scheduler {
-            client: client.clone(),
-            store: Arc::clone(&store),
-            clock: Arc::clone(&clock),
-            network: network_rx,
-            publish,
-            requests: requests_rx,
-            aliases: std::collections::HashMap::new(),
-            metrics: Arc::clone(&metrics),
-        };
-        async move {
-            scheduler.run(stop_rx).await;
-            Ok(())
-        }
-    });
-    info!(
-        user_id = %context.own_user_id,
-        device_id = %device_id,
-        new_device = connected.new_device,
-        "convene is ready"
-    );
+        .context("the HTTP server failed")
+    })
+}
 
-    let settings = SyncSettings::default()
-        .filter(filter.into())
-        .timeout(LONG_POLL);
-    backoff = Duration::from_secs(1);
-    // Set while syncs fail: the first success after them makes failed deliveries due at once.
-    let mut away = false;
-    let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
-    let result = loop {
-        if tokio::time::Instant::now() >= next_rejoin {
-            let network = Arc::clone(&context.network.borrow());
-            for room in network.config.rooms() {
-                let _ = outbox_tx.send(Action::JoinConfigured(room.clone()));
-            }
-            next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
-        }
-        tokio::select! {
-            () = &mut shutdown => break Ok(()),
-            (task, why) = tasks.first_ended() => {
-                health.task_stopped(task);
-                error!(task, why, "a background task stopped; convene exits so that its service manager restarts it");
-                break Err(anyhow::anyhow!("the {task} task stopped: {why}"));
-            }
-            result = client.sync_once(settings.clone()) => match result {
-                Ok(_) => {
-                    health.synced(Instant::now());
-                    backoff = Duration::from_secs(1);
-                    if std::mem::take(&mut away) {
-                        info!("the homeserver answers again");
-                        let _ = context.requests.send(Request::HomeserverBack);
-                    }
-                }
-                Err(error) => {
-                    away = true;
-                    health.sync_failed();
-                    if matches!(error.client_api_error_kind(), Some(ErrorKind::UnknownToken { .. })) {
-                        break Err(anyhow::anyhow!(
-                            "the homeserver no longer accepts the bot's session ({error}); \
-                             move session.json and the matrix directory out of the data directory \
-                             to log in again as a new device"
-                        ));
-                    }
-                    warn!(%error, retry_in = ?backoff, "sync failed");
-                    tokio::select! {
-                        () = &mut shutdown => break Ok(()),
-                        () = tokio::time::sleep(backoff) => {}
-                    }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
-                }
-            }
-        }
-    };
-    info!("shutting down");
-    let _ = stop_tx.send(true);
-    let _ = tokio::join!(watcher, posting, http);
-    finish(outbox_tx, delivery).await?;
-    result
+/// What each sync asks for ([`sync_filter`]), the homeserver holding it open up to `timeout`.
+fn sync_settings(timeout: Duration) -> SyncSettings {
+    SyncSettings::default()
+        .filter(sync_filter().into())
+        .timeout(timeout)
+}
+
+/// The data directory and the database, before anything else: a corrupt or too new database
+/// must stop the bot before it logs in (which would make a new device when there is no
+/// session yet).
+fn open_data(config: &Config) -> anyhow::Result<Arc<Store>> {
+    let data = Data::open(config).map_err(|error| match error {
+        OpenError::Database(error) => anyhow::Error::new(error).context("cannot open the database"),
+        OpenError::DataDir(error) => error.into(),
+    })?;
+    if data.made_private {
+        warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
+    }
+    Ok(data.store)
 }
 
 /// Fetches, before the posting job starts, the device keys of everyone the first posts are
@@ -383,13 +549,11 @@ pub async fn run(
 /// their queries: all while nothing else holds the lock. Each sync is an immediate one (no long
 /// poll); a failing one is left to the main loop.
 async fn settle_keys(
-    client: &matrix_sdk::Client,
+    client: &Client,
     joined: bool,
     shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 ) {
-    let quick = SyncSettings::default()
-        .filter(sync_filter().into())
-        .timeout(Duration::ZERO);
+    let quick = sync_settings(Duration::ZERO);
     let settle = async {
         if joined && let Err(error) = client.sync_once(quick.clone()).await {
             warn!(%error, "the sync after joining the configured rooms failed");
