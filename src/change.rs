@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::agenda::Agenda;
+use crate::proposal::Proposal;
 use crate::schedule::Meeting;
-use crate::store::Proposal;
 
 /// What a delivered announcement or reminder shows about its meeting.
 ///

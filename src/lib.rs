@@ -36,6 +36,7 @@ pub mod minutes;
 pub mod network;
 pub mod poll;
 pub mod posting;
+pub mod proposal;
 pub mod render;
 pub mod runtime;
 pub mod schedule;

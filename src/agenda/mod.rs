@@ -1017,7 +1017,7 @@ pub struct ExportedSpeaker {
 }
 
 /// The YAML for the accepted proposals of a meeting, ready to paste under `items:`.
-pub fn export(meeting_key: &str, accepted: &[crate::store::Proposal]) -> Result<String, String> {
+pub fn export(meeting_key: &str, accepted: &[crate::proposal::Proposal]) -> Result<String, String> {
     let items: Vec<ExportedItem> = accepted
         .iter()
         .map(|p| ExportedItem {

@@ -13,8 +13,9 @@ use crate::change::Change;
 use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
 use crate::posting::PostKind;
+use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
-use crate::store::{ActionItem, Proposal};
+use crate::store::ActionItem;
 
 const WEEKDAYS_DE: [&str; 7] = [
     "Montag",

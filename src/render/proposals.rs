@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use super::meetings::{quoted, sentence_end};
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
+use crate::proposal::{Proposal, ProposalStatus};
 use crate::schedule::Meeting;
-use crate::store::{Proposal, ProposalStatus};
 
 fn both(text: String) -> Rendered {
     Rendered {
