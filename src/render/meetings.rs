@@ -12,10 +12,10 @@ use crate::agenda::Agenda;
 use crate::change::Change;
 use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
+use crate::minutes::ActionItem;
 use crate::posting::PostKind;
 use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
-use crate::store::ActionItem;
 
 const WEEKDAYS_DE: [&str; 7] = [
     "Montag",

@@ -12,8 +12,7 @@ use chrono::{Datelike as _, NaiveDate};
 use super::meetings::{Both, date_range, one_line, quoted};
 use super::{FanOutReport, Rendered, escape_html};
 use crate::i18n::Language;
-use crate::minutes::{Entry, EntryKind, Minutes, Topic};
-use crate::store::ActionItem;
+use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
 
 /// The most characters of an action item's text in a line of a list, a reminder or an agenda:
 /// a task is a sentence or two, and a longer one (up to [`crate::minutes::MAX_ENTRY`]) is in

@@ -12,9 +12,10 @@
 mod minutes;
 mod polls;
 
-pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
+pub use minutes::{Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
 pub use polls::{PollDecision, PollRow};
 
+pub use crate::minutes::ActionItem;
 pub use crate::proposal::{Proposal, ProposalStatus};
 
 use std::collections::BTreeMap;
