@@ -12,6 +12,7 @@
 pub mod agenda;
 pub mod backup;
 pub mod bot;
+pub mod calendar_version;
 pub mod change;
 pub mod clock;
 pub mod command;

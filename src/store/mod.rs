@@ -26,6 +26,8 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::calendar_version::Version;
+
 /// The schema, one migration per entry; never edit a released entry, append a new one.
 const MIGRATIONS: &[&str] = &[
     // 1: deliveries, first sightings, one-time notices, pins.
@@ -797,7 +799,7 @@ impl Store {
         uid: &str,
         content_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<crate::ical::Version, StoreError> {
+    ) -> Result<Version, StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction()?;
         let stored: Option<(String, u32, String)> = transaction
@@ -808,15 +810,15 @@ impl Store {
             )
             .optional()?;
         let version = match stored {
-            Some((hash, sequence, changed_at)) if hash == content_hash => crate::ical::Version {
+            Some((hash, sequence, changed_at)) if hash == content_hash => Version {
                 sequence,
                 changed_at: time(changed_at)?,
             },
-            Some((_, sequence, _)) => crate::ical::Version {
+            Some((_, sequence, _)) => Version {
                 sequence: sequence + 1,
                 changed_at: now,
             },
-            None => crate::ical::Version {
+            None => Version {
                 sequence: 0,
                 changed_at: now,
             },
