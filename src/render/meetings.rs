@@ -4,9 +4,14 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike as _, TimeDelta, Weekday};
+use chrono::{DateTime, TimeDelta};
 use chrono_tz::Tz;
 
+use super::common::{
+    Both, MORE_ITEMS, date_long, date_range, date_short, one_line, quoted, quoted_list,
+    sentence_end,
+};
+use super::minutes::MORE_ACTIONS;
 use super::{Rendered, escape_html};
 use crate::agenda::Agenda;
 use crate::change::Change;
@@ -16,122 +21,6 @@ use crate::minutes::ActionItem;
 use crate::posting::PostKind;
 use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
-
-const WEEKDAYS_DE: [&str; 7] = [
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS_DE: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn weekday_index(day: Weekday) -> usize {
-    day.num_days_from_monday() as usize
-}
-
-/// The name of a month (0 for January) in `language`.
-pub(super) fn month_name(language: Language, month0: u32) -> &'static str {
-    let names = match language {
-        Language::German => &MONTHS_DE,
-        Language::English => &MONTHS_EN,
-    };
-    names[month0 as usize % 12]
-}
-
-/// "Donnerstag, 17. Dezember 2026" / "Thursday, 17 December 2026".
-pub fn date_long(language: Language, at: DateTime<Tz>) -> String {
-    let day = weekday_index(at.weekday());
-    let month = at.month0() as usize;
-    match language {
-        Language::German => format!(
-            "{}, {}. {} {}",
-            WEEKDAYS_DE[day],
-            at.day(),
-            MONTHS_DE[month],
-            at.year()
-        ),
-        Language::English => format!(
-            "{}, {} {} {}",
-            WEEKDAYS_EN[day],
-            at.day(),
-            MONTHS_EN[month],
-            at.year()
-        ),
-    }
-}
-
-/// "Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr" / "Thursday, 17 December 2026, 10:00–11:30".
-pub fn date_range(language: Language, start: DateTime<Tz>, end: DateTime<Tz>) -> String {
-    let same_day = start.date_naive() == end.date_naive();
-    let time = |at: DateTime<Tz>| at.format("%H:%M").to_string();
-    match (language, same_day) {
-        (Language::German, true) => format!(
-            "{}, {}–{} Uhr",
-            date_long(language, start),
-            time(start),
-            time(end)
-        ),
-        (Language::German, false) => format!(
-            "{}, {} Uhr – {}, {} Uhr",
-            date_long(language, start),
-            time(start),
-            date_long(language, end),
-            time(end)
-        ),
-        (Language::English, true) => format!(
-            "{}, {}–{}",
-            date_long(language, start),
-            time(start),
-            time(end)
-        ),
-        (Language::English, false) => format!(
-            "{}, {} – {}, {}",
-            date_long(language, start),
-            time(start),
-            date_long(language, end),
-            time(end)
-        ),
-    }
-}
 
 /// "in 15 Minuten", "morgen", "in 2 Tagen" / "in 15 minutes", "tomorrow".
 fn ahead(language: Language, offset: TimeDelta) -> String {
@@ -158,72 +47,6 @@ fn ahead(language: Language, offset: TimeDelta) -> String {
         }
         Language::English => {
             format!("in {count} {unit_en}{}", if count == 1 { "" } else { "s" })
-        }
-    }
-}
-
-/// A message being assembled in both forms at once.
-#[derive(Debug, Default)]
-pub(super) struct Both {
-    plain: String,
-    html: String,
-    /// Whether the HTML ends in a block (a list), after which no line break is needed.
-    after_block: bool,
-}
-
-impl Both {
-    /// A line of text, escaped for HTML.
-    pub(super) fn line(&mut self, text: &str) {
-        self.raw_line(text, &escape_html(text));
-    }
-
-    /// A line with its own HTML form (already escaped by the caller).
-    pub(super) fn raw_line(&mut self, plain: &str, html: &str) {
-        if !self.plain.is_empty() {
-            self.plain.push('\n');
-            if !self.after_block {
-                self.html.push_str("<br>\n");
-            }
-        }
-        self.after_block = false;
-        self.plain.push_str(plain);
-        self.html.push_str(html);
-    }
-
-    /// An empty line between sections.
-    pub(super) fn blank(&mut self) {
-        if self.plain.is_empty() {
-            return;
-        }
-        self.plain.push('\n');
-        if !self.after_block {
-            self.html.push_str("<br>\n");
-        }
-        self.after_block = true;
-    }
-
-    /// A bulleted list of (plain, HTML) items: "• item" lines, and an HTML `<ul>`.
-    pub(super) fn list(&mut self, items: &[(String, String)]) {
-        if items.is_empty() {
-            return;
-        }
-        self.html.push_str("<ul>\n");
-        for (plain, html) in items {
-            if !self.plain.is_empty() {
-                self.plain.push('\n');
-            }
-            self.plain.push_str("• ");
-            self.plain.push_str(plain);
-            let _ = writeln!(self.html, "<li>{html}</li>");
-        }
-        self.html.push_str("</ul>\n");
-        self.after_block = true;
-    }
-
-    pub(super) fn done(self) -> Rendered {
-        Rendered {
-            plain: self.plain,
-            html: self.html,
         }
     }
 }
@@ -300,22 +123,6 @@ pub struct Additions<'a> {
 fn agenda_entries(agenda: Option<&Agenda>, additions: Additions<'_>) -> usize {
     agenda.map_or(0, |a| a.items.len()) + additions.accepted.len() + additions.open_actions.len()
 }
-
-/// "… und 12 weitere Punkte": items and proposals an agenda leaves out.
-pub(super) const MORE_ITEMS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Punkt",
-    german: "… und {n} weitere Punkte",
-    english_one: "… and 1 more item",
-    english: "… and {n} more items",
-};
-
-/// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
-pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
-    german_one: "… und 1 weitere offene Aufgabe",
-    german: "… und {n} weitere offene Aufgaben",
-    english_one: "… and 1 more open action item",
-    english: "… and {n} more open action items",
-};
 
 /// The agenda: its heading, the items (by part), the accepted proposals and the open action
 /// items, the first `shown` of these entries in this order. When that is not all of them, the
@@ -498,15 +305,6 @@ fn left_out(both: &mut Both, language: Language, items: usize, actions: usize) {
     }
 }
 
-/// Text for a single line: line breaks and other control characters (a CR/LF in a title)
-/// become spaces, so no text can start a line of its own in a message.
-pub(super) fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// A meeting's title, with its agenda's topic: "Videokonferenz: Interne Kommunikation".
 pub fn meeting_title(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
     match agenda.and_then(|a| a.topic.as_deref()) {
@@ -611,54 +409,6 @@ pub fn post(
         }
     };
     heading_and_details(language, &heading, meeting, agenda, additions)
-}
-
-/// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks
-/// inside become single ones (‚…‘, ‘…’), alternating opening and closing.
-pub(super) fn quoted(language: Language, text: &str) -> String {
-    let (open, close, inner_open, inner_close) = match language {
-        Language::German => ('„', '“', '‚', '‘'),
-        Language::English => ('“', '”', '‘', '’'),
-    };
-    let mut quoted = String::from(open);
-    let mut inside = false;
-    // Typed text: no bidi override of its own, and right-to-left text kept to itself.
-    for c in crate::text::echo(&one_line(text)).chars() {
-        if matches!(c, '"' | '„' | '“' | '”') {
-            quoted.push(if inside { inner_close } else { inner_open });
-            inside = !inside;
-        } else {
-            quoted.push(c);
-        }
-    }
-    quoted.push(close);
-    quoted
-}
-
-/// "„A“", "„A“ und „B“", "„A“, „B“ und „C“" / "“A” and “B”".
-pub(super) fn quoted_list(language: Language, titles: &[String]) -> String {
-    let mut titles: Vec<String> = titles.iter().map(|t| quoted(language, t)).collect();
-    let Some(last) = titles.pop() else {
-        return String::new();
-    };
-    if titles.is_empty() {
-        return last;
-    }
-    let and = match language {
-        Language::German => "und",
-        Language::English => "and",
-    };
-    format!("{} {and} {last}", titles.join(", "))
-}
-
-/// A user's text as the end of a sentence: with a full stop unless it has its own.
-pub(super) fn sentence_end(text: &str) -> String {
-    let text = crate::text::echo(&one_line(text));
-    if text.ends_with(['.', '!', '?']) {
-        text
-    } else {
-        format!("{text}.")
-    }
 }
 
 /// The first `shown` of `titles` quoted, then how many more: "„A“, „B“ und 12 weitere" /
@@ -1237,7 +987,7 @@ pub(super) fn delivery_line(
     report: &FanOutReport,
 ) -> Rendered {
     let title = quoted(language, title);
-    let date = super::minutes::date_short(language, start.date_naive());
+    let date = date_short(language, start.date_naive());
     super::size::largest_fitting(rooms_named(report), |shown| {
         let text = format!(
             "{lead} {title} ({date}): {}.",
@@ -1342,11 +1092,11 @@ pub fn announce_ack(language: Language, date: chrono::NaiveDate, meetings: &[Mee
     let text = match (meetings, language) {
         ([], Language::German) => format!(
             "Am {} findet kein Termin statt; es wurde nichts angekündigt.",
-            super::minutes::date_short(language, date)
+            date_short(language, date)
         ),
         ([], Language::English) => format!(
             "No meeting takes place on {}; nothing was announced.",
-            super::minutes::date_short(language, date)
+            date_short(language, date)
         ),
         ([meeting], Language::German) => format!(
             "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",

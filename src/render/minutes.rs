@@ -7,9 +7,9 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 
-use super::meetings::{Both, date_range, one_line, quoted};
+use super::common::{Both, MORE_ITEMS, date_range, date_short, one_line, quoted};
 use super::{FanOutReport, Rendered, escape_html};
 use crate::i18n::Language;
 use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
@@ -36,19 +36,6 @@ pub struct Publication {
     pub approved_on: NaiveDate,
     /// Their link on the bot's HTTP server, if it serves one.
     pub link: Option<String>,
-}
-
-/// A date as people write it in a sentence: "15.01.2027" / "15 January 2027".
-pub fn date_short(language: Language, date: NaiveDate) -> String {
-    match language {
-        Language::German => date.format("%d.%m.%Y").to_string(),
-        Language::English => format!(
-            "{} {} {}",
-            date.day(),
-            super::meetings::month_name(language, date.month0()),
-            date.year()
-        ),
-    }
 }
 
 /// A date as the commands take it: "15.01.2027" / "2027-01-15".
@@ -704,7 +691,7 @@ fn reply_text(language: Language, reply: &MinutesReply, shown: usize) -> Rendere
                     .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
                     .collect();
                 if agenda.len() > shown {
-                    items.push(super::meetings::MORE_ITEMS.line(language, agenda.len() - shown));
+                    items.push(MORE_ITEMS.line(language, agenda.len() - shown));
                 }
                 let _ = write!(
                     text,
@@ -1096,7 +1083,7 @@ fn action_list_of(
         .collect();
     both.list(&items);
     if actions.len() > shown {
-        both.line(&super::meetings::MORE_ACTIONS.line(language, actions.len() - shown));
+        both.line(&MORE_ACTIONS.line(language, actions.len() - shown));
     }
     if !actions.is_empty() {
         both.line(match language {
@@ -1191,6 +1178,14 @@ pub fn minutes_summary(
     };
     super::meetings::delivery_line(language, lead, title, start, report)
 }
+
+/// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
+pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
+    german_one: "… und 1 weitere offene Aufgabe",
+    german: "… und {n} weitere offene Aufgaben",
+    english_one: "… and 1 more open action item",
+    english: "… and {n} more open action items",
+};
 
 /// The "Offene Aufgaben" section of an agenda: one line per open action.
 pub(super) fn open_actions_lines(both: &mut Both, language: Language, actions: &[ActionItem]) {

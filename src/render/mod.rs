@@ -4,6 +4,7 @@
 //! and shortened where it is quoted back, so hostile text can never change a message's markup.
 
 mod commands;
+mod common;
 mod meetings;
 mod minutes;
 mod polls;
@@ -20,14 +21,15 @@ pub struct Rendered {
 }
 
 pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
+pub use common::{date_range, date_short};
 pub use meetings::{
-    Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, date_range,
-    delivery_summary, failure_reason, follow_up_report, meeting_details, meeting_title,
-    missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
+    Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, delivery_summary,
+    failure_reason, follow_up_report, meeting_details, meeting_title, missed_notice, post,
+    reload_errors, schedule_list, schedule_table, subscribe,
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,
-    action_reminder, date_short, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
+    action_reminder, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use polls::{

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 
-use super::meetings::{Both, date_long, date_range, one_line, quoted};
+use super::common::{Both, date_long, date_range, date_short, one_line, quoted};
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::poll::{PollDraft, Slot, Tally};
@@ -550,7 +550,7 @@ pub fn poll_summary(
     report: &super::FanOutReport,
 ) -> Rendered {
     let title = quoted(language, title);
-    let until = super::minutes::date_short(language, decide_by);
+    let until = date_short(language, decide_by);
     super::size::largest_fitting(super::meetings::rooms_named(report), |shown| {
         let delivered = super::meetings::delivered_to(language, report, shown);
         both(match language {
