@@ -10,7 +10,8 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 
 use super::common::{Both, MORE_ITEMS, date_range, date_short, one_line, quoted};
-use super::{FanOutReport, Rendered, escape_html};
+use super::fan_out::FanOutReport;
+use super::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
 
@@ -1176,7 +1177,7 @@ pub fn minutes_summary(
         Language::German => "Protokoll",
         Language::English => "Minutes",
     };
-    super::meetings::delivery_line(language, lead, title, start, report)
+    super::fan_out::delivery_line(language, lead, title, start, report)
 }
 
 /// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.

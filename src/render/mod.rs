@@ -5,6 +5,7 @@
 
 mod commands;
 mod common;
+mod fan_out;
 mod meetings;
 mod minutes;
 mod polls;
@@ -22,10 +23,10 @@ pub struct Rendered {
 
 pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
 pub use common::{date_range, date_short};
+pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};
 pub use meetings::{
-    Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, delivery_summary,
-    failure_reason, follow_up_report, meeting_details, meeting_title, missed_notice, post,
-    reload_errors, schedule_list, schedule_table, subscribe,
+    Additions, FeedLinks, announce_ack, change_notice, meeting_details, meeting_title,
+    missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,

@@ -547,12 +547,12 @@ pub fn poll_summary(
     language: Language,
     title: &str,
     decide_by: NaiveDate,
-    report: &super::FanOutReport,
+    report: &super::fan_out::FanOutReport,
 ) -> Rendered {
     let title = quoted(language, title);
     let until = date_short(language, decide_by);
-    super::size::largest_fitting(super::meetings::rooms_named(report), |shown| {
-        let delivered = super::meetings::delivered_to(language, report, shown);
+    super::size::largest_fitting(super::fan_out::rooms_named(report), |shown| {
+        let delivered = super::fan_out::delivered_to(language, report, shown);
         both(match language {
             Language::German => {
                 format!("Terminumfrage {title} (Antworten bis {until}): {delivered}.")
