@@ -1,5 +1,4 @@
-//! What every text is made of: dates written out in the bot's language, user text quoted and
-//! kept on one line, and [`Both`], a message assembled as its plain and HTML body at once.
+//! What every text is made of: dates written out in the bot's language, user text quoted, and [`Both`], a message assembled as its plain and HTML body at once.
 
 use std::fmt::Write as _;
 
@@ -8,6 +7,7 @@ use chrono_tz::Tz;
 
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
+use crate::text::one_line;
 
 const WEEKDAYS_DE: [&str; 7] = [
     "Montag",
@@ -202,15 +202,6 @@ impl Both {
             html: self.html,
         }
     }
-}
-
-/// Text for a single line: line breaks and other control characters (a CR/LF in a title)
-/// become spaces, so no text can start a line of its own in a message.
-pub(super) fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks

@@ -7,12 +7,13 @@ use std::fmt::Write as _;
 use chrono::DateTime;
 use chrono_tz::Tz;
 
-use super::common::{date_short, one_line, quoted};
+use super::common::{date_short, quoted};
 use super::{Rendered, escape_html};
 use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
 use crate::posting::PostKind;
 use crate::schedule::Meeting;
+use crate::text::one_line;
 
 /// What a fan-out achieved, for the organizers' room.
 #[derive(Debug, Clone, PartialEq, Eq)]

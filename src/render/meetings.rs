@@ -7,18 +7,18 @@ use std::fmt::Write as _;
 use chrono::TimeDelta;
 
 use super::common::{
-    Both, MORE_ITEMS, date_long, date_range, date_short, one_line, quoted, quoted_list,
-    sentence_end,
+    Both, MORE_ITEMS, date_long, date_range, date_short, quoted, quoted_list, sentence_end,
 };
 use super::minutes::MORE_ACTIONS;
 use super::{Rendered, escape_html};
-use crate::agenda::Agenda;
+use crate::agenda::{Agenda, meeting_title};
 use crate::change::Change;
 use crate::i18n::Language;
 use crate::minutes::ActionItem;
 use crate::posting::PostKind;
 use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
+use crate::text::one_line;
 
 /// "in 15 Minuten", "morgen", "in 2 Tagen" / "in 15 minutes", "tomorrow".
 fn ahead(language: Language, offset: TimeDelta) -> String {
@@ -300,14 +300,6 @@ fn left_out(both: &mut Both, language: Language, items: usize, actions: usize) {
                 "!actions in your municipality's room lists its open action items."
             }
         });
-    }
-}
-
-/// A meeting's title, with its agenda's topic: "Videokonferenz: Interne Kommunikation".
-pub fn meeting_title(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
-    match agenda.and_then(|a| a.topic.as_deref()) {
-        Some(topic) => one_line(&format!("{}: {topic}", meeting.title)),
-        None => one_line(&meeting.title),
     }
 }
 

@@ -9,11 +9,12 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::common::{Both, MORE_ITEMS, date_range, date_short, one_line, quoted};
+use super::common::{Both, MORE_ITEMS, date_range, date_short, quoted};
 use super::fan_out::FanOutReport;
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
+use crate::text::one_line;
 
 /// The most characters of an action item's text in a line of a list, a reminder or an agenda:
 /// a task is a sentence or two, and a longer one (up to [`crate::minutes::MAX_ENTRY`]) is in

@@ -21,12 +21,13 @@ pub struct Rendered {
     pub html: String,
 }
 
+pub use crate::agenda::meeting_title;
 pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
 pub use common::{date_range, date_short};
 pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};
 pub use meetings::{
-    Additions, FeedLinks, announce_ack, change_notice, meeting_details, meeting_title,
-    missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
+    Additions, FeedLinks, announce_ack, change_notice, meeting_details, missed_notice, post,
+    reload_errors, schedule_list, schedule_table, subscribe,
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,

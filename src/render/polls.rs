@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 
-use super::common::{Both, date_long, date_range, date_short, one_line, quoted};
+use super::common::{Both, date_long, date_range, date_short, quoted};
 use super::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::poll::{PollDraft, Slot, Tally};
+use crate::text::one_line;
 
 /// A day in a sentence: "Freitag, 15. Januar 2027" / "Friday, 15 January 2027".
 fn day_long(language: Language, date: NaiveDate) -> String {
