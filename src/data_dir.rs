@@ -14,6 +14,10 @@
 
 use std::path::{Path, PathBuf};
 
+/// The name of the device lock file in the data directory (empty; what counts is the lock on
+/// it, which the bot's session takes).
+pub const LOCK_FILE: &str = "convene.lock";
+
 /// What convene keeps directly in its data directory; anything else there is someone else's.
 /// The database with SQLite's companion files, the device lock, the session (and the temporary
 /// file it is written through), the SDK's stores and the minutes archive.
@@ -22,7 +26,7 @@ pub const OWN_ENTRIES: &[&str] = &[
     "convene.sqlite3-wal",
     "convene.sqlite3-shm",
     "convene.sqlite3-journal",
-    crate::bot::session::LOCK_FILE,
+    LOCK_FILE,
     "session.json",
     "session.json.tmp",
     "matrix",
