@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Datelike as _, NaiveDate, Weekday};
 use chrono_tz::Tz;
 
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::text::one_line;
 

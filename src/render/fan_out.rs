@@ -8,7 +8,7 @@ use chrono::DateTime;
 use chrono_tz::Tz;
 
 use super::common::{date_short, quoted};
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
 use crate::posting::PostKind;

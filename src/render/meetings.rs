@@ -10,7 +10,7 @@ use super::common::{
     Both, MORE_ITEMS, date_long, date_range, date_short, quoted, quoted_list, sentence_end,
 };
 use super::minutes::MORE_ACTIONS;
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::agenda::{Agenda, meeting_title};
 use crate::change::Change;
 use crate::i18n::Language;

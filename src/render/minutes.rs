@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::common::{Both, MORE_ITEMS, date_range, date_short, quoted};
 use super::fan_out::FanOutReport;
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
 use crate::text::one_line;

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 
 use super::common::{Both, date_long, date_range, date_short, quoted};
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::poll::{PollDraft, Slot, Tally};
 use crate::text::one_line;

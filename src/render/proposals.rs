@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::common::{date_long, quoted, sentence_end};
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::proposal::{Proposal, ProposalStatus};
 use crate::schedule::Meeting;
