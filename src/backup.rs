@@ -444,7 +444,7 @@ fn walk(root: &Path, relative: &Path, entries: &mut Entries) -> Result<(), Backu
         let path = relative.join(&name);
         let full = root.join(&path);
         let name = name.to_string_lossy();
-        if relative.as_os_str().is_empty() && name == crate::bot::session::LOCK_FILE {
+        if relative.as_os_str().is_empty() && name == crate::data_dir::LOCK_FILE {
             continue;
         }
         if ["-wal", "-shm", "-journal"]

@@ -15,8 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::agenda::Agenda;
+use crate::proposal::Proposal;
 use crate::schedule::Meeting;
-use crate::store::Proposal;
 
 /// What a delivered announcement or reminder shows about its meeting.
 ///
@@ -24,7 +24,7 @@ use crate::store::Proposal;
 /// the members actually saw.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shown {
-    /// The meeting's title with its agenda's topic, as [`crate::render::meeting_title`] gives it.
+    /// The meeting's title with its agenda's topic, as [`crate::agenda::meeting_title`] gives it.
     pub title: String,
     /// Start.
     pub start: DateTime<Utc>,
@@ -62,7 +62,7 @@ impl Shown {
             .chain(accepted.iter().map(|p| p.title.clone()))
             .collect();
         Self {
-            title: crate::render::meeting_title(meeting, agenda),
+            title: crate::agenda::meeting_title(meeting, agenda),
             start: meeting.start.with_timezone(&Utc),
             end: meeting.end.with_timezone(&Utc),
             takes_place: meeting.takes_place(),

@@ -22,6 +22,10 @@ use crate::config::Config;
 use crate::network::Network;
 use crate::store::{Store, StoreError};
 
+/// The name of the device lock file in the data directory (empty; what counts is the lock on
+/// it, which the bot's session takes).
+pub const LOCK_FILE: &str = "convene.lock";
+
 /// What convene keeps directly in its data directory; anything else there is someone else's.
 /// The database with SQLite's companion files, the device lock, the session (and the temporary
 /// file it is written through), the SDK's stores and the minutes archive.
@@ -30,7 +34,7 @@ pub const OWN_ENTRIES: &[&str] = &[
     "convene.sqlite3-wal",
     "convene.sqlite3-shm",
     "convene.sqlite3-journal",
-    crate::bot::session::LOCK_FILE,
+    LOCK_FILE,
     "session.json",
     "session.json.tmp",
     "matrix",

@@ -12,6 +12,7 @@
 pub mod agenda;
 pub mod backup;
 pub mod bot;
+pub mod calendar_version;
 pub mod change;
 pub mod clock;
 pub mod command;
@@ -36,6 +37,7 @@ pub mod minutes;
 pub mod network;
 pub mod poll;
 pub mod posting;
+pub mod proposal;
 pub mod render;
 pub mod runtime;
 pub mod schedule;

@@ -6,8 +6,9 @@
 //! [`FileMinutes`]; both become one [`Minutes`], which [`crate::render`] turns into the draft,
 //! the published message and the Markdown file. Who owns an action (a municipality, or a person
 //! with their municipality) is resolved here against the configured members.
+//! The actions agreed stay open across meetings until they are done: [`ActionItem`].
 
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -122,6 +123,25 @@ impl std::fmt::Display for Owner {
             } => f.write_str(user_id),
         }
     }
+}
+
+/// An action item agreed in a meeting's minutes, as it is tracked until it is done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionItem {
+    /// Its number, for `!done`.
+    pub id: i64,
+    /// The meeting it was agreed in.
+    pub meeting_key: String,
+    /// That meeting's start.
+    pub meeting_start: DateTime<Utc>,
+    /// Who does it.
+    pub owner: Owner,
+    /// What.
+    pub text: String,
+    /// By when.
+    pub due: Option<NaiveDate>,
+    /// Whether it is still open.
+    pub open: bool,
 }
 
 /// One line recorded live, as the database keeps it.
@@ -382,10 +402,7 @@ const REMINDER_TIME: chrono::NaiveTime = match chrono::NaiveTime::from_hms_opt(9
 
 /// When the reminder of an action due on `due` may go out: from 09:00 local time the day
 /// before until the end of the due date (a bot that was away reminds late, never after).
-pub fn reminder_window(
-    due: NaiveDate,
-    timezone: Tz,
-) -> Option<(DateTime<chrono::Utc>, DateTime<chrono::Utc>)> {
+pub fn reminder_window(due: NaiveDate, timezone: Tz) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let day_before = due.pred_opt()?;
     let day_after = due.succ_opt()?;
     let from = crate::schedule::localize(timezone, day_before, REMINDER_TIME);

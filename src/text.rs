@@ -62,6 +62,15 @@ pub fn echo(text: &str) -> String {
     isolate(&neutralize(text)).into_owned()
 }
 
+/// Text for a single line: line breaks and other control characters (a CR/LF in a title)
+/// become spaces, so no text can start a line of its own in a message.
+pub fn one_line(text: &str) -> String {
+    text.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether `c` is removed by [`neutralize`].
 fn needs_care(c: char) -> bool {
     matches!(

@@ -25,7 +25,7 @@ use crate::files;
 use crate::holidays::State;
 use crate::limits;
 use crate::poll::{PollDraft, Slot};
-use crate::schedule::{OneOff, Schedule, Series};
+use crate::schedule::{Meeting, OneOff, Schedule, Series};
 use crate::text;
 use crate::yaml::{Document, Mapping, Node, Problem};
 
@@ -46,6 +46,14 @@ pub struct Agenda {
     pub notes: Option<String>,
     /// The minutes, when the organizers wrote them here (for a meeting minuted elsewhere).
     pub minutes: Option<crate::minutes::FileMinutes>,
+}
+
+/// A meeting's title, with its agenda's topic: "Videokonferenz: Interne Kommunikation".
+pub fn meeting_title(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
+    match agenda.and_then(|a| a.topic.as_deref()) {
+        Some(topic) => text::one_line(&format!("{}: {topic}", meeting.title)),
+        None => text::one_line(&meeting.title),
+    }
 }
 
 /// A part of a meeting with its own audience (e.g. heads of administration, then specialists).
@@ -1017,7 +1025,7 @@ pub struct ExportedSpeaker {
 }
 
 /// The YAML for the accepted proposals of a meeting, ready to paste under `items:`.
-pub fn export(meeting_key: &str, accepted: &[crate::store::Proposal]) -> Result<String, String> {
+pub fn export(meeting_key: &str, accepted: &[crate::proposal::Proposal]) -> Result<String, String> {
     let items: Vec<ExportedItem> = accepted
         .iter()
         .map(|p| ExportedItem {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use tracing::info;
 
 use crate::config::{Config, SecretError};
+use crate::data_dir::LOCK_FILE;
 
 /// Why the bot could not get a working session.
 #[derive(Debug, thiserror::Error)]
@@ -122,9 +123,6 @@ pub struct Connected {
     /// dropped (or when the process ends), so keep it as long as the client.
     pub lock: DeviceLock,
 }
-
-/// The name of the lock file in the data directory (empty; what counts is the lock on it).
-pub const LOCK_FILE: &str = "convene.lock";
 
 /// The name of the session file in the data directory.
 pub const SESSION_FILE: &str = "session.json";

@@ -36,6 +36,7 @@ use chrono_tz::Tz;
 use icalendar::{Component as _, Event, EventLike as _, Property};
 
 use crate::agenda::Agenda;
+use crate::calendar_version::Version;
 use crate::holidays;
 use crate::i18n::Language;
 use crate::limits;
@@ -47,15 +48,6 @@ use crate::schedule::{Exception, OneOff, Series, end_of, gap, localize, meeting_
 /// when its UNTIL lies further ahead: that keeps the feed small (a series until 2200 would list
 /// thousands), and the members look at the coming meetings.
 const HOLIDAY_YEARS: i32 = 10;
-
-/// The version of one calendar entry: how often it changed, and when it last did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Version {
-    /// SEQUENCE.
-    pub sequence: u32,
-    /// DTSTAMP: the time of the last change.
-    pub changed_at: DateTime<Utc>,
-}
 
 /// What a calendar holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@
 use chrono::TimeDelta;
 use url::Url;
 
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 use crate::command::{ArgumentError, CommandError, CommandId, Field, Role};
 use crate::i18n::Language;
 

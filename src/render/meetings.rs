@@ -4,133 +4,21 @@
 
 use std::fmt::Write as _;
 
-use chrono::{DateTime, Datelike as _, TimeDelta, Weekday};
-use chrono_tz::Tz;
+use chrono::TimeDelta;
 
-use super::{Rendered, escape_html};
-use crate::agenda::Agenda;
+use super::common::{
+    Both, MORE_ITEMS, date_long, date_range, date_short, quoted, quoted_list, sentence_end,
+};
+use super::minutes::MORE_ACTIONS;
+use super::rendered::{Rendered, escape_html};
+use crate::agenda::{Agenda, meeting_title};
 use crate::change::Change;
-use crate::delivery::{Failure, GiveUp};
 use crate::i18n::Language;
+use crate::minutes::ActionItem;
 use crate::posting::PostKind;
+use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
-use crate::store::{ActionItem, Proposal};
-
-const WEEKDAYS_DE: [&str; 7] = [
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
-];
-const WEEKDAYS_EN: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
-const MONTHS_DE: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn weekday_index(day: Weekday) -> usize {
-    day.num_days_from_monday() as usize
-}
-
-/// The name of a month (0 for January) in `language`.
-pub(super) fn month_name(language: Language, month0: u32) -> &'static str {
-    let names = match language {
-        Language::German => &MONTHS_DE,
-        Language::English => &MONTHS_EN,
-    };
-    names[month0 as usize % 12]
-}
-
-/// "Donnerstag, 17. Dezember 2026" / "Thursday, 17 December 2026".
-pub fn date_long(language: Language, at: DateTime<Tz>) -> String {
-    let day = weekday_index(at.weekday());
-    let month = at.month0() as usize;
-    match language {
-        Language::German => format!(
-            "{}, {}. {} {}",
-            WEEKDAYS_DE[day],
-            at.day(),
-            MONTHS_DE[month],
-            at.year()
-        ),
-        Language::English => format!(
-            "{}, {} {} {}",
-            WEEKDAYS_EN[day],
-            at.day(),
-            MONTHS_EN[month],
-            at.year()
-        ),
-    }
-}
-
-/// "Donnerstag, 17. Dezember 2026, 10:00–11:30 Uhr" / "Thursday, 17 December 2026, 10:00–11:30".
-pub fn date_range(language: Language, start: DateTime<Tz>, end: DateTime<Tz>) -> String {
-    let same_day = start.date_naive() == end.date_naive();
-    let time = |at: DateTime<Tz>| at.format("%H:%M").to_string();
-    match (language, same_day) {
-        (Language::German, true) => format!(
-            "{}, {}–{} Uhr",
-            date_long(language, start),
-            time(start),
-            time(end)
-        ),
-        (Language::German, false) => format!(
-            "{}, {} Uhr – {}, {} Uhr",
-            date_long(language, start),
-            time(start),
-            date_long(language, end),
-            time(end)
-        ),
-        (Language::English, true) => format!(
-            "{}, {}–{}",
-            date_long(language, start),
-            time(start),
-            time(end)
-        ),
-        (Language::English, false) => format!(
-            "{}, {} – {}, {}",
-            date_long(language, start),
-            time(start),
-            date_long(language, end),
-            time(end)
-        ),
-    }
-}
+use crate::text::one_line;
 
 /// "in 15 Minuten", "morgen", "in 2 Tagen" / "in 15 minutes", "tomorrow".
 fn ahead(language: Language, offset: TimeDelta) -> String {
@@ -157,72 +45,6 @@ fn ahead(language: Language, offset: TimeDelta) -> String {
         }
         Language::English => {
             format!("in {count} {unit_en}{}", if count == 1 { "" } else { "s" })
-        }
-    }
-}
-
-/// A message being assembled in both forms at once.
-#[derive(Debug, Default)]
-pub(super) struct Both {
-    plain: String,
-    html: String,
-    /// Whether the HTML ends in a block (a list), after which no line break is needed.
-    after_block: bool,
-}
-
-impl Both {
-    /// A line of text, escaped for HTML.
-    pub(super) fn line(&mut self, text: &str) {
-        self.raw_line(text, &escape_html(text));
-    }
-
-    /// A line with its own HTML form (already escaped by the caller).
-    pub(super) fn raw_line(&mut self, plain: &str, html: &str) {
-        if !self.plain.is_empty() {
-            self.plain.push('\n');
-            if !self.after_block {
-                self.html.push_str("<br>\n");
-            }
-        }
-        self.after_block = false;
-        self.plain.push_str(plain);
-        self.html.push_str(html);
-    }
-
-    /// An empty line between sections.
-    pub(super) fn blank(&mut self) {
-        if self.plain.is_empty() {
-            return;
-        }
-        self.plain.push('\n');
-        if !self.after_block {
-            self.html.push_str("<br>\n");
-        }
-        self.after_block = true;
-    }
-
-    /// A bulleted list of (plain, HTML) items: "• item" lines, and an HTML `<ul>`.
-    pub(super) fn list(&mut self, items: &[(String, String)]) {
-        if items.is_empty() {
-            return;
-        }
-        self.html.push_str("<ul>\n");
-        for (plain, html) in items {
-            if !self.plain.is_empty() {
-                self.plain.push('\n');
-            }
-            self.plain.push_str("• ");
-            self.plain.push_str(plain);
-            let _ = writeln!(self.html, "<li>{html}</li>");
-        }
-        self.html.push_str("</ul>\n");
-        self.after_block = true;
-    }
-
-    pub(super) fn done(self) -> Rendered {
-        Rendered {
-            plain: self.plain,
-            html: self.html,
         }
     }
 }
@@ -299,22 +121,6 @@ pub struct Additions<'a> {
 fn agenda_entries(agenda: Option<&Agenda>, additions: Additions<'_>) -> usize {
     agenda.map_or(0, |a| a.items.len()) + additions.accepted.len() + additions.open_actions.len()
 }
-
-/// "… und 12 weitere Punkte": items and proposals an agenda leaves out.
-pub(super) const MORE_ITEMS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Punkt",
-    german: "… und {n} weitere Punkte",
-    english_one: "… and 1 more item",
-    english: "… and {n} more items",
-};
-
-/// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
-pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
-    german_one: "… und 1 weitere offene Aufgabe",
-    german: "… und {n} weitere offene Aufgaben",
-    english_one: "… and 1 more open action item",
-    english: "… and {n} more open action items",
-};
 
 /// The agenda: its heading, the items (by part), the accepted proposals and the open action
 /// items, the first `shown` of these entries in this order. When that is not all of them, the
@@ -497,23 +303,6 @@ fn left_out(both: &mut Both, language: Language, items: usize, actions: usize) {
     }
 }
 
-/// Text for a single line: line breaks and other control characters (a CR/LF in a title)
-/// become spaces, so no text can start a line of its own in a message.
-pub(super) fn one_line(text: &str) -> String {
-    text.split(|c: char| c.is_control() || c.is_whitespace())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// A meeting's title, with its agenda's topic: "Videokonferenz: Interne Kommunikation".
-pub fn meeting_title(meeting: &Meeting, agenda: Option<&Agenda>) -> String {
-    match agenda.and_then(|a| a.topic.as_deref()) {
-        Some(topic) => one_line(&format!("{}: {topic}", meeting.title)),
-        None => one_line(&meeting.title),
-    }
-}
-
 /// Date, status, link and agenda (with accepted proposals) of a meeting, under a heading line.
 fn details(
     both: &mut Both,
@@ -610,54 +399,6 @@ pub fn post(
         }
     };
     heading_and_details(language, &heading, meeting, agenda, additions)
-}
-
-/// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks
-/// inside become single ones (‚…‘, ‘…’), alternating opening and closing.
-pub(super) fn quoted(language: Language, text: &str) -> String {
-    let (open, close, inner_open, inner_close) = match language {
-        Language::German => ('„', '“', '‚', '‘'),
-        Language::English => ('“', '”', '‘', '’'),
-    };
-    let mut quoted = String::from(open);
-    let mut inside = false;
-    // Typed text: no bidi override of its own, and right-to-left text kept to itself.
-    for c in crate::text::echo(&one_line(text)).chars() {
-        if matches!(c, '"' | '„' | '“' | '”') {
-            quoted.push(if inside { inner_close } else { inner_open });
-            inside = !inside;
-        } else {
-            quoted.push(c);
-        }
-    }
-    quoted.push(close);
-    quoted
-}
-
-/// "„A“", "„A“ und „B“", "„A“, „B“ und „C“" / "“A” and “B”".
-pub(super) fn quoted_list(language: Language, titles: &[String]) -> String {
-    let mut titles: Vec<String> = titles.iter().map(|t| quoted(language, t)).collect();
-    let Some(last) = titles.pop() else {
-        return String::new();
-    };
-    if titles.is_empty() {
-        return last;
-    }
-    let and = match language {
-        Language::German => "und",
-        Language::English => "and",
-    };
-    format!("{} {and} {last}", titles.join(", "))
-}
-
-/// A user's text as the end of a sentence: with a full stop unless it has its own.
-pub(super) fn sentence_end(text: &str) -> String {
-    let text = crate::text::echo(&one_line(text));
-    if text.ends_with(['.', '!', '?']) {
-        text
-    } else {
-        format!("{text}.")
-    }
 }
 
 /// The first `shown` of `titles` quoted, then how many more: "„A“, „B“ und 12 weitere" /
@@ -1017,248 +758,6 @@ pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
     Rendered { plain, html }
 }
 
-/// What a fan-out achieved, for the organizers' room.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FanOutReport {
-    /// Rooms that have the post.
-    pub delivered: usize,
-    /// Rooms in total.
-    pub total: usize,
-    /// Rooms that do not have it, by display name, with what became of them.
-    pub failed: Vec<(String, RoomOutcome)>,
-    /// Rooms the bot's homeserver accepted the post for, but with members on homeservers that
-    /// could not be reached when the summary was written: by display name, with those servers.
-    /// Federation delivers it when they are back; until then their members do not have it.
-    pub unconfirmed: Vec<(String, Vec<String>)>,
-}
-
-/// What became of a room that does not have a post (yet).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RoomOutcome {
-    /// Sending failed; it is tried again.
-    Retrying(Failure),
-    /// It was given up.
-    GivenUp(GiveUp),
-}
-
-/// Why a send failed, in the organizers' words.
-pub fn failure_reason(language: Language, failure: &Failure) -> String {
-    match (failure, language) {
-        (Failure::NotInRoom, Language::German) => "der Bot ist nicht im Raum".to_owned(),
-        (Failure::NotInRoom, Language::English) => "the bot is not in the room".to_owned(),
-        (Failure::AliasNotFound, Language::German) => "die Raumadresse ist unbekannt".to_owned(),
-        (Failure::AliasNotFound, Language::English) => "the room address is unknown".to_owned(),
-        (Failure::Forbidden, Language::German) => "dem Bot fehlt die Berechtigung".to_owned(),
-        (Failure::Forbidden, Language::English) => "the bot lacks permission".to_owned(),
-        (Failure::Unreachable, Language::German) => {
-            "der Homeserver ist nicht erreichbar".to_owned()
-        }
-        (Failure::Unreachable, Language::English) => "the homeserver is unreachable".to_owned(),
-        (Failure::RateLimited, Language::German) => {
-            "der Homeserver drosselt den Versand".to_owned()
-        }
-        (Failure::RateLimited, Language::English) => {
-            "the homeserver is throttling the bot".to_owned()
-        }
-        (Failure::Database, Language::German) => "die Datenbank des Bots ist gestört".to_owned(),
-        (Failure::Database, Language::English) => "the bot's database failed".to_owned(),
-        // The text is the homeserver's or the SDK's (in English): quoted as its message.
-        (Failure::Other(text), Language::German) if text.trim().is_empty() => {
-            "unbekannter technischer Fehler".to_owned()
-        }
-        (Failure::Other(text), Language::English) if text.trim().is_empty() => {
-            "unknown technical error".to_owned()
-        }
-        (Failure::Other(text), Language::German) => {
-            format!(
-                "technischer Fehler, Meldung: {}",
-                quoted(language, &shorten(text, 200))
-            )
-        }
-        (Failure::Other(text), Language::English) => {
-            format!(
-                "technical error, message: {}",
-                quoted(language, &shorten(text, 200))
-            )
-        }
-    }
-}
-
-fn shorten(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_owned();
-    }
-    let mut short: String = text.chars().take(limit).collect();
-    short.push('…');
-    short
-}
-
-/// "Trier (der Bot ist nicht im Raum; wird erneut versucht)".
-fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String {
-    let what = match (outcome, language) {
-        (RoomOutcome::Retrying(failure), Language::German) => {
-            format!(
-                "{}; wird erneut versucht",
-                failure_reason(language, failure)
-            )
-        }
-        (RoomOutcome::Retrying(failure), Language::English) => {
-            format!("{}; will be retried", failure_reason(language, failure))
-        }
-        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::German) => {
-            "nicht mehr versandt, da der Termin bereits begonnen hatte".to_owned()
-        }
-        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::English) => {
-            "not sent, as the meeting had already started".to_owned()
-        }
-        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::German) => {
-            format!(
-                "{}; keine weiteren Versuche",
-                failure_reason(language, failure)
-            )
-        }
-        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::English) => {
-            format!("{}; no further attempts", failure_reason(language, failure))
-        }
-    };
-    format!("{} ({what})", one_line(room))
-}
-
-/// How many rooms a delivery report names at most in one of its lists: what
-/// [`delivered_to`] may leave out of a report that would be too large for one message.
-pub(super) fn rooms_named(report: &FanOutReport) -> usize {
-    report.failed.len().max(report.unconfirmed.len())
-}
-
-/// "A (…), B (…), … und 12 weitere Räume" / "A (…), B (…), … and 12 more rooms": the first
-/// `shown` of `rooms`, each written by `room`.
-fn rooms_shown<T>(
-    language: Language,
-    rooms: &[T],
-    shown: usize,
-    room: impl Fn(&T) -> String,
-) -> String {
-    let left_out = rooms.len().saturating_sub(shown);
-    let mut listed: Vec<String> = rooms.iter().take(shown).map(room).collect();
-    if left_out > 0 {
-        listed.push(MORE_ROOMS.line(language, left_out));
-    }
-    listed.join(", ")
-}
-
-/// "… und 12 weitere Räume": rooms a delivery report leaves out.
-const MORE_ROOMS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Raum",
-    german: "… und {n} weitere Räume",
-    english_one: "… and 1 more room",
-    english: "… and {n} more rooms",
-};
-
-/// "an 38 von 40 Räumen zugestellt; nicht zugestellt: …" (without a full stop), naming at
-/// most `shown` rooms in each list.
-pub(super) fn delivered_to(language: Language, report: &FanOutReport, shown: usize) -> String {
-    let mut text = match language {
-        Language::German => format!(
-            "an {} von {} Räumen zugestellt",
-            report.delivered, report.total
-        ),
-        Language::English => format!(
-            "delivered to {} of {} rooms",
-            report.delivered, report.total
-        ),
-    };
-    if !report.failed.is_empty() {
-        let rooms = rooms_shown(language, &report.failed, shown, |(room, outcome)| {
-            room_outcome(language, room, outcome)
-        });
-        let _ = match language {
-            Language::German => write!(text, "; nicht zugestellt: {rooms}"),
-            Language::English => write!(text, "; not delivered: {rooms}"),
-        };
-    }
-    if !report.unconfirmed.is_empty() {
-        let rooms = rooms_shown(language, &report.unconfirmed, shown, |(room, servers)| {
-            unconfirmed_room(language, room, servers)
-        });
-        let _ = match language {
-            Language::German => write!(text, "; noch nicht bestätigt: {rooms}"),
-            Language::English => write!(text, "; not yet confirmed: {rooms}"),
-        };
-    }
-    text
-}
-
-/// "Gemeinde B (Server b.example nicht erreichbar; er erhält die Nachricht, sobald er wieder
-/// erreichbar ist)".
-fn unconfirmed_room(language: Language, room: &str, servers: &[String]) -> String {
-    let servers = servers.join(", ");
-    let why = match (language, servers.contains(", ")) {
-        (Language::German, false) => format!(
-            "Server {servers} nicht erreichbar; er erhält die Nachricht, sobald er wieder erreichbar ist"
-        ),
-        (Language::German, true) => format!(
-            "Server {servers} nicht erreichbar; sie erhalten die Nachricht, sobald sie wieder erreichbar sind"
-        ),
-        (Language::English, false) => {
-            format!("server {servers} unreachable; it receives the message once it is back")
-        }
-        (Language::English, true) => {
-            format!("servers {servers} unreachable; they receive the message once they are back")
-        }
-    };
-    format!("{} ({why})", one_line(room))
-}
-
-/// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …" /
-/// "Invitation “…” (17 December 2026): delivered to 38 of 40 rooms; …".
-pub fn delivery_summary(
-    language: Language,
-    meeting: &Meeting,
-    kind: PostKind,
-    report: &FanOutReport,
-) -> Rendered {
-    let what = match (kind, language) {
-        (PostKind::Announcement, Language::German) => "Einladung",
-        (PostKind::Announcement, Language::English) => "Invitation",
-        (PostKind::Reminder(_), Language::German) => "Erinnerung",
-        (PostKind::Reminder(_), Language::English) => "Reminder",
-    };
-    delivery_line(language, what, &meeting.title, meeting.start, report)
-}
-
-/// "<lead> „<title>“ (17.12.2026): an 38 von 40 Räumen zugestellt; …." — the one form of every
-/// delivery report to the organizers.
-pub(super) fn delivery_line(
-    language: Language,
-    lead: &str,
-    title: &str,
-    start: DateTime<Tz>,
-    report: &FanOutReport,
-) -> Rendered {
-    let title = quoted(language, title);
-    let date = super::minutes::date_short(language, start.date_naive());
-    super::size::largest_fitting(rooms_named(report), |shown| {
-        let text = format!(
-            "{lead} {title} ({date}): {}.",
-            delivered_to(language, report, shown)
-        );
-        Rendered {
-            html: escape_html(&text),
-            plain: text,
-        }
-    })
-}
-
-/// How rooms ended that were still open when the organizers got the summary (delivered late or
-/// given up), or which rooms a change notice could not reach.
-pub fn follow_up_report(language: Language, meeting: &Meeting, report: &FanOutReport) -> Rendered {
-    let lead = match language {
-        Language::German => "Nachtrag zu",
-        Language::English => "Update on",
-    };
-    delivery_line(language, lead, &meeting.title, meeting.start, report)
-}
-
 /// Tells the organizers that posts about a meeting could not go out before it started.
 pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
     let text = match language {
@@ -1341,11 +840,11 @@ pub fn announce_ack(language: Language, date: chrono::NaiveDate, meetings: &[Mee
     let text = match (meetings, language) {
         ([], Language::German) => format!(
             "Am {} findet kein Termin statt; es wurde nichts angekündigt.",
-            super::minutes::date_short(language, date)
+            date_short(language, date)
         ),
         ([], Language::English) => format!(
             "No meeting takes place on {}; nothing was announced.",
-            super::minutes::date_short(language, date)
+            date_short(language, date)
         ),
         ([meeting], Language::German) => format!(
             "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",

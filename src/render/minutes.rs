@@ -7,13 +7,14 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Datelike as _, NaiveDate};
+use chrono::NaiveDate;
 
-use super::meetings::{Both, date_range, one_line, quoted};
-use super::{FanOutReport, Rendered, escape_html};
+use super::common::{Both, MORE_ITEMS, date_range, date_short, quoted};
+use super::fan_out::FanOutReport;
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
-use crate::minutes::{Entry, EntryKind, Minutes, Topic};
-use crate::store::ActionItem;
+use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
+use crate::text::one_line;
 
 /// The most characters of an action item's text in a line of a list, a reminder or an agenda:
 /// a task is a sentence or two, and a longer one (up to [`crate::minutes::MAX_ENTRY`]) is in
@@ -37,19 +38,6 @@ pub struct Publication {
     pub approved_on: NaiveDate,
     /// Their link on the bot's HTTP server, if it serves one.
     pub link: Option<String>,
-}
-
-/// A date as people write it in a sentence: "15.01.2027" / "15 January 2027".
-pub fn date_short(language: Language, date: NaiveDate) -> String {
-    match language {
-        Language::German => date.format("%d.%m.%Y").to_string(),
-        Language::English => format!(
-            "{} {} {}",
-            date.day(),
-            super::meetings::month_name(language, date.month0()),
-            date.year()
-        ),
-    }
 }
 
 /// A date as the commands take it: "15.01.2027" / "2027-01-15".
@@ -705,7 +693,7 @@ fn reply_text(language: Language, reply: &MinutesReply, shown: usize) -> Rendere
                     .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
                     .collect();
                 if agenda.len() > shown {
-                    items.push(super::meetings::MORE_ITEMS.line(language, agenda.len() - shown));
+                    items.push(MORE_ITEMS.line(language, agenda.len() - shown));
                 }
                 let _ = write!(
                     text,
@@ -1097,7 +1085,7 @@ fn action_list_of(
         .collect();
     both.list(&items);
     if actions.len() > shown {
-        both.line(&super::meetings::MORE_ACTIONS.line(language, actions.len() - shown));
+        both.line(&MORE_ACTIONS.line(language, actions.len() - shown));
     }
     if !actions.is_empty() {
         both.line(match language {
@@ -1190,8 +1178,16 @@ pub fn minutes_summary(
         Language::German => "Protokoll",
         Language::English => "Minutes",
     };
-    super::meetings::delivery_line(language, lead, title, start, report)
+    super::fan_out::delivery_line(language, lead, title, start, report)
 }
+
+/// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
+pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
+    german_one: "… und 1 weitere offene Aufgabe",
+    german: "… und {n} weitere offene Aufgaben",
+    english_one: "… and 1 more open action item",
+    english: "… and {n} more open action items",
+};
 
 /// The "Offene Aufgaben" section of an agenda: one line per open action.
 pub(super) fn open_actions_lines(both: &mut Both, language: Language, actions: &[ActionItem]) {

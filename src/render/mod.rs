@@ -4,30 +4,26 @@
 //! and shortened where it is quoted back, so hostile text can never change a message's markup.
 
 mod commands;
+mod common;
+mod fan_out;
 mod meetings;
 mod minutes;
 mod polls;
 mod proposals;
+mod rendered;
 pub mod size;
 
-/// A message in both forms Matrix clients show: `body` and `formatted_body`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rendered {
-    /// Plain text, for clients and notifications without HTML.
-    pub plain: String,
-    /// The `org.matrix.custom.html` form.
-    pub html: String,
-}
-
+pub use crate::agenda::meeting_title;
 pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
+pub use common::{date_range, date_short};
+pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};
 pub use meetings::{
-    Additions, FanOutReport, FeedLinks, RoomOutcome, announce_ack, change_notice, date_range,
-    delivery_summary, failure_reason, follow_up_report, meeting_details, meeting_title,
-    missed_notice, post, reload_errors, schedule_list, schedule_table, subscribe,
+    Additions, FeedLinks, announce_ack, change_notice, meeting_details, missed_notice, post,
+    reload_errors, schedule_list, schedule_table, subscribe,
 };
 pub use minutes::{
     DoneOutcome, MinutesReply, Publication, RecordedKind, action_done, action_line, action_list,
-    action_reminder, date_short, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
+    action_reminder, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
     minutes_message, minutes_reply, minutes_summary,
 };
 pub use polls::{
@@ -39,32 +35,4 @@ pub use proposals::{
     Outcome, cannot_propose, no_such_part, no_such_proposal, proposal_added, proposal_list,
     proposal_outcome, too_many_proposals,
 };
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape_html(r#"<b onclick="x">'&'</b>"#),
-            "&lt;b onclick=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/b&gt;"
-        );
-    }
-}
+pub use rendered::{Rendered, escape_html};

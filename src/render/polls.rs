@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 
-use super::meetings::{Both, date_long, date_range, one_line, quoted};
-use super::{Rendered, escape_html};
+use super::common::{Both, date_long, date_range, date_short, quoted};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::poll::{PollDraft, Slot, Tally};
+use crate::text::one_line;
 
 /// A day in a sentence: "Freitag, 15. Januar 2027" / "Friday, 15 January 2027".
 fn day_long(language: Language, date: NaiveDate) -> String {
@@ -547,12 +548,12 @@ pub fn poll_summary(
     language: Language,
     title: &str,
     decide_by: NaiveDate,
-    report: &super::FanOutReport,
+    report: &super::fan_out::FanOutReport,
 ) -> Rendered {
     let title = quoted(language, title);
-    let until = super::minutes::date_short(language, decide_by);
-    super::size::largest_fitting(super::meetings::rooms_named(report), |shown| {
-        let delivered = super::meetings::delivered_to(language, report, shown);
+    let until = date_short(language, decide_by);
+    super::size::largest_fitting(super::fan_out::rooms_named(report), |shown| {
+        let delivered = super::fan_out::delivered_to(language, report, shown);
         both(match language {
             Language::German => {
                 format!("Terminumfrage {title} (Antworten bis {until}): {delivered}.")

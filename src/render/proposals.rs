@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::meetings::{quoted, sentence_end};
-use super::{Rendered, escape_html};
+use super::common::{date_long, quoted, sentence_end};
+use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
+use crate::proposal::{Proposal, ProposalStatus};
 use crate::schedule::Meeting;
-use crate::store::{Proposal, ProposalStatus};
 
 fn both(text: String) -> Rendered {
     Rendered {
@@ -17,7 +17,7 @@ fn both(text: String) -> Rendered {
 }
 
 fn when(language: Language, meeting: &Meeting) -> String {
-    super::meetings::date_long(language, meeting.start)
+    date_long(language, meeting.start)
 }
 
 /// The confirmation of `!agenda add`.

@@ -29,7 +29,7 @@
 //! finds how much of a list fits. [`cut`] is the last resort of the outbox for a text that
 //! still does not fit: whole lines while they fit, then `[…]`.
 
-use super::{Rendered, escape_html};
+use super::rendered::{Rendered, escape_html};
 
 /// The most bytes of serialized content of any event the bot sends: see the module
 /// documentation for the arithmetic against the homeserver's 65,536 bytes.

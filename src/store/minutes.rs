@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, text, time};
-use crate::minutes::{Assignment, Attendance, EntryKind, Owner, Record, RecordKind};
+use crate::minutes::{ActionItem, Assignment, Attendance, EntryKind, Owner, Record, RecordKind};
 
 /// Where a meeting's minutes stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,25 +124,6 @@ pub struct Approval<'a> {
     pub actions: Vec<(u32, &'a str, &'a Assignment)>,
     /// Now.
     pub now: DateTime<Utc>,
-}
-
-/// An action item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionItem {
-    /// Its number, for `!done`.
-    pub id: i64,
-    /// The meeting it was agreed in.
-    pub meeting_key: String,
-    /// That meeting's start.
-    pub meeting_start: DateTime<Utc>,
-    /// Who does it.
-    pub owner: Owner,
-    /// What.
-    pub text: String,
-    /// By when.
-    pub due: Option<NaiveDate>,
-    /// Whether it is still open.
-    pub open: bool,
 }
 
 const MINUTES_COLUMNS: &str = "meeting_key, source, status, room_id, started_by, meeting_title,

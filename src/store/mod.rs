@@ -12,8 +12,11 @@
 mod minutes;
 mod polls;
 
-pub use minutes::{ActionItem, Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
+pub use minutes::{Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
 pub use polls::{PollDecision, PollRow};
+
+pub use crate::minutes::ActionItem;
+pub use crate::proposal::{Proposal, ProposalStatus};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,6 +25,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::calendar_version::Version;
 
 /// The schema, one migration per entry; never edit a released entry, append a new one.
 const MIGRATIONS: &[&str] = &[
@@ -794,7 +799,7 @@ impl Store {
         uid: &str,
         content_hash: &str,
         now: DateTime<Utc>,
-    ) -> Result<crate::ical::Version, StoreError> {
+    ) -> Result<Version, StoreError> {
         let mut connection = self.lock();
         let transaction = connection.transaction()?;
         let stored: Option<(String, u32, String)> = transaction
@@ -805,15 +810,15 @@ impl Store {
             )
             .optional()?;
         let version = match stored {
-            Some((hash, sequence, changed_at)) if hash == content_hash => crate::ical::Version {
+            Some((hash, sequence, changed_at)) if hash == content_hash => Version {
                 sequence,
                 changed_at: time(changed_at)?,
             },
-            Some((_, sequence, _)) => crate::ical::Version {
+            Some((_, sequence, _)) => Version {
                 sequence: sequence + 1,
                 changed_at: now,
             },
-            None => crate::ical::Version {
+            None => Version {
                 sequence: 0,
                 changed_at: now,
             },
@@ -890,66 +895,6 @@ impl Store {
             )
             .optional()?)
     }
-}
-
-/// What became of a proposal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProposalStatus {
-    /// Waiting for the organizers.
-    Open,
-    /// On the agenda.
-    Accepted,
-    /// Turned down, with a reason.
-    Rejected,
-    /// Taken back by its proposer.
-    Withdrawn,
-}
-
-impl ProposalStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Open => "open",
-            Self::Accepted => "accepted",
-            Self::Rejected => "rejected",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    fn parse(text: &str) -> Self {
-        match text {
-            "accepted" => Self::Accepted,
-            "rejected" => Self::Rejected,
-            "withdrawn" => Self::Withdrawn,
-            _ => Self::Open,
-        }
-    }
-}
-
-/// An agenda item a member proposed in chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proposal {
-    /// The number members and organizers refer to it by.
-    pub id: i64,
-    /// The meeting it is proposed for.
-    pub meeting_key: String,
-    /// The room it was proposed in (where the outcome is told).
-    pub room_id: String,
-    /// The municipality of that room.
-    pub municipality: String,
-    /// Who proposed it (the contact).
-    pub sender: String,
-    /// Its title.
-    pub title: String,
-    /// Its description.
-    pub description: Option<String>,
-    /// When it was proposed.
-    pub created_at: DateTime<Utc>,
-    /// What became of it.
-    pub status: ProposalStatus,
-    /// The part of the meeting it was accepted into (1-based), if any.
-    pub part: Option<u32>,
-    /// Why it was rejected.
-    pub reason: Option<String>,
 }
 
 /// A new proposal.

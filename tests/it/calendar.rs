@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
-use convene::ical::{self, Links, Selection, Version};
+use convene::calendar_version::Version;
+use convene::ical::{self, Links, Selection};
 use convene::network::Network;
 use convene::schedule::OneOff;
 use convene::store::{NewProposal, ProposalStatus, Store};
