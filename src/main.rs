@@ -11,11 +11,10 @@ use std::io::Write as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
 use clap::{Parser, Subcommand};
 use convene::clock::{Clock as _, SystemClock};
-use convene::data_dir::{DATABASE, Data};
+use convene::data_dir::Data;
 use convene::ical::{Links, Selection};
 use convene::network::Network;
 use convene::schedule::localize;
-use convene::store::Store;
 use tracing_subscriber::EnvFilter;
 
 /// convene: the Matrix bot of a network of municipalities.
@@ -161,21 +160,8 @@ fn schedule(path: &Path, from: Option<NaiveDate>, count: usize) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let timezone = network.config.timezone;
-    // Workshops whose date poll the bot decided, if it has a database already (this
-    // command neither creates one nor needs one).
-    let network = match Data::open_existing(&network.config) {
-        Ok(Some(data)) => match data.apply_decisions(network) {
-            Ok(network) => network,
-            Err(error) => {
-                eprintln!("cannot read the decided date polls: {error}");
-                return ExitCode::FAILURE;
-            }
-        },
-        Ok(None) => network,
-        Err(error) => {
-            eprintln!("cannot open the database: {error}");
-            return ExitCode::FAILURE;
-        }
+    let Some((network, _)) = with_decided_polls(network) else {
+        return ExitCode::FAILURE;
     };
     let from = from.unwrap_or_else(|| SystemClock.now().with_timezone(&timezone).date_naive());
     let start = localize(timezone, from, chrono::NaiveTime::MIN).with_timezone(&Utc);
@@ -227,19 +213,47 @@ fn agenda_export(path: &Path, date: NaiveDate) -> ExitCode {
     let Some(network) = load(path) else {
         return ExitCode::FAILURE;
     };
+    let Some((network, data)) = with_decided_polls(network) else {
+        return ExitCode::FAILURE;
+    };
     let Some(meeting) = network.schedule.on_date(date).into_iter().next() else {
         eprintln!("no meeting on {date}");
         return ExitCode::FAILURE;
     };
-    let exported = Store::open(&network.config.data_dir.join(DATABASE))
-        .map_err(|e| e.to_string())
-        .and_then(|store| store.accepted_for(&meeting.key).map_err(|e| e.to_string()))
-        .and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
+    // Without a database nothing has been accepted yet.
+    let accepted = match &data {
+        Some(data) => data
+            .store
+            .accepted_for(&meeting.key)
+            .map_err(|e| e.to_string()),
+        None => Ok(Vec::new()),
+    };
+    let exported = accepted.and_then(|accepted| convene::agenda::export(&meeting.key, &accepted));
     match exported {
         Ok(text) => print(&text),
         Err(error) => {
             eprintln!("cannot export: {error}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `network` with the workshops whose date poll the bot decided, and the data they were read
+/// from, if the bot has a database already (the commands that read the schedule neither create
+/// one nor need one); `None` after saying why it cannot be read.
+fn with_decided_polls(network: Network) -> Option<(Network, Option<Data>)> {
+    match Data::open_existing(&network.config) {
+        Ok(Some(data)) => match data.apply_decisions(network) {
+            Ok(network) => Some((network, Some(data))),
+            Err(error) => {
+                eprintln!("cannot read the decided date polls: {error}");
+                None
+            }
+        },
+        Ok(None) => Some((network, None)),
+        Err(error) => {
+            eprintln!("cannot open the database: {error}");
+            None
         }
     }
 }

@@ -391,3 +391,61 @@ fn an_https_homeserver_is_reached_and_its_certificate_checked() {
     assert!(stderr.contains("certificate"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// `convene agenda export DATE` finds a workshop whose date the members' poll decided: it read
+/// the schedule without the decisions in the database and answered "no meeting on DATE".
+#[test]
+fn agenda_export_finds_a_workshop_whose_date_poll_was_decided() {
+    use convene::store::{PollDecision, PollRow, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = config(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}agendas_dir: agendas\n")).unwrap();
+    std::fs::create_dir(dir.path().join("agendas")).unwrap();
+    std::fs::write(
+        dir.path().join("agendas/smart-city.yaml"),
+        crate::support::meeting::poll_workshop("smart-city", "Bewerbung Smart City"),
+    )
+    .unwrap();
+    let network = convene::network::Network::load(&path).unwrap();
+    let draft = &network.agendas.polls[0];
+    let slots: Vec<_> = draft.slots.iter().map(|slot| slot.instants()).collect();
+    let (start, end) = slots[1];
+    convene::data_dir::prepare(&network.config.data_dir).unwrap();
+    let store = Store::open(&network.config.data_dir.join("convene.sqlite3")).unwrap();
+    let now = chrono::Utc::now();
+    store
+        .open_poll(&PollRow {
+            key: draft.id.clone(),
+            title: draft.title.clone(),
+            slots,
+            rooms: vec![("!kl:localhost".to_owned(), "Kaiserslautern".to_owned())],
+            decide_by: draft.decide_by,
+            created_at: now,
+            decision: None,
+            ended_at: None,
+        })
+        .unwrap();
+    let decision = PollDecision {
+        slot: Some(1),
+        start,
+        end,
+        by: "@orga:localhost".to_owned(),
+        at: now,
+    };
+    assert!(store.decide_poll(&draft.id, &decision).unwrap());
+    drop(store);
+
+    let date = draft.slots[1].start.date_naive().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["agenda", "export", &date, "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
