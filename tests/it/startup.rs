@@ -253,23 +253,28 @@ fn a_session_file_that_is_no_regular_file_inside_the_data_directory_is_refused()
     let session = data.join("session.json");
     let within = std::time::Duration::from_secs(20);
 
+    // Both `doctor` and `run` refuse the session file with `message`, before any login.
+    let refused_by_both = |message: &str| {
+        let doctor = run_within("doctor", &config, within);
+        assert_eq!(doctor.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8_lossy(&doctor.stderr),
+            format!("convene doctor: {message}\n")
+        );
+        let run = run_within("run", &config, within);
+        let stderr = String::from_utf8_lossy(&run.stderr);
+        assert!(!run.status.success(), "{stderr}");
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(!stderr.contains("logging in"), "{stderr}");
+    };
+
     let status = Command::new("mkfifo").arg(&session).status().unwrap();
     assert!(status.success());
     let fifo = format!(
         "cannot read {}: it is a named pipe (FIFO), not a regular file",
         session.display()
     );
-    let doctor = run_within("doctor", &config, within);
-    assert_eq!(doctor.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&doctor.stderr),
-        format!("convene doctor: {fifo}\n")
-    );
-    let run = run_within("run", &config, within);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!run.status.success(), "{stderr}");
-    assert!(stderr.contains(&fifo), "{stderr}");
-    assert!(!stderr.contains("logging in"), "{stderr}");
+    refused_by_both(&fifo);
 
     std::fs::remove_file(&session).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &session).unwrap();
@@ -277,17 +282,7 @@ fn a_session_file_that_is_no_regular_file_inside_the_data_directory_is_refused()
         "cannot read {}: it leads out of the data directory",
         session.display()
     );
-    let doctor = run_within("doctor", &config, within);
-    assert_eq!(doctor.status.code(), Some(2));
-    assert_eq!(
-        String::from_utf8_lossy(&doctor.stderr),
-        format!("convene doctor: {outside}\n")
-    );
-    let run = run_within("run", &config, within);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(!run.status.success(), "{stderr}");
-    assert!(stderr.contains(&outside), "{stderr}");
-    assert!(!stderr.contains("logging in"), "{stderr}");
+    refused_by_both(&outside);
 }
 
 /// `convene backup … 'file:bk/x'` (relative, as typed in a shell): refused with the reason and a
