@@ -17,11 +17,12 @@ use chrono_tz::Tz;
 use matrix_sdk::ruma::{OwnedRoomOrAliasId, OwnedServerName, OwnedUserId};
 use url::Url;
 
-use crate::diagnostic::{Diagnostics, Text, echo};
+use crate::diagnostic::{Diagnostics, echo};
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
 use crate::i18n::Language;
+use crate::i18n::Text;
 use crate::limits;
 use crate::schedule::rrule::Rule;
 use crate::schedule::{Exception, Series};
@@ -155,10 +156,10 @@ impl Config {
         let text = files::read_text(path, files::YAML_LIMIT).map_err(|error| {
             Diagnostics::from(vec![error.to_diagnostic(
                 path,
-                &Text::fixed("configuration", "die Konfiguration"),
+                &text!(const de: "die Konfiguration", en: "configuration"),
                 Some(text!(
-                    "pass the file with `--config FILE`",
-                    "geben Sie die Datei mit `--config DATEI` an"
+                    de: "geben Sie die Datei mit `--config DATEI` an",
+                    en: "pass the file with `--config FILE`"
                 )),
             )])
             .relative_to(dir)
@@ -314,17 +315,17 @@ const NETWORK_KEYS: &[&str] = &[
 ];
 const MEMBER_KEYS: &[&str] = &["name", "room"];
 
-const HOMESERVERS: Text = Text::fixed("homeservers", "Homeserver");
-const SERIES: Text = Text::fixed("series", "Serien");
-const EXCEPTIONS: Text = Text::fixed("exceptions", "Ausnahmen");
+const HOMESERVERS: Text = text!(const de: "Homeserver", en: "homeservers");
+const SERIES: Text = text!(const de: "Serien", en: "series");
+const EXCEPTIONS: Text = text!(const de: "Ausnahmen", en: "exceptions");
 
-const ROOM_HINT: Text = Text::fixed(
-    "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes",
-    "schreiben Sie eine Raum-ID wie `!AbCdEf:example.org` oder eine Raumadresse (Alias) wie `#kaiserslautern:example.org`, in Anführungszeichen",
+const ROOM_HINT: Text = text!(
+    const de: "schreiben Sie eine Raum-ID wie `!AbCdEf:example.org` oder eine Raumadresse (Alias) wie `#kaiserslautern:example.org`, in Anführungszeichen",
+    en: "write a room id such as `!AbCdEf:example.org` or an alias such as `#kaiserslautern:example.org`, in quotes",
 );
-const USER_HINT: Text = Text::fixed(
-    "write a full user id such as `@anna.schmidt:example.org`, in quotes",
-    "schreiben Sie eine vollständige Benutzer-ID wie `@anna.schmidt:example.org`, in Anführungszeichen",
+const USER_HINT: Text = text!(
+    const de: "schreiben Sie eine vollständige Benutzer-ID wie `@anna.schmidt:example.org`, in Anführungszeichen",
+    en: "write a full user id such as `@anna.schmidt:example.org`, in quotes",
 );
 
 fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
@@ -334,8 +335,8 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .required(
             "homeserver",
             text!(
-                "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver",
-                "ergänzen Sie `homeserver: https://matrix.example.org`, die URL des Homeservers des Bots"
+                de: "ergänzen Sie `homeserver: https://matrix.example.org`, die URL des Homeservers des Bots",
+                en: "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver"
             ),
             problems,
         )
@@ -344,8 +345,8 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .required(
             "bot",
             text!(
-                "add a `bot:` section with `user_id:` and `password:`",
-                "ergänzen Sie einen Abschnitt `bot:` mit `user_id:` und `password:`"
+                de: "ergänzen Sie einen Abschnitt `bot:` mit `user_id:` und `password:`",
+                en: "add a `bot:` section with `user_id:` and `password:`"
             ),
             problems,
         )
@@ -354,8 +355,8 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .required(
             "data_dir",
             text!(
-                "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys",
-                "ergänzen Sie `data_dir: /var/lib/convene`, das Verzeichnis für die Sitzung und die Schlüssel des Bots"
+                de: "ergänzen Sie `data_dir: /var/lib/convene`, das Verzeichnis für die Sitzung und die Schlüssel des Bots",
+                en: "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys"
             ),
             problems,
         )
@@ -371,12 +372,12 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
                     let shown = echo(name);
                     problems.push(node.problem(
                         text!(
-                            "unknown time zone `{shown}`",
-                            "Unbekannte Zeitzone `{shown}`"
+                            de: "Unbekannte Zeitzone `{shown}`",
+                            en: "unknown time zone `{shown}`"
                         ),
                         text!(
-                            "use an IANA time zone name such as `Europe/Berlin`",
-                            "verwenden Sie den Namen einer IANA-Zeitzone wie `Europe/Berlin`"
+                            de: "verwenden Sie den Namen einer IANA-Zeitzone wie `Europe/Berlin`",
+                            en: "use an IANA time zone name such as `Europe/Berlin`"
                         ),
                     ));
                     None
@@ -392,10 +393,10 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
                 None => {
                     let shown = echo(code);
                     problems.push(node.problem(
-                        text!("unknown language `{shown}`", "Unbekannte Sprache `{shown}`"),
+                        text!(de: "Unbekannte Sprache `{shown}`", en: "unknown language `{shown}`"),
                         text!(
-                            "write `de` (formal German) or `en` (English)",
-                            "schreiben Sie `de` (Deutsch, Anrede mit „Sie“) oder `en` (Englisch)"
+                            de: "schreiben Sie `de` (Deutsch, Anrede mit „Sie“) oder `en` (Englisch)",
+                            en: "write `de` (formal German) or `en` (English)"
                         ),
                     ));
                     None
@@ -406,8 +407,8 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         .required(
             "network",
             text!(
-                "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`",
-                "ergänzen Sie einen Abschnitt `network:` mit `name:`, `organizers:`, `organizers_room:` und `members:`"
+                de: "ergänzen Sie einen Abschnitt `network:` mit `name:`, `organizers:`, `organizers_room:` und `members:`",
+                en: "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`"
             ),
             problems,
         )
@@ -425,12 +426,12 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
                             let shown = echo(name);
                             problems.push(item.problem(
                                 text!(
-                                    "`{shown}` is not a homeserver name",
-                                    "`{shown}` ist kein Name eines Homeservers"
+                                    de: "`{shown}` ist kein Name eines Homeservers",
+                                    en: "`{shown}` is not a homeserver name"
                                 ),
                                 text!(
-                                    "write the server name only, such as `matrix.kaiserslautern.de`, without `https://`",
-                                    "schreiben Sie nur den Servernamen wie `matrix.kaiserslautern.de`, ohne `https://`"
+                                    de: "schreiben Sie nur den Servernamen wie `matrix.kaiserslautern.de`, ohne `https://`",
+                                    en: "write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"
                                 ),
                             ));
                             None
@@ -465,12 +466,12 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             if !matches!(calendar, Some(None)) {
                 problems.push(node.problem(
                     text!(
-                        "with a `calendar:` section, the HTTP server listens on `calendar.listen`",
-                        "Mit einem Abschnitt `calendar:` lauscht der HTTP-Server auf `calendar.listen`"
+                        de: "Mit einem Abschnitt `calendar:` lauscht der HTTP-Server auf `calendar.listen`",
+                        en: "with a `calendar:` section, the HTTP server listens on `calendar.listen`"
                     ),
                     text!(
-                        "remove this `listen`, or give the address as `calendar.listen`",
-                        "entfernen Sie dieses `listen` oder geben Sie die Adresse als `calendar.listen` an"
+                        de: "entfernen Sie dieses `listen` oder geben Sie die Adresse als `calendar.listen` an",
+                        en: "remove this `listen`, or give the address as `calendar.listen`"
                     ),
                 ));
                 None
@@ -487,12 +488,12 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             if n.is_none() {
                 problems.push(node.problem(
                     text!(
-                        "the limit must be at least 1",
-                        "Die Höchstzahl muss mindestens 1 sein"
+                        de: "Die Höchstzahl muss mindestens 1 sein",
+                        en: "the limit must be at least 1"
                     ),
                     text!(
-                        "write a whole number such as `5`",
-                        "schreiben Sie eine ganze Zahl wie `5`"
+                        de: "schreiben Sie eine ganze Zahl wie `5`",
+                        en: "write a whole number such as `5`"
                     ),
                 ));
             }
@@ -527,8 +528,8 @@ fn homeserver_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     http_url(
         node,
         text!(
-            "write the homeserver's base URL, such as `https://matrix.example.org`",
-            "schreiben Sie die Basis-URL des Homeservers, z. B. `https://matrix.example.org`"
+            de: "schreiben Sie die Basis-URL des Homeservers, z. B. `https://matrix.example.org`",
+            en: "write the homeserver's base URL, such as `https://matrix.example.org`"
         ),
         problems,
     )
@@ -539,8 +540,8 @@ fn source_url(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
     http_url(
         node,
         text!(
-            "write the address where the bot's source code is published, such as `https://github.com/ikone-ds/convene`",
-            "schreiben Sie die Adresse, unter der der Quelltext des Bots veröffentlicht ist, z. B. `https://github.com/ikone-ds/convene`"
+            de: "schreiben Sie die Adresse, unter der der Quelltext des Bots veröffentlicht ist, z. B. `https://github.com/ikone-ds/convene`",
+            en: "write the address where the bot's source code is published, such as `https://github.com/ikone-ds/convene`"
         ),
         problems,
     )
@@ -558,8 +559,8 @@ fn http_url(node: &Node<'_>, hint: Text, problems: &mut Vec<Problem>) -> Option<
             let shown = echo(text);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is not an http(s) URL",
-                    "`{shown}` ist keine http(s)-URL"
+                    de: "`{shown}` ist keine http(s)-URL",
+                    en: "`{shown}` is not an http(s) URL"
                 ),
                 hint,
             ));
@@ -577,8 +578,8 @@ fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Opt
         .required(
             "password",
             text!(
-                "add `password: {{ env: CONVENE_PASSWORD }}` or `password: {{ file: /run/secrets/convene }}`",
-                "ergänzen Sie `password: {{ env: CONVENE_PASSWORD }}` oder `password: {{ file: /run/secrets/convene }}`"
+                de: "ergänzen Sie `password: {{ env: CONVENE_PASSWORD }}` oder `password: {{ file: /run/secrets/convene }}`",
+                en: "add `password: {{ env: CONVENE_PASSWORD }}` or `password: {{ file: /run/secrets/convene }}`"
             ),
             problems,
         )
@@ -587,7 +588,7 @@ fn bot_account(node: &Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Opt
         None => Some("convene".to_owned()),
         Some(node) => fields::text(
             &node,
-            &Text::fixed("device name", "der Gerätename"),
+            &text!(const de: "der Gerätename", en: "device name"),
             limits::MAX_NAME,
             problems,
         ),
@@ -604,15 +605,15 @@ fn secret_source(
     base: &Path,
     problems: &mut Vec<Problem>,
 ) -> Option<SecretSource> {
-    const HINT: Text = Text::fixed(
-        "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`",
-        "das Passwort gehört nie in diese Datei: schreiben Sie `{ env: VARIABLE }` oder `{ file: PFAD }`",
+    const HINT: Text = text!(
+        const de: "das Passwort gehört nie in diese Datei: schreiben Sie `{ env: VARIABLE }` oder `{ file: PFAD }`",
+        en: "the password never goes into this file: write `{ env: VARIABLE }` or `{ file: PATH }`",
     );
     if !node.is_mapping() {
         problems.push(node.problem(
             text!(
-                "expected `env:` or `file:`, not the secret itself",
-                "Erwartet wird `env:` oder `file:`, nicht das Passwort selbst"
+                de: "Erwartet wird `env:` oder `file:`, nicht das Passwort selbst",
+                en: "expected `env:` or `file:`, not the secret itself"
             ),
             HINT,
         ));
@@ -629,12 +630,12 @@ fn secret_source(
                 let shown = echo(name);
                 problems.push(env.problem(
                     text!(
-                        "`{shown}` is not the name of an environment variable",
-                        "`{shown}` ist kein Name einer Umgebungsvariablen"
+                        de: "`{shown}` ist kein Name einer Umgebungsvariablen",
+                        en: "`{shown}` is not the name of an environment variable"
                     ),
                     text!(
-                        "use letters, digits and `_`, e.g. `CONVENE_PASSWORD`",
-                        "verwenden Sie Buchstaben, Ziffern und `_`, z. B. `CONVENE_PASSWORD`"
+                        de: "verwenden Sie Buchstaben, Ziffern und `_`, z. B. `CONVENE_PASSWORD`",
+                        en: "use letters, digits and `_`, e.g. `CONVENE_PASSWORD`"
                     ),
                 ));
                 return None;
@@ -647,8 +648,8 @@ fn secret_source(
         _ => {
             problems.push(node.problem(
                 text!(
-                    "give exactly one of `env:` and `file:`",
-                    "Es muss genau eines von `env:` und `file:` angegeben sein"
+                    de: "Es muss genau eines von `env:` und `file:` angegeben sein",
+                    en: "give exactly one of `env:` and `file:`"
                 ),
                 HINT,
             ));
@@ -668,8 +669,8 @@ fn user_id(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedUserId> 
             let shown = echo(text);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is not a Matrix user id",
-                    "`{shown}` ist keine Matrix-Benutzer-ID"
+                    de: "`{shown}` ist keine Matrix-Benutzer-ID",
+                    en: "`{shown}` is not a Matrix user id"
                 ),
                 USER_HINT,
             ));
@@ -689,8 +690,8 @@ fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAlias
             let shown = echo(text);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is not a room id or alias",
-                    "`{shown}` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+                    de: "`{shown}` ist weder eine Raum-ID noch eine Raumadresse (Alias)",
+                    en: "`{shown}` is not a room id or alias"
                 ),
                 ROOM_HINT,
             ));
@@ -705,15 +706,15 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
         .required(
             "name",
             text!(
-                "add `name: IKONE DS`, the network's name as members know it",
-                "ergänzen Sie `name: IKONE DS`, den Namen des Netzwerks, wie die Mitglieder ihn kennen"
+                de: "ergänzen Sie `name: IKONE DS`, den Namen des Netzwerks, wie die Mitglieder ihn kennen",
+                en: "add `name: IKONE DS`, the network's name as members know it"
             ),
             problems,
         )
         .and_then(|node| {
             fields::text(
                 &node,
-                &Text::fixed("network name", "der Name des Netzwerks"),
+                &text!(const de: "der Name des Netzwerks", en: "network name"),
                 limits::MAX_NAME,
                 problems,
             )
@@ -722,19 +723,19 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
         .required(
             "organizers",
             text!(
-                "add `organizers:` with the user ids of the people who run the network",
-                "ergänzen Sie `organizers:` mit den Benutzer-IDs der Personen, die das Netzwerk organisieren"
+                de: "ergänzen Sie `organizers:` mit den Benutzer-IDs der Personen, die das Netzwerk organisieren",
+                en: "add `organizers:` with the user ids of the people who run the network"
             ),
             problems,
         )
         .and_then(|node| {
-            let organizers = Text::fixed("organizers", "Organisatorinnen und Organisatoren");
+            let organizers = text!(const de: "Organisatorinnen und Organisatoren", en: "organizers");
             let items = fields::list(&node, &organizers, limits::MAX_ORGANIZERS, problems)?;
             if items.is_empty() {
                 problems.push(node.problem(
                     text!(
-                        "the network has no organizers",
-                        "Das Netzwerk hat keine Organisatorinnen und Organisatoren"
+                        de: "Das Netzwerk hat keine Organisatorinnen und Organisatoren",
+                        en: "the network has no organizers"
                     ),
                     USER_HINT,
                 ));
@@ -753,8 +754,8 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
         .required(
             "members",
             text!(
-                "add `members:`, a list of municipalities with `name:` and `room:`",
-                "ergänzen Sie `members:`, eine Liste der Kommunen mit `name:` und `room:`"
+                de: "ergänzen Sie `members:`, eine Liste der Kommunen mit `name:` und `room:`",
+                en: "add `members:`, a list of municipalities with `name:` and `room:`"
             ),
             problems,
         )
@@ -777,12 +778,12 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
             path: node.path().key("minutes_room"),
             target: Target::Value,
             message: text!(
-                "`{shown}` is both the minutes room and a member room",
-                "`{shown}` ist zugleich der Protokollraum und der Raum einer Mitgliedskommune"
+                de: "`{shown}` ist zugleich der Protokollraum und der Raum einer Mitgliedskommune",
+                en: "`{shown}` is both the minutes room and a member room"
             ),
             hint: Some(text!(
-                "minutes are taken among the chairs; use the organizers' room or a room of its own",
-                "das Protokoll entsteht im Kreis der Sitzungsleitung; verwenden Sie den Organisationsraum oder einen eigenen Raum"
+                de: "das Protokoll entsteht im Kreis der Sitzungsleitung; verwenden Sie den Organisationsraum oder einen eigenen Raum",
+                en: "minutes are taken among the chairs; use the organizers' room or a room of its own"
             )),
         });
     }
@@ -792,12 +793,12 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
             path: node.path().key("members").index(index).key("room"),
             target: Target::Value,
             message: text!(
-                "`{shown}` is both the organizers' room and a member room",
-                "`{shown}` ist zugleich der Organisationsraum und der Raum einer Mitgliedskommune"
+                de: "`{shown}` ist zugleich der Organisationsraum und der Raum einer Mitgliedskommune",
+                en: "`{shown}` is both the organizers' room and a member room"
             ),
             hint: Some(text!(
-                "give the organizers a room of their own, so their discussions stay among them",
-                "geben Sie den Organisatorinnen und Organisatoren einen eigenen Raum, damit ihre Besprechungen unter ihnen bleiben"
+                de: "geben Sie den Organisatorinnen und Organisatoren einen eigenen Raum, damit ihre Besprechungen unter ihnen bleiben",
+                en: "give the organizers a room of their own, so their discussions stay among them"
             )),
         });
     }
@@ -813,19 +814,19 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
 fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> {
     let items = fields::list(
         node,
-        &Text::fixed("members", "Mitgliedskommunen"),
+        &text!(const de: "Mitgliedskommunen", en: "members"),
         limits::MAX_MEMBERS,
         problems,
     )?;
     if items.is_empty() {
         problems.push(node.problem(
             text!(
-                "the network has no member municipalities",
-                "Das Netzwerk hat keine Mitgliedskommunen"
+                de: "Das Netzwerk hat keine Mitgliedskommunen",
+                en: "the network has no member municipalities"
             ),
             text!(
-                "add one entry per municipality, with `name:` and `room:`",
-                "ergänzen Sie einen Eintrag je Kommune, mit `name:` und `room:`"
+                de: "ergänzen Sie einen Eintrag je Kommune, mit `name:` und `room:`",
+                en: "add one entry per municipality, with `name:` and `room:`"
             ),
         ));
     }
@@ -840,15 +841,15 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
             .required(
                 "name",
                 text!(
-                    "add `name:`, the municipality's name",
-                    "ergänzen Sie `name:`, den Namen der Kommune"
+                    de: "ergänzen Sie `name:`, den Namen der Kommune",
+                    en: "add `name:`, the municipality's name"
                 ),
                 problems,
             )
             .and_then(|node| {
                 fields::text(
                     &node,
-                    &Text::fixed("municipality's name", "der Name der Kommune"),
+                    &text!(const de: "der Name der Kommune", en: "municipality's name"),
                     limits::MAX_NAME,
                     problems,
                 )
@@ -863,12 +864,12 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
             let (shown, earlier) = (echo(room.as_str()), echo(&earlier.name));
             problems.push(room_node.problem(
                 text!(
-                    "`{shown}` is already the room of {earlier}",
-                    "`{shown}` ist bereits der Raum von {earlier}"
+                    de: "`{shown}` ist bereits der Raum von {earlier}",
+                    en: "`{shown}` is already the room of {earlier}"
                 ),
                 text!(
-                    "every municipality needs its own room",
-                    "jede Kommune braucht einen eigenen Raum"
+                    de: "jede Kommune braucht einen eigenen Raum",
+                    en: "every municipality needs its own room"
                 ),
             ));
         }
@@ -876,12 +877,12 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
             let earlier = echo(&earlier.name);
             problems.push(item.problem(
                 text!(
-                    "{earlier} is listed twice",
-                    "{earlier} ist zweimal aufgeführt"
+                    de: "{earlier} ist zweimal aufgeführt",
+                    en: "{earlier} is listed twice"
                 ),
                 text!(
-                    "list every municipality once",
-                    "führen Sie jede Kommune nur einmal auf"
+                    de: "führen Sie jede Kommune nur einmal auf",
+                    en: "list every municipality once"
                 ),
             ));
         }
@@ -905,12 +906,12 @@ fn meetings(
                 let (shown, codes) = (echo(code), codes.join(", "));
                 problems.push(node.problem(
                     text!(
-                        "`{shown}` is not a German state",
-                        "`{shown}` ist kein deutsches Bundesland"
+                        de: "`{shown}` ist kein deutsches Bundesland",
+                        en: "`{shown}` is not a German state"
                     ),
                     text!(
-                        "write the state's code: {codes}",
-                        "schreiben Sie das Kürzel des Bundeslandes: {codes}"
+                        de: "schreiben Sie das Kürzel des Bundeslandes: {codes}",
+                        en: "write the state's code: {codes}"
                     ),
                 ));
             }
@@ -920,17 +921,17 @@ fn meetings(
     let reminders = match section.optional("reminders") {
         None => Some(DEFAULT_REMINDERS.to_vec()),
         Some(node) => {
-            let reminders = Text::fixed("reminders", "Ankündigungszeiten");
+            let reminders = text!(const de: "Ankündigungszeiten", en: "reminders");
             fields::list(&node, &reminders, limits::MAX_REMINDERS, problems).and_then(|items| {
                 if items.is_empty() {
                     problems.push(node.problem(
                         text!(
-                            "no announcement time is given",
-                            "Es ist keine Ankündigungszeit angegeben"
+                            de: "Es ist keine Ankündigungszeit angegeben",
+                            en: "no announcement time is given"
                         ),
                         text!(
-                            "list at least one time before the meeting, e.g. `[7d, 1d, 15m]`",
-                            "geben Sie mindestens eine Zeit vor dem Termin an, z. B. `[7d, 1d, 15m]`"
+                            de: "geben Sie mindestens eine Zeit vor dem Termin an, z. B. `[7d, 1d, 15m]`",
+                            en: "list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"
                         ),
                     ));
                     return None;
@@ -956,12 +957,12 @@ fn meetings(
                         let id = &series.id;
                         problems.push(item.problem(
                             text!(
-                                "the id `{id}` is used twice",
-                                "Die Kennung `{id}` ist zweimal vergeben"
+                                de: "Die Kennung `{id}` ist zweimal vergeben",
+                                en: "the id `{id}` is used twice"
                             ),
                             text!(
-                                "give every series its own id",
-                                "geben Sie jeder Serie eine eigene Kennung"
+                                de: "geben Sie jeder Serie eine eigene Kennung",
+                                en: "give every series its own id"
                             ),
                         ));
                         continue;
@@ -989,8 +990,8 @@ fn one_series(
         .required(
             "id",
             text!(
-                "add `id: videokonferenz`, a stable id that never changes",
-                "ergänzen Sie `id: videokonferenz`, eine feste Kennung, die sich nie ändert"
+                de: "ergänzen Sie `id: videokonferenz`, eine feste Kennung, die sich nie ändert",
+                en: "add `id: videokonferenz`, a stable id that never changes"
             ),
             problems,
         )
@@ -999,8 +1000,8 @@ fn one_series(
         .required(
             "title",
             text!(
-                "add `title:`, e.g. `Videokonferenz des Netzwerks`",
-                "ergänzen Sie `title:`, z. B. `Videokonferenz des Netzwerks`"
+                de: "ergänzen Sie `title:`, z. B. `Videokonferenz des Netzwerks`",
+                en: "add `title:`, e.g. `Videokonferenz des Netzwerks`"
             ),
             problems,
         )
@@ -1008,8 +1009,8 @@ fn one_series(
     let rule_node = series.required(
         "rule",
         text!(
-            "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday",
-            "ergänzen Sie `rule:`, z. B. `FREQ=MONTHLY;BYDAY=3TH` für jeden dritten Donnerstag"
+            de: "ergänzen Sie `rule:`, z. B. `FREQ=MONTHLY;BYDAY=3TH` für jeden dritten Donnerstag",
+            en: "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday"
         ),
         problems,
     );
@@ -1025,12 +1026,12 @@ fn one_series(
             {
                 problems.push(n.problem(
                     text!(
-                        "BYDAY mixes weekdays with and without a number",
-                        "BYDAY mischt Wochentage mit und ohne Nummer"
+                        de: "BYDAY mischt Wochentage mit und ohne Nummer",
+                        en: "BYDAY mixes weekdays with and without a number"
                     ),
                     text!(
-                        "calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE",
-                        "Kalenderprogramme legen solche Regeln unterschiedlich aus; verwenden Sie stattdessen zwei Serien, z. B. eine mit BYDAY=MO und eine mit BYDAY=-1WE"
+                        de: "Kalenderprogramme legen solche Regeln unterschiedlich aus; verwenden Sie stattdessen zwei Serien, z. B. eine mit BYDAY=MO und eine mit BYDAY=-1WE",
+                        en: "calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE"
                     ),
                 ));
                 None
@@ -1040,8 +1041,8 @@ fn one_series(
                 problems.push(n.problem(
                     error.text(),
                     text!(
-                        "see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL",
-                        "siehe RFC 5545: FREQ=WEEKLY oder MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT oder UNTIL"
+                        de: "siehe RFC 5545: FREQ=WEEKLY oder MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT oder UNTIL",
+                        en: "see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL"
                     ),
                 ));
                 None
@@ -1051,8 +1052,8 @@ fn one_series(
     let first_node = series.required(
         "first",
         text!(
-            "add `first:`, the date of the first meeting, e.g. `2026-01-15`",
-            "ergänzen Sie `first:`, das Datum des ersten Termins, z. B. `2026-01-15`"
+            de: "ergänzen Sie `first:`, das Datum des ersten Termins, z. B. `2026-01-15`",
+            en: "add `first:`, the date of the first meeting, e.g. `2026-01-15`"
         ),
         problems,
     );
@@ -1060,8 +1061,8 @@ fn one_series(
     let start_node = series.required(
         "start",
         text!(
-            "add `start: \"10:00\"`, the local start time",
-            "ergänzen Sie `start: \"10:00\"`, die Anfangszeit (Ortszeit)"
+            de: "ergänzen Sie `start: \"10:00\"`, die Anfangszeit (Ortszeit)",
+            en: "add `start: \"10:00\"`, the local start time"
         ),
         problems,
     );
@@ -1074,7 +1075,7 @@ fn one_series(
     let duration = series
         .required(
             "duration",
-            text!("add `duration: 90m`", "ergänzen Sie `duration: 90m`"),
+            text!(de: "ergänzen Sie `duration: 90m`", en: "add `duration: 90m`"),
             problems,
         )
         .and_then(|n| fields::duration(&n, problems));
@@ -1092,12 +1093,12 @@ fn one_series(
     {
         problems.push(first_node.problem(
             text!(
-                "{first} is not an occurrence of the rule `{rule}`",
-                "Am {first} findet nach der Regel `{rule}` kein Termin statt"
+                de: "Am {first} findet nach der Regel `{rule}` kein Termin statt",
+                en: "{first} is not an occurrence of the rule `{rule}`"
             ),
             text!(
-                "the first date must itself be one of the meetings",
-                "das erste Datum muss selbst einer der Termine sein"
+                de: "das erste Datum muss selbst einer der Termine sein",
+                en: "the first date must itself be one of the meetings"
             ),
         ));
     }
@@ -1148,12 +1149,12 @@ fn one_series(
                 if !is_occurrence(date) {
                     problems.push(date_node.problem(
                         text!(
-                            "{date} is not a date of this series",
-                            "Am {date} findet kein Termin dieser Serie statt"
+                            de: "Am {date} findet kein Termin dieser Serie statt",
+                            en: "{date} is not a date of this series"
                         ),
                         text!(
-                            "give the regular date of the meeting that is cancelled or moved",
-                            "geben Sie das reguläre Datum des Termins an, der ausfällt oder verschoben wird"
+                            de: "geben Sie das reguläre Datum des Termins an, der ausfällt oder verschoben wird",
+                            en: "give the regular date of the meeting that is cancelled or moved"
                         ),
                     ));
                     continue;
@@ -1161,12 +1162,12 @@ fn one_series(
                 if exceptions.insert(date, exception).is_some() {
                     problems.push(date_node.problem(
                         text!(
-                            "{date} has two exceptions",
-                            "Für den {date} gibt es zwei Ausnahmen"
+                            de: "Für den {date} gibt es zwei Ausnahmen",
+                            en: "{date} has two exceptions"
                         ),
                         text!(
-                            "merge them into one entry",
-                            "führen Sie sie in einem Eintrag zusammen"
+                            de: "führen Sie sie in einem Eintrag zusammen",
+                            en: "merge them into one entry"
                         ),
                     ));
                 }
@@ -1195,8 +1196,8 @@ fn one_exception<'a>(
     let date_node = exception.required(
         "date",
         text!(
-            "add `date:`, the regular date of the meeting concerned",
-            "ergänzen Sie `date:`, das reguläre Datum des betroffenen Termins"
+            de: "ergänzen Sie `date:`, das reguläre Datum des betroffenen Termins",
+            en: "add `date:`, the regular date of the meeting concerned"
         ),
         problems,
     )?;
@@ -1230,12 +1231,12 @@ fn one_exception<'a>(
         (true, true) => {
             problems.push(node.problem(
                 text!(
-                    "a meeting cannot be both cancelled and moved",
-                    "Ein Termin kann nicht zugleich ausfallen und verschoben werden"
+                    de: "Ein Termin kann nicht zugleich ausfallen und verschoben werden",
+                    en: "a meeting cannot be both cancelled and moved"
                 ),
                 text!(
-                    "remove `cancelled: true` or the `new_…` keys",
-                    "entfernen Sie `cancelled: true` oder die Schlüssel `new_…`"
+                    de: "entfernen Sie `cancelled: true` oder die Schlüssel `new_…`",
+                    en: "remove `cancelled: true` or the `new_…` keys"
                 ),
             ));
             return None;
@@ -1243,12 +1244,12 @@ fn one_exception<'a>(
         (false, false) => {
             problems.push(node.problem(
                 text!(
-                    "this exception changes nothing",
-                    "Diese Ausnahme ändert nichts"
+                    de: "Diese Ausnahme ändert nichts",
+                    en: "this exception changes nothing"
                 ),
                 text!(
-                    "add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`",
-                    "ergänzen Sie `cancelled: true` oder `new_date:`, `new_start:`, `new_duration:` oder `new_video_link:`"
+                    de: "ergänzen Sie `cancelled: true` oder `new_date:`, `new_start:`, `new_duration:` oder `new_video_link:`",
+                    en: "add `cancelled: true`, or `new_date:`, `new_start:`, `new_duration:` or `new_video_link:`"
                 ),
             ));
             return None;
@@ -1270,8 +1271,8 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
     let contact_node = section.required(
         "contact",
         text!(
-            "add `contact: info@example.org`, the network's contact address",
-            "ergänzen Sie `contact: info@example.org`, die Kontaktadresse des Netzwerks"
+            de: "ergänzen Sie `contact: info@example.org`, die Kontaktadresse des Netzwerks",
+            en: "add `contact: info@example.org`, the network's contact address"
         ),
         problems,
     );
@@ -1294,12 +1295,12 @@ fn calendar(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<CalendarConf
             let shown = echo(text);
             problems.push(n.problem(
                 text!(
-                    "`{shown}` is not an e-mail address",
-                    "`{shown}` ist keine E-Mail-Adresse"
+                    de: "`{shown}` ist keine E-Mail-Adresse",
+                    en: "`{shown}` is not an e-mail address"
                 ),
                 text!(
-                    "write the address only, e.g. `info@ikone-ds.de`",
-                    "schreiben Sie nur die Adresse, z. B. `info@ikone-ds.de`"
+                    de: "schreiben Sie nur die Adresse, z. B. `info@ikone-ds.de`",
+                    en: "write the address only, e.g. `info@ikone-ds.de`"
                 ),
             ));
             None
@@ -1345,12 +1346,12 @@ fn listen_address(n: &Node<'_>, problems: &mut Vec<Problem>) -> Option<std::net:
             let shown = echo(text);
             problems.push(n.problem(
                 text!(
-                    "`{shown}` is not an address to listen on",
-                    "`{shown}` ist keine Adresse, auf der der Server lauschen kann"
+                    de: "`{shown}` ist keine Adresse, auf der der Server lauschen kann",
+                    en: "`{shown}` is not an address to listen on"
                 ),
                 text!(
-                    "write IP and port, e.g. `127.0.0.1:8080`",
-                    "schreiben Sie IP-Adresse und Port, z. B. `127.0.0.1:8080`"
+                    de: "schreiben Sie IP-Adresse und Port, z. B. `127.0.0.1:8080`",
+                    en: "write IP and port, e.g. `127.0.0.1:8080`"
                 ),
             ));
             None
@@ -1375,12 +1376,12 @@ fn uid_domain(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
         let shown = echo(text);
         problems.push(node.problem(
             text!(
-                "`{shown}` is not a domain name",
-                "`{shown}` ist kein Domainname"
+                de: "`{shown}` ist kein Domainname",
+                en: "`{shown}` is not a domain name"
             ),
             text!(
-                "write a domain such as `ikone-ds.de`: letters, digits, dashes and dots",
-                "schreiben Sie eine Domain wie `ikone-ds.de`: Buchstaben, Ziffern, Bindestriche und Punkte"
+                de: "schreiben Sie eine Domain wie `ikone-ds.de`: Buchstaben, Ziffern, Bindestriche und Punkte",
+                en: "write a domain such as `ikone-ds.de`: letters, digits, dashes and dots"
             ),
         ));
         None

@@ -18,53 +18,7 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::i18n::Language;
-
-/// A message in both languages the bot speaks.
-///
-/// Written with [`text!`](crate::text), which keeps the English and the German of one message
-/// side by side; fixed texts (constants, nouns passed to validators) with [`Text::fixed`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Text {
-    /// The English form: the terminal of `convene check`, logs, English networks.
-    pub english: Cow<'static, str>,
-    /// The formal German form (Sie).
-    pub german: Cow<'static, str>,
-}
-
-impl Text {
-    /// A text fixed at compile time, usable in constants.
-    pub const fn fixed(english: &'static str, german: &'static str) -> Self {
-        Self {
-            english: Cow::Borrowed(english),
-            german: Cow::Borrowed(german),
-        }
-    }
-
-    /// A text from both forms.
-    pub fn new(
-        english: impl Into<Cow<'static, str>>,
-        german: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        Self {
-            english: english.into(),
-            german: german.into(),
-        }
-    }
-
-    /// The form in `language`.
-    pub fn get(&self, language: Language) -> &str {
-        match language {
-            Language::English => &self.english,
-            Language::German => &self.german,
-        }
-    }
-
-    /// The German form with its first letter upper-case, for a noun phrase such as
-    /// "der Titel" at the start of a sentence.
-    pub fn german_capitalized(&self) -> String {
-        capitalized(&self.german)
-    }
-}
+use crate::i18n::Text;
 
 /// `text` with its first letter upper-case.
 pub fn capitalized(text: &str) -> String {
@@ -73,44 +27,6 @@ pub fn capitalized(text: &str) -> String {
         Some(first) => first.to_uppercase().chain(chars).collect(),
         None => String::new(),
     }
-}
-
-/// A [`Text`] from an English and a German format string, side by side, as `format!` takes
-/// them: variables in braces are captured from the surrounding code.
-///
-/// ```
-/// # use convene::text;
-/// let date = "14.01.2027";
-/// let message = text!("`{date}` is not a date", "`{date}` ist kein Datum");
-/// assert_eq!(message.german, "`14.01.2027` ist kein Datum");
-/// ```
-///
-/// Values that differ between the languages, or expressions, are named after a `;`:
-///
-/// ```
-/// # use convene::text;
-/// let message = text!(
-///     "the {what} is empty", "{what_de} ist leer";
-///     what = "title", what_de = "Der Titel",
-/// );
-/// assert_eq!(message.english, "the title is empty");
-/// assert_eq!(message.german, "Der Titel ist leer");
-/// ```
-#[macro_export]
-macro_rules! text {
-    ($english:literal, $german:literal $(,)?) => {
-        $crate::diagnostic::Text::new(
-            ::std::fmt::format(::std::format_args!($english)),
-            ::std::fmt::format(::std::format_args!($german)),
-        )
-    };
-    ($english:literal, $german:literal; $($name:ident = $value:expr),+ $(,)?) => {{
-        $(let $name = $value;)+
-        $crate::diagnostic::Text::new(
-            ::std::fmt::format(::std::format_args!($english)),
-            ::std::fmt::format(::std::format_args!($german)),
-        )
-    }};
 }
 
 /// The most characters of organizers' input echoed in a message; longer input is cut with `…`.
@@ -347,13 +263,14 @@ impl fmt::Display for Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text;
 
     fn shown(file: &str, dir: &str) -> String {
         let diagnostics = Diagnostics::from(vec![Diagnostic {
             file: PathBuf::from(file),
             location: None,
             path: None,
-            message: Text::fixed("m", "m"),
+            message: text!(const de: "m", en: "m"),
             hint: None,
         }]);
         let shown = diagnostics.relative_to(Path::new(dir));
@@ -363,16 +280,16 @@ mod tests {
     #[test]
     fn texts_keep_both_languages_side_by_side() {
         let value = "14.01.2027";
-        let message = text!("`{value}` is not a date", "`{value}` ist kein Datum");
+        let message = text!(de: "`{value}` ist kein Datum", en: "`{value}` is not a date");
         assert_eq!(message.english, "`14.01.2027` is not a date");
         assert_eq!(message.german, "`14.01.2027` ist kein Datum");
         assert_eq!(message.get(Language::German), message.german);
         assert_eq!(message.get(Language::English), message.english);
 
-        let what = Text::fixed("title", "der Titel");
+        let what = text!(const de: "der Titel", en: "title");
         let message = text!(
-            "the {what_en} is longer than {max} characters",
-            "{what_de} ist länger als {max} Zeichen";
+            de: "{what_de} ist länger als {max} Zeichen",
+            en: "the {what_en} is longer than {max} characters";
             what_en = &what.english,
             what_de = what.german_capitalized(),
             max = 200,
@@ -381,10 +298,10 @@ mod tests {
         assert_eq!(message.german, "Der Titel ist länger als 200 Zeichen");
 
         // Braces are escaped as in `format!`; a fixed text takes them as they are.
-        let braces = text!("write `{{ env: X }}`", "schreiben Sie `{{ env: X }}`");
+        let braces = text!(de: "schreiben Sie `{{ env: X }}`", en: "write `{{ env: X }}`");
         assert_eq!(braces.english, "write `{ env: X }`");
         assert_eq!(
-            Text::fixed("`{ env: X }`", "`{ env: X }`").english,
+            text!(const de: "`{ env: X }`", en: "`{ env: X }`").english,
             braces.english.trim_start_matches("write ")
         );
         assert_eq!(capitalized("über"), "Über");
@@ -409,10 +326,10 @@ mod tests {
         let room = "bitburg";
         let one = diagnostic(
             text!(
-                "`{room}` is not a room id or alias",
-                "`{room}` ist weder eine Raum-ID noch eine Raumadresse (Alias)"
+                de: "`{room}` ist weder eine Raum-ID noch eine Raumadresse (Alias)",
+                en: "`{room}` is not a room id or alias"
             ),
-            Some(Text::fixed("write `#a:b`", "schreiben Sie `#a:b`")),
+            Some(text!(const de: "schreiben Sie `#a:b`", en: "write `#a:b`")),
         );
         let two = Diagnostic {
             location: None,
@@ -472,8 +389,8 @@ mod tests {
         // A message built without `echo`, a YAML path with a key from the file, a file name:
         // nothing raw reaches the terminal or the room.
         let mut hostile = diagnostic(
-            Text::new("bad \u{202e}x", "schlecht \u{202e}x"),
-            Some(Text::new("fix\nit", "ändern\nSie es")),
+            text!(de: "schlecht \u{202e}x", en: "bad \u{202e}x"),
+            Some(text!(de: "ändern\nSie es", en: "fix\nit")),
         );
         hostile.path = Some("a.\u{200b}b".to_owned());
         hostile.file = PathBuf::from("agendas/\u{2067}x.yaml");

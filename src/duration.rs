@@ -7,7 +7,8 @@ use std::fmt;
 
 use chrono::TimeDelta;
 
-use crate::diagnostic::{Text, echo};
+use crate::diagnostic::echo;
+use crate::i18n::Text;
 use crate::text;
 
 /// Why a duration could not be read.
@@ -29,20 +30,20 @@ impl DurationError {
     /// invisible characters made visible. The English is the [`fmt::Display`] text.
     pub fn text(&self) -> Text {
         match self {
-            Self::Empty => text!("the duration is empty", "Die Dauer ist leer"),
+            Self::Empty => text!(de: "Die Dauer ist leer", en: "the duration is empty"),
             Self::Malformed(input) => {
                 let shown = echo(input);
-                text!("`{shown}` is not a duration", "`{shown}` ist keine Dauer")
+                text!(de: "`{shown}` ist keine Dauer", en: "`{shown}` is not a duration")
             }
-            Self::Zero => text!("the duration is zero", "Die Dauer ist null"),
+            Self::Zero => text!(de: "Die Dauer ist null", en: "the duration is zero"),
         }
     }
 }
 
 /// The hint shown with every duration error.
-pub const HINT: Text = Text::fixed(
-    "write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`",
-    "schreiben Sie eine Zahl und eine Einheit (d für Tage, h für Stunden, m für Minuten oder s für Sekunden), z. B. `90m`, `1h30m`, `7d`",
+pub const HINT: Text = text!(
+    const de: "schreiben Sie eine Zahl und eine Einheit (d für Tage, h für Stunden, m für Minuten oder s für Sekunden), z. B. `90m`, `1h30m`, `7d`",
+    en: "write a number and a unit (d, h, m or s), e.g. `90m`, `1h30m`, `7d`",
 );
 
 /// Parses a duration: one or more groups of digits followed by `d`, `h`, `m` or `s`, in

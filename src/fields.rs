@@ -5,20 +5,21 @@
 use chrono::{NaiveDate, NaiveTime, TimeDelta, Timelike as _};
 use url::Url;
 
-use crate::diagnostic::{Text, echo};
+use crate::diagnostic::echo;
 use crate::duration::{self, Compact};
+use crate::i18n::Text;
 use crate::limits;
 use crate::text;
 use crate::yaml::{Node, Problem};
 
 /// The title of a series, workshop, part, agenda item, topic or link, as [`text`] names it.
-pub const TITLE: Text = Text::fixed("title", "der Titel");
+pub const TITLE: Text = text!(const de: "der Titel", en: "title");
 /// The note on a cancelled or moved meeting.
-pub const NOTE: Text = Text::fixed("note", "die Anmerkung");
+pub const NOTE: Text = text!(const de: "die Anmerkung", en: "note");
 /// A municipality named in an agenda file.
-pub const MUNICIPALITY: Text = Text::fixed("municipality", "die Kommune");
+pub const MUNICIPALITY: Text = text!(const de: "die Kommune", en: "municipality");
 /// Links and documents, as [`list`] names them.
-pub const LINKS: Text = Text::fixed("links", "Links");
+pub const LINKS: Text = text!(const de: "Links", en: "links");
 
 /// A date written `YYYY-MM-DD`, from [`limits::FIRST_DATE`] to [`limits::LAST_DATE`].
 pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
@@ -29,12 +30,12 @@ pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
             let (shown, first, last) = (echo(text.trim()), limits::FIRST_DATE, limits::LAST_DATE);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is outside the dates convene plans with",
-                    "`{shown}` liegt außerhalb des Zeitraums, mit dem convene plant"
+                    de: "`{shown}` liegt außerhalb des Zeitraums, mit dem convene plant",
+                    en: "`{shown}` is outside the dates convene plans with"
                 ),
                 text!(
-                    "write a date from {first} to {last}",
-                    "schreiben Sie ein Datum vom {first} bis zum {last}"
+                    de: "schreiben Sie ein Datum vom {first} bis zum {last}",
+                    en: "write a date from {first} to {last}"
                 ),
             ));
             None
@@ -42,10 +43,10 @@ pub fn date(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveDate> {
         Err(_) => {
             let shown = echo(text);
             problems.push(node.problem(
-                text!("`{shown}` is not a date", "`{shown}` ist kein Datum"),
+                text!(de: "`{shown}` ist kein Datum", en: "`{shown}` is not a date"),
                 text!(
-                    "write the date as YYYY-MM-DD, e.g. `2026-12-17`",
-                    "schreiben Sie das Datum als JJJJ-MM-TT, z. B. `2026-12-17`"
+                    de: "schreiben Sie das Datum als JJJJ-MM-TT, z. B. `2026-12-17`",
+                    en: "write the date as YYYY-MM-DD, e.g. `2026-12-17`"
                 ),
             ));
             None
@@ -69,26 +70,26 @@ pub fn matrix_id_length(
     let shown = echo(text);
     problems.push(node.problem(
         text!(
-            "`{shown}` has {length} bytes; {what_en} has at most {max} bytes, with its sigil and server name",
-            "`{shown}` hat {length} Bytes; {what_de} hat höchstens {max} Bytes, mit Kennzeichen und Servername";
+            de: "`{shown}` hat {length} Bytes; {what_de} hat höchstens {max} Bytes, mit Kennzeichen und Servername",
+            en: "`{shown}` has {length} bytes; {what_en} has at most {max} bytes, with its sigil and server name";
             what_en = &what_is.english,
             what_de = &what_is.german,
         ),
         text!(
-            "shorten it: Matrix refuses longer ids",
-            "kürzen Sie sie: Matrix lehnt längere IDs ab"
+            de: "kürzen Sie sie: Matrix lehnt längere IDs ab",
+            en: "shorten it: Matrix refuses longer ids"
         ),
     ));
     false
 }
 
 /// "a Matrix user id", for [`matrix_id_length`].
-pub const USER_ID: Text = Text::fixed("a Matrix user id", "eine Matrix-Benutzer-ID");
+pub const USER_ID: Text = text!(const de: "eine Matrix-Benutzer-ID", en: "a Matrix user id");
 
 /// "a room id or alias", for [`matrix_id_length`].
-pub const ROOM_ID: Text = Text::fixed(
-    "a room id or alias",
-    "eine Raum-ID oder Raumadresse (Alias)",
+pub const ROOM_ID: Text = text!(
+    const de: "eine Raum-ID oder Raumadresse (Alias)",
+    en: "a room id or alias",
 );
 
 /// A local time written `HH:MM` (or `HH:MM:SS`). A leap second (`23:59:60`) is no time of
@@ -103,12 +104,12 @@ pub fn time(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<NaiveTime> {
             let shown = echo(text);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is not a time of day",
-                    "`{shown}` ist keine Uhrzeit"
+                    de: "`{shown}` ist keine Uhrzeit",
+                    en: "`{shown}` is not a time of day"
                 ),
                 text!(
-                    "write the local time as HH:MM in quotes, e.g. `\"10:00\"`",
-                    "schreiben Sie die Ortszeit als HH:MM in Anführungszeichen, z. B. `\"10:00\"`"
+                    de: "schreiben Sie die Ortszeit als HH:MM in Anführungszeichen, z. B. `\"10:00\"`",
+                    en: "write the local time as HH:MM in quotes, e.g. `\"10:00\"`"
                 ),
             ));
             None
@@ -123,8 +124,8 @@ pub fn duration(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
         node,
         limits::MAX_MEETING,
         text!(
-            "plan a longer event as several meetings",
-            "planen Sie eine längere Veranstaltung als mehrere Termine"
+            de: "planen Sie eine längere Veranstaltung als mehrere Termine",
+            en: "plan a longer event as several meetings"
         ),
         problems,
     )
@@ -136,8 +137,8 @@ pub fn reminder(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
         node,
         limits::MAX_REMINDER,
         text!(
-            "announce a meeting at most a year ahead",
-            "kündigen Sie einen Termin höchstens ein Jahr im Voraus an"
+            de: "kündigen Sie einen Termin höchstens ein Jahr im Voraus an",
+            en: "announce a meeting at most a year ahead"
         ),
         problems,
     )
@@ -156,8 +157,8 @@ fn bounded_duration(
             let (shown, max) = (echo(text.trim()), Compact(max));
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is longer than {max}",
-                    "`{shown}` ist länger als {max}"
+                    de: "`{shown}` ist länger als {max}",
+                    en: "`{shown}` is longer than {max}"
                 ),
                 hint,
             ));
@@ -182,13 +183,13 @@ pub fn list<'a>(
     if items.len() > max {
         problems.push(node.problem(
             text!(
-                "{count} {what_en} are more than the {max} convene accepts",
-                "Die Liste enthält {count} {what_de}; convene nimmt höchstens {max} an";
+                de: "Die Liste enthält {count} {what_de}; convene nimmt höchstens {max} an",
+                en: "{count} {what_en} are more than the {max} convene accepts";
                 count = items.len(),
                 what_en = &what.english,
                 what_de = &what.german,
             ),
-            text!("shorten the list", "kürzen Sie die Liste"),
+            text!(de: "kürzen Sie die Liste", en: "shorten the list"),
         ));
         return None;
     }
@@ -213,12 +214,12 @@ pub fn existing_time(
     let (skipped, after) = (skipped.format("%H:%M"), after.format("%H:%M"));
     problems.push(node.problem(
         text!(
-            "{time} does not exist on {date} in {zone}: the clocks go from {skipped} straight to {after}",
-            "Die Uhrzeit {time} gibt es am {date} in {zone} nicht: die Uhren springen von {skipped} direkt auf {after}"
+            de: "Die Uhrzeit {time} gibt es am {date} in {zone} nicht: die Uhren springen von {skipped} direkt auf {after}",
+            en: "{time} does not exist on {date} in {zone}: the clocks go from {skipped} straight to {after}"
         ),
         text!(
-            "choose a time before {skipped} or from {after} on, or another date",
-            "wählen Sie eine Uhrzeit vor {skipped} oder ab {after}, oder ein anderes Datum"
+            de: "wählen Sie eine Uhrzeit vor {skipped} oder ab {after}, oder ein anderes Datum",
+            en: "choose a time before {skipped} or from {after} on, or another date"
         ),
     ));
     None
@@ -235,12 +236,12 @@ pub fn link(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
             let shown = echo(text);
             problems.push(node.problem(
                 text!(
-                    "`{shown}` is not an http(s) link",
-                    "`{shown}` ist kein http(s)-Link"
+                    de: "`{shown}` ist kein http(s)-Link",
+                    en: "`{shown}` is not an http(s) link"
                 ),
                 text!(
-                    "write the full address, e.g. `https://meet.example.org/ikone`",
-                    "schreiben Sie die vollständige Adresse, z. B. `https://meet.example.org/ikone`"
+                    de: "schreiben Sie die vollständige Adresse, z. B. `https://meet.example.org/ikone`",
+                    en: "write the full address, e.g. `https://meet.example.org/ikone`"
                 ),
             ));
             None
@@ -258,12 +259,12 @@ pub fn bounded_url(node: &Node<'_>, url: Url, problems: &mut Vec<Problem>) -> Op
     }
     problems.push(node.problem(
         text!(
-            "the link is {length} characters long; convene accepts at most {max}",
-            "Der Link ist {length} Zeichen lang; convene nimmt höchstens {max} an"
+            de: "Der Link ist {length} Zeichen lang; convene nimmt höchstens {max} an",
+            en: "the link is {length} characters long; convene accepts at most {max}"
         ),
         text!(
-            "use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)",
-            "verwenden Sie eine kürzere Adresse, etwa den Kurzlink Ihres Konferenz- oder Dokumentendienstes (Umlaute und Leerzeichen zählen so, wie sie in einer URL stehen: `ä` als `%C3%A4`)"
+            de: "verwenden Sie eine kürzere Adresse, etwa den Kurzlink Ihres Konferenz- oder Dokumentendienstes (Umlaute und Leerzeichen zählen so, wie sie in einer URL stehen: `ä` als `%C3%A4`)",
+            en: "use a shorter address, such as the short link of your conference or document service (umlauts and spaces count as written in a URL: `ä` as `%C3%A4`)"
         ),
     ));
     None
@@ -279,12 +280,12 @@ pub fn slug(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<String> {
         let shown = echo(text);
         problems.push(node.problem(
             text!(
-                "`{shown}` is not a valid id",
-                "`{shown}` ist keine gültige Kennung (id)"
+                de: "`{shown}` ist keine gültige Kennung (id)",
+                en: "`{shown}` is not a valid id"
             ),
             text!(
-                "use lower-case letters, digits and dashes, e.g. `videokonferenz`",
-                "verwenden Sie Kleinbuchstaben, Ziffern und Bindestriche, z. B. `videokonferenz`"
+                de: "verwenden Sie Kleinbuchstaben, Ziffern und Bindestriche, z. B. `videokonferenz`",
+                en: "use lower-case letters, digits and dashes, e.g. `videokonferenz`"
             ),
         ));
         None
@@ -339,21 +340,21 @@ fn checked_text(
     {
         problems.push(node.problem(
             text!(
-                "the {what_en} contains the control character U+{code:04X}",
-                "{what_de} enthält das Steuerzeichen U+{code:04X}";
+                de: "{what_de} enthält das Steuerzeichen U+{code:04X}",
+                en: "the {what_en} contains the control character U+{code:04X}";
                 what_en = &what.english,
                 what_de = what.german_capitalized(),
                 code = u32::from(control),
             ),
             if multi_line {
                 text!(
-                    "only line breaks and tabs may be in it; remove the other control characters",
-                    "erlaubt sind nur Zeilenumbrüche und Tabulatoren; entfernen Sie die anderen Steuerzeichen"
+                    de: "erlaubt sind nur Zeilenumbrüche und Tabulatoren; entfernen Sie die anderen Steuerzeichen",
+                    en: "only line breaks and tabs may be in it; remove the other control characters"
                 )
             } else {
                 text!(
-                    "write it on one line, as plain text",
-                    "schreiben Sie den Text in eine einzige Zeile, ohne Steuerzeichen"
+                    de: "schreiben Sie den Text in eine einzige Zeile, ohne Steuerzeichen",
+                    en: "write it on one line, as plain text"
                 )
             },
         ));
@@ -361,18 +362,21 @@ fn checked_text(
     }
     let (what_en, what_de) = (&what.english, what.german_capitalized());
     if text.is_empty() {
-        problems.push(node.problem(text!("the {what_en} is empty", "{what_de} ist leer"), None));
+        problems.push(node.problem(
+            text!(de: "{what_de} ist leer", en: "the {what_en} is empty"),
+            None,
+        ));
         return None;
     }
     if text.chars().count() > max {
         problems.push(node.problem(
             text!(
-                "the {what_en} is longer than {max} characters",
-                "{what_de} ist länger als {max} Zeichen"
+                de: "{what_de} ist länger als {max} Zeichen",
+                en: "the {what_en} is longer than {max} characters"
             ),
             text!(
-                "shorten it; details belong in a description or a linked document",
-                "kürzen Sie den Text; Einzelheiten gehören in eine Beschreibung oder ein verlinktes Dokument"
+                de: "kürzen Sie den Text; Einzelheiten gehören in eine Beschreibung oder ein verlinktes Dokument",
+                en: "shorten it; details belong in a description or a linked document"
             ),
         ));
         return None;

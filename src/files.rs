@@ -21,7 +21,8 @@ use std::fs::{File, FileType, Metadata, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
-use crate::diagnostic::{Diagnostic, Location, Text};
+use crate::diagnostic::{Diagnostic, Location};
+use crate::i18n::Text;
 use crate::text;
 
 /// The largest configuration or agenda file read: far above any real one (a year of agendas is
@@ -77,20 +78,20 @@ impl ReadError {
         match self {
             Self::Io(_) => None,
             Self::NotAFile(_) => Some(text!(
-                "convene reads only regular files (or symbolic links to them): replace it with a plain file",
-                "convene liest nur reguläre Dateien (oder symbolische Links auf solche): ersetzen Sie sie durch eine normale Datei"
+                de: "convene liest nur reguläre Dateien (oder symbolische Links auf solche): ersetzen Sie sie durch eine normale Datei",
+                en: "convene reads only regular files (or symbolic links to them): replace it with a plain file"
             )),
             Self::TooLarge { .. } => Some(text!(
-                "this file should hold a few kilobytes of text: check that it is the right file",
-                "diese Datei sollte wenige Kilobyte Text enthalten: prüfen Sie, ob es die richtige Datei ist"
+                de: "diese Datei sollte wenige Kilobyte Text enthalten: prüfen Sie, ob es die richtige Datei ist",
+                en: "this file should hold a few kilobytes of text: check that it is the right file"
             )),
             Self::NotUtf8 { .. } => Some(text!(
-                "the first character that is not UTF-8 is here: save the file with the encoding UTF-8 (e.g. in Notepad: \"Save as\", Encoding \"UTF-8\")",
-                "hier steht das erste Zeichen, das nicht UTF-8 ist: speichern Sie die Datei mit der Codierung UTF-8 (z. B. im Windows-Editor: „Speichern unter“, Codierung „UTF-8“)"
+                de: "hier steht das erste Zeichen, das nicht UTF-8 ist: speichern Sie die Datei mit der Codierung UTF-8 (z. B. im Windows-Editor: „Speichern unter“, Codierung „UTF-8“)",
+                en: "the first character that is not UTF-8 is here: save the file with the encoding UTF-8 (e.g. in Notepad: \"Save as\", Encoding \"UTF-8\")"
             )),
             Self::OutsideDataDir => Some(text!(
-                "convene reads only files inside its data directory: replace the link with the file itself",
-                "convene liest nur Dateien in seinem Datenverzeichnis: ersetzen Sie den Link durch die Datei selbst"
+                de: "convene liest nur Dateien in seinem Datenverzeichnis: ersetzen Sie den Link durch die Datei selbst",
+                en: "convene reads only files inside its data directory: replace the link with the file itself"
             )),
         }
     }
@@ -108,25 +109,27 @@ impl ReadError {
                     }
                     _ => format!("Fehler des Betriebssystems ({error})"),
                 };
-                Text::new(error.to_string(), german)
+                text!(de: "{german}", en: "{error}")
             }
             Self::NotAFile(kind) => text!(
-                "it is {english}, not a regular file",
-                "es handelt sich um {german}, nicht um eine reguläre Datei";
+                de: "es handelt sich um {german}, nicht um eine reguläre Datei",
+                en: "it is {english}, not a regular file";
                 english = &kind.english,
                 german = &kind.german,
             ),
             Self::TooLarge { limit } => {
                 let size = Size(*limit);
                 text!(
-                    "it is larger than {size}",
-                    "die Datei ist größer als {size}"
+                    de: "die Datei ist größer als {size}",
+                    en: "it is larger than {size}"
                 )
             }
-            Self::NotUtf8 { .. } => text!("this is not UTF-8 text", "Dies ist kein UTF-8-Text"),
+            Self::NotUtf8 { .. } => {
+                text!(de: "Dies ist kein UTF-8-Text", en: "this is not UTF-8 text")
+            }
             Self::OutsideDataDir => text!(
-                "it leads out of the data directory",
-                "sie führt aus dem Datenverzeichnis hinaus"
+                de: "sie führt aus dem Datenverzeichnis hinaus",
+                en: "it leads out of the data directory"
             ),
         }
     }
@@ -141,8 +144,8 @@ impl ReadError {
             Self::NotUtf8 { .. } => (reason, self.hint()),
             _ => (
                 text!(
-                    "cannot read the {what_en}: {reason_en}",
-                    "{what_de} kann nicht gelesen werden: {reason_de}";
+                    de: "{what_de} kann nicht gelesen werden: {reason_de}",
+                    en: "cannot read the {what_en}: {reason_en}";
                     what_en = &what.english,
                     reason_en = &reason.english,
                     what_de = what.german_capitalized(),
@@ -260,19 +263,19 @@ fn kind_of(file_type: FileType) -> Text {
     {
         use std::os::unix::fs::FileTypeExt as _;
         if file_type.is_fifo() {
-            return Text::fixed("a named pipe (FIFO)", "eine benannte Pipe (FIFO)");
+            return text!(const de: "eine benannte Pipe (FIFO)", en: "a named pipe (FIFO)");
         }
         if file_type.is_char_device() || file_type.is_block_device() {
-            return Text::fixed("a device", "eine Gerätedatei");
+            return text!(const de: "eine Gerätedatei", en: "a device");
         }
         if file_type.is_socket() {
-            return Text::fixed("a socket", "einen Socket");
+            return text!(const de: "einen Socket", en: "a socket");
         }
     }
     if file_type.is_dir() {
-        Text::fixed("a directory", "ein Verzeichnis")
+        text!(const de: "ein Verzeichnis", en: "a directory")
     } else {
-        Text::fixed("a special file", "eine Spezialdatei")
+        text!(const de: "eine Spezialdatei", en: "a special file")
     }
 }
 

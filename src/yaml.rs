@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_yaml::Value;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, Text, echo};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, echo};
+use crate::i18n::Text;
 use crate::text;
 
 /// One step on the way from the document root to a node.
@@ -214,14 +215,14 @@ struct SyntaxError {
     hint: Text,
 }
 
-const SYNTAX_HINT: Text = Text::fixed(
-    "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`",
-    "prüfen Sie die Einrückung, und setzen Sie Werte in Anführungszeichen, die `: ` enthalten oder mit `@`, `!`, `#`, `&` oder `*` beginnen",
+const SYNTAX_HINT: Text = text!(
+    const de: "prüfen Sie die Einrückung, und setzen Sie Werte in Anführungszeichen, die `: ` enthalten oder mit `@`, `!`, `#`, `&` oder `*` beginnen",
+    en: "check the indentation, and quote values that contain `: ` or start with `@`, `!`, `#`, `&` or `*`",
 );
 
-const DUPLICATE_HINT: Text = Text::fixed(
-    "a key may appear only once in a section: remove or merge the repeated one",
-    "ein Schlüssel darf in einem Abschnitt nur einmal vorkommen: entfernen Sie die Wiederholung oder führen Sie beide Einträge zusammen",
+const DUPLICATE_HINT: Text = text!(
+    const de: "ein Schlüssel darf in einem Abschnitt nur einmal vorkommen: entfernen Sie die Wiederholung oder führen Sie beide Einträge zusammen",
+    en: "a key may appear only once in a section: remove or merge the repeated one",
 );
 
 /// The message serde_yaml gives when a second document follows the first.
@@ -242,12 +243,12 @@ impl SyntaxError {
                 location: duplicate.location,
                 message: match first {
                     Some(Location { line, .. }) => text!(
-                        "the key `{key}` appears twice in this section, first on line {line}",
-                        "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor, zuerst in Zeile {line}"
+                        de: "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor, zuerst in Zeile {line}",
+                        en: "the key `{key}` appears twice in this section, first on line {line}"
                     ),
                     None => text!(
-                        "the key `{key}` appears twice in this section",
-                        "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor"
+                        de: "Der Schlüssel `{key}` kommt in diesem Abschnitt zweimal vor",
+                        en: "the key `{key}` appears twice in this section"
                     ),
                 },
                 path: Some(duplicate.path),
@@ -259,12 +260,12 @@ impl SyntaxError {
                 location: second_document(text).unwrap_or(Location { line: 1, column: 1 }),
                 path: None,
                 message: text!(
-                    "a second YAML document starts here, but a file holds only one",
-                    "Hier beginnt ein zweites YAML-Dokument, eine Datei darf aber nur eines enthalten"
+                    de: "Hier beginnt ein zweites YAML-Dokument, eine Datei darf aber nur eines enthalten",
+                    en: "a second YAML document starts here, but a file holds only one"
                 ),
                 hint: text!(
-                    "a line `---` (or text after a line `...`) starts a new document: remove it",
-                    "eine Zeile `---` (oder Text nach einer Zeile `...`) beginnt ein neues Dokument: entfernen Sie sie"
+                    de: "eine Zeile `---` (oder Text nach einer Zeile `...`) beginnt ein neues Dokument: entfernen Sie sie",
+                    en: "a line `---` (or text after a line `...`) starts a new document: remove it"
                 ),
             };
         }
@@ -274,12 +275,12 @@ impl SyntaxError {
                 location,
                 path,
                 message: text!(
-                    "aliases (`*name`) here repeat their values too often",
-                    "Aliase (`*name`) wiederholen hier ihre Werte zu oft"
+                    de: "Aliase (`*name`) wiederholen hier ihre Werte zu oft",
+                    en: "aliases (`*name`) here repeat their values too often"
                 ),
                 hint: text!(
-                    "write the values out instead of repeating them with `&anchor` and `*alias`",
-                    "schreiben Sie die Werte aus, statt sie mit `&anchor` und `*alias` zu wiederholen"
+                    de: "schreiben Sie die Werte aus, statt sie mit `&anchor` und `*alias` zu wiederholen",
+                    en: "write the values out instead of repeating them with `&anchor` and `*alias`"
                 ),
             };
         }
@@ -292,9 +293,9 @@ impl SyntaxError {
             } else {
                 SYNTAX_HINT
             },
-            message: Text::new(
-                format!("this is not valid YAML: {message}"),
-                german_syntax_message(&message),
+            message: text!(
+                de: "{german}", en: "this is not valid YAML: {message}";
+                german = german_syntax_message(&message),
             ),
         }
     }
@@ -776,13 +777,15 @@ pub struct Node<'a> {
 /// The kinds of YAML value, for messages such as "expected a list, found a number".
 fn kind_of(value: &Value) -> Text {
     match value {
-        Value::Null => Text::fixed("nothing", "nichts (ein leerer Wert)"),
-        Value::Bool(_) => Text::fixed("true/false", "ein Wahrheitswert (true/false)"),
-        Value::Number(_) => Text::fixed("a number", "eine Zahl"),
-        Value::String(_) => Text::fixed("text", "Text"),
-        Value::Sequence(_) => Text::fixed("a list", "eine Liste"),
-        Value::Mapping(_) => Text::fixed("a mapping", "ein Abschnitt mit `Schlüssel: Wert`-Paaren"),
-        Value::Tagged(_) => Text::fixed("a tagged value", "ein Wert mit Tag (`!…`)"),
+        Value::Null => text!(const de: "nichts (ein leerer Wert)", en: "nothing"),
+        Value::Bool(_) => text!(const de: "ein Wahrheitswert (true/false)", en: "true/false"),
+        Value::Number(_) => text!(const de: "eine Zahl", en: "a number"),
+        Value::String(_) => text!(const de: "Text", en: "text"),
+        Value::Sequence(_) => text!(const de: "eine Liste", en: "a list"),
+        Value::Mapping(_) => {
+            text!(const de: "ein Abschnitt mit `Schlüssel: Wert`-Paaren", en: "a mapping")
+        }
+        Value::Tagged(_) => text!(const de: "ein Wert mit Tag (`!…`)", en: "a tagged value"),
     }
 }
 
@@ -790,8 +793,8 @@ fn kind_of(value: &Value) -> Text {
 fn wrong_kind(expected: Text, found: &Value) -> Text {
     let found = kind_of(found);
     text!(
-        "expected {expected_en}, found {found_en}",
-        "Erwartet wird {expected_de}, gefunden wurde {found_de}";
+        de: "Erwartet wird {expected_de}, gefunden wurde {found_de}",
+        en: "expected {expected_en}, found {found_en}";
         expected_en = &expected.english,
         found_en = &found.english,
         expected_de = &expected.german,
@@ -832,15 +835,17 @@ impl<'a> Node<'a> {
             other => {
                 let hint = match other {
                     Value::Bool(_) | Value::Number(_) => text!(
-                        "put the value in quotes",
-                        "setzen Sie den Wert in Anführungszeichen"
+                        de: "setzen Sie den Wert in Anführungszeichen",
+                        en: "put the value in quotes"
                     ),
                     _ => text!(
-                        "write a single value on the same line as the key",
-                        "schreiben Sie einen einzelnen Wert in dieselbe Zeile wie den Schlüssel"
+                        de: "schreiben Sie einen einzelnen Wert in dieselbe Zeile wie den Schlüssel",
+                        en: "write a single value on the same line as the key"
                     ),
                 };
-                problems.push(self.problem(wrong_kind(Text::fixed("text", "Text"), other), hint));
+                problems.push(
+                    self.problem(wrong_kind(text!(const de: "Text", en: "text"), other), hint),
+                );
                 None
             }
         }
@@ -852,10 +857,13 @@ impl<'a> Node<'a> {
             Value::Bool(flag) => Some(*flag),
             other => {
                 problems.push(self.problem(
-                    wrong_kind(Text::fixed("true or false", "true oder false"), other),
+                    wrong_kind(
+                        text!(const de: "true oder false", en: "true or false"),
+                        other,
+                    ),
                     text!(
-                        "write `true` or `false`",
-                        "schreiben Sie `true` oder `false`"
+                        de: "schreiben Sie `true` oder `false`",
+                        en: "write `true` or `false`"
                     ),
                 ));
                 None
@@ -869,7 +877,10 @@ impl<'a> Node<'a> {
             Value::Number(number) if number.as_i64().is_some() => number.as_i64(),
             other => {
                 problems.push(self.problem(
-                    wrong_kind(Text::fixed("a whole number", "eine ganze Zahl"), other),
+                    wrong_kind(
+                        text!(const de: "eine ganze Zahl", en: "a whole number"),
+                        other,
+                    ),
                     None,
                 ));
                 None
@@ -892,10 +903,10 @@ impl<'a> Node<'a> {
             ),
             other => {
                 problems.push(self.problem(
-                    wrong_kind(Text::fixed("a list", "eine Liste"), other),
+                    wrong_kind(text!(const de: "eine Liste", en: "a list"), other),
                     text!(
-                        "write one entry per line, each starting with `- `",
-                        "schreiben Sie jeden Eintrag in eine eigene Zeile, beginnend mit `- `"
+                        de: "schreiben Sie jeden Eintrag in eine eigene Zeile, beginnend mit `- `",
+                        en: "write one entry per line, each starting with `- `"
                     ),
                 ));
                 None
@@ -915,12 +926,12 @@ impl<'a> Node<'a> {
         let Value::Mapping(mapping) = self.value else {
             problems.push(self.problem(
                 wrong_kind(
-                    Text::fixed("a mapping", "ein Abschnitt mit `Schlüssel: Wert`-Paaren"),
+                    text!(const de: "ein Abschnitt mit `Schlüssel: Wert`-Paaren", en: "a mapping"),
                     self.value,
                 ),
                 text!(
-                    "write `key: value` pairs, indented below this key",
-                    "schreiben Sie `Schlüssel: Wert`-Paare, eingerückt unter diesem Schlüssel"
+                    de: "schreiben Sie `Schlüssel: Wert`-Paare, eingerückt unter diesem Schlüssel",
+                    en: "write `key: value` pairs, indented below this key"
                 ),
             ));
             return None;
@@ -933,11 +944,11 @@ impl<'a> Node<'a> {
             if !known.contains(&name.as_str()) {
                 let hint = match closest(&name, known) {
                     Some(candidate) => {
-                        text!("did you mean `{candidate}`?", "meinten Sie `{candidate}`?")
+                        text!(de: "meinten Sie `{candidate}`?", en: "did you mean `{candidate}`?")
                     }
                     None => text!(
-                        "known keys here: {keys}",
-                        "an dieser Stelle bekannte Schlüssel: {keys}";
+                        de: "an dieser Stelle bekannte Schlüssel: {keys}",
+                        en: "known keys here: {keys}";
                         keys = known.join(", "),
                     ),
                 };
@@ -945,7 +956,7 @@ impl<'a> Node<'a> {
                 problems.push(Problem {
                     path: self.path.key(&name),
                     target: Target::Key,
-                    message: text!("unknown key `{shown}`", "Unbekannter Schlüssel `{shown}`"),
+                    message: text!(de: "Unbekannter Schlüssel `{shown}`", en: "unknown key `{shown}`"),
                     hint: Some(hint),
                 });
             }
@@ -983,7 +994,7 @@ impl<'a> Mapping<'a> {
             problems.push(Problem {
                 path: self.path.clone(),
                 target: Target::Value,
-                message: text!("missing key `{key}`", "Der Schlüssel `{key}` fehlt"),
+                message: text!(de: "Der Schlüssel `{key}` fehlt", en: "missing key `{key}`"),
                 hint: Some(hint),
             });
         }
@@ -2330,7 +2341,7 @@ mod tests {
                     let problem = |path: YamlPath, target| Problem {
                         path,
                         target,
-                        message: Text::fixed("unknown key", "Unbekannter Schlüssel"),
+                        message: text!(const de: "Unbekannter Schlüssel", en: "unknown key"),
                         hint: None,
                     };
                     [

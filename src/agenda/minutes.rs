@@ -2,8 +2,9 @@
 //! was minuted elsewhere. It validates into the same [`FileMinutes`] the live route's records
 //! become, so both are rendered, approved and published alike.
 
-use crate::diagnostic::{Text, echo};
+use crate::diagnostic::echo;
 use crate::fields;
+use crate::i18n::Text;
 use crate::limits;
 use crate::minutes::{Assignment, EntryKind, FileMinutes, FileTopic, MAX_ENTRY, Owner};
 use crate::text;
@@ -15,9 +16,9 @@ const MINUTES_KEYS: &[&str] = &["chair", "present", "excused", "topics"];
 const TOPIC_KEYS: &[&str] = &["item", "title", "notes", "decisions", "actions", "links"];
 const ACTION_KEYS: &[&str] = &["owner", "task", "due"];
 
-const CHAIR: Text = Text::fixed("chair", "die Sitzungsleitung");
-const ENTRIES: Text = Text::fixed("entries", "Einträge");
-const ACTIONS: Text = Text::fixed("actions", "Aufgaben");
+const CHAIR: Text = text!(const de: "die Sitzungsleitung", en: "chair");
+const ENTRIES: Text = text!(const de: "Einträge", en: "entries");
+const ACTIONS: Text = text!(const de: "Aufgaben", en: "actions");
 
 /// Validates the section; `items` are the file's agenda items (`item: 2` names the second),
 /// `members` the configured municipalities.
@@ -38,7 +39,7 @@ pub(super) fn section(
     let topics = match minutes.optional("topics") {
         None => Some(Vec::new()),
         Some(list) => {
-            let topics = Text::fixed("topics", "Themen");
+            let topics = text!(const de: "Themen", en: "topics");
             fields::list(&list, &topics, limits::MAX_TOPICS, problems).map(|list| {
                 list.iter()
                     .filter_map(|topic| self::topic(topic, items, members, problems))
@@ -87,10 +88,10 @@ fn member(node: &Node<'_>, members: &[String], problems: &mut Vec<Problem>) -> O
         let (shown, members) = (echo(&name), members.join(", "));
         problems.push(node.problem(
             text!(
-                "`{shown}` is no member municipality",
-                "`{shown}` ist keine Mitgliedskommune"
+                de: "`{shown}` ist keine Mitgliedskommune",
+                en: "`{shown}` is no member municipality"
             ),
-            text!("the members: {members}", "die Mitgliedskommunen: {members}"),
+            text!(de: "die Mitgliedskommunen: {members}", en: "the members: {members}"),
         ));
     }
     found
@@ -104,7 +105,7 @@ fn municipalities(
     let Some(node) = node else {
         return Some(Vec::new());
     };
-    let municipalities = Text::fixed("municipalities", "Kommunen");
+    let municipalities = text!(const de: "Kommunen", en: "municipalities");
     let list = fields::list(&node, &municipalities, limits::MAX_MEMBERS, problems)?;
     let names: Vec<Option<String>> = list
         .iter()
@@ -133,18 +134,18 @@ fn topic(
                     let count = items.len();
                     problems.push(item.problem(
                         text!(
-                            "there is no agenda item {number}",
-                            "Es gibt keinen Tagesordnungspunkt {number}"
+                            de: "Es gibt keinen Tagesordnungspunkt {number}",
+                            en: "there is no agenda item {number}"
                         ),
                         if items.is_empty() {
                             text!(
-                                "this file has no `items:`; give the topic a `title:` instead",
-                                "diese Datei hat keine `items:`; geben Sie dem Thema stattdessen einen `title:`"
+                                de: "diese Datei hat keine `items:`; geben Sie dem Thema stattdessen einen `title:`",
+                                en: "this file has no `items:`; give the topic a `title:` instead"
                             )
                         } else {
                             text!(
-                                "number the items from 1 to {count}, or give a `title:`",
-                                "nummerieren Sie die Tagesordnungspunkte von 1 bis {count}, oder geben Sie einen `title:` an"
+                                de: "nummerieren Sie die Tagesordnungspunkte von 1 bis {count}, oder geben Sie einen `title:` an",
+                                en: "number the items from 1 to {count}, or give a `title:`"
                             )
                         },
                     ));
@@ -156,12 +157,12 @@ fn topic(
         (None, None) => {
             problems.push(node.problem(
                 text!(
-                    "this topic names no agenda item",
-                    "Dieses Thema nennt keinen Tagesordnungspunkt"
+                    de: "Dieses Thema nennt keinen Tagesordnungspunkt",
+                    en: "this topic names no agenda item"
                 ),
                 text!(
-                    "add `item:` with the agenda item's number, or `title:`",
-                    "ergänzen Sie `item:` mit der Nummer des Tagesordnungspunkts, oder `title:`"
+                    de: "ergänzen Sie `item:` mit der Nummer des Tagesordnungspunkts, oder `title:`",
+                    en: "add `item:` with the agenda item's number, or `title:`"
                 ),
             ));
             None
@@ -175,7 +176,7 @@ fn topic(
         if let Some(list) = topic.optional(key)
             && let Some(texts) = texts(
                 &list,
-                &Text::fixed("text", "der Text"),
+                &text!(const de: "der Text", en: "text"),
                 MAX_ENTRY,
                 true,
                 problems,
@@ -216,8 +217,8 @@ fn action(
         .required(
             "owner",
             text!(
-                "add `owner:`, a member municipality or a Matrix id like \"@anna:example.org\"",
-                "ergänzen Sie `owner:`, eine Mitgliedskommune oder eine Matrix-ID wie \"@anna:example.org\""
+                de: "ergänzen Sie `owner:`, eine Mitgliedskommune oder eine Matrix-ID wie \"@anna:example.org\"",
+                en: "add `owner:`, a member municipality or a Matrix id like \"@anna:example.org\""
             ),
             problems,
         )
@@ -236,12 +237,12 @@ fn action(
                         let shown = echo(text);
                         problems.push(owner.problem(
                             text!(
-                                "`{shown}` is no Matrix user id",
-                                "`{shown}` ist keine Matrix-Benutzer-ID"
+                                de: "`{shown}` ist keine Matrix-Benutzer-ID",
+                                en: "`{shown}` is no Matrix user id"
                             ),
                             text!(
-                                "write it as \"@name:server\", in quotes",
-                                "schreiben Sie sie als \"@name:server\", in Anführungszeichen"
+                                de: "schreiben Sie sie als \"@name:server\", in Anführungszeichen",
+                                en: "write it as \"@name:server\", in quotes"
                             ),
                         ));
                         None
@@ -255,15 +256,15 @@ fn action(
         .required(
             "task",
             text!(
-                "add `task:`, what is to be done",
-                "ergänzen Sie `task:`, was zu erledigen ist"
+                de: "ergänzen Sie `task:`, was zu erledigen ist",
+                en: "add `task:`, what is to be done"
             ),
             problems,
         )
         .and_then(|task| {
             fields::prose(
                 &task,
-                &Text::fixed("task", "die Aufgabe"),
+                &text!(const de: "die Aufgabe", en: "task"),
                 MAX_ENTRY,
                 problems,
             )

@@ -19,10 +19,11 @@ use url::Url;
 
 mod minutes;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Text, echo};
+use crate::diagnostic::{Diagnostic, Diagnostics, echo};
 use crate::fields;
 use crate::files;
 use crate::holidays::State;
+use crate::i18n::Text;
 use crate::limits;
 use crate::poll::{PollDraft, Slot};
 use crate::schedule::{Meeting, OneOff, Schedule, Series};
@@ -156,9 +157,9 @@ const ITEM_KEYS: &[&str] = &[
 const SPEAKER_KEYS: &[&str] = &["name", "role", "municipality"];
 const LINK_KEYS: &[&str] = &["title", "url"];
 
-const PARTS: Text = Text::fixed("parts", "Teile");
-const ITEMS: Text = Text::fixed("items", "Tagesordnungspunkte");
-const ADD_TITLE: Text = Text::fixed("add `title:`", "ergänzen Sie `title:`");
+const PARTS: Text = text!(const de: "Teile", en: "parts");
+const ITEMS: Text = text!(const de: "Tagesordnungspunkte", en: "items");
+const ADD_TITLE: Text = text!(const de: "ergänzen Sie `title:`", en: "add `title:`");
 
 /// Loads every `*.yaml` file in `dir` (sorted by name), validated against the configured
 /// series. A missing directory means no agendas.
@@ -189,8 +190,8 @@ pub fn load_dir(
                 location: None,
                 path: None,
                 message: text!(
-                    "cannot read the agenda directory: {reason_en}",
-                    "Das Verzeichnis der Tagesordnungen kann nicht gelesen werden: {reason_de}";
+                    de: "Das Verzeichnis der Tagesordnungen kann nicht gelesen werden: {reason_de}",
+                    en: "cannot read the agenda directory: {reason_en}";
                     reason_en = &reason.english,
                     reason_de = &reason.german,
                 ),
@@ -228,8 +229,8 @@ pub fn load_dir(
                     // Both files are in the same directory: the name is enough, and shows no
                     // server path in the organizers' room.
                     message: text!(
-                        "{key} already has an agenda in {earlier}",
-                        "Für {key} gibt es bereits eine Tagesordnung in {earlier}";
+                        de: "Für {key} gibt es bereits eine Tagesordnung in {earlier}",
+                        en: "{key} already has an agenda in {earlier}";
                         key = echo(&key),
                         earlier = echo(&earlier.file_name().map_or_else(
                             || earlier.display().to_string(),
@@ -237,8 +238,8 @@ pub fn load_dir(
                         )),
                     ),
                     hint: Some(text!(
-                        "keep one file per meeting",
-                        "legen Sie für jeden Termin nur eine Datei an"
+                        de: "legen Sie für jeden Termin nur eine Datei an",
+                        en: "keep one file per meeting"
                     )),
                 }]));
                 continue;
@@ -300,7 +301,7 @@ pub fn load_file(
     members: &[String],
 ) -> Result<(Agenda, Option<Workshop>), Diagnostics> {
     let text = files::read_text(file, files::YAML_LIMIT).map_err(|error| {
-        let agenda = Text::fixed("agenda", "die Tagesordnung");
+        let agenda = text!(const de: "die Tagesordnung", en: "agenda");
         Diagnostics::from(vec![error.to_diagnostic(file, &agenda, None)])
     })?;
     let document = Document::parse(file, text)?;
@@ -323,8 +324,8 @@ fn validate(
     let meeting_node = top.required(
         "meeting",
         text!(
-            "add `meeting:` with `series:` and `date:` for a regular meeting, or `title:`, `date:`, `start:` and `duration:` for a workshop",
-            "ergänzen Sie `meeting:`, mit `series:` und `date:` für einen regulären Termin oder mit `title:`, `date:`, `start:` und `duration:` für einen Workshop"
+            de: "ergänzen Sie `meeting:`, mit `series:` und `date:` für einen regulären Termin oder mit `title:`, `date:`, `start:` und `duration:` für einen Workshop",
+            en: "add `meeting:` with `series:` and `date:` for a regular meeting, or `title:`, `date:`, `start:` and `duration:` for a workshop"
         ),
         problems,
     );
@@ -334,7 +335,7 @@ fn validate(
     let topic = top.optional("topic").map(|n| {
         fields::text(
             &n,
-            &Text::fixed("topic", "das Thema"),
+            &text!(const de: "das Thema", en: "topic"),
             limits::MAX_TITLE,
             problems,
         )
@@ -364,7 +365,7 @@ fn validate(
         }),
     };
     let notes = top.optional("notes").map(|n| {
-        let notes = Text::fixed("notes", "der Text der Notizen");
+        let notes = text!(const de: "der Text der Notizen", en: "notes");
         fields::prose(&n, &notes, limits::MAX_NOTES, problems)
     });
 
@@ -389,12 +390,12 @@ fn validate(
         );
         problems.push(node.problem(
             text!(
-                "the items take {planned}, longer than the meeting's {length}",
-                "Die Tagesordnungspunkte dauern zusammen {planned} und damit länger als der Termin ({length})"
+                de: "Die Tagesordnungspunkte dauern zusammen {planned} und damit länger als der Termin ({length})",
+                en: "the items take {planned}, longer than the meeting's {length}"
             ),
             text!(
-                "shorten items or make the meeting longer",
-                "kürzen Sie Tagesordnungspunkte oder verlängern Sie den Termin"
+                de: "kürzen Sie Tagesordnungspunkte oder verlängern Sie den Termin",
+                en: "shorten items or make the meeting longer"
             ),
         ));
     }
@@ -433,12 +434,12 @@ fn part_starts_refused(parts: &Node<'_>, problems: &mut Vec<Problem>) {
                 path: part.path().key("start"),
                 target: crate::yaml::Target::Key,
                 message: text!(
-                    "a part of a workshop with `candidates:` has no start time of its own",
-                    "Ein Teil eines Workshops mit `candidates:` hat keine eigene Anfangszeit"
+                    de: "Ein Teil eines Workshops mit `candidates:` hat keine eigene Anfangszeit",
+                    en: "a part of a workshop with `candidates:` has no start time of its own"
                 ),
                 hint: Some(text!(
-                    "remove `start:`: the workshop starts when the chosen candidate does; give the parts their times once the date is decided",
-                    "entfernen Sie `start:`: der Workshop beginnt zur Zeit des gewählten Termins; tragen Sie die Zeiten der Teile ein, sobald der Termin feststeht"
+                    de: "entfernen Sie `start:`: der Workshop beginnt zur Zeit des gewählten Termins; tragen Sie die Zeiten der Teile ein, sobald der Termin feststeht",
+                    en: "remove `start:`: the workshop starts when the chosen candidate does; give the parts their times once the date is decided"
                 )),
             });
         }
@@ -463,8 +464,8 @@ fn meeting(
         meeting.required(
             "date",
             text!(
-                "add `date:`, e.g. `2026-12-17`",
-                "ergänzen Sie `date:`, z. B. `2026-12-17`"
+                de: "ergänzen Sie `date:`, z. B. `2026-12-17`",
+                en: "add `date:`, e.g. `2026-12-17`"
             ),
             problems,
         )
@@ -488,12 +489,12 @@ fn meeting(
                     path: node.path().key(key),
                     target: crate::yaml::Target::Key,
                     message: text!(
-                        "`{key}` cannot be set for a meeting of a series here",
-                        "`{key}` kann für einen Termin einer Serie hier nicht angegeben werden"
+                        de: "`{key}` kann für einen Termin einer Serie hier nicht angegeben werden",
+                        en: "`{key}` cannot be set for a meeting of a series here"
                     ),
                     hint: Some(text!(
-                        "move, cancel or change a regular meeting under `exceptions:` in the configuration",
-                        "verschieben, streichen oder ändern Sie einen regulären Termin unter `exceptions:` in der Konfiguration"
+                        de: "verschieben, streichen oder ändern Sie einen regulären Termin unter `exceptions:` in der Konfiguration",
+                        en: "move, cancel or change a regular meeting under `exceptions:` in the configuration"
                     )),
                 });
             }
@@ -503,18 +504,18 @@ fn meeting(
             let known = known.join(", ");
             problems.push(series_node.problem(
                 text!(
-                    "there is no series `{series_id}`",
-                    "Es gibt keine Serie `{series_id}`"
+                    de: "Es gibt keine Serie `{series_id}`",
+                    en: "there is no series `{series_id}`"
                 ),
                 if known.is_empty() {
                     text!(
-                        "the configuration defines no series under `meetings.series`",
-                        "die Konfiguration legt unter `meetings.series` keine Serie an"
+                        de: "die Konfiguration legt unter `meetings.series` keine Serie an",
+                        en: "the configuration defines no series under `meetings.series`"
                     )
                 } else {
                     text!(
-                        "the configured series: {known}",
-                        "die konfigurierten Serien: {known}"
+                        de: "die konfigurierten Serien: {known}",
+                        en: "the configured series: {known}"
                     )
                 },
             ));
@@ -527,12 +528,12 @@ fn meeting(
                 let (rule, first) = (&series.rule, series.first);
                 problems.push(date_node.problem(
                     text!(
-                        "{date} is not a date of the series `{series_id}`",
-                        "Am {date} findet kein Termin der Serie `{series_id}` statt"
+                        de: "Am {date} findet kein Termin der Serie `{series_id}` statt",
+                        en: "{date} is not a date of the series `{series_id}`"
                     ),
                     text!(
-                        "the series meets by the rule `{rule}`, starting {first}",
-                        "die Serie trifft sich nach der Regel `{rule}`, beginnend am {first}"
+                        de: "die Serie trifft sich nach der Regel `{rule}`, beginnend am {first}",
+                        en: "the series meets by the rule `{rule}`, starting {first}"
                     ),
                 ));
             }
@@ -552,12 +553,12 @@ fn meeting(
         None => {
             problems.push(node.problem(
                 text!(
-                    "this workshop needs an `id:`",
-                    "Dieser Workshop braucht eine Kennung `id:`"
+                    de: "Dieser Workshop braucht eine Kennung `id:`",
+                    en: "this workshop needs an `id:`"
                 ),
                 text!(
-                    "the file name is no valid id; add `id:` with lower-case letters, digits and dashes",
-                    "der Dateiname ist keine gültige Kennung; ergänzen Sie `id:` mit Kleinbuchstaben, Ziffern und Bindestrichen"
+                    de: "der Dateiname ist keine gültige Kennung; ergänzen Sie `id:` mit Kleinbuchstaben, Ziffern und Bindestrichen",
+                    en: "the file name is no valid id; add `id:` with lower-case letters, digits and dashes"
                 ),
             ));
             None
@@ -567,8 +568,8 @@ fn meeting(
         .required(
             "title",
             text!(
-                "add `title:`, the workshop's title",
-                "ergänzen Sie `title:`, den Titel des Workshops"
+                de: "ergänzen Sie `title:`, den Titel des Workshops",
+                en: "add `title:`, the workshop's title"
             ),
             problems,
         )
@@ -593,12 +594,12 @@ fn meeting(
             if let (Some(true), Some(cancelled_node)) = (cancelled, &cancelled_node) {
                 problems.push(cancelled_node.problem(
                     text!(
-                        "a workshop whose date is still to be found cannot be cancelled",
-                        "Ein Workshop, dessen Termin noch gesucht wird, kann nicht abgesagt werden"
+                        de: "Ein Workshop, dessen Termin noch gesucht wird, kann nicht abgesagt werden",
+                        en: "a workshop whose date is still to be found cannot be cancelled"
                     ),
                     text!(
-                        "remove `cancelled: true`; to call the poll off, delete the file",
-                        "entfernen Sie `cancelled: true`; um die Umfrage abzubrechen, löschen Sie die Datei"
+                        de: "entfernen Sie `cancelled: true`; um die Umfrage abzubrechen, löschen Sie die Datei",
+                        en: "remove `cancelled: true`; to call the poll off, delete the file"
                     ),
                 ));
             }
@@ -610,12 +611,12 @@ fn meeting(
     if schedule.series.iter().any(|s| s.id == id) {
         problems.push(node.problem(
             text!(
-                "the id `{id}` is already the id of a series",
-                "Die Kennung `{id}` ist bereits die Kennung einer Serie"
+                de: "Die Kennung `{id}` ist bereits die Kennung einer Serie",
+                en: "the id `{id}` is already the id of a series"
             ),
             text!(
-                "give the workshop an id of its own",
-                "geben Sie dem Workshop eine eigene Kennung"
+                de: "geben Sie dem Workshop eine eigene Kennung",
+                en: "give the workshop an id of its own"
             ),
         ));
         return None;
@@ -674,18 +675,18 @@ fn dated_timing(
             path: decide_by.path().clone(),
             target: crate::yaml::Target::Key,
             message: text!(
-                "`decide_by` is only for a workshop whose date a poll finds",
-                "`decide_by` gibt es nur für einen Workshop, dessen Termin eine Umfrage findet"
+                de: "`decide_by` gibt es nur für einen Workshop, dessen Termin eine Umfrage findet",
+                en: "`decide_by` is only for a workshop whose date a poll finds"
             ),
             hint: Some(text!(
-                "add `candidates:` with the slots to choose from instead of `date:`, `start:` and `duration:`, or remove `decide_by:`",
-                "ergänzen Sie statt `date:`, `start:` und `duration:` die Liste `candidates:` mit den Terminen zur Auswahl, oder entfernen Sie `decide_by:`"
+                de: "ergänzen Sie statt `date:`, `start:` und `duration:` die Liste `candidates:` mit den Terminen zur Auswahl, oder entfernen Sie `decide_by:`",
+                en: "add `candidates:` with the slots to choose from instead of `date:`, `start:` and `duration:`, or remove `decide_by:`"
             )),
         });
     }
     let start_node = meeting.required(
         "start",
-        text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
+        text!(de: "ergänzen Sie `start: \"10:00\"`", en: "add `start: \"10:00\"`"),
         problems,
     );
     let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
@@ -695,7 +696,7 @@ fn dated_timing(
     let duration = meeting
         .required(
             "duration",
-            text!("add `duration: 2h`", "ergänzen Sie `duration: 2h`"),
+            text!(de: "ergänzen Sie `duration: 2h`", en: "add `duration: 2h`"),
             problems,
         )
         .and_then(|n| fields::duration(&n, problems));
@@ -718,12 +719,12 @@ fn poll_timing(
                 path: node.path().key(key),
                 target: crate::yaml::Target::Key,
                 message: text!(
-                    "`{key}` and `candidates` cannot both be given",
-                    "`{key}` und `candidates` können nicht zugleich angegeben werden"
+                    de: "`{key}` und `candidates` können nicht zugleich angegeben werden",
+                    en: "`{key}` and `candidates` cannot both be given"
                 ),
                 hint: Some(text!(
-                    "remove `{key}:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date",
-                    "entfernen Sie `{key}:`: jeder Termin unter `candidates:` hat eigene Angaben `date:`, `start:` und `duration:`; oder entfernen Sie `candidates:` und `decide_by:` für einen Workshop mit festem Termin"
+                    de: "entfernen Sie `{key}:`: jeder Termin unter `candidates:` hat eigene Angaben `date:`, `start:` und `duration:`; oder entfernen Sie `candidates:` und `decide_by:` für einen Workshop mit festem Termin",
+                    en: "remove `{key}:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date"
                 )),
             });
         }
@@ -732,24 +733,24 @@ fn poll_timing(
         .required(
             "decide_by",
             text!(
-                "add `decide_by:`, the last day to answer the poll, e.g. `2027-01-15`",
-                "ergänzen Sie `decide_by:`, den letzten Tag für Antworten auf die Umfrage, z. B. `2027-01-15`"
+                de: "ergänzen Sie `decide_by:`, den letzten Tag für Antworten auf die Umfrage, z. B. `2027-01-15`",
+                en: "add `decide_by:`, the last day to answer the poll, e.g. `2027-01-15`"
             ),
             problems,
         )
         .and_then(|n| fields::date(&n, problems));
-    let what = Text::fixed("candidates", "Termine zur Auswahl");
+    let what = text!(const de: "Termine zur Auswahl", en: "candidates");
     let list = fields::list(candidates, &what, limits::MAX_CANDIDATES, problems)?;
     if list.len() < limits::MIN_CANDIDATES {
         let (count, min) = (list.len(), limits::MIN_CANDIDATES);
         problems.push(candidates.problem(
             text!(
-                "a poll needs at least {min} candidates, not {count}",
-                "Eine Umfrage braucht mindestens {min} Termine zur Auswahl, nicht {count}"
+                de: "Eine Umfrage braucht mindestens {min} Termine zur Auswahl, nicht {count}",
+                en: "a poll needs at least {min} candidates, not {count}"
             ),
             text!(
-                "add another candidate, or give the workshop `date:`, `start:` and `duration:` instead",
-                "ergänzen Sie einen weiteren Termin, oder geben Sie dem Workshop stattdessen `date:`, `start:` und `duration:`"
+                de: "ergänzen Sie einen weiteren Termin, oder geben Sie dem Workshop stattdessen `date:`, `start:` und `duration:`",
+                en: "add another candidate, or give the workshop `date:`, `start:` and `duration:` instead"
             ),
         ));
     }
@@ -772,12 +773,12 @@ fn poll_timing(
                 let shown = slot_text(&slot);
                 problems.push(item.problem(
                     text!(
-                        "the same slot as `candidates[{first}]` ({shown})",
-                        "Derselbe Termin wie `candidates[{first}]` ({shown})"
+                        de: "Derselbe Termin wie `candidates[{first}]` ({shown})",
+                        en: "the same slot as `candidates[{first}]` ({shown})"
                     ),
                     text!(
-                        "offer every slot once",
-                        "bieten Sie jeden Termin nur einmal an"
+                        de: "bieten Sie jeden Termin nur einmal an",
+                        en: "offer every slot once"
                     ),
                 ));
             }
@@ -791,12 +792,12 @@ fn poll_timing(
                     .unwrap_or_else(|| item.clone());
                 problems.push(date_node.problem(
                     text!(
-                        "this candidate starts on {day} at {time}, before the end of `decide_by` ({decide_by})",
-                        "Dieser Termin beginnt am {day} um {time} und damit vor dem Ende von `decide_by` ({decide_by})"
+                        de: "Dieser Termin beginnt am {day} um {time} und damit vor dem Ende von `decide_by` ({decide_by})",
+                        en: "this candidate starts on {day} at {time}, before the end of `decide_by` ({decide_by})"
                     ),
                     text!(
-                        "every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`",
-                        "jeder Termin muss nach dem letzten Tag für Antworten beginnen: wählen Sie ein späteres Datum oder ein früheres `decide_by:`"
+                        de: "jeder Termin muss nach dem letzten Tag für Antworten beginnen: wählen Sie ein späteres Datum oder ein früheres `decide_by:`",
+                        en: "every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`"
                     ),
                 ));
             }
@@ -825,15 +826,15 @@ fn candidate(node: &Node<'_>, schedule: &Schedule, problems: &mut Vec<Problem>) 
         .required(
             "date",
             text!(
-                "add `date:`, e.g. `2027-02-03`",
-                "ergänzen Sie `date:`, z. B. `2027-02-03`"
+                de: "ergänzen Sie `date:`, z. B. `2027-02-03`",
+                en: "add `date:`, e.g. `2027-02-03`"
             ),
             problems,
         )
         .and_then(|n| fields::date(&n, problems));
     let start_node = candidate.required(
         "start",
-        text!("add `start: \"10:00\"`", "ergänzen Sie `start: \"10:00\"`"),
+        text!(de: "ergänzen Sie `start: \"10:00\"`", en: "add `start: \"10:00\"`"),
         problems,
     );
     let start = start_node.as_ref().and_then(|n| fields::time(n, problems));
@@ -846,7 +847,7 @@ fn candidate(node: &Node<'_>, schedule: &Schedule, problems: &mut Vec<Problem>) 
     let duration = candidate
         .required(
             "duration",
-            text!("add `duration: 3h`", "ergänzen Sie `duration: 3h`"),
+            text!(de: "ergänzen Sie `duration: 3h`", en: "add `duration: 3h`"),
             problems,
         )
         .and_then(|n| fields::duration(&n, problems));
@@ -855,8 +856,8 @@ fn candidate(node: &Node<'_>, schedule: &Schedule, problems: &mut Vec<Problem>) 
     if slot.is_none() {
         problems.push(node.problem(
             text!(
-                "this slot ends outside the dates convene plans with",
-                "Dieser Termin endet außerhalb des Zeitraums, mit dem convene plant"
+                de: "Dieser Termin endet außerhalb des Zeitraums, mit dem convene plant",
+                en: "this slot ends outside the dates convene plans with"
             ),
             None,
         ));
@@ -870,14 +871,14 @@ fn part(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Part> {
         .required(
             "title",
             text!(
-                "add `title:`, e.g. `Offizieller Teil`",
-                "ergänzen Sie `title:`, z. B. `Offizieller Teil`"
+                de: "ergänzen Sie `title:`, z. B. `Offizieller Teil`",
+                en: "add `title:`, e.g. `Offizieller Teil`"
             ),
             problems,
         )
         .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
     let audience = part.optional("audience").map(|n| {
-        let audience = Text::fixed("audience", "die Zielgruppe");
+        let audience = text!(const de: "die Zielgruppe", en: "audience");
         fields::text(&n, &audience, limits::MAX_NAME, problems)
     });
     let start = part.optional("start").map(|n| fields::time(&n, problems));
@@ -898,7 +899,7 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
         .optional("duration")
         .map(|n| fields::duration(&n, problems));
     let description = item.optional("description").map(|n| {
-        let description = Text::fixed("description", "die Beschreibung");
+        let description = text!(const de: "die Beschreibung", en: "description");
         fields::prose(&n, &description, limits::MAX_DESCRIPTION, problems)
     });
     let links = links_of(item.optional("links"), problems);
@@ -912,16 +913,16 @@ fn agenda_item(node: &Node<'_>, part_count: usize, problems: &mut Vec<Problem>) 
                 _ if number.is_some() => {
                     let number = number.unwrap_or_default();
                     problems.push(n.problem(
-                        text!("there is no part {number}", "Es gibt keinen Teil {number}"),
+                        text!(de: "Es gibt keinen Teil {number}", en: "there is no part {number}"),
                         if part_count == 0 {
                             text!(
-                                "this agenda has no `parts:`",
-                                "diese Tagesordnung hat keine `parts:`"
+                                de: "diese Tagesordnung hat keine `parts:`",
+                                en: "this agenda has no `parts:`"
                             )
                         } else {
                             text!(
-                                "number the parts from 1 to {part_count}",
-                                "nummerieren Sie die Teile von 1 bis {part_count}"
+                                de: "nummerieren Sie die Teile von 1 bis {part_count}",
+                                en: "number the parts from 1 to {part_count}"
                             )
                         },
                     ));
@@ -947,13 +948,13 @@ fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
     let name = speaker
         .required(
             "name",
-            text!("add `name:`", "ergänzen Sie `name:`"),
+            text!(de: "ergänzen Sie `name:`", en: "add `name:`"),
             problems,
         )
         .and_then(|n| {
             fields::text(
                 &n,
-                &Text::fixed("name", "der Name"),
+                &text!(const de: "der Name", en: "name"),
                 limits::MAX_NAME,
                 problems,
             )
@@ -961,7 +962,7 @@ fn speaker(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Speaker> {
     let role = speaker.optional("role").map(|n| {
         fields::text(
             &n,
-            &Text::fixed("role", "die Rolle"),
+            &text!(const de: "die Rolle", en: "role"),
             limits::MAX_NAME,
             problems,
         )
@@ -989,7 +990,11 @@ pub(super) fn links_of(node: Option<Node<'_>>, problems: &mut Vec<Problem>) -> O
                 .required("title", ADD_TITLE, problems)
                 .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
             let url = link
-                .required("url", text!("add `url:`", "ergänzen Sie `url:`"), problems)
+                .required(
+                    "url",
+                    text!(de: "ergänzen Sie `url:`", en: "add `url:`"),
+                    problems,
+                )
                 .and_then(|n| fields::link(&n, problems));
             Some(Link {
                 title: title?,

@@ -19,8 +19,10 @@ use std::str::FromStr;
 
 use chrono::{Datelike, Days, Months, NaiveDate, Weekday};
 
-use crate::diagnostic::{Text, echo};
+use crate::diagnostic::echo;
+use crate::i18n::Text;
 use crate::limits;
+use crate::text;
 
 /// How often a rule repeats: the length of one period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +247,7 @@ impl RuleError {
                 "UNTIL={x} liegt außerhalb des Zeitraums, mit dem convene plant: schreiben Sie ein Datum von 19700101 bis 22001231, oder lassen Sie UNTIL für eine Serie ohne Ende weg"
             ),
         };
-        Text::new(echoed.to_string(), german)
+        text!(de: "{german}", en: "{echoed}")
     }
 }
 

@@ -968,19 +968,20 @@ fn reload_errors_show_hostile_input_as_text() {
 
 /// 300 errors in one agenda file, as a failed reload reports them.
 fn many_reload_errors(count: usize) -> convene::diagnostic::Diagnostics {
-    use convene::diagnostic::{Diagnostic, Location, Text};
+    use convene::diagnostic::{Diagnostic, Location};
+    use convene::text;
     (1..=count)
         .map(|line| Diagnostic {
             file: std::path::PathBuf::from("agendas/2026-12-17.yaml"),
             location: Some(Location { line, column: 15 }),
             path: Some(format!("items[{}].duration", line - 1)),
-            message: Text::new(
-                format!("`{line} Stunden` is not a duration"),
-                format!("`{line} Stunden` ist keine Dauer"),
+            message: text!(
+                de: "`{line} Stunden` ist keine Dauer",
+                en: "`{line} Stunden` is not a duration",
             ),
-            hint: Some(Text::fixed(
-                "write minutes or hours, e.g. `30m` or `1h30m`",
-                "schreiben Sie Minuten oder Stunden, z. B. `30m` oder `1h30m`",
+            hint: Some(text!(
+                de: "schreiben Sie Minuten oder Stunden, z. B. `30m` oder `1h30m`",
+                en: "write minutes or hours, e.g. `30m` or `1h30m`",
             )),
         })
         .collect::<Vec<_>>()

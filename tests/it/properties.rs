@@ -1046,10 +1046,10 @@ meetings:
                     file: std::path::PathBuf::from(format!("agendas/{}.yaml", case.topic)),
                     location: Some(convene::diagnostic::Location { line, column: 1 }),
                     path: Some(case.topic.clone()),
-                    message: convene::diagnostic::Text::new(case.topic.clone(), case.topic.clone()),
-                    hint: Some(convene::diagnostic::Text::new(
-                        case.topic.repeat(10),
-                        case.topic.repeat(10),
+                    message: convene::text!(de: "{topic}", en: "{topic}"; topic = &case.topic),
+                    hint: Some(convene::text!(
+                        de: "{long}", en: "{long}";
+                        long = case.topic.repeat(10),
                     )),
                 })
                 .collect::<Vec<_>>()
