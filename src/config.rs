@@ -43,7 +43,7 @@ pub struct Config {
     /// The language the bot speaks.
     pub language: Language,
     /// The network the bot serves.
-    pub network: Network,
+    pub roster: Roster,
     /// Homeservers whose users may invite the bot into rooms (organizers always may).
     pub accept_invites_from: BTreeSet<OwnedServerName>,
     /// The regular meetings, and when announcements and reminders go out.
@@ -123,9 +123,10 @@ pub struct BotAccount {
     pub device_name: String,
 }
 
-/// The network of municipalities.
+/// The network's roster, as the file's `network:` section writes it: its name, the organizers,
+/// their rooms and the member municipalities with theirs.
 #[derive(Debug, Clone)]
-pub struct Network {
+pub struct Roster {
     /// Its name, as shown in messages ("IKONE DS").
     pub name: String,
     /// The people who may run organizer commands and invite the bot anywhere.
@@ -184,9 +185,9 @@ impl Config {
 
     /// Every room the bot serves: the organizers' room first, then the member rooms.
     pub fn rooms(&self) -> impl Iterator<Item = &OwnedRoomOrAliasId> {
-        std::iter::once(&self.network.organizers_room)
-            .chain(self.network.minutes_room.as_ref())
-            .chain(self.network.members.iter().map(|member| &member.room))
+        std::iter::once(&self.roster.organizers_room)
+            .chain(self.roster.minutes_room.as_ref())
+            .chain(self.roster.members.iter().map(|member| &member.room))
     }
 }
 
@@ -403,7 +404,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
                 }
             }),
     };
-    let network = top
+    let roster = top
         .required(
             "network",
             text!(
@@ -412,7 +413,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
             ),
             problems,
         )
-        .and_then(|node| network(&node, problems));
+        .and_then(|node| roster(&node, problems));
     let accept_invites_from = match top.optional("accept_invites_from") {
         None => Some(BTreeSet::new()),
         Some(node) => fields::list(&node, &HOMESERVERS, limits::MAX_SERVERS, problems).map(|items| {
@@ -518,7 +519,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         data_dir: data_dir?,
         timezone: timezone?,
         language: language?,
-        network: network?,
+        roster: roster?,
         accept_invites_from: accept_invites_from?,
     })
 }
@@ -700,7 +701,7 @@ fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAlias
     }
 }
 
-fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
+fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
     let network = node.as_mapping(NETWORK_KEYS, problems)?;
     let name = network
         .required(
@@ -802,7 +803,7 @@ fn network(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Network> {
             )),
         });
     }
-    Some(Network {
+    Some(Roster {
         name: name?,
         organizers: organizers?,
         organizers_room,

@@ -24,6 +24,11 @@ pub struct Network {
 }
 
 impl Network {
+    /// The roster: the network's name, organizers, their rooms and the member municipalities.
+    pub fn roster(&self) -> &crate::config::Roster {
+        &self.config.roster
+    }
+
     /// Loads the configuration at `path` and the agenda files it names; every error of every
     /// file is reported, with the files shown relative to the configuration's directory.
     pub fn load(path: &Path) -> Result<Self, Diagnostics> {
@@ -36,7 +41,7 @@ impl Network {
                 config.timezone,
                 config.meetings.holidays,
                 &config
-                    .network
+                    .roster
                     .members
                     .iter()
                     .map(|m| m.name.clone())

@@ -72,7 +72,7 @@ pub(super) async fn decide_reply(
     for (position, parsed) in commands.into_iter().enumerate() {
         let parsed = parsed.and_then(|command| {
             if command.role() == Role::Organizer
-                && !network.config.network.organizers.contains(&event.sender)
+                && !network.roster().organizers.contains(&event.sender)
             {
                 Err(CommandError::NotAllowed {
                     command: command.id(),
@@ -161,7 +161,7 @@ async fn run(
     Ok(Answer::Text(match parsed? {
         Command::Help(None) => render::help(
             language,
-            &network.config.network.name,
+            &network.roster().name,
             audience(invocation),
             render::About::current(&network.config.source_url),
         ),
@@ -236,13 +236,13 @@ async fn run(
 /// Whose commands `!help` lists: organizers and anyone in the organizers' or minutes room see
 /// every section, the chairs of the minutes being recorded see theirs, members their own.
 fn audience(invocation: &minutes::Invocation<'_>) -> Role {
-    let network = &invocation.network.config.network;
-    let in_organizers_room = is_room(&network.organizers_room, invocation.room)
-        || network
+    let roster = invocation.network.roster();
+    let in_organizers_room = is_room(&roster.organizers_room, invocation.room)
+        || roster
             .minutes_room
             .as_ref()
             .is_some_and(|room| is_room(room, invocation.room));
-    if in_organizers_room || network.organizers.contains(&invocation.event.sender) {
+    if in_organizers_room || roster.organizers.contains(&invocation.event.sender) {
         return Role::Organizer;
     }
     let sender = invocation.event.sender.as_str();
@@ -323,11 +323,11 @@ pub(super) fn is_room(configured: &matrix_sdk::ruma::OwnedRoomOrAliasId, room: &
 /// network itself); `None` outside the configured rooms.
 pub(super) fn municipality_of(network: &Network, room: &Room) -> Option<String> {
     let config = &network.config;
-    if is_room(&config.network.organizers_room, room) {
-        return Some(config.network.name.clone());
+    if is_room(&config.roster.organizers_room, room) {
+        return Some(config.roster.name.clone());
     }
     config
-        .network
+        .roster
         .members
         .iter()
         .find(|m| is_room(&m.room, room))
@@ -505,7 +505,7 @@ fn subscribe(
     now: DateTime<Utc>,
 ) -> Result<Rendered, CommandError> {
     let language = network.config.language;
-    let name = &network.config.network.name;
+    let name = &network.roster().name;
     let Some(calendar) = &network.config.calendar else {
         return Ok(render::subscribe(language, name, None, false, false));
     };

@@ -101,13 +101,13 @@ async fn sync_without_moving_on(client: &Client) -> Result<(), DoctorError> {
 /// The configured rooms with what they are to the network, in the order of
 /// [`Config::rooms`].
 fn labeled_rooms(config: &Config) -> Vec<(String, &OwnedRoomOrAliasId)> {
-    let network = &config.network;
-    let mut rooms = vec![("organizers' room".to_owned(), &network.organizers_room)];
-    if let Some(minutes) = &network.minutes_room {
+    let roster = &config.roster;
+    let mut rooms = vec![("organizers' room".to_owned(), &roster.organizers_room)];
+    if let Some(minutes) = &roster.minutes_room {
         rooms.push(("minutes room".to_owned(), minutes));
     }
     rooms.extend(
-        network
+        roster
             .members
             .iter()
             .map(|member| (member.name.clone(), &member.room)),

@@ -86,7 +86,7 @@ impl Scheduler {
             };
             let draft = render::minutes_draft(
                 network.config.language,
-                &network.config.network.name,
+                &network.roster().name,
                 &minutes,
                 false,
             );

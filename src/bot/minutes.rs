@@ -62,7 +62,7 @@ impl Invocation<'_> {
     fn is_organizer(&self) -> bool {
         self.network
             .config
-            .network
+            .roster
             .organizers
             .contains(&self.event.sender)
     }
@@ -80,9 +80,9 @@ impl Invocation<'_> {
     /// Whether this is where minutes are taken: the organizers' room, or the configured
     /// minutes room.
     fn in_minutes_room(&self) -> bool {
-        let network = &self.network.config.network;
-        is_room(&network.organizers_room, self.room)
-            || network
+        let roster = self.network.roster();
+        is_room(&roster.organizers_room, self.room)
+            || roster
                 .minutes_room
                 .as_ref()
                 .is_some_and(|room| is_room(room, self.room))
@@ -103,7 +103,7 @@ impl Invocation<'_> {
     fn municipalities(&self) -> Vec<String> {
         self.network
             .config
-            .network
+            .roster
             .members
             .iter()
             .map(|m| m.name.clone())
@@ -113,7 +113,7 @@ impl Invocation<'_> {
     /// The configured member municipality whose room this is (not the organizers' room).
     fn member_municipality(&self) -> Option<String> {
         let name = municipality_of(self.network, self.room)?;
-        (!is_room(&self.network.config.network.organizers_room, self.room)).then_some(name)
+        (!is_room(&self.network.roster().organizers_room, self.room)).then_some(name)
     }
 }
 
@@ -191,7 +191,7 @@ pub(super) fn document(network: &Network, store: &Store, row: &MinutesRow) -> Op
             // In the configured order of the members.
             let attendance: Vec<(String, Attendance)> = network
                 .config
-                .network
+                .roster
                 .members
                 .iter()
                 .filter_map(|m| attendance.get(&m.name).map(|a| (m.name.clone(), *a)))
@@ -324,7 +324,7 @@ async fn municipality_of_user(invocation: &Invocation<'_>, user_id: &str) -> Opt
         let Some(name) = municipality_of(invocation.network, &room) else {
             continue;
         };
-        if is_room(&invocation.network.config.network.organizers_room, &room) {
+        if is_room(&invocation.network.roster().organizers_room, &room) {
             continue;
         }
         if matches!(room.get_member_no_sync(&user).await, Ok(Some(member))
@@ -355,13 +355,13 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
             };
             let draft = render::minutes_draft(
                 invocation.language(),
-                &invocation.network.config.network.name,
+                &invocation.network.roster().name,
                 &minutes,
                 true,
             );
             // Taken in a minutes room of its own: the organizers get the draft, too.
             if !is_room(
-                &invocation.network.config.network.organizers_room,
+                &invocation.network.roster().organizers_room,
                 invocation.room,
             ) {
                 let _ = invocation.context.requests.send(Request::Notify {
@@ -490,7 +490,7 @@ pub(super) fn show(invocation: &Invocation<'_>) -> Rendered {
     match document(invocation.network, invocation.store(), &row) {
         Some(minutes) => render::minutes_draft(
             invocation.language(),
-            &invocation.network.config.network.name,
+            &invocation.network.roster().name,
             &minutes,
             row.source == MinutesSource::Live,
         ),
@@ -605,7 +605,7 @@ pub(super) async fn approve(
         link: minutes_link(network, &token),
     };
     let language = invocation.language();
-    let name = &network.config.network.name;
+    let name = &network.roster().name;
     let message = render::minutes_message(language, name, &minutes, &publication);
     let markdown = render::minutes_markdown(language, name, &minutes, &publication);
     let file_name = minutes::file_name(&minutes.meeting_key, minutes.start);
@@ -825,7 +825,7 @@ pub(super) fn react(
     let Some(attendance) = rsvp(&event.content.relates_to.key) else {
         return;
     };
-    if is_room(&network.config.network.organizers_room, room) {
+    if is_room(&network.roster().organizers_room, room) {
         return;
     }
     let Some(municipality) = municipality_of(network, room) else {

@@ -697,7 +697,7 @@ async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<
     let decision = {
         let network = context.network.borrow();
         InvitePolicy {
-            organizers: network.config.network.organizers.clone(),
+            organizers: network.roster().organizers.clone(),
             homeservers: network.config.accept_invites_from.clone(),
         }
         .decide(&event.sender)

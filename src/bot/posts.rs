@@ -706,7 +706,7 @@ impl Scheduler {
         let open_actions = super::commands::open_actions(&self.store, meeting);
         let rendered = render::post(
             language,
-            &network.config.network.name,
+            &network.roster().name,
             meeting,
             agenda,
             render::Additions {
@@ -798,7 +798,7 @@ impl Scheduler {
                 .or_insert_with(|| {
                     let rendered = render::post(
                         language,
-                        &network.config.network.name,
+                        &network.roster().name,
                         &meeting,
                         agenda,
                         render::Additions {

@@ -239,14 +239,13 @@ impl Scheduler {
             crate::i18n::Language::German => "Organisationsraum",
             crate::i18n::Language::English => "organizers' room",
         };
-        let rooms = std::iter::once((organizers.to_owned(), &config.network.organizers_room))
-            .chain(
-                config
-                    .network
-                    .members
-                    .iter()
-                    .map(|m| (m.name.clone(), &m.room)),
-            );
+        let rooms = std::iter::once((organizers.to_owned(), &config.roster.organizers_room)).chain(
+            config
+                .roster
+                .members
+                .iter()
+                .map(|m| (m.name.clone(), &m.room)),
+        );
         let mut targets = Vec::new();
         for (name, room) in rooms {
             let room_id = self.resolve(room).await;
@@ -436,7 +435,7 @@ pub(super) fn state_hash(
 ) -> String {
     let rendered = render::post(
         network.config.language,
-        &network.config.network.name,
+        &network.roster().name,
         meeting,
         network.agenda(meeting),
         render::Additions {

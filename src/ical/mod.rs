@@ -145,7 +145,7 @@ pub fn render(
     line(&mut out, "METHOD:PUBLISH");
     line(
         &mut out,
-        &format!("X-WR-CALNAME:{}", escape(&config.network.name)),
+        &format!("X-WR-CALNAME:{}", escape(&config.roster.name)),
     );
     line(
         &mut out,
@@ -388,7 +388,7 @@ impl<'a> Context<'a> {
             let name: String = self
                 .network
                 .config
-                .network
+                .roster
                 .name
                 .chars()
                 .filter(|c| *c != '"' && !c.is_control())

@@ -77,7 +77,7 @@ fn hostile_text_is_escaped_and_folded() {
         video_link: None,
         cancelled: None,
     }];
-    network.config.network.name = "IKONE DS; \"Netzwerk\", \\ 🎉\r\nX-INJECTED:1".to_owned();
+    network.config.roster.name = "IKONE DS; \"Netzwerk\", \\ 🎉\r\nX-INJECTED:1".to_owned();
     let ics = render(&network, Selection::Entry("hostile"));
     assert_well_formed(&ics);
     assert!(!ics.contains("\r\nATTENDEE"), "a property was injected");

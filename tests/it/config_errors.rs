@@ -161,8 +161,8 @@ fn the_shipped_configurations_are_valid() {
     for file in ["config/convene.example.yaml", "config/demo.yaml"] {
         let config = Config::load(Path::new(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(config.timezone, chrono_tz::Europe::Berlin);
-        assert_eq!(config.network.name, "IKONE DS");
-        assert_eq!(config.network.members.len(), 3);
+        assert_eq!(config.roster.name, "IKONE DS");
+        assert_eq!(config.roster.members.len(), 3);
         assert_eq!(
             config.source_url.as_str(),
             "https://github.com/ikone-ds/convene"
@@ -383,7 +383,7 @@ fn mkfifo(path: &Path) {
 #[test]
 fn a_file_saved_with_a_byte_order_mark_is_accepted() {
     let config = Config::load(Path::new("tests/fixtures/config/bom.yaml")).unwrap();
-    assert_eq!(config.network.name, "IKONE DS");
+    assert_eq!(config.roster.name, "IKONE DS");
 }
 
 #[test]
