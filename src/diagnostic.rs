@@ -20,15 +20,6 @@ use std::path::{Component, Path, PathBuf};
 use crate::i18n::Language;
 use crate::i18n::Text;
 
-/// `text` with its first letter upper-case.
-pub fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
 /// The most characters of organizers' input echoed in a message; longer input is cut with `…`.
 pub const MAX_ECHO: usize = 80;
 
@@ -304,8 +295,8 @@ mod tests {
             text!(const de: "`{ env: X }`", en: "`{ env: X }`").english,
             braces.english.trim_start_matches("write ")
         );
-        assert_eq!(capitalized("über"), "Über");
-        assert_eq!(capitalized(""), "");
+        assert_eq!(text::capitalized("über"), "Über");
+        assert_eq!(text::capitalized(""), "");
     }
 
     fn diagnostic(message: Text, hint: Option<Text>) -> Diagnostic {

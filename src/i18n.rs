@@ -88,7 +88,7 @@ impl Text {
     /// The German form with its first letter upper-case, for a noun phrase such as
     /// "der Titel" at the start of a sentence.
     pub fn german_capitalized(&self) -> String {
-        crate::diagnostic::capitalized(&self.german)
+        crate::text::capitalized(&self.german)
     }
 }
 

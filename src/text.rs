@@ -111,6 +111,15 @@ fn is_right_to_left(c: char) -> bool {
     )
 }
 
+/// `text` with its first letter upper-case.
+pub fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
