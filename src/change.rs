@@ -47,6 +47,11 @@ pub struct Shown {
 }
 
 impl Shown {
+    /// The stable hash of what posts show: the state a change brings them to.
+    pub fn state_hash(&self) -> String {
+        crate::hash::stable_hash(&[&serde_json::to_string(self).unwrap_or_default()])
+    }
+
     /// What a post about `meeting` shows, with its agenda, the proposals accepted for it, and
     /// the caller's hash of everything else the post shows.
     pub fn of(

@@ -220,6 +220,31 @@ pub fn checked_slot(slot: &Slot) -> Result<(), InvalidDecision> {
     Ok(())
 }
 
+/// The key of a poll's start event (the post and its part in each room).
+pub fn start_key(id: &str) -> String {
+    format!("poll/{id}")
+}
+
+/// The key of the notice with the slots for clients without polls.
+pub fn ballot_key(id: &str) -> String {
+    format!("poll-text/{id}")
+}
+
+/// The key of the reminder to the rooms that have not answered.
+pub fn reminder_key(id: &str) -> String {
+    format!("poll-reminder/{id}")
+}
+
+/// The key of the poll's end (the post and its end event in each room).
+pub fn end_key(id: &str) -> String {
+    format!("poll-end/{id}")
+}
+
+/// The key of the notice that goes with the end.
+pub fn closed_key(id: &str) -> String {
+    format!("poll-closed/{id}")
+}
+
 /// The id of the answer for slot `index` (0-based) in the poll event: "1", "2", …, the
 /// numbers members write with `!vote`.
 pub fn answer_id(index: usize) -> String {

@@ -31,6 +31,27 @@ pub enum PostKind {
     Reminder(TimeDelta),
 }
 
+impl PostKind {
+    /// The kind of a post from its key, as [`posts_of`] makes them; `None` for every other post
+    /// (notices, summaries, changes), which are never edited.
+    pub fn of_key(post_key: &str) -> Option<Self> {
+        let (prefix, _) = post_key.split_once('/')?;
+        if prefix == "announcement" {
+            return Some(Self::Announcement);
+        }
+        let offset = prefix.strip_prefix("reminder-")?;
+        crate::duration::parse(offset).ok().map(Self::Reminder)
+    }
+
+    /// The kind as the `posts` table stores it.
+    pub fn stored_name(self) -> &'static str {
+        match self {
+            Self::Announcement => "announcement",
+            Self::Reminder(_) => "reminder",
+        }
+    }
+}
+
 /// One post about one meeting.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Post {

@@ -15,17 +15,14 @@
 //! bot does: if one ends, `/healthz` says so and [`run`] returns an error, so the process exits
 //! non-zero and its service manager restarts it — never a bot that answers but no longer posts.
 
-mod commands;
+pub mod chat;
 pub mod doctor;
-mod follow_up;
-mod minutes;
 pub mod outbox;
 pub mod policy;
-mod polls;
-mod posts;
+pub mod posting;
 mod reach;
+mod records;
 pub mod reload;
-pub mod scheduler;
 pub mod session;
 
 use std::future::Future;
@@ -37,6 +34,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::ruma::OwnedDeviceId;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
@@ -45,7 +43,6 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
-use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId};
 use matrix_sdk::{Client, Room};
 use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
@@ -57,7 +54,8 @@ use crate::health::Health;
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::store::Store;
-use scheduler::{Request, Scheduler};
+use chat::Context;
+use posting::{PostingJob, Request};
 
 pub use outbox::Action;
 use policy::{InviteDecision, InvitePolicy};
@@ -72,22 +70,6 @@ const REJOIN_INTERVAL: Duration = Duration::from_secs(600);
 /// `tests/it/federation.rs`); with 10 s the bot answers within seconds. A sync against a server
 /// that is down costs one refused connection, so trying every 10 s is no load.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
-
-/// What the event handlers need to decide.
-#[derive(Debug)]
-struct Context {
-    network: watch::Receiver<Arc<Network>>,
-    store: Arc<Store>,
-    requests: mpsc::UnboundedSender<Request>,
-    clock: Arc<dyn Clock>,
-    own_user_id: OwnedUserId,
-    /// Set once the catch-up sync is done; until then commands are history, not requests.
-    caught_up: AtomicBool,
-    /// When this run started: commands sent earlier are not answered.
-    started_at: chrono::DateTime<chrono::Utc>,
-    outbox: mpsc::UnboundedSender<Action>,
-    metrics: Arc<Metrics>,
-}
 
 /// The bot's background tasks, each of which must run as long as the bot does. Each runs inside
 /// a watcher task that reports when (and why) it ended, panics included.
@@ -224,7 +206,7 @@ impl Bot {
             .context("the client has no device id after logging in")?
             .to_owned();
 
-        let network = network.with_decisions(&polls::decisions(&store, config.timezone));
+        let network = network.with_decisions(&records::decisions(&store, config.timezone));
         let (network_tx, network_rx) = watch::channel(Arc::new(network));
         let (requests_tx, requests_rx) = mpsc::unbounded_channel();
         let (stop_tx, stop_rx) = watch::channel(false);
@@ -345,19 +327,18 @@ impl Bot {
             }
         });
         let posting = self.tasks.spawn("posting", {
-            let scheduler = Scheduler {
-                client: self.client.clone(),
-                store: Arc::clone(&context.store),
-                clock: Arc::clone(&context.clock),
-                network: context.network.clone(),
+            let job = PostingJob::new(
+                self.client.clone(),
+                Arc::clone(&context.store),
+                Arc::clone(&context.clock),
+                context.network.clone(),
                 publish,
-                requests: jobs.requests,
-                aliases: std::collections::HashMap::new(),
-                metrics: Arc::clone(&context.metrics),
-            };
+                jobs.requests,
+                Arc::clone(&context.metrics),
+            );
             let stop = self.stop_rx.clone();
             async move {
-                scheduler.run(stop).await;
+                job.run(stop).await;
                 Ok(())
             }
         });
@@ -622,7 +603,7 @@ async fn finish(
 
 async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
     let now = context.clock.now();
-    for action in commands::decide_reply(&context, &room, &event, now).await {
+    for action in chat::decide_reply(&context, &room, &event, now).await {
         let _ = context.outbox.send(action);
     }
 }
@@ -634,7 +615,7 @@ async fn on_reaction(event: OriginalSyncReactionEvent, room: Room, context: Ctx<
         return;
     }
     let network = Arc::clone(&context.network.borrow());
-    minutes::react(&network, &context.store, &room, &event, context.clock.now());
+    chat::react(&network, &context.store, &room, &event, context.clock.now());
 }
 
 /// A removed reaction takes its RSVP back; a removed poll response, its vote.
@@ -660,7 +641,7 @@ async fn on_poll_response(
     room: Room,
     context: Ctx<Arc<Context>>,
 ) {
-    polls::record_response(
+    chat::record_response(
         &context,
         &room,
         &event.event_id,
@@ -677,7 +658,7 @@ async fn on_stable_poll_response(
     room: Room,
     context: Ctx<Arc<Context>>,
 ) {
-    polls::record_response(
+    chat::record_response(
         &context,
         &room,
         &event.event_id,

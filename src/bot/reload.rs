@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
-use super::scheduler::Request;
+use super::posting::Request;
 use crate::network::{Fingerprint, Network};
 
 const POLL: Duration = Duration::from_secs(2);
@@ -48,7 +48,7 @@ pub async fn watch_files(
                 // The agenda directory may have moved; watch the new one from now on.
                 seen = Fingerprint::of(&config_path, loaded.config.agendas_dir.as_deref());
                 // Decided polls stay decided: their workshops are meetings.
-                let decided = super::polls::decisions(&store, loaded.config.timezone);
+                let decided = super::records::decisions(&store, loaded.config.timezone);
                 network.send_replace(Arc::new(loaded.with_decisions(&decided)));
             }
             Ok(Err(diagnostics)) => {

@@ -1,4 +1,4 @@
-//! Carrying out posts: every part of every post in every room, exactly once.
+//! The fan-out: every part of every recorded post in every room, exactly once.
 //!
 //! A post is recorded (`posts` table) before any of it is sent, and finished only when every
 //! part of it is settled in every room and the organizers have their summary. Each round, the
@@ -15,27 +15,29 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use matrix_sdk::Client;
-use matrix_sdk::ruma::events::room::message::{
-    ReplacementMetadata, RoomMessageEventContentWithoutRelation,
-};
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedTransactionId};
-use serde::{Deserialize, Serialize};
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContentWithoutRelation;
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
-use tracing::{debug, info, warn};
+use tracing::{info, warn};
 
-use super::outbox::{self, Attachment, Payload, Target, stable_hash};
+use super::super::outbox::{Attachment, Payload, Target};
+use super::super::records::{self, invitation};
+use super::plan::{
+    Part, PostPlan, RoomPlan, answers_until, everywhere, poll_rooms, report, shown, state_hash,
+};
 use super::polls;
-use super::scheduler::{Scheduler, invitation, state_hash};
-use crate::change::{self, Shown};
+use super::record::{ChangeDetail, Kind, NoticeDetail, Recorder};
+use super::worker::RoomWorker;
+use crate::change;
 use crate::clock::Clock;
-use crate::delivery::{self, Decision, Failure, GiveUp, Policy, Record, RoomStep};
-use crate::metrics::{DeliveryOutcome, Metrics};
+use crate::delivery::{self, Decision, Failure, Policy, Record, RoomStep};
+use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::posting::PostKind;
-use crate::render::{self, FanOutReport, Rendered, RoomOutcome};
+use crate::render::{self, FanOutReport, Rendered};
 use crate::schedule::{Meeting, Status};
-use crate::store::{Delivery, NewDelivery, PostRow, Store};
+use crate::store::{PostRow, Store};
 
 /// How many rooms are worked on at once: a whole network of 30–40 municipalities in one wave,
 /// few enough for a homeserver with a thousand rooms (rate-limited requests are retried by the
@@ -45,202 +47,25 @@ use crate::store::{Delivery, NewDelivery, PostRow, Store};
 /// the parts stay in order.
 const ROOMS_AT_ONCE: usize = 40;
 
-/// What a change post needs to be rebuilt after a restart (its `detail`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct ChangeDetail {
-    /// The hash of [`ChangeDetail::new`]: the change is superseded when the meeting shows
-    /// something else by now.
-    pub state: String,
-    /// What the posts showed before.
-    pub old: Option<Shown>,
-    /// What they show now.
-    pub new: Shown,
-}
-
-/// Who a notice goes to (its `detail`, with the text).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(super) struct NoticeDetail {
-    /// The room, by its delivery key (its id); `None` for the organizers' room.
-    pub room: Option<String>,
-    /// The plain text.
-    pub plain: String,
-    /// The HTML.
-    pub html: String,
-}
-
-/// One part of a post in one room, ready to send.
-#[derive(Debug, Clone)]
-enum Part {
-    /// A message (announcement, reminder, notice, minutes), showing `shown` if it is an
-    /// announcement or reminder.
-    Message {
-        key: String,
-        payload: Payload,
-        shown: Option<String>,
-        content_hash: String,
-    },
-    /// A file (.ics invitation, minutes as Markdown).
-    File { key: String, attachment: Attachment },
-    /// The pin of the message recorded under `message_key` in the same room.
-    Pin { key: String, message_key: String },
-    /// An edit of an earlier message.
-    Edit {
-        key: String,
-        original: Box<Delivery>,
-        content: RoomMessageEventContentWithoutRelation,
-        shown: String,
-        content_hash: String,
-    },
-}
-
-impl Part {
-    /// What it is, as `/metrics` counts it.
-    fn kind_label(&self) -> &'static str {
-        match self {
-            Self::Message { .. } => "message",
-            Self::File { .. } => "file",
-            Self::Pin { .. } => "pin",
-            Self::Edit { .. } => "edit",
-        }
-    }
-
-    fn key(&self) -> &str {
-        match self {
-            Self::Message { key, .. }
-            | Self::File { key, .. }
-            | Self::Pin { key, .. }
-            | Self::Edit { key, .. } => key,
-        }
-    }
-}
-
-/// The parts of a post in one room.
-#[derive(Debug, Clone)]
-struct RoomPlan {
-    target: Target,
-    parts: Vec<Part>,
-}
-
-impl RoomPlan {
-    /// The records of the room's parts, in order. A record that cannot be read counts as
-    /// missing: sending it starts with [`Store::begin`], which finds a confirmed delivery and
-    /// sends nothing twice.
-    fn records(&self, store: &Store) -> Vec<Record> {
-        self.parts
-            .iter()
-            .map(|part| match store.delivery(part.key(), &self.target.key) {
-                Ok(Some(delivery)) => delivery.record(),
-                _ => Record::Missing,
-            })
-            .collect()
-    }
-}
-
-/// A post rebuilt for this round.
+/// Works on the recorded posts.
 #[derive(Debug)]
-struct PostPlan {
-    rooms: Vec<RoomPlan>,
-    /// The key of the summary notice for the organizers, if the post has one.
-    summary: Option<String>,
-    policy: Policy,
+pub struct FanOut {
+    /// The logged-in client.
+    pub client: Client,
+    /// The delivery records.
+    pub store: Arc<Store>,
+    /// The time.
+    pub clock: Arc<dyn Clock>,
+    /// Deliveries and fan-outs are counted here.
+    pub metrics: Arc<Metrics>,
+    /// Summaries and reports are recorded as posts of their own.
+    pub recorder: Recorder,
 }
 
-/// What a post is, from its stored kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Announcement,
-    Reminder,
-    Change,
-    Minutes,
-    Notice,
-    /// A date poll and its text form, in the member rooms.
-    Poll,
-    /// The reminder to the rooms that have not answered a poll.
-    PollReminder,
-    /// A poll's end, in the rooms it reached.
-    PollEnd,
-    /// Recorded before posts were; finished by the migration.
-    Legacy,
-}
-
-impl Kind {
-    fn parse(kind: &str) -> Self {
-        match kind {
-            "announcement" => Self::Announcement,
-            "reminder" => Self::Reminder,
-            "change" => Self::Change,
-            "minutes" => Self::Minutes,
-            "notice" => Self::Notice,
-            "poll" => Self::Poll,
-            "poll-reminder" => Self::PollReminder,
-            "poll-end" => Self::PollEnd,
-            _ => Self::Legacy,
-        }
-    }
-}
-
-/// The stored kind of an announcement or reminder.
-pub(super) fn kind_name(kind: PostKind) -> &'static str {
-    match kind {
-        PostKind::Announcement => "announcement",
-        PostKind::Reminder(_) => "reminder",
-    }
-}
-
-impl Scheduler {
-    /// Records a post about `meeting`, unless it exists already.
-    pub(super) fn start_post(
-        &self,
-        key: &str,
-        kind: &str,
-        meeting: &Meeting,
-        late: bool,
-        detail: String,
-    ) {
-        let row = PostRow {
-            post_key: key.to_owned(),
-            kind: kind.to_owned(),
-            meeting_key: meeting.key.clone(),
-            meeting_title: meeting.title.clone(),
-            meeting_start: meeting.start.with_timezone(&Utc),
-            late,
-            detail,
-            created_at: self.clock.now(),
-            finished_at: None,
-        };
-        match self.store.start_post(&row) {
-            Ok(true) => info!(post = key, "post started"),
-            Ok(false) => {}
-            Err(error) => warn!(post = key, %error, "cannot record a post"),
-        }
-    }
-
-    /// Records a notice (to the organizers' room, or to `room`) as a post of its own.
-    pub(super) fn start_notice(
-        &self,
-        key: &str,
-        meeting: &Meeting,
-        room: Option<&str>,
-        notice: Rendered,
-    ) {
-        let detail = NoticeDetail {
-            room: room.map(ToOwned::to_owned),
-            plain: notice.plain,
-            html: notice.html,
-        };
-        match serde_json::to_string(&detail) {
-            Ok(detail) => self.start_post(key, "notice", meeting, false, detail),
-            Err(error) => warn!(post = key, %error, "cannot record a notice"),
-        }
-    }
-
+impl FanOut {
     /// Works on every open post until nothing more can be done now; returns when a retry is
     /// due.
-    pub(super) async fn run_posts(
-        &self,
-        network: &Network,
-        targets: &[Target],
-    ) -> Option<DateTime<Utc>> {
+    pub async fn run_posts(&self, network: &Network, targets: &[Target]) -> Option<DateTime<Utc>> {
         let mut done: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
         let mut wake: Option<DateTime<Utc>> = None;
         // Posts started while working (summaries, reports) are worked on in the same round.
@@ -300,7 +125,8 @@ impl Scheduler {
                 let mut report = report(&plan, &records);
                 self.add_unconfirmed(&plan, &records, &mut report).await;
                 let text = self.summary_text(network, post, &report);
-                self.start_notice(key, &self.meeting_of(network, post), None, text);
+                self.recorder
+                    .start_notice(key, &self.meeting_of(network, post), None, text);
                 continue;
             }
             if finish {
@@ -406,7 +232,7 @@ impl Scheduler {
             })
             .collect();
         let room_ids: Vec<OwnedRoomId> = delivered.iter().map(|(_, id)| id.clone()).collect();
-        let unreachable = super::reach::unreachable_servers(&self.client, &room_ids).await;
+        let unreachable = super::super::reach::unreachable_servers(&self.client, &room_ids).await;
         for (name, room_id) in delivered {
             if let Some(servers) = unreachable.get(&room_id) {
                 info!(room = %room_id, ?servers, "delivered, but members' servers are unreachable");
@@ -451,7 +277,8 @@ impl Scheduler {
             return;
         }
         let text = render::follow_up_report(network.config.language, &meeting, report);
-        self.start_notice(&format!("report/{}", post.post_key), &meeting, None, text);
+        self.recorder
+            .start_notice(&format!("report/{}", post.post_key), &meeting, None, text);
     }
 
     /// The meeting a post is about: as the files say now, or as recorded.
@@ -476,7 +303,7 @@ impl Scheduler {
                     // The change path edits what was delivered; nothing more goes out.
                     return None;
                 }
-                let kind = super::scheduler::post_kind(&post.post_key)?;
+                let kind = PostKind::of_key(&post.post_key)?;
                 let message = self.message_part(network, &meeting, &post.post_key, kind, post.late);
                 let mut parts = vec![message];
                 if kind == PostKind::Announcement {
@@ -497,7 +324,7 @@ impl Scheduler {
                     rooms: everywhere(targets, &parts),
                     summary: Some(format!("summary/{}", post.post_key)),
                     policy: Policy {
-                        not_after: Some(if post.detail == super::scheduler::REQUESTED {
+                        not_after: Some(if post.detail == super::REQUESTED {
                             meeting.end.with_timezone(&Utc)
                         } else {
                             meeting.start.with_timezone(&Utc)
@@ -580,17 +407,17 @@ impl Scheduler {
             return None;
         }
         let language = network.config.language;
-        let draft = polls::posted_draft(&poll, network);
+        let draft = records::posted_draft(&poll, network);
         let content = polls::start_content(language, &draft)?;
         let parts = vec![
             Part::Message {
-                key: polls::start_key(&poll.key),
+                key: crate::poll::start_key(&poll.key),
                 payload: Payload::PollStart(Box::new(content)),
                 shown: None,
                 content_hash: String::new(),
             },
             Part::Message {
-                key: polls::ballot_key(&poll.key),
+                key: crate::poll::ballot_key(&poll.key),
                 payload: Payload::notice(render::poll_fallback(language, &draft)),
                 shown: None,
                 content_hash: String::new(),
@@ -624,7 +451,7 @@ impl Scheduler {
         }
         let keys: Vec<String> = serde_json::from_str(&post.detail).ok()?;
         let language = network.config.language;
-        let draft = polls::posted_draft(&poll, network);
+        let draft = records::posted_draft(&poll, network);
         let part = Part::Message {
             key: post.post_key.clone(),
             payload: Payload::notice(render::poll_reminder(language, &draft)),
@@ -658,8 +485,8 @@ impl Scheduler {
         // An invalid decision is never shown (the organizers are told by `run_polls`).
         let slot = poll.decided_slot(network.config.timezone)?.ok()?;
         let language = network.config.language;
-        let draft = polls::posted_draft(&poll, network);
-        let start_key = polls::start_key(&poll.key);
+        let draft = records::posted_draft(&poll, network);
+        let start_key = crate::poll::start_key(&poll.key);
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()
             .filter_map(|target| {
@@ -667,7 +494,7 @@ impl Scheduler {
                 let start = OwnedEventId::try_from(started.event_id?).ok()?;
                 let parts = vec![
                     Part::Message {
-                        key: polls::end_key(&poll.key),
+                        key: crate::poll::end_key(&poll.key),
                         payload: Payload::PollEnd(Box::new(polls::end_content(
                             language, &draft, &slot, start,
                         ))),
@@ -675,7 +502,7 @@ impl Scheduler {
                         content_hash: String::new(),
                     },
                     Part::Message {
-                        key: polls::closed_key(&poll.key),
+                        key: crate::poll::closed_key(&poll.key),
                         payload: Payload::notice(render::poll_closed(language, &draft, &slot)),
                         shown: None,
                         content_hash: String::new(),
@@ -702,8 +529,8 @@ impl Scheduler {
     ) -> Part {
         let language = network.config.language;
         let agenda = network.agenda(meeting);
-        let accepted = self.accepted(meeting);
-        let open_actions = super::commands::open_actions(&self.store, meeting);
+        let accepted = records::accepted(&self.store, meeting);
+        let open_actions = records::open_actions(&self.store, meeting);
         let rendered = render::post(
             language,
             &network.roster().name,
@@ -716,25 +543,13 @@ impl Scheduler {
             kind,
             late,
         );
-        let shown = self.shown(network, meeting, &accepted);
+        let shown = shown(network, meeting, &accepted);
         Part::Message {
             key: key.to_owned(),
             payload: Payload::notice(rendered),
             shown: serde_json::to_string(&shown).ok(),
             content_hash: state_hash(network, meeting, &accepted, kind),
         }
-    }
-
-    /// What posts about `meeting` show now.
-    pub(super) fn shown(
-        &self,
-        network: &Network,
-        meeting: &Meeting,
-        accepted: &[crate::store::Proposal],
-    ) -> Shown {
-        // The details are hashed from the announcement's form: the same for every kind of post.
-        let details = state_hash(network, meeting, accepted, PostKind::Announcement);
-        Shown::of(meeting, network.agenda(meeting), accepted, details)
     }
 
     /// A change: in every room that has a message about the meeting, the edits of those
@@ -750,9 +565,9 @@ impl Scheduler {
             .map_err(|error| warn!(post = %post.post_key, %error, "unreadable change"))
             .ok()?;
         let meeting = self.meeting_of(network, post);
-        let accepted = self.accepted(&meeting);
-        let current = self.shown(network, &meeting, &accepted);
-        if shown_hash(&current) != detail.state {
+        let accepted = records::accepted(&self.store, &meeting);
+        let current = shown(network, &meeting, &accepted);
+        if current.state_hash() != detail.state {
             info!(post = %post.post_key, "a newer change supersedes this one");
             return None;
         }
@@ -763,7 +578,7 @@ impl Scheduler {
         );
         let language = network.config.language;
         let agenda = network.agenda(&meeting);
-        let open_actions = super::commands::open_actions(&self.store, &meeting);
+        let open_actions = records::open_actions(&self.store, &meeting);
         let messages = self.store.messages_of(&post.meeting_key).ok()?;
         let mut rooms: Vec<RoomPlan> = Vec::new();
         // The edited text and its hash depend only on the kind of post (the announcement, each
@@ -778,7 +593,7 @@ impl Scheduler {
                 .delivery(&edit_key, &original.room_id)
                 .ok()
                 .flatten();
-            let kind = super::scheduler::post_kind(&original.post_key)?;
+            let kind = PostKind::of_key(&original.post_key)?;
             // A post that went out late ("Erinnerung (verspätet)") stays marked late when edited.
             let late = self
                 .store
@@ -885,258 +700,5 @@ impl Scheduler {
                 not_after: Some(meeting.start.with_timezone(&Utc).max(post.meeting_start)),
             },
         })
-    }
-}
-
-/// The same parts in every target room.
-/// A poll and its reminder are sent until the end of its `decide_by` day: later, nobody can
-/// answer any more.
-fn answers_until(draft: &crate::poll::PollDraft, network: &Network) -> Policy {
-    Policy {
-        not_after: Some(
-            draft
-                .decide_by_end(network.config.timezone)
-                .with_timezone(&Utc),
-        ),
-    }
-}
-
-/// How the post stands in each room, from the rooms' `records` (in plan order): delivered when
-/// every part is, otherwise what became of its first part that is not.
-fn report(plan: &PostPlan, records: &[Vec<Record>]) -> FanOutReport {
-    let mut report = FanOutReport {
-        delivered: 0,
-        total: plan.rooms.len(),
-        failed: Vec::new(),
-        unconfirmed: Vec::new(),
-    };
-    for (room, records) in plan.rooms.iter().zip(records) {
-        let outcome = match records.iter().find(|r| !matches!(r, Record::Done { .. })) {
-            None => {
-                report.delivered += 1;
-                continue;
-            }
-            Some(Record::GivenUp { reason, .. }) => RoomOutcome::GivenUp(reason.clone()),
-            Some(Record::Pending {
-                failure: Some(failure),
-                ..
-            }) => RoomOutcome::Retrying(failure.clone()),
-            Some(_) => RoomOutcome::Retrying(Failure::Other(String::new())),
-        };
-        report.failed.push((room.target.name.clone(), outcome));
-    }
-    report
-}
-
-/// The rooms a poll was opened for, as targets: the current one where the room is still
-/// configured, otherwise the room by its id under the name it had.
-fn poll_rooms(targets: &[Target], rooms: &[(String, String)]) -> Vec<Target> {
-    rooms
-        .iter()
-        .filter_map(|(key, name)| {
-            targets
-                .iter()
-                .find(|target| target.key == *key)
-                .cloned()
-                .or_else(|| {
-                    Target::room(key).map(|mut target| {
-                        target.name.clone_from(name);
-                        target
-                    })
-                })
-        })
-        .collect()
-}
-
-fn everywhere(targets: &[Target], parts: &[Part]) -> Vec<RoomPlan> {
-    targets
-        .iter()
-        .map(|target| RoomPlan {
-            target: target.clone(),
-            parts: parts.to_vec(),
-        })
-        .collect()
-}
-
-/// The stable hash of what posts show: the state a change brings them to.
-pub(super) fn shown_hash(shown: &Shown) -> String {
-    stable_hash(&[&serde_json::to_string(shown).unwrap_or_default()])
-}
-
-/// What one room task needs.
-struct RoomWorker {
-    client: Client,
-    store: Arc<Store>,
-    clock: Arc<dyn Clock>,
-    post: PostRow,
-    policy: Policy,
-    metrics: Arc<Metrics>,
-}
-
-impl RoomWorker {
-    /// Sends the room's parts in order until one has to wait, is given up, or all are done.
-    async fn run(&self, room: &RoomPlan) {
-        loop {
-            let records = room.records(&self.store);
-            match delivery::room_step(&records, self.clock.now(), self.policy) {
-                RoomStep::Send(index) => {
-                    let Some(part) = room.parts.get(index) else {
-                        return;
-                    };
-                    let delivered = self.deliver(room, part).await;
-                    let outcome = match delivered {
-                        Ok(()) => DeliveryOutcome::Sent,
-                        Err(_) => DeliveryOutcome::Failed,
-                    };
-                    self.metrics
-                        .delivery(&self.post.kind, part.kind_label(), outcome);
-                    if let Err(failure) = delivered {
-                        warn!(post = %self.post.post_key, part = part.key(), room = %room.target.key, ?failure, "sending failed");
-                        let attempts = match records.get(index) {
-                            Some(Record::Pending { attempts, .. }) => attempts + 1,
-                            _ => 1,
-                        };
-                        let retry_at =
-                            delivery::after(self.clock.now(), delivery::backoff(attempts));
-                        if let Err(error) = self.store.failed(
-                            part.key(),
-                            &room.target.key,
-                            &failure.to_record(),
-                            retry_at,
-                        ) {
-                            warn!(%error, "cannot record a failed send");
-                        }
-                        return;
-                    }
-                }
-                RoomStep::GiveUp(index, reason) => {
-                    let reason_record = match &reason {
-                        GiveUp::MeetingStarted => "meeting-started".to_owned(),
-                        GiveUp::KeptFailing(failure) => failure.to_record(),
-                    };
-                    for part in room.parts.iter().skip(index) {
-                        self.metrics.delivery(
-                            &self.post.kind,
-                            part.kind_label(),
-                            DeliveryOutcome::GivenUp,
-                        );
-                        let new = self.new_delivery(room, part);
-                        if let Err(error) = self.store.give_up(&new, &reason_record) {
-                            warn!(%error, "cannot record a given-up delivery");
-                        }
-                    }
-                    info!(post = %self.post.post_key, room = %room.target.key, ?reason, "given up");
-                    return;
-                }
-                RoomStep::Wait(..) | RoomStep::Settled => return,
-            }
-        }
-    }
-
-    fn new_delivery<'a>(&'a self, room: &'a RoomPlan, part: &'a Part) -> NewDelivery<'a> {
-        NewDelivery {
-            post_key: part.key(),
-            room_id: &room.target.key,
-            meeting_key: &self.post.meeting_key,
-            meeting_title: &self.post.meeting_title,
-            meeting_start: self.post.meeting_start,
-            transaction_id: "",
-            content_hash: match part {
-                Part::Message { content_hash, .. } | Part::Edit { content_hash, .. } => {
-                    content_hash
-                }
-                _ => "",
-            },
-            now: self.clock.now(),
-        }
-    }
-
-    /// Sends one part: recorded before, confirmed after.
-    async fn deliver(&self, room: &RoomPlan, part: &Part) -> Result<(), Failure> {
-        let transaction_id = format!("convene-{}", stable_hash(&[part.key(), &room.target.key]));
-        let mut new = self.new_delivery(room, part);
-        new.transaction_id = &transaction_id;
-        let record = self.store.begin(&new).map_err(|_| Failure::Database)?;
-        if record.sent_at.is_some() {
-            return Ok(());
-        }
-        let room_id = room.target.room_id.clone()?;
-        let joined = outbox::joined_room(&self.client, &room_id)?;
-        let transaction_id = OwnedTransactionId::from(record.transaction_id.clone());
-        let now = || self.clock.now();
-        match part {
-            Part::Message {
-                key,
-                payload,
-                shown,
-                ..
-            } => {
-                let event_id = outbox::send_payload(&joined, payload, transaction_id)
-                    .await
-                    .map_err(|e| outbox::classify(&e))?;
-                self.store
-                    .sent(
-                        key,
-                        &room.target.key,
-                        Some(event_id.as_str()),
-                        shown.as_deref(),
-                        now(),
-                    )
-                    .map_err(|_| Failure::Database)?;
-                debug!(post = key, %room_id, %event_id, "delivered");
-            }
-            Part::File { key, attachment } => {
-                let payload = Payload::File(attachment.clone());
-                let event_id = outbox::send_payload(&joined, &payload, transaction_id)
-                    .await
-                    .map_err(|e| outbox::classify(&e))?;
-                self.store
-                    .sent(key, &room.target.key, Some(event_id.as_str()), None, now())
-                    .map_err(|_| Failure::Database)?;
-            }
-            Part::Pin { key, message_key } => {
-                let message = self
-                    .store
-                    .delivery(message_key, &room.target.key)
-                    .map_err(|_| Failure::Database)?
-                    .and_then(|d| d.event_id)
-                    .and_then(|id| OwnedEventId::try_from(id).ok());
-                if let Some(event_id) = message {
-                    outbox::pin(&self.store, &joined, &event_id).await?;
-                }
-                self.store
-                    .sent(key, &room.target.key, None, None, now())
-                    .map_err(|_| Failure::Database)?;
-            }
-            Part::Edit {
-                key,
-                original,
-                content,
-                shown,
-                content_hash,
-            } => {
-                let event_id = original
-                    .event_id
-                    .as_deref()
-                    .and_then(|id| OwnedEventId::try_from(id).ok())
-                    .ok_or(Failure::Other("the edited message has no event".to_owned()))?;
-                let replacement = Payload::Message(Box::new(
-                    content
-                        .clone()
-                        .make_replacement(ReplacementMetadata::new(event_id, None)),
-                ));
-                let sent = outbox::send_payload(&joined, &replacement, transaction_id)
-                    .await
-                    .map_err(|e| outbox::classify(&e))?;
-                self.store
-                    .sent(key, &room.target.key, Some(sent.as_str()), None, now())
-                    .map_err(|_| Failure::Database)?;
-                self.store
-                    .edited(&original.post_key, &room.target.key, content_hash, shown)
-                    .map_err(|_| Failure::Database)?;
-                info!(post = %original.post_key, %room_id, "edited after a change");
-            }
-        }
-        Ok(())
     }
 }

@@ -1,12 +1,23 @@
-//! The posting job: announcements and reminders in every room, exactly once, and edits when a
-//! meeting changes.
+//! The posting side of the bot: the posting job, which puts announcements, reminders, changes,
+//! polls, minutes and reports into every room, exactly once.
 //!
 //! Each round it asks [`posting::plan`] which announcements and reminders are due (a pure
 //! decision over the schedule and the posts recorded so far), records them as posts, records a
 //! change post for every meeting whose delivered messages no longer show what the files say,
-//! records minutes to publish and notices to give, and then works on every open post through
-//! [`super::posts`] — which sends each missing part in each room exactly once. Then it sleeps
-//! until the next post or retry is due, a file changes, or a request (`!announce`) comes in.
+//! records minutes to publish and notices to give ([`follow_up`]), polls to open, remind and end
+//! ([`polls`]), and then works on every open post through the [`fan_out`] — which sends each
+//! missing part in each room exactly once ([`worker`]). Then it sleeps until the next post or
+//! retry is due, a file changes, or a [`Request`] comes in: the chat side's only way to ask for
+//! work.
+//!
+//! Every post is recorded ([`record`]) before any of it is sent.
+
+mod fan_out;
+mod follow_up;
+mod plan;
+mod polls;
+mod record;
+mod worker;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -19,7 +30,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
 use super::outbox::{self, Target, stable_hash};
-use super::posts::{ChangeDetail, kind_name, shown_hash};
+use super::records;
 use crate::change::Shown;
 use crate::clock::Clock;
 use crate::delivery::Failure;
@@ -28,13 +39,16 @@ use crate::posting::{self, History, Post, PostKind, Started};
 use crate::render::{self, Rendered};
 use crate::schedule::{Meeting, Status};
 use crate::store::Store;
+use fan_out::FanOut;
+use plan::{shown, state_hash};
+use record::{ChangeDetail, Recorder};
 
 /// The longest the job sleeps, so alias changes and retries are picked up.
 const MAX_SLEEP: Duration = Duration::from_secs(30);
 
 /// The detail of an announcement an organizer asked for with `!announce`: it is sent until the
 /// meeting ends, not only until it starts.
-pub(super) const REQUESTED: &str = "requested";
+const REQUESTED: &str = "requested";
 
 /// What other parts of the bot ask of the posting job.
 #[derive(Debug)]
@@ -60,26 +74,28 @@ pub enum Request {
     },
 }
 
-/// The posting job's state.
+/// The posting job.
 #[derive(Debug)]
-pub struct Scheduler {
+pub struct PostingJob {
     /// The logged-in client.
-    pub client: Client,
+    client: Client,
     /// The delivery records.
-    pub store: Arc<Store>,
+    store: Arc<Store>,
     /// The time.
-    pub clock: Arc<dyn Clock>,
+    clock: Arc<dyn Clock>,
     /// The current network files.
-    pub network: watch::Receiver<Arc<Network>>,
+    network: watch::Receiver<Arc<Network>>,
     /// Where a decided poll's workshop is published into the network (the reload task
     /// publishes there, too).
-    pub publish: watch::Sender<Arc<Network>>,
+    publish: watch::Sender<Arc<Network>>,
     /// Requests from handlers and the file watcher.
-    pub requests: mpsc::UnboundedReceiver<Request>,
+    requests: mpsc::UnboundedReceiver<Request>,
     /// Resolved room aliases.
-    pub aliases: HashMap<OwnedRoomOrAliasId, OwnedRoomId>,
-    /// Deliveries and fan-outs are counted here.
-    pub metrics: Arc<crate::metrics::Metrics>,
+    aliases: HashMap<OwnedRoomOrAliasId, OwnedRoomId>,
+    /// Records posts before they are sent.
+    recorder: Recorder,
+    /// Sends the recorded posts.
+    fan_out: FanOut,
 }
 
 /// The recorded posts, as the planner sees them.
@@ -100,7 +116,42 @@ impl History for Records<'_> {
     }
 }
 
-impl Scheduler {
+impl PostingJob {
+    /// The job for `client`, planning from `network`, answering `requests`, publishing decided
+    /// polls to `publish`.
+    pub fn new(
+        client: Client,
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        network: watch::Receiver<Arc<Network>>,
+        publish: watch::Sender<Arc<Network>>,
+        requests: mpsc::UnboundedReceiver<Request>,
+        metrics: Arc<crate::metrics::Metrics>,
+    ) -> Self {
+        let recorder = Recorder {
+            store: Arc::clone(&store),
+            clock: Arc::clone(&clock),
+        };
+        let fan_out = FanOut {
+            client: client.clone(),
+            store: Arc::clone(&store),
+            clock: Arc::clone(&clock),
+            metrics,
+            recorder: recorder.clone(),
+        };
+        Self {
+            client,
+            store,
+            clock,
+            network,
+            publish,
+            requests,
+            aliases: HashMap::new(),
+            recorder,
+            fan_out,
+        }
+    }
+
     /// Runs rounds until `stop` turns true.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         loop {
@@ -140,7 +191,7 @@ impl Scheduler {
         }
         let targets = self.targets(&network).await;
         // Before the meetings' posts: a poll decided now ends before its workshop is announced.
-        let polls_due = self.run_polls(&network, &targets, now);
+        let polls_due = polls::run(&self.recorder, &network, &targets, now);
         let plan = posting::plan(&meetings, offsets, now, &Records { store: &self.store });
         for due in &plan.send {
             self.start_meeting_post(&due.post, due.late);
@@ -151,13 +202,14 @@ impl Scheduler {
         }
         for meeting in missed.into_values() {
             let notice = render::missed_notice(network.config.language, meeting);
-            self.to_organizers(&format!("missed/{}", meeting.key), meeting, notice);
+            self.recorder
+                .to_organizers(&format!("missed/{}", meeting.key), meeting, notice);
         }
         self.detect_changes(&network, now);
-        self.publish_minutes(&network);
-        self.draft_file_minutes(&network, now);
-        self.remind_actions(&network, &targets, now);
-        let retry = self.run_posts(&network, &targets).await;
+        follow_up::publish_minutes(&self.recorder, &network);
+        follow_up::draft_file_minutes(&self.recorder, &network, now);
+        follow_up::remind_actions(&self.recorder, &network, &targets, now);
+        let retry = self.fan_out.run_posts(&network, &targets).await;
         [plan.next_due, retry, polls_due]
             .into_iter()
             .flatten()
@@ -166,9 +218,9 @@ impl Scheduler {
 
     /// Records an announcement or reminder as a post (unless it is recorded already).
     fn start_meeting_post(&self, post: &Post, late: bool) {
-        self.start_post(
+        self.recorder.start_post(
             &post.key,
-            kind_name(post.kind),
+            post.kind.stored_name(),
             &post.meeting,
             late,
             String::new(),
@@ -193,9 +245,9 @@ impl Scheduler {
                 let offsets = &network.config.meetings.reminders;
                 // Asked for by an organizer: worth sending until the meeting ends.
                 if let Some(post) = posting::posts_of(&meeting, offsets).into_iter().next() {
-                    self.start_post(
+                    self.recorder.start_post(
                         &post.key,
-                        kind_name(post.kind),
+                        post.kind.stored_name(),
                         &post.meeting,
                         false,
                         REQUESTED.to_owned(),
@@ -205,7 +257,7 @@ impl Scheduler {
             // Published in the round that follows every request.
             Request::PublishMinutes => {}
             Request::PollDecided => {
-                let decided = super::polls::decisions(&self.store, network.config.timezone);
+                let decided = records::decisions(&self.store, network.config.timezone);
                 self.publish.send_modify(|network| {
                     *network = Arc::new(Network::clone(network).with_decisions(&decided));
                 });
@@ -218,10 +270,12 @@ impl Scheduler {
                     self.clock.now().timestamp_millis()
                 );
                 let notice = render::reload_errors(network.config.language, &errors);
-                self.to_organizers(&key, &self.no_meeting(&network), notice);
+                self.recorder
+                    .to_organizers(&key, &self.no_meeting(&network), notice);
             }
             Request::Notify { key, notice } => {
-                self.to_organizers(&key, &self.no_meeting(&network), notice);
+                self.recorder
+                    .to_organizers(&key, &self.no_meeting(&network), notice);
             }
         }
     }
@@ -283,11 +337,6 @@ impl Scheduler {
         }
     }
 
-    /// Records a notice for the organizers' room, given once per key.
-    pub(super) fn to_organizers(&self, key: &str, meeting: &Meeting, notice: Rendered) {
-        self.start_notice(key, meeting, None, notice);
-    }
-
     /// Records a change post for every meeting whose delivered announcements or reminders no
     /// longer show what the files (and the accepted proposals) say.
     fn detect_changes(&self, network: &Network, now: DateTime<Utc>) {
@@ -306,7 +355,7 @@ impl Scheduler {
         let mut changed: BTreeMap<String, (Meeting, Shown, Option<Shown>)> = BTreeMap::new();
         let mut current: BTreeMap<String, (Meeting, Shown)> = BTreeMap::new();
         for delivery in deliveries {
-            if post_kind(&delivery.post_key).is_none() {
+            if PostKind::of_key(&delivery.post_key).is_none() {
                 continue;
             }
             let (meeting, shown) = current
@@ -316,8 +365,8 @@ impl Scheduler {
                         .schedule
                         .find(&delivery.meeting_key)
                         .unwrap_or_else(|| vanished(network, &delivery));
-                    let accepted = self.accepted(&meeting);
-                    let shown = self.shown(network, &meeting, &accepted);
+                    let accepted = records::accepted(&self.store, &meeting);
+                    let shown = shown(network, &meeting, &accepted);
                     (meeting, shown)
                 })
                 .clone();
@@ -330,9 +379,9 @@ impl Scheduler {
                 // Delivered before messages remembered what they show: unchanged if the
                 // rendered text is the same.
                 None => {
-                    let kind = post_kind(&delivery.post_key);
+                    let kind = PostKind::of_key(&delivery.post_key);
                     let hash = kind.map(|kind| {
-                        let accepted = self.accepted(&meeting);
+                        let accepted = records::accepted(&self.store, &meeting);
                         state_hash(network, &meeting, &accepted, kind)
                     });
                     if hash.as_deref() == Some(delivery.content_hash.as_str()) {
@@ -353,7 +402,7 @@ impl Scheduler {
                 .or_insert_with(|| (meeting, shown, before));
         }
         for (meeting_key, (meeting, shown, before)) in changed {
-            let state = shown_hash(&shown);
+            let state = shown.state_hash();
             let detail = ChangeDetail {
                 state: state.clone(),
                 old: before,
@@ -362,7 +411,7 @@ impl Scheduler {
             let Ok(detail) = serde_json::to_string(&detail) else {
                 continue;
             };
-            self.start_post(
+            self.recorder.start_post(
                 &format!("change/{state}/{meeting_key}"),
                 "change",
                 &meeting,
@@ -371,81 +420,6 @@ impl Scheduler {
             );
         }
     }
-}
-
-impl Scheduler {
-    /// The members' proposals accepted for a meeting (none if the database cannot say).
-    pub(super) fn accepted(&self, meeting: &Meeting) -> Vec<crate::store::Proposal> {
-        self.store
-            .accepted_for(&meeting.key)
-            .unwrap_or_else(|error| {
-                warn!(%error, "cannot read accepted proposals");
-                Vec::new()
-            })
-    }
-}
-
-/// The .ics invitation for a meeting: its series' calendar entry, or the workshop's.
-pub fn invitation(
-    network: &Network,
-    store: &Store,
-    meeting: &Meeting,
-    now: DateTime<Utc>,
-) -> Option<outbox::Attachment> {
-    let id = meeting
-        .series
-        .clone()
-        .unwrap_or_else(|| meeting.key.clone());
-    // Invitations go to the network's members only, so they carry the video links.
-    let calendar = crate::feed::calendar(
-        network,
-        store,
-        now,
-        crate::ical::Selection::Entry(&id),
-        crate::ical::Links::Include,
-    )
-    .map_err(|error| warn!(%error, "cannot render an invitation"))
-    .ok()?;
-    Some(outbox::Attachment {
-        filename: format!("{id}.ics"),
-        mime: "text/calendar; charset=utf-8".parse().ok()?,
-        data: calendar.text.into_bytes(),
-    })
-}
-
-/// The kind of a post from its key; `None` for notices and summaries, which are never edited.
-pub(super) fn post_kind(post_key: &str) -> Option<PostKind> {
-    let (prefix, _) = post_key.split_once('/')?;
-    if prefix == "announcement" {
-        return Some(PostKind::Announcement);
-    }
-    let offset = prefix.strip_prefix("reminder-")?;
-    crate::duration::parse(offset).ok().map(PostKind::Reminder)
-}
-
-/// A hash of what a post shows about its meeting; when it changes, the post is edited.
-///
-/// Open action items are left out: an item closed during the week does not warrant an edit and
-/// a change notice in every room (the next post, and `!agenda`, show the current list).
-pub(super) fn state_hash(
-    network: &Network,
-    meeting: &Meeting,
-    accepted: &[crate::store::Proposal],
-    kind: PostKind,
-) -> String {
-    let rendered = render::post(
-        network.config.language,
-        &network.roster().name,
-        meeting,
-        network.agenda(meeting),
-        render::Additions {
-            accepted,
-            open_actions: &[],
-        },
-        kind,
-        false,
-    );
-    stable_hash(&[&rendered.plain, &rendered.html])
 }
 
 /// A meeting that was announced but is no longer in the files: shown as cancelled.

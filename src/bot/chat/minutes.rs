@@ -2,25 +2,21 @@
 //! `!done`, and the RSVP reactions (✅ / ❌) on announcements.
 //!
 //! Minutes are recorded in the organizers' room (or the configured minutes room), one meeting
-//! at a time; every line is stored at once (a restart loses nothing), under the event and position of the command, so a message
-//! seen twice records its lines once. Approval keeps the text as approved, archives it as
-//! Markdown under `DATA_DIR/minutes/`, records the action items, and asks the scheduler to
-//! publish it everywhere, exactly once per room.
+//! at a time; every line is stored at once (a restart loses nothing), under the event and
+//! position of the command, so a message seen twice records its lines once. Approval keeps the
+//! text as approved, archives it as Markdown under `DATA_DIR/minutes/`, records the action
+//! items, and asks the posting job to publish it everywhere, exactly once per room.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use matrix_sdk::Room;
 use matrix_sdk::ruma::UserId;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
-use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use tracing::warn;
 
-use super::Context;
-use super::commands::{is_room, municipality_of, new_token};
-use super::scheduler::Request;
-use crate::command::{ActionArguments, CommandError, CommandId, Recording};
-use crate::minutes::{
-    self, Assignment, Attendance, EntryKind, Minutes, Owner, OwnerError, RecordKind,
-};
+use super::super::posting::Request;
+use super::super::records;
+use super::{ChatRoom, HORIZON, Invocation, municipality_of, new_token};
+use crate::command::{ActionArguments, CommandError, CommandId, MinutesCommand, Recording};
+use crate::minutes::{self, Assignment, Attendance, EntryKind, Owner, OwnerError, RecordKind};
 use crate::network::Network;
 use crate::render::{self, DoneOutcome, MinutesReply, Publication, RecordedKind, Rendered};
 use crate::schedule::Meeting;
@@ -29,92 +25,36 @@ use crate::store::{MinutesRow, MinutesSource, MinutesStatus, NewMinutes, Store};
 /// How long before its start a meeting counts as running, for `!here`.
 const EARLY_ARRIVAL: TimeDelta = TimeDelta::minutes(30);
 
-/// One command of a message, with what deciding on it needs.
-#[derive(Debug)]
-pub(super) struct Invocation<'a> {
-    pub context: &'a Context,
-    pub network: &'a Network,
-    pub room: &'a Room,
-    pub event: &'a OriginalSyncRoomMessageEvent,
-    /// The command's place in its message: with the event id, what makes it unique.
-    pub position: usize,
-    pub now: DateTime<Utc>,
+/// `!minutes …`: show, start, edit, approve or list.
+pub async fn minutes(invocation: &Invocation<'_>, sub: MinutesCommand) -> Rendered {
+    match sub {
+        MinutesCommand::Show => show(invocation),
+        MinutesCommand::Start => start(invocation).await,
+        MinutesCommand::Edit { number, text } => edit(invocation, number, &text).await,
+        MinutesCommand::Approve(date) => approve(invocation, date).await,
+        MinutesCommand::List => list(invocation),
+    }
 }
 
-impl Invocation<'_> {
-    fn language(&self) -> crate::i18n::Language {
-        self.network.config.language
-    }
+/// A reply about minutes, in the network's language.
+fn reply(invocation: &Invocation<'_>, reply: &MinutesReply) -> Rendered {
+    render::minutes_reply(invocation.language(), reply)
+}
 
-    fn store(&self) -> &Store {
-        &self.context.store
-    }
+/// A failure of the database, logged; the chair is told the bot cannot record now.
+fn failed(invocation: &Invocation<'_>, error: &crate::store::StoreError) -> Rendered {
+    warn!(%error, "the minutes database failed");
+    reply(invocation, &MinutesReply::Failed)
+}
 
-    fn reply(&self, reply: &MinutesReply) -> Rendered {
-        render::minutes_reply(self.language(), reply)
-    }
-
-    fn failed(&self, error: &crate::store::StoreError) -> Rendered {
-        warn!(%error, "the minutes database failed");
-        self.reply(&MinutesReply::Failed)
-    }
-
-    fn is_organizer(&self) -> bool {
-        self.network
-            .config
-            .roster
-            .organizers
-            .contains(&self.event.sender)
-    }
-
-    /// Whether the sender chairs the minutes of `meeting_key`.
-    fn is_chair(&self, meeting_key: &str) -> Result<bool, crate::store::StoreError> {
-        let sender = self.event.sender.as_str();
-        Ok(self
-            .store()
-            .chairs(meeting_key)?
-            .iter()
-            .any(|(user, _)| user == sender))
-    }
-
-    /// Whether this is where minutes are taken: the organizers' room, or the configured
-    /// minutes room.
-    fn in_minutes_room(&self) -> bool {
-        let roster = self.network.roster();
-        is_room(&roster.organizers_room, self.room)
-            || roster
-                .minutes_room
-                .as_ref()
-                .is_some_and(|room| is_room(room, self.room))
-    }
-
-    /// How a user is shown in minutes: their display name in this room, or their id.
-    async fn shown(&self, user: &UserId) -> String {
-        match self.room.get_member_no_sync(user).await {
-            // A display name is typed by its owner: no bidi override of theirs reaches the minutes.
-            Ok(Some(member)) => member.display_name().map_or_else(
-                || user.to_string(),
-                |name| crate::text::neutralize(name).into_owned(),
-            ),
-            _ => user.to_string(),
-        }
-    }
-
-    fn municipalities(&self) -> Vec<String> {
-        self.network
-            .config
-            .roster
-            .members
-            .iter()
-            .map(|m| m.name.clone())
-            .collect()
-    }
-
-    /// The configured member municipality whose room this is (not the organizers' room).
-    fn member_municipality(&self) -> Option<String> {
-        let name = municipality_of(self.network, self.room)?;
-        (!is_room(&self.network.roster().organizers_room, self.room)).then_some(name)
-    }
+/// The member municipality whose room `user_id` is in, if exactly one.
+async fn municipality_of_user(invocation: &Invocation<'_>, user_id: &str) -> Option<String> {
+    let user = UserId::parse(user_id).ok()?;
+    let mut found = invocation
+        .room
+        .municipalities_of(&user, invocation.roster())
+        .await;
+    (found.len() == 1).then(|| found.remove(0))
 }
 
 /// The meeting running now, or else the next one. With `early` (for `!here`) only a running
@@ -137,22 +77,8 @@ fn current_or_next(network: &Network, now: DateTime<Utc>, early: bool) -> Option
         if early {
             None
         } else {
-            network
-                .schedule
-                .next_taking_place(now, TimeDelta::days(400))
+            network.schedule.next_taking_place(now, HORIZON)
         }
-    })
-}
-
-/// The meeting of stored minutes: from the schedule, or as stored if it is no longer there.
-pub(super) fn meeting_of(network: &Network, row: &MinutesRow) -> Meeting {
-    network.schedule.find(&row.meeting_key).unwrap_or_else(|| {
-        Meeting::remembered(
-            row.meeting_key.clone(),
-            row.meeting_title.clone(),
-            row.meeting_start.with_timezone(&network.config.timezone),
-            crate::schedule::Status::Scheduled,
-        )
     })
 }
 
@@ -170,72 +96,34 @@ fn agenda_titles(invocation: &Invocation<'_>, meeting: &Meeting) -> Vec<String> 
     titles
 }
 
-/// The minutes document of stored minutes, live or from the agenda file.
-pub(super) fn document(network: &Network, store: &Store, row: &MinutesRow) -> Option<Minutes> {
-    let meeting = meeting_of(network, row);
-    let agenda = network.agenda(&meeting);
-    let title = render::meeting_title(&meeting, agenda);
-    match row.source {
-        MinutesSource::File => agenda
-            .and_then(|a| a.minutes.as_ref())
-            .map(|file| Minutes::from_file(&meeting, title, file)),
-        MinutesSource::Live => {
-            let chairs = store
-                .chairs(&row.meeting_key)
-                .map_err(|error| warn!(%error, "cannot read the chairs"))
-                .ok()?;
-            let attendance = store
-                .attendance(&row.meeting_key)
-                .map_err(|error| warn!(%error, "cannot read the attendance"))
-                .ok()?;
-            // In the configured order of the members.
-            let attendance: Vec<(String, Attendance)> = network
-                .config
-                .roster
-                .members
-                .iter()
-                .filter_map(|m| attendance.get(&m.name).map(|a| (m.name.clone(), *a)))
-                .collect();
-            let records = store
-                .records(&row.meeting_key)
-                .map_err(|error| warn!(%error, "cannot read the minutes"))
-                .ok()?;
-            Some(Minutes::from_records(
-                &meeting,
-                title,
-                chairs.into_iter().map(|(_, shown)| shown).collect(),
-                &attendance,
-                &records,
-            ))
-        }
-    }
-}
-
-pub(super) async fn start(invocation: &Invocation<'_>) -> Rendered {
+async fn start(invocation: &Invocation<'_>) -> Rendered {
     if !invocation.in_minutes_room() {
-        return invocation.reply(&MinutesReply::WrongRoom);
+        return reply(invocation, &MinutesReply::WrongRoom);
     }
     let store = invocation.store();
     match store.minutes_with_status(MinutesStatus::Recording) {
         Ok(recording) => {
             if let Some(row) = recording.first() {
-                return invocation.reply(&MinutesReply::AlreadyRecording {
-                    title: row.meeting_title.clone(),
-                });
+                return reply(
+                    invocation,
+                    &MinutesReply::AlreadyRecording {
+                        title: row.meeting_title.clone(),
+                    },
+                );
             }
         }
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     }
     let Some(meeting) = current_or_next(invocation.network, invocation.now, false) else {
-        return invocation.reply(&MinutesReply::NoMeeting);
+        return reply(invocation, &MinutesReply::NoMeeting);
     };
     let agenda = invocation.network.agenda(&meeting);
     let title = render::meeting_title(&meeting, agenda);
     if agenda.is_some_and(|a| a.minutes.is_some()) {
-        return invocation.reply(&MinutesReply::AlreadyHasMinutes { title });
+        return reply(invocation, &MinutesReply::AlreadyHasMinutes { title });
     }
-    let sender = &invocation.event.sender;
-    let shown = invocation.shown(sender).await;
+    let sender = &invocation.sender;
+    let shown = invocation.room.shown(sender).await;
     let started = store.start_minutes(
         &NewMinutes {
             meeting_key: &meeting.key,
@@ -250,13 +138,16 @@ pub(super) async fn start(invocation: &Invocation<'_>) -> Rendered {
         &shown,
     );
     match started {
-        Ok(true) => invocation.reply(&MinutesReply::Started {
-            when: render::date_range(invocation.language(), meeting.start, meeting.end),
-            agenda: agenda_titles(invocation, &meeting),
-            title,
-        }),
-        Ok(false) => invocation.reply(&MinutesReply::AlreadyHasMinutes { title }),
-        Err(error) => invocation.failed(&error),
+        Ok(true) => reply(
+            invocation,
+            &MinutesReply::Started {
+                when: render::date_range(invocation.language(), meeting.start, meeting.end),
+                agenda: agenda_titles(invocation, &meeting),
+                title,
+            },
+        ),
+        Ok(false) => reply(invocation, &MinutesReply::AlreadyHasMinutes { title }),
+        Err(error) => failed(invocation, &error),
     }
 }
 
@@ -265,15 +156,15 @@ fn recording(invocation: &Invocation<'_>, command: CommandId) -> Result<MinutesR
     let store = invocation.store();
     let row = match store.minutes_with_status(MinutesStatus::Recording) {
         Ok(mut rows) if !rows.is_empty() => rows.remove(0),
-        Ok(_) => return Err(invocation.reply(&MinutesReply::NotRecording)),
-        Err(error) => return Err(invocation.failed(&error)),
+        Ok(_) => return Err(reply(invocation, &MinutesReply::NotRecording)),
+        Err(error) => return Err(failed(invocation, &error)),
     };
     if row.room_id != invocation.room.room_id().as_str() {
-        return Err(invocation.reply(&MinutesReply::WrongRoom));
+        return Err(reply(invocation, &MinutesReply::WrongRoom));
     }
     if !invocation
         .is_chair(&row.meeting_key)
-        .map_err(|error| invocation.failed(&error))?
+        .map_err(|error| failed(invocation, &error))?
     {
         return Err(render::command_error(
             invocation.language(),
@@ -315,30 +206,8 @@ async fn assignment(
     ))
 }
 
-/// The member municipality whose room `user_id` is in, if exactly one.
-async fn municipality_of_user(invocation: &Invocation<'_>, user_id: &str) -> Option<String> {
-    let user = UserId::parse(user_id).ok()?;
-    let client = invocation.room.client();
-    let mut found = Vec::new();
-    for room in client.joined_rooms() {
-        let Some(name) = municipality_of(invocation.network, &room) else {
-            continue;
-        };
-        if is_room(&invocation.network.roster().organizers_room, &room) {
-            continue;
-        }
-        if matches!(room.get_member_no_sync(&user).await, Ok(Some(member))
-            if *member.membership() == matrix_sdk::ruma::events::room::member::MembershipState::Join)
-            && !found.contains(&name)
-        {
-            found.push(name);
-        }
-    }
-    (found.len() == 1).then(|| found.remove(0))
-}
-
 /// Records what a chair said: a line of the minutes, a new chair, the end, or an undo.
-pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) -> Rendered {
+pub async fn record(invocation: &Invocation<'_>, recording: Recording) -> Rendered {
     let row = match self::recording(invocation, recording.id()) {
         Ok(row) => row,
         Err(reply) => return reply,
@@ -348,10 +217,10 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
     let (kind, text, what) = match recording {
         Recording::End => {
             if let Err(error) = store.end_minutes(key, invocation.now) {
-                return invocation.failed(&error);
+                return failed(invocation, &error);
             }
-            let Some(minutes) = document(invocation.network, store, &row) else {
-                return invocation.reply(&MinutesReply::Failed);
+            let Some(minutes) = records::document(invocation.network, store, &row) else {
+                return reply(invocation, &MinutesReply::Failed);
             };
             let draft = render::minutes_draft(
                 invocation.language(),
@@ -360,10 +229,7 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
                 true,
             );
             // Taken in a minutes room of its own: the organizers get the draft, too.
-            if !is_room(
-                &invocation.network.roster().organizers_room,
-                invocation.room,
-            ) {
+            if !invocation.in_organizers_room() {
                 let _ = invocation.context.requests.send(Request::Notify {
                     key: format!("minutes-draft/{key}/live"),
                     notice: draft.clone(),
@@ -373,19 +239,22 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
         }
         Recording::Undo => {
             return match store.undo_last(key) {
-                Ok(Some(undone)) => invocation.reply(&MinutesReply::Undone {
-                    number: undone.number,
-                    text: undone.text,
-                }),
-                Ok(None) => invocation.reply(&MinutesReply::NothingToUndo),
-                Err(error) => invocation.failed(&error),
+                Ok(Some(undone)) => reply(
+                    invocation,
+                    &MinutesReply::Undone {
+                        number: undone.number,
+                        text: undone.text,
+                    },
+                ),
+                Ok(None) => reply(invocation, &MinutesReply::NothingToUndo),
+                Err(error) => failed(invocation, &error),
             };
         }
         Recording::Chair(user) => {
-            let shown = invocation.shown(&user).await;
+            let shown = invocation.room.shown(&user).await;
             return match store.add_chair(key, user.as_str(), &shown, invocation.now) {
-                Ok(_) => invocation.reply(&MinutesReply::ChairAdded(shown)),
-                Err(error) => invocation.failed(&error),
+                Ok(_) => reply(invocation, &MinutesReply::ChairAdded(shown)),
+                Err(error) => failed(invocation, &error),
             };
         }
         Recording::Topic(Some(title)) => (
@@ -396,12 +265,12 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
         Recording::Topic(None) => {
             let records = match store.records(key) {
                 Ok(records) => records,
-                Err(error) => return invocation.failed(&error),
+                Err(error) => return failed(invocation, &error),
             };
-            let meeting = meeting_of(invocation.network, &row);
+            let meeting = records::meeting_of(invocation.network, &row);
             let next = minutes::next_agenda_item(&records);
             let Some(title) = agenda_titles(invocation, &meeting).into_iter().nth(next) else {
-                return invocation.reply(&MinutesReply::AgendaDone);
+                return reply(invocation, &MinutesReply::AgendaDone);
             };
             (
                 RecordKind::Topic {
@@ -423,7 +292,7 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
                 task,
                 RecordedKind::Action,
             ),
-            Err(reply) => return invocation.reply(&reply),
+            Err(answer) => return reply(invocation, &answer),
         },
         Recording::Link { url, title } => (
             RecordKind::Entry(EntryKind::Link(url)),
@@ -431,12 +300,12 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
             RecordedKind::Link,
         ),
     };
-    let source = format!("{}#{}", invocation.event.event_id, invocation.position);
+    let source = format!("{}#{}", invocation.event_id, invocation.position);
     match store.record(
         key,
         &kind,
         &text,
-        invocation.event.sender.as_str(),
+        invocation.sender.as_str(),
         &source,
         invocation.now,
     ) {
@@ -447,14 +316,17 @@ pub(super) async fn record(invocation: &Invocation<'_>, recording: Recording) ->
                 }
                 _ => text,
             };
-            invocation.reply(&MinutesReply::Recorded {
-                number,
-                what,
-                text: shown,
-            })
+            reply(
+                invocation,
+                &MinutesReply::Recorded {
+                    number,
+                    what,
+                    text: shown,
+                },
+            )
         }
-        Ok(None) => invocation.reply(&MinutesReply::Full),
-        Err(error) => invocation.failed(&error),
+        Ok(None) => reply(invocation, &MinutesReply::Full),
+        Err(error) => failed(invocation, &error),
     }
 }
 
@@ -470,7 +342,7 @@ fn current_minutes(invocation: &Invocation<'_>) -> Result<Option<MinutesRow>, Re
             }
             Ok(recording)
         })
-        .map_err(|error| invocation.failed(&error))?;
+        .map_err(|error| failed(invocation, &error))?;
     Ok(rows.into_iter().next_back())
 }
 
@@ -478,34 +350,34 @@ fn may_correct(invocation: &Invocation<'_>, row: &MinutesRow) -> bool {
     invocation.is_organizer() || invocation.is_chair(&row.meeting_key).unwrap_or(false)
 }
 
-pub(super) fn show(invocation: &Invocation<'_>) -> Rendered {
+fn show(invocation: &Invocation<'_>) -> Rendered {
     let row = match current_minutes(invocation) {
         Ok(Some(row)) => row,
-        Ok(None) => return invocation.reply(&MinutesReply::NotRecording),
+        Ok(None) => return reply(invocation, &MinutesReply::NotRecording),
         Err(reply) => return reply,
     };
     if !invocation.in_minutes_room() {
-        return invocation.reply(&MinutesReply::WrongRoom);
+        return reply(invocation, &MinutesReply::WrongRoom);
     }
-    match document(invocation.network, invocation.store(), &row) {
+    match records::document(invocation.network, invocation.store(), &row) {
         Some(minutes) => render::minutes_draft(
             invocation.language(),
             &invocation.network.roster().name,
             &minutes,
             row.source == MinutesSource::Live,
         ),
-        None => invocation.reply(&MinutesReply::Failed),
+        None => reply(invocation, &MinutesReply::Failed),
     }
 }
 
-pub(super) async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered {
+async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -> Rendered {
     let row = match current_minutes(invocation) {
         Ok(Some(row)) => row,
-        Ok(None) => return invocation.reply(&MinutesReply::NoDraft),
+        Ok(None) => return reply(invocation, &MinutesReply::NoDraft),
         Err(reply) => return reply,
     };
     if !invocation.in_minutes_room() {
-        return invocation.reply(&MinutesReply::WrongRoom);
+        return reply(invocation, &MinutesReply::WrongRoom);
     }
     if !may_correct(invocation, &row) {
         return render::command_error(
@@ -516,15 +388,15 @@ pub(super) async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -
         );
     }
     if row.source == MinutesSource::File {
-        return invocation.reply(&MinutesReply::EditTheFile);
+        return reply(invocation, &MinutesReply::EditTheFile);
     }
     let store = invocation.store();
     let records = match store.records(&row.meeting_key) {
         Ok(records) => records,
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     };
     let Some(existing) = records.iter().find(|r| r.number == number && !r.undone) else {
-        return invocation.reply(&MinutesReply::NoSuchLine(number));
+        return reply(invocation, &MinutesReply::NoSuchLine(number));
     };
     let (kind, text) = match &existing.kind {
         RecordKind::Entry(EntryKind::Action(_)) => {
@@ -534,20 +406,20 @@ pub(super) async fn edit(invocation: &Invocation<'_>, number: u32, text: &str) -
             };
             match assignment(invocation, &arguments).await {
                 Ok((assignment, task)) => (RecordKind::Entry(EntryKind::Action(assignment)), task),
-                Err(reply) => return invocation.reply(&reply),
+                Err(answer) => return reply(invocation, &answer),
             }
         }
         kind => (kind.clone(), text.to_owned()),
     };
     match store.edit_record(&row.meeting_key, number, &kind, &text) {
-        Ok(true) => invocation.reply(&MinutesReply::Edited { number }),
-        Ok(false) => invocation.reply(&MinutesReply::NoSuchLine(number)),
-        Err(error) => invocation.failed(&error),
+        Ok(true) => reply(invocation, &MinutesReply::Edited { number }),
+        Ok(false) => reply(invocation, &MinutesReply::NoSuchLine(number)),
+        Err(error) => failed(invocation, &error),
     }
 }
 
 /// The link of approved minutes on the bot's HTTP server, if it serves one.
-pub(super) fn minutes_link(network: &Network, token: &str) -> Option<String> {
+pub fn minutes_link(network: &Network, token: &str) -> Option<String> {
     let calendar = network.config.calendar.as_ref()?;
     calendar
         .public_url
@@ -556,12 +428,9 @@ pub(super) fn minutes_link(network: &Network, token: &str) -> Option<String> {
         .map(|url| url.to_string())
 }
 
-pub(super) async fn approve(
-    invocation: &Invocation<'_>,
-    date: Option<chrono::NaiveDate>,
-) -> Rendered {
+async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -> Rendered {
     if !invocation.in_minutes_room() {
-        return invocation.reply(&MinutesReply::WrongRoom);
+        return reply(invocation, &MinutesReply::WrongRoom);
     }
     let store = invocation.store();
     let network = invocation.network;
@@ -571,7 +440,7 @@ pub(super) async fn approve(
     };
     let drafts: Vec<MinutesRow> = match store.minutes_with_status(MinutesStatus::Draft) {
         Ok(rows) => rows.into_iter().filter(on_date).collect(),
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     };
     let row = match drafts.as_slice() {
         [row] => row.clone(),
@@ -579,28 +448,31 @@ pub(super) async fn approve(
             if let Ok(recording) = store.minutes_with_status(MinutesStatus::Recording)
                 && let Some(row) = recording.iter().find(|r| on_date(r))
             {
-                return invocation.reply(&MinutesReply::AlreadyRecording {
-                    title: row.meeting_title.clone(),
-                });
+                return reply(
+                    invocation,
+                    &MinutesReply::AlreadyRecording {
+                        title: row.meeting_title.clone(),
+                    },
+                );
             }
-            return invocation.reply(&MinutesReply::NoDraft);
+            return reply(invocation, &MinutesReply::NoDraft);
         }
         several => {
             let dates = several
                 .iter()
                 .map(|r| r.meeting_start.with_timezone(&timezone).date_naive())
                 .collect();
-            return invocation.reply(&MinutesReply::SeveralDrafts(dates));
+            return reply(invocation, &MinutesReply::SeveralDrafts(dates));
         }
     };
-    let Some(minutes) = document(network, store, &row) else {
-        return invocation.reply(&MinutesReply::Failed);
+    let Some(minutes) = records::document(network, store, &row) else {
+        return reply(invocation, &MinutesReply::Failed);
     };
     let Some(token) = new_token() else {
-        return invocation.reply(&MinutesReply::Failed);
+        return reply(invocation, &MinutesReply::Failed);
     };
     let publication = Publication {
-        approved_by: invocation.shown(&invocation.event.sender).await,
+        approved_by: invocation.room.shown(invocation.sender).await,
         approved_on: invocation.now.with_timezone(&timezone).date_naive(),
         link: minutes_link(network, &token),
     };
@@ -611,7 +483,7 @@ pub(super) async fn approve(
     let file_name = minutes::file_name(&minutes.meeting_key, minutes.start);
     if let Err(error) = archive(&network.config.data_dir, &file_name, &markdown) {
         warn!(%error, file_name, "cannot archive the minutes");
-        return invocation.reply(&MinutesReply::Failed);
+        return reply(invocation, &MinutesReply::Failed);
     }
     let actions = minutes
         .actions()
@@ -628,12 +500,15 @@ pub(super) async fn approve(
         now: invocation.now,
     };
     if let Err(error) = store.approve_minutes(&row.meeting_key, &approval) {
-        return invocation.failed(&error);
+        return failed(invocation, &error);
     }
     let _ = invocation.context.requests.send(Request::PublishMinutes);
-    invocation.reply(&MinutesReply::Approved {
-        title: minutes.title,
-    })
+    reply(
+        invocation,
+        &MinutesReply::Approved {
+            title: minutes.title,
+        },
+    )
 }
 
 /// Writes `DATA_DIR/minutes/<file_name>` atomically (a temporary file renamed into place),
@@ -676,13 +551,13 @@ fn archive(data_dir: &std::path::Path, file_name: &str, markdown: &str) -> std::
     std::fs::rename(&temporary, dir.join(file_name))
 }
 
-pub(super) fn list(invocation: &Invocation<'_>) -> Rendered {
+fn list(invocation: &Invocation<'_>) -> Rendered {
     let rows = match invocation
         .store()
         .minutes_with_status(MinutesStatus::Approved)
     {
         Ok(rows) => rows,
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     };
     let timezone = invocation.network.config.timezone;
     let entries: Vec<(String, String, Option<String>)> = rows
@@ -700,11 +575,11 @@ pub(super) fn list(invocation: &Invocation<'_>) -> Rendered {
     render::minutes_list(invocation.language(), &entries)
 }
 
-pub(super) fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
+pub fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
     let store = invocation.store();
     let recording = match store.minutes_with_status(MinutesStatus::Recording) {
         Ok(rows) => rows.into_iter().next(),
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     };
     let (meeting_key, title) = match recording {
         Some(row) => (row.meeting_key, row.meeting_title),
@@ -713,7 +588,7 @@ pub(super) fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered 
                 let title = render::meeting_title(&meeting, invocation.network.agenda(&meeting));
                 (meeting.key, title)
             }
-            None => return invocation.reply(&MinutesReply::NoRunningMeeting),
+            None => return reply(invocation, &MinutesReply::NoRunningMeeting),
         },
     };
     let municipality = match name {
@@ -733,55 +608,61 @@ pub(super) fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered 
             {
                 Some(found) => found.clone(),
                 None => {
-                    return invocation.reply(&MinutesReply::UnknownMunicipality {
-                        given: name.to_owned(),
-                        known,
-                    });
+                    return reply(
+                        invocation,
+                        &MinutesReply::UnknownMunicipality {
+                            given: name.to_owned(),
+                            known,
+                        },
+                    );
                 }
             }
         }
         None => match invocation.member_municipality() {
             Some(municipality) => municipality,
-            None => return invocation.reply(&MinutesReply::WhichMunicipality),
+            None => return reply(invocation, &MinutesReply::WhichMunicipality),
         },
     };
     match store.set_attendance(
         &meeting_key,
         &municipality,
-        invocation.event.sender.as_str(),
+        invocation.sender.as_str(),
         Attendance::Here,
-        invocation.event.event_id.as_str(),
+        invocation.event_id.as_str(),
         invocation.now,
     ) {
-        Ok(()) => invocation.reply(&MinutesReply::Here {
-            municipality,
-            title,
-        }),
-        Err(error) => invocation.failed(&error),
+        Ok(()) => reply(
+            invocation,
+            &MinutesReply::Here {
+                municipality,
+                title,
+            },
+        ),
+        Err(error) => failed(invocation, &error),
     }
 }
 
-pub(super) fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
+pub fn actions(invocation: &Invocation<'_>, all: bool) -> Rendered {
     let whose = if all || invocation.in_minutes_room() {
         None
     } else {
         match invocation.member_municipality() {
             Some(name) => Some(name),
-            None => return invocation.reply(&MinutesReply::NotAMemberRoom),
+            None => return reply(invocation, &MinutesReply::NotAMemberRoom),
         }
     };
     match invocation.store().open_actions(whose.as_deref()) {
         Ok(actions) => render::action_list(invocation.language(), &actions, whose.as_deref()),
-        Err(error) => invocation.failed(&error),
+        Err(error) => failed(invocation, &error),
     }
 }
 
-pub(super) fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
+pub fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
     let store = invocation.store();
     let language = invocation.language();
     let action = match store.action(number) {
         Ok(action) => action,
-        Err(error) => return invocation.failed(&error),
+        Err(error) => return failed(invocation, &error),
     };
     let own = action.as_ref().is_some_and(|a| {
         invocation.is_organizer()
@@ -794,9 +675,9 @@ pub(super) fn done(invocation: &Invocation<'_>, number: i64) -> Rendered {
             render::action_done(language, number, Some(&action), DoneOutcome::AlreadyDone)
         }
         Some(action) if own => {
-            match store.close_action(number, invocation.event.sender.as_str(), invocation.now) {
+            match store.close_action(number, invocation.sender.as_str(), invocation.now) {
                 Ok(()) => render::action_done(language, number, Some(&action), DoneOutcome::Closed),
-                Err(error) => invocation.failed(&error),
+                Err(error) => failed(invocation, &error),
             }
         }
         _ => render::action_done(language, number, None, DoneOutcome::Unknown),
@@ -815,20 +696,20 @@ fn rsvp(key: &str) -> Option<Attendance> {
 
 /// Records an RSVP reaction (✅ / ❌) on one of the bot's announcements or reminders in a
 /// member room as that municipality's attendance; other reactions are no RSVP.
-pub(super) fn react(
+pub fn react(
     network: &Network,
     store: &Store,
-    room: &Room,
+    room: &dyn ChatRoom,
     event: &OriginalSyncReactionEvent,
     now: DateTime<Utc>,
 ) {
     let Some(attendance) = rsvp(&event.content.relates_to.key) else {
         return;
     };
-    if is_room(&network.roster().organizers_room, room) {
+    if room.is(&network.roster().organizers_room) {
         return;
     }
-    let Some(municipality) = municipality_of(network, room) else {
+    let Some(municipality) = municipality_of(network.roster(), room) else {
         return;
     };
     let reacted_to = event.content.relates_to.event_id.as_str();

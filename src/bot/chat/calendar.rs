@@ -1,0 +1,94 @@
+//! The calendar in chat: `!subscribe` (the room's feed, or the public calendar) and `!ics` (a
+//! meeting's invitation as a file).
+
+use chrono::NaiveDate;
+use tracing::warn;
+
+use super::{Answer, HORIZON, Invocation, Outcome, municipality_of, new_token};
+use crate::command::CommandError;
+use crate::render::{self, Rendered};
+use crate::schedule::Meeting;
+
+/// `!subscribe [rotate]`: the room's private feed in a configured room, the network calendar
+/// elsewhere if it is public (nothing otherwise); `rotate` replaces the room's token first.
+pub fn subscribe(invocation: &Invocation<'_>, rotate: bool) -> Result<Rendered, CommandError> {
+    let language = invocation.language();
+    let name = &invocation.roster().name;
+    let Some(calendar) = &invocation.network.config.calendar else {
+        return Ok(render::subscribe(language, name, None, false, false));
+    };
+    let configured = municipality_of(invocation.roster(), invocation.room).is_some();
+    let token = if configured {
+        Some(feed_token(invocation, rotate)?)
+    } else {
+        None
+    };
+    let path = match &token {
+        Some(token) => format!("feeds/{token}.ics"),
+        None if calendar.public => "calendar.ics".to_owned(),
+        None => return Ok(render::subscribe(language, name, None, false, false)),
+    };
+    let links = calendar
+        .public_url
+        .join(&path)
+        .ok()
+        .map(|url| render::FeedLinks::for_url(&url));
+    Ok(render::subscribe(
+        language,
+        name,
+        links.as_ref(),
+        token.is_some(),
+        rotate && token.is_some(),
+    ))
+}
+
+/// The room's feed token: made on first use, replaced with `rotate`.
+fn feed_token(invocation: &Invocation<'_>, rotate: bool) -> Result<String, CommandError> {
+    let store = invocation.store();
+    let room_id = invocation.room.room_id().as_str();
+    let fresh = new_token().ok_or(CommandError::Unavailable)?;
+    let token = if rotate {
+        store
+            .rotate_feed_token(room_id, &fresh, invocation.now)
+            .map(|()| fresh)
+    } else {
+        store.feed_token(room_id, || fresh, invocation.now)
+    };
+    token.map_err(|error| {
+        warn!(%error, "cannot read or replace a feed token");
+        CommandError::Unavailable
+    })
+}
+
+/// `!ics [date]`: the invitation of the next meeting, or of the meeting on `date`, as a file.
+pub fn ics(invocation: &Invocation<'_>, date: Option<NaiveDate>) -> Result<Outcome, CommandError> {
+    let network = invocation.network;
+    let language = invocation.language();
+    let meeting = match date {
+        None => network.schedule.next_taking_place(invocation.now, HORIZON),
+        Some(date) => network
+            .schedule
+            .on_date(date)
+            .into_iter()
+            .find(Meeting::takes_place),
+    };
+    Ok(match (meeting, date) {
+        (Some(meeting), _) => {
+            let file = super::super::records::invitation(
+                network,
+                invocation.store(),
+                &meeting,
+                invocation.now,
+            )
+            .ok_or(CommandError::Unavailable)?;
+            Outcome {
+                answer: Answer::File(file),
+                also: Vec::new(),
+            }
+        }
+        (None, Some(date)) => render::no_meeting_on(language, date).into(),
+        (None, None) => {
+            render::meeting_details(language, None, render::Additions::default()).into()
+        }
+    })
+}

@@ -1,0 +1,440 @@
+//! The chat handlers' decisions, without a homeserver: the example network
+//! (`config/convene.example.yaml` with its agendas), a database in memory, a fixed clock and
+//! rooms of plain values. Each test says a command in a room and checks the answer, what was
+//! stored, and what was asked of the posting job.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::{
+    EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedUserId, RoomId, RoomOrAliasId,
+    UserId, owned_room_id, owned_user_id,
+};
+use tokio::sync::{mpsc, watch};
+
+use super::room::Lookup;
+use super::{Answer, ChatRoom, Context, Invocation, Outcome, carry_out, decide_reply};
+use crate::clock::FixedClock;
+use crate::config::Roster;
+use crate::metrics::Metrics;
+use crate::network::Network;
+use crate::store::{ProposalStatus, Store};
+
+use super::super::outbox::{Action, Payload};
+use super::super::posting::Request;
+
+const ORGANIZER: &str = "@dirk.andres:kaiserslautern.de";
+const MEMBER: &str = "@anna:kaiserslautern.de";
+
+/// A room of plain values: its id, its aliases, its members' display names, and which member
+/// rooms each person is in.
+#[derive(Debug)]
+struct Room {
+    id: OwnedRoomId,
+    aliases: Vec<OwnedRoomOrAliasId>,
+    names: BTreeMap<OwnedUserId, String>,
+    joined: BTreeMap<OwnedUserId, Vec<String>>,
+}
+
+impl Room {
+    fn new(id: OwnedRoomId, alias: Option<&str>) -> Self {
+        Self {
+            id,
+            aliases: alias
+                .map(|a| OwnedRoomOrAliasId::try_from(a).unwrap())
+                .into_iter()
+                .collect(),
+            names: BTreeMap::new(),
+            joined: BTreeMap::new(),
+        }
+    }
+
+    /// The organizers' room of the example network.
+    fn organizers() -> Self {
+        Self::new(
+            owned_room_id!("!orga:kaiserslautern.de"),
+            Some("#ikone-orga:kaiserslautern.de"),
+        )
+    }
+
+    /// Kaiserslautern's room.
+    fn kaiserslautern() -> Self {
+        Self::new(
+            owned_room_id!("!kl:kaiserslautern.de"),
+            Some("#ikone-kaiserslautern:kaiserslautern.de"),
+        )
+    }
+
+    /// A room the network does not know.
+    fn elsewhere() -> Self {
+        Self::new(owned_room_id!("!other:example.org"), None)
+    }
+}
+
+impl ChatRoom for Room {
+    fn room_id(&self) -> &RoomId {
+        &self.id
+    }
+
+    fn is(&self, configured: &RoomOrAliasId) -> bool {
+        configured.as_str() == self.id.as_str()
+            || self
+                .aliases
+                .iter()
+                .any(|a| a.as_str() == configured.as_str())
+    }
+
+    fn shown<'a>(&'a self, user: &'a UserId) -> Lookup<'a, String> {
+        let shown = self
+            .names
+            .get(user)
+            .cloned()
+            .unwrap_or_else(|| user.to_string());
+        Box::pin(async move { shown })
+    }
+
+    fn municipalities_of<'a>(
+        &'a self,
+        user: &'a UserId,
+        _roster: &'a Roster,
+    ) -> Lookup<'a, Vec<String>> {
+        let found = self.joined.get(user).cloned().unwrap_or_default();
+        Box::pin(async move { found })
+    }
+}
+
+/// The example network at `now`, its database, and the posting job's end of the request
+/// channel.
+struct Bench {
+    context: Context,
+    network: Arc<Network>,
+    requests: mpsc::UnboundedReceiver<Request>,
+    _outbox: mpsc::UnboundedReceiver<Action>,
+    now: DateTime<Utc>,
+}
+
+impl Bench {
+    fn at(now: &str) -> Self {
+        let now: DateTime<Utc> = now.parse().unwrap();
+        let network = Arc::new(Network::load(Path::new("config/convene.example.yaml")).unwrap());
+        let (requests_tx, requests) = mpsc::unbounded_channel();
+        let (outbox_tx, outbox) = mpsc::unbounded_channel();
+        let (_, network_rx) = watch::channel(Arc::clone(&network));
+        let context = Context {
+            network: network_rx,
+            store: Arc::new(Store::in_memory().unwrap()),
+            requests: requests_tx,
+            clock: Arc::new(FixedClock(now)),
+            own_user_id: owned_user_id!("@convene:kaiserslautern.de"),
+            caught_up: AtomicBool::new(true),
+            started_at: now - chrono::TimeDelta::hours(1),
+            outbox: outbox_tx,
+            metrics: Arc::new(Metrics::new()),
+        };
+        Self {
+            context,
+            network,
+            requests,
+            _outbox: outbox,
+            now,
+        }
+    }
+
+    /// What `sender` saying `body` (one command) in `room` comes to.
+    async fn say(&self, room: &Room, sender: &str, body: &str) -> Outcome {
+        let sender = UserId::parse(sender).unwrap();
+        let event_id: OwnedEventId = EventId::parse(format!("$e{}:test", body.len())).unwrap();
+        let invocation = Invocation {
+            context: &self.context,
+            network: &self.network,
+            room,
+            sender: &sender,
+            event_id: &event_id,
+            position: 0,
+            sent: self.now,
+            now: self.now,
+        };
+        let parsed = crate::command::parse(body).expect("a command");
+        carry_out(&invocation, parsed).await
+    }
+
+    /// The answer's plain text.
+    async fn text(&self, room: &Room, sender: &str, body: &str) -> String {
+        match self.say(room, sender, body).await.answer {
+            Answer::Text(rendered) => rendered.plain,
+            Answer::File(file) => panic!("a file, {}, not a text", file.filename),
+        }
+    }
+
+    fn store(&self) -> &Store {
+        &self.context.store
+    }
+}
+
+// --- info ---
+
+#[tokio::test]
+async fn help_lists_a_members_commands_to_members_and_everything_to_organizers() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let member = bench.text(&Room::kaiserslautern(), MEMBER, "!help").await;
+    let organizer = bench.text(&Room::organizers(), ORGANIZER, "!help").await;
+    assert!(member.contains("!agenda add"), "{member}");
+    assert!(!member.contains("!poll decide"), "{member}");
+    assert!(organizer.contains("!poll decide"), "{organizer}");
+}
+
+#[tokio::test]
+async fn ping_says_how_long_the_message_took() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let text = bench.text(&Room::kaiserslautern(), MEMBER, "!ping").await;
+    assert!(text.starts_with("Pong"), "{text}");
+}
+
+// --- agenda ---
+
+#[tokio::test]
+async fn a_proposal_from_a_member_room_is_stored_for_the_next_meeting_with_its_municipality() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let text = bench
+        .text(
+            &Room::kaiserslautern(),
+            MEMBER,
+            "!agenda add Open Data im Kreis",
+        )
+        .await;
+    assert!(text.contains("Open Data im Kreis"), "{text}");
+    let open = bench.store().open_proposals().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].municipality, "Kaiserslautern");
+    // 17 December is cancelled (Weihnachtspause); 21 January is moved to the 28th.
+    assert_eq!(open[0].meeting_key, "videokonferenz/2027-01-21");
+    assert_eq!(open[0].sender, MEMBER);
+}
+
+#[tokio::test]
+async fn a_proposal_from_a_room_outside_the_network_is_refused_and_not_stored() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let text = bench
+        .text(&Room::elsewhere(), MEMBER, "!agenda add Open Data")
+        .await;
+    assert!(!text.is_empty());
+    assert!(bench.store().open_proposals().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn only_organizers_accept_and_the_proposer_s_room_is_told() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    bench
+        .say(&Room::kaiserslautern(), MEMBER, "!agenda add Open Data")
+        .await;
+    let refused = bench
+        .say(&Room::kaiserslautern(), MEMBER, "!agenda accept 1")
+        .await;
+    assert!(refused.also.is_empty());
+    assert_eq!(
+        bench.store().proposal(1).unwrap().unwrap().status,
+        ProposalStatus::Open
+    );
+    let accepted = bench
+        .say(&Room::organizers(), ORGANIZER, "!agenda accept 1")
+        .await;
+    assert_eq!(
+        bench.store().proposal(1).unwrap().unwrap().status,
+        ProposalStatus::Accepted
+    );
+    let [
+        Action::Send {
+            room_id, payload, ..
+        },
+    ] = accepted.also.as_slice()
+    else {
+        panic!("one notice to the proposer's room: {:?}", accepted.also);
+    };
+    assert_eq!(room_id.as_str(), "!kl:kaiserslautern.de");
+    assert!(matches!(payload, Payload::Message(_)));
+}
+
+#[tokio::test]
+async fn announce_asks_the_posting_job_through_the_request_channel() {
+    let mut bench = Bench::at("2026-12-10T09:00:00Z");
+    bench
+        .say(&Room::organizers(), ORGANIZER, "!announce 28.01.2027")
+        .await;
+    match bench.requests.try_recv() {
+        Ok(Request::Announce(key)) => assert_eq!(key, "videokonferenz/2027-01-21"),
+        other => panic!("expected an announcement request, got {other:?}"),
+    }
+    bench
+        .say(&Room::kaiserslautern(), MEMBER, "!announce 28.01.2027")
+        .await;
+    assert!(
+        bench.requests.try_recv().is_err(),
+        "a member may not announce"
+    );
+}
+
+// --- minutes ---
+
+#[tokio::test]
+async fn minutes_are_started_only_in_the_organizers_room_and_recorded_only_by_chairs() {
+    let bench = Bench::at("2027-01-28T13:05:00Z");
+    let wrong_room = bench
+        .text(&Room::kaiserslautern(), ORGANIZER, "!minutes start")
+        .await;
+    assert!(
+        bench
+            .store()
+            .records("videokonferenz/2027-01-21")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(!wrong_room.is_empty());
+    bench
+        .say(&Room::organizers(), ORGANIZER, "!minutes start")
+        .await;
+    let not_chair = bench
+        .text(&Room::organizers(), MEMBER, "!info Folien folgen")
+        .await;
+    assert!(
+        bench
+            .store()
+            .records("videokonferenz/2027-01-21")
+            .unwrap()
+            .is_empty(),
+        "{not_chair}"
+    );
+    bench
+        .say(&Room::organizers(), ORGANIZER, "!info Folien folgen")
+        .await;
+    let records = bench.store().records("videokonferenz/2027-01-21").unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].text, "Folien folgen");
+}
+
+#[tokio::test]
+async fn here_in_a_member_room_during_the_meeting_records_that_municipality() {
+    let bench = Bench::at("2027-01-28T13:05:00Z");
+    bench.say(&Room::kaiserslautern(), MEMBER, "!here").await;
+    let attendance = bench
+        .store()
+        .attendance("videokonferenz/2027-01-21")
+        .unwrap();
+    assert!(attendance.contains_key("Kaiserslautern"), "{attendance:?}");
+}
+
+// --- polls ---
+
+#[tokio::test]
+async fn a_vote_without_an_open_poll_and_a_member_s_decision_change_nothing() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let vote = bench.text(&Room::kaiserslautern(), MEMBER, "!vote 1").await;
+    assert!(!vote.is_empty());
+    bench
+        .say(&Room::kaiserslautern(), MEMBER, "!poll decide 1")
+        .await;
+    assert!(bench.store().polls().unwrap().is_empty());
+}
+
+// --- calendar ---
+
+#[tokio::test]
+async fn subscribe_in_a_member_room_gives_the_room_s_own_feed_and_an_organizer_s_rotate_replaces_it()
+ {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let first = bench
+        .text(&Room::kaiserslautern(), MEMBER, "!subscribe")
+        .await;
+    let again = bench
+        .text(&Room::kaiserslautern(), MEMBER, "!subscribe")
+        .await;
+    let refused = bench
+        .text(&Room::kaiserslautern(), MEMBER, "!subscribe rotate")
+        .await;
+    assert!(!refused.contains("/feeds/"), "{refused}");
+    let rotated = bench
+        .text(&Room::kaiserslautern(), ORGANIZER, "!subscribe rotate")
+        .await;
+    let link = |text: &str| {
+        text.split_whitespace()
+            .find(|word| word.starts_with("https://") && word.contains("/feeds/"))
+            .map(ToOwned::to_owned)
+            .unwrap_or_else(|| panic!("no feed link in {text}"))
+    };
+    assert!(link(&first).starts_with("https://convene.ikone-ds.de/feeds/"));
+    assert_eq!(link(&first), link(&again));
+    assert_ne!(link(&first), link(&rotated));
+}
+
+#[tokio::test]
+async fn ics_answers_with_the_next_meeting_s_invitation_as_a_file() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    match bench
+        .say(&Room::kaiserslautern(), MEMBER, "!ics")
+        .await
+        .answer
+    {
+        Answer::File(file) => {
+            assert_eq!(file.filename, "videokonferenz.ics");
+            assert!(
+                String::from_utf8(file.data)
+                    .unwrap()
+                    .contains("BEGIN:VCALENDAR")
+            );
+        }
+        Answer::Text(text) => panic!("a text: {}", text.plain),
+    }
+}
+
+// --- dispatch ---
+
+#[tokio::test]
+async fn a_message_with_two_commands_gets_one_reply_to_it_and_history_none() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let event = |sent_ms: i64| {
+        serde_json::from_value::<
+            matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent,
+        >(serde_json::json!({
+            "type": "m.room.message",
+            "event_id": "$two:test",
+            "sender": MEMBER,
+            "origin_server_ts": sent_ms,
+            "content": { "msgtype": "m.text", "body": "!ping\n!next" },
+        }))
+        .unwrap()
+    };
+    let now_ms = bench.now.timestamp_millis();
+    let actions = decide_reply(
+        &bench.context,
+        &Room::kaiserslautern(),
+        &event(now_ms),
+        bench.now,
+    )
+    .await;
+    let [
+        Action::Send {
+            room_id,
+            transaction_id,
+            ..
+        },
+    ] = actions.as_slice()
+    else {
+        panic!("one reply: {actions:?}");
+    };
+    assert_eq!(room_id.as_str(), "!kl:kaiserslautern.de");
+    assert_eq!(transaction_id.as_str(), "convene-reply-_two_test");
+    // Sent before this run started: history, not a request.
+    let before = bench.context.started_at.timestamp_millis() - 1;
+    assert!(
+        decide_reply(
+            &bench.context,
+            &Room::kaiserslautern(),
+            &event(before),
+            bench.now
+        )
+        .await
+        .is_empty()
+    );
+}
