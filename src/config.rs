@@ -27,7 +27,7 @@ use crate::limits;
 use crate::schedule::rrule::Rule;
 use crate::schedule::{Exception, Series};
 use crate::text;
-use crate::yaml::{Document, Node, Problem, Target};
+use crate::yaml::{Document, Mapping, Node, Problem, Target};
 
 /// The validated configuration.
 #[derive(Debug, Clone)]
@@ -329,120 +329,17 @@ const USER_HINT: Text = text!(
     en: "write a full user id such as `@anna.schmidt:example.org`, in quotes",
 );
 
+/// The whole file: every top-level key read in turn (each reports its own problems, so one
+/// run names them all), then the [`Config`] if none was wrong.
 fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<Config> {
     let top = root.as_mapping(TOP_LEVEL_KEYS, problems)?;
-
-    let homeserver = top
-        .required(
-            "homeserver",
-            text!(
-                de: "ergänzen Sie `homeserver: https://matrix.example.org`, die URL des Homeservers des Bots",
-                en: "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver"
-            ),
-            problems,
-        )
-        .and_then(|node| homeserver_url(&node, problems));
-    let bot = top
-        .required(
-            "bot",
-            text!(
-                de: "ergänzen Sie einen Abschnitt `bot:` mit `user_id:` und `password:`",
-                en: "add a `bot:` section with `user_id:` and `password:`"
-            ),
-            problems,
-        )
-        .and_then(|node| bot_account(&node, base, problems));
-    let data_dir = top
-        .required(
-            "data_dir",
-            text!(
-                de: "ergänzen Sie `data_dir: /var/lib/convene`, das Verzeichnis für die Sitzung und die Schlüssel des Bots",
-                en: "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys"
-            ),
-            problems,
-        )
-        .and_then(|node| node.as_str(problems))
-        .map(|dir| base.join(dir));
-    let timezone = match top.optional("timezone") {
-        None => Some(chrono_tz::Europe::Berlin),
-        Some(node) => node
-            .as_str(problems)
-            .and_then(|name| match name.parse::<Tz>() {
-                Ok(tz) => Some(tz),
-                Err(_) => {
-                    let shown = echo(name);
-                    problems.push(node.problem(
-                        text!(
-                            de: "Unbekannte Zeitzone `{shown}`",
-                            en: "unknown time zone `{shown}`"
-                        ),
-                        text!(
-                            de: "verwenden Sie den Namen einer IANA-Zeitzone wie `Europe/Berlin`",
-                            en: "use an IANA time zone name such as `Europe/Berlin`"
-                        ),
-                    ));
-                    None
-                }
-            }),
-    };
-    let language = match top.optional("language") {
-        None => Some(Language::German),
-        Some(node) => node
-            .as_str(problems)
-            .and_then(|code| match Language::from_code(code) {
-                Some(language) => Some(language),
-                None => {
-                    let shown = echo(code);
-                    problems.push(node.problem(
-                        text!(de: "Unbekannte Sprache `{shown}`", en: "unknown language `{shown}`"),
-                        text!(
-                            de: "schreiben Sie `de` (Deutsch, Anrede mit „Sie“) oder `en` (Englisch)",
-                            en: "write `de` (formal German) or `en` (English)"
-                        ),
-                    ));
-                    None
-                }
-            }),
-    };
-    let roster = top
-        .required(
-            "network",
-            text!(
-                de: "ergänzen Sie einen Abschnitt `network:` mit `name:`, `organizers:`, `organizers_room:` und `members:`",
-                en: "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`"
-            ),
-            problems,
-        )
-        .and_then(|node| roster(&node, problems));
-    let accept_invites_from = match top.optional("accept_invites_from") {
-        None => Some(BTreeSet::new()),
-        Some(node) => fields::list(&node, &HOMESERVERS, limits::MAX_SERVERS, problems).map(|items| {
-            items
-                .iter()
-                .filter_map(|item| {
-                    let name = item.as_str(problems)?;
-                    match OwnedServerName::try_from(name) {
-                        Ok(server) => Some(server),
-                        Err(_) => {
-                            let shown = echo(name);
-                            problems.push(item.problem(
-                                text!(
-                                    de: "`{shown}` ist kein Name eines Homeservers",
-                                    en: "`{shown}` is not a homeserver name"
-                                ),
-                                text!(
-                                    de: "schreiben Sie nur den Servernamen wie `matrix.kaiserslautern.de`, ohne `https://`",
-                                    en: "write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"
-                                ),
-                            ));
-                            None
-                        }
-                    }
-                })
-                .collect()
-        }),
-    };
-
+    let homeserver = homeserver(&top, problems);
+    let bot = bot(&top, base, problems);
+    let data_dir = data_dir(&top, base, problems);
+    let timezone = timezone(&top, problems);
+    let language = language(&top, problems);
+    let roster = network(&top, problems);
+    let accept_invites_from = accept_invites_from(&top, problems);
     let meetings = match top.optional("meetings") {
         None => Some(Meetings::default()),
         Some(node) => meetings(&node, timezone, problems),
@@ -451,57 +348,12 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         top.optional("agendas_dir")
             .map(|node| node.as_str(problems).map(|dir| base.join(dir))),
     );
-
     let calendar = fields::optional(
         top.optional("calendar")
             .map(|node| calendar(&node, problems)),
     );
-
-    // One server: with a calendar, its `listen` is the address.
-    let listen = match (top.optional("listen"), &calendar) {
-        (None, Some(Some(calendar))) => Some(calendar.listen),
-        (None, _) => Some(DEFAULT_LISTEN),
-        (Some(node), calendar) => {
-            let address = listen_address(&node, problems);
-            // `Some(None)`: no calendar section; `None`: one with errors.
-            if !matches!(calendar, Some(None)) {
-                problems.push(node.problem(
-                    text!(
-                        de: "Mit einem Abschnitt `calendar:` lauscht der HTTP-Server auf `calendar.listen`",
-                        en: "with a `calendar:` section, the HTTP server listens on `calendar.listen`"
-                    ),
-                    text!(
-                        de: "entfernen Sie dieses `listen` oder geben Sie die Adresse als `calendar.listen` an",
-                        en: "remove this `listen`, or give the address as `calendar.listen`"
-                    ),
-                ));
-                None
-            } else {
-                address
-            }
-        }
-    };
-
-    let max_open_proposals = match top.optional("max_open_proposals") {
-        None => Some(5),
-        Some(node) => node.as_integer(problems).and_then(|n| {
-            let n = usize::try_from(n).ok().filter(|n| *n >= 1);
-            if n.is_none() {
-                problems.push(node.problem(
-                    text!(
-                        de: "Die Höchstzahl muss mindestens 1 sein",
-                        en: "the limit must be at least 1"
-                    ),
-                    text!(
-                        de: "schreiben Sie eine ganze Zahl wie `5`",
-                        en: "write a whole number such as `5`"
-                    ),
-                ));
-            }
-            n
-        }),
-    };
-
+    let listen = listen(&top, &calendar, problems);
+    let max_open_proposals = max_open_proposals(&top, problems);
     let source_url = match top.optional("source_url") {
         None => Url::parse(DEFAULT_SOURCE_URL).ok(),
         Some(node) => source_url(&node, problems),
@@ -521,6 +373,200 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
         language: language?,
         roster: roster?,
         accept_invites_from: accept_invites_from?,
+    })
+}
+
+/// `homeserver:`, which the file must give: the URL of the bot's homeserver.
+fn homeserver(top: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Url> {
+    top.required(
+        "homeserver",
+        text!(
+            de: "ergänzen Sie `homeserver: https://matrix.example.org`, die URL des Homeservers des Bots",
+            en: "add `homeserver: https://matrix.example.org`, the URL of the bot's homeserver"
+        ),
+        problems,
+    )
+    .and_then(|node| homeserver_url(&node, problems))
+}
+
+/// `bot:`, which the file must give: the bot's account.
+fn bot(top: &Mapping<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<BotAccount> {
+    top.required(
+        "bot",
+        text!(
+            de: "ergänzen Sie einen Abschnitt `bot:` mit `user_id:` und `password:`",
+            en: "add a `bot:` section with `user_id:` and `password:`"
+        ),
+        problems,
+    )
+    .and_then(|node| bot_account(&node, base, problems))
+}
+
+/// `data_dir:`, which the file must give, relative to the configuration's directory.
+fn data_dir(top: &Mapping<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<PathBuf> {
+    top.required(
+        "data_dir",
+        text!(
+            de: "ergänzen Sie `data_dir: /var/lib/convene`, das Verzeichnis für die Sitzung und die Schlüssel des Bots",
+            en: "add `data_dir: /var/lib/convene`, where the bot keeps its session and keys"
+        ),
+        problems,
+    )
+    .and_then(|node| node.as_str(problems))
+    .map(|dir| base.join(dir))
+}
+
+/// `timezone:`, an IANA name; `Europe/Berlin` when absent.
+fn timezone(top: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Tz> {
+    let Some(node) = top.optional("timezone") else {
+        return Some(chrono_tz::Europe::Berlin);
+    };
+    node.as_str(problems)
+        .and_then(|name| match name.parse::<Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                let shown = echo(name);
+                problems.push(node.problem(
+                    text!(
+                        de: "Unbekannte Zeitzone `{shown}`",
+                        en: "unknown time zone `{shown}`"
+                    ),
+                    text!(
+                        de: "verwenden Sie den Namen einer IANA-Zeitzone wie `Europe/Berlin`",
+                        en: "use an IANA time zone name such as `Europe/Berlin`"
+                    ),
+                ));
+                None
+            }
+        })
+}
+
+/// `language:`, `de` or `en`; German when absent.
+fn language(top: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Language> {
+    let Some(node) = top.optional("language") else {
+        return Some(Language::German);
+    };
+    node.as_str(problems)
+        .and_then(|code| match Language::from_code(code) {
+            Some(language) => Some(language),
+            None => {
+                let shown = echo(code);
+                problems.push(node.problem(
+                    text!(de: "Unbekannte Sprache `{shown}`", en: "unknown language `{shown}`"),
+                    text!(
+                        de: "schreiben Sie `de` (Deutsch, Anrede mit „Sie“) oder `en` (Englisch)",
+                        en: "write `de` (formal German) or `en` (English)"
+                    ),
+                ));
+                None
+            }
+        })
+}
+
+/// `network:`, which the file must give: the network's [`Roster`].
+fn network(top: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
+    top.required(
+        "network",
+        text!(
+            de: "ergänzen Sie einen Abschnitt `network:` mit `name:`, `organizers:`, `organizers_room:` und `members:`",
+            en: "add a `network:` section with `name:`, `organizers:`, `organizers_room:` and `members:`"
+        ),
+        problems,
+    )
+    .and_then(|node| roster(&node, problems))
+}
+
+/// `accept_invites_from:`, a list of homeserver names; none when absent.
+fn accept_invites_from(
+    top: &Mapping<'_>,
+    problems: &mut Vec<Problem>,
+) -> Option<BTreeSet<OwnedServerName>> {
+    let Some(node) = top.optional("accept_invites_from") else {
+        return Some(BTreeSet::new());
+    };
+    fields::list(&node, &HOMESERVERS, limits::MAX_SERVERS, problems).map(|items| {
+        items
+            .iter()
+            .filter_map(|item| server_name(item, problems))
+            .collect()
+    })
+}
+
+/// One homeserver name, without a scheme (`matrix.kaiserslautern.de`).
+fn server_name(item: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedServerName> {
+    let name = item.as_str(problems)?;
+    match OwnedServerName::try_from(name) {
+        Ok(server) => Some(server),
+        Err(_) => {
+            let shown = echo(name);
+            problems.push(item.problem(
+                text!(
+                    de: "`{shown}` ist kein Name eines Homeservers",
+                    en: "`{shown}` is not a homeserver name"
+                ),
+                text!(
+                    de: "schreiben Sie nur den Servernamen wie `matrix.kaiserslautern.de`, ohne `https://`",
+                    en: "write the server name only, such as `matrix.kaiserslautern.de`, without `https://`"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// Where the one HTTP server listens: with a calendar its `listen` is the address, and a
+/// top-level `listen:` beside it is a problem; without one, the top-level `listen:` or
+/// [`DEFAULT_LISTEN`]. `calendar` is the calendar section as read: `Some(None)` when there is
+/// none, `None` when it has errors.
+fn listen(
+    top: &Mapping<'_>,
+    calendar: &Option<Option<CalendarConfig>>,
+    problems: &mut Vec<Problem>,
+) -> Option<std::net::SocketAddr> {
+    match (top.optional("listen"), calendar) {
+        (None, Some(Some(calendar))) => Some(calendar.listen),
+        (None, _) => Some(DEFAULT_LISTEN),
+        (Some(node), calendar) => {
+            let address = listen_address(&node, problems);
+            if !matches!(calendar, Some(None)) {
+                problems.push(node.problem(
+                    text!(
+                        de: "Mit einem Abschnitt `calendar:` lauscht der HTTP-Server auf `calendar.listen`",
+                        en: "with a `calendar:` section, the HTTP server listens on `calendar.listen`"
+                    ),
+                    text!(
+                        de: "entfernen Sie dieses `listen` oder geben Sie die Adresse als `calendar.listen` an",
+                        en: "remove this `listen`, or give the address as `calendar.listen`"
+                    ),
+                ));
+                None
+            } else {
+                address
+            }
+        }
+    }
+}
+
+/// `max_open_proposals:`, a whole number of at least 1; 5 when absent.
+fn max_open_proposals(top: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<usize> {
+    let Some(node) = top.optional("max_open_proposals") else {
+        return Some(5);
+    };
+    node.as_integer(problems).and_then(|n| {
+        let n = usize::try_from(n).ok().filter(|n| *n >= 1);
+        if n.is_none() {
+            problems.push(node.problem(
+                text!(
+                    de: "Die Höchstzahl muss mindestens 1 sein",
+                    en: "the limit must be at least 1"
+                ),
+                text!(
+                    de: "schreiben Sie eine ganze Zahl wie `5`",
+                    en: "write a whole number such as `5`"
+                ),
+            ));
+        }
+        n
     })
 }
 
@@ -701,9 +747,54 @@ fn room(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<OwnedRoomOrAlias
     }
 }
 
+/// The `network:` section: name, organizers, their rooms and the members, then whether the
+/// rooms are kept apart ([`rooms_apart`]).
 fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
     let network = node.as_mapping(NETWORK_KEYS, problems)?;
-    let name = network
+    let name = network_name(&network, problems);
+    let organizers = organizers(&network, problems);
+    let organizers_room = network
+        .required("organizers_room", ROOM_HINT, problems)
+        .and_then(|node| room(&node, problems));
+    let members = network
+        .required(
+            "members",
+            text!(
+                de: "ergänzen Sie `members:`, eine Liste der Kommunen mit `name:` und `room:`",
+                en: "add `members:`, a list of municipalities with `name:` and `room:`"
+            ),
+            problems,
+        )
+        .and_then(|node| members(&node, problems));
+
+    let minutes_room = fields::optional(
+        network
+            .optional("minutes_room")
+            .map(|node| room(&node, problems)),
+    );
+
+    let organizers_room = organizers_room?;
+    let minutes_room = minutes_room?;
+    let members = members?;
+    rooms_apart(
+        node,
+        &organizers_room,
+        minutes_room.as_ref(),
+        &members,
+        problems,
+    );
+    Some(Roster {
+        name: name?,
+        organizers: organizers?,
+        organizers_room,
+        minutes_room,
+        members,
+    })
+}
+
+/// `network.name:`, which the file must give: the name members know the network by.
+fn network_name(network: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<String> {
+    network
         .required(
             "name",
             text!(
@@ -719,8 +810,12 @@ fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
                 limits::MAX_NAME,
                 problems,
             )
-        });
-    let organizers = network
+        })
+}
+
+/// `network.organizers:`, which the file must give: a list of user ids, not empty.
+fn organizers(network: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<BTreeSet<OwnedUserId>> {
+    network
         .required(
             "organizers",
             text!(
@@ -747,31 +842,19 @@ fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
                     .filter_map(|item| user_id(item, problems))
                     .collect::<BTreeSet<_>>(),
             )
-        });
-    let organizers_room = network
-        .required("organizers_room", ROOM_HINT, problems)
-        .and_then(|node| room(&node, problems));
-    let members = network
-        .required(
-            "members",
-            text!(
-                de: "ergänzen Sie `members:`, eine Liste der Kommunen mit `name:` und `room:`",
-                en: "add `members:`, a list of municipalities with `name:` and `room:`"
-            ),
-            problems,
-        )
-        .and_then(|node| members(&node, problems));
+        })
+}
 
-    let minutes_room = fields::optional(
-        network
-            .optional("minutes_room")
-            .map(|node| room(&node, problems)),
-    );
-
-    let organizers_room = organizers_room?;
-    let minutes_room = minutes_room?;
-    let members = members?;
-    if let Some(minutes_room) = &minutes_room
+/// Neither the minutes room nor the organizers' room may be a member's room: what is said
+/// there stays among the chairs. `node` is the `network:` section.
+fn rooms_apart(
+    node: &Node<'_>,
+    organizers_room: &OwnedRoomOrAliasId,
+    minutes_room: Option<&OwnedRoomOrAliasId>,
+    members: &[Member],
+    problems: &mut Vec<Problem>,
+) {
+    if let Some(minutes_room) = minutes_room
         && members.iter().any(|m| &m.room == minutes_room)
     {
         let shown = echo(minutes_room.as_str());
@@ -788,7 +871,7 @@ fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
             )),
         });
     }
-    if let Some(index) = members.iter().position(|m| m.room == organizers_room) {
+    if let Some(index) = members.iter().position(|m| &m.room == organizers_room) {
         let shown = echo(organizers_room.as_str());
         problems.push(Problem {
             path: node.path().key("members").index(index).key("room"),
@@ -803,13 +886,6 @@ fn roster(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Roster> {
             )),
         });
     }
-    Some(Roster {
-        name: name?,
-        organizers: organizers?,
-        organizers_room,
-        minutes_room,
-        members,
-    })
 }
 
 fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> {
@@ -892,88 +968,16 @@ fn members(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<Vec<Member>> 
     complete.then_some(members)
 }
 
+/// The `meetings:` section: whose holidays count, when posts go out, and the series.
 fn meetings(
     node: &Node<'_>,
     timezone: Option<Tz>,
     problems: &mut Vec<Problem>,
 ) -> Option<Meetings> {
     let section = node.as_mapping(MEETINGS_KEYS, problems)?;
-    let holidays = match section.optional("holidays") {
-        None => Some(State::RheinlandPfalz),
-        Some(node) => node.as_str(problems).and_then(|code| {
-            let state = State::from_code(code.trim());
-            if state.is_none() {
-                let codes: Vec<&str> = State::ALL.iter().map(|s| s.code()).collect();
-                let (shown, codes) = (echo(code), codes.join(", "));
-                problems.push(node.problem(
-                    text!(
-                        de: "`{shown}` ist kein deutsches Bundesland",
-                        en: "`{shown}` is not a German state"
-                    ),
-                    text!(
-                        de: "schreiben Sie das Kürzel des Bundeslandes: {codes}",
-                        en: "write the state's code: {codes}"
-                    ),
-                ));
-            }
-            state
-        }),
-    };
-    let reminders = match section.optional("reminders") {
-        None => Some(DEFAULT_REMINDERS.to_vec()),
-        Some(node) => {
-            let reminders = text!(const de: "Ankündigungszeiten", en: "reminders");
-            fields::list(&node, &reminders, limits::MAX_REMINDERS, problems).and_then(|items| {
-                if items.is_empty() {
-                    problems.push(node.problem(
-                        text!(
-                            de: "Es ist keine Ankündigungszeit angegeben",
-                            en: "no announcement time is given"
-                        ),
-                        text!(
-                            de: "geben Sie mindestens eine Zeit vor dem Termin an, z. B. `[7d, 1d, 15m]`",
-                            en: "list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"
-                        ),
-                    ));
-                    return None;
-                }
-                let parsed: Vec<Option<TimeDelta>> = items
-                    .iter()
-                    .map(|item| fields::reminder(item, problems))
-                    .collect();
-                let mut reminders: Vec<TimeDelta> = parsed.into_iter().collect::<Option<_>>()?;
-                reminders.sort_by(|a, b| b.cmp(a));
-                reminders.dedup();
-                Some(reminders)
-            })
-        }
-    };
-    let series = match section.optional("series") {
-        None => Some(Vec::new()),
-        Some(node) => fields::list(&node, &SERIES, limits::MAX_SERIES, problems).map(|items| {
-            let mut all: Vec<Series> = Vec::new();
-            for item in &items {
-                if let Some(series) = one_series(item, timezone, problems) {
-                    if all.iter().any(|s| s.id == series.id) {
-                        let id = &series.id;
-                        problems.push(item.problem(
-                            text!(
-                                de: "Die Kennung `{id}` ist zweimal vergeben",
-                                en: "the id `{id}` is used twice"
-                            ),
-                            text!(
-                                de: "geben Sie jeder Serie eine eigene Kennung",
-                                en: "give every series its own id"
-                            ),
-                        ));
-                        continue;
-                    }
-                    all.push(series);
-                }
-            }
-            all
-        }),
-    };
+    let holidays = holidays(&section, problems);
+    let reminders = reminders(&section, problems);
+    let series = all_series(&section, timezone, problems);
     Some(Meetings {
         holidays: holidays?,
         reminders: reminders?,
@@ -981,22 +985,108 @@ fn meetings(
     })
 }
 
+/// `meetings.holidays:`, a German state's code; Rhineland-Palatinate when absent.
+fn holidays(section: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<State> {
+    let Some(node) = section.optional("holidays") else {
+        return Some(State::RheinlandPfalz);
+    };
+    node.as_str(problems).and_then(|code| {
+        let state = State::from_code(code.trim());
+        if state.is_none() {
+            let codes: Vec<&str> = State::ALL.iter().map(|s| s.code()).collect();
+            let (shown, codes) = (echo(code), codes.join(", "));
+            problems.push(node.problem(
+                text!(
+                    de: "`{shown}` ist kein deutsches Bundesland",
+                    en: "`{shown}` is not a German state"
+                ),
+                text!(
+                    de: "schreiben Sie das Kürzel des Bundeslandes: {codes}",
+                    en: "write the state's code: {codes}"
+                ),
+            ));
+        }
+        state
+    })
+}
+
+/// `meetings.reminders:`, times before a meeting, not empty; longest first, each once.
+/// [`DEFAULT_REMINDERS`] when absent.
+fn reminders(section: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Vec<TimeDelta>> {
+    let Some(node) = section.optional("reminders") else {
+        return Some(DEFAULT_REMINDERS.to_vec());
+    };
+    let reminders = text!(const de: "Ankündigungszeiten", en: "reminders");
+    fields::list(&node, &reminders, limits::MAX_REMINDERS, problems).and_then(|items| {
+        if items.is_empty() {
+            problems.push(node.problem(
+                text!(
+                    de: "Es ist keine Ankündigungszeit angegeben",
+                    en: "no announcement time is given"
+                ),
+                text!(
+                    de: "geben Sie mindestens eine Zeit vor dem Termin an, z. B. `[7d, 1d, 15m]`",
+                    en: "list at least one time before the meeting, e.g. `[7d, 1d, 15m]`"
+                ),
+            ));
+            return None;
+        }
+        let parsed: Vec<Option<TimeDelta>> = items
+            .iter()
+            .map(|item| fields::reminder(item, problems))
+            .collect();
+        let mut reminders: Vec<TimeDelta> = parsed.into_iter().collect::<Option<_>>()?;
+        reminders.sort_by(|a, b| b.cmp(a));
+        reminders.dedup();
+        Some(reminders)
+    })
+}
+
+/// `meetings.series:`, each read by [`one_series`], their ids distinct; none when absent. A
+/// series with errors is left out (its problems are reported).
+fn all_series(
+    section: &Mapping<'_>,
+    timezone: Option<Tz>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Series>> {
+    let Some(node) = section.optional("series") else {
+        return Some(Vec::new());
+    };
+    fields::list(&node, &SERIES, limits::MAX_SERIES, problems).map(|items| {
+        let mut all: Vec<Series> = Vec::new();
+        for item in &items {
+            if let Some(series) = one_series(item, timezone, problems) {
+                if all.iter().any(|s| s.id == series.id) {
+                    let id = &series.id;
+                    problems.push(item.problem(
+                        text!(
+                            de: "Die Kennung `{id}` ist zweimal vergeben",
+                            en: "the id `{id}` is used twice"
+                        ),
+                        text!(
+                            de: "geben Sie jeder Serie eine eigene Kennung",
+                            en: "give every series its own id"
+                        ),
+                    ));
+                    continue;
+                }
+                all.push(series);
+            }
+        }
+        all
+    })
+}
+
+/// One entry of `meetings.series:`: its id, title, rule, first date, start and duration, and
+/// the exceptions to single meetings. The first date must be an occurrence of the rule, and no
+/// start (the series' or a moved meeting's) may fall into the gap when the clocks go forward.
 fn one_series(
     node: &Node<'_>,
     timezone: Option<Tz>,
     problems: &mut Vec<Problem>,
 ) -> Option<Series> {
     let series = node.as_mapping(SERIES_KEYS, problems)?;
-    let id = series
-        .required(
-            "id",
-            text!(
-                de: "ergänzen Sie `id: videokonferenz`, eine feste Kennung, die sich nie ändert",
-                en: "add `id: videokonferenz`, a stable id that never changes"
-            ),
-            problems,
-        )
-        .and_then(|n| fields::slug(&n, problems));
+    let id = series_id(&series, problems);
     let title = series
         .required(
             "title",
@@ -1007,49 +1097,7 @@ fn one_series(
             problems,
         )
         .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
-    let rule_node = series.required(
-        "rule",
-        text!(
-            de: "ergänzen Sie `rule:`, z. B. `FREQ=MONTHLY;BYDAY=3TH` für jeden dritten Donnerstag",
-            en: "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday"
-        ),
-        problems,
-    );
-    let rule = rule_node.as_ref().and_then(|n| {
-        let text = n.as_str(problems)?;
-        match text.parse::<Rule>() {
-            // RFC 5545 allows `BYDAY=MO,-1WE` (every Monday and the last Wednesday), but
-            // widespread calendar libraries (dateutil, rrule.js) expand it differently; the feed
-            // must mean the same everywhere, so convene does not accept the mixture.
-            Ok(rule)
-                if rule.by_day.iter().any(|d| d.ordinal.is_some())
-                    && rule.by_day.iter().any(|d| d.ordinal.is_none()) =>
-            {
-                problems.push(n.problem(
-                    text!(
-                        de: "BYDAY mischt Wochentage mit und ohne Nummer",
-                        en: "BYDAY mixes weekdays with and without a number"
-                    ),
-                    text!(
-                        de: "Kalenderprogramme legen solche Regeln unterschiedlich aus; verwenden Sie stattdessen zwei Serien, z. B. eine mit BYDAY=MO und eine mit BYDAY=-1WE",
-                        en: "calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE"
-                    ),
-                ));
-                None
-            }
-            Ok(rule) => Some(rule),
-            Err(error) => {
-                problems.push(n.problem(
-                    error.text(),
-                    text!(
-                        de: "siehe RFC 5545: FREQ=WEEKLY oder MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT oder UNTIL",
-                        en: "see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL"
-                    ),
-                ));
-                None
-            }
-        }
-    });
+    let rule = series_rule(&series, problems);
     let first_node = series.required(
         "first",
         text!(
@@ -1089,92 +1137,12 @@ fn one_series(
         None => Some(false),
         Some(n) => fields::flag(&n, problems),
     };
-    if let (Some(rule), Some(first), Some(first_node)) = (&rule, first, &first_node)
-        && !rule.is_occurrence(first, first)
-    {
-        problems.push(first_node.problem(
-            text!(
-                de: "Am {first} findet nach der Regel `{rule}` kein Termin statt",
-                en: "{first} is not an occurrence of the rule `{rule}`"
-            ),
-            text!(
-                de: "das erste Datum muss selbst einer der Termine sein",
-                en: "the first date must itself be one of the meetings"
-            ),
-        ));
+    if let (Some(rule), Some(first), Some(first_node)) = (&rule, first, &first_node) {
+        first_is_occurrence(rule, first, first_node, problems);
     }
     let exceptions = match series.optional("exceptions") {
         None => Some(BTreeMap::new()),
-        Some(n) => fields::list(&n, &EXCEPTIONS, limits::MAX_EXCEPTIONS, problems).map(|items| {
-            // Whether a date is an occurrence of a COUNT rule takes expanding the rule up to
-            // it; expanded once here, every exception is a look-up.
-            let counted: Option<BTreeSet<chrono::NaiveDate>> = match (&rule, first) {
-                (Some(rule), Some(first))
-                    if matches!(rule.end, crate::schedule::rrule::End::Count(_)) =>
-                {
-                    Some(rule.dates(first).collect())
-                }
-                _ => None,
-            };
-            let is_occurrence = |date| match (&counted, &rule, first) {
-                (Some(counted), _, _) => counted.contains(&date),
-                (None, Some(rule), Some(first)) => rule.is_occurrence(first, date),
-                _ => true,
-            };
-            let mut exceptions = BTreeMap::new();
-            for item in &items {
-                let Some((date, date_node, exception)) = one_exception(item, problems) else {
-                    continue;
-                };
-                if let (
-                    Some(timezone),
-                    Some(series_start),
-                    Exception::Moved {
-                        date: new_date,
-                        start: new_start,
-                        ..
-                    },
-                ) = (timezone, start, &exception)
-                    && (new_date.is_some() || new_start.is_some())
-                    && fields::existing_time(
-                        item,
-                        timezone,
-                        new_date.unwrap_or(date),
-                        new_start.unwrap_or(series_start),
-                        problems,
-                    )
-                    .is_none()
-                {
-                    continue;
-                }
-                if !is_occurrence(date) {
-                    problems.push(date_node.problem(
-                        text!(
-                            de: "Am {date} findet kein Termin dieser Serie statt",
-                            en: "{date} is not a date of this series"
-                        ),
-                        text!(
-                            de: "geben Sie das reguläre Datum des Termins an, der ausfällt oder verschoben wird",
-                            en: "give the regular date of the meeting that is cancelled or moved"
-                        ),
-                    ));
-                    continue;
-                }
-                if exceptions.insert(date, exception).is_some() {
-                    problems.push(date_node.problem(
-                        text!(
-                            de: "Für den {date} gibt es zwei Ausnahmen",
-                            en: "{date} has two exceptions"
-                        ),
-                        text!(
-                            de: "führen Sie sie in einem Eintrag zusammen",
-                            en: "merge them into one entry"
-                        ),
-                    ));
-                }
-            }
-            exceptions
-        }),
+        Some(n) => exceptions(&n, rule.as_ref(), first, start, timezone, problems),
     };
     Some(Series {
         id: id?,
@@ -1187,6 +1155,195 @@ fn one_series(
         skip_holidays: skip_holidays?,
         exceptions: exceptions?,
     })
+}
+
+/// A series' `id:`, which the file must give: a slug that never changes.
+fn series_id(series: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<String> {
+    series
+        .required(
+            "id",
+            text!(
+                de: "ergänzen Sie `id: videokonferenz`, eine feste Kennung, die sich nie ändert",
+                en: "add `id: videokonferenz`, a stable id that never changes"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::slug(&n, problems))
+}
+
+/// A series' `rule:`, which the file must give: an RFC 5545 rule that every calendar expands
+/// alike.
+fn series_rule(series: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<Rule> {
+    let n = series.required(
+        "rule",
+        text!(
+            de: "ergänzen Sie `rule:`, z. B. `FREQ=MONTHLY;BYDAY=3TH` für jeden dritten Donnerstag",
+            en: "add `rule:`, e.g. `FREQ=MONTHLY;BYDAY=3TH` for every third Thursday"
+        ),
+        problems,
+    )?;
+    let text = n.as_str(problems)?;
+    match text.parse::<Rule>() {
+        // RFC 5545 allows `BYDAY=MO,-1WE` (every Monday and the last Wednesday), but
+        // widespread calendar libraries (dateutil, rrule.js) expand it differently; the feed
+        // must mean the same everywhere, so convene does not accept the mixture.
+        Ok(rule)
+            if rule.by_day.iter().any(|d| d.ordinal.is_some())
+                && rule.by_day.iter().any(|d| d.ordinal.is_none()) =>
+        {
+            problems.push(n.problem(
+                text!(
+                    de: "BYDAY mischt Wochentage mit und ohne Nummer",
+                    en: "BYDAY mixes weekdays with and without a number"
+                ),
+                text!(
+                    de: "Kalenderprogramme legen solche Regeln unterschiedlich aus; verwenden Sie stattdessen zwei Serien, z. B. eine mit BYDAY=MO und eine mit BYDAY=-1WE",
+                    en: "calendars disagree on such rules; use two series instead, e.g. one with BYDAY=MO and one with BYDAY=-1WE"
+                ),
+            ));
+            None
+        }
+        Ok(rule) => Some(rule),
+        Err(error) => {
+            problems.push(n.problem(
+                error.text(),
+                text!(
+                    de: "siehe RFC 5545: FREQ=WEEKLY oder MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT oder UNTIL",
+                    en: "see RFC 5545: FREQ=WEEKLY or MONTHLY, INTERVAL, BYDAY, BYMONTHDAY, COUNT or UNTIL"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// A series' first date must itself be a meeting of its rule; the problem is shown at
+/// `first_node`.
+fn first_is_occurrence(
+    rule: &Rule,
+    first: chrono::NaiveDate,
+    first_node: &Node<'_>,
+    problems: &mut Vec<Problem>,
+) {
+    if !rule.is_occurrence(first, first) {
+        problems.push(first_node.problem(
+            text!(
+                de: "Am {first} findet nach der Regel `{rule}` kein Termin statt",
+                en: "{first} is not an occurrence of the rule `{rule}`"
+            ),
+            text!(
+                de: "das erste Datum muss selbst einer der Termine sein",
+                en: "the first date must itself be one of the meetings"
+            ),
+        ));
+    }
+}
+
+/// A series' `exceptions:`, by the regular date of the meeting each changes: every date one
+/// of the series', each at most once, and no moved meeting starting in a clock gap. `rule`,
+/// `first` and `start` are the series' own, `None` where they have errors (then what depends
+/// on them is not checked). An exception with errors is left out (its problems are reported).
+fn exceptions(
+    node: &Node<'_>,
+    rule: Option<&Rule>,
+    first: Option<chrono::NaiveDate>,
+    start: Option<chrono::NaiveTime>,
+    timezone: Option<Tz>,
+    problems: &mut Vec<Problem>,
+) -> Option<BTreeMap<chrono::NaiveDate, Exception>> {
+    fields::list(node, &EXCEPTIONS, limits::MAX_EXCEPTIONS, problems).map(|items| {
+        let is_occurrence = occurrences(rule, first);
+        let mut exceptions = BTreeMap::new();
+        for item in &items {
+            let Some((date, date_node, exception)) = one_exception(item, problems) else {
+                continue;
+            };
+            if let (Some(timezone), Some(series_start)) = (timezone, start)
+                && !moved_start_exists(item, timezone, date, series_start, &exception, problems)
+            {
+                continue;
+            }
+            if !is_occurrence(date) {
+                problems.push(date_node.problem(
+                    text!(
+                        de: "Am {date} findet kein Termin dieser Serie statt",
+                        en: "{date} is not a date of this series"
+                    ),
+                    text!(
+                        de: "geben Sie das reguläre Datum des Termins an, der ausfällt oder verschoben wird",
+                        en: "give the regular date of the meeting that is cancelled or moved"
+                    ),
+                ));
+                continue;
+            }
+            if exceptions.insert(date, exception).is_some() {
+                problems.push(date_node.problem(
+                    text!(
+                        de: "Für den {date} gibt es zwei Ausnahmen",
+                        en: "{date} has two exceptions"
+                    ),
+                    text!(
+                        de: "führen Sie sie in einem Eintrag zusammen",
+                        en: "merge them into one entry"
+                    ),
+                ));
+            }
+        }
+        exceptions
+    })
+}
+
+/// Whether a date is a meeting of the series, to check its exceptions against; any date is
+/// when the rule or the first date has errors (those are reported already). Whether a date is
+/// an occurrence of a COUNT rule takes expanding the rule up to it; expanded once here, every
+/// exception is a look-up.
+fn occurrences(
+    rule: Option<&Rule>,
+    first: Option<chrono::NaiveDate>,
+) -> impl Fn(chrono::NaiveDate) -> bool + '_ {
+    let counted: Option<BTreeSet<chrono::NaiveDate>> = match (rule, first) {
+        (Some(rule), Some(first)) if matches!(rule.end, crate::schedule::rrule::End::Count(_)) => {
+            Some(rule.dates(first).collect())
+        }
+        _ => None,
+    };
+    move |date| match (&counted, rule, first) {
+        (Some(counted), _, _) => counted.contains(&date),
+        (None, Some(rule), Some(first)) => rule.is_occurrence(first, date),
+        _ => true,
+    }
+}
+
+/// Whether the meeting of `date` still starts at a time that exists (see
+/// [`fields::existing_time`]) when the exception moves it to another date or start; the
+/// problem is shown at the exception, `item`. Any other exception passes.
+fn moved_start_exists(
+    item: &Node<'_>,
+    timezone: Tz,
+    date: chrono::NaiveDate,
+    series_start: chrono::NaiveTime,
+    exception: &Exception,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let Exception::Moved {
+        date: new_date,
+        start: new_start,
+        ..
+    } = exception
+    else {
+        return true;
+    };
+    if new_date.is_none() && new_start.is_none() {
+        return true;
+    }
+    fields::existing_time(
+        item,
+        timezone,
+        new_date.unwrap_or(date),
+        new_start.unwrap_or(series_start),
+        problems,
+    )
+    .is_some()
 }
 
 fn one_exception<'a>(

@@ -152,6 +152,33 @@ pub struct Holiday {
 /// Two holidays can fall on the same day (Ascension Day on 1 May, as in 2008); both are then
 /// listed, the fixed-date one first. Years that [`NaiveDate`] cannot represent have no holidays.
 pub fn holidays(state: State, year: i32) -> Vec<Holiday> {
+    let Some(easter) = easter_sunday_opt(year) else {
+        return Vec::new();
+    };
+    let mut list: Vec<Holiday> = candidates(state, year, easter)
+        .into_iter()
+        .filter(|(applies, ..)| *applies)
+        .filter_map(|(_, date, name_de, name_en)| {
+            date.map(|date| Holiday {
+                date,
+                name_de,
+                name_en,
+            })
+        })
+        .collect();
+    // Stable, so a fixed-date holiday stays ahead of a movable one on the same day.
+    list.sort_by_key(|holiday| holiday.date);
+    list
+}
+
+/// One holiday that may be a public holiday: whether it is one in the state and year asked
+/// about, its date, its German and its English name.
+type Candidate = (bool, Option<NaiveDate>, &'static str, &'static str);
+
+/// Every holiday [`holidays`] knows, in the order of the year, each with whether it is a public
+/// holiday of `state` in `year` (whose Easter Sunday is `easter`): the list of German public
+/// holidays and the rules of which states keep which since when.
+fn candidates(state: State, year: i32, easter: NaiveDate) -> [Candidate; 21] {
     use State::{
         BadenWuerttemberg as BW, Bayern as BY, Berlin as BE, Brandenburg as BB, Bremen as HB,
         Hamburg as HH, Hessen as HE, MecklenburgVorpommern as MV, Niedersachsen as NI,
@@ -159,9 +186,6 @@ pub fn holidays(state: State, year: i32) -> Vec<Holiday> {
         SachsenAnhalt as ST, SchleswigHolstein as SH, Thueringen as TH,
     };
 
-    let Some(easter) = easter_sunday_opt(year) else {
-        return Vec::new();
-    };
     let fixed = |month: u32, day: u32| NaiveDate::from_ymd_opt(year, month, day);
     let after_easter = |days: i64| easter.checked_add_signed(TimeDelta::days(days));
     let in_states = |states: &[State]| states.contains(&state);
@@ -170,9 +194,9 @@ pub fn holidays(state: State, year: i32) -> Vec<Holiday> {
         || (in_states(&[HB, HH, NI, SH]) && year >= 2018)
         || year == 2017;
 
-    // (applies, date, German name, English name); the dates are all inside `year`, which
-    // `easter_sunday_opt` has shown to be representable, so none is actually `None`.
-    let candidates = [
+    // The dates are all inside `year`, which `easter_sunday_opt` has shown to be
+    // representable, so none is actually `None`.
+    [
         (true, fixed(1, 1), "Neujahr", "New Year's Day"),
         (
             in_states(&[BW, BY, ST]),
@@ -259,22 +283,7 @@ pub fn holidays(state: State, year: i32) -> Vec<Holiday> {
         ),
         (true, fixed(12, 25), "1. Weihnachtstag", "Christmas Day"),
         (true, fixed(12, 26), "2. Weihnachtstag", "Boxing Day"),
-    ];
-
-    let mut list: Vec<Holiday> = candidates
-        .into_iter()
-        .filter(|(applies, ..)| *applies)
-        .filter_map(|(_, date, name_de, name_en)| {
-            date.map(|date| Holiday {
-                date,
-                name_de,
-                name_en,
-            })
-        })
-        .collect();
-    // Stable, so a fixed-date holiday stays ahead of a movable one on the same day.
-    list.sort_by_key(|holiday| holiday.date);
-    list
+    ]
 }
 
 /// The holiday on `date` in `state`, if any.

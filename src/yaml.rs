@@ -301,96 +301,99 @@ impl SyntaxError {
     }
 }
 
+/// The problems of libyaml's syntax errors that organizers run into, in English as the parser
+/// phrases them and in German, for [`german_syntax_message`].
+const KNOWN_SYNTAX_ERRORS: &[(&str, &str)] = &[
+    (
+        "did not find expected key",
+        "Hier wird ein Schlüssel erwartet",
+    ),
+    ("did not find expected node content", "Hier fehlt ein Wert"),
+    (
+        "found unexpected end of stream",
+        "Die Datei endet mitten in einem Wert; meist fehlt ein schließendes Anführungszeichen",
+    ),
+    (
+        "mapping values are not allowed in this context",
+        "Ein `: ` ist an dieser Stelle nicht erlaubt",
+    ),
+    (
+        "found character that cannot start any token",
+        "Mit diesem Zeichen kann kein Wert beginnen",
+    ),
+    (
+        "found a tab character that violates indentation",
+        "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
+    ),
+    (
+        "found a tab character where an indentation space is expected",
+        "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
+    ),
+    (
+        "could not find expected ':'",
+        "Hier fehlt ein `:` nach dem Schlüssel",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "Hier wird ein Listeneintrag erwartet, der mit `- ` beginnt",
+    ),
+    (
+        "did not find expected ',' or ']'",
+        "In der Liste in `[…]` fehlt ein `,` oder die schließende `]`",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "Im Abschnitt in `{…}` fehlt ein `,` oder die schließende `}`",
+    ),
+    (
+        "block sequence entries are not allowed in this context",
+        "Ein Listeneintrag `- ` ist an dieser Stelle nicht erlaubt",
+    ),
+    (
+        "found unknown escape character",
+        "Im Text in doppelten Anführungszeichen steht ein unbekanntes Escape-Zeichen nach `\\`",
+    ),
+    (
+        "did not find expected comment or line break",
+        "Nach dem Wert darf in dieser Zeile nur noch ein Kommentar stehen",
+    ),
+    (
+        "found unexpected document indicator",
+        "Eine Zeile `---` oder `...` steht mitten in einem Wert",
+    ),
+    (
+        "did not find expected alphabetic or numeric character",
+        "Nach `&` oder `*` wird der Name eines Ankers erwartet",
+    ),
+    (
+        "found undefined tag handle",
+        "Dieses Tag (`!…`) ist nicht definiert",
+    ),
+    (
+        "control characters are not allowed",
+        "Die Datei enthält ein Steuerzeichen, das in YAML nicht erlaubt ist",
+    ),
+    (
+        "unknown anchor",
+        "Der Alias (`*name`) verweist auf keinen vorher definierten Anker (`&name`)",
+    ),
+    (
+        "recursion limit exceeded",
+        "Die Werte sind hier zu tief ineinander verschachtelt",
+    ),
+    (
+        "duplicate entry",
+        "Ein Schlüssel kommt in einem Abschnitt zweimal vor",
+    ),
+];
+
 /// A syntax error that libyaml (through serde_yaml) reports, in German. The parser's messages
 /// are a fixed set of phrases, `problem, while context`; the problems organizers run into are
-/// translated, and the context is left out, since the position says where. Any other message is
-/// quoted in English after a German lead-in, so that nothing is lost.
+/// translated ([`KNOWN_SYNTAX_ERRORS`]), and the context is left out, since the position says
+/// where. Any other message is quoted in English after a German lead-in, so that nothing is lost.
 fn german_syntax_message(message: &str) -> String {
     let problem = message.split(", while ").next().unwrap_or(message);
-    const KNOWN: &[(&str, &str)] = &[
-        (
-            "did not find expected key",
-            "Hier wird ein Schlüssel erwartet",
-        ),
-        ("did not find expected node content", "Hier fehlt ein Wert"),
-        (
-            "found unexpected end of stream",
-            "Die Datei endet mitten in einem Wert; meist fehlt ein schließendes Anführungszeichen",
-        ),
-        (
-            "mapping values are not allowed in this context",
-            "Ein `: ` ist an dieser Stelle nicht erlaubt",
-        ),
-        (
-            "found character that cannot start any token",
-            "Mit diesem Zeichen kann kein Wert beginnen",
-        ),
-        (
-            "found a tab character that violates indentation",
-            "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
-        ),
-        (
-            "found a tab character where an indentation space is expected",
-            "Hier wird mit einem Tabulator eingerückt; YAML erlaubt nur Leerzeichen",
-        ),
-        (
-            "could not find expected ':'",
-            "Hier fehlt ein `:` nach dem Schlüssel",
-        ),
-        (
-            "did not find expected '-' indicator",
-            "Hier wird ein Listeneintrag erwartet, der mit `- ` beginnt",
-        ),
-        (
-            "did not find expected ',' or ']'",
-            "In der Liste in `[…]` fehlt ein `,` oder die schließende `]`",
-        ),
-        (
-            "did not find expected ',' or '}'",
-            "Im Abschnitt in `{…}` fehlt ein `,` oder die schließende `}`",
-        ),
-        (
-            "block sequence entries are not allowed in this context",
-            "Ein Listeneintrag `- ` ist an dieser Stelle nicht erlaubt",
-        ),
-        (
-            "found unknown escape character",
-            "Im Text in doppelten Anführungszeichen steht ein unbekanntes Escape-Zeichen nach `\\`",
-        ),
-        (
-            "did not find expected comment or line break",
-            "Nach dem Wert darf in dieser Zeile nur noch ein Kommentar stehen",
-        ),
-        (
-            "found unexpected document indicator",
-            "Eine Zeile `---` oder `...` steht mitten in einem Wert",
-        ),
-        (
-            "did not find expected alphabetic or numeric character",
-            "Nach `&` oder `*` wird der Name eines Ankers erwartet",
-        ),
-        (
-            "found undefined tag handle",
-            "Dieses Tag (`!…`) ist nicht definiert",
-        ),
-        (
-            "control characters are not allowed",
-            "Die Datei enthält ein Steuerzeichen, das in YAML nicht erlaubt ist",
-        ),
-        (
-            "unknown anchor",
-            "Der Alias (`*name`) verweist auf keinen vorher definierten Anker (`&name`)",
-        ),
-        (
-            "recursion limit exceeded",
-            "Die Werte sind hier zu tief ineinander verschachtelt",
-        ),
-        (
-            "duplicate entry",
-            "Ein Schlüssel kommt in einem Abschnitt zweimal vor",
-        ),
-    ];
-    KNOWN
+    KNOWN_SYNTAX_ERRORS
         .iter()
         .find(|(english, _)| problem.starts_with(english))
         .map_or_else(

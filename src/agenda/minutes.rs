@@ -8,7 +8,7 @@ use crate::i18n::Text;
 use crate::limits;
 use crate::minutes::{Assignment, EntryKind, FileMinutes, FileTopic, MAX_ENTRY, Owner};
 use crate::text;
-use crate::yaml::{Node, Problem};
+use crate::yaml::{Mapping, Node, Problem};
 
 use super::Item;
 
@@ -114,6 +114,9 @@ fn municipalities(
     names.into_iter().collect()
 }
 
+/// One entry of `minutes.topics:`: the agenda item it is about (`item:`, its number) or its
+/// own `title:`, then its entries ([`entries`]). An `item:` that is no number leaves the
+/// topic out unread.
 fn topic(
     node: &Node<'_>,
     items: &[Item],
@@ -124,34 +127,7 @@ fn topic(
     let title = match (topic.optional("item"), topic.optional("title")) {
         (Some(item), _) => {
             let number = item.as_integer(problems)?;
-            let found = usize::try_from(number)
-                .ok()
-                .and_then(|n| n.checked_sub(1))
-                .and_then(|index| items.get(index));
-            match found {
-                Some(found) => Some(found.title.clone()),
-                None => {
-                    let count = items.len();
-                    problems.push(item.problem(
-                        text!(
-                            de: "Es gibt keinen Tagesordnungspunkt {number}",
-                            en: "there is no agenda item {number}"
-                        ),
-                        if items.is_empty() {
-                            text!(
-                                de: "diese Datei hat keine `items:`; geben Sie dem Thema stattdessen einen `title:`",
-                                en: "this file has no `items:`; give the topic a `title:` instead"
-                            )
-                        } else {
-                            text!(
-                                de: "nummerieren Sie die Tagesordnungspunkte von 1 bis {count}, oder geben Sie einen `title:` an",
-                                en: "number the items from 1 to {count}, or give a `title:`"
-                            )
-                        },
-                    ));
-                    None
-                }
-            }
+            item_title(&item, number, items, problems)
         }
         (None, Some(title)) => fields::text(&title, &fields::TITLE, limits::MAX_TITLE, problems),
         (None, None) => {
@@ -168,6 +144,58 @@ fn topic(
             None
         }
     };
+    let entries = entries(&topic, members, problems);
+    Some(FileTopic {
+        title: title?,
+        entries,
+    })
+}
+
+/// The title of agenda item `number` (counted from 1), which `item:` at `node` names; a
+/// problem when the file has no such item.
+fn item_title(
+    node: &Node<'_>,
+    number: i64,
+    items: &[Item],
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let found = usize::try_from(number)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|index| items.get(index));
+    match found {
+        Some(found) => Some(found.title.clone()),
+        None => {
+            let count = items.len();
+            problems.push(node.problem(
+                text!(
+                    de: "Es gibt keinen Tagesordnungspunkt {number}",
+                    en: "there is no agenda item {number}"
+                ),
+                if items.is_empty() {
+                    text!(
+                        de: "diese Datei hat keine `items:`; geben Sie dem Thema stattdessen einen `title:`",
+                        en: "this file has no `items:`; give the topic a `title:` instead"
+                    )
+                } else {
+                    text!(
+                        de: "nummerieren Sie die Tagesordnungspunkte von 1 bis {count}, oder geben Sie einen `title:` an",
+                        en: "number the items from 1 to {count}, or give a `title:`"
+                    )
+                },
+            ));
+            None
+        }
+    }
+}
+
+/// A topic's entries, in this order: its notes, decisions, actions and links. Those with
+/// errors are left out (their problems are reported).
+fn entries(
+    topic: &Mapping<'_>,
+    members: &[String],
+    problems: &mut Vec<Problem>,
+) -> Vec<(EntryKind, String)> {
     let mut entries = Vec::new();
     for (key, kind) in [
         ("notes", EntryKind::Info),
@@ -201,10 +229,7 @@ fn topic(
                 .map(|link| (EntryKind::Link(link.url), link.title)),
         );
     }
-    Some(FileTopic {
-        title: title?,
-        entries,
-    })
+    entries
 }
 
 fn action(

@@ -174,6 +174,54 @@ pub fn load_dir(
     holidays: State,
     members: &[String],
 ) -> Result<Agendas, Diagnostics> {
+    let files = agenda_files(dir)?;
+    let schedule = Schedule {
+        timezone,
+        holidays,
+        series: series.to_vec(),
+        one_offs: Vec::new(),
+    };
+    let mut agendas = Agendas::default();
+    let mut diagnostics = Diagnostics::default();
+    // Which file claimed which meeting first, valid or not, so that a second file for a
+    // meeting is reported even while the first one has errors of its own.
+    let mut claimed: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for file in files {
+        let loaded = load_file(&file, &schedule, members);
+        let key = match &loaded {
+            Ok((agenda, _)) => Some(agenda.meeting_key.clone()),
+            Err(_) => peek_meeting_key(&file),
+        };
+        if let Err(errors) = &loaded {
+            diagnostics.extend(errors.clone());
+        }
+        if let Some(key) = key {
+            if let Some(earlier) = claimed.get(&key) {
+                diagnostics.extend(Diagnostics::from(vec![claimed_twice(&file, &key, earlier)]));
+                continue;
+            }
+            claimed.insert(key, file.clone());
+        }
+        if let Ok((agenda, workshop)) = loaded {
+            match workshop {
+                Some(Workshop::Dated(one_off)) => agendas.one_offs.push(one_off),
+                Some(Workshop::Poll(poll)) => agendas.polls.push(poll),
+                None => {}
+            }
+            agendas
+                .by_meeting
+                .insert(agenda.meeting_key.clone(), agenda);
+        }
+    }
+    if diagnostics.is_empty() {
+        Ok(agendas)
+    } else {
+        Err(diagnostics)
+    }
+}
+
+/// The `*.yaml` (and `*.yml`) entries of `dir`, sorted by name; none when `dir` does not exist.
+fn agenda_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -200,67 +248,31 @@ pub fn load_dir(
         }
     };
     files.sort();
-    let schedule = Schedule {
-        timezone,
-        holidays,
-        series: series.to_vec(),
-        one_offs: Vec::new(),
-    };
-    let mut agendas = Agendas::default();
-    let mut diagnostics = Diagnostics::default();
-    // Which file claimed which meeting first, valid or not, so that a second file for a
-    // meeting is reported even while the first one has errors of its own.
-    let mut claimed: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for file in files {
-        let loaded = load_file(&file, &schedule, members);
-        let key = match &loaded {
-            Ok((agenda, _)) => Some(agenda.meeting_key.clone()),
-            Err(_) => peek_meeting_key(&file),
-        };
-        if let Err(errors) = &loaded {
-            diagnostics.extend(errors.clone());
-        }
-        if let Some(key) = key {
-            if let Some(earlier) = claimed.get(&key) {
-                diagnostics.extend(Diagnostics::from(vec![Diagnostic {
-                    file: file.clone(),
-                    location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
-                    path: None,
-                    // Both files are in the same directory: the name is enough, and shows no
-                    // server path in the organizers' room.
-                    message: text!(
-                        de: "Für {key} gibt es bereits eine Tagesordnung in {earlier}",
-                        en: "{key} already has an agenda in {earlier}";
-                        key = echo(&key),
-                        earlier = echo(&earlier.file_name().map_or_else(
-                            || earlier.display().to_string(),
-                            |name| name.to_string_lossy().into_owned()
-                        )),
-                    ),
-                    hint: Some(text!(
-                        de: "legen Sie für jeden Termin nur eine Datei an",
-                        en: "keep one file per meeting"
-                    )),
-                }]));
-                continue;
-            }
-            claimed.insert(key, file.clone());
-        }
-        if let Ok((agenda, workshop)) = loaded {
-            match workshop {
-                Some(Workshop::Dated(one_off)) => agendas.one_offs.push(one_off),
-                Some(Workshop::Poll(poll)) => agendas.polls.push(poll),
-                None => {}
-            }
-            agendas
-                .by_meeting
-                .insert(agenda.meeting_key.clone(), agenda);
-        }
-    }
-    if diagnostics.is_empty() {
-        Ok(agendas)
-    } else {
-        Err(diagnostics)
+    Ok(files)
+}
+
+/// The error for a second agenda `file` for the meeting `key`, which the file `earlier`
+/// already claimed.
+fn claimed_twice(file: &Path, key: &str, earlier: &Path) -> Diagnostic {
+    Diagnostic {
+        file: file.to_owned(),
+        location: Some(crate::diagnostic::Location { line: 1, column: 1 }),
+        path: None,
+        // Both files are in the same directory: the name is enough, and shows no
+        // server path in the organizers' room.
+        message: text!(
+            de: "Für {key} gibt es bereits eine Tagesordnung in {earlier}",
+            en: "{key} already has an agenda in {earlier}";
+            key = echo(key),
+            earlier = echo(&earlier.file_name().map_or_else(
+                || earlier.display().to_string(),
+                |name| name.to_string_lossy().into_owned()
+            )),
+        ),
+        hint: Some(text!(
+            de: "legen Sie für jeden Termin nur eine Datei an",
+            en: "keep one file per meeting"
+        )),
     }
 }
 
@@ -313,6 +325,8 @@ pub fn load_file(
     }
 }
 
+/// One file: its meeting ([`meeting`]), topic, parts, items, notes and minutes, then whether
+/// the items fit into the meeting.
 fn validate(
     root: Node<'_>,
     file: &Path,
@@ -340,20 +354,7 @@ fn validate(
             problems,
         )
     });
-    let parts = match top.optional("parts") {
-        None => Some(Vec::new()),
-        Some(node) => fields::list(&node, &PARTS, limits::MAX_PARTS, problems).map(|items| {
-            items
-                .iter()
-                .filter_map(|item| part(item, problems))
-                .collect::<Vec<_>>()
-        }),
-    };
-    if let Some(node) = top.optional("parts")
-        && meeting_node.as_ref().is_some_and(has_candidates)
-    {
-        part_starts_refused(&node, problems);
-    }
+    let parts = parts(&top, meeting_node.as_ref(), problems);
     let part_count = parts.as_ref().map_or(0, Vec::len);
     let items_node = top.optional("items");
     let items = match &items_node {
@@ -380,10 +381,52 @@ fn validate(
 
     let (key, length, workshop) = meeting?;
     let items = items?;
-    let planned: TimeDelta = items.iter().filter_map(|i| i.duration).sum();
-    if let (Some(node), Some(length)) = (&items_node, length)
-        && planned > length
+    if let (Some(node), Some(length)) = (&items_node, length) {
+        items_fit(node, &items, length, problems);
+    }
+    Some((
+        Agenda {
+            file: file.to_owned(),
+            meeting_key: key,
+            topic: fields::optional(topic)?,
+            parts: parts?,
+            items,
+            notes: fields::optional(notes)?,
+            minutes: fields::optional(minutes)?,
+        },
+        workshop,
+    ))
+}
+
+/// `parts:`, none when absent; a part with errors is left out (its problems are reported).
+/// The parts of a workshop with candidates give no start (see [`part_starts_refused`]).
+fn parts(
+    top: &Mapping<'_>,
+    meeting_node: Option<&Node<'_>>,
+    problems: &mut Vec<Problem>,
+) -> Option<Vec<Part>> {
+    let parts = match top.optional("parts") {
+        None => Some(Vec::new()),
+        Some(node) => fields::list(&node, &PARTS, limits::MAX_PARTS, problems).map(|items| {
+            items
+                .iter()
+                .filter_map(|item| part(item, problems))
+                .collect::<Vec<_>>()
+        }),
+    };
+    if let Some(node) = top.optional("parts")
+        && meeting_node.is_some_and(has_candidates)
     {
+        part_starts_refused(&node, problems);
+    }
+    parts
+}
+
+/// The items' planned durations together must fit into the meeting's `length`; the problem is
+/// shown at `items:`, `node`.
+fn items_fit(node: &Node<'_>, items: &[Item], length: TimeDelta, problems: &mut Vec<Problem>) {
+    let planned: TimeDelta = items.iter().filter_map(|i| i.duration).sum();
+    if planned > length {
         let (planned, length) = (
             crate::duration::Compact(planned),
             crate::duration::Compact(length),
@@ -399,18 +442,6 @@ fn validate(
             ),
         ));
     }
-    Some((
-        Agenda {
-            file: file.to_owned(),
-            meeting_key: key,
-            topic: fields::optional(topic)?,
-            parts: parts?,
-            items,
-            notes: fields::optional(notes)?,
-            minutes: fields::optional(minutes)?,
-        },
-        workshop,
-    ))
 }
 
 /// Whether a `meeting:` section gives `candidates:` (read leniently: its own errors are
@@ -446,7 +477,9 @@ fn part_starts_refused(parts: &Node<'_>, problems: &mut Vec<Problem>) {
     }
 }
 
-/// The meeting a file is about: its key, its length, and the one-off it defines.
+/// The meeting a file is about: its key, its length, and the one-off it defines. `series:`
+/// makes it a meeting of a configured series ([`series_meeting`]), otherwise the file defines
+/// a workshop ([`workshop`]).
 fn meeting(
     node: &Node<'_>,
     file: &Path,
@@ -471,109 +504,139 @@ fn meeting(
         )
     };
     let date = date_node.as_ref().and_then(|n| fields::date(n, problems));
-    if let Some(series_node) = meeting.optional("series") {
-        let series_id = fields::slug(&series_node, problems)?;
-        for key in [
-            "id",
-            "title",
-            "start",
-            "duration",
-            "video_link",
-            "cancelled",
-            "note",
-            "candidates",
-            "decide_by",
-        ] {
-            if meeting.optional(key).is_some() {
-                problems.push(Problem {
-                    path: node.path().key(key),
-                    target: crate::yaml::Target::Key,
-                    message: text!(
-                        de: "`{key}` kann für einen Termin einer Serie hier nicht angegeben werden",
-                        en: "`{key}` cannot be set for a meeting of a series here"
-                    ),
-                    hint: Some(text!(
-                        de: "verschieben, streichen oder ändern Sie einen regulären Termin unter `exceptions:` in der Konfiguration",
-                        en: "move, cancel or change a regular meeting under `exceptions:` in the configuration"
-                    )),
-                });
-            }
-        }
-        let Some(series) = schedule.series.iter().find(|s| s.id == series_id) else {
-            let known: Vec<&str> = schedule.series.iter().map(|s| s.id.as_str()).collect();
-            let known = known.join(", ");
-            problems.push(series_node.problem(
-                text!(
-                    de: "Es gibt keine Serie `{series_id}`",
-                    en: "there is no series `{series_id}`"
-                ),
-                if known.is_empty() {
-                    text!(
-                        de: "die Konfiguration legt unter `meetings.series` keine Serie an",
-                        en: "the configuration defines no series under `meetings.series`"
-                    )
-                } else {
-                    text!(
-                        de: "die konfigurierten Serien: {known}",
-                        en: "the configured series: {known}"
-                    )
-                },
-            ));
-            return None;
-        };
-        let date = date?;
-        let key = format!("{series_id}/{}", date.format("%Y-%m-%d"));
-        let Some(found) = schedule.find(&key) else {
-            if let Some(date_node) = &date_node {
-                let (rule, first) = (&series.rule, series.first);
-                problems.push(date_node.problem(
-                    text!(
-                        de: "Am {date} findet kein Termin der Serie `{series_id}` statt",
-                        en: "{date} is not a date of the series `{series_id}`"
-                    ),
-                    text!(
-                        de: "die Serie trifft sich nach der Regel `{rule}`, beginnend am {first}",
-                        en: "the series meets by the rule `{rule}`, starting {first}"
-                    ),
-                ));
-            }
-            return None;
-        };
-        return Some((key, Some(found.end - found.start), None));
-    }
-
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_owned();
-    let id = match meeting.optional("id") {
-        Some(n) => fields::slug(&n, problems),
-        None if fields::is_slug(&stem) => Some(stem),
-        None => {
-            problems.push(node.problem(
-                text!(
-                    de: "Dieser Workshop braucht eine Kennung `id:`",
-                    en: "this workshop needs an `id:`"
-                ),
-                text!(
-                    de: "der Dateiname ist keine gültige Kennung; ergänzen Sie `id:` mit Kleinbuchstaben, Ziffern und Bindestrichen",
-                    en: "the file name is no valid id; add `id:` with lower-case letters, digits and dashes"
-                ),
-            ));
-            None
-        }
-    };
-    let title = meeting
-        .required(
-            "title",
-            text!(
-                de: "ergänzen Sie `title:`, den Titel des Workshops",
-                en: "add `title:`, the workshop's title"
-            ),
+    match meeting.optional("series") {
+        Some(series_node) => series_meeting(
+            node,
+            &meeting,
+            &series_node,
+            (date_node.as_ref(), date),
+            schedule,
             problems,
-        )
-        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems));
+        ),
+        None => workshop(
+            node,
+            &meeting,
+            file,
+            candidates.as_ref(),
+            date,
+            schedule,
+            problems,
+        ),
+    }
+}
+
+/// A meeting of a configured series, `series:` at `series_node` on the `date` at `date_node`
+/// (`None` where it has errors): its key and length. The meeting must be one of the series';
+/// nothing else about it can be set here.
+fn series_meeting(
+    node: &Node<'_>,
+    meeting: &Mapping<'_>,
+    series_node: &Node<'_>,
+    (date_node, date): (Option<&Node<'_>>, Option<NaiveDate>),
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Option<TimeDelta>, Option<Workshop>)> {
+    let series_id = fields::slug(series_node, problems)?;
+    series_keys_refused(node, meeting, problems);
+    let series = known_series(series_node, &series_id, schedule, problems)?;
+    let date = date?;
+    let key = format!("{series_id}/{}", date.format("%Y-%m-%d"));
+    let Some(found) = schedule.find(&key) else {
+        if let Some(date_node) = date_node {
+            let (rule, first) = (&series.rule, series.first);
+            problems.push(date_node.problem(
+                text!(
+                    de: "Am {date} findet kein Termin der Serie `{series_id}` statt",
+                    en: "{date} is not a date of the series `{series_id}`"
+                ),
+                text!(
+                    de: "die Serie trifft sich nach der Regel `{rule}`, beginnend am {first}",
+                    en: "the series meets by the rule `{rule}`, starting {first}"
+                ),
+            ));
+        }
+        return None;
+    };
+    Some((key, Some(found.end - found.start), None))
+}
+
+/// Refuses, for a meeting of a series, every key that only a workshop has: such a meeting is
+/// changed in the configuration's `exceptions:`.
+fn series_keys_refused(node: &Node<'_>, meeting: &Mapping<'_>, problems: &mut Vec<Problem>) {
+    for key in [
+        "id",
+        "title",
+        "start",
+        "duration",
+        "video_link",
+        "cancelled",
+        "note",
+        "candidates",
+        "decide_by",
+    ] {
+        if meeting.optional(key).is_some() {
+            problems.push(Problem {
+                path: node.path().key(key),
+                target: crate::yaml::Target::Key,
+                message: text!(
+                    de: "`{key}` kann für einen Termin einer Serie hier nicht angegeben werden",
+                    en: "`{key}` cannot be set for a meeting of a series here"
+                ),
+                hint: Some(text!(
+                    de: "verschieben, streichen oder ändern Sie einen regulären Termin unter `exceptions:` in der Konfiguration",
+                    en: "move, cancel or change a regular meeting under `exceptions:` in the configuration"
+                )),
+            });
+        }
+    }
+}
+
+/// The configured series `series_id`, or a problem at `series_node` naming those there are.
+fn known_series<'s>(
+    series_node: &Node<'_>,
+    series_id: &str,
+    schedule: &'s Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<&'s Series> {
+    let series = schedule.series.iter().find(|s| s.id == series_id);
+    if series.is_none() {
+        let known: Vec<&str> = schedule.series.iter().map(|s| s.id.as_str()).collect();
+        let known = known.join(", ");
+        problems.push(series_node.problem(
+            text!(
+                de: "Es gibt keine Serie `{series_id}`",
+                en: "there is no series `{series_id}`"
+            ),
+            if known.is_empty() {
+                text!(
+                    de: "die Konfiguration legt unter `meetings.series` keine Serie an",
+                    en: "the configuration defines no series under `meetings.series`"
+                )
+            } else {
+                text!(
+                    de: "die konfigurierten Serien: {known}",
+                    en: "the configured series: {known}"
+                )
+            },
+        ));
+    }
+    series
+}
+
+/// A workshop the file defines: its id, title, video link, whether it is cancelled, and when
+/// it takes place: on a fixed `date`, or, with `candidates`, when a poll decides. Its key is
+/// its id, which no series may have.
+fn workshop(
+    node: &Node<'_>,
+    meeting: &Mapping<'_>,
+    file: &Path,
+    candidates: Option<&Node<'_>>,
+    date: Option<NaiveDate>,
+    schedule: &Schedule,
+    problems: &mut Vec<Problem>,
+) -> Option<(String, Option<TimeDelta>, Option<Workshop>)> {
+    let id = workshop_id(node, meeting, file, problems);
+    let title = workshop_title(meeting, problems);
     let video_link = fields::optional(
         meeting
             .optional("video_link")
@@ -589,36 +652,18 @@ fn meeting(
             .optional("note")
             .map(|n| fields::prose(&n, &fields::NOTE, limits::MAX_NOTE, problems)),
     );
-    let timing = match &candidates {
+    let timing = match candidates {
         Some(candidates) => {
             if let (Some(true), Some(cancelled_node)) = (cancelled, &cancelled_node) {
-                problems.push(cancelled_node.problem(
-                    text!(
-                        de: "Ein Workshop, dessen Termin noch gesucht wird, kann nicht abgesagt werden",
-                        en: "a workshop whose date is still to be found cannot be cancelled"
-                    ),
-                    text!(
-                        de: "entfernen Sie `cancelled: true`; um die Umfrage abzubrechen, löschen Sie die Datei",
-                        en: "remove `cancelled: true`; to call the poll off, delete the file"
-                    ),
-                ));
+                poll_cancel_refused(cancelled_node, problems);
             }
-            poll_timing(node, &meeting, candidates, schedule, problems).map(Timing::Poll)
+            poll_timing(node, meeting, candidates, schedule, problems).map(Timing::Poll)
         }
-        None => dated_timing(&meeting, date, schedule, problems).map(Timing::Dated),
+        None => dated_timing(meeting, date, schedule, problems).map(Timing::Dated),
     };
     let id = id?;
     if schedule.series.iter().any(|s| s.id == id) {
-        problems.push(node.problem(
-            text!(
-                de: "Die Kennung `{id}` ist bereits die Kennung einer Serie",
-                en: "the id `{id}` is already the id of a series"
-            ),
-            text!(
-                de: "geben Sie dem Workshop eine eigene Kennung",
-                en: "give the workshop an id of its own"
-            ),
-        ));
+        series_id_refused(node, &id, problems);
         return None;
     }
     let note = note?;
@@ -653,6 +698,81 @@ fn meeting(
             Some((id, shortest, Some(Workshop::Poll(poll))))
         }
     }
+}
+
+/// A workshop's id: `id:`, or else the file's name when that is a valid id.
+fn workshop_id(
+    node: &Node<'_>,
+    meeting: &Mapping<'_>,
+    file: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<String> {
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_owned();
+    match meeting.optional("id") {
+        Some(n) => fields::slug(&n, problems),
+        None if fields::is_slug(&stem) => Some(stem),
+        None => {
+            problems.push(node.problem(
+                text!(
+                    de: "Dieser Workshop braucht eine Kennung `id:`",
+                    en: "this workshop needs an `id:`"
+                ),
+                text!(
+                    de: "der Dateiname ist keine gültige Kennung; ergänzen Sie `id:` mit Kleinbuchstaben, Ziffern und Bindestrichen",
+                    en: "the file name is no valid id; add `id:` with lower-case letters, digits and dashes"
+                ),
+            ));
+            None
+        }
+    }
+}
+
+/// A workshop's `title:`, which the file must give.
+fn workshop_title(meeting: &Mapping<'_>, problems: &mut Vec<Problem>) -> Option<String> {
+    meeting
+        .required(
+            "title",
+            text!(
+                de: "ergänzen Sie `title:`, den Titel des Workshops",
+                en: "add `title:`, the workshop's title"
+            ),
+            problems,
+        )
+        .and_then(|n| fields::text(&n, &fields::TITLE, limits::MAX_TITLE, problems))
+}
+
+/// Refuses `cancelled: true` (at `cancelled_node`) for a workshop whose date a poll is still
+/// to find: the poll is called off by deleting the file.
+fn poll_cancel_refused(cancelled_node: &Node<'_>, problems: &mut Vec<Problem>) {
+    problems.push(cancelled_node.problem(
+        text!(
+            de: "Ein Workshop, dessen Termin noch gesucht wird, kann nicht abgesagt werden",
+            en: "a workshop whose date is still to be found cannot be cancelled"
+        ),
+        text!(
+            de: "entfernen Sie `cancelled: true`; um die Umfrage abzubrechen, löschen Sie die Datei",
+            en: "remove `cancelled: true`; to call the poll off, delete the file"
+        ),
+    ));
+}
+
+/// Refuses a workshop's `id` that is already a series' id; the problem is shown at the
+/// `meeting:` section, `node`.
+fn series_id_refused(node: &Node<'_>, id: &str, problems: &mut Vec<Problem>) {
+    problems.push(node.problem(
+        text!(
+            de: "Die Kennung `{id}` ist bereits die Kennung einer Serie",
+            en: "the id `{id}` is already the id of a series"
+        ),
+        text!(
+            de: "geben Sie dem Workshop eine eigene Kennung",
+            en: "give the workshop an id of its own"
+        ),
+    ));
 }
 
 /// When a workshop takes place: its date, start and duration, or its candidate slots and the
@@ -713,22 +833,7 @@ fn poll_timing(
     schedule: &Schedule,
     problems: &mut Vec<Problem>,
 ) -> Option<(Vec<Slot>, NaiveDate)> {
-    for key in ["date", "start", "duration"] {
-        if meeting.optional(key).is_some() {
-            problems.push(Problem {
-                path: node.path().key(key),
-                target: crate::yaml::Target::Key,
-                message: text!(
-                    de: "`{key}` und `candidates` können nicht zugleich angegeben werden",
-                    en: "`{key}` and `candidates` cannot both be given"
-                ),
-                hint: Some(text!(
-                    de: "entfernen Sie `{key}:`: jeder Termin unter `candidates:` hat eigene Angaben `date:`, `start:` und `duration:`; oder entfernen Sie `candidates:` und `decide_by:` für einen Workshop mit festem Termin",
-                    en: "remove `{key}:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date"
-                )),
-            });
-        }
-    }
+    fixed_timing_refused(node, meeting, problems);
     let decide_by = meeting
         .required(
             "decide_by",
@@ -754,52 +859,18 @@ fn poll_timing(
             ),
         ));
     }
-    let poll_end = decide_by.map(|decide_by| {
-        let draft = PollDraft {
-            id: String::new(),
-            title: String::new(),
-            slots: Vec::new(),
-            decide_by,
-            video_link: None,
-            note: None,
-        };
-        draft.decide_by_end(schedule.timezone)
-    });
+    let poll_end = decide_by.map(|decide_by| poll_end(decide_by, schedule.timezone));
     let mut slots: Vec<Option<Slot>> = Vec::new();
     for item in &list {
         let slot = candidate(item, schedule, problems);
         if let Some(slot) = slot {
             if let Some(first) = slots.iter().position(|s| *s == Some(slot)) {
-                let shown = slot_text(&slot);
-                problems.push(item.problem(
-                    text!(
-                        de: "Derselbe Termin wie `candidates[{first}]` ({shown})",
-                        en: "the same slot as `candidates[{first}]` ({shown})"
-                    ),
-                    text!(
-                        de: "bieten Sie jeden Termin nur einmal an",
-                        en: "offer every slot once"
-                    ),
-                ));
+                repeated_slot(item, first, &slot, problems);
             }
             if let (Some(poll_end), Some(decide_by)) = (poll_end, decide_by)
                 && slot.start < poll_end
             {
-                let (day, time) = (slot.start.format("%Y-%m-%d"), slot.start.format("%H:%M"));
-                let date_node = item
-                    .as_mapping(CANDIDATE_KEYS, &mut Vec::new())
-                    .and_then(|m| m.optional("date"))
-                    .unwrap_or_else(|| item.clone());
-                problems.push(date_node.problem(
-                    text!(
-                        de: "Dieser Termin beginnt am {day} um {time} und damit vor dem Ende von `decide_by` ({decide_by})",
-                        en: "this candidate starts on {day} at {time}, before the end of `decide_by` ({decide_by})"
-                    ),
-                    text!(
-                        de: "jeder Termin muss nach dem letzten Tag für Antworten beginnen: wählen Sie ein späteres Datum oder ein früheres `decide_by:`",
-                        en: "every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`"
-                    ),
-                ));
+                slot_before_decision(item, &slot, decide_by, problems);
             }
         }
         slots.push(slot);
@@ -808,6 +879,81 @@ fn poll_timing(
     let slots = slots
         .filter(|slots| (limits::MIN_CANDIDATES..=limits::MAX_CANDIDATES).contains(&slots.len()))?;
     Some((slots, decide_by?))
+}
+
+/// Refuses `date:`, `start:` and `duration:` beside `candidates:` in the `meeting:` section
+/// `node`: every candidate gives its own.
+fn fixed_timing_refused(node: &Node<'_>, meeting: &Mapping<'_>, problems: &mut Vec<Problem>) {
+    for key in ["date", "start", "duration"] {
+        if meeting.optional(key).is_some() {
+            problems.push(Problem {
+                path: node.path().key(key),
+                target: crate::yaml::Target::Key,
+                message: text!(
+                    de: "`{key}` und `candidates` können nicht zugleich angegeben werden",
+                    en: "`{key}` and `candidates` cannot both be given"
+                ),
+                hint: Some(text!(
+                    de: "entfernen Sie `{key}:`: jeder Termin unter `candidates:` hat eigene Angaben `date:`, `start:` und `duration:`; oder entfernen Sie `candidates:` und `decide_by:` für einen Workshop mit festem Termin",
+                    en: "remove `{key}:`: every candidate has its own `date:`, `start:` and `duration:`; or remove `candidates:` and `decide_by:` for a workshop on a fixed date"
+                )),
+            });
+        }
+    }
+}
+
+/// When a poll answered by `decide_by` ends: the end of that day in `timezone` (see
+/// [`PollDraft::decide_by_end`]).
+fn poll_end(decide_by: NaiveDate, timezone: Tz) -> chrono::DateTime<Tz> {
+    let draft = PollDraft {
+        id: String::new(),
+        title: String::new(),
+        slots: Vec::new(),
+        decide_by,
+        video_link: None,
+        note: None,
+    };
+    draft.decide_by_end(timezone)
+}
+
+/// Refuses the candidate `item` whose `slot` is the same as `candidates[first]`.
+fn repeated_slot(item: &Node<'_>, first: usize, slot: &Slot, problems: &mut Vec<Problem>) {
+    let shown = slot_text(slot);
+    problems.push(item.problem(
+        text!(
+            de: "Derselbe Termin wie `candidates[{first}]` ({shown})",
+            en: "the same slot as `candidates[{first}]` ({shown})"
+        ),
+        text!(
+            de: "bieten Sie jeden Termin nur einmal an",
+            en: "offer every slot once"
+        ),
+    ));
+}
+
+/// Refuses the candidate `item` whose `slot` starts before the poll ends, at the end of the
+/// `decide_by` day; the problem is shown at its `date:` where it has one.
+fn slot_before_decision(
+    item: &Node<'_>,
+    slot: &Slot,
+    decide_by: NaiveDate,
+    problems: &mut Vec<Problem>,
+) {
+    let (day, time) = (slot.start.format("%Y-%m-%d"), slot.start.format("%H:%M"));
+    let date_node = item
+        .as_mapping(CANDIDATE_KEYS, &mut Vec::new())
+        .and_then(|m| m.optional("date"))
+        .unwrap_or_else(|| item.clone());
+    problems.push(date_node.problem(
+        text!(
+            de: "Dieser Termin beginnt am {day} um {time} und damit vor dem Ende von `decide_by` ({decide_by})",
+            en: "this candidate starts on {day} at {time}, before the end of `decide_by` ({decide_by})"
+        ),
+        text!(
+            de: "jeder Termin muss nach dem letzten Tag für Antworten beginnen: wählen Sie ein späteres Datum oder ein früheres `decide_by:`",
+            en: "every candidate must start after the day the members answer by: choose a later date or an earlier `decide_by:`"
+        ),
+    ));
 }
 
 /// A slot as organizers wrote it: "2027-02-03 10:00, 3h".

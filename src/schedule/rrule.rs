@@ -283,46 +283,11 @@ impl FromStr for Rule {
             .map(str::trim)
             .filter(|part| !part.is_empty())
         {
-            let Some((key, value)) = part.split_once('=') else {
-                return Err(RuleError::MalformedPart(part.to_owned()));
-            };
-            let (key, value) = (key.trim(), value.trim());
-            if key.is_empty() {
-                return Err(RuleError::MalformedPart(part.to_owned()));
-            }
-            let key = match key.to_ascii_uppercase().as_str() {
-                "FREQ" => "FREQ",
-                "INTERVAL" => "INTERVAL",
-                "BYDAY" => "BYDAY",
-                "BYMONTHDAY" => "BYMONTHDAY",
-                "COUNT" => "COUNT",
-                "UNTIL" => "UNTIL",
-                "WKST" => "WKST",
-                _ => return Err(RuleError::UnsupportedKey(key.to_owned())),
-            };
-            if seen.contains(&key) {
-                return Err(RuleError::DuplicateKey(key.to_owned()));
-            }
+            let (key, value) = key_value(part, &seen)?;
             seen.push(key);
-            if value.is_empty() {
-                return Err(RuleError::EmptyValue(key.to_owned()));
-            }
             match key {
-                "FREQ" => {
-                    frequency = Some(match value.to_ascii_uppercase().as_str() {
-                        "WEEKLY" => Frequency::Weekly,
-                        "MONTHLY" => Frequency::Monthly,
-                        _ => return Err(RuleError::UnsupportedFrequency(value.to_owned())),
-                    });
-                }
-                "INTERVAL" => {
-                    interval = parse_positive(value)
-                        .ok_or_else(|| RuleError::InvalidInterval(value.to_owned()))
-                        .and_then(|n| {
-                            bounded(n, limits::MAX_INTERVAL)
-                                .ok_or_else(|| RuleError::IntervalTooLarge(value.to_owned()))
-                        })?;
-                }
+                "FREQ" => frequency = Some(parse_frequency(value)?),
+                "INTERVAL" => interval = parse_interval(value)?,
                 "BYDAY" => {
                     for item in list_items(key, value)? {
                         by_day.push((parse_weekday_rule(item)?, item));
@@ -333,30 +298,9 @@ impl FromStr for Rule {
                         by_month_day.push(parse_month_day(item)?);
                     }
                 }
-                "COUNT" => {
-                    count = Some(
-                        parse_positive(value)
-                            .ok_or_else(|| RuleError::InvalidCount(value.to_owned()))
-                            .and_then(|n| {
-                                bounded(n, limits::MAX_COUNT)
-                                    .ok_or_else(|| RuleError::CountTooLarge(value.to_owned()))
-                            })?,
-                    );
-                }
-                "UNTIL" => {
-                    let date = parse_until(value)
-                        .ok_or_else(|| RuleError::InvalidUntil(value.to_owned()))?;
-                    if !(limits::FIRST_DATE..=limits::LAST_DATE).contains(&date) {
-                        return Err(RuleError::UntilOutOfRange(value.to_owned()));
-                    }
-                    until = Some(date);
-                }
-                _ => {
-                    // WKST: only Monday, the RFC's default, which is how convene counts weeks.
-                    if !value.eq_ignore_ascii_case("MO") {
-                        return Err(RuleError::UnsupportedWeekStart(value.to_owned()));
-                    }
-                }
+                "COUNT" => count = Some(parse_count(value)?),
+                "UNTIL" => until = Some(parse_until_part(value)?),
+                _ => check_week_start(value)?,
             }
         }
 
@@ -368,12 +312,7 @@ impl FromStr for Rule {
             (None, None) => End::Never,
         };
         if frequency == Frequency::Weekly {
-            if let Some((_, item)) = by_day.iter().find(|(rule, _)| rule.ordinal.is_some()) {
-                return Err(RuleError::OrdinalNeedsMonthly((*item).to_owned()));
-            }
-            if !by_month_day.is_empty() {
-                return Err(RuleError::MonthDayNeedsMonthly);
-            }
+            only_monthly_parts_refused(&by_day, &by_month_day)?;
         }
         Ok(Rule {
             frequency,
@@ -383,6 +322,96 @@ impl FromStr for Rule {
             end,
         })
     }
+}
+
+/// One part of a rule, `KEY=VALUE`: its key, in the canonical upper case, and its value, both
+/// trimmed. A key convene does not know, a key already `seen` or an empty value is an error.
+fn key_value<'a>(part: &'a str, seen: &[&str]) -> Result<(&'static str, &'a str), RuleError> {
+    let Some((key, value)) = part.split_once('=') else {
+        return Err(RuleError::MalformedPart(part.to_owned()));
+    };
+    let (key, value) = (key.trim(), value.trim());
+    if key.is_empty() {
+        return Err(RuleError::MalformedPart(part.to_owned()));
+    }
+    let key = match key.to_ascii_uppercase().as_str() {
+        "FREQ" => "FREQ",
+        "INTERVAL" => "INTERVAL",
+        "BYDAY" => "BYDAY",
+        "BYMONTHDAY" => "BYMONTHDAY",
+        "COUNT" => "COUNT",
+        "UNTIL" => "UNTIL",
+        "WKST" => "WKST",
+        _ => return Err(RuleError::UnsupportedKey(key.to_owned())),
+    };
+    if seen.contains(&key) {
+        return Err(RuleError::DuplicateKey(key.to_owned()));
+    }
+    if value.is_empty() {
+        return Err(RuleError::EmptyValue(key.to_owned()));
+    }
+    Ok((key, value))
+}
+
+/// The value of `FREQ`: `WEEKLY` or `MONTHLY`, case-insensitively.
+fn parse_frequency(value: &str) -> Result<Frequency, RuleError> {
+    match value.to_ascii_uppercase().as_str() {
+        "WEEKLY" => Ok(Frequency::Weekly),
+        "MONTHLY" => Ok(Frequency::Monthly),
+        _ => Err(RuleError::UnsupportedFrequency(value.to_owned())),
+    }
+}
+
+/// The value of `INTERVAL`: at least 1, at most [`limits::MAX_INTERVAL`].
+fn parse_interval(value: &str) -> Result<u32, RuleError> {
+    parse_positive(value)
+        .ok_or_else(|| RuleError::InvalidInterval(value.to_owned()))
+        .and_then(|n| {
+            bounded(n, limits::MAX_INTERVAL)
+                .ok_or_else(|| RuleError::IntervalTooLarge(value.to_owned()))
+        })
+}
+
+/// The value of `COUNT`: at least 1, at most [`limits::MAX_COUNT`].
+fn parse_count(value: &str) -> Result<u32, RuleError> {
+    parse_positive(value)
+        .ok_or_else(|| RuleError::InvalidCount(value.to_owned()))
+        .and_then(|n| {
+            bounded(n, limits::MAX_COUNT).ok_or_else(|| RuleError::CountTooLarge(value.to_owned()))
+        })
+}
+
+/// The value of `UNTIL` ([`parse_until`]): a date within [`limits::FIRST_DATE`] and
+/// [`limits::LAST_DATE`].
+fn parse_until_part(value: &str) -> Result<NaiveDate, RuleError> {
+    let date = parse_until(value).ok_or_else(|| RuleError::InvalidUntil(value.to_owned()))?;
+    if !(limits::FIRST_DATE..=limits::LAST_DATE).contains(&date) {
+        return Err(RuleError::UntilOutOfRange(value.to_owned()));
+    }
+    Ok(date)
+}
+
+/// The value of `WKST`: only Monday, the RFC's default, which is how convene counts weeks.
+fn check_week_start(value: &str) -> Result<(), RuleError> {
+    if !value.eq_ignore_ascii_case("MO") {
+        return Err(RuleError::UnsupportedWeekStart(value.to_owned()));
+    }
+    Ok(())
+}
+
+/// Refuses in a weekly rule what only a monthly one has: a `BYDAY` ordinal (`3TH`, named as
+/// written) and `BYMONTHDAY`.
+fn only_monthly_parts_refused(
+    by_day: &[(WeekdayRule, &str)],
+    by_month_day: &[i8],
+) -> Result<(), RuleError> {
+    if let Some((_, item)) = by_day.iter().find(|(rule, _)| rule.ordinal.is_some()) {
+        return Err(RuleError::OrdinalNeedsMonthly((*item).to_owned()));
+    }
+    if !by_month_day.is_empty() {
+        return Err(RuleError::MonthDayNeedsMonthly);
+    }
+    Ok(())
 }
 
 /// The comma-separated items of a list value; an empty item is an error.
