@@ -105,26 +105,26 @@ impl Diagnostic {
     }
 
     fn write(&self, f: &mut impl fmt::Write, language: Language) -> fmt::Result {
-        let (error, hint_label) = match language {
-            Language::English => ("error", "hint"),
-            Language::German => ("Fehler", "Hinweis"),
-        };
+        let error = crate::text!(const de: "Fehler", en: "error");
         write!(f, "{}", visible(&self.file.display().to_string()))?;
         if let Some(Location { line, column }) = self.location {
             write!(f, ":{line}:{column}")?;
         }
-        write!(f, ": {error}: ")?;
+        write!(f, ": {}: ", error.get(language))?;
         if let Some(path) = &self.path {
             write!(f, "{}: ", visible(path))?;
         }
         f.write_str(&visible(self.message.get(language)))?;
         if let Some(hint) = &self.hint {
-            // A German hint is a sentence of its own after the colon: "Hinweis: Schreiben Sie …".
-            let hint = match language {
-                Language::English => hint.english.to_string(),
-                Language::German => hint.german_capitalized(),
-            };
-            write!(f, "\n  {hint_label}: {}", visible(&hint))?;
+            // A German hint is a sentence of its own after the colon: "Hinweis: Schreiben Sie …";
+            // an English one goes on after it: "hint: write …".
+            let hint = crate::text!(
+                de: "Hinweis: {german}",
+                en: "hint: {english}";
+                german = visible(&hint.german_capitalized()).into_owned(),
+                english = visible(&hint.english),
+            );
+            write!(f, "\n  {}", hint.get(language))?;
         }
         Ok(())
     }

@@ -21,7 +21,7 @@ use chrono::NaiveDate;
 use matrix_sdk::ruma::OwnedUserId;
 use url::Url;
 
-pub use table::{Bilingual, Role, Spec};
+pub use table::{Role, Spec};
 
 /// A command the bot understands, with its arguments checked.
 ///

@@ -10,7 +10,8 @@ use super::{
     MinutesCommand, PollCommand, Recording, date, number, optional_date, optional_text,
     parse_action, poll_decision, required_text, vote,
 };
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
+use crate::text;
 
 /// Who may run a command; `!help` lists the commands in one section per role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,27 +24,8 @@ pub enum Role {
     Organizer,
 }
 
-/// A text in both of the bot's languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bilingual {
-    /// Formal German.
-    pub german: &'static str,
-    /// English.
-    pub english: &'static str,
-}
-
-impl Bilingual {
-    /// The text in `language`.
-    pub fn get(&self, language: Language) -> &'static str {
-        match language {
-            Language::German => self.german,
-            Language::English => self.english,
-        }
-    }
-}
-
 /// One entry of the table.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct Spec {
     /// The command's names without `!`, English first: `["agenda", "tagesordnung"]`.
     pub names: &'static [&'static str],
@@ -53,11 +35,11 @@ pub struct Spec {
     pub role: Role,
     /// What follows the name, with placeholders in the reader's language; empty when the
     /// entry takes no arguments.
-    pub arguments: Bilingual,
+    pub arguments: Text,
     /// What it does, as `!help` says it.
-    pub summary: Bilingual,
+    pub summary: Text,
     /// A complete example, as `!help <command>` shows it.
-    pub example: Bilingual,
+    pub example: Text,
     /// Checks and converts what follows the name (and subcommand).
     pub parse: fn(&str) -> Result<Command, ArgumentError>,
 }
@@ -115,10 +97,8 @@ fn nothing(arguments: &str, command: Command) -> Result<Command, ArgumentError> 
     }
 }
 
-const NONE: Bilingual = Bilingual {
-    german: "",
-    english: "",
-};
+/// The arguments of an entry that takes none.
+const NONE: Text = text!(const de: "", en: "");
 
 const AGENDA: &[&str] = &["agenda", "tagesordnung"];
 const MINUTES: &[&str] = &["minutes", "protokoll"];
@@ -134,18 +114,18 @@ impl CommandId {
                 names: &["help", "hilfe"],
                 sub: &[],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "[Befehl]",
-                    english: "[command]",
-                },
-                summary: Bilingual {
-                    german: "zeigt die Befehle, die Ihnen zur Verfügung stehen, oder erklärt einen Befehl mit Beispiel",
-                    english: "lists the commands you can use, or explains one command with an example",
-                },
-                example: Bilingual {
-                    german: "!help agenda add",
-                    english: "!help agenda add",
-                },
+                arguments: text!(
+                    const de: "[Befehl]",
+                    en: "[command]",
+                ),
+                summary: text!(
+                    const de: "zeigt die Befehle, die Ihnen zur Verfügung stehen, oder erklärt einen Befehl mit Beispiel",
+                    en: "lists the commands you can use, or explains one command with an example",
+                ),
+                example: text!(
+                    const de: "!help agenda add",
+                    en: "!help agenda add",
+                ),
                 parse: |arguments| {
                     if arguments.is_empty() {
                         return Ok(Command::Help(None));
@@ -164,14 +144,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "prüft, ob der Bot erreichbar ist",
-                    english: "checks that the bot is reachable",
-                },
-                example: Bilingual {
-                    german: "!ping",
-                    english: "!ping",
-                },
+                summary: text!(
+                    const de: "prüft, ob der Bot erreichbar ist",
+                    en: "checks that the bot is reachable",
+                ),
+                example: text!(
+                    const de: "!ping",
+                    en: "!ping",
+                ),
                 parse: |arguments| nothing(arguments, Command::Ping),
             },
             Self::About => Spec {
@@ -179,14 +159,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "nennt Version und Lizenz des Bots und wo sein Quelltext zu finden ist",
-                    english: "gives the bot's version, its license and where to get its source code",
-                },
-                example: Bilingual {
-                    german: "!about",
-                    english: "!about",
-                },
+                summary: text!(
+                    const de: "nennt Version und Lizenz des Bots und wo sein Quelltext zu finden ist",
+                    en: "gives the bot's version, its license and where to get its source code",
+                ),
+                example: text!(
+                    const de: "!about",
+                    en: "!about",
+                ),
                 parse: |arguments| nothing(arguments, Command::About),
             },
             Self::Next => Spec {
@@ -194,14 +174,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "zeigt den nächsten Termin mit Videolink und Tagesordnung",
-                    english: "shows the next meeting with its video link and agenda",
-                },
-                example: Bilingual {
-                    german: "!next",
-                    english: "!next",
-                },
+                summary: text!(
+                    const de: "zeigt den nächsten Termin mit Videolink und Tagesordnung",
+                    en: "shows the next meeting with its video link and agenda",
+                ),
+                example: text!(
+                    const de: "!next",
+                    en: "!next",
+                ),
                 parse: |arguments| nothing(arguments, Command::Next),
             },
             Self::Schedule => Spec {
@@ -209,14 +189,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "listet die nächsten Termine auf",
-                    english: "lists the coming meetings",
-                },
-                example: Bilingual {
-                    german: "!schedule",
-                    english: "!schedule",
-                },
+                summary: text!(
+                    const de: "listet die nächsten Termine auf",
+                    en: "lists the coming meetings",
+                ),
+                example: text!(
+                    const de: "!schedule",
+                    en: "!schedule",
+                ),
                 parse: |arguments| nothing(arguments, Command::Schedule),
             },
             Self::Agenda => Spec {
@@ -224,32 +204,32 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "zeigt die Tagesordnung des nächsten Termins",
-                    english: "shows the next meeting's agenda",
-                },
-                example: Bilingual {
-                    german: "!agenda",
-                    english: "!agenda",
-                },
+                summary: text!(
+                    const de: "zeigt die Tagesordnung des nächsten Termins",
+                    en: "shows the next meeting's agenda",
+                ),
+                example: text!(
+                    const de: "!agenda",
+                    en: "!agenda",
+                ),
                 parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Show)),
             },
             Self::AgendaAdd => Spec {
                 names: AGENDA,
                 sub: &["add", "neu"],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "<Titel> [— <Beschreibung>]",
-                    english: "<title> [— <description>]",
-                },
-                summary: Bilingual {
-                    german: "schlägt einen Tagesordnungspunkt für den nächsten Termin vor",
-                    english: "proposes an agenda item for the next meeting",
-                },
-                example: Bilingual {
-                    german: "!agenda add Interne Kommunikation — Erfahrungen mit dem Messenger in der Verwaltung",
-                    english: "!agenda add Internal communication — experience with the messenger in the administration",
-                },
+                arguments: text!(
+                    const de: "<Titel> [— <Beschreibung>]",
+                    en: "<title> [— <description>]",
+                ),
+                summary: text!(
+                    const de: "schlägt einen Tagesordnungspunkt für den nächsten Termin vor",
+                    en: "proposes an agenda item for the next meeting",
+                ),
+                example: text!(
+                    const de: "!agenda add Interne Kommunikation — Erfahrungen mit dem Messenger in der Verwaltung",
+                    en: "!agenda add Internal communication — experience with the messenger in the administration",
+                ),
                 parse: |arguments| {
                     let (title, description) = match arguments
                         .split_once(" — ")
@@ -272,32 +252,32 @@ impl CommandId {
                 sub: &["mine", "meine"],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "zeigt Ihre Vorschläge und was aus ihnen wurde",
-                    english: "lists your proposals and what became of them",
-                },
-                example: Bilingual {
-                    german: "!agenda mine",
-                    english: "!agenda mine",
-                },
+                summary: text!(
+                    const de: "zeigt Ihre Vorschläge und was aus ihnen wurde",
+                    en: "lists your proposals and what became of them",
+                ),
+                example: text!(
+                    const de: "!agenda mine",
+                    en: "!agenda mine",
+                ),
                 parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Mine)),
             },
             Self::AgendaWithdraw => Spec {
                 names: AGENDA,
                 sub: &["withdraw", "zurückziehen", "zurueckziehen"],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "<Nr.>",
-                    english: "<no.>",
-                },
-                summary: Bilingual {
-                    german: "zieht Ihren Vorschlag zurück",
-                    english: "withdraws your proposal",
-                },
-                example: Bilingual {
-                    german: "!agenda withdraw 7",
-                    english: "!agenda withdraw 7",
-                },
+                arguments: text!(
+                    const de: "<Nr.>",
+                    en: "<no.>",
+                ),
+                summary: text!(
+                    const de: "zieht Ihren Vorschlag zurück",
+                    en: "withdraws your proposal",
+                ),
+                example: text!(
+                    const de: "!agenda withdraw 7",
+                    en: "!agenda withdraw 7",
+                ),
                 parse: |arguments| {
                     number(arguments).map(|n| Command::Agenda(AgendaCommand::Withdraw(n)))
                 },
@@ -306,18 +286,18 @@ impl CommandId {
                 names: &["ics", "kalender"],
                 sub: &[],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "[Datum]",
-                    english: "[date]",
-                },
-                summary: Bilingual {
-                    german: "sendet die Kalendereinladung (.ics) des nächsten Termins oder des Termins an diesem Datum",
-                    english: "sends the calendar invitation (.ics) of the next meeting, or of the meeting on that date",
-                },
-                example: Bilingual {
-                    german: "!ics 17.12.2026",
-                    english: "!ics 2026-12-17",
-                },
+                arguments: text!(
+                    const de: "[Datum]",
+                    en: "[date]",
+                ),
+                summary: text!(
+                    const de: "sendet die Kalendereinladung (.ics) des nächsten Termins oder des Termins an diesem Datum",
+                    en: "sends the calendar invitation (.ics) of the next meeting, or of the meeting on that date",
+                ),
+                example: text!(
+                    const de: "!ics 17.12.2026",
+                    en: "!ics 2026-12-17",
+                ),
                 parse: |arguments| optional_date(arguments).map(Command::Ics),
             },
             Self::Subscribe => Spec {
@@ -325,14 +305,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "nennt den Link, mit dem Sie den Kalender des Netzwerks abonnieren",
-                    english: "gives the link to subscribe to the network's calendar",
-                },
-                example: Bilingual {
-                    german: "!subscribe",
-                    english: "!subscribe",
-                },
+                summary: text!(
+                    const de: "nennt den Link, mit dem Sie den Kalender des Netzwerks abonnieren",
+                    en: "gives the link to subscribe to the network's calendar",
+                ),
+                example: text!(
+                    const de: "!subscribe",
+                    en: "!subscribe",
+                ),
                 parse: |arguments| nothing(arguments, Command::Subscribe { rotate: false }),
             },
             Self::Minutes => Spec {
@@ -340,14 +320,14 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "zeigt das laufende Protokoll oder den Protokollentwurf",
-                    english: "shows the minutes being recorded, or the draft",
-                },
-                example: Bilingual {
-                    german: "!minutes",
-                    english: "!minutes",
-                },
+                summary: text!(
+                    const de: "zeigt das laufende Protokoll oder den Protokollentwurf",
+                    en: "shows the minutes being recorded, or the draft",
+                ),
+                example: text!(
+                    const de: "!minutes",
+                    en: "!minutes",
+                ),
                 parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::Show)),
             },
             Self::MinutesList => Spec {
@@ -355,32 +335,32 @@ impl CommandId {
                 sub: &["list", "liste"],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "listet die veröffentlichten Protokolle mit ihren Links auf",
-                    english: "lists the published minutes with their links",
-                },
-                example: Bilingual {
-                    german: "!minutes list",
-                    english: "!minutes list",
-                },
+                summary: text!(
+                    const de: "listet die veröffentlichten Protokolle mit ihren Links auf",
+                    en: "lists the published minutes with their links",
+                ),
+                example: text!(
+                    const de: "!minutes list",
+                    en: "!minutes list",
+                ),
                 parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::List)),
             },
             Self::Here => Spec {
                 names: &["here", "hier", "anwesend"],
                 sub: &[],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "[Kommune]",
-                    english: "[municipality]",
-                },
-                summary: Bilingual {
-                    german: "meldet Ihre Kommune für die laufende Sitzung als anwesend (die Sitzungsleitung kann eine Kommune nennen)",
-                    english: "records your municipality as present at the running meeting (the chairs may name a municipality)",
-                },
-                example: Bilingual {
-                    german: "!here",
-                    english: "!here",
-                },
+                arguments: text!(
+                    const de: "[Kommune]",
+                    en: "[municipality]",
+                ),
+                summary: text!(
+                    const de: "meldet Ihre Kommune für die laufende Sitzung als anwesend (die Sitzungsleitung kann eine Kommune nennen)",
+                    en: "records your municipality as present at the running meeting (the chairs may name a municipality)",
+                ),
+                example: text!(
+                    const de: "!here",
+                    en: "!here",
+                ),
                 parse: |arguments| {
                     optional_text(arguments, Field::Title, MAX_TITLE).map(Command::Here)
                 },
@@ -390,68 +370,68 @@ impl CommandId {
                 sub: &[],
                 role: Role::Member,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "listet die offenen Aufgaben Ihrer Kommune auf",
-                    english: "lists your municipality's open action items",
-                },
-                example: Bilingual {
-                    german: "!actions",
-                    english: "!actions",
-                },
+                summary: text!(
+                    const de: "listet die offenen Aufgaben Ihrer Kommune auf",
+                    en: "lists your municipality's open action items",
+                ),
+                example: text!(
+                    const de: "!actions",
+                    en: "!actions",
+                ),
                 parse: |arguments| nothing(arguments, Command::Actions { all: false }),
             },
             Self::Done => Spec {
                 names: &["done", "erledigt"],
                 sub: &[],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "<Nr.>",
-                    english: "<no.>",
-                },
-                summary: Bilingual {
-                    german: "meldet eine Aufgabe als erledigt",
-                    english: "marks an action item as done",
-                },
-                example: Bilingual {
-                    german: "!done 3",
-                    english: "!done 3",
-                },
+                arguments: text!(
+                    const de: "<Nr.>",
+                    en: "<no.>",
+                ),
+                summary: text!(
+                    const de: "meldet eine Aufgabe als erledigt",
+                    en: "marks an action item as done",
+                ),
+                example: text!(
+                    const de: "!done 3",
+                    en: "!done 3",
+                ),
                 parse: |arguments| number(arguments).map(Command::Done),
             },
             Self::Vote => Spec {
                 names: &["vote", "abstimmen"],
                 sub: &[],
                 role: Role::Member,
-                arguments: Bilingual {
-                    german: "<Nr.> [<Nr.> …]",
-                    english: "<no.> [<no.> …]",
-                },
-                summary: Bilingual {
-                    german: "beantwortet die Terminumfrage mit den Nummern der Termine, die Ihnen passen; !vote none, wenn keiner passt",
-                    english: "answers the date poll with the numbers of the dates that suit you; !vote none if none does",
-                },
-                example: Bilingual {
-                    german: "!vote 1 3",
-                    english: "!vote 1 3",
-                },
+                arguments: text!(
+                    const de: "<Nr.> [<Nr.> …]",
+                    en: "<no.> [<no.> …]",
+                ),
+                summary: text!(
+                    const de: "beantwortet die Terminumfrage mit den Nummern der Termine, die Ihnen passen; !vote none, wenn keiner passt",
+                    en: "answers the date poll with the numbers of the dates that suit you; !vote none if none does",
+                ),
+                example: text!(
+                    const de: "!vote 1 3",
+                    en: "!vote 1 3",
+                ),
                 parse: |arguments| vote(arguments).map(Command::Vote),
             },
             Self::Topic => Spec {
                 names: &["topic", "thema", "top"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "[Titel]",
-                    english: "[title]",
-                },
-                summary: Bilingual {
-                    german: "beginnt den nächsten Tagesordnungspunkt oder einen Punkt mit diesem Titel",
-                    english: "starts the next agenda item, or an item with this title",
-                },
-                example: Bilingual {
-                    german: "!topic Bewerbung Smart City",
-                    english: "!topic Smart City application",
-                },
+                arguments: text!(
+                    const de: "[Titel]",
+                    en: "[title]",
+                ),
+                summary: text!(
+                    const de: "beginnt den nächsten Tagesordnungspunkt oder einen Punkt mit diesem Titel",
+                    en: "starts the next agenda item, or an item with this title",
+                ),
+                example: text!(
+                    const de: "!topic Bewerbung Smart City",
+                    en: "!topic Smart City application",
+                ),
                 parse: |arguments| {
                     optional_text(arguments, Field::Title, MAX_TITLE)
                         .map(|title| Command::Record(Recording::Topic(title)))
@@ -461,18 +441,18 @@ impl CommandId {
                 names: &["info", "notiz"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<Text>",
-                    english: "<text>",
-                },
-                summary: Bilingual {
-                    german: "hält fest, was besprochen wurde",
-                    english: "records what was discussed",
-                },
-                example: Bilingual {
-                    german: "!info Trier stellt den Leitfaden zur Bewerbung vor.",
-                    english: "!info Trier presents the guide to the application.",
-                },
+                arguments: text!(
+                    const de: "<Text>",
+                    en: "<text>",
+                ),
+                summary: text!(
+                    const de: "hält fest, was besprochen wurde",
+                    en: "records what was discussed",
+                ),
+                example: text!(
+                    const de: "!info Trier stellt den Leitfaden zur Bewerbung vor.",
+                    en: "!info Trier presents the guide to the application.",
+                ),
                 parse: |arguments| {
                     required_text(arguments, Field::Text, crate::minutes::MAX_ENTRY)
                         .map(|text| Command::Record(Recording::Info(text)))
@@ -482,18 +462,18 @@ impl CommandId {
                 names: &["decision", "beschluss", "agreed"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<Text>",
-                    english: "<text>",
-                },
-                summary: Bilingual {
-                    german: "hält einen Beschluss fest",
-                    english: "records a decision",
-                },
-                example: Bilingual {
-                    german: "!decision Der Workshop wird im Februar wiederholt.",
-                    english: "!decision The workshop will be repeated in February.",
-                },
+                arguments: text!(
+                    const de: "<Text>",
+                    en: "<text>",
+                ),
+                summary: text!(
+                    const de: "hält einen Beschluss fest",
+                    en: "records a decision",
+                ),
+                example: text!(
+                    const de: "!decision Der Workshop wird im Februar wiederholt.",
+                    en: "!decision The workshop will be repeated in February.",
+                ),
                 parse: |arguments| {
                     required_text(arguments, Field::Text, crate::minutes::MAX_ENTRY)
                         .map(|text| Command::Record(Recording::Decision(text)))
@@ -503,18 +483,18 @@ impl CommandId {
                 names: &["action", "aufgabe"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<Kommune oder @Nutzer> <Aufgabe> [bis <Datum>]",
-                    english: "<municipality or @user> <task> [due <date>]",
-                },
-                summary: Bilingual {
-                    german: "hält eine Aufgabe fest, auf Wunsch mit Frist",
-                    english: "records an action item, with a due date if you like",
-                },
-                example: Bilingual {
-                    german: "!action Kaiserslautern Kosten für das Ratsinformationssystem ermitteln bis 15.01.2027",
-                    english: "!action Kaiserslautern find out the cost of the council information system due 2027-01-15",
-                },
+                arguments: text!(
+                    const de: "<Kommune oder @Nutzer> <Aufgabe> [bis <Datum>]",
+                    en: "<municipality or @user> <task> [due <date>]",
+                ),
+                summary: text!(
+                    const de: "hält eine Aufgabe fest, auf Wunsch mit Frist",
+                    en: "records an action item, with a due date if you like",
+                ),
+                example: text!(
+                    const de: "!action Kaiserslautern Kosten für das Ratsinformationssystem ermitteln bis 15.01.2027",
+                    en: "!action Kaiserslautern find out the cost of the council information system due 2027-01-15",
+                ),
                 parse: |arguments| {
                     parse_action(arguments).map(|a| Command::Record(Recording::Action(a)))
                 },
@@ -523,18 +503,18 @@ impl CommandId {
                 names: &["link"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<URL> [Titel]",
-                    english: "<URL> [title]",
-                },
-                summary: Bilingual {
-                    german: "nimmt einen Link in das Protokoll auf",
-                    english: "adds a link to the minutes",
-                },
-                example: Bilingual {
-                    german: "!link https://www.kaiserslautern.de/leitfaden.pdf Leitfaden Smart City",
-                    english: "!link https://www.kaiserslautern.de/guide.pdf Smart City guide",
-                },
+                arguments: text!(
+                    const de: "<URL> [Titel]",
+                    en: "<URL> [title]",
+                ),
+                summary: text!(
+                    const de: "nimmt einen Link in das Protokoll auf",
+                    en: "adds a link to the minutes",
+                ),
+                example: text!(
+                    const de: "!link https://www.kaiserslautern.de/leitfaden.pdf Leitfaden Smart City",
+                    en: "!link https://www.kaiserslautern.de/guide.pdf Smart City guide",
+                ),
                 parse: |arguments| {
                     let (url, title) = super::split_word(arguments);
                     let url = url::Url::parse(url)
@@ -562,32 +542,32 @@ impl CommandId {
                 sub: &[],
                 role: Role::Chair,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "nimmt die zuletzt festgehaltene Zeile zurück",
-                    english: "takes back the last line recorded",
-                },
-                example: Bilingual {
-                    german: "!undo",
-                    english: "!undo",
-                },
+                summary: text!(
+                    const de: "nimmt die zuletzt festgehaltene Zeile zurück",
+                    en: "takes back the last line recorded",
+                ),
+                example: text!(
+                    const de: "!undo",
+                    en: "!undo",
+                ),
                 parse: |arguments| nothing(arguments, Command::Record(Recording::Undo)),
             },
             Self::Chair => Spec {
                 names: &["chair", "vorsitz", "leitung"],
                 sub: &[],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<@nutzer:server>",
-                    english: "<@user:server>",
-                },
-                summary: Bilingual {
-                    german: "nimmt eine Person in die Sitzungsleitung auf; sie kann dann ebenfalls protokollieren",
-                    english: "makes someone a chair of the minutes, so they can record, too",
-                },
-                example: Bilingual {
-                    german: "!chair @anna.schmidt:kaiserslautern.de",
-                    english: "!chair @anna.schmidt:kaiserslautern.de",
-                },
+                arguments: text!(
+                    const de: "<@nutzer:server>",
+                    en: "<@user:server>",
+                ),
+                summary: text!(
+                    const de: "nimmt eine Person in die Sitzungsleitung auf; sie kann dann ebenfalls protokollieren",
+                    en: "makes someone a chair of the minutes, so they can record, too",
+                ),
+                example: text!(
+                    const de: "!chair @anna.schmidt:kaiserslautern.de",
+                    en: "!chair @anna.schmidt:kaiserslautern.de",
+                ),
                 parse: |arguments| {
                     matrix_sdk::ruma::UserId::parse(super::matrix_id(arguments.trim())?)
                         .map(|user| Command::Record(Recording::Chair(user)))
@@ -599,32 +579,32 @@ impl CommandId {
                 sub: &["end", "beenden", "ende"],
                 role: Role::Chair,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "beendet das Protokoll; der Entwurf geht an das Organisationsteam",
-                    english: "ends the minutes; the draft goes to the organizers",
-                },
-                example: Bilingual {
-                    german: "!minutes end",
-                    english: "!minutes end",
-                },
+                summary: text!(
+                    const de: "beendet das Protokoll; der Entwurf geht an das Organisationsteam",
+                    en: "ends the minutes; the draft goes to the organizers",
+                ),
+                example: text!(
+                    const de: "!minutes end",
+                    en: "!minutes end",
+                ),
                 parse: |arguments| nothing(arguments, Command::Record(Recording::End)),
             },
             Self::MinutesEdit => Spec {
                 names: MINUTES,
                 sub: &["edit", "korrigieren"],
                 role: Role::Chair,
-                arguments: Bilingual {
-                    german: "<Nr.> <Text>",
-                    english: "<no.> <text>",
-                },
-                summary: Bilingual {
-                    german: "korrigiert eine Zeile des Protokollentwurfs (auch für das Organisationsteam)",
-                    english: "corrects a line of the draft minutes (organizers, too)",
-                },
-                example: Bilingual {
-                    german: "!minutes edit 4 Trier stellt den überarbeiteten Leitfaden vor.",
-                    english: "!minutes edit 4 Trier presents the revised guide.",
-                },
+                arguments: text!(
+                    const de: "<Nr.> <Text>",
+                    en: "<no.> <text>",
+                ),
+                summary: text!(
+                    const de: "korrigiert eine Zeile des Protokollentwurfs (auch für das Organisationsteam)",
+                    en: "corrects a line of the draft minutes (organizers, too)",
+                ),
+                example: text!(
+                    const de: "!minutes edit 4 Trier stellt den überarbeiteten Leitfaden vor.",
+                    en: "!minutes edit 4 Trier presents the revised guide.",
+                ),
                 parse: |arguments| {
                     let (line, text) = super::split_word(arguments);
                     let line = number(line)?;
@@ -639,18 +619,18 @@ impl CommandId {
                 names: &["announce", "ankündigen", "ankuendigen"],
                 sub: &[],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "<Datum>",
-                    english: "<date>",
-                },
-                summary: Bilingual {
-                    german: "kündigt den Termin an diesem Datum sofort in allen Räumen an",
-                    english: "posts the announcement of the meeting on that date in every room now",
-                },
-                example: Bilingual {
-                    german: "!announce 17.12.2026",
-                    english: "!announce 2026-12-17",
-                },
+                arguments: text!(
+                    const de: "<Datum>",
+                    en: "<date>",
+                ),
+                summary: text!(
+                    const de: "kündigt den Termin an diesem Datum sofort in allen Räumen an",
+                    en: "posts the announcement of the meeting on that date in every room now",
+                ),
+                example: text!(
+                    const de: "!announce 17.12.2026",
+                    en: "!announce 2026-12-17",
+                ),
                 parse: |arguments| date(arguments).map(Command::Announce),
             },
             Self::AgendaProposals => Spec {
@@ -658,32 +638,32 @@ impl CommandId {
                 sub: &["proposals", "vorschläge", "vorschlaege"],
                 role: Role::Organizer,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "listet alle offenen Vorschläge auf",
-                    english: "lists every open proposal",
-                },
-                example: Bilingual {
-                    german: "!agenda proposals",
-                    english: "!agenda proposals",
-                },
+                summary: text!(
+                    const de: "listet alle offenen Vorschläge auf",
+                    en: "lists every open proposal",
+                ),
+                example: text!(
+                    const de: "!agenda proposals",
+                    en: "!agenda proposals",
+                ),
                 parse: |arguments| nothing(arguments, Command::Agenda(AgendaCommand::Proposals)),
             },
             Self::AgendaAccept => Spec {
                 names: AGENDA,
                 sub: &["accept", "annehmen"],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "<Nr.> [Teil]",
-                    english: "<no.> [part]",
-                },
-                summary: Bilingual {
-                    german: "nimmt einen Vorschlag in die Tagesordnung auf, auf Wunsch in einen bestimmten Teil",
-                    english: "puts a proposal on the agenda, in a given part if you like",
-                },
-                example: Bilingual {
-                    german: "!agenda accept 7 2",
-                    english: "!agenda accept 7 2",
-                },
+                arguments: text!(
+                    const de: "<Nr.> [Teil]",
+                    en: "<no.> [part]",
+                ),
+                summary: text!(
+                    const de: "nimmt einen Vorschlag in die Tagesordnung auf, auf Wunsch in einen bestimmten Teil",
+                    en: "puts a proposal on the agenda, in a given part if you like",
+                ),
+                example: text!(
+                    const de: "!agenda accept 7 2",
+                    en: "!agenda accept 7 2",
+                ),
                 parse: |arguments| {
                     let (n, part) = super::split_word(arguments);
                     let number = number(n)?;
@@ -703,18 +683,18 @@ impl CommandId {
                 names: AGENDA,
                 sub: &["reject", "ablehnen"],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "<Nr.> <Begründung>",
-                    english: "<no.> <reason>",
-                },
-                summary: Bilingual {
-                    german: "lehnt einen Vorschlag mit Begründung ab",
-                    english: "turns a proposal down, with a reason",
-                },
-                example: Bilingual {
-                    german: "!agenda reject 7 Das Thema wird im Workshop im Februar behandelt.",
-                    english: "!agenda reject 7 The topic will be covered at the workshop in February.",
-                },
+                arguments: text!(
+                    const de: "<Nr.> <Begründung>",
+                    en: "<no.> <reason>",
+                ),
+                summary: text!(
+                    const de: "lehnt einen Vorschlag mit Begründung ab",
+                    en: "turns a proposal down, with a reason",
+                ),
+                example: text!(
+                    const de: "!agenda reject 7 Das Thema wird im Workshop im Februar behandelt.",
+                    en: "!agenda reject 7 The topic will be covered at the workshop in February.",
+                ),
                 parse: |arguments| {
                     let (n, reason) = super::split_word(arguments);
                     let number = number(n)?;
@@ -726,18 +706,18 @@ impl CommandId {
                 names: AGENDA,
                 sub: &["defer", "verschieben"],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "<Nr.>",
-                    english: "<no.>",
-                },
-                summary: Bilingual {
-                    german: "verschiebt einen Vorschlag auf den übernächsten Termin",
-                    english: "moves a proposal to the meeting after next",
-                },
-                example: Bilingual {
-                    german: "!agenda defer 7",
-                    english: "!agenda defer 7",
-                },
+                arguments: text!(
+                    const de: "<Nr.>",
+                    en: "<no.>",
+                ),
+                summary: text!(
+                    const de: "verschiebt einen Vorschlag auf den übernächsten Termin",
+                    en: "moves a proposal to the meeting after next",
+                ),
+                example: text!(
+                    const de: "!agenda defer 7",
+                    en: "!agenda defer 7",
+                ),
                 parse: |arguments| {
                     number(arguments).map(|n| Command::Agenda(AgendaCommand::Defer(n)))
                 },
@@ -747,14 +727,14 @@ impl CommandId {
                 sub: &["rotate", "neu"],
                 role: Role::Organizer,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "ersetzt den privaten Kalenderlink dieses Raums; der alte Link funktioniert danach nicht mehr",
-                    english: "replaces this room's private calendar link; the old link stops working",
-                },
-                example: Bilingual {
-                    german: "!subscribe rotate",
-                    english: "!subscribe rotate",
-                },
+                summary: text!(
+                    const de: "ersetzt den privaten Kalenderlink dieses Raums; der alte Link funktioniert danach nicht mehr",
+                    en: "replaces this room's private calendar link; the old link stops working",
+                ),
+                example: text!(
+                    const de: "!subscribe rotate",
+                    en: "!subscribe rotate",
+                ),
                 parse: |arguments| nothing(arguments, Command::Subscribe { rotate: true }),
             },
             Self::MinutesStart => Spec {
@@ -762,32 +742,32 @@ impl CommandId {
                 sub: &["start", "beginnen"],
                 role: Role::Organizer,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "beginnt das Protokoll des laufenden oder nächsten Termins; Sie leiten dann die Sitzung",
-                    english: "starts the minutes of the running or next meeting, with you as chair",
-                },
-                example: Bilingual {
-                    german: "!minutes start",
-                    english: "!minutes start",
-                },
+                summary: text!(
+                    const de: "beginnt das Protokoll des laufenden oder nächsten Termins; Sie leiten dann die Sitzung",
+                    en: "starts the minutes of the running or next meeting, with you as chair",
+                ),
+                example: text!(
+                    const de: "!minutes start",
+                    en: "!minutes start",
+                ),
                 parse: |arguments| nothing(arguments, Command::Minutes(MinutesCommand::Start)),
             },
             Self::MinutesApprove => Spec {
                 names: MINUTES,
                 sub: &["approve", "genehmigen"],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "[Datum]",
-                    english: "[date]",
-                },
-                summary: Bilingual {
-                    german: "genehmigt den Protokollentwurf und veröffentlicht ihn in allen Räumen",
-                    english: "approves the draft minutes and publishes them in every room",
-                },
-                example: Bilingual {
-                    german: "!minutes approve 17.12.2026",
-                    english: "!minutes approve 2026-12-17",
-                },
+                arguments: text!(
+                    const de: "[Datum]",
+                    en: "[date]",
+                ),
+                summary: text!(
+                    const de: "genehmigt den Protokollentwurf und veröffentlicht ihn in allen Räumen",
+                    en: "approves the draft minutes and publishes them in every room",
+                ),
+                example: text!(
+                    const de: "!minutes approve 17.12.2026",
+                    en: "!minutes approve 2026-12-17",
+                ),
                 parse: |arguments| {
                     optional_date(arguments).map(|d| Command::Minutes(MinutesCommand::Approve(d)))
                 },
@@ -797,14 +777,14 @@ impl CommandId {
                 sub: &["all", "alle"],
                 role: Role::Organizer,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "listet die offenen Aufgaben aller Kommunen auf",
-                    english: "lists every municipality's open action items",
-                },
-                example: Bilingual {
-                    german: "!actions all",
-                    english: "!actions all",
-                },
+                summary: text!(
+                    const de: "listet die offenen Aufgaben aller Kommunen auf",
+                    en: "lists every municipality's open action items",
+                ),
+                example: text!(
+                    const de: "!actions all",
+                    en: "!actions all",
+                ),
                 parse: |arguments| nothing(arguments, Command::Actions { all: true }),
             },
             Self::Poll => Spec {
@@ -812,32 +792,32 @@ impl CommandId {
                 sub: &[],
                 role: Role::Organizer,
                 arguments: NONE,
-                summary: Bilingual {
-                    german: "zeigt den Stand der Terminumfragen: welche Kommunen an welchen Terminen können",
-                    english: "shows the date polls' tally: which municipalities can make which dates",
-                },
-                example: Bilingual {
-                    german: "!poll",
-                    english: "!poll",
-                },
+                summary: text!(
+                    const de: "zeigt den Stand der Terminumfragen: welche Kommunen an welchen Terminen können",
+                    en: "shows the date polls' tally: which municipalities can make which dates",
+                ),
+                example: text!(
+                    const de: "!poll",
+                    en: "!poll",
+                ),
                 parse: |arguments| nothing(arguments, Command::Poll(PollCommand::Show)),
             },
             Self::PollDecide => Spec {
                 names: POLL,
                 sub: &["decide", "entscheiden"],
                 role: Role::Organizer,
-                arguments: Bilingual {
-                    german: "[Workshop] <Nr.>",
-                    english: "[workshop] <no.>",
-                },
-                summary: Bilingual {
-                    german: "legt den Termin eines Workshops auf den Termin mit dieser Nummer fest und beendet die Umfrage; sind mehrere Umfragen offen, nennen Sie zuerst die Kennung des Workshops",
-                    english: "fixes a workshop's date to the date with this number and ends the poll; with several polls open, give the workshop's id first",
-                },
-                example: Bilingual {
-                    german: "!poll decide smart-city 2",
-                    english: "!poll decide smart-city 2",
-                },
+                arguments: text!(
+                    const de: "[Workshop] <Nr.>",
+                    en: "[workshop] <no.>",
+                ),
+                summary: text!(
+                    const de: "legt den Termin eines Workshops auf den Termin mit dieser Nummer fest und beendet die Umfrage; sind mehrere Umfragen offen, nennen Sie zuerst die Kennung des Workshops",
+                    en: "fixes a workshop's date to the date with this number and ends the poll; with several polls open, give the workshop's id first",
+                ),
+                example: text!(
+                    const de: "!poll decide smart-city 2",
+                    en: "!poll decide smart-city 2",
+                ),
                 parse: |arguments| poll_decision(arguments).map(Command::Poll),
             },
         }

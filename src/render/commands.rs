@@ -10,9 +10,11 @@
 use chrono::TimeDelta;
 use url::Url;
 
+use super::common::quotation_marks;
 use super::rendered::{Rendered, escape_html};
 use crate::command::{ArgumentError, CommandError, CommandId, Field, Role};
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
+use crate::text;
 
 /// A piece of a reply.
 enum Part {
@@ -84,52 +86,103 @@ fn paragraph(parts: &[Part]) -> Rendered {
     Rendered { plain, html }
 }
 
-/// German or English.
-fn pick(language: Language, german: &str, english: &str) -> String {
-    match language {
-        Language::German => german.to_owned(),
-        Language::English => english.to_owned(),
+/// The parts of a text in which what to type is written between backticks and a line break
+/// starts a new line: "Senden Sie `!help`." Where the languages put code in a different
+/// place of the sentence, the whole sentence is one [`text!`](crate::text) in this form.
+///
+/// A backslash makes the next character plain text; every value put into such a text goes
+/// through [`typed`], so a backtick in a name a member typed can never end or start code.
+fn marked(text: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut in_code = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            '`' => {
+                let piece = std::mem::take(&mut current);
+                parts.push(if in_code {
+                    Part::Code(piece)
+                } else {
+                    Part::Text(piece)
+                });
+                in_code = !in_code;
+            }
+            '\n' if !in_code => {
+                parts.push(Part::Text(std::mem::take(&mut current)));
+                parts.push(Part::Break);
+            }
+            c => current.push(c),
+        }
     }
+    parts.push(if in_code {
+        Part::Code(current)
+    } else {
+        Part::Text(current)
+    });
+    parts
 }
 
-/// Opening and closing quotation marks.
-fn quotes(language: Language) -> (&'static str, &'static str) {
-    match language {
-        Language::German => ("„", "“"),
-        Language::English => ("“", "”"),
+/// `value` for a [`marked`] text: backticks, backslashes and line breaks in it stay what
+/// they are.
+fn typed(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for c in value.chars() {
+        if matches!(c, '`' | '\\' | '\n') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
     }
+    escaped
 }
+
+/// The label of the link to the bot's source.
+const SOURCE_CODE: Text = text!(const de: "Quelltext: ", en: "Source code: ");
 
 /// The heading of a role's section of `!help`.
-fn section(language: Language, role: Role) -> &'static str {
-    match (language, role) {
-        (Language::German, Role::Member) => "Für alle Mitglieder:",
-        (Language::German, Role::Chair) => "Für die Sitzungsleitung, während das Protokoll läuft:",
-        (Language::German, Role::Organizer) => "Für das Organisationsteam:",
-        (Language::English, Role::Member) => "For every member:",
-        (Language::English, Role::Chair) => "For the chairs, while minutes are being recorded:",
-        (Language::English, Role::Organizer) => "For the organizers:",
+fn section(role: Role) -> Text {
+    match role {
+        Role::Member => text!(const de: "Für alle Mitglieder:", en: "For every member:"),
+        Role::Chair => text!(
+            const de: "Für die Sitzungsleitung, während das Protokoll läuft:",
+            en: "For the chairs, while minutes are being recorded:",
+        ),
+        Role::Organizer => text!(const de: "Für das Organisationsteam:", en: "For the organizers:"),
+    }
+}
+
+/// Who alone may use a command, as `!help <command>` says it; nothing for every member.
+fn only_for(role: Role) -> Option<Text> {
+    match role {
+        Role::Member => None,
+        Role::Chair => Some(text!(
+            const de: "Nur für die Sitzungsleitung des laufenden Protokolls.",
+            en: "Only for the chairs of the minutes being recorded.",
+        )),
+        Role::Organizer => Some(text!(
+            const de: "Nur für das Organisationsteam.",
+            en: "Only for the organizers.",
+        )),
     }
 }
 
 /// The answer to `!help`: the commands of every role up to `audience`, one section per role,
 /// one line per command, and a last line with the version and the source.
 pub fn help(language: Language, network: &str, audience: Role, about: About<'_>) -> Rendered {
-    let intro = match language {
-        Language::German => format!(
-            "Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:"
-        ),
-        Language::English => format!(
-            "I am convene, the bot of the {network} network. These are the commands you can use:"
-        ),
-    };
+    let intro = text!(
+        de: "Ich bin convene, der Bot des Netzwerks {network}. Diese Befehle stehen Ihnen zur Verfügung:",
+        en: "I am convene, the bot of the {network} network. These are the commands you can use:",
+    )
+    .take(language);
     let mut plain = intro.clone();
     let mut html = format!("<p>{}</p>\n", escape_html(&intro));
     for role in [Role::Member, Role::Chair, Role::Organizer] {
         if role > audience {
             break;
         }
-        let heading = section(language, role);
+        let heading = section(role);
+        let heading = heading.get(language);
         plain.push_str("\n\n");
         plain.push_str(heading);
         html.push_str(&format!(
@@ -149,27 +202,17 @@ pub fn help(language: Language, network: &str, audience: Role, about: About<'_>)
         }
         html.push_str("</ul>\n");
     }
-    let (open, close) = quotes(language);
-    let footer = paragraph(&match language {
-        Language::German => vec![
-            text("Mit "),
-            code("!help <Befehl>"),
-            text(" erkläre ich einen Befehl mit Beispiel, z. B. "),
-            text(open),
-            code("!help agenda add"),
-            text(format!("{close}.")),
-        ],
-        Language::English => vec![
-            code("!help <command>"),
-            text(" explains one command with an example, e.g. "),
-            text(open),
-            code("!help agenda add"),
-            text(format!("{close}.")),
-        ],
-    });
+    let [open, close, ..] = quotation_marks(language);
+    let footer = paragraph(&marked(
+        text!(
+            de: "Mit `!help <Befehl>` erkläre ich einen Befehl mit Beispiel, z. B. {open}`!help agenda add`{close}.",
+            en: "`!help <command>` explains one command with an example, e.g. {open}`!help agenda add`{close}.",
+        )
+        .get(language),
+    ));
     let source = paragraph(&[
         text(format!("convene {} · ", about.version)),
-        text(pick(language, "Quelltext: ", "Source code: ")),
+        text(SOURCE_CODE.get(language)),
         Part::Link(about.source.clone()),
         text(" · "),
         code("!about"),
@@ -200,27 +243,20 @@ pub fn command_help(language: Language, id: CommandId) -> Rendered {
         parts.push(code(spec.usage(language)));
         parts.push(text(format!(" – {}.", spec.summary.get(language))));
         parts.push(Part::Break);
-        parts.push(text(pick(language, "Beispiel: ", "Example: ")));
+        parts.push(text(
+            text!(const de: "Beispiel: ", en: "Example: ").get(language),
+        ));
         parts.push(code(spec.example.get(language)));
         if let Some(german) = spec.german_name() {
             parts.push(Part::Break);
-            parts.push(text(pick(language, "Auch: ", "In German: ")));
+            parts.push(text(
+                text!(const de: "Auch: ", en: "In German: ").get(language),
+            ));
             parts.push(code(german));
         }
-        let role = match (language, spec.role) {
-            (_, Role::Member) => None,
-            (Language::German, Role::Chair) => {
-                Some("Nur für die Sitzungsleitung des laufenden Protokolls.")
-            }
-            (Language::German, Role::Organizer) => Some("Nur für das Organisationsteam."),
-            (Language::English, Role::Chair) => {
-                Some("Only for the chairs of the minutes being recorded.")
-            }
-            (Language::English, Role::Organizer) => Some("Only for the organizers."),
-        };
-        if let Some(role) = role {
+        if let Some(role) = only_for(spec.role) {
             parts.push(Part::Break);
-            parts.push(text(role));
+            parts.push(text(role.get(language)));
         }
     }
     paragraph(&parts)
@@ -230,82 +266,56 @@ pub fn command_help(language: Language, id: CommandId) -> Rendered {
 /// that is known (clocks of homeserver and bot may differ, so a negative delay is left out).
 pub fn pong(language: Language, delay: Option<TimeDelta>) -> Rendered {
     let millis = delay.map(|d| d.num_milliseconds()).filter(|ms| *ms >= 0);
-    let plain = match (language, millis) {
-        (Language::German, Some(ms)) => {
-            format!("Pong – convene ist erreichbar. Ihre Nachricht hat mich nach {ms} ms erreicht.")
-        }
-        (Language::German, None) => "Pong – convene ist erreichbar.".to_owned(),
-        (Language::English, Some(ms)) => {
-            format!("Pong – convene is up. Your message reached me after {ms} ms.")
-        }
-        (Language::English, None) => "Pong – convene is up.".to_owned(),
+    let plain = match millis {
+        Some(ms) => text!(
+            de: "Pong – convene ist erreichbar. Ihre Nachricht hat mich nach {ms} ms erreicht.",
+            en: "Pong – convene is up. Your message reached me after {ms} ms.",
+        ),
+        None => text!(de: "Pong – convene ist erreichbar.", en: "Pong – convene is up."),
     };
-    paragraph(&[text(plain)])
+    paragraph(&[text(plain.take(language))])
 }
 
 /// The answer to `!about`: the bot's name and version, its license, and where its source is.
 pub fn about(language: Language, about: About<'_>) -> Rendered {
     let version = about.version;
-    let (intro, license, source) = match language {
-        Language::German => (
-            format!(
-                "Ich bin convene, Version {version}: ein Matrix-Bot für Netzwerke von Kommunen, der Termine ankündigt, Kalendereinladungen verschickt und Tagesordnungen und Protokolle führt."
-            ),
-            "convene ist freie Software unter der GNU Affero General Public License, Version 3 oder später (AGPL-3.0-or-later). Sie dürfen den Quelltext unter diesen Bedingungen nutzen, verändern und weitergeben.",
-            "Quelltext: ",
-        ),
-        Language::English => (
-            format!(
-                "I am convene, version {version}: a Matrix bot for networks of municipalities that announces meetings, sends calendar invitations and keeps agendas and minutes."
-            ),
-            "convene is free software under the GNU Affero General Public License, version 3 or later (AGPL-3.0-or-later). You may use, change and share its source code under those terms.",
-            "Source code: ",
-        ),
-    };
+    let intro = text!(
+        de: "Ich bin convene, Version {version}: ein Matrix-Bot für Netzwerke von Kommunen, der Termine ankündigt, Kalendereinladungen verschickt und Tagesordnungen und Protokolle führt.",
+        en: "I am convene, version {version}: a Matrix bot for networks of municipalities that announces meetings, sends calendar invitations and keeps agendas and minutes.",
+    );
+    let license = text!(
+        const de: "convene ist freie Software unter der GNU Affero General Public License, Version 3 oder später (AGPL-3.0-or-later). Sie dürfen den Quelltext unter diesen Bedingungen nutzen, verändern und weitergeben.",
+        en: "convene is free software under the GNU Affero General Public License, version 3 or later (AGPL-3.0-or-later). You may use, change and share its source code under those terms.",
+    );
     paragraph(&[
-        text(intro),
+        text(intro.take(language)),
         Part::Break,
-        text(license),
+        text(license.get(language)),
         Part::Break,
-        text(source),
+        text(SOURCE_CODE.get(language)),
         Part::Link(about.source.clone()),
     ])
 }
 
 /// The answer to `!ics <date>` when no meeting takes place that day.
 pub fn no_meeting_on(language: Language, date: chrono::NaiveDate) -> Rendered {
-    paragraph(&match language {
-        Language::German => vec![
-            text(format!(
-                "Am {} findet kein Termin statt. Die nächsten Termine zeigt ",
-                date.format("%d.%m.%Y")
-            )),
-            code("!schedule"),
-            text("."),
-        ],
-        Language::English => vec![
-            text(format!(
-                "No meeting takes place on {}. ",
-                date.format("%-d %B %Y")
-            )),
-            code("!schedule"),
-            text(" lists the coming ones."),
-        ],
-    })
+    paragraph(&marked(
+        text!(
+            de: "Am {date_de} findet kein Termin statt. Die nächsten Termine zeigt `!schedule`.",
+            en: "No meeting takes place on {date_en}. `!schedule` lists the coming ones.";
+            date_de = date.format("%d.%m.%Y"),
+            date_en = date.format("%-d %B %Y"),
+        )
+        .get(language),
+    ))
 }
 
 /// What a member reads when the bot failed (its database, its random source): nothing was
 /// changed, and trying again may help. Also the minutes commands' failure.
-pub(super) fn unavailable(language: Language) -> &'static str {
-    match language {
-        Language::German => {
-            "Das konnte ich wegen einer Störung des Bots leider nicht erledigen; es wurde nichts geändert. Bitte versuchen Sie es in einigen Minuten erneut. Besteht die Störung fort, wenden Sie sich bitte an das Organisationsteam."
-        }
-        Language::English => {
-            "I could not do that because of a fault in the bot; nothing was changed. Please try again in a few minutes. If the fault persists, please tell the organizers."
-        }
-    }
-}
+pub(super) const UNAVAILABLE: Text = text!(
+    const de: "Das konnte ich wegen einer Störung des Bots leider nicht erledigen; es wurde nichts geändert. Bitte versuchen Sie es in einigen Minuten erneut. Besteht die Störung fort, wenden Sie sich bitte an das Organisationsteam.",
+    en: "I could not do that because of a fault in the bot; nothing was changed. Please try again in a few minutes. If the fault persists, please tell the organizers.",
+);
 
 /// Where a member finds the numbers a command takes.
 fn numbers_listed_by(id: CommandId) -> Option<CommandId> {
@@ -323,229 +333,180 @@ fn numbers_listed_by(id: CommandId) -> Option<CommandId> {
 /// The answer to a command the bot does not carry out: why, in the member's terms, and how
 /// to write it instead.
 pub fn command_error(language: Language, error: &CommandError) -> Rendered {
-    let (open, close) = quotes(language);
-    let german = language == Language::German;
-    let parts = match error {
-        CommandError::Unknown(name) => match language {
-            Language::German => vec![
-                text(format!("Den Befehl {open}")),
-                code(name.as_str()),
-                text(format!(
-                    "{close} kenne ich nicht. Eine Übersicht der Befehle erhalten Sie mit "
-                )),
-                code("!help"),
-                text("."),
-            ],
-            Language::English => vec![
-                text(format!("I don't know the command {open}")),
-                code(name.as_str()),
-                text(format!("{close}. Send ")),
-                code("!help"),
-                text(" for a list of commands."),
-            ],
-        },
+    let [open, close, ..] = quotation_marks(language);
+    let reply = match error {
+        CommandError::Unknown(name) => text!(
+            de: "Den Befehl {open}`{name}`{close} kenne ich nicht. Eine Übersicht der Befehle erhalten Sie mit `!help`.",
+            en: "I don't know the command {open}`{name}`{close}. Send `!help` for a list of commands.";
+            name = typed(name),
+        )
+        .take(language),
         CommandError::UnknownSubcommand { command, given } => {
-            let name = command.name();
-            let mut parts = vec![
-                text(open),
-                code(given.as_str()),
-                text(if german {
-                    format!("{close} kennt der Befehl ")
-                } else {
-                    format!("{close} is not a subcommand of ")
-                }),
-                code(name.clone()),
-                text(if german {
-                    " nicht. Möglich sind: "
-                } else {
-                    ". These are: "
-                }),
-            ];
-            let subcommands: Vec<CommandId> = command
-                .with_subcommands()
-                .into_iter()
-                .filter(|id| !id.spec().sub.is_empty())
-                .collect();
-            for (n, sub) in subcommands.iter().enumerate() {
-                if n > 0 {
-                    parts.push(text(", "));
-                }
-                parts.push(code(sub.spec().usage(language)));
-            }
-            parts.push(text(if german {
-                ". Mehr dazu mit "
-            } else {
-                ". More with "
-            }));
-            parts.push(code(format!("!help {}", command.spec().names[0])));
-            parts.push(text("."));
-            parts
+            unknown_subcommand(language, *command, given)
         }
         CommandError::Arguments { command, error } => arguments(language, *command, error),
-        CommandError::NotAllowed { command } => match language {
-            Language::German => vec![
-                text("Der Befehl "),
-                code(command.name()),
-                text(" ist dem Organisationsteam des Netzwerks vorbehalten."),
-            ],
-            Language::English => vec![
-                text("Only the network's organizers may use "),
-                code(command.name()),
-                text("."),
-            ],
-        },
-        CommandError::NotChair { command } => match language {
-            Language::German => vec![
-                text("Den Befehl "),
-                code(command.name()),
-                text(
-                    " kann nur die Sitzungsleitung des laufenden Protokolls verwenden. Wer zur Sitzungsleitung gehört, kann Sie mit ",
-                ),
-                code("!chair"),
-                text(" aufnehmen."),
-            ],
-            Language::English => vec![
-                text("Only the chairs of the minutes being recorded may use "),
-                code(command.name()),
-                text(". A chair can add you with "),
-                code("!chair"),
-                text("."),
-            ],
-        },
-        CommandError::TooManyCommands { max } => vec![text(match language {
-            Language::German => format!(
-                "Eine Nachricht darf höchstens {max} Befehle enthalten; ich habe keinen davon ausgeführt. Bitte teilen Sie die Befehle auf mehrere Nachrichten auf."
-            ),
-            Language::English => format!(
-                "One message may hold at most {max} commands; I ran none of them. Please split them over several messages."
-            ),
-        })],
-        CommandError::Unavailable => vec![text(unavailable(language))],
+        CommandError::NotAllowed { command } => text!(
+            de: "Der Befehl `{name}` ist dem Organisationsteam des Netzwerks vorbehalten.",
+            en: "Only the network's organizers may use `{name}`.";
+            name = typed(&command.name()),
+        )
+        .take(language),
+        CommandError::NotChair { command } => text!(
+            de: "Den Befehl `{name}` kann nur die Sitzungsleitung des laufenden Protokolls verwenden. Wer zur Sitzungsleitung gehört, kann Sie mit `!chair` aufnehmen.",
+            en: "Only the chairs of the minutes being recorded may use `{name}`. A chair can add you with `!chair`.";
+            name = typed(&command.name()),
+        )
+        .take(language),
+        CommandError::TooManyCommands { max } => text!(
+            de: "Eine Nachricht darf höchstens {max} Befehle enthalten; ich habe keinen davon ausgeführt. Bitte teilen Sie die Befehle auf mehrere Nachrichten auf.",
+            en: "One message may hold at most {max} commands; I ran none of them. Please split them over several messages.",
+        )
+        .take(language),
+        CommandError::Unavailable => UNAVAILABLE.take(language),
     };
-    paragraph(&parts)
+    paragraph(&marked(&reply))
 }
 
-/// What is wrong with a known command's arguments, with its usage or example.
-fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> Vec<Part> {
-    let (open, close) = quotes(language);
-    let german = language == Language::German;
+/// A subcommand `command` does not have: which ones it has (as a [`marked`] text).
+fn unknown_subcommand(language: Language, command: CommandId, given: &str) -> String {
+    let [open, close, ..] = quotation_marks(language);
+    let subcommands: Vec<String> = command
+        .with_subcommands()
+        .into_iter()
+        .filter(|id| !id.spec().sub.is_empty())
+        .map(|sub| format!("`{}`", typed(&sub.spec().usage(language))))
+        .collect();
+    text!(
+        de: "{open}`{given}`{close} kennt der Befehl `{name}` nicht. Möglich sind: {subcommands}. Mehr dazu mit `!help {first}`.",
+        en: "{open}`{given}`{close} is not a subcommand of `{name}`. These are: {subcommands}. More with `!help {first}`.";
+        given = typed(given),
+        name = typed(&command.name()),
+        subcommands = subcommands.join(", "),
+        first = typed(command.spec().names[0]),
+    )
+    .take(language)
+}
+
+/// What is wrong with a known command's arguments, with its usage or example (as a
+/// [`marked`] text).
+fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> String {
+    let [open, close, ..] = quotation_marks(language);
     let spec = command.spec();
-    let name = command.name();
-    let how = |parts: &mut Vec<Part>| {
-        parts.push(text(if german {
-            "So wird der Befehl geschrieben: "
-        } else {
-            "This is how to write it: "
-        }));
-        parts.push(code(spec.usage(language)));
-        parts.push(Part::Break);
-        parts.push(text(if german { "Beispiel: " } else { "Example: " }));
-        parts.push(code(spec.example.get(language)));
+    let name = typed(&command.name());
+    let how_to_write = || {
+        text!(
+            de: "So wird der Befehl geschrieben: `{usage}`\nBeispiel: `{example}`",
+            en: "This is how to write it: `{usage}`\nExample: `{example}`";
+            usage = typed(&spec.usage(language)),
+            example = typed(spec.example.get(language)),
+        )
+        .take(language)
     };
-    let mut parts = Vec::new();
     match error {
-        ArgumentError::Usage => {
-            parts.push(text(if german {
-                "Bei "
-            } else {
-                "Something is missing or wrong in "
-            }));
-            parts.push(code(name));
-            parts.push(text(if german {
-                " fehlt eine Angabe oder sie ist falsch geschrieben. "
-            } else {
-                ". "
-            }));
-            how(&mut parts);
-        }
-        ArgumentError::Unexpected => {
-            parts.push(text(if german { "Der Befehl " } else { "" }));
-            parts.push(code(name.clone()));
-            parts.push(text(if german {
-                format!(" erwartet keine weiteren Angaben. Bitte senden Sie nur {open}")
-            } else {
-                format!(" takes nothing after it. Please send just {open}")
-            }));
-            parts.push(code(name));
-            parts.push(text(format!("{close}.")));
-        }
+        ArgumentError::Usage => text!(
+            de: "Bei `{name}` fehlt eine Angabe oder sie ist falsch geschrieben. {how}",
+            en: "Something is missing or wrong in `{name}`. {how}";
+            how = how_to_write(),
+        )
+        .take(language),
+        ArgumentError::Unexpected => text!(
+            de: "Der Befehl `{name}` erwartet keine weiteren Angaben. Bitte senden Sie nur {open}`{name}`{close}.",
+            en: "`{name}` takes nothing after it. Please send just {open}`{name}`{close}.",
+        )
+        .take(language),
         ArgumentError::NotADate { given } => {
-            if let Some(given) = given {
-                parts.push(text(open));
-                parts.push(code(given.as_str()));
-                parts.push(text(if german {
-                    format!("{close} ist kein Datum. ")
-                } else {
-                    format!("{close} is not a date. ")
-                }));
-            }
-            parts.push(text(if german {
-                "Bitte schreiben Sie das Datum in der Form TT.MM.JJJJ, z. B. "
-            } else {
-                "Please write the date as YYYY-MM-DD, e.g. "
-            }));
-            parts.push(text(open));
-            parts.push(code(spec.example.get(language)));
-            parts.push(text(format!("{close}.")));
+            not_a_date(language, given.as_deref(), spec.example.get(language))
         }
         ArgumentError::NotANumber { given } => {
-            parts.push(text(open));
-            parts.push(code(given.as_str()));
-            parts.push(text(if german {
-                format!("{close} ist keine gültige Nummer (eine ganze Zahl ab 1). ")
-            } else {
-                format!("{close} is not a valid number (a whole number from 1). ")
-            }));
-            if let Some(list) = numbers_listed_by(command) {
-                parts.push(text(if german {
-                    "Die Nummern zeigt "
-                } else {
-                    "The numbers are shown by "
-                }));
-                parts.push(code(list.name()));
-                parts.push(text(". "));
-            }
-            how(&mut parts);
+            not_a_number(language, command, given, &how_to_write())
         }
-        ArgumentError::IdTooLong { length } => {
-            let max = crate::limits::MAX_MATRIX_ID;
-            parts.push(text(match language {
-                Language::German => format!(
-                    "Die Matrix-ID ist {} Bytes lang; Matrix erlaubt höchstens {max} Bytes (mit @ und Servername). ",
-                    grouped(*length)
-                ),
-                Language::English => format!(
-                    "The Matrix ID has {length} bytes; Matrix allows at most {max} (with the @ and the server name). "
-                ),
-            }));
-            how(&mut parts);
-        }
+        ArgumentError::IdTooLong { length } => text!(
+            de: "Die Matrix-ID ist {length_de} Bytes lang; Matrix erlaubt höchstens {max} Bytes (mit @ und Servername). {how}",
+            en: "The Matrix ID has {length} bytes; Matrix allows at most {max} (with the @ and the server name). {how}";
+            length_de = grouped(*length),
+            max = crate::limits::MAX_MATRIX_ID,
+            how = how_to_write(),
+        )
+        .take(language),
         ArgumentError::TooLong { field, length, max } => {
-            let (what, it) = match (language, field) {
-                (Language::German, Field::Title) => ("Der Titel", "ihn"),
-                (Language::German, Field::Description) => ("Die Beschreibung", "sie"),
-                (Language::German, Field::Reason) => ("Die Begründung", "sie"),
-                (Language::German, Field::Text) => ("Der Text", "ihn"),
-                (Language::German, Field::Link) => ("Der Link", "ihn"),
-                (Language::English, Field::Title) => ("The title", "it"),
-                (Language::English, Field::Description) => ("The description", "it"),
-                (Language::English, Field::Reason) => ("The reason", "it"),
-                (Language::English, Field::Text) => ("The text", "it"),
-                (Language::English, Field::Link) => ("The link", "it"),
-            };
-            parts.push(text(match language {
-                Language::German => format!(
-                    "{what} ist {} Zeichen lang; erlaubt sind höchstens {}. Bitte kürzen Sie {it}.",
-                    grouped(*length),
-                    grouped(*max)
-                ),
-                Language::English => format!(
-                    "{what} has {length} characters; at most {max} are allowed. Please shorten {it}."
-                ),
-            }));
+            too_long(*field, *length, *max).take(language)
         }
     }
-    parts
+}
+
+/// The date `given` (if anything was) is none: how to write one, and the command's `example`
+/// (as a [`marked`] text).
+fn not_a_date(language: Language, given: Option<&str>, example: &str) -> String {
+    let [open, close, ..] = quotation_marks(language);
+    let not_a_date = given.map(|given| {
+        text!(
+            de: "{open}`{given}`{close} ist kein Datum. ",
+            en: "{open}`{given}`{close} is not a date. ";
+            given = typed(given),
+        )
+        .take(language)
+    });
+    text!(
+        de: "{not_a_date}Bitte schreiben Sie das Datum in der Form TT.MM.JJJJ, z. B. {open}`{example}`{close}.",
+        en: "{not_a_date}Please write the date as YYYY-MM-DD, e.g. {open}`{example}`{close}.";
+        not_a_date = not_a_date.unwrap_or_default(),
+        example = typed(example),
+    )
+    .take(language)
+}
+
+/// The number `given` to `command` is none: which command lists the numbers, if one does, and
+/// `how` to write the command (as a [`marked`] text).
+fn not_a_number(language: Language, command: CommandId, given: &str, how: &str) -> String {
+    let [open, close, ..] = quotation_marks(language);
+    let listed = numbers_listed_by(command).map(|list| {
+        text!(
+            de: "Die Nummern zeigt `{list}`. ",
+            en: "The numbers are shown by `{list}`. ";
+            list = typed(&list.name()),
+        )
+        .take(language)
+    });
+    text!(
+        de: "{open}`{given}`{close} ist keine gültige Nummer (eine ganze Zahl ab 1). {listed}{how}",
+        en: "{open}`{given}`{close} is not a valid number (a whole number from 1). {listed}{how}";
+        given = typed(given),
+        listed = listed.unwrap_or_default(),
+    )
+    .take(language)
+}
+
+/// A text `field` has `length` characters, more than the `max` allowed; German readers get
+/// the counts grouped ("4.000").
+fn too_long(field: Field, length: usize, max: usize) -> Text {
+    let (what, it) = field_words(field);
+    text!(
+        de: "{what_de} ist {length_de} Zeichen lang; erlaubt sind höchstens {max_de}. Bitte kürzen Sie {it_de}.",
+        en: "{what_en} has {length} characters; at most {max} are allowed. Please shorten {it_en}.";
+        what_de = &what.german,
+        what_en = &what.english,
+        it_de = &it.german,
+        it_en = &it.english,
+        length_de = grouped(length),
+        max_de = grouped(max),
+    )
+}
+
+/// A text of a command as the subject of a sentence, and the pronoun for it: "Der Titel" and
+/// "ihn" / "The title" and "it".
+fn field_words(field: Field) -> (Text, Text) {
+    let him = text!(const de: "ihn", en: "it");
+    let her = text!(const de: "sie", en: "it");
+    match field {
+        Field::Title => (text!(const de: "Der Titel", en: "The title"), him),
+        Field::Description => (
+            text!(const de: "Die Beschreibung", en: "The description"),
+            her,
+        ),
+        Field::Reason => (text!(const de: "Die Begründung", en: "The reason"), her),
+        Field::Text => (text!(const de: "Der Text", en: "The text"), him),
+        Field::Link => (text!(const de: "Der Link", en: "The link"), him),
+    }
 }
 
 /// The one reply to a message with several commands: their answers one after the other, as
@@ -553,12 +514,18 @@ fn arguments(language: Language, command: CommandId, error: &ArgumentError) -> V
 /// says so.
 pub fn answers(language: Language, answers: &[Rendered]) -> Rendered {
     super::size::join_fitting(answers, ("\n\n", "<br>\n<br>\n"), |left_out| {
-        let text = match (language, left_out) {
-            (Language::German, 1) => "1 weiterer Befehl wurde ausgeführt; seine Antwort passt nicht mehr in diese Nachricht.".to_owned(),
-            (Language::German, n) => format!("{n} weitere Befehle wurden ausgeführt; ihre Antworten passen nicht mehr in diese Nachricht."),
-            (Language::English, 1) => "1 more command was carried out; its answer does not fit into this message.".to_owned(),
-            (Language::English, n) => format!("{n} more commands were carried out; their answers do not fit into this message."),
-        };
+        let text = if left_out == 1 {
+            text!(
+                de: "1 weiterer Befehl wurde ausgeführt; seine Antwort passt nicht mehr in diese Nachricht.",
+                en: "1 more command was carried out; its answer does not fit into this message.",
+            )
+        } else {
+            text!(
+                de: "{left_out} weitere Befehle wurden ausgeführt; ihre Antworten passen nicht mehr in diese Nachricht.",
+                en: "{left_out} more commands were carried out; their answers do not fit into this message.",
+            )
+        }
+        .take(language);
         Rendered {
             html: escape_html(&text),
             plain: text,
@@ -581,6 +548,23 @@ fn grouped(n: usize) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::command::CommandError;
+    use crate::i18n::Language;
+
+    #[test]
+    fn typed_values_never_change_the_markup() {
+        let error = CommandError::Unknown("!a`b\\c`\nd".to_owned());
+        let rendered = super::command_error(Language::English, &error);
+        assert_eq!(
+            rendered.plain,
+            "I don't know the command “!a`b\\c`\nd”. Send !help for a list of commands."
+        );
+        assert_eq!(
+            rendered.html,
+            "I don&#39;t know the command “<code>!a`b\\c`\nd</code>”. Send <code>!help</code> for a list of commands."
+        );
+    }
+
     #[test]
     fn counts_are_grouped_the_german_way() {
         assert_eq!(super::grouped(200), "200");

@@ -1,4 +1,10 @@
 //! What every text is made of: dates written out in the bot's language, user text quoted, and [`Both`], a message assembled as its plain and HTML body at once.
+//!
+//! Every text of the render layer is a [`text!`](crate::text), German and English side by side.
+//! The `match language` left are here, in one place, because they are not texts but properties
+//! of a language: how it writes a date ([`date_long`], [`date_range`], [`date_short`],
+//! [`date_argument`]) and the names of its weekdays and months, which quotation marks it uses
+//! ([`quotation_marks`]), and the word that joins the last two of a list ([`and`]).
 
 use std::fmt::Write as _;
 
@@ -6,7 +12,8 @@ use chrono::{DateTime, Datelike as _, NaiveDate, Weekday};
 use chrono_tz::Tz;
 
 use super::rendered::{Rendered, escape_html};
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
+use crate::text;
 use crate::text::one_line;
 
 const WEEKDAYS_DE: [&str; 7] = [
@@ -138,6 +145,14 @@ pub fn date_short(language: Language, date: NaiveDate) -> String {
     }
 }
 
+/// A date as the commands take it: "15.01.2027" / "2027-01-15".
+pub(super) fn date_argument(language: Language, date: NaiveDate) -> String {
+    match language {
+        Language::German => date.format("%d.%m.%Y").to_string(),
+        Language::English => date.format("%Y-%m-%d").to_string(),
+    }
+}
+
 /// A message being assembled in both forms at once.
 #[derive(Debug, Default)]
 pub(super) struct Both {
@@ -204,17 +219,31 @@ impl Both {
     }
 }
 
+/// The quotation marks of `language`: opening and closing, then the single ones for a
+/// quotation inside a quotation.
+pub(super) fn quotation_marks(language: Language) -> [char; 4] {
+    match language {
+        Language::German => ['„', '“', '‚', '‘'],
+        Language::English => ['“', '”', '‘', '’'],
+    }
+}
+
+/// The word before the last of a list: "A, B und C" / "A, B and C".
+pub(super) fn and(language: Language) -> &'static str {
+    match language {
+        Language::German => "und",
+        Language::English => "and",
+    }
+}
+
 /// Text in quotation marks, on one line: „…“ in German, “…” in English. Quotation marks
 /// inside become single ones (‚…‘, ‘…’), alternating opening and closing.
 pub(super) fn quoted(language: Language, text: &str) -> String {
-    let (open, close, inner_open, inner_close) = match language {
-        Language::German => ('„', '“', '‚', '‘'),
-        Language::English => ('“', '”', '‘', '’'),
-    };
+    let [open, close, inner_open, inner_close] = quotation_marks(language);
     let mut quoted = String::from(open);
     let mut inside = false;
     // Typed text: no bidi override of its own, and right-to-left text kept to itself.
-    for c in crate::text::echo(&one_line(text)).chars() {
+    for c in text::echo(&one_line(text)).chars() {
         if matches!(c, '"' | '„' | '“' | '”') {
             quoted.push(if inside { inner_close } else { inner_open });
             inside = !inside;
@@ -235,16 +264,12 @@ pub(super) fn quoted_list(language: Language, titles: &[String]) -> String {
     if titles.is_empty() {
         return last;
     }
-    let and = match language {
-        Language::German => "und",
-        Language::English => "and",
-    };
-    format!("{} {and} {last}", titles.join(", "))
+    format!("{} {} {last}", titles.join(", "), and(language))
 }
 
 /// A user's text as the end of a sentence: with a full stop unless it has its own.
 pub(super) fn sentence_end(text: &str) -> String {
-    let text = crate::text::echo(&one_line(text));
+    let text = text::echo(&one_line(text));
     if text.ends_with(['.', '!', '?']) {
         text
     } else {
@@ -253,9 +278,10 @@ pub(super) fn sentence_end(text: &str) -> String {
 }
 
 /// "… und 12 weitere Punkte": items and proposals an agenda leaves out.
-pub(super) const MORE_ITEMS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Punkt",
-    german: "… und {n} weitere Punkte",
-    english_one: "… and 1 more item",
-    english: "… and {n} more items",
-};
+pub(super) fn more_items(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(de: "… und 1 weiterer Punkt", en: "… and 1 more item")
+    } else {
+        text!(de: "… und {left_out} weitere Punkte", en: "… and {left_out} more items")
+    }
+}

@@ -2,17 +2,16 @@
 //! why, and which wait for an unreachable homeserver — one form for invitations, reminders,
 //! minutes and polls.
 
-use std::fmt::Write as _;
-
 use chrono::DateTime;
 use chrono_tz::Tz;
 
 use super::common::{date_short, quoted};
 use super::rendered::{Rendered, escape_html};
 use crate::delivery::{Failure, GiveUp};
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
 use crate::posting::PostKind;
 use crate::schedule::Meeting;
+use crate::text;
 use crate::text::one_line;
 
 /// What a fan-out achieved, for the organizers' room.
@@ -41,45 +40,39 @@ pub enum RoomOutcome {
 
 /// Why a send failed, in the organizers' words.
 pub fn failure_reason(language: Language, failure: &Failure) -> String {
-    match (failure, language) {
-        (Failure::NotInRoom, Language::German) => "der Bot ist nicht im Raum".to_owned(),
-        (Failure::NotInRoom, Language::English) => "the bot is not in the room".to_owned(),
-        (Failure::AliasNotFound, Language::German) => "die Raumadresse ist unbekannt".to_owned(),
-        (Failure::AliasNotFound, Language::English) => "the room address is unknown".to_owned(),
-        (Failure::Forbidden, Language::German) => "dem Bot fehlt die Berechtigung".to_owned(),
-        (Failure::Forbidden, Language::English) => "the bot lacks permission".to_owned(),
-        (Failure::Unreachable, Language::German) => {
-            "der Homeserver ist nicht erreichbar".to_owned()
+    let reason = match failure {
+        Failure::NotInRoom => {
+            text!(const de: "der Bot ist nicht im Raum", en: "the bot is not in the room")
         }
-        (Failure::Unreachable, Language::English) => "the homeserver is unreachable".to_owned(),
-        (Failure::RateLimited, Language::German) => {
-            "der Homeserver drosselt den Versand".to_owned()
+        Failure::AliasNotFound => {
+            text!(const de: "die Raumadresse ist unbekannt", en: "the room address is unknown")
         }
-        (Failure::RateLimited, Language::English) => {
-            "the homeserver is throttling the bot".to_owned()
+        Failure::Forbidden => {
+            text!(const de: "dem Bot fehlt die Berechtigung", en: "the bot lacks permission")
         }
-        (Failure::Database, Language::German) => "die Datenbank des Bots ist gestört".to_owned(),
-        (Failure::Database, Language::English) => "the bot's database failed".to_owned(),
+        Failure::Unreachable => text!(
+            const de: "der Homeserver ist nicht erreichbar",
+            en: "the homeserver is unreachable",
+        ),
+        Failure::RateLimited => text!(
+            const de: "der Homeserver drosselt den Versand",
+            en: "the homeserver is throttling the bot",
+        ),
+        Failure::Database => text!(
+            const de: "die Datenbank des Bots ist gestört",
+            en: "the bot's database failed",
+        ),
         // The text is the homeserver's or the SDK's (in English): quoted as its message.
-        (Failure::Other(text), Language::German) if text.trim().is_empty() => {
-            "unbekannter technischer Fehler".to_owned()
+        Failure::Other(text) if text.trim().is_empty() => {
+            text!(const de: "unbekannter technischer Fehler", en: "unknown technical error")
         }
-        (Failure::Other(text), Language::English) if text.trim().is_empty() => {
-            "unknown technical error".to_owned()
-        }
-        (Failure::Other(text), Language::German) => {
-            format!(
-                "technischer Fehler, Meldung: {}",
-                quoted(language, &shorten(text, 200))
-            )
-        }
-        (Failure::Other(text), Language::English) => {
-            format!(
-                "technical error, message: {}",
-                quoted(language, &shorten(text, 200))
-            )
-        }
-    }
+        Failure::Other(text) => text!(
+            de: "technischer Fehler, Meldung: {message}",
+            en: "technical error, message: {message}";
+            message = quoted(language, &shorten(text, 200)),
+        ),
+    };
+    reason.take(language)
 }
 
 fn shorten(text: &str, limit: usize) -> String {
@@ -93,33 +86,23 @@ fn shorten(text: &str, limit: usize) -> String {
 
 /// "Trier (der Bot ist nicht im Raum; wird erneut versucht)".
 fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String {
-    let what = match (outcome, language) {
-        (RoomOutcome::Retrying(failure), Language::German) => {
-            format!(
-                "{}; wird erneut versucht",
-                failure_reason(language, failure)
-            )
-        }
-        (RoomOutcome::Retrying(failure), Language::English) => {
-            format!("{}; will be retried", failure_reason(language, failure))
-        }
-        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::German) => {
-            "nicht mehr versandt, da der Termin bereits begonnen hatte".to_owned()
-        }
-        (RoomOutcome::GivenUp(GiveUp::MeetingStarted), Language::English) => {
-            "not sent, as the meeting had already started".to_owned()
-        }
-        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::German) => {
-            format!(
-                "{}; keine weiteren Versuche",
-                failure_reason(language, failure)
-            )
-        }
-        (RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)), Language::English) => {
-            format!("{}; no further attempts", failure_reason(language, failure))
-        }
+    let what = match outcome {
+        RoomOutcome::Retrying(failure) => text!(
+            de: "{reason}; wird erneut versucht",
+            en: "{reason}; will be retried";
+            reason = failure_reason(language, failure),
+        ),
+        RoomOutcome::GivenUp(GiveUp::MeetingStarted) => text!(
+            const de: "nicht mehr versandt, da der Termin bereits begonnen hatte",
+            en: "not sent, as the meeting had already started",
+        ),
+        RoomOutcome::GivenUp(GiveUp::KeptFailing(failure)) => text!(
+            de: "{reason}; keine weiteren Versuche",
+            en: "{reason}; no further attempts";
+            reason = failure_reason(language, failure),
+        ),
     };
-    format!("{} ({what})", one_line(room))
+    format!("{} ({})", one_line(room), what.get(language))
 }
 
 /// How many rooms a delivery report names at most in one of its lists: what
@@ -139,49 +122,45 @@ fn rooms_shown<T>(
     let left_out = rooms.len().saturating_sub(shown);
     let mut listed: Vec<String> = rooms.iter().take(shown).map(room).collect();
     if left_out > 0 {
-        listed.push(MORE_ROOMS.line(language, left_out));
+        listed.push(more_rooms(left_out).take(language));
     }
     listed.join(", ")
 }
 
 /// "… und 12 weitere Räume": rooms a delivery report leaves out.
-const MORE_ROOMS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Raum",
-    german: "… und {n} weitere Räume",
-    english_one: "… and 1 more room",
-    english: "… and {n} more rooms",
-};
+fn more_rooms(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(de: "… und 1 weiterer Raum", en: "… and 1 more room")
+    } else {
+        text!(de: "… und {left_out} weitere Räume", en: "… and {left_out} more rooms")
+    }
+}
 
 /// "an 38 von 40 Räumen zugestellt; nicht zugestellt: …" (without a full stop), naming at
 /// most `shown` rooms in each list.
 pub(super) fn delivered_to(language: Language, report: &FanOutReport, shown: usize) -> String {
-    let mut text = match language {
-        Language::German => format!(
-            "an {} von {} Räumen zugestellt",
-            report.delivered, report.total
-        ),
-        Language::English => format!(
-            "delivered to {} of {} rooms",
-            report.delivered, report.total
-        ),
-    };
+    let (delivered, total) = (report.delivered, report.total);
+    let mut text = text!(
+        de: "an {delivered} von {total} Räumen zugestellt",
+        en: "delivered to {delivered} of {total} rooms",
+    )
+    .take(language);
     if !report.failed.is_empty() {
         let rooms = rooms_shown(language, &report.failed, shown, |(room, outcome)| {
             room_outcome(language, room, outcome)
         });
-        let _ = match language {
-            Language::German => write!(text, "; nicht zugestellt: {rooms}"),
-            Language::English => write!(text, "; not delivered: {rooms}"),
-        };
+        text.push_str(
+            text!(de: "; nicht zugestellt: {rooms}", en: "; not delivered: {rooms}").get(language),
+        );
     }
     if !report.unconfirmed.is_empty() {
         let rooms = rooms_shown(language, &report.unconfirmed, shown, |(room, servers)| {
             unconfirmed_room(language, room, servers)
         });
-        let _ = match language {
-            Language::German => write!(text, "; noch nicht bestätigt: {rooms}"),
-            Language::English => write!(text, "; not yet confirmed: {rooms}"),
-        };
+        text.push_str(
+            text!(de: "; noch nicht bestätigt: {rooms}", en: "; not yet confirmed: {rooms}")
+                .get(language),
+        );
     }
     text
 }
@@ -190,21 +169,18 @@ pub(super) fn delivered_to(language: Language, report: &FanOutReport, shown: usi
 /// erreichbar ist)".
 fn unconfirmed_room(language: Language, room: &str, servers: &[String]) -> String {
     let servers = servers.join(", ");
-    let why = match (language, servers.contains(", ")) {
-        (Language::German, false) => format!(
-            "Server {servers} nicht erreichbar; er erhält die Nachricht, sobald er wieder erreichbar ist"
-        ),
-        (Language::German, true) => format!(
-            "Server {servers} nicht erreichbar; sie erhalten die Nachricht, sobald sie wieder erreichbar sind"
-        ),
-        (Language::English, false) => {
-            format!("server {servers} unreachable; it receives the message once it is back")
-        }
-        (Language::English, true) => {
-            format!("servers {servers} unreachable; they receive the message once they are back")
-        }
+    let why = if servers.contains(", ") {
+        text!(
+            de: "Server {servers} nicht erreichbar; sie erhalten die Nachricht, sobald sie wieder erreichbar sind",
+            en: "servers {servers} unreachable; they receive the message once they are back",
+        )
+    } else {
+        text!(
+            de: "Server {servers} nicht erreichbar; er erhält die Nachricht, sobald er wieder erreichbar ist",
+            en: "server {servers} unreachable; it receives the message once it is back",
+        )
     };
-    format!("{} ({why})", one_line(room))
+    format!("{} ({})", one_line(room), why.get(language))
 }
 
 /// "Einladung „…“ (17.12.2026): an 38 von 40 Räumen zugestellt; nicht zugestellt: …" /
@@ -215,13 +191,17 @@ pub fn delivery_summary(
     kind: PostKind,
     report: &FanOutReport,
 ) -> Rendered {
-    let what = match (kind, language) {
-        (PostKind::Announcement, Language::German) => "Einladung",
-        (PostKind::Announcement, Language::English) => "Invitation",
-        (PostKind::Reminder(_), Language::German) => "Erinnerung",
-        (PostKind::Reminder(_), Language::English) => "Reminder",
+    let what = match kind {
+        PostKind::Announcement => text!(const de: "Einladung", en: "Invitation"),
+        PostKind::Reminder(_) => text!(const de: "Erinnerung", en: "Reminder"),
     };
-    delivery_line(language, what, &meeting.title, meeting.start, report)
+    delivery_line(
+        language,
+        what.get(language),
+        &meeting.title,
+        meeting.start,
+        report,
+    )
 }
 
 /// "<lead> „<title>“ (17.12.2026): an 38 von 40 Räumen zugestellt; …." — the one form of every
@@ -250,9 +230,12 @@ pub(super) fn delivery_line(
 /// How rooms ended that were still open when the organizers got the summary (delivered late or
 /// given up), or which rooms a change notice could not reach.
 pub fn follow_up_report(language: Language, meeting: &Meeting, report: &FanOutReport) -> Rendered {
-    let lead = match language {
-        Language::German => "Nachtrag zu",
-        Language::English => "Update on",
-    };
-    delivery_line(language, lead, &meeting.title, meeting.start, report)
+    let lead = text!(const de: "Nachtrag zu", en: "Update on");
+    delivery_line(
+        language,
+        lead.get(language),
+        &meeting.title,
+        meeting.start,
+        report,
+    )
 }

@@ -7,54 +7,47 @@ use std::fmt::Write as _;
 use chrono::TimeDelta;
 
 use super::common::{
-    Both, MORE_ITEMS, date_long, date_range, date_short, quoted, quoted_list, sentence_end,
+    Both, date_long, date_range, date_short, more_items, quoted, quoted_list, sentence_end,
 };
-use super::minutes::MORE_ACTIONS;
+use super::minutes::more_actions;
 use super::rendered::{Rendered, escape_html};
-use crate::agenda::{Agenda, meeting_title};
+use crate::agenda::{Agenda, Item, Part, meeting_title};
 use crate::change::Change;
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
 use crate::minutes::ActionItem;
 use crate::posting::PostKind;
 use crate::proposal::Proposal;
 use crate::schedule::{Meeting, Status};
+use crate::text;
 use crate::text::one_line;
 
 /// "in 15 Minuten", "morgen", "in 2 Tagen" / "in 15 minutes", "tomorrow".
 fn ahead(language: Language, offset: TimeDelta) -> String {
     let (days, hours, minutes) = (offset.num_days(), offset.num_hours(), offset.num_minutes());
-    let (count, unit_de_1, unit_de_n, unit_en) = if days >= 1 && offset == TimeDelta::days(days) {
+    let ahead = if days >= 1 && offset == TimeDelta::days(days) {
         if days == 1 {
-            return match language {
-                Language::German => "morgen".to_owned(),
-                Language::English => "tomorrow".to_owned(),
-            };
+            text!(const de: "morgen", en: "tomorrow")
+        } else {
+            text!(de: "in {days} Tagen", en: "in {days} days")
         }
-        (days, "Tag", "Tagen", "day")
     } else if hours >= 1 && offset == TimeDelta::hours(hours) {
-        (hours, "Stunde", "Stunden", "hour")
+        if hours == 1 {
+            text!(const de: "in 1 Stunde", en: "in 1 hour")
+        } else {
+            text!(de: "in {hours} Stunden", en: "in {hours} hours")
+        }
+    } else if minutes == 1 {
+        text!(const de: "in 1 Minute", en: "in 1 minute")
     } else {
-        (minutes, "Minute", "Minuten", "minute")
+        text!(de: "in {minutes} Minuten", en: "in {minutes} minutes")
     };
-    match language {
-        Language::German => {
-            format!(
-                "in {count} {}",
-                if count == 1 { unit_de_1 } else { unit_de_n }
-            )
-        }
-        Language::English => {
-            format!("in {count} {unit_en}{}", if count == 1 { "" } else { "s" })
-        }
-    }
+    ahead.take(language)
 }
 
 fn link_line(both: &mut Both, language: Language, meeting: &Meeting) {
     if let Some(link) = &meeting.video_link {
-        let label = match language {
-            Language::German => "Videokonferenz",
-            Language::English => "Video conference",
-        };
+        let label = text!(const de: "Videokonferenz", en: "Video conference");
+        let label = label.get(language);
         let url = escape_html(link.as_str());
         both.raw_line(
             &format!("{label}: {link}"),
@@ -63,46 +56,40 @@ fn link_line(both: &mut Both, language: Language, meeting: &Meeting) {
     }
 }
 
+/// " Grund: Raum belegt." — the organizers' note after its label, as a sentence of its own;
+/// nothing without a note.
+fn labelled_note(language: Language, label: Text, note: Option<&str>) -> String {
+    note.map(|note| format!(" {}: {}", label.get(language), sentence_end(note)))
+        .unwrap_or_default()
+}
+
 fn status_line(both: &mut Both, language: Language, meeting: &Meeting) {
     let note = meeting.note.as_deref().map(one_line);
     let note = note.as_deref();
-    let line = match (&meeting.status, language) {
-        (Status::Scheduled, _) => None,
+    let line = match &meeting.status {
+        Status::Scheduled => None,
         // The organizers' note is their own words ("wegen der Haushaltsberatungen
         // verschoben", "Raum belegt"): it follows a label, as a sentence of its own.
-        (Status::Moved { original_start }, Language::German) => Some(format!(
-            "Verschoben – ursprünglich geplant für {}, {} Uhr.{}",
-            date_long(language, *original_start),
-            original_start.format("%H:%M"),
-            note.map(|n| format!(" Anmerkung: {}", sentence_end(n)))
-                .unwrap_or_default()
+        Status::Moved { original_start } => Some(text!(
+            de: "Verschoben – ursprünglich geplant für {day}, {time} Uhr.{note}",
+            en: "Moved – originally planned for {day}, {time}.{note}";
+            day = date_long(language, *original_start),
+            time = original_start.format("%H:%M"),
+            note = labelled_note(language, text!(const de: "Anmerkung", en: "Note"), note),
         )),
-        (Status::Moved { original_start }, Language::English) => Some(format!(
-            "Moved – originally planned for {}, {}.{}",
-            date_long(language, *original_start),
-            original_start.format("%H:%M"),
-            note.map(|n| format!(" Note: {}", sentence_end(n)))
-                .unwrap_or_default()
+        Status::Cancelled => Some(text!(
+            de: "Dieser Termin fällt aus.{reason}",
+            en: "This meeting is cancelled.{reason}";
+            reason = labelled_note(language, text!(const de: "Grund", en: "Reason"), note),
         )),
-        (Status::Cancelled, Language::German) => Some(format!(
-            "Dieser Termin fällt aus.{}",
-            note.map(|n| format!(" Grund: {}", sentence_end(n)))
-                .unwrap_or_default()
-        )),
-        (Status::Cancelled, Language::English) => Some(format!(
-            "This meeting is cancelled.{}",
-            note.map(|n| format!(" Reason: {}", sentence_end(n)))
-                .unwrap_or_default()
-        )),
-        (Status::Holiday { name_de, .. }, Language::German) => Some(format!(
-            "Dieser Termin entfällt wegen des Feiertags {name_de}."
-        )),
-        (Status::Holiday { name_en, .. }, Language::English) => Some(format!(
-            "This meeting does not take place because of the public holiday {name_en}."
+        Status::Holiday { name_de, name_en } => Some(text!(
+            de: "Dieser Termin entfällt wegen des Feiertags {name_de}.",
+            en: "This meeting does not take place because of the public holiday {name_en}.",
         )),
     };
     if let Some(line) = line {
-        both.raw_line(&line, &format!("<strong>{}</strong>", escape_html(&line)));
+        let line = line.get(language);
+        both.raw_line(line, &format!("<strong>{}</strong>", escape_html(line)));
     }
 }
 
@@ -133,173 +120,193 @@ fn agenda_lines(
     additions: Additions<'_>,
     shown: usize,
 ) {
-    let total = agenda_entries(agenda, additions);
-    let truncated = shown < total;
-    // Entries still to be shown, and those left out (items and proposals; action items).
-    let mut left = shown;
-    let mut hidden_items = 0;
-    let take = |left: &mut usize| {
-        if *left == 0 {
-            false
-        } else {
-            *left -= 1;
-            true
-        }
-    };
-    let accepted = additions.accepted;
-    let empty = Agenda {
-        file: std::path::PathBuf::new(),
-        meeting_key: String::new(),
-        topic: None,
-        parts: Vec::new(),
-        items: Vec::new(),
-        notes: None,
-        minutes: None,
-    };
-    let agenda = agenda.unwrap_or(&empty);
-    if agenda.items.is_empty()
-        && agenda.parts.is_empty()
-        && accepted.is_empty()
+    let (items, parts) = agenda.map_or((&[][..], &[][..]), |agenda| {
+        (agenda.items.as_slice(), agenda.parts.as_slice())
+    });
+    if items.is_empty()
+        && parts.is_empty()
+        && additions.accepted.is_empty()
         && additions.open_actions.is_empty()
     {
         return;
     }
-    both.line(match language {
-        Language::German => "Tagesordnung:",
-        Language::English => "Agenda:",
-    });
-    let mut number = 0;
-    let mut print_item = |both: &mut Both, item: &crate::agenda::Item| {
-        number += 1;
-        let mut text = format!("{number}. {}", item.title);
-        if let Some(duration) = item.duration {
-            let minutes = duration.num_minutes();
-            match language {
-                Language::German => {
-                    let _ = write!(text, " ({minutes} Min.)");
-                }
-                Language::English => {
-                    let _ = write!(text, " ({minutes} min)");
-                }
-            }
-        }
-        if let Some(speaker) = &item.speaker {
-            let mut who = speaker.name.clone();
-            for extra in [&speaker.role, &speaker.municipality].into_iter().flatten() {
-                who.push_str(", ");
-                who.push_str(extra);
-            }
-            let _ = write!(text, " – {who}");
-        }
-        both.line(&text);
+    both.line(text!(const de: "Tagesordnung:", en: "Agenda:").get(language));
+    let mut listing = Listing {
+        language,
+        truncated: shown < agenda_entries(agenda, additions),
+        left: shown,
+        hidden_items: 0,
+        number: 0,
     };
-    let accepted_section = |both: &mut Both, number: usize, count: usize| {
-        if count == 0 {
+    if parts.is_empty() {
+        for item in items {
+            listing.item(both, item);
+        }
+    } else {
+        listing.parts(both, parts, items);
+    }
+    listing.additions(both, items.len(), additions);
+}
+
+/// How far [`agenda_lines`] has got.
+struct Listing {
+    language: Language,
+    /// Whether not every entry fits, so that some are left out and counted.
+    truncated: bool,
+    /// How many more entries may be shown.
+    left: usize,
+    /// How many items were left out.
+    hidden_items: usize,
+    /// The number of the last item shown.
+    number: usize,
+}
+
+impl Listing {
+    /// The next item, numbered, when one more entry may be shown; otherwise it is counted.
+    fn item(&mut self, both: &mut Both, item: &Item) {
+        if self.left == 0 {
+            self.hidden_items += 1;
             return;
         }
-        let heading = super::proposals::accepted_heading(language);
-        both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
-        for (offset, proposal) in accepted.iter().take(count).enumerate() {
-            let line = format!(
-                "{}. {}",
-                number + offset + 1,
-                super::proposals::accepted_line(language, proposal)
-            );
-            both.line(&line);
+        self.left -= 1;
+        self.number += 1;
+        both.line(&item_line(self.language, self.number, item));
+    }
+
+    /// The items part by part, each part under its heading, then the items of no part. A part
+    /// reached when nothing more may be shown is left out, heading and all, and its items
+    /// counted.
+    fn parts(&mut self, both: &mut Both, parts: &[Part], items: &[Item]) {
+        for (index, part) in parts.iter().enumerate() {
+            let of_part = items.iter().filter(|item| item.part == Some(index));
+            if self.truncated && self.left == 0 {
+                self.hidden_items += of_part.count();
+                continue;
+            }
+            let heading = part_heading(self.language, index, part);
+            both.raw_line(&heading, &format!("<em>{}</em>", escape_html(&heading)));
+            for item in of_part {
+                self.item(both, item);
+            }
         }
-    };
-    let rest = |both: &mut Both, left: usize, hidden_items: usize| {
-        let proposals = accepted.len().min(left);
-        accepted_section(both, agenda.items.len(), proposals);
-        let actions = additions.open_actions.len().min(left - proposals);
-        super::minutes::open_actions_lines(both, language, &additions.open_actions[..actions]);
-        if truncated {
+        for item in items.iter().filter(|item| item.part.is_none()) {
+            self.item(both, item);
+        }
+    }
+
+    /// After the agenda's `items`: the accepted proposals and the open action items that may
+    /// still be shown, then what was left out.
+    fn additions(self, both: &mut Both, items: usize, additions: Additions<'_>) {
+        let (accepted, open_actions) = (additions.accepted, additions.open_actions);
+        let proposals = accepted.len().min(self.left);
+        accepted_lines(both, self.language, items, &accepted[..proposals]);
+        let actions = open_actions.len().min(self.left - proposals);
+        super::minutes::open_actions_lines(both, self.language, &open_actions[..actions]);
+        if self.truncated {
             left_out(
                 both,
-                language,
-                hidden_items + accepted.len() - proposals,
-                additions.open_actions.len() - actions,
+                self.language,
+                self.hidden_items + accepted.len() - proposals,
+                open_actions.len() - actions,
             );
         }
-    };
-    if agenda.parts.is_empty() {
-        for item in &agenda.items {
-            if take(&mut left) {
-                print_item(both, item);
-            } else {
-                hidden_items += 1;
-            }
+    }
+}
+
+/// "3. Open Data (20 Min.) – Anna Schmidt, Referentin, Trier": an agenda item with its number,
+/// and its length and speaker when known.
+fn item_line(language: Language, number: usize, item: &Item) -> String {
+    let mut text = format!("{number}. {}", item.title);
+    if let Some(duration) = item.duration {
+        text.push_str(
+            text!(
+                de: " ({minutes} Min.)",
+                en: " ({minutes} min)";
+                minutes = duration.num_minutes(),
+            )
+            .get(language),
+        );
+    }
+    if let Some(speaker) = &item.speaker {
+        let mut who = speaker.name.clone();
+        for extra in [&speaker.role, &speaker.municipality].into_iter().flatten() {
+            who.push_str(", ");
+            who.push_str(extra);
         }
-        rest(both, left, hidden_items);
+        let _ = write!(text, " – {who}");
+    }
+    text
+}
+
+/// "Teil 1: Verwaltungsspitzen (ab 10:00 Uhr) – für Bürgermeister": a part's heading (its
+/// index is 0-based), with its start and audience when known.
+fn part_heading(language: Language, index: usize, part: &Part) -> String {
+    let mut heading = text!(
+        de: "Teil {number}: {title}",
+        en: "Part {number}: {title}";
+        number = index + 1,
+        title = &part.title,
+    )
+    .take(language);
+    if let Some(start) = part.start {
+        heading.push_str(
+            text!(
+                de: " (ab {time} Uhr)",
+                en: " (from {time})";
+                time = start.format("%H:%M"),
+            )
+            .get(language),
+        );
+    }
+    if let Some(audience) = &part.audience {
+        heading.push_str(text!(de: " – für {audience}", en: " – for {audience}").get(language));
+    }
+    heading
+}
+
+/// The accepted proposals under their heading, numbered after the agenda's `items`.
+fn accepted_lines(both: &mut Both, language: Language, items: usize, accepted: &[Proposal]) {
+    if accepted.is_empty() {
         return;
     }
-    for (index, part) in agenda.parts.iter().enumerate() {
-        if truncated && left == 0 {
-            hidden_items += agenda
-                .items
-                .iter()
-                .filter(|i| i.part == Some(index))
-                .count();
-            continue;
-        }
-        let mut heading = match language {
-            Language::German => format!("Teil {}: {}", index + 1, part.title),
-            Language::English => format!("Part {}: {}", index + 1, part.title),
-        };
-        if let Some(start) = part.start {
-            let _ = match language {
-                Language::German => write!(heading, " (ab {} Uhr)", start.format("%H:%M")),
-                Language::English => write!(heading, " (from {})", start.format("%H:%M")),
-            };
-        }
-        if let Some(audience) = &part.audience {
-            let _ = match language {
-                Language::German => write!(heading, " – für {audience}"),
-                Language::English => write!(heading, " – for {audience}"),
-            };
-        }
-        both.raw_line(&heading, &format!("<em>{}</em>", escape_html(&heading)));
-        for item in agenda.items.iter().filter(|i| i.part == Some(index)) {
-            if take(&mut left) {
-                print_item(both, item);
-            } else {
-                hidden_items += 1;
-            }
-        }
+    let heading = super::proposals::ACCEPTED_HEADING;
+    let heading = heading.get(language);
+    both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
+    for (offset, proposal) in accepted.iter().enumerate() {
+        let line = format!(
+            "{}. {}",
+            items + offset + 1,
+            super::proposals::accepted_line(language, proposal)
+        );
+        both.line(&line);
     }
-    for item in agenda.items.iter().filter(|i| i.part.is_none()) {
-        if take(&mut left) {
-            print_item(both, item);
-        } else {
-            hidden_items += 1;
-        }
-    }
-    rest(both, left, hidden_items);
 }
 
 /// What a shortened agenda leaves out, and where the members find it.
 fn left_out(both: &mut Both, language: Language, items: usize, actions: usize) {
     if items > 0 {
-        both.line(&MORE_ITEMS.line(language, items));
+        both.line(more_items(items).get(language));
     }
     if actions > 0 {
-        both.line(&MORE_ACTIONS.line(language, actions));
+        both.line(more_actions(actions).get(language));
     }
     if items > 0 {
-        both.line(match language {
-            Language::German => {
-                "Die vollständige Tagesordnung steht in der Kalendereinladung; !ics sendet sie."
-            }
-            Language::English => "The full agenda is in the calendar invitation; !ics sends it.",
-        });
+        both.line(
+            text!(
+                const de: "Die vollständige Tagesordnung steht in der Kalendereinladung; !ics sendet sie.",
+                en: "The full agenda is in the calendar invitation; !ics sends it.",
+            )
+            .get(language),
+        );
     }
     if actions > 0 {
-        both.line(match language {
-            Language::German => "Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune.",
-            Language::English => {
-                "!actions in your municipality's room lists its open action items."
-            }
-        });
+        both.line(
+            text!(
+                const de: "Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune.",
+                en: "!actions in your municipality's room lists its open action items.",
+            )
+            .get(language),
+        );
     }
 }
 
@@ -355,50 +362,35 @@ pub fn post(
     let network = one_line(network);
     // "Videokonferenz des Netzwerks IKONE DS" needs no "– Netzwerk IKONE DS" after it.
     let named = title.contains(&network);
-    let late_mark = match (late, language) {
-        (false, _) => "",
-        (true, Language::German) => " (verspätet)",
-        (true, Language::English) => " (late)",
+    let late_mark = if late {
+        text!(const de: " (verspätet)", en: " (late)").take(language)
+    } else {
+        String::new()
     };
-    let heading = match (kind, language) {
-        (PostKind::Announcement, Language::German) if named => {
-            format!("Einladung{late_mark}: {title}")
-        }
-        (PostKind::Announcement, Language::English) if named => {
-            format!("Invitation{late_mark}: {title}")
-        }
-        (PostKind::Announcement, Language::German) => {
-            format!("Einladung{late_mark}: {title} – Netzwerk {network}")
-        }
-        (PostKind::Announcement, Language::English) => {
-            format!("Invitation{late_mark}: {title} – {network} network")
-        }
+    let heading = match kind {
+        PostKind::Announcement if named => text!(
+            de: "Einladung{late_mark}: {title}",
+            en: "Invitation{late_mark}: {title}",
+        ),
+        PostKind::Announcement => text!(
+            de: "Einladung{late_mark}: {title} – Netzwerk {network}",
+            en: "Invitation{late_mark}: {title} – {network} network",
+        ),
         // A late reminder goes out after its time ("morgen" could be today): it names the
         // start instead.
-        (PostKind::Reminder(_), Language::German) if late => format!(
-            "Erinnerung{late_mark}: {title} beginnt am {}, um {} Uhr",
-            date_long(language, meeting.start),
-            meeting.start.format("%H:%M")
+        PostKind::Reminder(_) if late => text!(
+            de: "Erinnerung{late_mark}: {title} beginnt am {day}, um {time} Uhr",
+            en: "Reminder{late_mark}: {title} starts on {day}, at {time}";
+            day = date_long(language, meeting.start),
+            time = meeting.start.format("%H:%M"),
         ),
-        (PostKind::Reminder(_), Language::English) if late => format!(
-            "Reminder{late_mark}: {title} starts on {}, at {}",
-            date_long(language, meeting.start),
-            meeting.start.format("%H:%M")
+        PostKind::Reminder(offset) => text!(
+            de: "Erinnerung{late_mark}: {title} beginnt {when}",
+            en: "Reminder{late_mark}: {title} starts {when}";
+            when = ahead(language, offset),
         ),
-        (PostKind::Reminder(offset), Language::German) => {
-            format!(
-                "Erinnerung{late_mark}: {title} beginnt {}",
-                ahead(language, offset)
-            )
-        }
-        (PostKind::Reminder(offset), Language::English) => {
-            format!(
-                "Reminder{late_mark}: {title} starts {}",
-                ahead(language, offset)
-            )
-        }
     };
-    heading_and_details(language, &heading, meeting, agenda, additions)
+    heading_and_details(language, heading.get(language), meeting, agenda, additions)
 }
 
 /// The first `shown` of `titles` quoted, then how many more: "„A“, „B“ und 12 weitere" /
@@ -413,14 +405,16 @@ fn quoted_list_shown(language: Language, titles: &[String], shown: usize) -> Str
         .take(shown)
         .map(|t| quoted(language, t))
         .collect();
-    match (language, listed.is_empty(), left_out) {
-        (Language::German, true, 1) => "1 Punkt".to_owned(),
-        (Language::German, true, n) => format!("{n} Punkte"),
-        (Language::English, true, 1) => "1 item".to_owned(),
-        (Language::English, true, n) => format!("{n} items"),
-        (Language::German, false, n) => format!("{} und {n} weitere", listed.join(", ")),
-        (Language::English, false, n) => format!("{} and {n} more", listed.join(", ")),
-    }
+    let text = match (listed.is_empty(), left_out) {
+        (true, 1) => text!(const de: "1 Punkt", en: "1 item"),
+        (true, n) => text!(de: "{n} Punkte", en: "{n} items"),
+        (false, n) => text!(
+            de: "{listed} und {n} weitere",
+            en: "{listed} and {n} more";
+            listed = listed.join(", "),
+        ),
+    };
+    text.take(language)
 }
 
 /// "neu „Open Data“; entfällt „Breitband“; „A“ heißt jetzt „B“" / "added …; removed …", each
@@ -435,33 +429,33 @@ fn agenda_difference(
     let mut parts = Vec::new();
     if !added.is_empty() {
         let added = quoted_list_shown(language, added, shown);
-        parts.push(match language {
-            Language::German => format!("neu {added}"),
-            Language::English => format!("added {added}"),
-        });
+        parts.push(text!(de: "neu {added}", en: "added {added}").take(language));
     }
     if !removed.is_empty() {
         let listed = quoted_list_shown(language, removed, shown);
-        parts.push(match (language, removed.len()) {
-            (Language::German, 1) => format!("entfällt {listed}"),
-            (Language::German, _) => format!("entfallen {listed}"),
-            (Language::English, _) => format!("removed {listed}"),
-        });
+        let text = if removed.len() == 1 {
+            text!(de: "entfällt {listed}", en: "removed {listed}")
+        } else {
+            text!(de: "entfallen {listed}", en: "removed {listed}")
+        };
+        parts.push(text.take(language));
     }
     for (from, to) in retitled.iter().take(shown) {
         let (from, to) = (quoted(language, from), quoted(language, to));
-        parts.push(match language {
-            Language::German => format!("{from} heißt jetzt {to}"),
-            Language::English => format!("{from} is now {to}"),
-        });
+        parts.push(text!(de: "{from} heißt jetzt {to}", en: "{from} is now {to}").take(language));
     }
-    match (language, retitled.len().saturating_sub(shown)) {
-        (_, 0) => {}
-        (Language::German, 1) => parts.push("1 weiterer Punkt heißt jetzt anders".to_owned()),
-        (Language::German, n) => parts.push(format!("{n} weitere Punkte heißen jetzt anders")),
-        (Language::English, 1) => parts.push("1 more item has a new title".to_owned()),
-        (Language::English, n) => parts.push(format!("{n} more items have new titles")),
-    }
+    let more = match retitled.len().saturating_sub(shown) {
+        0 => None,
+        1 => Some(text!(
+            const de: "1 weiterer Punkt heißt jetzt anders",
+            en: "1 more item has a new title",
+        )),
+        n => Some(text!(
+            de: "{n} weitere Punkte heißen jetzt anders",
+            en: "{n} more items have new titles",
+        )),
+    };
+    parts.extend(more.map(|more| more.take(language)));
     parts.join("; ")
 }
 
@@ -503,200 +497,246 @@ fn change_notice_with(
     changes: &[Change],
     shown: usize,
 ) -> Rendered {
-    let de = language == Language::German;
-    let tz = meeting.start.timezone();
-    let title = quoted(language, &meeting_title(meeting, agenda));
-    let day = date_long(language, meeting.start);
-    let now = date_range(language, meeting.start, meeting.end);
-    // What was shown before a move: only the times when the day stays the same.
-    let before = changes.iter().find_map(|change| match change {
-        Change::Moved {
-            from_start,
-            from_end,
-        } => {
-            let (start, end) = (from_start.with_timezone(&tz), from_end.with_timezone(&tz));
-            let same_day = start.date_naive() == meeting.start.date_naive()
-                && end.date_naive() == meeting.end.date_naive()
-                && start.date_naive() == end.date_naive();
-            Some(if (start, end) == (meeting.start, meeting.end) {
-                None
-            } else if same_day {
-                let times = format!("{}–{}", start.format("%H:%M"), end.format("%H:%M"));
-                Some(if de { format!("{times} Uhr") } else { times })
-            } else {
-                Some(date_range(language, start, end))
-            })
-        }
-        _ => None,
-    });
-    // "(bisher …)", unless the date shown before is the same (nothing to compare).
-    let previously = before
-        .flatten()
-        .map(|before| {
-            if de {
-                format!(" (bisher {before})")
-            } else {
-                format!(" (previously {before})")
-            }
-        })
-        .unwrap_or_default();
+    let notice = Notice::new(language, meeting, agenda, changes);
     let reinstated = changes.contains(&Change::Reinstated);
     let mut both = Both::default();
     // Whether a line names the meeting yet.
     let mut named = false;
     for change in changes {
+        // Said with the reinstatement.
+        if reinstated && matches!(change, Change::Moved { .. }) {
+            continue;
+        }
         // The first change names the meeting; the others follow on lines of their own.
-        let first = !named;
-        let (plain, html) = match change {
-            Change::Cancelled { note } => {
-                let reason = note
-                    .as_deref()
-                    .map(|note| {
-                        if de {
-                            format!(" Grund: {}", sentence_end(note))
-                        } else {
-                            format!(" Reason: {}", sentence_end(note))
-                        }
-                    })
-                    .unwrap_or_default();
-                let text = if de {
-                    format!("Hinweis: {title} am {day} fällt aus.{reason}")
-                } else {
-                    format!("Note: {title} on {day} is cancelled.{reason}")
-                };
-                (text.clone(), escape_html(&text))
-            }
-            Change::Reinstated => {
-                let text = if de {
-                    format!("Hinweis: {title} findet nun doch statt: {now}{previously}.")
-                } else {
-                    format!("Note: {title} takes place after all: {now}{previously}.")
-                };
-                (text.clone(), escape_html(&text))
-            }
-            // Said with the reinstatement.
-            Change::Moved { .. } if reinstated => continue,
-            Change::Moved { .. } => {
-                let text = if de {
-                    format!("Hinweis: {title} wurde verlegt. Neuer Termin: {now}{previously}.")
-                } else {
-                    format!("Note: {title} has been moved. New date: {now}{previously}.")
-                };
-                (text.clone(), escape_html(&text))
-            }
+        let (plain, html) = notice.line(change, !named, shown);
+        named = true;
+        both.raw_line(&plain, &html);
+    }
+    both.line(notice.updated(named).get(language));
+    both.done()
+}
+
+/// What the lines of a change notice say about its meeting.
+struct Notice {
+    language: Language,
+    /// The meeting's title, quoted.
+    title: String,
+    /// Its day, written out.
+    day: String,
+    /// Its date and time now.
+    now: String,
+    /// " (bisher …)" after a move, unless the date shown before is the same.
+    previously: String,
+}
+
+impl Notice {
+    fn new(
+        language: Language,
+        meeting: &Meeting,
+        agenda: Option<&Agenda>,
+        changes: &[Change],
+    ) -> Self {
+        let before = changes
+            .iter()
+            .find_map(|change| match change {
+                Change::Moved {
+                    from_start,
+                    from_end,
+                } => Some(shown_before(language, meeting, *from_start, *from_end)),
+                _ => None,
+            })
+            .flatten();
+        Self {
+            language,
+            title: quoted(language, &meeting_title(meeting, agenda)),
+            day: date_long(language, meeting.start),
+            now: date_range(language, meeting.start, meeting.end),
+            previously: before
+                .map(|before| {
+                    text!(de: " (bisher {before})", en: " (previously {before})").take(language)
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The line about `change` (plain and HTML); the `first` line names the meeting.
+    fn line(&self, change: &Change, first: bool, shown: usize) -> (String, String) {
+        let Self {
+            title,
+            now,
+            previously,
+            ..
+        } = self;
+        let text = match change {
+            Change::Cancelled { note } => self.cancelled(note.as_deref()),
+            Change::Reinstated => text!(
+                de: "Hinweis: {title} findet nun doch statt: {now}{previously}.",
+                en: "Note: {title} takes place after all: {now}{previously}.",
+            ),
+            Change::Moved { .. } => text!(
+                de: "Hinweis: {title} wurde verlegt. Neuer Termin: {now}{previously}.",
+                en: "Note: {title} has been moved. New date: {now}{previously}.",
+            ),
             Change::Link {
                 new: Some(link), ..
-            } => {
-                let lead = match (language, first) {
-                    (Language::German, true) => {
-                        format!(
-                            "Hinweis: Für {title} am {day} gilt ein neuer Link zur Videokonferenz:"
-                        )
-                    }
-                    (Language::English, true) => {
-                        format!("Note: {title} on {day} has a new video conference link:")
-                    }
-                    (Language::German, false) => "Neuer Link zur Videokonferenz:".to_owned(),
-                    (Language::English, false) => "New video conference link:".to_owned(),
-                };
-                let url = escape_html(link);
-                (
-                    format!("{lead} {link}"),
-                    format!("{} <a href=\"{url}\">{url}</a>", escape_html(&lead)),
-                )
-            }
-            Change::Link { new: None, .. } => {
-                let text = match (language, first) {
-                    (Language::German, true) => {
-                        format!(
-                            "Hinweis: Für {title} am {day} entfällt der Link zur Videokonferenz."
-                        )
-                    }
-                    (Language::English, true) => {
-                        format!(
-                            "Note: The video conference link for {title} on {day} has been withdrawn."
-                        )
-                    }
-                    (Language::German, false) => "Der Link zur Videokonferenz entfällt.".to_owned(),
-                    (Language::English, false) => {
-                        "The video conference link has been withdrawn.".to_owned()
-                    }
-                };
-                (text.clone(), escape_html(&text))
-            }
-            Change::Retitled { from } => {
-                let from = quoted(language, from);
-                let text = match (language, first) {
-                    (Language::German, true) => {
-                        format!("Hinweis: {from} am {day} heißt jetzt {title}.")
-                    }
-                    (Language::English, true) => {
-                        format!("Note: {from} on {day} is now called {title}.")
-                    }
-                    (Language::German, false) => format!("Neuer Titel (bisher {from})."),
-                    (Language::English, false) => format!("New title (previously {from})."),
-                };
-                (text.clone(), escape_html(&text))
-            }
+            } => return self.new_link(first, link),
+            Change::Link { new: None, .. } => self.link_withdrawn(first),
+            Change::Retitled { from } => self.retitled(first, from),
             Change::Agenda {
                 added,
                 removed,
                 retitled,
-            } => {
-                let difference = agenda_difference(language, added, removed, retitled, shown);
-                let difference = if difference.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {difference}")
-                };
-                let text = match (language, first) {
-                    (Language::German, true) => format!(
-                        "Hinweis: Die Tagesordnung für {title} am {day} wurde geändert{difference}."
-                    ),
-                    (Language::English, true) => {
-                        format!("Note: The agenda for {title} on {day} has changed{difference}.")
-                    }
-                    (Language::German, false) => {
-                        format!("Die Tagesordnung wurde geändert{difference}.")
-                    }
-                    (Language::English, false) => format!("The agenda has changed{difference}."),
-                };
-                (text.clone(), escape_html(&text))
-            }
-            Change::Details => {
-                let text = match (language, first) {
-                    (Language::German, true) => {
-                        format!("Hinweis: Einzelheiten zu {title} am {day} wurden geändert.")
-                    }
-                    (Language::English, true) => {
-                        format!("Note: Some details of {title} on {day} have changed.")
-                    }
-                    (Language::German, false) => {
-                        "Einzelheiten zum Termin wurden geändert.".to_owned()
-                    }
-                    (Language::English, false) => "Some meeting details have changed.".to_owned(),
-                };
-                (text.clone(), escape_html(&text))
-            }
+            } => self.agenda_changed(
+                first,
+                &agenda_difference(self.language, added, removed, retitled, shown),
+            ),
+            Change::Details => self.details_changed(first),
         };
-        named = true;
-        both.raw_line(&plain, &html);
+        let text = text.take(self.language);
+        let html = escape_html(&text);
+        (text, html)
     }
-    if !named {
-        // No change to name: still say which meeting's announcement was updated.
-        both.line(&if de {
-            format!("Hinweis: Die Einladung zu {title} am {day} wurde aktualisiert.")
+
+    /// The meeting is cancelled, for the reason in the organizers' `note`.
+    fn cancelled(&self, note: Option<&str>) -> Text {
+        let Self { title, day, .. } = self;
+        let reason = labelled_note(self.language, text!(const de: "Grund", en: "Reason"), note);
+        text!(
+            de: "Hinweis: {title} am {day} fällt aus.{reason}",
+            en: "Note: {title} on {day} is cancelled.{reason}",
+        )
+    }
+
+    /// The video conference has a new `link`, shown as a link in HTML.
+    fn new_link(&self, first: bool, link: &str) -> (String, String) {
+        let Self { title, day, .. } = self;
+        let lead = if first {
+            text!(
+                de: "Hinweis: Für {title} am {day} gilt ein neuer Link zur Videokonferenz:",
+                en: "Note: {title} on {day} has a new video conference link:",
+            )
         } else {
-            format!("Note: The invitation to {title} on {day} has been updated.")
-        });
-        return both.done();
+            text!(const de: "Neuer Link zur Videokonferenz:", en: "New video conference link:")
+        };
+        let lead = lead.get(self.language);
+        let url = escape_html(link);
+        (
+            format!("{lead} {link}"),
+            format!("{} <a href=\"{url}\">{url}</a>", escape_html(lead)),
+        )
     }
-    both.line(if de {
-        "Die Einladung wurde aktualisiert."
-    } else {
-        "The invitation has been updated."
-    });
-    both.done()
+
+    /// The video conference link was withdrawn.
+    fn link_withdrawn(&self, first: bool) -> Text {
+        let Self { title, day, .. } = self;
+        if first {
+            text!(
+                de: "Hinweis: Für {title} am {day} entfällt der Link zur Videokonferenz.",
+                en: "Note: The video conference link for {title} on {day} has been withdrawn.",
+            )
+        } else {
+            text!(
+                const de: "Der Link zur Videokonferenz entfällt.",
+                en: "The video conference link has been withdrawn.",
+            )
+        }
+    }
+
+    /// The meeting was called `from` before.
+    fn retitled(&self, first: bool, from: &str) -> Text {
+        let Self { title, day, .. } = self;
+        let from = quoted(self.language, from);
+        if first {
+            text!(
+                de: "Hinweis: {from} am {day} heißt jetzt {title}.",
+                en: "Note: {from} on {day} is now called {title}.",
+            )
+        } else {
+            text!(de: "Neuer Titel (bisher {from}).", en: "New title (previously {from}).")
+        }
+    }
+
+    /// The agenda changed, by the `difference` [`agenda_difference`] wrote (if any).
+    fn agenda_changed(&self, first: bool, difference: &str) -> Text {
+        let Self { title, day, .. } = self;
+        let difference = if difference.is_empty() {
+            String::new()
+        } else {
+            format!(": {difference}")
+        };
+        if first {
+            text!(
+                de: "Hinweis: Die Tagesordnung für {title} am {day} wurde geändert{difference}.",
+                en: "Note: The agenda for {title} on {day} has changed{difference}.",
+            )
+        } else {
+            text!(
+                de: "Die Tagesordnung wurde geändert{difference}.",
+                en: "The agenda has changed{difference}.",
+            )
+        }
+    }
+
+    /// Something else the announcement shows changed.
+    fn details_changed(&self, first: bool) -> Text {
+        let Self { title, day, .. } = self;
+        if first {
+            text!(
+                de: "Hinweis: Einzelheiten zu {title} am {day} wurden geändert.",
+                en: "Note: Some details of {title} on {day} have changed.",
+            )
+        } else {
+            text!(
+                const de: "Einzelheiten zum Termin wurden geändert.",
+                en: "Some meeting details have changed.",
+            )
+        }
+    }
+
+    /// The last line: the invitation has been updated; naming the meeting when no line has.
+    fn updated(&self, named: bool) -> Text {
+        let Self { title, day, .. } = self;
+        if named {
+            text!(
+                const de: "Die Einladung wurde aktualisiert.",
+                en: "The invitation has been updated.",
+            )
+        } else {
+            // No change to name: still say which meeting's announcement was updated.
+            text!(
+                de: "Hinweis: Die Einladung zu {title} am {day} wurde aktualisiert.",
+                en: "Note: The invitation to {title} on {day} has been updated.",
+            )
+        }
+    }
+}
+
+/// What the announcement showed before `meeting` moved from `from_start`–`from_end`: only the
+/// times when the day stays the same; nothing when the date shown is the same.
+fn shown_before(
+    language: Language,
+    meeting: &Meeting,
+    from_start: chrono::DateTime<chrono::Utc>,
+    from_end: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
+    let tz = meeting.start.timezone();
+    let (start, end) = (from_start.with_timezone(&tz), from_end.with_timezone(&tz));
+    if (start, end) == (meeting.start, meeting.end) {
+        return None;
+    }
+    let same_day = start.date_naive() == meeting.start.date_naive()
+        && end.date_naive() == meeting.end.date_naive()
+        && start.date_naive() == end.date_naive();
+    if !same_day {
+        return Some(date_range(language, start, end));
+    }
+    let times = text!(
+        de: "{start}–{end} Uhr",
+        en: "{start}–{end}";
+        start = start.format("%H:%M"),
+        end = end.format("%H:%M"),
+    );
+    Some(times.take(language))
 }
 
 /// The answer to `!next`.
@@ -706,20 +746,22 @@ pub fn meeting_details(
     additions: Additions<'_>,
 ) -> Rendered {
     let Some((meeting, agenda)) = meeting else {
-        let text = match language {
-            Language::German => "Zurzeit ist kein Termin geplant.",
-            Language::English => "No meeting is planned at the moment.",
-        };
+        let text = text!(
+            const de: "Zurzeit ist kein Termin geplant.",
+            en: "No meeting is planned at the moment.",
+        );
+        let text = text.get(language);
         return Rendered {
             plain: text.to_owned(),
             html: escape_html(text),
         };
     };
-    let heading = match language {
-        Language::German => format!("Nächster Termin: {}", meeting_title(meeting, agenda)),
-        Language::English => format!("Next meeting: {}", meeting_title(meeting, agenda)),
-    };
-    heading_and_details(language, &heading, meeting, agenda, additions)
+    let heading = text!(
+        de: "Nächster Termin: {title}",
+        en: "Next meeting: {title}";
+        title = meeting_title(meeting, agenda),
+    );
+    heading_and_details(language, heading.get(language), meeting, agenda, additions)
 }
 
 /// The answer to `!schedule`: one line per coming meeting.
@@ -727,29 +769,26 @@ pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
     if meetings.is_empty() {
         return meeting_details(language, None, Additions::default());
     }
-    let mut plain = match language {
-        Language::German => "Die nächsten Termine:".to_owned(),
-        Language::English => "Upcoming meetings:".to_owned(),
-    };
+    let mut plain =
+        text!(const de: "Die nächsten Termine:", en: "Upcoming meetings:").take(language);
     let mut html = format!("<p>{}</p>\n<ul>\n", escape_html(&plain));
     for meeting in meetings {
-        let status = match (&meeting.status, language) {
-            (Status::Scheduled, _) => String::new(),
-            (Status::Moved { .. }, Language::German) => " (verschoben)".to_owned(),
-            (Status::Moved { .. }, Language::English) => " (moved)".to_owned(),
-            (Status::Cancelled, Language::German) => " – fällt aus".to_owned(),
-            (Status::Cancelled, Language::English) => " – cancelled".to_owned(),
-            (Status::Holiday { name_de, .. }, Language::German) => {
-                format!(" – entfällt ({name_de})")
-            }
-            (Status::Holiday { name_en, .. }, Language::English) => {
-                format!(" – skipped ({name_en})")
-            }
+        let status = match &meeting.status {
+            Status::Scheduled => None,
+            Status::Moved { .. } => Some(text!(const de: " (verschoben)", en: " (moved)")),
+            Status::Cancelled => Some(text!(const de: " – fällt aus", en: " – cancelled")),
+            Status::Holiday { name_de, name_en } => Some(text!(
+                de: " – entfällt ({name_de})",
+                en: " – skipped ({name_en})",
+            )),
         };
         let line = format!(
-            "{} – {}{status}",
+            "{} – {}{}",
             date_range(language, meeting.start, meeting.end),
-            meeting.title
+            meeting.title,
+            status
+                .map(|status| status.take(language))
+                .unwrap_or_default()
         );
         let _ = write!(plain, "\n• {line}");
         let _ = writeln!(html, "<li>{}</li>", escape_html(&line));
@@ -760,18 +799,13 @@ pub fn schedule_list(language: Language, meetings: &[Meeting]) -> Rendered {
 
 /// Tells the organizers that posts about a meeting could not go out before it started.
 pub fn missed_notice(language: Language, meeting: &Meeting) -> Rendered {
-    let text = match language {
-        Language::German => format!(
-            "Die Einladung bzw. Erinnerung zu {} am {} konnte nicht vor Beginn versandt werden (der Bot war nicht erreichbar) und wurde übersprungen.",
-            quoted(language, &meeting.title),
-            date_range(language, meeting.start, meeting.end)
-        ),
-        Language::English => format!(
-            "The invitation or reminder for {} on {} could not be sent before the start (the bot was unreachable) and was skipped.",
-            quoted(language, &meeting.title),
-            date_range(language, meeting.start, meeting.end)
-        ),
-    };
+    let text = text!(
+        de: "Die Einladung bzw. Erinnerung zu {title} am {when} konnte nicht vor Beginn versandt werden (der Bot war nicht erreichbar) und wurde übersprungen.",
+        en: "The invitation or reminder for {title} on {when} could not be sent before the start (the bot was unreachable) and was skipped.";
+        title = quoted(language, &meeting.title),
+        when = date_range(language, meeting.start, meeting.end),
+    )
+    .take(language);
     Rendered {
         html: escape_html(&text),
         plain: text,
@@ -792,12 +826,11 @@ const MAX_RELOAD_ERROR: usize = 1_000;
 /// [`MAX_RELOAD_ERRORS`], as many as fit one message), then how many more there are and that
 /// `convene check` shows them all.
 pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics) -> Rendered {
-    let intro = match language {
-        Language::German => {
-            "Eine geänderte Datei enthält Fehler. Es gilt weiter die letzte gültige Fassung."
-        }
-        Language::English => "A changed file has errors. The last valid version stays in force.",
-    };
+    let intro = text!(
+        const de: "Eine geänderte Datei enthält Fehler. Es gilt weiter die letzte gültige Fassung.",
+        en: "A changed file has errors. The last valid version stays in force.",
+    );
+    let intro = intro.get(language);
     // In the network's language; echoed input in it is shortened and shows invisible
     // characters escaped (see `diagnostic::echo`), and the HTML form escapes everything.
     let shown: Vec<String> = errors
@@ -808,9 +841,12 @@ pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics
     super::size::largest_fitting(shown.len(), |count| {
         let listed = shown[..count].join("\n");
         let more = errors.len() - count;
-        let more = (more > 0).then(|| match language {
-            Language::German => format!("… und {more} weitere – `convene check` zeigt alle."),
-            Language::English => format!("… and {more} more — run `convene check` to see all."),
+        let more = (more > 0).then(|| {
+            text!(
+                de: "… und {more} weitere – `convene check` zeigt alle.",
+                en: "… and {more} more — run `convene check` to see all.",
+            )
+            .take(language)
         });
         let (plain_more, html_more) = more
             .map(|more| {
@@ -837,32 +873,24 @@ pub fn reload_errors(language: Language, errors: &crate::diagnostic::Diagnostics
 
 /// The answer to `!announce <date>`.
 pub fn announce_ack(language: Language, date: chrono::NaiveDate, meetings: &[Meeting]) -> Rendered {
-    let text = match (meetings, language) {
-        ([], Language::German) => format!(
-            "Am {} findet kein Termin statt; es wurde nichts angekündigt.",
-            date_short(language, date)
+    let text = match meetings {
+        [] => text!(
+            de: "Am {day} findet kein Termin statt; es wurde nichts angekündigt.",
+            en: "No meeting takes place on {day}; nothing was announced.";
+            day = date_short(language, date),
         ),
-        ([], Language::English) => format!(
-            "No meeting takes place on {}; nothing was announced.",
-            date_short(language, date)
+        [meeting] => text!(
+            de: "Die Einladung zu {title} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
+            en: "The invitation to {title} is being posted in every room; delivery will be reported in the organizers' room.";
+            title = quoted(language, &meeting.title),
         ),
-        ([meeting], Language::German) => format!(
-            "Die Einladung zu {} wird jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
-            quoted(language, &meeting.title)
+        meetings => text!(
+            de: "Die Einladungen zu {titles} werden jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
+            en: "The invitations to {titles} are being posted in every room; delivery will be reported in the organizers' room.";
+            titles = quoted_list(language, &titles(meetings)),
         ),
-        ([meeting], Language::English) => format!(
-            "The invitation to {} is being posted in every room; delivery will be reported in the organizers' room.",
-            quoted(language, &meeting.title)
-        ),
-        (meetings, Language::German) => format!(
-            "Die Einladungen zu {} werden jetzt in allen Räumen veröffentlicht; die Zustellung wird im Organisationsraum gemeldet.",
-            quoted_list(language, &titles(meetings))
-        ),
-        (meetings, Language::English) => format!(
-            "The invitations to {} are being posted in every room; delivery will be reported in the organizers' room.",
-            quoted_list(language, &titles(meetings))
-        ),
-    };
+    }
+    .take(language);
     Rendered {
         html: escape_html(&text),
         plain: text,
@@ -946,45 +974,42 @@ pub fn subscribe(
     rotated: bool,
 ) -> Rendered {
     let Some(links) = links else {
-        let text = match language {
-            Language::German => "Für dieses Netzwerk ist kein Kalender-Abonnement eingerichtet.",
-            Language::English => "This network offers no calendar subscription.",
-        };
+        let text = text!(
+            const de: "Für dieses Netzwerk ist kein Kalender-Abonnement eingerichtet.",
+            en: "This network offers no calendar subscription.",
+        );
+        let text = text.get(language);
         return Rendered {
             plain: text.to_owned(),
             html: escape_html(text),
         };
     };
     let network = one_line(network);
-    let (intro, apps, web, google, note) = match language {
-        Language::German => (
-            if rotated {
-                "Der bisherige Kalenderlink dieses Raums ist ab sofort ungültig. Der neue Link:"
-                    .to_owned()
-            } else {
-                format!(
-                    "So abonnieren Sie den Kalender des Netzwerks {network} (Änderungen werden danach automatisch übernommen):"
-                )
-            },
-            "Outlook, Apple Kalender, Thunderbird",
-            "Adresse zum Einfügen",
-            "Google Kalender",
-            private.then_some("Der Link gehört zu diesem Raum; bitte geben Sie ihn nicht weiter."),
-        ),
-        Language::English => (
-            if rotated {
-                "This room's previous calendar link is no longer valid. The new link:".to_owned()
-            } else {
-                format!(
-                    "How to subscribe to the {network} network's calendar (changes will then appear automatically):"
-                )
-            },
-            "Outlook, Apple Calendar, Thunderbird",
-            "Address to paste",
-            "Google Calendar",
-            private.then_some("This link belongs to this room; please do not pass it on."),
-        ),
-    };
+    let intro = if rotated {
+        text!(
+            const de: "Der bisherige Kalenderlink dieses Raums ist ab sofort ungültig. Der neue Link:",
+            en: "This room's previous calendar link is no longer valid. The new link:",
+        )
+    } else {
+        text!(
+            de: "So abonnieren Sie den Kalender des Netzwerks {network} (Änderungen werden danach automatisch übernommen):",
+            en: "How to subscribe to the {network} network's calendar (changes will then appear automatically):",
+        )
+    }
+    .take(language);
+    let apps = text!(
+        const de: "Outlook, Apple Kalender, Thunderbird",
+        en: "Outlook, Apple Calendar, Thunderbird",
+    );
+    let web = text!(const de: "Adresse zum Einfügen", en: "Address to paste");
+    let google = text!(const de: "Google Kalender", en: "Google Calendar");
+    let note = private.then_some(text!(
+        const de: "Der Link gehört zu diesem Raum; bitte geben Sie ihn nicht weiter.",
+        en: "This link belongs to this room; please do not pass it on.",
+    ));
+    let (apps, web, google) = (apps.get(language), web.get(language), google.get(language));
+    let mut both = Both::default();
+    both.line(&intro);
     let mut both = Both::default();
     both.line(&intro);
     for (label, link) in [
@@ -1002,7 +1027,7 @@ pub fn subscribe(
         );
     }
     if let Some(note) = note {
-        both.line(note);
+        both.line(note.get(language));
     }
     both.done()
 }

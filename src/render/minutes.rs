@@ -9,11 +9,12 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDate;
 
-use super::common::{Both, MORE_ITEMS, date_range, date_short, quoted};
+use super::common::{Both, date_argument, date_range, date_short, more_items, quoted};
 use super::fan_out::FanOutReport;
 use super::rendered::{Rendered, escape_html};
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
 use crate::minutes::{ActionItem, Entry, EntryKind, Minutes, Topic};
+use crate::text;
 use crate::text::one_line;
 
 /// The most characters of an action item's text in a line of a list, a reminder or an agenda:
@@ -22,12 +23,16 @@ use crate::text::one_line;
 const MAX_SHOWN_ACTION: usize = 1_000;
 
 /// "… und 12 weitere Einträge": minutes entries a message leaves out.
-const MORE_ENTRIES: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Eintrag",
-    german: "… und {n} weitere Einträge",
-    english_one: "… and 1 more entry",
-    english: "… and {n} more entries",
-};
+fn more_entries(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(de: "… und 1 weiterer Eintrag", en: "… and 1 more entry")
+    } else {
+        text!(de: "… und {left_out} weitere Einträge", en: "… and {left_out} more entries")
+    }
+}
+
+/// What a topic without entries shows.
+const NOTHING_RECORDED: Text = text!(const de: "(keine Einträge)", en: "(nothing recorded)");
 
 /// What publication adds to the minutes: who approved them, when, and where they are online.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,20 +45,13 @@ pub struct Publication {
     pub link: Option<String>,
 }
 
-/// A date as the commands take it: "15.01.2027" / "2027-01-15".
-fn date_argument(language: Language, date: NaiveDate) -> String {
-    match language {
-        Language::German => date.format("%d.%m.%Y").to_string(),
-        Language::English => date.format("%Y-%m-%d").to_string(),
-    }
-}
-
-fn kind_labels(language: Language) -> [&'static str; 4] {
-    match language {
-        Language::German => ["Notizen", "Beschlüsse", "Aufgaben", "Links"],
-        Language::English => ["Notes", "Decisions", "Action items", "Links"],
-    }
-}
+/// The labels of the kinds of entries, in the order of [`kind_index`].
+const KIND_LABELS: [Text; 4] = [
+    text!(const de: "Notizen", en: "Notes"),
+    text!(const de: "Beschlüsse", en: "Decisions"),
+    text!(const de: "Aufgaben", en: "Action items"),
+    text!(const de: "Links", en: "Links"),
+];
 
 fn kind_index(kind: &EntryKind) -> usize {
     match kind {
@@ -69,8 +67,8 @@ fn kind_index(kind: &EntryKind) -> usize {
 fn grouped<'e>(
     language: Language,
     entries: impl Iterator<Item = &'e Entry> + Clone,
-) -> Vec<(&'static str, Vec<&'e Entry>)> {
-    kind_labels(language)
+) -> Vec<(String, Vec<&'e Entry>)> {
+    KIND_LABELS
         .into_iter()
         .enumerate()
         .map(|(kind, label)| {
@@ -78,7 +76,7 @@ fn grouped<'e>(
                 .clone()
                 .filter(|e| kind_index(&e.kind) == kind)
                 .collect::<Vec<_>>();
-            (label, of_kind)
+            (label.take(language), of_kind)
         })
         .filter(|(_, of_kind)| !of_kind.is_empty())
         .collect()
@@ -88,22 +86,29 @@ fn grouped<'e>(
 /// "Check the portal (due 15 January 2027)".
 fn action_text(language: Language, text: &str, due: Option<NaiveDate>) -> String {
     let text = one_line(text);
-    match (due, language) {
-        (None, _) => text,
-        (Some(due), Language::German) => format!("{text} (bis {})", date_short(language, due)),
-        (Some(due), Language::English) => format!("{text} (due {})", date_short(language, due)),
+    match due {
+        None => text,
+        Some(due) => text!(
+            de: "{text} (bis {due})",
+            en: "{text} (due {due})";
+            due = date_short(language, due),
+        )
+        .take(language),
     }
 }
 
 /// "TOP 2: Open Data" / "Item 2: Open Data"; "Vorab" for what came before the first item.
 fn topic_heading(language: Language, index: usize, topic: &Topic, first_untitled: bool) -> String {
     let number = if first_untitled { index } else { index + 1 };
-    match (&topic.title, language) {
-        (None, Language::German) => "Vorab".to_owned(),
-        (None, Language::English) => "Before the agenda".to_owned(),
-        (Some(title), Language::German) => format!("TOP {number}: {}", one_line(title)),
-        (Some(title), Language::English) => format!("Item {number}: {}", one_line(title)),
-    }
+    let heading = match &topic.title {
+        None => text!(const de: "Vorab", en: "Before the agenda"),
+        Some(title) => text!(
+            de: "TOP {number}: {title}",
+            en: "Item {number}: {title}";
+            title = one_line(title),
+        ),
+    };
+    heading.take(language)
 }
 
 /// The heading line: "Protokoll: Videokonferenz – Netzwerk IKONE DS".
@@ -111,68 +116,59 @@ fn heading(language: Language, network: &str, minutes: &Minutes, draft: bool) ->
     let title = one_line(&minutes.title);
     let network = one_line(network);
     let named = title.contains(&network);
-    let what = match (draft, language) {
-        (false, Language::German) => "Protokoll",
-        (true, Language::German) => "Protokollentwurf (noch nicht veröffentlicht)",
-        (false, Language::English) => "Minutes",
-        (true, Language::English) => "Draft minutes (not yet published)",
+    let what = if draft {
+        text!(
+            const de: "Protokollentwurf (noch nicht veröffentlicht)",
+            en: "Draft minutes (not yet published)",
+        )
+    } else {
+        text!(const de: "Protokoll", en: "Minutes")
     };
-    match (named, language) {
-        (true, _) => format!("{what}: {title}"),
-        (false, Language::German) => format!("{what}: {title} – Netzwerk {network}"),
-        (false, Language::English) => format!("{what}: {title} – {network} network"),
+    let what = what.get(language);
+    if named {
+        format!("{what}: {title}")
+    } else {
+        text!(
+            de: "{what}: {title} – Netzwerk {network}",
+            en: "{what}: {title} – {network} network",
+        )
+        .take(language)
     }
 }
 
 /// The header facts: (label, value), each list of names with its first `shown` names.
 fn facts(language: Language, minutes: &Minutes, shown: usize) -> Vec<(String, String)> {
     let list = |names: &[String]| super::size::names_shown(language, names, shown, one_line);
-    let none = match language {
-        Language::German => "keine erfasst",
-        Language::English => "none recorded",
+    let none = text!(const de: "keine erfasst", en: "none recorded");
+    let listed = |names: &[String]| {
+        if names.is_empty() {
+            none.get(language).to_owned()
+        } else {
+            list(names)
+        }
     };
+    let present = minutes.present.len();
     let mut facts = vec![
         (
-            match language {
-                Language::German => "Termin",
-                Language::English => "Date",
-            }
-            .to_owned(),
+            text!(const de: "Termin", en: "Date").take(language),
             date_range(language, minutes.start, minutes.end),
         ),
         (
-            match language {
-                Language::German => "Vorsitz",
-                Language::English => "Chair",
-            }
-            .to_owned(),
-            if minutes.chairs.is_empty() {
-                none.to_owned()
-            } else {
-                list(&minutes.chairs)
-            },
+            text!(const de: "Vorsitz", en: "Chair").take(language),
+            listed(&minutes.chairs),
         ),
         (
-            match language {
-                Language::German => format!("Teilnehmende Kommunen ({})", minutes.present.len()),
-                Language::English => {
-                    format!("Municipalities present ({})", minutes.present.len())
-                }
-            },
-            if minutes.present.is_empty() {
-                none.to_owned()
-            } else {
-                list(&minutes.present)
-            },
+            text!(
+                de: "Teilnehmende Kommunen ({present})",
+                en: "Municipalities present ({present})",
+            )
+            .take(language),
+            listed(&minutes.present),
         ),
     ];
     if !minutes.excused.is_empty() {
         facts.push((
-            match language {
-                Language::German => "Entschuldigt",
-                Language::English => "Apologies",
-            }
-            .to_owned(),
+            text!(const de: "Entschuldigt", en: "Apologies").take(language),
             list(&minutes.excused),
         ));
     }
@@ -282,6 +278,8 @@ fn fitting_message(
     })
 }
 
+/// The topics of the minutes with their entries as `detail` shows them, at most `most` entries
+/// in all (the rest counted).
 fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail, most: usize) {
     let first_untitled = minutes.topics.first().is_some_and(|t| t.title.is_none());
     let total = minutes
@@ -313,79 +311,89 @@ fn topics(both: &mut Both, language: Language, minutes: &Minutes, detail: Detail
         {
             title = format!("[{number}] {title}");
         }
-        both.raw_line(&title, &format!("<strong>{}</strong>", escape_html(&title)));
-        if shown.is_empty() {
-            both.line(match language {
-                Language::German => "(keine Einträge)",
-                Language::English => "(nothing recorded)",
-            });
-        }
-        for (label, entries) in grouped(language, shown.iter().copied()) {
-            both.raw_line(&format!("{label}:"), &format!("<em>{label}:</em>"));
-            let mut items = Vec::new();
-            for entry in entries {
-                let number = match detail {
-                    Detail::Draft => format!("[{}] ", entry.number),
-                    _ => String::new(),
-                };
-                let mut text = one_line(&entry.text);
-                if detail == Detail::Short && text.chars().count() > 300 {
-                    text = format!("{}…", text.chars().take(300).collect::<String>());
-                }
-                let (plain, html) = match &entry.kind {
-                    EntryKind::Action(assignment) => {
-                        let owner = one_line(&assignment.owner.to_string());
-                        let rest = action_text(language, &text, assignment.due);
-                        (
-                            format!("{number}{owner}: {rest}"),
-                            format!(
-                                "{number}<strong>{}:</strong> {}",
-                                escape_html(&owner),
-                                escape_html(&rest)
-                            ),
-                        )
-                    }
-                    EntryKind::Link(url) => {
-                        let href = escape_html(url.as_str());
-                        (
-                            format!("{number}{text}: {url}"),
-                            format!("{number}<a href=\"{href}\">{}</a>", escape_html(&text)),
-                        )
-                    }
-                    EntryKind::Info | EntryKind::Decision => (
-                        format!("{number}{text}"),
-                        format!("{number}{}", escape_html(&text)),
-                    ),
-                };
-                items.push((plain, html));
-            }
-            both.list(&items);
-        }
+        topic_lines(both, language, &title, detail, &shown);
     }
     if total > most {
         both.blank();
-        both.line(&MORE_ENTRIES.line(language, total - most));
+        both.line(more_entries(total - most).get(language));
+    }
+}
+
+/// A topic: its `title`, then its `entries` under the label of their kind.
+fn topic_lines(
+    both: &mut Both,
+    language: Language,
+    title: &str,
+    detail: Detail,
+    entries: &[&Entry],
+) {
+    both.raw_line(title, &format!("<strong>{}</strong>", escape_html(title)));
+    if entries.is_empty() {
+        both.line(NOTHING_RECORDED.get(language));
+    }
+    for (label, entries) in grouped(language, entries.iter().copied()) {
+        both.raw_line(&format!("{label}:"), &format!("<em>{label}:</em>"));
+        let items: Vec<(String, String)> = entries
+            .into_iter()
+            .map(|entry| entry_item(language, detail, entry))
+            .collect();
+        both.list(&items);
+    }
+}
+
+/// One entry as an item of a list (plain, HTML): with its line number in a draft, cut after
+/// 300 characters in the short form; an action with its owner, a link as a link.
+fn entry_item(language: Language, detail: Detail, entry: &Entry) -> (String, String) {
+    let number = match detail {
+        Detail::Draft => format!("[{}] ", entry.number),
+        _ => String::new(),
+    };
+    let mut text = one_line(&entry.text);
+    if detail == Detail::Short && text.chars().count() > 300 {
+        text = format!("{}…", text.chars().take(300).collect::<String>());
+    }
+    match &entry.kind {
+        EntryKind::Action(assignment) => {
+            let owner = one_line(&assignment.owner.to_string());
+            let rest = action_text(language, &text, assignment.due);
+            (
+                format!("{number}{owner}: {rest}"),
+                format!(
+                    "{number}<strong>{}:</strong> {}",
+                    escape_html(&owner),
+                    escape_html(&rest)
+                ),
+            )
+        }
+        EntryKind::Link(url) => {
+            let href = escape_html(url.as_str());
+            (
+                format!("{number}{text}: {url}"),
+                format!("{number}<a href=\"{href}\">{}</a>", escape_html(&text)),
+            )
+        }
+        EntryKind::Info | EntryKind::Decision => (
+            format!("{number}{text}"),
+            format!("{number}{}", escape_html(&text)),
+        ),
     }
 }
 
 /// The draft, for the organizers' room: every line with its number, and how to go on.
 pub fn minutes_draft(language: Language, network: &str, minutes: &Minutes, live: bool) -> Rendered {
-    let footer = match (language, live) {
-        (Language::German, true) => vec![
-            "Korrekturen: !minutes edit <Nr.> <Text>. Veröffentlichung in allen Räumen: !minutes approve.".to_owned(),
-        ],
-        (Language::German, false) => vec![format!(
-            "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte nehmen Sie Korrekturen dort vor. Veröffentlichung in allen Räumen: !minutes approve {}.",
-            date_argument(language, minutes.start.date_naive())
-        )],
-        (Language::English, true) => vec![
-            "Corrections: !minutes edit <no.> <text>. To publish in every room: !minutes approve.".to_owned(),
-        ],
-        (Language::English, false) => vec![format!(
-            "These minutes come from the agenda file; please make corrections there. To publish in every room: !minutes approve {}.",
-            date_argument(language, minutes.start.date_naive())
-        )],
+    let footer = if live {
+        text!(
+            const de: "Korrekturen: !minutes edit <Nr.> <Text>. Veröffentlichung in allen Räumen: !minutes approve.",
+            en: "Corrections: !minutes edit <no.> <text>. To publish in every room: !minutes approve.",
+        )
+    } else {
+        text!(
+            de: "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte nehmen Sie Korrekturen dort vor. Veröffentlichung in allen Räumen: !minutes approve {date}.",
+            en: "These minutes come from the agenda file; please make corrections there. To publish in every room: !minutes approve {date}.";
+            date = date_argument(language, minutes.start.date_naive()),
+        )
     };
+    let footer = vec![footer.take(language)];
     fitting_message(language, network, minutes, &[(Detail::Draft, footer)])
 }
 
@@ -396,32 +404,36 @@ fn publication_footer(
 ) -> Vec<String> {
     let date = date_short(language, publication.approved_on);
     let by = one_line(&publication.approved_by);
-    let mut footer = vec![match language {
-        Language::German => format!("Genehmigt von {by} am {date}."),
-        Language::English => format!("Approved by {by} on {date}."),
-    }];
-    let attached = match (language, detail) {
-        (Language::German, Detail::Short) => {
-            "Diese Nachricht zeigt nur Beschlüsse und Aufgaben; das vollständige Protokoll liegt als Markdown-Datei bei."
-        }
-        (Language::German, Detail::Header) => {
-            "Das Protokoll ist für eine Nachricht zu umfangreich; es liegt vollständig als Markdown-Datei bei."
-        }
-        (Language::German, _) => "Das Protokoll liegt auch als Markdown-Datei bei.",
-        (Language::English, Detail::Short) => {
-            "This message shows decisions and action items only; the full minutes are attached as a Markdown file."
-        }
-        (Language::English, Detail::Header) => {
-            "The minutes are too long for one message; they are attached in full as a Markdown file."
-        }
-        (Language::English, _) => "The minutes are also attached as a Markdown file.",
+    let mut footer = vec![approved_by(&by, &date).take(language)];
+    let attached = match detail {
+        Detail::Short => text!(
+            const de: "Diese Nachricht zeigt nur Beschlüsse und Aufgaben; das vollständige Protokoll liegt als Markdown-Datei bei.",
+            en: "This message shows decisions and action items only; the full minutes are attached as a Markdown file.",
+        ),
+        Detail::Header => text!(
+            const de: "Das Protokoll ist für eine Nachricht zu umfangreich; es liegt vollständig als Markdown-Datei bei.",
+            en: "The minutes are too long for one message; they are attached in full as a Markdown file.",
+        ),
+        Detail::Draft | Detail::Full => text!(
+            const de: "Das Protokoll liegt auch als Markdown-Datei bei.",
+            en: "The minutes are also attached as a Markdown file.",
+        ),
     };
-    footer.push(match (&publication.link, language) {
-        (Some(link), Language::German) => format!("{attached} Online abrufbar unter {link}"),
-        (Some(link), Language::English) => format!("{attached} Available online at {link}"),
-        (None, _) => attached.to_owned(),
+    let attached = attached.get(language);
+    footer.push(match &publication.link {
+        Some(link) => text!(
+            de: "{attached} Online abrufbar unter {link}",
+            en: "{attached} Available online at {link}",
+        )
+        .take(language),
+        None => attached.to_owned(),
     });
     footer
+}
+
+/// "Genehmigt von Anna Schmidt am 15.01.2027." / "Approved by Anna Schmidt on 15 January 2027."
+fn approved_by(by: &str, date: &str) -> Text {
+    text!(de: "Genehmigt von {by} am {date}.", en: "Approved by {by} on {date}.")
 }
 
 /// The published minutes, as posted in every room: in full, or — when that would be too large
@@ -496,10 +508,7 @@ pub fn minutes_markdown(
             escape_markdown(&topic_heading(language, index, topic, first_untitled))
         );
         if topic.entries.is_empty() {
-            md.push_str(match language {
-                Language::German => "\n(keine Einträge)\n",
-                Language::English => "\n(nothing recorded)\n",
-            });
+            let _ = write!(md, "\n{}\n", NOTHING_RECORDED.get(language));
         }
         for (label, entries) in grouped(language, topic.entries.iter()) {
             let _ = writeln!(md, "\n### {label}\n");
@@ -521,14 +530,7 @@ pub fn minutes_markdown(
     }
     let date = date_short(language, publication.approved_on);
     let by = escape_markdown(&publication.approved_by);
-    let _ = write!(
-        md,
-        "\n---\n\n{}\n",
-        match language {
-            Language::German => format!("Genehmigt von {by} am {date}."),
-            Language::English => format!("Approved by {by} on {date}."),
-        }
-    );
+    let _ = write!(md, "\n---\n\n{}\n", approved_by(&by, &date).get(language));
     md
 }
 
@@ -664,294 +666,274 @@ pub fn minutes_reply(language: Language, reply: &MinutesReply) -> Rendered {
 
 /// [`minutes_reply`] with the first `shown` agenda items or municipalities.
 fn reply_text(language: Language, reply: &MinutesReply, shown: usize) -> Rendered {
-    let de = language == Language::German;
+    let quote = |title: &str| quoted(language, title);
     let text = match reply {
         MinutesReply::Started {
             title,
             when,
             agenda,
-        } => {
-            let title = quoted(language, title);
-            let mut text = if de {
-                format!(
-                    "Das Protokoll für {title} am {when} wird jetzt geführt. Sie haben den Vorsitz."
-                )
-            } else {
-                format!("Minutes for {title} on {when} are now being taken. You are the chair.")
-            };
-            if agenda.is_empty() {
-                text.push_str(if de {
-                    " Die Tagesordnung ist leer; einen Tagesordnungspunkt beginnen Sie mit !topic <Titel>."
-                } else {
-                    " The agenda is empty; start an item with !topic <title>."
-                });
-            } else {
-                let mut items: Vec<String> = agenda
-                    .iter()
-                    .take(shown)
-                    .enumerate()
-                    .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
-                    .collect();
-                if agenda.len() > shown {
-                    items.push(MORE_ITEMS.line(language, agenda.len() - shown));
-                }
-                let _ = write!(
-                    text,
-                    "{}{}",
-                    if de {
-                        " Mit !topic geht es zum nächsten Tagesordnungspunkt: "
-                    } else {
-                        " !topic moves to the next agenda item: "
-                    },
-                    items.join("; ")
-                );
-            }
-            text
-        }
+        } => started(language, &quote(title), when, agenda, shown),
         MinutesReply::Recorded { number, what, text } => {
-            let what = match (what, de) {
-                (RecordedKind::Topic, true) => "Tagesordnungspunkt",
-                (RecordedKind::Info, true) => "Notiz",
-                (RecordedKind::Decision, true) => "Beschluss",
-                (RecordedKind::Action, true) => "Aufgabe",
-                (RecordedKind::Link, true) => "Link",
-                (RecordedKind::Topic, false) => "Agenda item",
-                (RecordedKind::Info, false) => "Note",
-                (RecordedKind::Decision, false) => "Decision",
-                (RecordedKind::Action, false) => "Action item",
-                (RecordedKind::Link, false) => "Link",
-            };
-            let text = shorten(&one_line(text), 120);
-            if de {
-                format!("[{number}] {what} erfasst: {text}")
-            } else {
-                format!("[{number}] {what} recorded: {text}")
-            }
+            recorded(*number, *what, text).take(language)
         }
-        MinutesReply::Undone { number, text } => {
-            let text = shorten(&one_line(text), 120);
-            if de {
-                format!("Zurückgenommen: [{number}] {text}")
-            } else {
-                format!("Undone: [{number}] {text}")
-            }
-        }
-        MinutesReply::Edited { number } => {
-            if de {
-                format!("Eintrag [{number}] wurde korrigiert. Den Entwurf zeigt !minutes.")
-            } else {
-                format!("Line [{number}] has been corrected. !minutes shows the draft.")
-            }
-        }
-        MinutesReply::ChairAdded(user) => {
-            if de {
-                format!("{user} hat jetzt ebenfalls den Vorsitz.")
-            } else {
-                format!("{user} is now a chair as well.")
-            }
-        }
+        MinutesReply::Undone { number, text } => text!(
+            de: "Zurückgenommen: [{number}] {text}",
+            en: "Undone: [{number}] {text}";
+            text = shorten(&one_line(text), 120),
+        )
+        .take(language),
+        MinutesReply::Edited { number } => text!(
+            de: "Eintrag [{number}] wurde korrigiert. Den Entwurf zeigt !minutes.",
+            en: "Line [{number}] has been corrected. !minutes shows the draft.",
+        )
+        .take(language),
+        MinutesReply::ChairAdded(user) => text!(
+            de: "{user} hat jetzt ebenfalls den Vorsitz.",
+            en: "{user} is now a chair as well.",
+        )
+        .take(language),
         MinutesReply::Here {
             municipality,
             title,
-        } => {
-            if de {
-                format!(
-                    "Vielen Dank! {} wurde für {} als anwesend erfasst.",
-                    one_line(municipality),
-                    quoted(language, title)
-                )
-            } else {
-                format!(
-                    "Thank you! {} has been recorded as present at {}.",
-                    one_line(municipality),
-                    quoted(language, title)
-                )
-            }
-        }
-        MinutesReply::Approved { title } => {
-            if de {
-                format!(
-                    "Das Protokoll {} wurde genehmigt und wird jetzt in allen Räumen veröffentlicht; die Zustellung wird hier gemeldet.",
-                    quoted(language, title)
-                )
-            } else {
-                format!(
-                    "The minutes {} have been approved and are being published in every room; delivery will be reported here.",
-                    quoted(language, title)
-                )
-            }
-        }
-        MinutesReply::NoMeeting => if de {
-            "Es gibt keinen laufenden oder kommenden Termin, zu dem ein Protokoll geführt werden könnte."
-        } else {
-            "There is no current or upcoming meeting to take minutes of."
-        }
-        .to_owned(),
-        MinutesReply::NotRecording => if de {
-            "Zurzeit wird kein Protokoll geführt. Das Organisationsteam beginnt ein Protokoll mit !minutes start."
-        } else {
-            "No minutes are being taken at the moment. The organizers start them with !minutes start."
-        }
-        .to_owned(),
-        MinutesReply::AlreadyRecording { title } => {
-            if de {
-                format!(
-                    "Es wird bereits ein Protokoll für {} geführt. Bitte beenden Sie es zuerst mit !minutes end.",
-                    quoted(language, title)
-                )
-            } else {
-                format!(
-                    "Minutes for {} are already being taken. Please end them first with !minutes end.",
-                    quoted(language, title)
-                )
-            }
-        }
+        } => here(&one_line(municipality), &quote(title)).take(language),
+        MinutesReply::Approved { title } => approved(&quote(title)).take(language),
+        MinutesReply::AlreadyRecording { title } => already_recording(&quote(title)).take(language),
         MinutesReply::AlreadyHasMinutes { title } => {
-            if de {
-                format!(
-                    "Für {} gibt es bereits ein Protokoll. Den aktuellen Stand zeigt !minutes.",
-                    quoted(language, title)
-                )
-            } else {
-                format!(
-                    "There are already minutes for {}. !minutes shows their current state.",
-                    quoted(language, title)
-                )
-            }
+            already_has_minutes(&quote(title)).take(language)
         }
-        MinutesReply::WrongRoom => if de {
-            "Protokolle werden im Organisationsraum (oder im dafür eingerichteten Protokollraum) geführt; bitte senden Sie den Befehl dort."
-        } else {
-            "Minutes are taken in the organizers' room (or the room set up for minutes); please send the command there."
-        }
-        .to_owned(),
-        MinutesReply::AgendaDone => if de {
-            "Die Tagesordnung hat keine weiteren Punkte. Einen weiteren Punkt beginnen Sie mit !topic <Titel>."
-        } else {
-            "The agenda has no further items. Start another one with !topic <title>."
-        }
-        .to_owned(),
-        MinutesReply::NoSuchLine(number) => {
-            if de {
-                format!(
-                    "Einen Eintrag [{number}] gibt es in diesem Protokoll nicht (mehr). Den Entwurf mit Nummern zeigt !minutes."
-                )
-            } else {
-                format!(
-                    "These minutes have no line [{number}] (or it was removed). !minutes shows the draft with its line numbers."
-                )
-            }
-        }
-        MinutesReply::NothingToUndo => if de {
-            "Es gibt keinen Eintrag, der zurückgenommen werden könnte."
-        } else {
-            "There is no line to undo."
-        }
-        .to_owned(),
-        MinutesReply::Full => {
-            if de {
-                format!(
-                    "Dieses Protokoll hat die Höchstzahl von {} Einträgen erreicht. Bitte beenden Sie es mit !minutes end.",
-                    crate::minutes::MAX_ENTRIES
-                )
-            } else {
-                format!(
-                    "These minutes have reached the maximum of {} lines. Please end them with !minutes end.",
-                    crate::minutes::MAX_ENTRIES
-                )
-            }
-        }
-        MinutesReply::NoDraft => if de {
-            "Es wartet kein Protokollentwurf auf Genehmigung."
-        } else {
-            "No draft minutes are waiting for approval."
-        }
-        .to_owned(),
-        MinutesReply::SeveralDrafts(dates) => {
-            let listed = dates
-                .iter()
-                .map(|d| date_short(language, *d))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let example = dates
-                .first()
-                .map(|d| date_argument(language, *d))
-                .unwrap_or_default();
-            if de {
-                format!(
-                    "Mehrere Entwürfe warten auf Genehmigung ({listed}). Bitte geben Sie das Datum an, z. B. „!minutes approve {example}“."
-                )
-            } else {
-                format!(
-                    "Several drafts are waiting for approval ({listed}). Please give the date, e.g. “!minutes approve {example}”."
-                )
-            }
-        }
-        MinutesReply::UnknownOwner { given, known } => {
-            let given = quoted(language, &shorten(&one_line(given), 64));
-            if de {
-                format!(
-                    "{given} ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {}. Der Befehl lautet: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ].",
-                    super::size::names_shown(language, known, shown, str::to_owned)
-                )
-            } else {
-                format!(
-                    "{given} is neither a member municipality nor a Matrix ID (@name:server). Member municipalities: {}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].",
-                    super::size::names_shown(language, known, shown, str::to_owned)
-                )
-            }
-        }
-        MinutesReply::NoTask => if de {
-            "Bitte geben Sie nach der Zuständigkeit die Aufgabe an: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ]."
-        } else {
-            "Please give the task after its owner: !action <municipality or @user> <task> [due YYYY-MM-DD]."
-        }
-        .to_owned(),
-        MinutesReply::EditTheFile => if de {
-            "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte korrigieren Sie es dort. Die Änderung gilt nach dem Speichern."
-        } else {
-            "These minutes come from the agenda file; please correct them there. Changes take effect once the file is saved."
-        }
-        .to_owned(),
-        MinutesReply::WhichMunicipality => if de {
-            "Bitte senden Sie !here im Raum Ihrer Kommune. Wer den Vorsitz hat, kann die Kommune auch angeben: !here <Kommune>."
-        } else {
-            "Please send !here in your municipality's room. The chair can also name the municipality: !here <municipality>."
-        }
-        .to_owned(),
-        MinutesReply::NoRunningMeeting => if de {
-            "Zurzeit läuft keine Sitzung. Die Anwesenheit kann ab 30 Minuten vor Beginn gemeldet werden."
-        } else {
-            "No meeting is in progress. Attendance can be reported from 30 minutes before the start."
-        }
-        .to_owned(),
+        MinutesReply::NoSuchLine(number) => no_such_line(*number).take(language),
+        MinutesReply::Full => full().take(language),
+        MinutesReply::SeveralDrafts(dates) => several_drafts(language, dates),
+        MinutesReply::UnknownOwner { given, known } => unknown_owner(language, given, known, shown),
         MinutesReply::UnknownMunicipality { given, known } => {
-            let given = quoted(language, &shorten(&one_line(given), 64));
-            if de {
-                format!(
-                    "{given} ist keine Mitgliedskommune. Mitgliedskommunen: {}.",
-                    super::size::names_shown(language, known, shown, str::to_owned)
-                )
-            } else {
-                format!(
-                    "{given} is not a member municipality. Member municipalities: {}.",
-                    super::size::names_shown(language, known, shown, str::to_owned)
-                )
-            }
+            unknown_municipality(language, given, known, shown)
         }
-        MinutesReply::NotAMemberRoom => if de {
-            "Dieser Raum gehört zu keiner Mitgliedskommune. Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune."
-        } else {
-            "This room does not belong to a member municipality. !actions in your municipality's room lists its open action items."
-        }
-        .to_owned(),
-        MinutesReply::Failed => super::commands::unavailable(language).to_owned(),
+        MinutesReply::NoMeeting => NO_MEETING.take(language),
+        MinutesReply::NotRecording => NOT_RECORDING.take(language),
+        MinutesReply::WrongRoom => WRONG_ROOM.take(language),
+        MinutesReply::AgendaDone => AGENDA_DONE.take(language),
+        MinutesReply::NothingToUndo => NOTHING_TO_UNDO.take(language),
+        MinutesReply::NoDraft => NO_DRAFT.take(language),
+        MinutesReply::NoTask => NO_TASK.take(language),
+        MinutesReply::EditTheFile => EDIT_THE_FILE.take(language),
+        MinutesReply::WhichMunicipality => WHICH_MUNICIPALITY.take(language),
+        MinutesReply::NoRunningMeeting => NO_RUNNING_MEETING.take(language),
+        MinutesReply::NotAMemberRoom => NOT_A_MEMBER_ROOM.take(language),
+        MinutesReply::Failed => super::commands::UNAVAILABLE.take(language),
     };
     Rendered {
         html: escape_html(&text),
         plain: text,
     }
 }
+
+/// `!minutes start` worked: for which meeting (its `title` quoted), and the first `shown`
+/// items of its agenda, which `!topic` steps through.
+fn started(language: Language, title: &str, when: &str, agenda: &[String], shown: usize) -> String {
+    let agenda = if agenda.is_empty() {
+        text!(
+            const de: " Die Tagesordnung ist leer; einen Tagesordnungspunkt beginnen Sie mit !topic <Titel>.",
+            en: " The agenda is empty; start an item with !topic <title>.",
+        )
+    } else {
+        let mut items: Vec<String> = agenda
+            .iter()
+            .take(shown)
+            .enumerate()
+            .map(|(i, t)| format!("{}. {}", i + 1, one_line(t)))
+            .collect();
+        if agenda.len() > shown {
+            items.push(more_items(agenda.len() - shown).take(language));
+        }
+        text!(
+            de: " Mit !topic geht es zum nächsten Tagesordnungspunkt: {items}",
+            en: " !topic moves to the next agenda item: {items}";
+            items = items.join("; "),
+        )
+    };
+    text!(
+        de: "Das Protokoll für {title} am {when} wird jetzt geführt. Sie haben den Vorsitz.{agenda}",
+        en: "Minutes for {title} on {when} are now being taken. You are the chair.{agenda}";
+        agenda = agenda.get(language),
+    )
+    .take(language)
+}
+
+/// A line was recorded: its number, what it is, and its text (shortened).
+fn recorded(number: u32, what: RecordedKind, text: &str) -> Text {
+    let what = match what {
+        RecordedKind::Topic => text!(const de: "Tagesordnungspunkt", en: "Agenda item"),
+        RecordedKind::Info => text!(const de: "Notiz", en: "Note"),
+        RecordedKind::Decision => text!(const de: "Beschluss", en: "Decision"),
+        RecordedKind::Action => text!(const de: "Aufgabe", en: "Action item"),
+        RecordedKind::Link => text!(const de: "Link", en: "Link"),
+    };
+    text!(
+        de: "[{number}] {what_de} erfasst: {text}",
+        en: "[{number}] {what_en} recorded: {text}";
+        what_de = &what.german,
+        what_en = &what.english,
+        text = shorten(&one_line(text), 120),
+    )
+}
+
+/// `!here` recorded `municipality` as present at the meeting `title` (quoted).
+fn here(municipality: &str, title: &str) -> Text {
+    text!(
+        de: "Vielen Dank! {municipality} wurde für {title} als anwesend erfasst.",
+        en: "Thank you! {municipality} has been recorded as present at {title}.",
+    )
+}
+
+/// The minutes `title` (quoted) are being published.
+fn approved(title: &str) -> Text {
+    text!(
+        de: "Das Protokoll {title} wurde genehmigt und wird jetzt in allen Räumen veröffentlicht; die Zustellung wird hier gemeldet.",
+        en: "The minutes {title} have been approved and are being published in every room; delivery will be reported here.",
+    )
+}
+
+/// Minutes of the meeting `title` (quoted) are being recorded already.
+fn already_recording(title: &str) -> Text {
+    text!(
+        de: "Es wird bereits ein Protokoll für {title} geführt. Bitte beenden Sie es zuerst mit !minutes end.",
+        en: "Minutes for {title} are already being taken. Please end them first with !minutes end.",
+    )
+}
+
+/// The meeting `title` (quoted) has minutes already.
+fn already_has_minutes(title: &str) -> Text {
+    text!(
+        de: "Für {title} gibt es bereits ein Protokoll. Den aktuellen Stand zeigt !minutes.",
+        en: "There are already minutes for {title}. !minutes shows their current state.",
+    )
+}
+
+/// The minutes have no line `number` (or no longer).
+fn no_such_line(number: u32) -> Text {
+    text!(
+        de: "Einen Eintrag [{number}] gibt es in diesem Protokoll nicht (mehr). Den Entwurf mit Nummern zeigt !minutes.",
+        en: "These minutes have no line [{number}] (or it was removed). !minutes shows the draft with its line numbers.",
+    )
+}
+
+/// The minutes hold [`crate::minutes::MAX_ENTRIES`] lines, the most they may.
+fn full() -> Text {
+    text!(
+        de: "Dieses Protokoll hat die Höchstzahl von {max} Einträgen erreicht. Bitte beenden Sie es mit !minutes end.",
+        en: "These minutes have reached the maximum of {max} lines. Please end them with !minutes end.";
+        max = crate::minutes::MAX_ENTRIES,
+    )
+}
+
+/// Drafts of several dates wait for approval: which one, with the first as the example.
+fn several_drafts(language: Language, dates: &[NaiveDate]) -> String {
+    let listed = dates
+        .iter()
+        .map(|d| date_short(language, *d))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let example = dates
+        .first()
+        .map(|d| date_argument(language, *d))
+        .unwrap_or_default();
+    text!(
+        de: "Mehrere Entwürfe warten auf Genehmigung ({listed}). Bitte geben Sie das Datum an, z. B. „!minutes approve {example}“.",
+        en: "Several drafts are waiting for approval ({listed}). Please give the date, e.g. “!minutes approve {example}”.",
+    )
+    .take(language)
+}
+
+/// The owner `given` to `!action` is neither a member nor a Matrix ID: the first `shown` of
+/// the `known` municipalities, and how the command is written.
+fn unknown_owner(language: Language, given: &str, known: &[String], shown: usize) -> String {
+    text!(
+        de: "{given} ist weder eine Mitgliedskommune noch eine Matrix-ID (@name:server). Mitgliedskommunen: {names}. Der Befehl lautet: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ].",
+        en: "{given} is neither a member municipality nor a Matrix ID (@name:server). Member municipalities: {names}. The command is: !action <municipality or @user> <task> [due YYYY-MM-DD].";
+        given = quoted(language, &shorten(&one_line(given), 64)),
+        names = super::size::names_shown(language, known, shown, str::to_owned),
+    )
+    .take(language)
+}
+
+/// The municipality `given` to `!here` is no member: the first `shown` of the `known` ones.
+fn unknown_municipality(language: Language, given: &str, known: &[String], shown: usize) -> String {
+    text!(
+        de: "{given} ist keine Mitgliedskommune. Mitgliedskommunen: {names}.",
+        en: "{given} is not a member municipality. Member municipalities: {names}.";
+        given = quoted(language, &shorten(&one_line(given), 64)),
+        names = super::size::names_shown(language, known, shown, str::to_owned),
+    )
+    .take(language)
+}
+
+// The replies that say nothing but their text.
+
+/// No meeting to take minutes of.
+const NO_MEETING: Text = text!(
+    const de: "Es gibt keinen laufenden oder kommenden Termin, zu dem ein Protokoll geführt werden könnte.",
+    en: "There is no current or upcoming meeting to take minutes of.",
+);
+
+/// No minutes are being recorded.
+const NOT_RECORDING: Text = text!(
+    const de: "Zurzeit wird kein Protokoll geführt. Das Organisationsteam beginnt ein Protokoll mit !minutes start.",
+    en: "No minutes are being taken at the moment. The organizers start them with !minutes start.",
+);
+
+/// Minute-taking commands belong in the minutes room.
+const WRONG_ROOM: Text = text!(
+    const de: "Protokolle werden im Organisationsraum (oder im dafür eingerichteten Protokollraum) geführt; bitte senden Sie den Befehl dort.",
+    en: "Minutes are taken in the organizers' room (or the room set up for minutes); please send the command there.",
+);
+
+/// A bare `!topic` after the last agenda item.
+const AGENDA_DONE: Text = text!(
+    const de: "Die Tagesordnung hat keine weiteren Punkte. Einen weiteren Punkt beginnen Sie mit !topic <Titel>.",
+    en: "The agenda has no further items. Start another one with !topic <title>.",
+);
+
+/// `!undo` with nothing to take back.
+const NOTHING_TO_UNDO: Text = text!(
+    const de: "Es gibt keinen Eintrag, der zurückgenommen werden könnte.",
+    en: "There is no line to undo.",
+);
+
+/// `!minutes approve` without a draft.
+const NO_DRAFT: Text = text!(
+    const de: "Es wartet kein Protokollentwurf auf Genehmigung.",
+    en: "No draft minutes are waiting for approval.",
+);
+
+/// An action without a task.
+const NO_TASK: Text = text!(
+    const de: "Bitte geben Sie nach der Zuständigkeit die Aufgabe an: !action <Kommune oder @Nutzer> <Aufgabe> [bis TT.MM.JJJJ].",
+    en: "Please give the task after its owner: !action <municipality or @user> <task> [due YYYY-MM-DD].",
+);
+
+/// File minutes are corrected in the file.
+const EDIT_THE_FILE: Text = text!(
+    const de: "Dieses Protokoll stammt aus der Tagesordnungsdatei; bitte korrigieren Sie es dort. Die Änderung gilt nach dem Speichern.",
+    en: "These minutes come from the agenda file; please correct them there. Changes take effect once the file is saved.",
+);
+
+/// `!here` outside a member room, without a municipality.
+const WHICH_MUNICIPALITY: Text = text!(
+    const de: "Bitte senden Sie !here im Raum Ihrer Kommune. Wer den Vorsitz hat, kann die Kommune auch angeben: !here <Kommune>.",
+    en: "Please send !here in your municipality's room. The chair can also name the municipality: !here <municipality>.",
+);
+
+/// `!here` while no meeting runs.
+const NO_RUNNING_MEETING: Text = text!(
+    const de: "Zurzeit läuft keine Sitzung. Die Anwesenheit kann ab 30 Minuten vor Beginn gemeldet werden.",
+    en: "No meeting is in progress. Attendance can be reported from 30 minutes before the start.",
+);
+
+/// `!actions` in a room of no member municipality.
+const NOT_A_MEMBER_ROOM: Text = text!(
+    const de: "Dieser Raum gehört zu keiner Mitgliedskommune. Ihre offenen Aufgaben zeigt !actions im Raum Ihrer Kommune.",
+    en: "This room does not belong to a member municipality. !actions in your municipality's room lists its open action items.",
+);
 
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -961,12 +943,19 @@ fn shorten(text: &str, max: usize) -> String {
 }
 
 /// "… und 12 ältere Protokolle": published minutes `!minutes list` leaves out.
-const MORE_MINUTES: super::size::More = super::size::More {
-    german_one: "… und 1 älteres Protokoll",
-    german: "… und {n} ältere Protokolle",
-    english_one: "… and the minutes of 1 earlier meeting",
-    english: "… and the minutes of {n} earlier meetings",
-};
+fn more_minutes(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(
+            de: "… und 1 älteres Protokoll",
+            en: "… and the minutes of 1 earlier meeting",
+        )
+    } else {
+        text!(
+            de: "… und {left_out} ältere Protokolle",
+            en: "… and the minutes of {left_out} earlier meetings",
+        )
+    }
+}
 
 /// The answer to `!minutes list`: each published minutes with its date and link; the newest
 /// of them (the list is oldest first) when all would not fit one message.
@@ -980,7 +969,7 @@ pub fn minutes_list(
         if skipped > 0 {
             let mut both = Both::default();
             both.raw_line(&listed.plain, &listed.html);
-            both.line(&MORE_MINUTES.line(language, skipped));
+            both.line(more_minutes(skipped).get(language));
             listed = both.done();
         }
         listed
@@ -989,20 +978,20 @@ pub fn minutes_list(
 
 fn minutes_list_of(language: Language, published: &[(String, String, Option<String>)]) -> Rendered {
     if published.is_empty() {
-        let text = match language {
-            Language::German => "Es wurden noch keine Protokolle veröffentlicht.",
-            Language::English => "No minutes have been published yet.",
-        };
+        let text = text!(
+            const de: "Es wurden noch keine Protokolle veröffentlicht.",
+            en: "No minutes have been published yet.",
+        );
+        let text = text.get(language);
         return Rendered {
             plain: text.to_owned(),
             html: escape_html(text),
         };
     }
     let mut both = Both::default();
-    both.line(match language {
-        Language::German => "Veröffentlichte Protokolle:",
-        Language::English => "Published minutes:",
-    });
+    both.line(
+        text!(const de: "Veröffentlichte Protokolle:", en: "Published minutes:").get(language),
+    );
     let items: Vec<(String, String)> = published
         .iter()
         .map(|(date, title, link)| {
@@ -1035,10 +1024,8 @@ pub fn action_line(language: Language, action: &ActionItem) -> String {
     let owner = one_line(&action.owner.to_string());
     let task = super::size::first_chars(&one_line(&action.text), MAX_SHOWN_ACTION);
     let text = action_text(language, &task, action.due);
-    match language {
-        Language::German => format!("Nr. {} – {owner}: {text}", action.id),
-        Language::English => format!("No. {} – {owner}: {text}", action.id),
-    }
+    let id = action.id;
+    text!(de: "Nr. {id} – {owner}: {text}", en: "No. {id} – {owner}: {text}").take(language)
 }
 
 /// The answer to `!actions`: as many of them as fit one message, the rest counted.
@@ -1054,24 +1041,22 @@ fn action_list_of(
     whose: Option<&str>,
     shown: usize,
 ) -> Rendered {
-    let intro = match (actions.is_empty(), whose, language) {
-        (true, Some(name), Language::German) => {
-            format!("{} hat keine offenen Aufgaben.", one_line(name))
-        }
-        (true, None, Language::German) => "Es gibt keine offenen Aufgaben.".to_owned(),
-        (true, Some(name), Language::English) => {
-            format!("{} has no open action items.", one_line(name))
-        }
-        (true, None, Language::English) => "There are no open action items.".to_owned(),
-        (false, Some(name), Language::German) => {
-            format!("Offene Aufgaben von {}:", one_line(name))
-        }
-        (false, None, Language::German) => "Alle offenen Aufgaben:".to_owned(),
-        (false, Some(name), Language::English) => {
-            format!("Open action items for {}:", one_line(name))
-        }
-        (false, None, Language::English) => "All open action items:".to_owned(),
+    let intro = match (actions.is_empty(), whose.map(one_line)) {
+        (true, Some(name)) => text!(
+            de: "{name} hat keine offenen Aufgaben.",
+            en: "{name} has no open action items.",
+        ),
+        (true, None) => text!(
+            const de: "Es gibt keine offenen Aufgaben.",
+            en: "There are no open action items.",
+        ),
+        (false, Some(name)) => text!(
+            de: "Offene Aufgaben von {name}:",
+            en: "Open action items for {name}:",
+        ),
+        (false, None) => text!(const de: "Alle offenen Aufgaben:", en: "All open action items:"),
     };
+    let intro = intro.take(language);
     let mut both = Both::default();
     both.line(&intro);
     let items: Vec<(String, String)> = actions
@@ -1085,13 +1070,16 @@ fn action_list_of(
         .collect();
     both.list(&items);
     if actions.len() > shown {
-        both.line(&MORE_ACTIONS.line(language, actions.len() - shown));
+        both.line(more_actions(actions.len() - shown).get(language));
     }
     if !actions.is_empty() {
-        both.line(match language {
-            Language::German => "Eine erledigte Aufgabe melden Sie mit !done <Nr.>",
-            Language::English => "To report an action item as done, send !done <no.>",
-        });
+        both.line(
+            text!(
+                const de: "Eine erledigte Aufgabe melden Sie mit !done <Nr.>",
+                en: "To report an action item as done, send !done <no.>",
+            )
+            .get(language),
+        );
     }
     both.done()
 }
@@ -1114,28 +1102,22 @@ pub fn action_done(
     action: Option<&ActionItem>,
     outcome: DoneOutcome,
 ) -> Rendered {
-    let text = match (outcome, action, language) {
-        (DoneOutcome::Closed, Some(action), Language::German) => {
-            format!("Erledigt: {}. Vielen Dank!", action_line(language, action))
-        }
-        (DoneOutcome::Closed, Some(action), Language::English) => {
-            format!("Done: {}. Thank you!", action_line(language, action))
-        }
-        (DoneOutcome::AlreadyDone, _, Language::German) => {
-            format!("Die Aufgabe Nr. {number} ist bereits erledigt.")
-        }
-        (DoneOutcome::AlreadyDone, _, Language::English) => {
-            format!("Action item no. {number} is already marked as done.")
-        }
-        (_, _, Language::German) => format!(
-            "Eine offene Aufgabe Nr. {number} Ihrer Kommune gibt es nicht. Ihre offenen Aufgaben zeigt !actions."
+    let text = match (outcome, action) {
+        (DoneOutcome::Closed, Some(action)) => text!(
+            de: "Erledigt: {line}. Vielen Dank!",
+            en: "Done: {line}. Thank you!";
+            line = action_line(language, action),
         ),
-        (_, _, Language::English) => {
-            format!(
-                "Your municipality has no open action item no. {number}. !actions lists your open action items."
-            )
-        }
-    };
+        (DoneOutcome::AlreadyDone, _) => text!(
+            de: "Die Aufgabe Nr. {number} ist bereits erledigt.",
+            en: "Action item no. {number} is already marked as done.",
+        ),
+        _ => text!(
+            de: "Eine offene Aufgabe Nr. {number} Ihrer Kommune gibt es nicht. Ihre offenen Aufgaben zeigt !actions.",
+            en: "Your municipality has no open action item no. {number}. !actions lists your open action items.",
+        ),
+    }
+    .take(language);
     Rendered {
         html: escape_html(&text),
         plain: text,
@@ -1149,18 +1131,13 @@ pub fn action_reminder(language: Language, action: &ActionItem) -> Rendered {
         .due
         .map(|due| date_short(language, due))
         .unwrap_or_default();
-    let text = match language {
-        Language::German => format!(
-            "Erinnerung: Diese Aufgabe aus dem Netzwerk ist am {due} fällig: {}. Sobald sie erledigt ist, melden Sie dies bitte mit !done {}",
-            action_line(language, action),
-            action.id
-        ),
-        Language::English => format!(
-            "Reminder: this action item from the network is due on {due}: {}. Once it is done, please report it with !done {}",
-            action_line(language, action),
-            action.id
-        ),
-    };
+    let text = text!(
+        de: "Erinnerung: Diese Aufgabe aus dem Netzwerk ist am {due} fällig: {line}. Sobald sie erledigt ist, melden Sie dies bitte mit !done {id}",
+        en: "Reminder: this action item from the network is due on {due}: {line}. Once it is done, please report it with !done {id}";
+        line = action_line(language, action),
+        id = action.id,
+    )
+    .take(language);
     Rendered {
         html: escape_html(&text),
         plain: text,
@@ -1174,30 +1151,29 @@ pub fn minutes_summary(
     start: chrono::DateTime<chrono_tz::Tz>,
     report: &FanOutReport,
 ) -> Rendered {
-    let lead = match language {
-        Language::German => "Protokoll",
-        Language::English => "Minutes",
-    };
-    super::fan_out::delivery_line(language, lead, title, start, report)
+    let lead = text!(const de: "Protokoll", en: "Minutes");
+    super::fan_out::delivery_line(language, lead.get(language), title, start, report)
 }
 
 /// "… und 7 weitere offene Aufgaben": open action items an agenda leaves out.
-pub(super) const MORE_ACTIONS: super::size::More = super::size::More {
-    german_one: "… und 1 weitere offene Aufgabe",
-    german: "… und {n} weitere offene Aufgaben",
-    english_one: "… and 1 more open action item",
-    english: "… and {n} more open action items",
-};
+pub(super) fn more_actions(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(de: "… und 1 weitere offene Aufgabe", en: "… and 1 more open action item")
+    } else {
+        text!(
+            de: "… und {left_out} weitere offene Aufgaben",
+            en: "… and {left_out} more open action items",
+        )
+    }
+}
 
 /// The "Offene Aufgaben" section of an agenda: one line per open action.
 pub(super) fn open_actions_lines(both: &mut Both, language: Language, actions: &[ActionItem]) {
     if actions.is_empty() {
         return;
     }
-    let heading = match language {
-        Language::German => "Offene Aufgaben:",
-        Language::English => "Open action items:",
-    };
+    let heading = text!(const de: "Offene Aufgaben:", en: "Open action items:");
+    let heading = heading.get(language);
     both.raw_line(heading, &format!("<em>{}</em>", escape_html(heading)));
     for action in actions {
         let line = format!("• {}", action_line(language, action));

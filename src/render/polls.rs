@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone as _};
 
-use super::common::{Both, date_long, date_range, date_short, quoted};
+use super::common::{Both, and, date_long, date_range, date_short, quoted};
 use super::rendered::{Rendered, escape_html};
 use crate::i18n::Language;
 use crate::poll::{PollDraft, Slot, Tally};
+use crate::text;
 use crate::text::one_line;
 
 /// A day in a sentence: "Freitag, 15. Januar 2027" / "Friday, 15 January 2027".
@@ -31,10 +32,11 @@ fn vote_example(slots: usize) -> String {
 /// passen Ihnen?"
 pub fn poll_question(language: Language, draft: &PollDraft) -> String {
     let title = one_line(&draft.title);
-    match language {
-        Language::German => format!("Terminfindung: {title} – welche Termine passen Ihnen?"),
-        Language::English => format!("Finding a date: {title} – which dates suit you?"),
-    }
+    text!(
+        de: "Terminfindung: {title} – welche Termine passen Ihnen?",
+        en: "Finding a date: {title} – which dates suit you?",
+    )
+    .take(language)
 }
 
 /// The text of one answer of the poll event: the slot, "Mittwoch, 3. Februar 2027,
@@ -82,7 +84,7 @@ fn ballot_with(
         escape_html(heading)
     );
     if let Some(note) = note {
-        let note = crate::text::echo(note);
+        let note = text::echo(note);
         let _ = write!(plain, "\n{note}");
         let _ = writeln!(html, "<p>{}</p>", escape_html(&note));
     }
@@ -90,16 +92,13 @@ fn ballot_with(
         vote_example(draft.slots.len()),
         day_long(language, draft.decide_by),
     );
-    let how = match language {
-        Language::German => format!(
-            "Antworten Sie in der Umfrage oder mit {example} (mehrere Nummern möglich; es gilt Ihre letzte Antwort); passt Ihnen keiner der Termine, mit !vote none. Lässt Ihr Programm in der Umfrage nur einen Termin wählen (etwa Element im Browser), nennen Sie alle passenden mit !vote. Abstimmen bis {until}."
-        ),
-        Language::English => format!(
-            "Answer in the poll or with {example} (several numbers are fine; your latest answer counts); if none of the dates suits you, with !vote none. If your app lets you pick only one date in the poll (such as Element in the browser), name all that suit you with !vote. Vote by {until}."
-        ),
-    };
+    let how = text!(
+        de: "Antworten Sie in der Umfrage oder mit {example} (mehrere Nummern möglich; es gilt Ihre letzte Antwort); passt Ihnen keiner der Termine, mit !vote none. Lässt Ihr Programm in der Umfrage nur einen Termin wählen (etwa Element im Browser), nennen Sie alle passenden mit !vote. Abstimmen bis {until}.",
+        en: "Answer in the poll or with {example} (several numbers are fine; your latest answer counts); if none of the dates suits you, with !vote none. If your app lets you pick only one date in the poll (such as Element in the browser), name all that suit you with !vote. Vote by {until}.",
+    );
+    let how = how.get(language);
     let _ = write!(plain, "\n{how}");
-    let _ = write!(html, "<p>{}</p>", escape_html(&how));
+    let _ = write!(html, "<p>{}</p>", escape_html(how));
     Rendered { plain, html }
 }
 
@@ -112,14 +111,11 @@ pub fn poll_fallback(language: Language, draft: &PollDraft) -> Rendered {
 /// The reminder to the rooms that have not answered, some days before `decide_by`.
 pub fn poll_reminder(language: Language, draft: &PollDraft) -> Rendered {
     let title = quoted(language, &draft.title);
-    let heading = match language {
-        Language::German => format!(
-            "Erinnerung: Terminfindung für {title} – Ihre Kommune hat noch nicht geantwortet. Welche Termine passen Ihnen?"
-        ),
-        Language::English => format!(
-            "Reminder: finding a date for {title} – your municipality has not answered yet. Which dates suit you?"
-        ),
-    };
+    let heading = text!(
+        de: "Erinnerung: Terminfindung für {title} – Ihre Kommune hat noch nicht geantwortet. Welche Termine passen Ihnen?",
+        en: "Reminder: finding a date for {title} – your municipality has not answered yet. Which dates suit you?",
+    )
+    .take(language);
     ballot(language, &heading, draft)
 }
 
@@ -145,61 +141,66 @@ pub fn vote_recorded(language: Language, answers: &[usize], slots: &[Slot]) -> R
         return vote_withdrawn(language);
     }
     let mut both = Both::default();
-    both.line(match language {
-        Language::German => {
-            "Vielen Dank, Ihre Antwort ist gespeichert. Diese Termine passen Ihnen:"
-        }
-        Language::English => "Thank you, your answer has been saved. These dates suit you:",
-    });
+    both.line(
+        text!(
+            const de: "Vielen Dank, Ihre Antwort ist gespeichert. Diese Termine passen Ihnen:",
+            en: "Thank you, your answer has been saved. These dates suit you:",
+        )
+        .get(language),
+    );
     both.list(&chosen);
-    both.line(match language {
-        Language::German => {
-            "Bis zum Ende der Umfrage können Sie Ihre Antwort jederzeit ändern: mit !vote und den Nummern, die passen."
-        }
-        Language::English => {
-            "You can change your answer until the poll ends: with !vote and the numbers that suit you."
-        }
-    });
+    both.line(
+        text!(
+            const de: "Bis zum Ende der Umfrage können Sie Ihre Antwort jederzeit ändern: mit !vote und den Nummern, die passen.",
+            en: "You can change your answer until the poll ends: with !vote and the numbers that suit you.",
+        )
+        .get(language),
+    );
     both.done()
 }
 
 /// The reply to `!vote none`: none of the slots suits the sender (their earlier choice, if
 /// any, no longer counts).
 pub fn vote_withdrawn(language: Language) -> Rendered {
-    both(match language {
-        Language::German => "Vielen Dank, Ihre Antwort ist gespeichert: Ihnen passt keiner der Termine. Eine frühere Auswahl gilt nicht mehr; mit !vote und Nummern können Sie jederzeit neu wählen.".to_owned(),
-        Language::English => "Thank you, your answer has been saved: none of the dates suits you. An earlier choice no longer counts; you can choose again at any time with !vote and numbers.".to_owned(),
-    })
+    both(
+        text!(
+            const de: "Vielen Dank, Ihre Antwort ist gespeichert: Ihnen passt keiner der Termine. Eine frühere Auswahl gilt nicht mehr; mit !vote und Nummern können Sie jederzeit neu wählen.",
+            en: "Thank you, your answer has been saved: none of the dates suits you. An earlier choice no longer counts; you can choose again at any time with !vote and numbers.",
+        )
+        .take(language),
+    )
 }
 
 /// The reply to `!vote` or `!poll` when no poll is open.
 pub fn no_open_poll(language: Language) -> Rendered {
-    both(match language {
-        Language::German => "Zurzeit läuft keine Terminumfrage.".to_owned(),
-        Language::English => "There is no open poll at the moment.".to_owned(),
-    })
+    both(
+        text!(
+            const de: "Zurzeit läuft keine Terminumfrage.",
+            en: "There is no open poll at the moment.",
+        )
+        .take(language),
+    )
 }
 
 /// The reply to a slot number (as typed, 1-based) that the poll of `count` slots lacks.
 pub fn no_such_slot(language: Language, number: usize, count: usize) -> Rendered {
-    both(match language {
-        Language::German => format!(
-            "Einen Termin Nr. {number} gibt es in dieser Umfrage nicht; bitte wählen Sie Nummern von 1 bis {count}."
-        ),
-        Language::English => {
-            format!("This poll has no date no. {number}; please choose numbers from 1 to {count}.")
-        }
-    })
+    both(
+        text!(
+            de: "Einen Termin Nr. {number} gibt es in dieser Umfrage nicht; bitte wählen Sie Nummern von 1 bis {count}.",
+            en: "This poll has no date no. {number}; please choose numbers from 1 to {count}.",
+        )
+        .take(language),
+    )
 }
 
 /// "2 von 3 Kommunen" / "2 of 3 municipalities".
 fn count_of(language: Language, count: usize, total: usize) -> String {
-    match (language, total) {
-        (Language::German, 1) => format!("{count} von 1 Kommune"),
-        (Language::German, _) => format!("{count} von {total} Kommunen"),
-        (Language::English, 1) => format!("{count} of 1 municipality"),
-        (Language::English, _) => format!("{count} of {total} municipalities"),
-    }
+    let text = if total == 1 {
+        text!(de: "{count} von 1 Kommune", en: "{count} of 1 municipality")
+    } else {
+        text!(de: "{count} von {total} Kommunen", en: "{count} of {total} municipalities")
+    };
+    text.take(language)
 }
 
 /// The tally's lines in plain text, one per slot, naming at most `shown` municipalities each.
@@ -247,12 +248,15 @@ fn most_named(tally: &Tally) -> usize {
 /// "Noch keine Antwort: C" / "No answer yet: C", or that every room has answered.
 fn not_answered_line(language: Language, tally: &Tally, shown: usize) -> String {
     let names = names(language, &tally.not_answered, shown);
-    match (language, tally.not_answered.is_empty()) {
-        (Language::German, true) => "Alle Kommunen haben geantwortet.".to_owned(),
-        (Language::English, true) => "Every municipality has answered.".to_owned(),
-        (Language::German, false) => format!("Noch keine Antwort: {names}"),
-        (Language::English, false) => format!("No answer yet: {names}"),
-    }
+    let text = if tally.not_answered.is_empty() {
+        text!(
+            const de: "Alle Kommunen haben geantwortet.",
+            en: "Every municipality has answered.",
+        )
+    } else {
+        text!(de: "Noch keine Antwort: {names}", en: "No answer yet: {names}")
+    };
+    text.take(language)
 }
 
 /// "Die meisten Kommunen können: Nr. 1 und 3." when any slot suits anyone.
@@ -262,16 +266,15 @@ fn best_line(language: Language, tally: &Tally) -> Option<String> {
     let numbers = if rest.is_empty() {
         last.clone()
     } else {
-        let and = match language {
-            Language::German => "und",
-            Language::English => "and",
-        };
-        format!("{} {and} {last}", rest.join(", "))
+        format!("{} {} {last}", rest.join(", "), and(language))
     };
-    Some(match language {
-        Language::German => format!("Die meisten Kommunen können: Nr. {numbers}."),
-        Language::English => format!("Most municipalities can make: no. {numbers}."),
-    })
+    Some(
+        text!(
+            de: "Die meisten Kommunen können: Nr. {numbers}.",
+            en: "Most municipalities can make: no. {numbers}.",
+        )
+        .take(language),
+    )
 }
 
 /// The tally for the organizers (`!poll`): plain, one line per slot ("1. …: 2 von 3 Kommunen
@@ -304,18 +307,13 @@ fn tally_with(
     shown: usize,
 ) -> Rendered {
     let title = quoted(language, &draft.title);
-    let heading = match language {
-        Language::German => format!(
-            "Terminfindung {title}: {} haben geantwortet (Frist: {}).",
-            count_of(language, tally.answered.len(), total_rooms),
-            day_long(language, draft.decide_by)
-        ),
-        Language::English => format!(
-            "Finding a date for {title}: {} have answered (deadline: {}).",
-            count_of(language, tally.answered.len(), total_rooms),
-            day_long(language, draft.decide_by)
-        ),
-    };
+    let heading = text!(
+        de: "Terminfindung {title}: {answered} haben geantwortet (Frist: {until}).",
+        en: "Finding a date for {title}: {answered} have answered (deadline: {until}).";
+        answered = count_of(language, tally.answered.len(), total_rooms),
+        until = day_long(language, draft.decide_by),
+    )
+    .take(language);
     let lines = tally_lines(language, draft, tally, total_rooms, shown);
     let not_answered = not_answered_line(language, tally, shown);
     let best = best_line(language, tally);
@@ -332,10 +330,9 @@ fn tally_with(
         let _ = write!(plain, "\n{line}");
     }
 
-    let (slot_label, count_label) = match language {
-        Language::German => ("Termin", "Kommunen"),
-        Language::English => ("Date", "Municipalities"),
-    };
+    let slot_label = text!(const de: "Termin", en: "Date");
+    let count_label = text!(const de: "Kommunen", en: "Municipalities");
+    let (slot_label, count_label) = (slot_label.get(language), count_label.get(language));
     let mut html = format!("<p><strong>{}</strong></p>\n", escape_html(&heading));
     html.push_str("<table>\n<thead>\n<tr><th>");
     html.push_str(slot_label);
@@ -376,21 +373,18 @@ fn tally_with(
 /// The answer to `!poll`: the tally of every open poll, as many as fit one message.
 pub fn poll_tallies(language: Language, tallies: &[Rendered]) -> Rendered {
     super::size::join_fitting(tallies, ("\n\n", "<br>\n"), |left_out| {
-        both(match (language, left_out) {
-            (Language::German, 1) => {
-                "… und 1 weitere offene Terminumfrage; sie passt nicht mehr in diese Nachricht."
-                    .to_owned()
-            }
-            (Language::German, n) => format!(
-                "… und {n} weitere offene Terminumfragen; sie passen nicht mehr in diese Nachricht."
-            ),
-            (Language::English, 1) => {
-                "… and 1 more open date poll, which does not fit into this message.".to_owned()
-            }
-            (Language::English, n) => {
-                format!("… and {n} more open date polls, which do not fit into this message.")
-            }
-        })
+        let text = if left_out == 1 {
+            text!(
+                de: "… und 1 weitere offene Terminumfrage; sie passt nicht mehr in diese Nachricht.",
+                en: "… and 1 more open date poll, which does not fit into this message.",
+            )
+        } else {
+            text!(
+                de: "… und {left_out} weitere offene Terminumfragen; sie passen nicht mehr in diese Nachricht.",
+                en: "… and {left_out} more open date polls, which do not fit into this message.",
+            )
+        };
+        both(text.take(language))
     })
 }
 
@@ -398,14 +392,11 @@ pub fn poll_tallies(language: Language, tallies: &[Rendered]) -> Rendered {
 /// whatever other polls are open.
 fn decide_line(language: Language, draft: &PollDraft) -> String {
     let id = &draft.id;
-    match language {
-        Language::German => format!(
-            "Entscheiden Sie mit !poll decide {id} <Nr.> oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
-        ),
-        Language::English => format!(
-            "Decide with !poll decide {id} <no.>, or write `date:`, `start:` and `duration:` instead of `candidates:` in the file."
-        ),
-    }
+    text!(
+        de: "Entscheiden Sie mit !poll decide {id} <Nr.> oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein.",
+        en: "Decide with !poll decide {id} <no.>, or write `date:`, `start:` and `duration:` instead of `candidates:` in the file.",
+    )
+    .take(language)
 }
 
 /// To the organizers when `decide_by` has passed and the workshop's date is still open: the
@@ -419,14 +410,11 @@ pub fn poll_overdue(language: Language, draft: &PollDraft, tally: &Tally) -> Ren
 fn overdue_with(language: Language, draft: &PollDraft, tally: &Tally, shown: usize) -> Rendered {
     let title = quoted(language, &draft.title);
     let until = day_long(language, draft.decide_by);
-    let heading = match language {
-        Language::German => format!(
-            "Die Frist der Terminfindung für {title} ist abgelaufen ({until}); der Termin ist noch nicht entschieden."
-        ),
-        Language::English => format!(
-            "The deadline for finding a date for {title} has passed ({until}); the date is not decided yet."
-        ),
-    };
+    let heading = text!(
+        de: "Die Frist der Terminfindung für {title} ist abgelaufen ({until}); der Termin ist noch nicht entschieden.",
+        en: "The deadline for finding a date for {title} has passed ({until}); the date is not decided yet.",
+    )
+    .take(language);
     let total = tally.answered.len() + tally.not_answered.len();
     let mut both = Both::default();
     both.raw_line(
@@ -448,28 +436,26 @@ fn overdue_with(language: Language, draft: &PollDraft, tally: &Tally, shown: usi
 pub fn poll_closed(language: Language, draft: &PollDraft, slot: &Slot) -> Rendered {
     let title = quoted(language, &draft.title);
     let when = poll_answer(language, slot);
-    both(match language {
-        Language::German => {
-            format!("Die Umfrage ist beendet: {title} findet am {when} statt; die Einladung folgt.")
-        }
-        Language::English => format!(
-            "The poll has ended: {title} will take place on {when}; the invitation will follow."
-        ),
-    })
+    both(
+        text!(
+            de: "Die Umfrage ist beendet: {title} findet am {when} statt; die Einladung folgt.",
+            en: "The poll has ended: {title} will take place on {when}; the invitation will follow.",
+        )
+        .take(language),
+    )
 }
 
 /// The organizer's confirmation of `!poll decide`.
 pub fn poll_decided(language: Language, draft: &PollDraft, slot: &Slot) -> Rendered {
     let title = quoted(language, &draft.title);
     let when = poll_answer(language, slot);
-    both(match language {
-        Language::German => format!(
-            "Entschieden: {title} findet am {when} statt. Die Umfrage ist in allen Räumen beendet; die Einladung geht wie bei jedem Workshop an alle Kommunen."
-        ),
-        Language::English => format!(
-            "Decided: {title} will take place on {when}. The poll has ended in every room; the invitation goes to every municipality as for any workshop."
-        ),
-    })
+    both(
+        text!(
+            de: "Entschieden: {title} findet am {when} statt. Die Umfrage ist in allen Räumen beendet; die Einladung geht wie bei jedem Workshop an alle Kommunen.",
+            en: "Decided: {title} will take place on {when}. The poll has ended in every room; the invitation goes to every municipality as for any workshop.",
+        )
+        .take(language),
+    )
 }
 
 /// To the organizers, when the decision of a poll stored in the bot's database is one no
@@ -483,63 +469,54 @@ pub fn poll_decision_invalid(
     use crate::poll::InvalidDecision;
     let title = quoted(language, &draft.title);
     let at = |instant: &chrono::DateTime<chrono::Utc>| instant.format("%Y-%m-%d %H:%M UTC");
-    let why = match (why, language) {
-        (InvalidDecision::NoSuchSlot { slot, count }, Language::German) => format!(
-            "Termin Nr. {} gibt es nicht, die Umfrage hat {count}",
-            slot + 1
+    let why = match why {
+        InvalidDecision::NoSuchSlot { slot, count } => text!(
+            de: "Termin Nr. {number} gibt es nicht, die Umfrage hat {count}",
+            en: "there is no date no. {number}, the poll has {count}";
+            number = slot + 1,
         ),
-        (InvalidDecision::NoSuchSlot { slot, count }, Language::English) => {
-            format!("there is no date no. {}, the poll has {count}", slot + 1)
-        }
-        (InvalidDecision::NotTheSlot { slot }, Language::German) => {
-            format!("Termin Nr. {} hat ein anderes Datum", slot + 1)
-        }
-        (InvalidDecision::NotTheSlot { slot }, Language::English) => {
-            format!("date no. {} has another date", slot + 1)
-        }
-        (InvalidDecision::EndNotAfterStart { start, end }, Language::German) => format!(
-            "das Ende ({}) liegt nicht nach dem Beginn ({})",
-            at(end),
-            at(start)
+        InvalidDecision::NotTheSlot { slot } => text!(
+            de: "Termin Nr. {number} hat ein anderes Datum",
+            en: "date no. {number} has another date";
+            number = slot + 1,
         ),
-        (InvalidDecision::EndNotAfterStart { start, end }, Language::English) => format!(
-            "its end ({}) is not after its start ({})",
-            at(end),
-            at(start)
+        InvalidDecision::EndNotAfterStart { start, end } => text!(
+            de: "das Ende ({end}) liegt nicht nach dem Beginn ({start})",
+            en: "its end ({end}) is not after its start ({start})";
+            end = at(end),
+            start = at(start),
         ),
-        (InvalidDecision::TooLong, Language::German) => "er dauert länger als einen Tag".to_owned(),
-        (InvalidDecision::TooLong, Language::English) => "it lasts longer than a day".to_owned(),
-        (InvalidDecision::OutOfRange(instant), Language::German) => format!(
-            "{} liegt außerhalb des Zeitraums, mit dem convene plant (1970 bis 2200)",
-            at(instant)
+        InvalidDecision::TooLong => text!(
+            const de: "er dauert länger als einen Tag",
+            en: "it lasts longer than a day",
         ),
-        (InvalidDecision::OutOfRange(instant), Language::English) => format!(
-            "{} is outside the dates convene plans with (1970 to 2200)",
-            at(instant)
+        InvalidDecision::OutOfRange(instant) => text!(
+            de: "{instant} liegt außerhalb des Zeitraums, mit dem convene plant (1970 bis 2200)",
+            en: "{instant} is outside the dates convene plans with (1970 to 2200)";
+            instant = at(instant),
         ),
     };
-    both(match language {
-        Language::German => format!(
-            "Die gespeicherte Entscheidung der Terminumfrage für {title} ist ungültig und wird nicht verwendet: {why}. Bitte tragen Sie den Termin in der Datei mit `date:`, `start:` und `duration:` statt `candidates:` ein."
-        ),
-        Language::English => format!(
-            "The stored decision of the date poll for {title} is invalid and is not used: {why}. Please write the date into the file with `date:`, `start:` and `duration:` instead of `candidates:`."
-        ),
-    })
+    let why = why.get(language);
+    both(
+        text!(
+            de: "Die gespeicherte Entscheidung der Terminumfrage für {title} ist ungültig und wird nicht verwendet: {why}. Bitte tragen Sie den Termin in der Datei mit `date:`, `start:` und `duration:` statt `candidates:` ein.",
+            en: "The stored decision of the date poll for {title} is invalid and is not used: {why}. Please write the date into the file with `date:`, `start:` and `duration:` instead of `candidates:`.",
+        )
+        .take(language),
+    )
 }
 
 /// The answer to `!poll decide <n>` while several polls are open: which workshop is meant.
 pub fn which_poll(language: Language, ids: &[String]) -> Rendered {
     let list = ids.join(", ");
     let example = ids.first().map(String::as_str).unwrap_or("workshop");
-    both(match language {
-        Language::German => format!(
-            "Es laufen mehrere Terminumfragen ({list}). Bitte nennen Sie den Workshop, z. B. !poll decide {example} 1."
-        ),
-        Language::English => format!(
-            "Several polls are open ({list}). Please name the workshop, e.g. !poll decide {example} 1."
-        ),
-    })
+    both(
+        text!(
+            de: "Es laufen mehrere Terminumfragen ({list}). Bitte nennen Sie den Workshop, z. B. !poll decide {example} 1.",
+            en: "Several polls are open ({list}). Please name the workshop, e.g. !poll decide {example} 1.",
+        )
+        .take(language),
+    )
 }
 
 /// "Terminumfrage „…“ (Antworten bis 15.01.2027): an 3 von 3 Räumen zugestellt." — the
@@ -554,14 +531,13 @@ pub fn poll_summary(
     let until = date_short(language, decide_by);
     super::size::largest_fitting(super::fan_out::rooms_named(report), |shown| {
         let delivered = super::fan_out::delivered_to(language, report, shown);
-        both(match language {
-            Language::German => {
-                format!("Terminumfrage {title} (Antworten bis {until}): {delivered}.")
-            }
-            Language::English => {
-                format!("Date poll {title} (answers until {until}): {delivered}.")
-            }
-        })
+        both(
+            text!(
+                de: "Terminumfrage {title} (Antworten bis {until}): {delivered}.",
+                en: "Date poll {title} (answers until {until}): {delivered}.",
+            )
+            .take(language),
+        )
     })
 }
 
@@ -570,12 +546,11 @@ pub fn poll_summary(
 pub fn poll_too_late(language: Language, draft: &PollDraft) -> Rendered {
     let title = quoted(language, &draft.title);
     let until = day_long(language, draft.decide_by);
-    both(match language {
-        Language::German => format!(
-            "Die Terminumfrage für {title} wurde nicht gestellt: die Antwortfrist ist bereits abgelaufen ({until}). Setzen Sie ein späteres `decide_by:` oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein."
-        ),
-        Language::English => format!(
-            "The date poll for {title} was not posted: its deadline has already passed ({until}). Set a later `decide_by:`, or write `date:`, `start:` and `duration:` instead of `candidates:` into the file."
-        ),
-    })
+    both(
+        text!(
+            de: "Die Terminumfrage für {title} wurde nicht gestellt: die Antwortfrist ist bereits abgelaufen ({until}). Setzen Sie ein späteres `decide_by:` oder tragen Sie in der Datei `date:`, `start:` und `duration:` statt `candidates:` ein.",
+            en: "The date poll for {title} was not posted: its deadline has already passed ({until}). Set a later `decide_by:`, or write `date:`, `start:` and `duration:` instead of `candidates:` into the file.",
+        )
+        .take(language),
+    )
 }

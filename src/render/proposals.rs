@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use super::common::{date_long, quoted, sentence_end};
 use super::rendered::{Rendered, escape_html};
-use crate::i18n::Language;
+use crate::i18n::{Language, Text};
 use crate::proposal::{Proposal, ProposalStatus};
 use crate::schedule::Meeting;
+use crate::text;
 
 fn both(text: String) -> Rendered {
     Rendered {
@@ -22,89 +23,75 @@ fn when(language: Language, meeting: &Meeting) -> String {
 
 /// The confirmation of `!agenda add`.
 pub fn proposal_added(language: Language, proposal: &Proposal, meeting: &Meeting) -> Rendered {
-    both(match language {
-        Language::German => format!(
-            "Vielen Dank! Ihr Vorschlag Nr. {} {} für {} am {} ist eingegangen. Das Organisationsteam entscheidet darüber; Sie werden hier über die Entscheidung informiert.",
-            proposal.id,
-            quoted(language, &proposal.title),
-            quoted(language, &meeting.title),
-            when(language, meeting)
-        ),
-        Language::English => format!(
-            "Thank you! Your proposal no. {} {} for {} on {} has been received. The organizers will decide on it; you will be informed here.",
-            proposal.id,
-            quoted(language, &proposal.title),
-            quoted(language, &meeting.title),
-            when(language, meeting)
-        ),
-    })
+    both(
+        text!(
+            de: "Vielen Dank! Ihr Vorschlag Nr. {id} {title} für {meeting_title} am {when} ist eingegangen. Das Organisationsteam entscheidet darüber; Sie werden hier über die Entscheidung informiert.",
+            en: "Thank you! Your proposal no. {id} {title} for {meeting_title} on {when} has been received. The organizers will decide on it; you will be informed here.";
+            id = proposal.id,
+            title = quoted(language, &proposal.title),
+            meeting_title = quoted(language, &meeting.title),
+            when = when(language, meeting),
+        )
+        .take(language),
+    )
 }
 
 /// The answer when a member has too many open proposals.
 pub fn too_many_proposals(language: Language, open: usize) -> Rendered {
-    both(match language {
-        Language::German => format!(
-            "Sie haben bereits {open} offene Vorschläge. Bitte warten Sie die Entscheidung ab oder ziehen Sie einen Vorschlag zurück (!agenda mine, !agenda withdraw <Nr.>)."
-        ),
-        Language::English => format!(
-            "You already have {open} open proposals. Please wait for a decision or withdraw one (!agenda mine, !agenda withdraw <no.>)."
-        ),
-    })
+    both(
+        text!(
+            de: "Sie haben bereits {open} offene Vorschläge. Bitte warten Sie die Entscheidung ab oder ziehen Sie einen Vorschlag zurück (!agenda mine, !agenda withdraw <Nr.>).",
+            en: "You already have {open} open proposals. Please wait for a decision or withdraw one (!agenda mine, !agenda withdraw <no.>).",
+        )
+        .take(language),
+    )
 }
 
 /// The answer to a number that names no proposal (or none the sender may change).
 pub fn no_such_proposal(language: Language, number: i64) -> Rendered {
-    both(match language {
-        Language::German => format!(
-            "Einen offenen Vorschlag Nr. {number}, den Sie ändern können, gibt es nicht. Ihre Vorschläge zeigt !agenda mine; alle offenen Vorschläge zeigt !agenda proposals (nur für das Organisationsteam)."
-        ),
-        Language::English => format!(
-            "There is no open proposal no. {number} that you can change. !agenda mine lists yours; the organizers see all open proposals with !agenda proposals."
-        ),
-    })
+    both(
+        text!(
+            de: "Einen offenen Vorschlag Nr. {number}, den Sie ändern können, gibt es nicht. Ihre Vorschläge zeigt !agenda mine; alle offenen Vorschläge zeigt !agenda proposals (nur für das Organisationsteam).",
+            en: "There is no open proposal no. {number} that you can change. !agenda mine lists yours; the organizers see all open proposals with !agenda proposals.",
+        )
+        .take(language),
+    )
 }
 
 /// The answer to `!agenda accept <n> <part>` with a part the meeting does not have: how many
 /// parts it has, and how to accept the proposal instead.
 pub fn no_such_part(language: Language, number: i64, part: u32, parts: usize) -> Rendered {
-    both(match (language, parts) {
-        (Language::German, 0) => format!(
-            "Der Termin ist nicht in Teile gegliedert; einen Teil {part} gibt es daher nicht. Nehmen Sie den Vorschlag ohne Angabe eines Teils an: !agenda accept {number}"
+    let text = match parts {
+        0 => text!(
+            de: "Der Termin ist nicht in Teile gegliedert; einen Teil {part} gibt es daher nicht. Nehmen Sie den Vorschlag ohne Angabe eines Teils an: !agenda accept {number}",
+            en: "The meeting is not divided into parts, so there is no part {part}. Accept the proposal without a part: !agenda accept {number}",
         ),
-        (Language::German, 1) => format!(
-            "Der Termin hat nur einen Teil; einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept {number} 1"
+        1 => text!(
+            de: "Der Termin hat nur einen Teil; einen Teil {part} gibt es nicht. Nehmen Sie den Vorschlag für Teil 1 an: !agenda accept {number} 1",
+            en: "The meeting has only one part; there is no part {part}. Accept the proposal for part 1: !agenda accept {number} 1",
         ),
-        (Language::German, _) => format!(
-            "Der Termin hat {parts} Teile; einen Teil {part} gibt es nicht. Bitte wählen Sie Teil 1 bis {parts}, z. B. !agenda accept {number} 1"
+        _ => text!(
+            de: "Der Termin hat {parts} Teile; einen Teil {part} gibt es nicht. Bitte wählen Sie Teil 1 bis {parts}, z. B. !agenda accept {number} 1",
+            en: "The meeting has {parts} parts; there is no part {part}. Please choose part 1 to {parts}, e.g. !agenda accept {number} 1",
         ),
-        (Language::English, 0) => format!(
-            "The meeting is not divided into parts, so there is no part {part}. Accept the proposal without a part: !agenda accept {number}"
-        ),
-        (Language::English, 1) => format!(
-            "The meeting has only one part; there is no part {part}. Accept the proposal for part 1: !agenda accept {number} 1"
-        ),
-        (Language::English, _) => format!(
-            "The meeting has {parts} parts; there is no part {part}. Please choose part 1 to {parts}, e.g. !agenda accept {number} 1"
-        ),
-    })
+    };
+    both(text.take(language))
 }
 
 /// The answer when proposals need a meeting and none is planned, or no member room is known.
 pub fn cannot_propose(language: Language, no_meeting: bool) -> Rendered {
-    both(match (language, no_meeting) {
-        (Language::German, true) => {
-            "Zurzeit ist kein Termin geplant, für den Sie etwas vorschlagen könnten.".to_owned()
-        }
-        (Language::English, true) => {
-            "No meeting is planned that you could propose something for.".to_owned()
-        }
-        (Language::German, false) => {
-            "Vorschläge nimmt der Bot nur in den Räumen der Mitgliedskommunen entgegen.".to_owned()
-        }
-        (Language::English, false) => {
-            "The bot accepts proposals only in the member municipalities' rooms.".to_owned()
-        }
-    })
+    let text = if no_meeting {
+        text!(
+            const de: "Zurzeit ist kein Termin geplant, für den Sie etwas vorschlagen könnten.",
+            en: "No meeting is planned that you could propose something for.",
+        )
+    } else {
+        text!(
+            const de: "Vorschläge nimmt der Bot nur in den Räumen der Mitgliedskommunen entgegen.",
+            en: "The bot accepts proposals only in the member municipalities' rooms.",
+        )
+    };
+    both(text.take(language))
 }
 
 /// The most characters of a rejection's reason in a list of proposals: the list is an
@@ -116,25 +103,25 @@ fn status(language: Language, proposal: &Proposal) -> String {
         proposal.reason.as_deref().unwrap_or_default(),
         MAX_LISTED_REASON,
     );
-    match (proposal.status, language) {
-        (ProposalStatus::Open, Language::German) => "offen".to_owned(),
-        (ProposalStatus::Open, Language::English) => "open".to_owned(),
-        (ProposalStatus::Accepted, Language::German) => "angenommen".to_owned(),
-        (ProposalStatus::Accepted, Language::English) => "accepted".to_owned(),
-        (ProposalStatus::Rejected, Language::German) => format!("abgelehnt: {reason}"),
-        (ProposalStatus::Rejected, Language::English) => format!("rejected: {reason}"),
-        (ProposalStatus::Withdrawn, Language::German) => "zurückgezogen".to_owned(),
-        (ProposalStatus::Withdrawn, Language::English) => "withdrawn".to_owned(),
-    }
+    let status = match proposal.status {
+        ProposalStatus::Open => text!(const de: "offen", en: "open"),
+        ProposalStatus::Accepted => text!(const de: "angenommen", en: "accepted"),
+        ProposalStatus::Rejected => {
+            text!(de: "abgelehnt: {reason}", en: "rejected: {reason}")
+        }
+        ProposalStatus::Withdrawn => text!(const de: "zurückgezogen", en: "withdrawn"),
+    };
+    status.take(language)
 }
 
 /// "… und 3 weitere Vorschläge": proposals a list leaves out.
-const MORE_PROPOSALS: super::size::More = super::size::More {
-    german_one: "… und 1 weiterer Vorschlag",
-    german: "… und {n} weitere Vorschläge",
-    english_one: "… and 1 more proposal",
-    english: "… and {n} more proposals",
-};
+fn more_proposals(left_out: usize) -> Text {
+    if left_out == 1 {
+        text!(de: "… und 1 weiterer Vorschlag", en: "… and 1 more proposal")
+    } else {
+        text!(de: "… und {left_out} weitere Vorschläge", en: "… and {left_out} more proposals")
+    }
+}
 
 /// `!agenda mine` and `!agenda proposals`: one line per proposal, as many as fit one message
 /// (the rest counted).
@@ -150,23 +137,21 @@ fn proposal_list_of(
     all: bool,
     shown: usize,
 ) -> Rendered {
-    let heading = match (language, all, proposals.is_empty()) {
-        (Language::German, _, true) => "Es liegen keine Vorschläge vor.",
-        (Language::English, _, true) => "There are no proposals.",
-        (Language::German, true, false) => "Offene Vorschläge:",
-        (Language::English, true, false) => "Open proposals:",
-        (Language::German, false, false) => "Ihre Vorschläge:",
-        (Language::English, false, false) => "Your proposals:",
+    let heading = match (all, proposals.is_empty()) {
+        (_, true) => {
+            text!(const de: "Es liegen keine Vorschläge vor.", en: "There are no proposals.")
+        }
+        (true, false) => text!(const de: "Offene Vorschläge:", en: "Open proposals:"),
+        (false, false) => text!(const de: "Ihre Vorschläge:", en: "Your proposals:"),
     };
+    let heading = heading.get(language);
     let mut plain = heading.to_owned();
     let mut html = format!("<p>{}</p>", escape_html(heading));
     if !proposals.is_empty() {
         html.push_str("\n<ul>\n");
     }
-    let number = match language {
-        Language::German => "Nr.",
-        Language::English => "No.",
-    };
+    let number = text!(const de: "Nr.", en: "No.");
+    let number = number.get(language);
     for proposal in proposals.iter().take(shown) {
         let line = format!(
             "{number} {} – {} ({}, {}) [{}]",
@@ -183,7 +168,7 @@ fn proposal_list_of(
         html.push_str("</ul>");
     }
     if proposals.len() > shown {
-        let more = MORE_PROPOSALS.line(language, proposals.len() - shown);
+        let more = more_proposals(proposals.len() - shown).take(language);
         let _ = write!(plain, "\n{more}");
         let _ = write!(html, "\n<p>{}</p>", escape_html(&more));
     }
@@ -225,73 +210,49 @@ fn outcome_with(
     let title = quoted(language, &proposal.title);
     let id = proposal.id;
     let reason = sentence_end(reason);
-    both(match (outcome, language) {
-        (Outcome::Accepted(meeting), Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} {title} wurde in die Tagesordnung von {} am {} aufgenommen{}.",
-            quoted(language, &meeting.title),
-            when(language, meeting),
-            proposal
-                .part
-                .map(|p| format!(" (Teil {p})"))
-                .unwrap_or_default()
+    let text = match outcome {
+        Outcome::Accepted(meeting) => text!(
+            de: "Ihr Vorschlag Nr. {id} {title} wurde in die Tagesordnung von {meeting_title} am {when} aufgenommen{part_de}.",
+            en: "Your proposal no. {id} {title} has been added to the agenda of {meeting_title} on {when}{part_en}.";
+            meeting_title = quoted(language, &meeting.title),
+            when = when(language, meeting),
+            part_de = proposal.part.map(|p| format!(" (Teil {p})")).unwrap_or_default(),
+            part_en = proposal.part.map(|p| format!(" (part {p})")).unwrap_or_default(),
         ),
-        (Outcome::Accepted(meeting), Language::English) => format!(
-            "Your proposal no. {id} {title} has been added to the agenda of {} on {}{}.",
-            quoted(language, &meeting.title),
-            when(language, meeting),
-            proposal
-                .part
-                .map(|p| format!(" (part {p})"))
-                .unwrap_or_default()
+        Outcome::Rejected => text!(
+            de: "Ihr Vorschlag Nr. {id} {title} wurde leider nicht aufgenommen. Begründung: {reason}",
+            en: "Unfortunately, your proposal no. {id} {title} was not accepted. Reason: {reason}",
         ),
-        (Outcome::Rejected, Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} {title} wurde leider nicht aufgenommen. Begründung: {reason}"
+        Outcome::Deferred(meeting) => text!(
+            de: "Ihr Vorschlag Nr. {id} {title} wurde auf {meeting_title} am {when} verschoben.",
+            en: "Your proposal no. {id} {title} has been moved to {meeting_title} on {when}.";
+            meeting_title = quoted(language, &meeting.title),
+            when = when(language, meeting),
         ),
-        (Outcome::Rejected, Language::English) => format!(
-            "Unfortunately, your proposal no. {id} {title} was not accepted. Reason: {reason}"
+        Outcome::Withdrawn => text!(
+            de: "Ihr Vorschlag Nr. {id} {title} wurde zurückgezogen.",
+            en: "Your proposal no. {id} {title} has been withdrawn.",
         ),
-        (Outcome::Deferred(meeting), Language::German) => format!(
-            "Ihr Vorschlag Nr. {id} {title} wurde auf {} am {} verschoben.",
-            quoted(language, &meeting.title),
-            when(language, meeting)
-        ),
-        (Outcome::Deferred(meeting), Language::English) => format!(
-            "Your proposal no. {id} {title} has been moved to {} on {}.",
-            quoted(language, &meeting.title),
-            when(language, meeting)
-        ),
-        (Outcome::Withdrawn, Language::German) => {
-            format!("Ihr Vorschlag Nr. {id} {title} wurde zurückgezogen.")
-        }
-        (Outcome::Withdrawn, Language::English) => {
-            format!("Your proposal no. {id} {title} has been withdrawn.")
-        }
-    })
+    };
+    both(text.take(language))
 }
 
 /// The heading of the published agenda's section of accepted proposals.
-pub fn accepted_heading(language: Language) -> &'static str {
-    match language {
-        Language::German => "Vorschläge aus dem Netzwerk:",
-        Language::English => "Proposals from the network:",
-    }
-}
+pub const ACCEPTED_HEADING: Text = text!(
+    const de: "Vorschläge aus dem Netzwerk:",
+    en: "Proposals from the network:",
+);
 
 /// One accepted proposal as an agenda line (without its number).
 pub fn accepted_line(language: Language, proposal: &Proposal) -> String {
-    let part = match (proposal.part, language) {
-        (Some(part), Language::German) => format!(", Teil {part}"),
-        (Some(part), Language::English) => format!(", part {part}"),
-        (None, _) => String::new(),
-    };
-    match language {
-        Language::German => format!(
-            "{} – vorgeschlagen von {} ({}){part}",
-            proposal.title, proposal.municipality, proposal.sender
-        ),
-        Language::English => format!(
-            "{} – proposed by {} ({}){part}",
-            proposal.title, proposal.municipality, proposal.sender
-        ),
-    }
+    text!(
+        de: "{title} – vorgeschlagen von {municipality} ({sender}){part_de}",
+        en: "{title} – proposed by {municipality} ({sender}){part_en}";
+        title = &proposal.title,
+        municipality = &proposal.municipality,
+        sender = &proposal.sender,
+        part_de = proposal.part.map(|part| format!(", Teil {part}")).unwrap_or_default(),
+        part_en = proposal.part.map(|part| format!(", part {part}")).unwrap_or_default(),
+    )
+    .take(language)
 }

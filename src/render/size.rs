@@ -30,6 +30,7 @@
 //! still does not fit: whole lines while they fit, then `[…]`.
 
 use super::rendered::{Rendered, escape_html};
+use crate::text;
 
 /// The most bytes of serialized content of any event the bot sends: see the module
 /// documentation for the arithmetic against the homeserver's 65,536 bytes.
@@ -200,32 +201,6 @@ pub fn cut(rendered: &Rendered, budget: usize) -> Rendered {
     with(&[], Some(&first_chars(first, fitting)))
 }
 
-/// "… und 12 weitere Punkte" and the like: the German and English forms for one and for more
-/// left out, with `{n}` for the count.
-pub(super) struct More {
-    /// German, one left out.
-    pub german_one: &'static str,
-    /// German, more.
-    pub german: &'static str,
-    /// English, one left out.
-    pub english_one: &'static str,
-    /// English, more.
-    pub english: &'static str,
-}
-
-impl More {
-    /// The line for `left_out` in `language`.
-    pub fn line(&self, language: crate::i18n::Language, left_out: usize) -> String {
-        let form = match (language, left_out) {
-            (crate::i18n::Language::German, 1) => self.german_one,
-            (crate::i18n::Language::German, _) => self.german,
-            (crate::i18n::Language::English, 1) => self.english_one,
-            (crate::i18n::Language::English, _) => self.english,
-        };
-        form.replace("{n}", &left_out.to_string())
-    }
-}
-
 /// A list of names, the first `shown` of them (each made one line by `line`), then
 /// "und 12 weitere" / "and 12 more" (or, showing none, "12, nicht einzeln aufgeführt" /
 /// "12, not listed one by one"). Only the names shown are looked at, so that finding how many
@@ -238,13 +213,14 @@ pub(super) fn names_shown(
 ) -> String {
     let listed: Vec<String> = names.iter().take(shown).map(|n| line(n)).collect();
     let left_out = names.len().saturating_sub(shown);
-    let de = language == crate::i18n::Language::German;
     match (listed.is_empty(), left_out) {
         (_, 0) => listed.join(", "),
-        (true, n) if de => format!("{n}, nicht einzeln aufgeführt"),
-        (true, n) => format!("{n}, not listed one by one"),
-        (false, n) if de => format!("{} und {n} weitere", listed.join(", ")),
-        (false, n) => format!("{} and {n} more", listed.join(", ")),
+        (true, n) => text!(de: "{n}, nicht einzeln aufgeführt", en: "{n}, not listed one by one")
+            .take(language),
+        (false, n) => {
+            let listed = listed.join(", ");
+            text!(de: "{listed} und {n} weitere", en: "{listed} and {n} more").take(language)
+        }
     }
 }
 
