@@ -289,11 +289,12 @@ impl PostingJob {
     /// The organizers' room first, then the member rooms, with aliases resolved.
     async fn targets(&mut self, network: &Network) -> Vec<Target> {
         let config = &network.config;
-        let organizers = match config.language {
-            crate::i18n::Language::German => "Organisationsraum",
-            crate::i18n::Language::English => "organizers' room",
-        };
-        let rooms = std::iter::once((organizers.to_owned(), &config.roster.organizers_room)).chain(
+        let organizers = crate::text!(de: "Organisationsraum", en: "organizers' room");
+        let rooms = std::iter::once((
+            organizers.take(config.language),
+            &config.roster.organizers_room,
+        ))
+        .chain(
             config
                 .roster
                 .members
