@@ -1,5 +1,5 @@
 //! The one place that sends: replies, joins, declined invitations, and the sends, edits and
-//! pins of posts (which [`super::posts`] decides on and records).
+//! pins of posts (which the [`posting`](super::posting) job decides on and records).
 //!
 //! Handlers queue [`Action`]s; [`deliver`] carries them out, in order within each room. A failure is logged, or
 //! classified as a [`Failure`] for the delivery records, and the next action goes on: a failing

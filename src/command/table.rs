@@ -3,7 +3,7 @@
 //! [`CommandId::spec`] is one exhaustive `match`, so every entry of [`CommandId::ALL`] has its
 //! names, role, usage, help text, example and argument parser here, side by side in German and
 //! English. The parsers only check and convert the arguments; what the command then does is
-//! decided in `bot::commands`.
+//! decided in `bot::chat`.
 
 use super::{
     AgendaCommand, ArgumentError, Command, CommandId, Field, MAX_DESCRIPTION, MAX_TITLE,

@@ -1,3 +1,6 @@
+//! The parser's tests: every command and its arguments parsed from chat text, the refusals with
+//! their exact texts, and the limits on what one message may ask.
+
 use super::*;
 use crate::i18n::Language;
 

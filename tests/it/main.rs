@@ -5,6 +5,7 @@
 //! - `minutes`: the minutes document from both routes, and its renderings.
 //! - `startup`: the data directory and the database before the bot logs in.
 //! - `packaging`: the Debian package's configuration, unit and assets agree.
+//! - `readme`: the README's code map names every module of `src/`, and nothing else.
 //! - `maintenance`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
 //! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
@@ -33,6 +34,7 @@ mod operations;
 mod packaging;
 mod polls;
 mod properties;
+mod readme;
 mod startup;
 mod support;
 mod upgrade;

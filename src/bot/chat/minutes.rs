@@ -212,105 +212,138 @@ pub async fn record(invocation: &Invocation<'_>, recording: Recording) -> Render
         Ok(row) => row,
         Err(reply) => return reply,
     };
-    let store = invocation.store();
-    let key = &row.meeting_key;
-    let (kind, text, what) = match recording {
-        Recording::End => {
-            if let Err(error) = store.end_minutes(key, invocation.now) {
-                return failed(invocation, &error);
-            }
-            let Some(minutes) = records::document(invocation.network, store, &row) else {
-                return reply(invocation, &MinutesReply::Failed);
-            };
-            let draft = render::minutes_draft(
-                invocation.language(),
-                &invocation.network.roster().name,
-                &minutes,
-                true,
-            );
-            // Taken in a minutes room of its own: the organizers get the draft, too.
-            if !invocation.in_organizers_room() {
-                let _ = invocation.context.requests.send(Request::Notify {
-                    key: format!("minutes-draft/{key}/live"),
-                    notice: draft.clone(),
-                });
-            }
-            return draft;
-        }
-        Recording::Undo => {
-            return match store.undo_last(key) {
-                Ok(Some(undone)) => reply(
-                    invocation,
-                    &MinutesReply::Undone {
-                        number: undone.number,
-                        text: undone.text,
-                    },
-                ),
-                Ok(None) => reply(invocation, &MinutesReply::NothingToUndo),
-                Err(error) => failed(invocation, &error),
-            };
-        }
-        Recording::Chair(user) => {
-            let shown = invocation.room.shown(&user).await;
-            return match store.add_chair(key, user.as_str(), &shown, invocation.now) {
-                Ok(_) => reply(invocation, &MinutesReply::ChairAdded(shown)),
-                Err(error) => failed(invocation, &error),
-            };
-        }
-        Recording::Topic(Some(title)) => (
+    let line = match recording {
+        Recording::End => return end(invocation, &row),
+        Recording::Undo => return undo(invocation, &row),
+        Recording::Chair(user) => return add_chair(invocation, &row, &user).await,
+        Recording::Topic(Some(title)) => Ok((
             RecordKind::Topic { agenda_item: None },
             title,
             RecordedKind::Topic,
-        ),
-        Recording::Topic(None) => {
-            let records = match store.records(key) {
-                Ok(records) => records,
-                Err(error) => return failed(invocation, &error),
-            };
-            let meeting = records::meeting_of(invocation.network, &row);
-            let next = minutes::next_agenda_item(&records);
-            let Some(title) = agenda_titles(invocation, &meeting).into_iter().nth(next) else {
-                return reply(invocation, &MinutesReply::AgendaDone);
-            };
-            (
-                RecordKind::Topic {
-                    agenda_item: Some(next),
-                },
-                title,
-                RecordedKind::Topic,
-            )
-        }
-        Recording::Info(text) => (RecordKind::Entry(EntryKind::Info), text, RecordedKind::Info),
-        Recording::Decision(text) => (
+        )),
+        Recording::Topic(None) => next_topic(invocation, &row),
+        Recording::Info(text) => Ok((RecordKind::Entry(EntryKind::Info), text, RecordedKind::Info)),
+        Recording::Decision(text) => Ok((
             RecordKind::Entry(EntryKind::Decision),
             text,
             RecordedKind::Decision,
-        ),
+        )),
         Recording::Action(arguments) => match assignment(invocation, &arguments).await {
-            Ok((assignment, task)) => (
+            Ok((assignment, task)) => Ok((
                 RecordKind::Entry(EntryKind::Action(assignment)),
                 task,
                 RecordedKind::Action,
-            ),
-            Err(answer) => return reply(invocation, &answer),
+            )),
+            Err(answer) => Err(reply(invocation, &answer)),
         },
-        Recording::Link { url, title } => (
+        Recording::Link { url, title } => Ok((
             RecordKind::Entry(EntryKind::Link(url)),
             title,
             RecordedKind::Link,
-        ),
+        )),
     };
+    match line {
+        Ok((kind, text, what)) => record_line(invocation, &row, &kind, text, what),
+        Err(answer) => answer,
+    }
+}
+
+/// `!end`: the minutes become a draft, shown to the chair (and to the organizers, if they were
+/// taken in a minutes room of their own).
+fn end(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
+    let store = invocation.store();
+    let key = &row.meeting_key;
+    if let Err(error) = store.end_minutes(key, invocation.now) {
+        return failed(invocation, &error);
+    }
+    let Some(minutes) = records::document(invocation.network, store, row) else {
+        return reply(invocation, &MinutesReply::Failed);
+    };
+    let draft = render::minutes_draft(
+        invocation.language(),
+        &invocation.network.roster().name,
+        &minutes,
+        true,
+    );
+    // Taken in a minutes room of its own: the organizers get the draft, too.
+    if !invocation.in_organizers_room() {
+        let _ = invocation.context.requests.send(Request::Notify {
+            key: format!("minutes-draft/{key}/live"),
+            notice: draft.clone(),
+        });
+    }
+    draft
+}
+
+/// `!undo`: the last line is taken back.
+fn undo(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
+    match invocation.store().undo_last(&row.meeting_key) {
+        Ok(Some(undone)) => reply(
+            invocation,
+            &MinutesReply::Undone {
+                number: undone.number,
+                text: undone.text,
+            },
+        ),
+        Ok(None) => reply(invocation, &MinutesReply::NothingToUndo),
+        Err(error) => failed(invocation, &error),
+    }
+}
+
+/// `!chair @user`: one more chair.
+async fn add_chair(invocation: &Invocation<'_>, row: &MinutesRow, user: &UserId) -> Rendered {
+    let shown = invocation.room.shown(user).await;
+    match invocation
+        .store()
+        .add_chair(&row.meeting_key, user.as_str(), &shown, invocation.now)
+    {
+        Ok(_) => reply(invocation, &MinutesReply::ChairAdded(shown)),
+        Err(error) => failed(invocation, &error),
+    }
+}
+
+/// A bare `!topic`: the next item of the agenda, or the reply that the agenda is done.
+fn next_topic(
+    invocation: &Invocation<'_>,
+    row: &MinutesRow,
+) -> Result<(RecordKind, String, RecordedKind), Rendered> {
+    let records = invocation
+        .store()
+        .records(&row.meeting_key)
+        .map_err(|error| failed(invocation, &error))?;
+    let meeting = records::meeting_of(invocation.network, row);
+    let next = minutes::next_agenda_item(&records);
+    let Some(title) = agenda_titles(invocation, &meeting).into_iter().nth(next) else {
+        return Err(reply(invocation, &MinutesReply::AgendaDone));
+    };
+    Ok((
+        RecordKind::Topic {
+            agenda_item: Some(next),
+        },
+        title,
+        RecordedKind::Topic,
+    ))
+}
+
+/// Stores one line of the minutes, once per command (by its event and position).
+fn record_line(
+    invocation: &Invocation<'_>,
+    row: &MinutesRow,
+    kind: &RecordKind,
+    text: String,
+    what: RecordedKind,
+) -> Rendered {
     let source = format!("{}#{}", invocation.event_id, invocation.position);
-    match store.record(
-        key,
-        &kind,
+    match invocation.store().record(
+        &row.meeting_key,
+        kind,
         &text,
         invocation.sender.as_str(),
         &source,
         invocation.now,
     ) {
         Ok(Some(number)) => {
-            let shown = match &kind {
+            let shown = match kind {
                 RecordKind::Entry(EntryKind::Action(assignment)) => {
                     format!("{}: {text}", assignment.owner)
                 }
@@ -428,6 +461,46 @@ pub fn minutes_link(network: &Network, token: &str) -> Option<String> {
         .map(|url| url.to_string())
 }
 
+/// The draft `!minutes approve [date]` is about: the one draft (of that date), or the reply
+/// why there is none or more than one.
+fn draft_to_approve(
+    invocation: &Invocation<'_>,
+    date: Option<chrono::NaiveDate>,
+) -> Result<MinutesRow, Rendered> {
+    let store = invocation.store();
+    let timezone = invocation.network.config.timezone;
+    let on_date = |row: &MinutesRow| {
+        date.is_none_or(|d| row.meeting_start.with_timezone(&timezone).date_naive() == d)
+    };
+    let drafts: Vec<MinutesRow> = match store.minutes_with_status(MinutesStatus::Draft) {
+        Ok(rows) => rows.into_iter().filter(on_date).collect(),
+        Err(error) => return Err(failed(invocation, &error)),
+    };
+    match drafts.as_slice() {
+        [row] => Ok(row.clone()),
+        [] => {
+            if let Ok(recording) = store.minutes_with_status(MinutesStatus::Recording)
+                && let Some(row) = recording.iter().find(|r| on_date(r))
+            {
+                return Err(reply(
+                    invocation,
+                    &MinutesReply::AlreadyRecording {
+                        title: row.meeting_title.clone(),
+                    },
+                ));
+            }
+            Err(reply(invocation, &MinutesReply::NoDraft))
+        }
+        several => {
+            let dates = several
+                .iter()
+                .map(|r| r.meeting_start.with_timezone(&timezone).date_naive())
+                .collect();
+            Err(reply(invocation, &MinutesReply::SeveralDrafts(dates)))
+        }
+    }
+}
+
 async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -> Rendered {
     if !invocation.in_minutes_room() {
         return reply(invocation, &MinutesReply::WrongRoom);
@@ -435,35 +508,9 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
     let store = invocation.store();
     let network = invocation.network;
     let timezone = network.config.timezone;
-    let on_date = |row: &MinutesRow| {
-        date.is_none_or(|d| row.meeting_start.with_timezone(&timezone).date_naive() == d)
-    };
-    let drafts: Vec<MinutesRow> = match store.minutes_with_status(MinutesStatus::Draft) {
-        Ok(rows) => rows.into_iter().filter(on_date).collect(),
-        Err(error) => return failed(invocation, &error),
-    };
-    let row = match drafts.as_slice() {
-        [row] => row.clone(),
-        [] => {
-            if let Ok(recording) = store.minutes_with_status(MinutesStatus::Recording)
-                && let Some(row) = recording.iter().find(|r| on_date(r))
-            {
-                return reply(
-                    invocation,
-                    &MinutesReply::AlreadyRecording {
-                        title: row.meeting_title.clone(),
-                    },
-                );
-            }
-            return reply(invocation, &MinutesReply::NoDraft);
-        }
-        several => {
-            let dates = several
-                .iter()
-                .map(|r| r.meeting_start.with_timezone(&timezone).date_naive())
-                .collect();
-            return reply(invocation, &MinutesReply::SeveralDrafts(dates));
-        }
+    let row = match draft_to_approve(invocation, date) {
+        Ok(row) => row,
+        Err(answer) => return answer,
     };
     let Some(minutes) = records::document(network, store, &row) else {
         return reply(invocation, &MinutesReply::Failed);

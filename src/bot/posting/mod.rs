@@ -371,36 +371,11 @@ impl PostingJob {
                     (meeting, shown)
                 })
                 .clone();
-            let before: Option<Shown> = match delivery.shown.as_deref() {
-                Some(json) => match serde_json::from_str::<Shown>(json) {
-                    Ok(before) if before == shown => continue,
-                    Ok(before) => Some(before),
-                    Err(_) => None,
-                },
-                // Delivered before messages remembered what they show: unchanged if the
-                // rendered text is the same.
-                None => {
-                    let kind = PostKind::of_key(&delivery.post_key);
-                    let hash = kind.map(|kind| {
-                        let accepted = records::accepted(&self.store, &meeting);
-                        state_hash(network, &meeting, &accepted, kind)
-                    });
-                    if hash.as_deref() == Some(delivery.content_hash.as_str()) {
-                        let json = serde_json::to_string(&shown).unwrap_or_default();
-                        let _ = self.store.edited(
-                            &delivery.post_key,
-                            &delivery.room_id,
-                            &delivery.content_hash,
-                            &json,
-                        );
-                        continue;
-                    }
-                    None
-                }
-            };
-            changed
-                .entry(delivery.meeting_key.clone())
-                .or_insert_with(|| (meeting, shown, before));
+            if let Some(before) = self.shown_before(network, &delivery, &meeting, &shown) {
+                changed
+                    .entry(delivery.meeting_key.clone())
+                    .or_insert_with(|| (meeting, shown, before));
+            }
         }
         for (meeting_key, (meeting, shown, before)) in changed {
             let state = shown.state_hash();
@@ -419,6 +394,42 @@ impl PostingJob {
                 false,
                 detail,
             );
+        }
+    }
+
+    /// What a delivered message showed, if it is not `shown`: `Some(None)` when that cannot be
+    /// told (the change then says only that details changed), `None` when it is unchanged.
+    fn shown_before(
+        &self,
+        network: &Network,
+        delivery: &crate::store::Delivery,
+        meeting: &Meeting,
+        shown: &Shown,
+    ) -> Option<Option<Shown>> {
+        let Some(json) = delivery.shown.as_deref() else {
+            // Delivered before messages remembered what they show: unchanged if the rendered
+            // text is the same.
+            let kind = PostKind::of_key(&delivery.post_key);
+            let hash = kind.map(|kind| {
+                let accepted = records::accepted(&self.store, meeting);
+                state_hash(network, meeting, &accepted, kind)
+            });
+            if hash.as_deref() == Some(delivery.content_hash.as_str()) {
+                let json = serde_json::to_string(shown).unwrap_or_default();
+                let _ = self.store.edited(
+                    &delivery.post_key,
+                    &delivery.room_id,
+                    &delivery.content_hash,
+                    &json,
+                );
+                return None;
+            }
+            return Some(None);
+        };
+        match serde_json::from_str::<Shown>(json) {
+            Ok(before) if before == *shown => None,
+            Ok(before) => Some(Some(before)),
+            Err(_) => Some(None),
         }
     }
 }

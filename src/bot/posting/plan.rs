@@ -2,18 +2,24 @@
 //! each round from the current files and the stored records, and how it stands per room
 //! ([`report`]).
 
-use chrono::Utc;
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::OwnedEventId;
 use matrix_sdk::ruma::events::room::message::RoomMessageEventContentWithoutRelation;
+use tracing::{info, warn};
 
 use super::super::outbox::{Attachment, Payload, Target};
-use crate::change::Shown;
+use super::super::records::{self, invitation};
+use super::polls;
+use super::record::{ChangeDetail, Kind, NoticeDetail};
+use crate::change::{self, Shown};
 use crate::delivery::{Failure, Policy, Record};
 use crate::network::Network;
 use crate::posting::PostKind;
-use crate::render;
-use crate::render::{FanOutReport, RoomOutcome};
-use crate::schedule::Meeting;
-use crate::store::{Delivery, Store};
+use crate::render::{self, FanOutReport, Rendered, RoomOutcome};
+use crate::schedule::{Meeting, Status};
+use crate::store::{Delivery, PostRow, Store};
 
 /// One part of a post in one room, ready to send.
 #[derive(Debug, Clone)]
@@ -201,4 +207,488 @@ pub fn state_hash(
         false,
     );
     crate::hash::stable_hash(&[&rendered.plain, &rendered.html])
+}
+
+/// Rebuilds posts for a round, from the files, the database and the time.
+#[derive(Debug)]
+pub struct Planner<'a> {
+    /// The database.
+    pub store: &'a Store,
+    /// Now.
+    pub now: DateTime<Utc>,
+}
+
+impl Planner<'_> {
+    /// Rebuilds a post's parts per room; `None` when there is nothing left to send (the
+    /// meeting no longer takes place, a change was superseded, the post is from before).
+    pub fn plan_post(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        match Kind::parse(&post.kind) {
+            Kind::Announcement | Kind::Reminder => self.plan_meeting_post(network, targets, post),
+            Kind::Change => self.plan_change(network, targets, post),
+            Kind::Minutes => self.plan_minutes(targets, post),
+            Kind::Notice => plan_notice(targets, post),
+            Kind::Poll => self.plan_poll(network, targets, post),
+            Kind::PollReminder => self.plan_poll_reminder(network, targets, post),
+            Kind::PollEnd => self.plan_poll_end(network, targets, post),
+            Kind::Legacy => None,
+        }
+    }
+
+    /// An announcement (with its .ics and its pin) or a reminder, in every room, until the
+    /// meeting starts (until it ends, if an organizer asked for it).
+    fn plan_meeting_post(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let meeting = network.schedule.find(&post.meeting_key)?;
+        if !meeting.takes_place() {
+            // The change path edits what was delivered; nothing more goes out.
+            return None;
+        }
+        let kind = PostKind::of_key(&post.post_key)?;
+        let message = self.message_part(network, &meeting, &post.post_key, kind, post.late);
+        let mut parts = vec![message];
+        if kind == PostKind::Announcement {
+            if let Some(attachment) = invitation(network, self.store, &meeting, self.now) {
+                parts.push(Part::File {
+                    key: format!("invitation/{}", meeting.key),
+                    attachment,
+                });
+            }
+            parts.push(Part::Pin {
+                key: format!("pin/{}", post.post_key),
+                message_key: post.post_key.clone(),
+            });
+        }
+        Some(PostPlan {
+            rooms: everywhere(targets, &parts),
+            summary: Some(format!("summary/{}", post.post_key)),
+            policy: Policy {
+                not_after: Some(if post.detail == super::REQUESTED {
+                    meeting.end.with_timezone(&Utc)
+                } else {
+                    meeting.start.with_timezone(&Utc)
+                }),
+            },
+        })
+    }
+
+    /// Approved minutes: the message and the Markdown file, in every room.
+    fn plan_minutes(&self, targets: &[Target], post: &PostRow) -> Option<PostPlan> {
+        let row = self.store.minutes(&post.meeting_key).ok().flatten()?;
+        let (Some(plain), Some(html), Some(markdown), Some(file_name)) =
+            (row.plain, row.html, row.markdown, row.file_name)
+        else {
+            return None;
+        };
+        let mime = "text/markdown; charset=utf-8".parse().ok()?;
+        let parts = vec![
+            notice_part(
+                format!("minutes/{}", post.meeting_key),
+                Rendered { plain, html },
+            ),
+            Part::File {
+                key: format!("minutes-file/{}", post.meeting_key),
+                attachment: Attachment {
+                    filename: file_name,
+                    mime,
+                    data: markdown.into_bytes(),
+                },
+            },
+        ];
+        Some(PostPlan {
+            rooms: everywhere(targets, &parts),
+            summary: Some(format!("minutes-summary/{}", post.meeting_key)),
+            policy: Policy { not_after: None },
+        })
+    }
+
+    fn plan_poll(&self, network: &Network, targets: &[Target], post: &PostRow) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        if poll.decision.is_some() {
+            return None;
+        }
+        let language = network.config.language;
+        let draft = records::posted_draft(&poll, network);
+        let content = polls::start_content(language, &draft)?;
+        let parts = vec![
+            Part::Message {
+                key: crate::poll::start_key(&poll.key),
+                payload: Payload::PollStart(Box::new(content)),
+                shown: None,
+                content_hash: String::new(),
+            },
+            Part::Message {
+                key: crate::poll::ballot_key(&poll.key),
+                payload: Payload::notice(render::poll_fallback(language, &draft)),
+                shown: None,
+                content_hash: String::new(),
+            },
+        ];
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .map(|target| RoomPlan {
+                target,
+                parts: parts.clone(),
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: Some(format!("poll-summary/{}", poll.key)),
+            policy: answers_until(&draft, network),
+        })
+    }
+
+    /// The reminder, to the rooms that had not answered when it was recorded (its detail), while
+    /// the poll is undecided.
+    fn plan_poll_reminder(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        if poll.decision.is_some() {
+            return None;
+        }
+        let keys: Vec<String> = serde_json::from_str(&post.detail).ok()?;
+        let language = network.config.language;
+        let draft = records::posted_draft(&poll, network);
+        let part = Part::Message {
+            key: post.post_key.clone(),
+            payload: Payload::notice(render::poll_reminder(language, &draft)),
+            shown: None,
+            content_hash: String::new(),
+        };
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .filter(|target| keys.contains(&target.key))
+            .map(|target| RoomPlan {
+                target,
+                parts: vec![part.clone()],
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: None,
+            policy: answers_until(&draft, network),
+        })
+    }
+
+    /// A poll's end: in every room the poll reached, the end event (referring to that room's
+    /// poll) and a notice with the date.
+    fn plan_poll_end(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let poll = self.store.poll(&post.meeting_key).ok().flatten()?;
+        // An invalid decision is never shown (the organizers are told by `run_polls`).
+        let slot = poll.decided_slot(network.config.timezone)?.ok()?;
+        let language = network.config.language;
+        let draft = records::posted_draft(&poll, network);
+        let start_key = crate::poll::start_key(&poll.key);
+        let rooms = poll_rooms(targets, &poll.rooms)
+            .into_iter()
+            .filter_map(|target| {
+                let started = self.store.delivery(&start_key, &target.key).ok()??;
+                let start = OwnedEventId::try_from(started.event_id?).ok()?;
+                let parts = vec![
+                    Part::Message {
+                        key: crate::poll::end_key(&poll.key),
+                        payload: Payload::PollEnd(Box::new(polls::end_content(
+                            language, &draft, &slot, start,
+                        ))),
+                        shown: None,
+                        content_hash: String::new(),
+                    },
+                    Part::Message {
+                        key: crate::poll::closed_key(&poll.key),
+                        payload: Payload::notice(render::poll_closed(language, &draft, &slot)),
+                        shown: None,
+                        content_hash: String::new(),
+                    },
+                ];
+                Some(RoomPlan { target, parts })
+            })
+            .collect();
+        Some(PostPlan {
+            rooms,
+            summary: None,
+            policy: Policy { not_after: None },
+        })
+    }
+
+    /// The message part of an announcement or reminder, with what it shows.
+    fn message_part(
+        &self,
+        network: &Network,
+        meeting: &Meeting,
+        key: &str,
+        kind: PostKind,
+        late: bool,
+    ) -> Part {
+        let language = network.config.language;
+        let agenda = network.agenda(meeting);
+        let accepted = records::accepted(self.store, meeting);
+        let open_actions = records::open_actions(self.store, meeting);
+        let rendered = render::post(
+            language,
+            &network.roster().name,
+            meeting,
+            agenda,
+            render::Additions {
+                accepted: &accepted,
+                open_actions: &open_actions,
+            },
+            kind,
+            late,
+        );
+        let shown = shown(network, meeting, &accepted);
+        Part::Message {
+            key: key.to_owned(),
+            payload: Payload::notice(rendered),
+            shown: serde_json::to_string(&shown).ok(),
+            content_hash: state_hash(network, meeting, &accepted, kind),
+        }
+    }
+
+    /// A change: in every room that has a message about the meeting, the edits of those
+    /// messages, then (for a change members should hear of) a notice, then (for a new date,
+    /// time, link or a cancellation) the updated invitation.
+    fn plan_change(
+        &self,
+        network: &Network,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<PostPlan> {
+        let detail: ChangeDetail = serde_json::from_str(&post.detail)
+            .map_err(|error| warn!(post = %post.post_key, %error, "unreadable change"))
+            .ok()?;
+        let meeting = meeting_of(network, post);
+        let accepted = records::accepted(self.store, &meeting);
+        let current = shown(network, &meeting, &accepted);
+        if current.state_hash() != detail.state {
+            info!(post = %post.post_key, "a newer change supersedes this one");
+            return None;
+        }
+        let changes = detail.old.as_ref().map_or_else(
+            || vec![change::Change::Details],
+            |old| change::changes(old, &detail.new),
+        );
+        let edits = Edits {
+            network,
+            meeting: &meeting,
+            accepted: &accepted,
+            open_actions: records::open_actions(self.store, &meeting),
+            shown: serde_json::to_string(&detail.new).ok()?,
+        };
+        let mut rooms = self.change_edits(&edits, targets, post)?;
+        let language = network.config.language;
+        let notice = change::deserves_notice(&changes)
+            .then(|| render::change_notice(language, &meeting, network.agenda(&meeting), &changes));
+        let file = if change::needs_invitation(&changes) && meeting.takes_place() {
+            invitation(network, self.store, &meeting, self.now)
+        } else {
+            None
+        };
+        for room in &mut rooms {
+            if let Some(notice) = &notice {
+                room.parts
+                    .push(notice_part(post.post_key.clone(), notice.clone()));
+            }
+            if let Some(attachment) = &file {
+                room.parts.push(Part::File {
+                    key: format!("invitation-{}/{}", detail.state, post.meeting_key),
+                    attachment: attachment.clone(),
+                });
+            }
+        }
+        Some(PostPlan {
+            rooms,
+            summary: None,
+            policy: Policy {
+                not_after: Some(meeting.start.with_timezone(&Utc).max(post.meeting_start)),
+            },
+        })
+    }
+
+    /// The edits of a change, per room: one for every delivered message about the meeting that
+    /// does not show the new state yet. `None` if the database cannot say.
+    fn change_edits(
+        &self,
+        edits: &Edits<'_>,
+        targets: &[Target],
+        post: &PostRow,
+    ) -> Option<Vec<RoomPlan>> {
+        let messages = self.store.messages_of(&post.meeting_key).ok()?;
+        let mut rooms: Vec<RoomPlan> = Vec::new();
+        // The edited text and its hash depend only on the kind of post (the announcement, each
+        // reminder) and whether it went out late: rendered once per kind, not once per room.
+        let mut rendered: BTreeMap<String, (RoomMessageEventContentWithoutRelation, String)> =
+            BTreeMap::new();
+        for original in messages {
+            let already = original.shown.as_deref() == Some(edits.shown.as_str());
+            let edit_key = format!("edit/{}/{}", post.post_key, original.post_key);
+            let edit = self
+                .store
+                .delivery(&edit_key, &original.room_id)
+                .ok()
+                .flatten();
+            let kind = PostKind::of_key(&original.post_key)?;
+            // A post that went out late ("Erinnerung (verspätet)") stays marked late when edited.
+            let late = self
+                .store
+                .post(&original.post_key)
+                .ok()
+                .flatten()
+                .is_some_and(|row| row.late);
+            let kind_key = format!(
+                "{}/{late}",
+                original
+                    .post_key
+                    .split_once('/')
+                    .map_or("", |(kind, _)| kind)
+            );
+            let (content, content_hash) = rendered
+                .entry(kind_key)
+                .or_insert_with(|| edits.render(kind, late))
+                .clone();
+            match &edit {
+                // A message that shows the new state without an edit of this change (sent
+                // after it) needs neither an edit nor the notice.
+                None if already => continue,
+                // Edited, but the crash came before the message recorded what it now shows.
+                Some(edit) if edit.sent_at.is_some() && !already => {
+                    let _ = self.store.edited(
+                        &original.post_key,
+                        &original.room_id,
+                        &content_hash,
+                        &edits.shown,
+                    );
+                }
+                _ => {}
+            }
+            let position = room_position(&mut rooms, targets, &original.room_id)?;
+            rooms[position].parts.push(Part::Edit {
+                key: edit_key,
+                original: Box::new(original),
+                content,
+                shown: edits.shown.clone(),
+                content_hash,
+            });
+        }
+        Some(rooms)
+    }
+}
+
+/// The meeting a post is about: as the files say now, or as recorded.
+pub fn meeting_of(network: &Network, post: &PostRow) -> Meeting {
+    network.schedule.find(&post.meeting_key).unwrap_or_else(|| {
+        Meeting::remembered(
+            post.meeting_key.clone(),
+            post.meeting_title.clone(),
+            post.meeting_start.with_timezone(&network.config.timezone),
+            Status::Cancelled,
+        )
+    })
+}
+
+/// A notice: its text, in the organizers' room or the room its detail names.
+fn plan_notice(targets: &[Target], post: &PostRow) -> Option<PostPlan> {
+    let detail: NoticeDetail = serde_json::from_str(&post.detail)
+        .map_err(|error| warn!(post = %post.post_key, %error, "unreadable notice"))
+        .ok()?;
+    let target = match &detail.room {
+        None => targets.first()?.clone(),
+        Some(room) => targets
+            .iter()
+            .find(|t| t.key == *room)
+            .cloned()
+            .or_else(|| Target::room(room))?,
+    };
+    let text = Rendered {
+        plain: detail.plain,
+        html: detail.html,
+    };
+    Some(PostPlan {
+        rooms: vec![RoomPlan {
+            target,
+            parts: vec![notice_part(post.post_key.clone(), text)],
+        }],
+        summary: None,
+        policy: Policy { not_after: None },
+    })
+}
+
+/// A message part that is a notice and shows nothing of a meeting (so it is never edited).
+fn notice_part(key: String, text: Rendered) -> Part {
+    Part::Message {
+        key,
+        payload: Payload::notice(text),
+        shown: None,
+        content_hash: String::new(),
+    }
+}
+
+/// What the edits of a change show: the meeting as the files and the accepted proposals say now.
+struct Edits<'a> {
+    network: &'a Network,
+    meeting: &'a Meeting,
+    accepted: &'a [crate::proposal::Proposal],
+    open_actions: Vec<crate::minutes::ActionItem>,
+    /// What the edited messages show, as stored with them.
+    shown: String,
+}
+
+impl Edits<'_> {
+    /// The edited text of a post of `kind` (marked `late` if it went out late) and its hash.
+    fn render(
+        &self,
+        kind: PostKind,
+        late: bool,
+    ) -> (RoomMessageEventContentWithoutRelation, String) {
+        let rendered = render::post(
+            self.network.config.language,
+            &self.network.roster().name,
+            self.meeting,
+            self.network.agenda(self.meeting),
+            render::Additions {
+                accepted: self.accepted,
+                open_actions: &self.open_actions,
+            },
+            kind,
+            late,
+        );
+        (
+            RoomMessageEventContentWithoutRelation::notice_html(rendered.plain, rendered.html),
+            state_hash(self.network, self.meeting, self.accepted, kind),
+        )
+    }
+}
+
+/// The index of the room `room_id` in `rooms`, added (as configured, or by its id) if it is not
+/// there yet; `None` for a room id that is none.
+fn room_position(rooms: &mut Vec<RoomPlan>, targets: &[Target], room_id: &str) -> Option<usize> {
+    if let Some(position) = rooms.iter().position(|r| r.target.key == room_id) {
+        return Some(position);
+    }
+    let target = targets
+        .iter()
+        .find(|t| t.key == room_id)
+        .cloned()
+        .or_else(|| Target::room(room_id))?;
+    rooms.push(RoomPlan {
+        target,
+        parts: Vec::new(),
+    });
+    Some(rooms.len() - 1)
 }

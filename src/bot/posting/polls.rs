@@ -84,9 +84,19 @@ pub fn run(
     targets: &[Target],
     now: DateTime<Utc>,
 ) -> Option<DateTime<Utc>> {
-    let language = network.config.language;
-    let timezone = network.config.timezone;
-    // A `date:` written into the file of an open poll decides it.
+    decide_by_files(recorder, network, now);
+    let mut wake: Option<DateTime<Utc>> = None;
+    for draft in &network.agendas.polls {
+        if let Some(at) = step(recorder, network, draft, targets, now) {
+            wake = Some(wake.map_or(at, |w| w.min(at)));
+        }
+    }
+    end_decided(recorder, network, now);
+    wake
+}
+
+/// A `date:` written into the file of an open poll decides it.
+fn decide_by_files(recorder: &Recorder, network: &Network, now: DateTime<Utc>) {
     for one_off in &network.schedule.one_offs {
         let Ok(Some(poll)) = recorder.store.poll(&one_off.id) else {
             continue;
@@ -113,64 +123,74 @@ pub fn run(
             Err(error) => warn!(%error, "cannot record a poll's decision"),
         }
     }
-    let mut wake: Option<DateTime<Utc>> = None;
-    for draft in &network.agendas.polls {
-        let Some(meeting) = poll_meeting(draft) else {
-            continue;
-        };
-        let poll = match recorder.store.poll(&draft.id) {
-            Ok(poll) => poll,
-            Err(error) => {
-                warn!(%error, "cannot read a poll");
-                continue;
-            }
-        };
-        if poll
-            .as_ref()
-            .is_some_and(|poll| poll.decision.is_some() || poll.ended_at.is_some())
-        {
-            continue;
+}
+
+/// One open poll's round: opened (with its post) until its deadline, reminded, or reported as
+/// overdue. Returns when it next needs attention.
+fn step(
+    recorder: &Recorder,
+    network: &Network,
+    draft: &PollDraft,
+    targets: &[Target],
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    let language = network.config.language;
+    let meeting = poll_meeting(draft)?;
+    let poll = match recorder.store.poll(&draft.id) {
+        Ok(poll) => poll,
+        Err(error) => {
+            warn!(%error, "cannot read a poll");
+            return None;
         }
-        let step = poll::step(draft, timezone, poll.as_ref().map(|p| p.created_at), now);
-        if let Some(at) = step.wake_at {
-            wake = Some(wake.map_or(at, |w| w.min(at)));
-        }
-        if !step.overdue {
-            // Also for a poll recorded already: a crash between recording the poll and
-            // its post must not lose the post (both records are kept only once).
-            open_poll(recorder, draft, &meeting, targets, now);
-        }
-        let Some(poll) = poll else {
-            if step.overdue {
-                // Never posted: the file came after its own deadline.
-                let notice = render::poll_too_late(language, draft);
-                recorder.to_organizers(&format!("poll-too-late/{}", draft.id), &meeting, notice);
-            }
-            continue;
-        };
-        if step.remind {
-            remind_poll(recorder, &poll, &meeting);
-        }
-        if step.overdue {
-            let posted = records::posted_draft(&poll, network);
-            let votes = recorder.store.votes(&poll.key).unwrap_or_default();
-            let tally = poll::tally(poll.slots.len(), &poll.rooms, &votes);
-            let notice = render::poll_overdue(language, &posted, &tally);
-            recorder.to_organizers(&format!("poll-overdue/{}", poll.key), &meeting, notice);
-        }
+    };
+    if poll
+        .as_ref()
+        .is_some_and(|poll| poll.decision.is_some() || poll.ended_at.is_some())
+    {
+        return None;
     }
-    // Decided polls end in every room the poll reached: once, whatever crash came between
-    // the decision, the recorded end and the end's post.
+    let created = poll.as_ref().map(|p| p.created_at);
+    let step = poll::step(draft, network.config.timezone, created, now);
+    if !step.overdue {
+        // Also for a poll recorded already: a crash between recording the poll and
+        // its post must not lose the post (both records are kept only once).
+        open_poll(recorder, draft, &meeting, targets, now);
+    }
+    let Some(poll) = poll else {
+        if step.overdue {
+            // Never posted: the file came after its own deadline.
+            let notice = render::poll_too_late(language, draft);
+            recorder.to_organizers(&format!("poll-too-late/{}", draft.id), &meeting, notice);
+        }
+        return step.wake_at;
+    };
+    if step.remind {
+        remind_poll(recorder, &poll, &meeting);
+    }
+    if step.overdue {
+        let posted = records::posted_draft(&poll, network);
+        let votes = recorder.store.votes(&poll.key).unwrap_or_default();
+        let tally = poll::tally(poll.slots.len(), &poll.rooms, &votes);
+        let notice = render::poll_overdue(language, &posted, &tally);
+        recorder.to_organizers(&format!("poll-overdue/{}", poll.key), &meeting, notice);
+    }
+    step.wake_at
+}
+
+/// Decided polls end in every room the poll reached: once, whatever crash came between the
+/// decision, the recorded end and the end's post.
+fn end_decided(recorder: &Recorder, network: &Network, now: DateTime<Utc>) {
+    let language = network.config.language;
     for poll in recorder.store.polls().unwrap_or_default() {
         if poll.decision.is_none()
             || matches!(recorder.store.post(&poll::end_key(&poll.key)), Ok(Some(_)))
         {
             continue;
         }
+        let draft = records::posted_draft(&poll, network);
         // A decision no meeting can have is never shown: the organizers hear of it once,
         // and the poll stays as it is (a date in the file decides the workshop).
-        if let Some(Err(error)) = poll.decided_slot(timezone) {
-            let draft = records::posted_draft(&poll, network);
+        if let Some(Err(error)) = poll.decided_slot(network.config.timezone) {
             if let Some(meeting) = poll_meeting(&draft) {
                 recorder.to_organizers(
                     &format!("poll-invalid-decision/{}", poll.key),
@@ -184,7 +204,6 @@ pub fn run(
             warn!(%error, "cannot record a poll's end");
             continue;
         }
-        let draft = records::posted_draft(&poll, network);
         let Some(meeting) = poll_meeting(&draft) else {
             continue;
         };
@@ -196,7 +215,6 @@ pub fn run(
             String::new(),
         );
     }
-    wake
 }
 
 /// Records the poll with the member rooms as they are now, and its post; either is kept

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use matrix_sdk::Client;
-use matrix_sdk::ruma::events::room::message::ReplacementMetadata;
+use matrix_sdk::ruma::events::room::message::{
+    ReplacementMetadata, RoomMessageEventContentWithoutRelation,
+};
 use matrix_sdk::ruma::{OwnedEventId, OwnedTransactionId};
 use tracing::{debug, info, warn};
 
@@ -14,7 +16,7 @@ use super::plan::{Part, RoomPlan};
 use crate::clock::Clock;
 use crate::delivery::{self, Failure, GiveUp, Policy, Record, RoomStep};
 use crate::metrics::{DeliveryOutcome, Metrics};
-use crate::store::{NewDelivery, PostRow, Store};
+use crate::store::{Delivery, NewDelivery, PostRow, Store};
 
 /// What one room task needs.
 pub struct RoomWorker {
@@ -116,7 +118,7 @@ impl RoomWorker {
         let room_id = room.target.room_id.clone()?;
         let joined = outbox::joined_room(&self.client, &room_id)?;
         let transaction_id = OwnedTransactionId::from(record.transaction_id.clone());
-        let now = || self.clock.now();
+        let target = &room.target.key;
         match part {
             Part::Message {
                 key,
@@ -127,15 +129,7 @@ impl RoomWorker {
                 let event_id = outbox::send_payload(&joined, payload, transaction_id)
                     .await
                     .map_err(|e| outbox::classify(&e))?;
-                self.store
-                    .sent(
-                        key,
-                        &room.target.key,
-                        Some(event_id.as_str()),
-                        shown.as_deref(),
-                        now(),
-                    )
-                    .map_err(|_| Failure::Database)?;
+                self.sent(key, target, Some(event_id.as_str()), shown.as_deref())?;
                 debug!(post = key, %room_id, %event_id, "delivered");
             }
             Part::File { key, attachment } => {
@@ -143,23 +137,19 @@ impl RoomWorker {
                 let event_id = outbox::send_payload(&joined, &payload, transaction_id)
                     .await
                     .map_err(|e| outbox::classify(&e))?;
-                self.store
-                    .sent(key, &room.target.key, Some(event_id.as_str()), None, now())
-                    .map_err(|_| Failure::Database)?;
+                self.sent(key, target, Some(event_id.as_str()), None)?;
             }
             Part::Pin { key, message_key } => {
                 let message = self
                     .store
-                    .delivery(message_key, &room.target.key)
+                    .delivery(message_key, target)
                     .map_err(|_| Failure::Database)?
                     .and_then(|d| d.event_id)
                     .and_then(|id| OwnedEventId::try_from(id).ok());
                 if let Some(event_id) = message {
                     outbox::pin(&self.store, &joined, &event_id).await?;
                 }
-                self.store
-                    .sent(key, &room.target.key, None, None, now())
-                    .map_err(|_| Failure::Database)?;
+                self.sent(key, target, None, None)?;
             }
             Part::Edit {
                 key,
@@ -168,28 +158,52 @@ impl RoomWorker {
                 shown,
                 content_hash,
             } => {
-                let event_id = original
-                    .event_id
-                    .as_deref()
-                    .and_then(|id| OwnedEventId::try_from(id).ok())
-                    .ok_or(Failure::Other("the edited message has no event".to_owned()))?;
-                let replacement = Payload::Message(Box::new(
-                    content
-                        .clone()
-                        .make_replacement(ReplacementMetadata::new(event_id, None)),
-                ));
-                let sent = outbox::send_payload(&joined, &replacement, transaction_id)
-                    .await
-                    .map_err(|e| outbox::classify(&e))?;
+                let edit = self
+                    .edit(&joined, original, content, transaction_id)
+                    .await?;
+                self.sent(key, target, Some(edit.as_str()), None)?;
                 self.store
-                    .sent(key, &room.target.key, Some(sent.as_str()), None, now())
-                    .map_err(|_| Failure::Database)?;
-                self.store
-                    .edited(&original.post_key, &room.target.key, content_hash, shown)
+                    .edited(&original.post_key, target, content_hash, shown)
                     .map_err(|_| Failure::Database)?;
                 info!(post = %original.post_key, %room_id, "edited after a change");
             }
         }
         Ok(())
+    }
+
+    /// Records a part as sent (as the event `event_id`, showing `shown`).
+    fn sent(
+        &self,
+        key: &str,
+        room: &str,
+        event_id: Option<&str>,
+        shown: Option<&str>,
+    ) -> Result<(), Failure> {
+        self.store
+            .sent(key, room, event_id, shown, self.clock.now())
+            .map_err(|_| Failure::Database)
+    }
+
+    /// Sends the replacement of `original`'s message with `content`; the edit's event id.
+    async fn edit(
+        &self,
+        joined: &matrix_sdk::Room,
+        original: &Delivery,
+        content: &RoomMessageEventContentWithoutRelation,
+        transaction_id: OwnedTransactionId,
+    ) -> Result<OwnedEventId, Failure> {
+        let event_id = original
+            .event_id
+            .as_deref()
+            .and_then(|id| OwnedEventId::try_from(id).ok())
+            .ok_or(Failure::Other("the edited message has no event".to_owned()))?;
+        let replacement = Payload::Message(Box::new(
+            content
+                .clone()
+                .make_replacement(ReplacementMetadata::new(event_id, None)),
+        ));
+        outbox::send_payload(joined, &replacement, transaction_id)
+            .await
+            .map_err(|e| outbox::classify(&e))
     }
 }
