@@ -602,11 +602,13 @@ fn holiday_exdates_stop_at_the_horizon() {
 }
 
 /// Writing a calendar takes time linear in the length of its lines. The links are its longest
-/// values (each in LOCATION, URL, CONFERENCE and the DESCRIPTION of every entry); at ten times
-/// the longest link convene accepts, doubling the link at most doubles the time, with room for
-/// noise (≤ 2.5×; the icalendar crate's own folding took 4×: quadratic). The two sizes are timed
-/// in turns, seven times each, and the fastest run of each counts, so that a busy machine slows
-/// both alike and does not decide the ratio.
+/// values (each in LOCATION, URL, CONFERENCE and the DESCRIPTION of every entry); from ten times
+/// the longest link convene accepts, making the links four times as long makes writing about
+/// four times as slow when it is linear and sixteen times when it is quadratic (the icalendar
+/// crate's own folding was); the bound is halfway, 8×, so that noise cannot decide it (a 2×
+/// step with a 2.5× bound failed at 2.86× on a loaded 2-core machine). The two sizes are timed in
+/// turns, seven times each, and the fastest run of each counts, so that a busy machine slows
+/// both alike.
 #[test]
 fn writing_a_calendar_grows_linearly_with_its_lines() {
     use std::time::{Duration, Instant};
@@ -626,7 +628,7 @@ fn writing_a_calendar_grows_linearly_with_its_lines() {
         network
     };
     let long = convene::limits::MAX_URL * 10;
-    let networks = [with_links(long), with_links(2 * long)];
+    let networks = [with_links(long), with_links(4 * long)];
     let mut fastest = [Duration::MAX; 2];
     let mut sizes = [0; 2];
     for _ in 0..7 {
@@ -643,8 +645,8 @@ fn writing_a_calendar_grows_linearly_with_its_lines() {
         sizes[0], fastest[0], sizes[1], fastest[1]
     );
     eprintln!("{report}");
-    assert!(sizes[1] > sizes[0] * 19 / 10, "{report}");
-    assert!(ratio <= 2.5, "{report}");
+    assert!(sizes[1] > sizes[0] * 39 / 10, "{report}");
+    assert!(ratio <= 8.0, "{report}");
 }
 
 /// A later meeting of a series that falls into the spring gap (02:30 on the last Sunday of
