@@ -13,11 +13,10 @@ use chrono_tz::Tz;
 use tracing::warn;
 
 use super::outbox;
-use crate::minutes::{Attendance, Minutes};
+use crate::minutes::{ActionItem, Attendance, Minutes};
 use crate::network::Network;
 use crate::poll::{PollDraft, Slot};
 use crate::proposal::Proposal;
-use crate::render;
 use crate::schedule::Meeting;
 use crate::store::{MinutesRow, MinutesSource, PollRow, Store};
 
@@ -37,7 +36,7 @@ pub fn meeting_of(network: &Network, row: &MinutesRow) -> Meeting {
 pub fn document(network: &Network, store: &Store, row: &MinutesRow) -> Option<Minutes> {
     let meeting = meeting_of(network, row);
     let agenda = network.agenda(&meeting);
-    let title = render::meeting_title(&meeting, agenda);
+    let title = crate::agenda::meeting_title(&meeting, agenda);
     match row.source {
         MinutesSource::File => agenda
             .and_then(|a| a.minutes.as_ref())
@@ -121,7 +120,7 @@ pub fn accepted(store: &Store, meeting: &Meeting) -> Vec<Proposal> {
 }
 
 /// The action items still open from meetings before `meeting`: its "Offene Aufgaben".
-pub fn open_actions(store: &Store, meeting: &Meeting) -> Vec<crate::store::ActionItem> {
+pub fn open_actions(store: &Store, meeting: &Meeting) -> Vec<ActionItem> {
     store
         .open_actions_before(meeting.start.with_timezone(&Utc))
         .unwrap_or_else(|error| {

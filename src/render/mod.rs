@@ -13,7 +13,6 @@ mod proposals;
 mod rendered;
 pub mod size;
 
-pub use crate::agenda::meeting_title;
 pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
 pub use common::{date_range, date_short};
 pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};

@@ -15,9 +15,6 @@ mod polls;
 pub use minutes::{Approval, MinutesRow, MinutesSource, MinutesStatus, NewMinutes};
 pub use polls::{PollDecision, PollRow};
 
-pub use crate::minutes::ActionItem;
-pub use crate::proposal::{Proposal, ProposalStatus};
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -27,6 +24,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::calendar_version::Version;
+use crate::proposal::{Proposal, ProposalStatus};
 
 /// The schema, one migration per entry; never edit a released entry, append a new one.
 const MIGRATIONS: &[&str] = &[

@@ -9,8 +9,9 @@ use chrono::{DateTime, NaiveDate, NaiveTime, TimeDelta, Utc};
 use convene::calendar_version::Version;
 use convene::ical::{self, Links, Selection};
 use convene::network::Network;
+use convene::proposal::ProposalStatus;
 use convene::schedule::OneOff;
-use convene::store::{NewProposal, ProposalStatus, Store};
+use convene::store::{NewProposal, Store};
 
 fn network() -> Network {
     Network::load(Path::new("config/convene.example.yaml")).unwrap()

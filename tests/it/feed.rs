@@ -10,9 +10,8 @@ use chrono::{DateTime, Utc};
 use convene::clock::{Clock, FixedClock};
 use convene::http::{self, FeedState, ServerOptions};
 use convene::network::Network;
-use convene::store::{
-    Approval, MinutesSource, MinutesStatus, NewMinutes, NewProposal, ProposalStatus, Store,
-};
+use convene::proposal::ProposalStatus;
+use convene::store::{Approval, MinutesSource, MinutesStatus, NewMinutes, NewProposal, Store};
 use reqwest::StatusCode;
 use reqwest::header::{
     CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,

@@ -254,9 +254,9 @@ mod meetings {
     use convene::i18n::Language;
     use convene::network::Network;
     use convene::posting::PostKind;
+    use convene::proposal::{Proposal, ProposalStatus};
     use convene::render::{self, FanOutReport, RoomOutcome};
     use convene::schedule::{Meeting, Status};
-    use convene::store::{Proposal, ProposalStatus};
 
     use crate::support::client_view::snapshot_rendered;
 
@@ -638,8 +638,8 @@ meetings:
         let (_dir, network) = largest_agenda();
         let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
         let accepted = vec![accepted_proposal(); 3];
-        let actions: Vec<convene::store::ActionItem> = (1..=40)
-            .map(|id| convene::store::ActionItem {
+        let actions: Vec<convene::minutes::ActionItem> = (1..=40)
+            .map(|id| convene::minutes::ActionItem {
                 id,
                 meeting_key: "videokonferenz/2026-11-19".to_owned(),
                 meeting_start: "2026-11-19T09:00:00Z".parse().unwrap(),
@@ -717,8 +717,8 @@ mod proposals {
     use convene::i18n::Language;
     use convene::network::Network;
     use convene::posting::PostKind;
+    use convene::proposal::{Proposal, ProposalStatus};
     use convene::render::{self, Outcome};
-    use convene::store::{Proposal, ProposalStatus};
 
     use crate::support::client_view::snapshot_rendered;
 

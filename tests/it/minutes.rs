@@ -4,10 +4,10 @@
 
 use chrono::NaiveDate;
 use convene::i18n::Language;
+use convene::minutes::ActionItem;
 use convene::minutes::{Assignment, Attendance, EntryKind, Minutes, Owner, Record, RecordKind};
 use convene::network::Network;
 use convene::render::{self, DoneOutcome, MinutesReply, Publication, RecordedKind};
-use convene::store::ActionItem;
 
 use crate::support::client_view::snapshot_rendered;
 
@@ -157,7 +157,7 @@ fn file_minutes(network: &Network) -> Minutes {
     let agenda = network.agenda(&meeting).unwrap();
     Minutes::from_file(
         &meeting,
-        render::meeting_title(&meeting, Some(agenda)),
+        convene::agenda::meeting_title(&meeting, Some(agenda)),
         agenda.minutes.as_ref().unwrap(),
     )
 }
@@ -168,7 +168,7 @@ fn live_and_file_minutes_are_the_same_document() {
     let meeting = network.schedule.find("videokonferenz/2026-12-17").unwrap();
     let live = Minutes::from_records(
         &meeting,
-        render::meeting_title(&meeting, network.agenda(&meeting)),
+        convene::agenda::meeting_title(&meeting, network.agenda(&meeting)),
         vec!["Anna Beispiel".to_owned()],
         &[
             ("Kaiserslautern".to_owned(), Attendance::Here),

@@ -567,12 +567,13 @@ mod event_sizes {
     use convene::bot::outbox::Payload;
     use convene::change::Change;
     use convene::i18n::Language;
+    use convene::minutes::ActionItem;
     use convene::minutes::{Assignment, Entry, EntryKind, Minutes, Owner, Topic};
     use convene::network::Network;
     use convene::poll::{PollDraft, Slot, Tally};
     use convene::posting::PostKind;
+    use convene::proposal::{Proposal, ProposalStatus};
     use convene::render::{self, FanOutReport, Rendered, RoomOutcome, size};
-    use convene::store::{ActionItem, Proposal, ProposalStatus};
     use matrix_sdk::ruma::events::room::message::{
         AddMentions, ForwardThread, ReplyMetadata, RoomMessageEventContent,
     };

@@ -10,9 +10,10 @@ use super::super::outbox::{Action, Payload};
 use super::super::posting::Request;
 use super::{HORIZON, Invocation, Outcome, municipality_of};
 use crate::command::{AgendaCommand, CommandError};
+use crate::proposal::{Proposal, ProposalStatus};
 use crate::render::{self, Outcome as Decided, Rendered};
 use crate::schedule::Meeting;
-use crate::store::{NewProposal, Proposal, ProposalRefusal, ProposalStatus, StoreError};
+use crate::store::{NewProposal, ProposalRefusal, StoreError};
 
 /// How many meetings `!schedule` lists.
 const SCHEDULE_COUNT: usize = 5;

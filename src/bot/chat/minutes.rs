@@ -118,7 +118,7 @@ async fn start(invocation: &Invocation<'_>) -> Rendered {
         return reply(invocation, &MinutesReply::NoMeeting);
     };
     let agenda = invocation.network.agenda(&meeting);
-    let title = render::meeting_title(&meeting, agenda);
+    let title = crate::agenda::meeting_title(&meeting, agenda);
     if agenda.is_some_and(|a| a.minutes.is_some()) {
         return reply(invocation, &MinutesReply::AlreadyHasMinutes { title });
     }
@@ -632,7 +632,8 @@ pub fn here(invocation: &Invocation<'_>, name: Option<&str>) -> Rendered {
         Some(row) => (row.meeting_key, row.meeting_title),
         None => match current_or_next(invocation.network, invocation.now, true) {
             Some(meeting) => {
-                let title = render::meeting_title(&meeting, invocation.network.agenda(&meeting));
+                let title =
+                    crate::agenda::meeting_title(&meeting, invocation.network.agenda(&meeting));
                 (meeting.key, title)
             }
             None => return reply(invocation, &MinutesReply::NoRunningMeeting),

@@ -21,7 +21,8 @@ use crate::clock::FixedClock;
 use crate::config::Roster;
 use crate::metrics::Metrics;
 use crate::network::Network;
-use crate::store::{ProposalStatus, Store};
+use crate::proposal::ProposalStatus;
+use crate::store::Store;
 
 use super::super::outbox::{Action, Payload};
 use super::super::posting::Request;

@@ -49,7 +49,7 @@ pub fn draft_file_minutes(recorder: &Recorder, network: &Network, now: DateTime<
         if meeting.start > now {
             continue;
         }
-        let title = render::meeting_title(&meeting, Some(agenda));
+        let title = crate::agenda::meeting_title(&meeting, Some(agenda));
         let row = match recorder.store.minutes(&meeting.key) {
             Ok(Some(row)) => row,
             Ok(None) => {
