@@ -57,6 +57,9 @@ pub struct Config {
     pub listen: std::net::SocketAddr,
     /// How many open agenda proposals one member may have at a time.
     pub max_open_proposals: usize,
+    /// How old a command sent while the bot was away may be and still be carried out (older
+    /// ones are answered once, asking to send them again); 24 hours when absent.
+    pub late_commands: TimeDelta,
     /// Where the bot's source code is offered to the people who use it (AGPL-3.0 §13);
     /// `!about` and `!help` name it. [`DEFAULT_SOURCE_URL`] unless configured.
     pub source_url: Url,
@@ -281,6 +284,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "calendar",
     "listen",
     "max_open_proposals",
+    "late_commands",
     "source_url",
 ];
 const CALENDAR_KEYS: &[&str] = &["contact", "uid_domain", "listen", "public_url", "public"];
@@ -354,6 +358,10 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     );
     let listen = listen(&top, &calendar, problems);
     let max_open_proposals = max_open_proposals(&top, problems);
+    let late_commands = match top.optional("late_commands") {
+        None => Some(TimeDelta::hours(24)),
+        Some(node) => fields::late_commands(&node, problems),
+    };
     let source_url = match top.optional("source_url") {
         None => Url::parse(DEFAULT_SOURCE_URL).ok(),
         Some(node) => source_url(&node, problems),
@@ -362,6 +370,7 @@ fn validate(root: Node<'_>, base: &Path, problems: &mut Vec<Problem>) -> Option<
     Some(Config {
         source_url: source_url?,
         max_open_proposals: max_open_proposals?,
+        late_commands: late_commands?,
         calendar: calendar?,
         listen: listen?,
         meetings: meetings?,

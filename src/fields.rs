@@ -144,6 +144,20 @@ pub fn reminder(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelt
     )
 }
 
+/// How old a command sent while the bot was away may be and still be carried out, such as
+/// `24h`: at most [`limits::MAX_LATE_COMMANDS`].
+pub fn late_commands(node: &Node<'_>, problems: &mut Vec<Problem>) -> Option<TimeDelta> {
+    bounded_duration(
+        node,
+        limits::MAX_LATE_COMMANDS,
+        text!(
+            de: "ältere Befehle beantwortet der Bot mit der Bitte, sie noch einmal zu senden",
+            en: "the bot answers older commands by asking to send them again"
+        ),
+        problems,
+    )
+}
+
 fn bounded_duration(
     node: &Node<'_>,
     max: TimeDelta,

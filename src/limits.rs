@@ -30,6 +30,10 @@ pub const MAX_MEETING: TimeDelta = TimeDelta::days(1);
 /// day, so a yearly meeting can still be announced a year ahead.
 pub const MAX_REMINDER: TimeDelta = TimeDelta::days(366);
 
+/// The longest a command may wait for the bot and still be carried out (`late_commands:`): a
+/// month; older ones are answered, not carried out.
+pub const MAX_LATE_COMMANDS: TimeDelta = TimeDelta::days(31);
+
 /// The largest `INTERVAL` of a recurrence rule: every 1000 weeks (19 years) or months (83
 /// years) is beyond any real series; python-dateutil and ical.js expand it without trouble.
 pub const MAX_INTERVAL: u32 = 1_000;

@@ -7,9 +7,9 @@
 //! The loop is ours rather than `Client::sync` because the SDK's loop waits a second whenever two
 //! syncs finish within a second of each other, which adds about a second to every reply.
 //!
-//! Everything that happened before the bot started is ignored: the first sync after start
-//! ("catch-up") is processed for state and invitations, but commands in it are not answered,
-//! nor are commands stamped before the start that arrive later.
+//! Commands in the first sync after start ("catch-up"), sent while the bot was away, are
+//! carried out and answered late ([`chat::decide_reply`]); each message is handled once
+//! (recorded by its event id). Only messages from before the bot's first run are history.
 //!
 //! The background tasks (outbox, posting, file watcher, HTTP server) must all run as long as the
 //! bot does: if one ends, `/healthz` says so and [`run`] returns an error, so the process exits
@@ -28,7 +28,7 @@ pub mod session;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -62,6 +62,9 @@ use policy::{InviteDecision, InvitePolicy};
 
 /// How long the homeserver may hold a sync request open when nothing happens.
 pub const LONG_POLL: Duration = Duration::from_secs(30);
+/// How often at most the bot records that it is alive (a late answer says since when it was
+/// away: to within this much).
+const ALIVE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
 /// How often the bot tries again to join configured rooms it is not in yet.
 const REJOIN_INTERVAL: Duration = Duration::from_secs(600);
 /// The longest wait between two failed syncs. Short, because it is also how long the bot may
@@ -148,6 +151,10 @@ pub async fn run(
     );
     let result = bot.serve(&mut shutdown).await;
     info!("shutting down");
+    // Away from now on: a command sent during the restart is answered "late since …".
+    if let Err(error) = bot.context.store.alive(bot.context.clock.now()) {
+        warn!(%error, "cannot record when the bot stopped");
+    }
     let _ = bot.stop_tx.send(true);
     let _ = tokio::join!(watcher, posting, bot.http);
     finish(bot.context.outbox.clone(), bot.delivery).await?;
@@ -170,6 +177,8 @@ struct Bot {
     http: tokio::task::JoinHandle<()>,
     device_id: OwnedDeviceId,
     new_device: bool,
+    /// When [`Bot::alive`] last recorded the bot alive, in milliseconds.
+    alive_at: AtomicI64,
     /// Keeps other convene processes (`convene doctor`) off the device while the bot runs.
     _lock: session::DeviceLock,
 }
@@ -189,6 +198,16 @@ impl Bot {
         let started_at = clock.now();
         let config = network.config.clone();
         let store = open_data(&config)?;
+        // Before this run marks itself alive: since when it was away, and since when it has
+        // been answering at all (messages before its first run are history).
+        let away_since = store
+            .alive_at()
+            .map_err(|error| warn!(%error, "cannot read when the bot was last alive"))
+            .ok()
+            .flatten();
+        let history_before = store
+            .first_started_at(started_at)
+            .context("cannot record the bot's first start")?;
         let health = Arc::new(Health::bot(Instant::now()));
         let metrics = Arc::new(Metrics::new());
         // The HTTP server's address is taken before logging in: a port in use stops the bot
@@ -217,8 +236,9 @@ impl Bot {
             requests: requests_tx,
             clock,
             own_user_id,
-            caught_up: AtomicBool::new(false),
             started_at,
+            away_since,
+            history_before,
             outbox: outbox_tx,
             metrics,
         });
@@ -250,6 +270,7 @@ impl Bot {
             http,
             device_id,
             new_device: connected.new_device,
+            alive_at: AtomicI64::new(i64::MIN / 2),
             _lock: connected.lock,
         };
         let jobs = Jobs {
@@ -284,7 +305,7 @@ impl Bot {
                 }
             }
         }
-        self.context.caught_up.store(true, Ordering::SeqCst);
+        self.alive();
         Ok(true)
     }
 
@@ -345,6 +366,22 @@ impl Bot {
         [watcher, posting]
     }
 
+    /// Records that the bot is alive now (after each sync): a late answer after a crash says
+    /// since when the bot was away.
+    /// At most every [`ALIVE_EVERY`]: a busy sync loop does not write for every sync.
+    fn alive(&self) {
+        let now = self.context.clock.now();
+        let last = self.alive_at.load(Ordering::Relaxed);
+        if now.timestamp_millis() - last < ALIVE_EVERY.num_milliseconds() {
+            return;
+        }
+        self.alive_at
+            .store(now.timestamp_millis(), Ordering::Relaxed);
+        if let Err(error) = self.context.store.alive(now) {
+            warn!(%error, "cannot record that the bot is alive");
+        }
+    }
+
     /// The loop: syncs until `shutdown` completes (`Ok`), a background task ends, or the
     /// homeserver no longer accepts the bot's session. Configured rooms the bot is not in are
     /// tried again every [`REJOIN_INTERVAL`].
@@ -376,6 +413,7 @@ impl Bot {
                 }
                 result = syncing.sync_once() => match result {
                     Ok(()) => {
+                        self.alive();
                         if std::mem::take(&mut away) {
                             info!("the homeserver answers again");
                             let _ = self.context.requests.send(Request::HomeserverBack);

@@ -7,7 +7,8 @@
 //! Text is assembled from [`Part`]s, so the plain body and the HTML body cannot say different
 //! things: code is `<code>` in HTML and as typed in plain, everything else is escaped.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta};
+use chrono_tz::Tz;
 use url::Url;
 
 use super::common::quotation_marks;
@@ -274,6 +275,78 @@ pub fn pong(language: Language, delay: Option<TimeDelta>) -> Rendered {
         None => text!(de: "Pong – convene ist erreichbar.", en: "Pong – convene is up."),
     };
     paragraph(&[text(plain.take(language))])
+}
+
+/// When something happened, as a late answer says it: the time of day (`10:02`), with the date
+/// in front if it was not on the day of `today`.
+fn moment(language: Language, at: DateTime<Tz>, today: DateTime<Tz>) -> String {
+    let time = at.format("%H:%M").to_string();
+    if at.date_naive() == today.date_naive() {
+        time
+    } else {
+        format!(
+            "{} {time}",
+            super::common::date_short(language, at.date_naive())
+        )
+    }
+}
+
+/// The first line of an answer given late, saying why: the bot was away (`away`: since when, if
+/// it knows, until it came back), or the message reached it late (the homeserver was slow).
+/// Times in the network's time zone.
+pub fn late_answer(
+    language: Language,
+    sent: DateTime<Tz>,
+    away: Option<(Option<DateTime<Tz>>, DateTime<Tz>)>,
+    received: DateTime<Tz>,
+) -> Rendered {
+    let line = match away {
+        Some((Some(from), until)) => {
+            let (from, until) = (
+                moment(language, from, until),
+                moment(language, until, until),
+            );
+            text!(
+                de: "Verspätet beantwortet – der Bot war von {from} bis {until} Uhr nicht erreichbar.",
+                en: "Answered late – the bot was unreachable from {from} to {until}.",
+            )
+        }
+        Some((None, until)) => {
+            let until = moment(language, until, until);
+            text!(
+                de: "Verspätet beantwortet – der Bot war bis {until} Uhr nicht erreichbar.",
+                en: "Answered late – the bot was unreachable until {until}.",
+            )
+        }
+        None => {
+            let (sent, received) = (
+                moment(language, sent, received),
+                moment(language, received, received),
+            );
+            text!(
+                de: "Verspätet beantwortet – Ihre Nachricht von {sent} Uhr hat den Bot erst um {received} Uhr erreicht.",
+                en: "Answered late – your message of {sent} reached the bot only at {received}.",
+            )
+        }
+    };
+    paragraph(&[text(line.take(language))])
+}
+
+/// The one answer to a command older than `bound` when the bot got it: not carried out, and
+/// why, with the request to send it again.
+pub fn too_late(
+    language: Language,
+    sent: DateTime<Tz>,
+    received: DateTime<Tz>,
+    bound: TimeDelta,
+) -> Rendered {
+    let sent = moment(language, sent, received);
+    let hours = bound.num_hours();
+    let line = text!(
+        de: "Ihre Nachricht von {sent} Uhr hat den Bot erst nach mehr als {hours} Stunden erreicht; er war so lange nicht erreichbar. Sie wurde deshalb nicht ausgeführt. Bitte senden Sie sie noch einmal, wenn sie noch gilt.",
+        en: "Your message of {sent} reached the bot only after more than {hours} hours; it was unreachable that long. So it was not carried out. Please send it again if it still applies.",
+    );
+    paragraph(&[text(line.take(language))])
 }
 
 /// The answer to `!about`: the bot's name and version, its license, and where its source is.

@@ -13,7 +13,10 @@ mod proposals;
 mod rendered;
 pub mod size;
 
-pub use commands::{About, about, answers, command_error, command_help, help, no_meeting_on, pong};
+pub use commands::{
+    About, about, answers, command_error, command_help, help, late_answer, no_meeting_on, pong,
+    too_late,
+};
 pub use common::{date_range, date_short};
 pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};
 pub use meetings::{

@@ -211,6 +211,18 @@ const MIGRATIONS: &[&str] = &[
     // the unreachable ones.
     "CREATE INDEX deliveries_pending ON deliveries (failure)
         WHERE sent_at IS NULL AND given_up_at IS NULL;",
+    // 8: what was said to the bot and is handled (so a message seen again after a restart is
+    // not carried out twice), and the bot's own state: when it first ran (messages before that
+    // are history), when it was last seen alive (a late answer says since when it was away).
+    "CREATE TABLE handled_events (
+        event_id TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        handled_at TEXT NOT NULL
+    );
+    CREATE TABLE bot_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );",
 ];
 
 /// Why the database failed.
@@ -755,6 +767,73 @@ impl Store {
             )
             .optional()?;
         seen.map(time).transpose()
+    }
+
+    /// Whether the event `event_id` (a message to the bot) has been handled.
+    pub fn handled(&self, event_id: &str) -> Result<bool, StoreError> {
+        let found: Option<i64> = self
+            .lock()
+            .query_row(
+                "SELECT 1 FROM handled_events WHERE event_id = ?1",
+                params![event_id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Records the event `event_id` in `room_id` as handled; false if it was already.
+    pub fn mark_handled(
+        &self,
+        event_id: &str,
+        room_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let added = self.lock().execute(
+            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at)
+             VALUES (?1, ?2, ?3)",
+            params![event_id, room_id, text(now)],
+        )?;
+        Ok(added == 1)
+    }
+
+    /// When the bot first ran with this database (recorded as `now` the first time asked):
+    /// messages sent before that are history, not requests.
+    pub fn first_started_at(&self, now: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT OR IGNORE INTO bot_state (key, value) VALUES ('first_started_at', ?1)",
+            params![text(now)],
+        )?;
+        let value: String = connection.query_row(
+            "SELECT value FROM bot_state WHERE key = 'first_started_at'",
+            [],
+            |row| row.get(0),
+        )?;
+        time(value)
+    }
+
+    /// Records that the bot is alive at `now` (it syncs).
+    pub fn alive(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO bot_state (key, value) VALUES ('alive_at', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// When the bot was last recorded alive, if ever.
+    pub fn alive_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let value: Option<String> = self
+            .lock()
+            .query_row(
+                "SELECT value FROM bot_state WHERE key = 'alive_at'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        value.map(time).transpose()
     }
 
     /// Marks `key` as done; `true` if it was not done before. For notices given once.

@@ -23,7 +23,7 @@ pub fn help(invocation: &Invocation<'_>, topic: Option<CommandId>) -> Rendered {
 pub fn ping(invocation: &Invocation<'_>) -> Rendered {
     render::pong(
         invocation.language(),
-        Some(invocation.now - invocation.sent),
+        Some(invocation.received - invocation.sent),
     )
 }
 

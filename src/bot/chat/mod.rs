@@ -18,7 +18,6 @@ mod polls;
 pub mod room;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 use matrix_sdk::ruma::events::room::message::{
@@ -60,10 +59,14 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// The bot's own user: its messages are never commands.
     pub own_user_id: OwnedUserId,
-    /// Set once the catch-up sync is done; until then commands are history, not requests.
-    pub caught_up: AtomicBool,
-    /// When this run started: commands sent earlier are not answered.
+    /// When this run started: commands sent earlier are answered late.
     pub started_at: DateTime<Utc>,
+    /// When the bot was last seen alive before this run, if ever: a late answer says it was
+    /// away since then.
+    pub away_since: Option<DateTime<Utc>>,
+    /// When the bot first ran with this data directory: messages sent earlier are history,
+    /// not requests (a new bot does not answer a room's old commands).
+    pub history_before: DateTime<Utc>,
     /// Where answers go.
     pub outbox: mpsc::UnboundedSender<Action>,
     /// Commands are counted here.
@@ -87,8 +90,11 @@ pub struct Invocation<'a> {
     pub position: usize,
     /// When it was sent, by the homeserver's clock.
     pub sent: DateTime<Utc>,
-    /// Now.
+    /// The time the command counts at: now, or when it was sent if it is carried out late (a
+    /// late `!here`, minutes line or vote counts when it was said).
     pub now: DateTime<Utc>,
+    /// When the bot got it.
+    pub received: DateTime<Utc>,
 }
 
 impl Invocation<'_> {
@@ -199,25 +205,27 @@ impl From<Rendered> for Outcome {
     }
 }
 
+/// How long after it was sent a command counts as answered late (the bot, or its homeserver,
+/// was slow or away).
+const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
 /// Decides whether and how to answer a message: every command in it is run, in order, and
-/// their answers go out as one reply (files on their own).
+/// their answers go out as one reply (files on their own). Each message is handled once: also
+/// one that arrives again (a restart's catch-up) or late (sent while the bot was away — it is
+/// carried out as of when it was sent, and its answer says why it comes late; one older than
+/// the network's `late_commands` is answered once, not carried out).
 pub async fn decide_reply(
     context: &Context,
     room: &dyn ChatRoom,
     event: &OriginalSyncRoomMessageEvent,
     now: DateTime<Utc>,
 ) -> Vec<Action> {
-    // Commands from before the start are history, not requests: those in the catch-up sync,
-    // and those stamped earlier than the start that arrive later (an encrypted message whose
-    // key came late).
     let sent = DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into());
-    let Some(sent) = sent else {
+    // Messages from before the bot's first run are history; its own are never commands.
+    let Some(sent) = sent.filter(|sent| *sent >= context.history_before) else {
         return Vec::new();
     };
-    if !context.caught_up.load(Ordering::SeqCst)
-        || sent < context.started_at
-        || event.sender == context.own_user_id
-    {
+    if event.sender == context.own_user_id {
         return Vec::new();
     }
     // Only text from people: notices are what bots send, and answering them loops.
@@ -227,26 +235,109 @@ pub async fn decide_reply(
     let Some(commands) = command::parse_all(&text.body) else {
         return Vec::new();
     };
+    let event_id = event.event_id.as_str();
+    match context.store.handled(event_id) {
+        Ok(true) => return Vec::new(),
+        Ok(false) => {}
+        // Carried out anyway: every effect is kept once per event, and the answer's
+        // transaction id is derived from the event, so a repeat changes nothing.
+        Err(error) => warn!(%error, "cannot tell whether a message was handled"),
+    }
     let network = Arc::clone(&context.network.borrow());
-    let mut texts = Vec::new();
-    let mut actions = Vec::new();
-    let mut also = Vec::new();
+    let timezone = network.config.timezone;
+    let mut answers = if now - sent > network.config.late_commands {
+        let answer = render::too_late(
+            network.config.language,
+            sent.with_timezone(&timezone),
+            now.with_timezone(&timezone),
+            network.config.late_commands,
+        );
+        Answers::text(answer)
+    } else {
+        let late = sent < context.started_at || now - sent > LATE_AFTER;
+        let at = if late { sent } else { now };
+        let mut answers =
+            carry_out_all(context, &network, room, event, commands, (sent, at, now)).await;
+        if late {
+            let away = (sent < context.started_at).then(|| {
+                (
+                    context.away_since.map(|t| t.with_timezone(&timezone)),
+                    context.started_at.with_timezone(&timezone),
+                )
+            });
+            let notice = render::late_answer(
+                network.config.language,
+                sent.with_timezone(&timezone),
+                away,
+                now.with_timezone(&timezone),
+            );
+            answers.texts.insert(0, notice);
+        }
+        answers
+    };
+    if let Err(error) = context
+        .store
+        .mark_handled(event_id, room.room_id().as_str(), now)
+    {
+        warn!(%error, "cannot record a message as handled");
+    }
+    let mut actions = std::mem::take(&mut answers.files);
+    if !answers.texts.is_empty() {
+        actions.insert(0, reply(&network, room, event, &answers.texts));
+    }
+    actions.extend(answers.also);
+    actions
+}
+
+/// What the commands of one message come to.
+#[derive(Debug, Default)]
+struct Answers {
+    /// Texts, gathered into one reply.
+    texts: Vec<Rendered>,
+    /// Files, each sent on its own.
+    files: Vec<Action>,
+    /// Notices for other rooms.
+    also: Vec<Action>,
+}
+
+impl Answers {
+    /// Just one text.
+    fn text(text: Rendered) -> Self {
+        Self {
+            texts: vec![text],
+            ..Self::default()
+        }
+    }
+}
+
+/// Carries out every command of a message, in order. `times`: when it was sent, the time it
+/// counts at, and now.
+async fn carry_out_all(
+    context: &Context,
+    network: &Network,
+    room: &dyn ChatRoom,
+    event: &OriginalSyncRoomMessageEvent,
+    commands: Vec<Result<Command, CommandError>>,
+    (sent, at, received): (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
+) -> Answers {
+    let mut answers = Answers::default();
     for (position, parsed) in commands.into_iter().enumerate() {
         let invocation = Invocation {
             context,
-            network: &network,
+            network,
             room,
             sender: &event.sender,
             event_id: &event.event_id,
             position,
             sent,
-            now,
+            now: at,
+            received,
         };
         let outcome = carry_out(&invocation, parsed).await;
-        also.extend(outcome.also);
+        answers.also.extend(outcome.also);
         match outcome.answer {
-            Answer::Text(rendered) => texts.push(rendered),
-            Answer::File(attachment) => actions.push(Action::Send {
+            Answer::Text(rendered) => answers.texts.push(rendered),
+            Answer::File(attachment) => answers.files.push(Action::Send {
                 room_id: room.room_id().to_owned(),
                 transaction_id: OwnedTransactionId::from(format!(
                     "{}-file-{position}",
@@ -256,11 +347,7 @@ pub async fn decide_reply(
             }),
         }
     }
-    if !texts.is_empty() {
-        actions.insert(0, reply(&network, room, event, &texts));
-    }
-    actions.extend(also);
-    actions
+    answers
 }
 
 /// The one reply to a message: the commands' texts, as a notice in reply to it (in its thread).

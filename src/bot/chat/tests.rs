@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
+use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::{
     EventId, OwnedEventId, OwnedRoomId, OwnedRoomOrAliasId, OwnedUserId, RoomId, RoomOrAliasId,
     UserId, owned_room_id, owned_user_id,
@@ -130,8 +130,9 @@ impl Bench {
             requests: requests_tx,
             clock: Arc::new(FixedClock(now)),
             own_user_id: owned_user_id!("@convene:kaiserslautern.de"),
-            caught_up: AtomicBool::new(true),
             started_at: now - chrono::TimeDelta::hours(1),
+            away_since: Some(now - chrono::TimeDelta::hours(2)),
+            history_before: now - chrono::TimeDelta::days(30),
             outbox: outbox_tx,
             metrics: Arc::new(Metrics::new()),
         };
@@ -157,6 +158,7 @@ impl Bench {
             position: 0,
             sent: self.now,
             now: self.now,
+            received: self.now,
         };
         let parsed = crate::command::parse(body).expect("a command");
         carry_out(&invocation, parsed).await
@@ -391,29 +393,43 @@ async fn ics_answers_with_the_next_meeting_s_invitation_as_a_file() {
 
 // --- dispatch ---
 
+/// A text message `body` from `sender`, sent at `sent_ms`, as the homeserver delivers it.
+fn message(id: &str, sender: &str, body: &str, sent_ms: i64) -> OriginalSyncRoomMessageEvent {
+    serde_json::from_value(serde_json::json!({
+        "type": "m.room.message",
+        "event_id": id,
+        "sender": sender,
+        "origin_server_ts": sent_ms,
+        "content": { "msgtype": "m.text", "body": body },
+    }))
+    .unwrap()
+}
+
+/// The plain text of the reply among `actions`.
+fn reply_text(actions: &[Action]) -> String {
+    actions
+        .iter()
+        .find_map(|action| match action {
+            Action::Send {
+                payload: Payload::Message(content),
+                ..
+            } => Some(content.body().to_owned()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 #[tokio::test]
-async fn a_message_with_two_commands_gets_one_reply_to_it_and_history_none() {
+async fn a_message_with_two_commands_gets_one_reply_to_it_and_is_handled_once() {
     let bench = Bench::at("2026-12-10T09:00:00Z");
-    let event = |sent_ms: i64| {
-        serde_json::from_value::<
-            matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent,
-        >(serde_json::json!({
-            "type": "m.room.message",
-            "event_id": "$two:test",
-            "sender": MEMBER,
-            "origin_server_ts": sent_ms,
-            "content": { "msgtype": "m.text", "body": "!ping\n!next" },
-        }))
-        .unwrap()
-    };
-    let now_ms = bench.now.timestamp_millis();
-    let actions = decide_reply(
-        &bench.context,
-        &Room::kaiserslautern(),
-        &event(now_ms),
-        bench.now,
-    )
-    .await;
+    let room = Room::kaiserslautern();
+    let event = message(
+        "$two:test",
+        MEMBER,
+        "!ping\n!next",
+        bench.now.timestamp_millis(),
+    );
+    let actions = decide_reply(&bench.context, &room, &event, bench.now).await;
     let [
         Action::Send {
             room_id,
@@ -426,16 +442,65 @@ async fn a_message_with_two_commands_gets_one_reply_to_it_and_history_none() {
     };
     assert_eq!(room_id.as_str(), "!kl:kaiserslautern.de");
     assert_eq!(transaction_id.as_str(), "convene-reply-_two_test");
-    // Sent before this run started: history, not a request.
-    let before = bench.context.started_at.timestamp_millis() - 1;
+    // Seen again (a restart's catch-up): nothing more.
     assert!(
-        decide_reply(
-            &bench.context,
-            &Room::kaiserslautern(),
-            &event(before),
-            bench.now
-        )
-        .await
-        .is_empty()
+        decide_reply(&bench.context, &room, &event, bench.now)
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn messages_from_before_the_bot_s_first_run_are_history() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let before = bench.context.history_before.timestamp_millis() - 1;
+    let event = message("$old:test", MEMBER, "!ping", before);
+    let actions = decide_reply(&bench.context, &Room::kaiserslautern(), &event, bench.now).await;
+    assert!(actions.is_empty(), "{actions:?}");
+}
+
+#[tokio::test]
+async fn a_proposal_sent_while_the_bot_was_away_is_carried_out_and_answered_late() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    // Sent 90 minutes ago, while the bot was away (from 2 h ago until it started 1 h ago).
+    let sent = bench.now - chrono::TimeDelta::minutes(90);
+    let event = message(
+        "$late:test",
+        MEMBER,
+        "!agenda add Open Data",
+        sent.timestamp_millis(),
+    );
+    let actions = decide_reply(&bench.context, &Room::kaiserslautern(), &event, bench.now).await;
+    let text = reply_text(&actions);
+    assert!(
+        text.starts_with(
+            "Verspätet beantwortet – der Bot war von 08:00 bis 09:00 Uhr nicht erreichbar."
+        ),
+        "{text}"
+    );
+    let open = bench.store().open_proposals().unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].created_at, sent, "it counts as of when it was sent");
+}
+
+#[tokio::test]
+async fn a_command_older_than_the_bound_is_answered_once_and_not_carried_out() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let sent = bench.now - chrono::TimeDelta::hours(25);
+    let event = message(
+        "$stale:test",
+        MEMBER,
+        "!agenda add Open Data",
+        sent.timestamp_millis(),
+    );
+    let room = Room::kaiserslautern();
+    let text = reply_text(&decide_reply(&bench.context, &room, &event, bench.now).await);
+    assert!(text.contains("mehr als 24 Stunden"), "{text}");
+    assert!(text.contains("noch einmal"), "{text}");
+    assert!(bench.store().open_proposals().unwrap().is_empty());
+    assert!(
+        decide_reply(&bench.context, &room, &event, bench.now)
+            .await
+            .is_empty()
     );
 }
