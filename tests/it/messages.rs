@@ -117,6 +117,43 @@ fn pong() {
     );
 }
 
+/// A late answer's first line, for each reason; and the one answer to a command too old to
+/// carry out.
+#[test]
+fn late_answers() {
+    let at = |text: &str| {
+        text.parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .with_timezone(&chrono_tz::Europe::Berlin)
+    };
+    let (sent, back, now) = (
+        at("2026-12-07T09:03:00Z"),
+        at("2026-12-07T09:05:00Z"),
+        at("2026-12-07T09:05:30Z"),
+    );
+    let away = Some((Some(at("2026-12-07T09:02:00Z")), back));
+    let away_overnight = Some((Some(at("2026-12-06T21:40:00Z")), back));
+    for (code, language) in [("de", Language::German), ("en", Language::English)] {
+        let late = |away| render::late_answer(language, sent, away, now);
+        snapshot_rendered!(format!("late_away_{code}"), late(away));
+        snapshot_rendered!(format!("late_away_overnight_{code}"), late(away_overnight));
+        snapshot_rendered!(
+            format!("late_away_since_unknown_{code}"),
+            late(Some((None, back)))
+        );
+        snapshot_rendered!(format!("late_slow_{code}"), late(None));
+        snapshot_rendered!(
+            format!("too_late_{code}"),
+            render::too_late(
+                language,
+                at("2026-12-05T16:00:00Z"),
+                now,
+                TimeDelta::hours(24)
+            )
+        );
+    }
+}
+
 /// The snapshot name of each kind of command error; without a wildcard, so that a new kind
 /// fails to compile here until it has its snapshots in [`every_command_error`].
 fn error_name(error: &CommandError) -> &'static str {
