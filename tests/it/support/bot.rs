@@ -38,46 +38,6 @@ impl BotHome {
         Self::write(&config, password)
     }
 
-    /// Like [`BotHome::new`], with the member rooms given as (name, alias local part); the
-    /// organizers' room is `#orga`.
-    pub fn with_members(
-        synapse: &Synapse,
-        bot_user: &str,
-        password: &str,
-        organizers: &[String],
-        invite_homeservers: &[String],
-        members: &[(String, String)],
-    ) -> Self {
-        let rooms: Vec<(String, String)> = members
-            .iter()
-            .map(|(name, alias)| (name.clone(), format!("#{alias}:{}", synapse.server_name)))
-            .collect();
-        Self::with_member_rooms(
-            synapse,
-            bot_user,
-            password,
-            organizers,
-            invite_homeservers,
-            &rooms,
-        )
-    }
-
-    /// Like [`BotHome::with_members`], with each member room as (name, full alias): rooms on
-    /// the members' own homeservers.
-    pub fn with_member_rooms(
-        synapse: &Synapse,
-        bot_user: &str,
-        password: &str,
-        organizers: &[String],
-        invite_homeservers: &[String],
-        members: &[(String, String)],
-    ) -> Self {
-        let mut config = Self::config_for(synapse, bot_user, organizers);
-        config.members = members.to_vec();
-        config.accept_invites_from = invite_homeservers.to_vec();
-        Self::write(&config, password)
-    }
-
     /// The [`TestConfig`] for a bot on `synapse`: the bot is `bot_user`, the organizers as
     /// given, the organizers' room `#orga`, one member room `#kaiserslautern`; language German,
     /// HTTP on a port the OS picks.
@@ -117,21 +77,6 @@ impl BotHome {
     pub fn configure(&self, base: &str, extra: &str) {
         let path = self.dir.path().join("convene.yaml");
         std::fs::write(path, format!("{base}{extra}")).unwrap();
-    }
-
-    /// Adds YAML to the configuration as first written (and keeps it as the new base).
-    pub fn extend_base(&self, extra: &str) {
-        let base = format!("{}{extra}", self.base_config());
-        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
-        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
-    }
-
-    /// Removes the top-level `listen` (any port) from the base configuration, for a test that
-    /// adds a `calendar:` section with its own `listen`.
-    pub fn drop_listen(&self) {
-        let base = self.base_config().replace("listen: 127.0.0.1:0\n", "");
-        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
-        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
     }
 
     /// The configuration as first written, for [`BotHome::configure`].
