@@ -14,10 +14,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use matrix_sdk::ruma::UserId;
-use support::bot::BotHome;
-use support::member::Member;
-use support::synapse::Synapse;
+use support::network::{RoomSpec, TestNetwork};
 
 const ROOMS: usize = 40;
 
@@ -30,39 +27,20 @@ fn main() {
 }
 
 async fn bench() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", "bench-password", true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
-    let members: Vec<(String, String)> = (1..=ROOMS)
-        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
-        .collect();
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        "bench-password",
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let mut rooms = vec![
-        organizer
-            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-            .await,
-    ];
-    for (name, alias) in &members {
-        rooms.push(
-            organizer
-                .create_room_with_alias(name, Some(alias), true, &[&bot_id])
-                .await,
-        );
-    }
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let network = TestNetwork::setup()
+        .members(
+            (1..=ROOMS)
+                .map(|i| RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), true)),
+        )
+        .create()
+        .await;
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        rooms,
+        ..
+    } = network;
     let runs: usize = std::env::var("CONVENE_BENCH_FANOUT_RUNS")
         .ok()
         .and_then(|n| n.parse().ok())

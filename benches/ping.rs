@@ -401,6 +401,9 @@ async fn bench() {
     let rounds = env_usize("CONVENE_BENCH_ROUNDS", 20).max(1);
     let with_anchor = std::env::var("CONVENE_BENCH_ANCHOR").map_or(true, |v| v != "0");
 
+    // Not `support::network::TestNetwork`: the rooms here are no network's (no aliases, not in
+    // the configuration), a member creates them in concurrent batches for two bots at once,
+    // and each bot joins on invitation while they are being created.
     let synapse = Synapse::start();
     let bot_account = synapse.register("convene", "bench-password", true);
     let anna_account = synapse.register("anna", "anna-password", true);

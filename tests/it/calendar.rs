@@ -13,6 +13,8 @@ use convene::proposal::ProposalStatus;
 use convene::schedule::OneOff;
 use convene::store::{NewProposal, Store};
 
+use crate::support::config::TestConfig;
+
 fn network() -> Network {
     Network::load(Path::new("config/convene.example.yaml")).unwrap()
 }
@@ -498,26 +500,16 @@ fn the_worst_accepted_configuration_stays_bounded() {
     use std::fmt::Write as _;
     use std::time::Instant;
 
-    let mut yaml = String::from(
-        r##"homeserver: http://127.0.0.1:8008
-bot:
-  user_id: "@convene:localhost"
-  password: { env: CONVENE_PASSWORD }
-data_dir: data
-network:
-  name: IKONE DS
-  organizers: ["@organizer:localhost"]
-  organizers_room: "#orga:localhost"
-  members:
-    - name: Kaiserslautern
-      room: "#kl:localhost"
-calendar:
+    let mut yaml = TestConfig::minimal()
+        .with(
+            "calendar:
   contact: info@ikone-ds.de
 meetings:
   reminders: [366d, 365d, 180d, 90d, 30d, 7d, 3d, 1d, 1h, 15m]
   series:
-"##,
-    );
+",
+        )
+        .yaml();
     let first = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
     for index in 0..convene::limits::MAX_SERIES {
         let counted = index % 2 == 0;

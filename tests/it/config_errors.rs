@@ -5,6 +5,8 @@ use std::path::Path;
 
 use convene::config::Config;
 
+use crate::support::config::{MONTHLY_VIDEOKONFERENZ, TestConfig};
+
 fn errors_of(name: &str) -> String {
     let path = Path::new("tests/fixtures/config").join(name);
     match Config::load(&path) {
@@ -323,27 +325,9 @@ broken/workshop.yaml:13:41: error: items[0].speaker.office: unknown key `office`
 }
 
 /// A valid configuration without agendas, for files written into temporary directories.
-const VALID: &str = r##"homeserver: http://127.0.0.1:8008
-bot:
-  user_id: "@convene:localhost"
-  password: { env: CONVENE_PASSWORD }
-data_dir: data
-network:
-  name: IKONE DS
-  organizers: ["@organizer:localhost"]
-  organizers_room: "#orga:localhost"
-  members:
-    - name: Kaiserslautern
-      room: "#kl:localhost"
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: "10:00"
-      duration: 90m
-"##;
+fn valid() -> String {
+    TestConfig::minimal().with(MONTHLY_VIDEOKONFERENZ).yaml()
+}
 
 /// The errors of loading the network at `path`, failing (instead of hanging the test run) if the
 /// load does not finish within a few seconds.
@@ -365,7 +349,7 @@ fn network_dir(agendas_dir: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("convene.yaml"),
-        format!("{VALID}agendas_dir: {agendas_dir}\n"),
+        format!("{}agendas_dir: {agendas_dir}\n", valid()),
     )
     .unwrap();
     std::fs::create_dir(dir.path().join("agendas")).unwrap();
@@ -737,7 +721,7 @@ fn matrix_ids_longer_than_matrix_allows_are_refused() {
     use convene::i18n::Language;
 
     let long = |sigil: &str, length: usize| format!("{sigil}{}:localhost", "a".repeat(length - 11));
-    let yaml = VALID
+    let yaml = valid()
         .replace("\"@convene:localhost\"", &format!("\"{}\"", long("@", 256)))
         .replace(
             "[\"@organizer:localhost\"]",
@@ -792,7 +776,7 @@ ids.yaml:12:13: error: network.members[0].room: `{b80}…` has 256 bytes; a room
         )
     );
     // 255 bytes are fine.
-    let yaml = VALID.replace("\"@convene:localhost\"", &format!("\"{}\"", long("@", 255)));
+    let yaml = valid().replace("\"@convene:localhost\"", &format!("\"{}\"", long("@", 255)));
     assert!(Config::parse(Path::new("ids.yaml"), yaml).is_ok());
 
     // The owner of an action in the minutes of an agenda file.
@@ -825,7 +809,7 @@ fn links_longer_than_2048_bytes_are_refused() {
     let umlaut = format!("https://example.org/{}ä", "a".repeat(2_048 - 25));
     let config = format!(
         "homeserver: {long}\nsource_url: {long}\ncalendar:\n  contact: info@ikone-ds.de\n  public_url: {long}\n{}      video_link: {umlaut}\n      exceptions:\n        - {{ date: 2026-02-19, new_video_link: {long} }}\n        - {{ date: 2026-03-19, new_video_link: {fits} }}\n",
-        VALID.replacen("homeserver: http://127.0.0.1:8008\n", "", 1)
+        valid().replacen("homeserver: http://127.0.0.1:8008\n", "", 1)
     );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("convene.yaml"), config).unwrap();

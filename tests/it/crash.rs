@@ -15,17 +15,12 @@
 
 use std::time::Duration;
 
-use chrono::{Duration as Delta, Utc};
-use chrono_tz::Europe::Berlin;
-use matrix_sdk::Room;
-use matrix_sdk::ruma::{OwnedUserId, UserId};
-
 use crate::support::bot::{BotHome, BotProcess};
 use crate::support::meeting::poll_workshop;
 use crate::support::member::{Member, PollEvent, Received};
-use crate::support::synapse::Synapse;
-
-const BOT_PASSWORD: &str = "bot-secret-password";
+use crate::support::network::{RoomSpec, TestNetwork};
+use chrono::{Duration as Delta, Utc};
+use chrono_tz::Europe::Berlin;
 
 /// A small deterministic generator for the kill times (xorshift64*); the seed is printed, and
 /// `CONVENE_CRASH_SEED` replays a run.
@@ -89,69 +84,6 @@ fn meetings_yaml(starts: &[chrono::DateTime<chrono_tz::Tz>], moved: &[usize]) ->
     yaml
 }
 
-/// A homeserver with the bot, the organizer's client, the organizers' room (encrypted) and the
-/// member rooms (name, alias, encrypted), which the bot has joined. Fields drop bot first,
-/// homeserver last.
-struct TestNetwork {
-    synapse: Synapse,
-    home: BotHome,
-    organizer: Member,
-    bot_id: OwnedUserId,
-    rooms: Vec<Room>,
-    bot: BotProcess,
-}
-
-impl TestNetwork {
-    /// `extra_base` is added to the bot's configuration before it first starts (agendas).
-    async fn start(members: &[(String, String, bool)], extra_base: &str) -> Self {
-        let synapse = Synapse::start();
-        let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-        let organizer_account = synapse.register("organizer", "organizer-password", true);
-        let bot_id: OwnedUserId = UserId::parse(&bot_account.user_id).unwrap();
-        let names: Vec<(String, String)> = members
-            .iter()
-            .map(|(name, alias, _)| (name.clone(), alias.clone()))
-            .collect();
-        let home = BotHome::with_members(
-            &synapse,
-            &bot_account.user_id,
-            BOT_PASSWORD,
-            std::slice::from_ref(&organizer_account.user_id),
-            std::slice::from_ref(&synapse.server_name),
-            &names,
-        );
-        if !extra_base.is_empty() {
-            home.extend_base(extra_base);
-        }
-        let organizer = Member::connect(&synapse, &organizer_account).await;
-        let mut rooms = vec![
-            organizer
-                .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-                .await,
-        ];
-        for (name, alias, encrypted) in members {
-            rooms.push(
-                organizer
-                    .create_room_with_alias(name, Some(alias), *encrypted, &[&bot_id])
-                    .await,
-            );
-        }
-        let mut bot = home.start();
-        bot.ready().await;
-        for room in &rooms {
-            organizer.wait_for_join(room, &bot_id).await;
-        }
-        Self {
-            synapse,
-            home,
-            organizer,
-            bot_id,
-            rooms,
-            bot,
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
     let trials = env_number("CONVENE_CRASH_TRIALS", 3);
@@ -160,17 +92,21 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
     eprintln!("crash test: {trials} trials, {member_rooms} member rooms, seed {seed}");
     let mut dice = Dice(seed);
 
-    let members: Vec<(String, String, bool)> = (1..=member_rooms)
-        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1))
-        .collect();
+    let network =
+        TestNetwork::setup()
+            .members((1..=member_rooms).map(|i| {
+                RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1)
+            }))
+            .create()
+            .await;
+    let mut bot = network.start_bot().await;
     let TestNetwork {
-        synapse: _synapse,
         home,
         organizer,
         bot_id,
         rooms,
-        mut bot,
-    } = TestNetwork::start(&members, "").await;
+        ..
+    } = network;
     let base = home.base_config();
 
     // Waits for a message; on a timeout, shows the bot's log before failing.
@@ -332,21 +268,19 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
 /// meeting starts — with one follow-up report — while the other rooms get the post as usual.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_that_keeps_failing_is_reported_and_given_up() {
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Gemeinde A", "gemeinde-a", false))
+        .member(RoomSpec::new("Gemeinde B", "gemeinde-b", true))
+        .create()
+        .await;
+    let bot = network.start_bot().await;
     let TestNetwork {
-        synapse: _synapse,
         home,
         organizer,
         bot_id,
         rooms,
-        bot,
-    } = TestNetwork::start(
-        &[
-            ("Gemeinde A".to_owned(), "gemeinde-a".to_owned(), false),
-            ("Gemeinde B".to_owned(), "gemeinde-b".to_owned(), true),
-        ],
-        "",
-    )
-    .await;
+        ..
+    } = network;
     let [orga, _room_a, room_b] = rooms.as_slice() else {
         panic!("three rooms");
     };
@@ -519,25 +453,26 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
     let mut dice = Dice(seed);
     let test_started = std::time::Instant::now();
 
-    let members: Vec<(String, String, bool)> = (1..=room_count)
-        .map(|i| (format!("Kreis {i}"), format!("kreis-{i}"), i % 2 == 1))
-        .collect();
     let agendas = tempfile::tempdir().unwrap();
+    let network = TestNetwork::setup()
+        .members(
+            (1..=room_count)
+                .map(|i| RoomSpec::new(format!("Kreis {i}"), format!("kreis-{i}"), i % 2 == 1)),
+        )
+        .extend_base(&format!(
+            "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
+            agendas.path().display()
+        ))
+        .create()
+        .await;
+    let bot = network.start_bot().await;
     let TestNetwork {
-        synapse: _synapse,
         home,
         organizer,
         bot_id,
         rooms,
-        bot,
-    } = TestNetwork::start(
-        &members,
-        &format!(
-            "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
-            agendas.path().display()
-        ),
-    )
-    .await;
+        ..
+    } = network;
     let [orga, member_rooms @ ..] = rooms.as_slice() else {
         panic!("no organizers' room");
     };

@@ -6,7 +6,9 @@ use std::time::Duration;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
 use crate::support::bot::BotHome;
+use crate::support::config::MONTHLY_VIDEOKONFERENZ;
 use crate::support::member::Member;
+use crate::support::network::{RoomSpec, TestNetwork};
 use crate::support::synapse::Synapse;
 
 const BOT_PASSWORD: &str = "bot-secret-password";
@@ -142,15 +144,6 @@ async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
     drop(bot);
 }
 
-/// Member municipalities with the room aliases `gemeinde-1`, `gemeinde-2`, … in order.
-fn numbered_members(names: &[&str]) -> Vec<(String, String)> {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| ((*name).to_owned(), format!("gemeinde-{}", i + 1)))
-        .collect()
-}
-
 /// The ids of the devices with encryption keys that `bot` has, as the member's client sees them
 /// (the session made at registration uploads no keys, so it is not among them).
 async fn bot_devices(member: &Member, bot: &UserId) -> Vec<String> {
@@ -215,36 +208,13 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
     use chrono::{Duration as Delta, Utc};
     use chrono_tz::Europe::Berlin;
 
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let members: Vec<(String, String)> = (1..=10)
-        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
-        .collect();
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
-
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let mut rooms = vec![
-        organizer
-            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-            .await,
-    ];
-    for (index, (name, alias)) in members.iter().enumerate() {
-        let encrypted = index % 2 == 0;
-        rooms.push(
-            organizer
-                .create_room_with_alias(name, Some(alias), encrypted, &[&bot_id])
-                .await,
-        );
-    }
+    let network =
+        TestNetwork::setup()
+            .members((1..=10).map(|i| {
+                RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1)
+            }))
+            .create()
+            .await;
 
     // A weekly series whose only meeting starts 7 days and 25 seconds from now: the
     // announcement (7 days before) falls due while the test watches.
@@ -266,14 +236,17 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
             time = start.format("%H:%M:%S"),
         )
     };
-    let base = home.base_config();
-    home.configure(&base, &meetings(""));
+    let base = network.home.base_config();
+    network.home.configure(&base, &meetings(""));
 
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        ..
+    } = network;
 
     // Kill the bot as soon as the first room holds the announcement.
     let is_announcement = |m: &crate::support::member::Received| {
@@ -499,45 +472,26 @@ async fn announces_in_every_room_exactly_once_across_a_crash_and_edits_on_a_move
 /// that the member's client downloads and decrypts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hands_out_invitations_and_subscription_links_in_an_encrypted_room() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let anna_account = synapse.register("anna", "anna-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let home = BotHome::new(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        &[synapse.user_id("organizer")],
-        std::slice::from_ref(&synapse.server_name),
-    );
     let port = crate::support::free_port();
-    home.drop_listen();
-    home.extend_base(&format!(
-        "calendar:
+    let network = TestNetwork::setup()
+        .person("anna")
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true).created_by("anna"))
+        .without_listen()
+        .extend_base(&format!(
+            "calendar:
   contact: info@ikone-ds.example
   listen: 127.0.0.1:{port}
   public_url: http://127.0.0.1:{port}/
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: \"10:00\"
-      duration: 90m
-      video_link: https://meet.example.org/ikone
+{MONTHLY_VIDEOKONFERENZ}      video_link: https://meet.example.org/ikone
 "
-    ));
-    let mut bot = home.start();
-    bot.ready().await;
-
-    let anna = Member::connect(&synapse, &anna_account).await;
-    let room = anna
-        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
+        ))
+        .create()
         .await;
-    anna.wait_for_join(&room, &bot_id).await;
+    let bot = network.start_bot().await;
+    let (anna, bot_id) = (&network.people["anna"], network.bot_id.clone());
+    let room = &network.rooms[1];
 
-    let ask = anna.say(&room, "!subscribe").await;
+    let ask = anna.say(room, "!subscribe").await;
     let links = anna.reply_to(&bot_id, &ask).await;
     assert!(links.encrypted, "{links:?}");
     let https = links
@@ -572,7 +526,7 @@ meetings:
         "{feed}"
     );
 
-    let ask = anna.say(&room, "!ics").await;
+    let ask = anna.say(room, "!ics").await;
     let file = anna
         .wait_for("the invitation file", |m| {
             m.sender == bot_id && m.file.is_some()
@@ -601,36 +555,20 @@ async fn members_propose_agenda_items_and_organizers_decide() {
     use chrono::Utc;
     use convene::network::Network;
 
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let anna_account = synapse.register("anna", "anna-password", true);
-    let bert_account = synapse.register("bert", "bert-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz"]);
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
     let agendas = tempfile::tempdir().unwrap();
-    home.extend_base(&format!(
-        "agendas_dir: {}
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: \"10:00\"
-      duration: 90m
-",
-        agendas.path().display()
-    ));
-    let next = Network::load(&home.config_path())
+    let network = TestNetwork::setup()
+        .person("anna")
+        .person("bert")
+        .member(RoomSpec::new("Kaiserslautern", "gemeinde-1", true).joined_by("anna"))
+        .member(RoomSpec::new("Bitburg-Prüm", "gemeinde-2", false).joined_by("bert"))
+        .member(RoomSpec::new("Mayen-Koblenz", "gemeinde-3", true))
+        .extend_base(&format!(
+            "agendas_dir: {}\n{MONTHLY_VIDEOKONFERENZ}",
+            agendas.path().display()
+        ))
+        .create()
+        .await;
+    let next = Network::load(&network.home.config_path())
         .unwrap()
         .schedule
         .next_taking_place(Utc::now(), chrono::TimeDelta::days(400))
@@ -642,40 +580,19 @@ meetings:
     );
     std::fs::write(&agenda_file, &good_agenda).unwrap();
 
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let anna = Member::connect(&synapse, &anna_account).await;
-    let bert = Member::connect(&synapse, &bert_account).await;
-    let anna_id = user(&anna_account.user_id);
-    let bert_id = user(&bert_account.user_id);
-    let orga = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-        .await;
-    let room1 = organizer
-        .create_room_with_alias(
-            "Kaiserslautern",
-            Some("gemeinde-1"),
-            true,
-            &[&bot_id, &anna_id],
-        )
-        .await;
-    let room2 = organizer
-        .create_room_with_alias(
-            "Bitburg-Prüm",
-            Some("gemeinde-2"),
-            false,
-            &[&bot_id, &bert_id],
-        )
-        .await;
-    let room3 = organizer
-        .create_room_with_alias("Mayen-Koblenz", Some("gemeinde-3"), true, &[&bot_id])
-        .await;
-    anna.client.join_room_by_id(room1.room_id()).await.unwrap();
-    bert.client.join_room_by_id(room2.room_id()).await.unwrap();
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in [&orga, &room1, &room2, &room3] {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        people,
+        bot_id,
+        rooms,
+        ..
+    } = network;
+    let (anna, bert) = (&people["anna"], &people["bert"]);
+    let [orga, room1, room2, room3] = rooms.as_slice() else {
+        panic!("four rooms");
+    };
     let anna_room = anna.client.get_room(room1.room_id()).unwrap();
     let bert_room = bert.client.get_room(room2.room_id()).unwrap();
 
@@ -725,7 +642,7 @@ meetings:
     let refused = bert.reply_to(&bot_id, &ask).await;
     assert!(refused.body.contains("Nr. 99"), "{refused:?}");
 
-    let ask = organizer.say(&orga, "!agenda proposals").await;
+    let ask = organizer.say(orga, "!agenda proposals").await;
     let list = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         list.body.contains("Nr. 1 – Open Data (Kaiserslautern"),
@@ -736,10 +653,10 @@ meetings:
             .contains("Nr. 2 – <b>Fette</b> Idee (Bitburg-Prüm"),
         "{list:?}"
     );
-    let ask = organizer.say(&orga, "!agenda accept 1").await;
+    let ask = organizer.say(orga, "!agenda accept 1").await;
     organizer.reply_to(&bot_id, &ask).await;
     let ask = organizer
-        .say(&orga, "!agenda reject 2 passt nicht zum Thema")
+        .say(orga, "!agenda reject 2 passt nicht zum Thema")
         .await;
     organizer.reply_to(&bot_id, &ask).await;
 
@@ -784,7 +701,7 @@ meetings:
     );
     assert!(!export.contains("Fette"), "{export}");
 
-    let ask = organizer.say(&room3, "!agenda").await;
+    let ask = organizer.say(room3, "!agenda").await;
     let agenda = organizer.reply_to(&bot_id, &ask).await;
     let begruessung = agenda
         .body
@@ -821,7 +738,7 @@ meetings:
         )),
         "{report:?}"
     );
-    let ask = organizer.say(&room3, "!agenda").await;
+    let ask = organizer.say(room3, "!agenda").await;
     let agenda = organizer.reply_to(&bot_id, &ask).await;
     assert!(agenda.body.contains("1. Begrüßung"), "{agenda:?}");
     assert!(!agenda.body.contains("Kaffeepause"), "{agenda:?}");
@@ -841,21 +758,6 @@ async fn minutes_are_taken_live_approved_and_published_once_per_room() {
     use matrix_sdk::ruma::events::reaction::ReactionEventContent;
     use matrix_sdk::ruma::events::relation::Annotation;
 
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let anna_account = synapse.register("anna", "anna-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let anna_id = user(&anna_account.user_id);
-    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm", "Mayen-Koblenz", "Trier"]);
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
     // A weekly meeting that began ten minutes ago, with a two-item agenda.
     let start = (Utc::now() - Delta::minutes(10)).with_timezone(&Berlin);
     let date = start.format("%Y-%m-%d").to_string();
@@ -868,9 +770,16 @@ async fn minutes_are_taken_live_approved_and_published_once_per_room() {
     )
     .unwrap();
     let port = crate::support::free_port();
-    home.drop_listen();
-    home.extend_base(&format!(
-        "agendas_dir: {agendas}
+    let network = TestNetwork::setup()
+        .person("anna")
+        .organizers_room(RoomSpec::new("Organisation", "orga", true).joined_by("anna"))
+        .member(RoomSpec::new("Kaiserslautern", "gemeinde-1", true).joined_by("anna"))
+        .member(RoomSpec::new("Bitburg-Prüm", "gemeinde-2", false))
+        .member(RoomSpec::new("Mayen-Koblenz", "gemeinde-3", true))
+        .member(RoomSpec::new("Trier", "gemeinde-4", false))
+        .without_listen()
+        .extend_base(&format!(
+            "agendas_dir: {agendas}
 calendar:
   contact: info@ikone-ds.example
   listen: 127.0.0.1:{port}
@@ -885,53 +794,37 @@ meetings:
       start: \"{time}\"
       duration: 90m
 ",
-        agendas = agendas.path().display(),
-        time = start.format("%H:%M:%S"),
-    ));
-
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let anna = Member::connect(&synapse, &anna_account).await;
-    let orga = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id, &anna_id])
+            agendas = agendas.path().display(),
+            time = start.format("%H:%M:%S"),
+        ))
+        .create()
         .await;
-    let room1 = organizer
-        .create_room_with_alias(
-            "Kaiserslautern",
-            Some("gemeinde-1"),
-            true,
-            &[&bot_id, &anna_id],
-        )
-        .await;
-    let room2 = organizer
-        .create_room_with_alias("Bitburg-Prüm", Some("gemeinde-2"), false, &[&bot_id])
-        .await;
-    let room3 = organizer
-        .create_room_with_alias("Mayen-Koblenz", Some("gemeinde-3"), true, &[&bot_id])
-        .await;
-    let room4 = organizer
-        .create_room_with_alias("Trier", Some("gemeinde-4"), false, &[&bot_id])
-        .await;
-    let rooms = [&orga, &room1, &room2, &room3, &room4];
-    anna.client.join_room_by_id(orga.room_id()).await.unwrap();
-    anna.client.join_room_by_id(room1.room_id()).await.unwrap();
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        people,
+        bot_id,
+        rooms,
+        ..
+    } = network;
+    let anna = &people["anna"];
+    let [orga, room1, room2, room3, room4] = rooms.as_slice() else {
+        panic!("five rooms");
+    };
     let anna_orga = anna.client.get_room(orga.room_id()).unwrap();
     let anna_room = anna.client.get_room(room1.room_id()).unwrap();
 
     // RSVPs: ✅ from Bitburg-Prüm, ❌ from Mayen-Koblenz, and a ✅ from Trier that is taken
     // back, on today's announcement (next week's is announced, too: it is seven days ahead).
-    let ask = organizer.say(&orga, &format!("!announce {date}")).await;
+    let ask = organizer.say(orga, &format!("!announce {date}")).await;
     organizer.reply_to(&bot_id, &ask).await;
     let today = convene::render::date_range(
         convene::i18n::Language::German,
         start,
         start + Delta::minutes(90),
     );
-    for (room, key) in [(&room2, "✅"), (&room3, "❌"), (&room4, "✅")] {
+    for (room, key) in [(room2, "✅"), (room3, "❌"), (room4, "✅")] {
         let room_id = room.room_id().to_owned();
         let announcement = organizer
             .wait_for("the announcement", |m| {
@@ -971,7 +864,7 @@ meetings:
     }
 
     // In the organizers' room, `!help` adds the chairs' and organizers' sections.
-    let ask = organizer.say(&orga, "!help").await;
+    let ask = organizer.say(orga, "!help").await;
     let help = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         help.body.contains("Für das Organisationsteam:")
@@ -979,7 +872,7 @@ meetings:
         "{help:?}"
     );
 
-    let ask = organizer.say(&orga, "!minutes start").await;
+    let ask = organizer.say(orga, "!minutes start").await;
     let started = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         started
@@ -1021,7 +914,7 @@ meetings:
     // Several commands in one message, all recorded, in one reply.
     let ask = organizer
         .say(
-            &orga,
+            orga,
             "!topic\n!info Vorstellungsrunde\n!topic\n!decision Portal prüfen\n\
              !action Kaiserslautern Kosten ermitteln due 2027-01-15\n\
              !link https://opendata.example.org/ Portal <Entwurf>\n!info Versehen\n!undo",
@@ -1048,7 +941,7 @@ meetings:
         "{recorded:?}"
     );
 
-    let ask = organizer.say(&orga, "!minutes end").await;
+    let ask = organizer.say(orga, "!minutes end").await;
     let draft = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         draft
@@ -1065,7 +958,7 @@ meetings:
     assert!(!draft.body.contains("Versehen"), "{draft:?}");
     let ask = organizer
         .say(
-            &orga,
+            orga,
             "!minutes edit 4 Das Netzwerk betreibt ein gemeinsames Portal.",
         )
         .await;
@@ -1074,7 +967,7 @@ meetings:
         edited.body.starts_with("Eintrag [4] wurde korrigiert."),
         "{edited:?}"
     );
-    let ask = organizer.say(&orga, "!minutes approve").await;
+    let ask = organizer.say(orga, "!minutes approve").await;
     let approved = organizer.reply_to(&bot_id, &ask).await;
     assert!(approved.body.contains("wurde genehmigt"), "{approved:?}");
 
@@ -1096,7 +989,7 @@ meetings:
     );
     let mut bot = home.start();
     bot.ready().await;
-    for room in rooms {
+    for room in &rooms {
         let room_id = room.room_id().to_owned();
         organizer
             .wait_for("the minutes in every room", |m| {
@@ -1120,7 +1013,7 @@ meetings:
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
     let received = organizer.received();
-    for room in rooms {
+    for room in &rooms {
         let copies = received
             .iter()
             .filter(|m| is_minutes(m) && m.room_id == room.room_id())
@@ -1237,19 +1130,13 @@ async fn minutes_from_an_agenda_file_are_approved_by_date_and_remind_owners() {
     use chrono::{Duration as Delta, NaiveTime, Utc};
     use chrono_tz::Europe::Berlin;
 
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let members = numbered_members(&["Kaiserslautern", "Bitburg-Prüm"]);
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Kaiserslautern", "gemeinde-1", true))
+        .member(RoomSpec::new("Bitburg-Prüm", "gemeinde-2", false))
+        .create()
+        .await;
+    let (home, synapse, organizer) = (&network.home, &network.synapse, &network.organizer);
+    let bot_id = network.bot_id.clone();
     let now = Utc::now().with_timezone(&Berlin);
     let start = now - Delta::minutes(10);
     let date = start.format("%Y-%m-%d").to_string();
@@ -1312,24 +1199,14 @@ meetings:
         ),
     );
 
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let orga = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-        .await;
     let sitzung = organizer
         .create_room_with_alias("Sitzung", Some("sitzung"), false, &[&bot_id])
         .await;
-    let room1 = organizer
-        .create_room_with_alias("Kaiserslautern", Some("gemeinde-1"), true, &[&bot_id])
-        .await;
-    let room2 = organizer
-        .create_room_with_alias("Bitburg-Prüm", Some("gemeinde-2"), false, &[&bot_id])
-        .await;
-    let mut bot = home.start();
-    bot.ready().await;
-    for room in [&orga, &sitzung, &room1, &room2] {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let bot = network.start_bot().await;
+    organizer.wait_for_join(&sitzung, &bot_id).await;
+    let [orga, room1, room2] = network.rooms.as_slice() else {
+        panic!("three rooms");
+    };
 
     let draft = organizer
         .wait_for("the draft from the file", |m| {
@@ -1350,7 +1227,7 @@ meetings:
             .starts_with("Für „Videokonferenz“ gibt es bereits ein Protokoll."),
         "{refused:?}"
     );
-    let ask = organizer.say(&room1, "!minutes start").await;
+    let ask = organizer.say(room1, "!minutes start").await;
     let refused = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         refused
@@ -1358,7 +1235,7 @@ meetings:
             .starts_with("Protokolle werden im Organisationsraum"),
         "{refused:?}"
     );
-    let ask = organizer.say(&orga, "!minutes edit 2 Anders").await;
+    let ask = organizer.say(orga, "!minutes edit 2 Anders").await;
     let refused = organizer.reply_to(&bot_id, &ask).await;
     assert!(
         refused
@@ -1368,7 +1245,7 @@ meetings:
     );
     let ask = organizer
         .say(
-            &orga,
+            orga,
             &format!("!minutes approve {}", start.format("%d.%m.%Y")),
         )
         .await;
@@ -1376,7 +1253,7 @@ meetings:
     assert!(approved.body.contains("wurde genehmigt"), "{approved:?}");
 
     let file_name = format!("{date}-videokonferenz.md");
-    for room in [&orga, &room1, &room2] {
+    for room in [orga, room1, room2] {
         let room_id = room.room_id().to_owned();
         organizer
             .wait_for("the file in every room", |m| {
@@ -1406,7 +1283,7 @@ meetings:
             .count()
     };
     let is_minutes = |body: &str| body.starts_with("Protokoll: Videokonferenz");
-    for room in [&orga, &room1, &room2] {
+    for room in [orga, room1, room2] {
         assert_eq!(count(room, &is_minutes), 1, "{}", room.room_id());
         assert_eq!(
             count(room, &|b: &str| b == file_name),
@@ -1417,8 +1294,7 @@ meetings:
     }
     assert_eq!(count(&sitzung, &is_minutes), 0);
     assert_eq!(
-        count(&room1, &|b: &str| b
-            .starts_with("Erinnerung: Diese Aufgabe")),
+        count(room1, &|b: &str| b.starts_with("Erinnerung: Diese Aufgabe")),
         1
     );
     let minutes = received

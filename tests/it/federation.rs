@@ -8,14 +8,12 @@ use std::time::{Duration, Instant};
 use matrix_sdk::Room;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 
-use crate::support::bot::BotHome;
 use crate::support::delay_proxy::DelayProxy;
 use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
+use crate::support::network::{RoomSpec, TestNetwork};
 use crate::support::synapse::Synapse;
 use convene::minutes;
-
-const BOT_PASSWORD: &str = "bot-secret-password";
 
 fn user(id: &str) -> OwnedUserId {
     UserId::parse(id).unwrap()
@@ -67,60 +65,36 @@ fn copies(member: &Member, bot: &UserId, room: &Room, title: &str) -> usize {
 /// without the delay (both figures printed), and server B's member still gets each reply.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_federated_network_gets_announcements_even_with_a_member_server_down() {
-    let home_server = Synapse::start_federating();
     let server_a = Synapse::start_federating();
     // Server B is reached through a proxy that adds no latency until the slow-federation phase.
     let line_to_b = DelayProxy::start(crate::support::free_port());
     let server_b = Synapse::start_federating_behind(&line_to_b);
-    let bot_account = home_server.register("convene", BOT_PASSWORD, true);
-    let organizer_account = home_server.register("organizer", "organizer-password", true);
-    let anna_account = server_a.register("anna", "anna-password", true);
-    let bernd_account = server_b.register("bernd", "bernd-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let members = vec![
-        (
-            "Gemeinde A".to_owned(),
-            format!("#gemeinde-a:{}", server_a.server_name),
-        ),
-        (
-            "Gemeinde B".to_owned(),
-            format!("#gemeinde-b:{}", server_b.server_name),
-        ),
-    ];
-    let home = BotHome::with_member_rooms(
-        &home_server,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        &[
-            home_server.server_name.clone(),
-            server_a.server_name.clone(),
-            server_b.server_name.clone(),
-        ],
-        &members,
-    );
-    let base = home.base_config();
-    let mut bot = home.start();
+    let network = TestNetwork::setup()
+        .on(Synapse::start_federating())
+        .person_on("anna", &server_a)
+        .person_on("bernd", &server_b)
+        .member(RoomSpec::new("Gemeinde A", "gemeinde-a", true).created_by("anna"))
+        .member(RoomSpec::new("Gemeinde B", "gemeinde-b", true).created_by("bernd"))
+        .create()
+        .await;
+    let base = network.home.base_config();
+    let mut bot = network.start_bot().await;
     let device = bot.ready().await;
-
-    let organizer = Member::connect(&home_server, &organizer_account).await;
-    let anna = Member::connect(&server_a, &anna_account).await;
-    let bernd = Member::connect(&server_b, &bernd_account).await;
-    let orga_room = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-        .await;
-    let room_a = anna
-        .create_room_with_alias("Gemeinde A", Some("gemeinde-a"), true, &[&bot_id])
-        .await;
-    let room_b = bernd
-        .create_room_with_alias("Gemeinde B", Some("gemeinde-b"), true, &[&bot_id])
-        .await;
-    organizer.wait_for_join(&orga_room, &bot_id).await;
-    anna.wait_for_join(&room_a, &bot_id).await;
-    bernd.wait_for_join(&room_b, &bot_id).await;
+    let TestNetwork {
+        home,
+        organizer,
+        people,
+        bot_id,
+        rooms,
+        ..
+    } = network;
+    let (anna, bernd) = (&people["anna"], &people["bernd"]);
+    let [orga_room, room_a, room_b] = rooms.as_slice() else {
+        panic!("three rooms");
+    };
 
     // Commands across federation: the reply is encrypted and the member's client decrypts it.
-    for (member, room) in [(&anna, &room_a), (&bernd, &room_b)] {
+    for (member, room) in [(anna, room_a), (bernd, room_b)] {
         let ask = member.say(room, "!help").await;
         let help = member.reply_to(&bot_id, &ask).await;
         assert!(help.encrypted, "{help:?}");
@@ -139,11 +113,7 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
         &format!("meetings:\n  reminders: [7d]\n  series:\n{first}"),
     );
     let mut all_up = Duration::ZERO;
-    for (member, room) in [
-        (&organizer, &orga_room),
-        (&anna, &room_a),
-        (&bernd, &room_b),
-    ] {
+    for (member, room) in [(&organizer, orga_room), (anna, room_a), (bernd, room_b)] {
         let got = announcement(member, &bot_id, room, "Videokonferenz").await;
         assert!(got.encrypted, "{got:?}");
         all_up = all_up.max(got.arrived.saturating_duration_since(first_due));
@@ -186,7 +156,7 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
     );
     server_b.stop();
     let mut one_down = Duration::ZERO;
-    for (member, room) in [(&organizer, &orga_room), (&anna, &room_a)] {
+    for (member, room) in [(&organizer, orga_room), (anna, room_a)] {
         let got = announcement(member, &bot_id, room, "Arbeitsgruppe").await;
         assert!(got.encrypted, "{got:?}");
         one_down = one_down.max(got.arrived.saturating_duration_since(second_due));
@@ -219,18 +189,14 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
     // Server B returns: its member gets the announcement once, and can read it.
     let stopped_at = Instant::now();
     server_b.restart();
-    let got = announcement(&bernd, &bot_id, &room_b, "Arbeitsgruppe").await;
+    let got = announcement(bernd, &bot_id, room_b, "Arbeitsgruppe").await;
     eprintln!(
         "server B back: the announcement reached its member {:?} after the restart began",
         got.arrived.saturating_duration_since(stopped_at)
     );
     assert!(got.encrypted, "{got:?}");
     tokio::time::sleep(Duration::from_secs(3)).await;
-    for (member, room) in [
-        (&organizer, &orga_room),
-        (&anna, &room_a),
-        (&bernd, &room_b),
-    ] {
+    for (member, room) in [(&organizer, orga_room), (anna, room_a), (bernd, room_b)] {
         for title in ["Videokonferenz", "Arbeitsgruppe"] {
             assert_eq!(
                 copies(member, &bot_id, room, title),
@@ -241,15 +207,15 @@ async fn a_federated_network_gets_announcements_even_with_a_member_server_down()
         }
     }
     // The bot answers on the server that came back, as the device it started as.
-    let ask = bernd.say(&room_b, "!ping").await;
+    let ask = bernd.say(room_b, "!ping").await;
     let pong = bernd.reply_to(&bot_id, &ask).await;
     assert!(pong.body.starts_with("Pong") && pong.encrypted, "{pong:?}");
 
     let network = Clients {
         bot: &bot_id,
-        organizers: (&organizer, &orga_room),
-        a: (&anna, &room_a),
-        b: (&bernd, &room_b),
+        organizers: (&organizer, orga_room),
+        a: (anna, room_a),
+        b: (bernd, room_b),
     };
     let minutes_file = minutes::file_name("videokonferenz", first_start);
     propose_decide_and_publish_minutes(&network, &minutes_file, &server_b.user_id("bernd")).await;
@@ -644,30 +610,24 @@ async fn new_member_on_the_slow_server(
 /// back, and answers a command within seconds of the server's return (the time is printed).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bots_homeserver_down_for_a_minute_delays_but_loses_nothing() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &[("Kaiserslautern".to_owned(), "kaiserslautern".to_owned())],
-    );
-    let base = home.base_config();
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let orga_room = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true))
+        .create()
         .await;
-    let member_room = organizer
-        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
-        .await;
-    let mut bot = home.start();
+    let base = network.home.base_config();
+    let mut bot = network.start_bot().await;
     let device = bot.ready().await;
-    organizer.wait_for_join(&orga_room, &bot_id).await;
-    organizer.wait_for_join(&member_room, &bot_id).await;
+    let TestNetwork {
+        synapse,
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        ..
+    } = network;
+    let [orga_room, member_room] = rooms.as_slice() else {
+        panic!("two rooms");
+    };
 
     // The announcement falls due while the server is down.
     let (start, _) = due_in(8);
@@ -687,7 +647,7 @@ async fn the_bots_homeserver_down_for_a_minute_delays_but_loses_nothing() {
         "the bot's homeserver was down for {:?}",
         back.duration_since(stopped)
     );
-    let ask = organizer.say(&member_room, "!ping").await;
+    let ask = organizer.say(member_room, "!ping").await;
     let pong = organizer
         .wait_within(Duration::from_secs(90), |m| {
             m.sender == bot_id && m.in_reply_to.as_ref() == Some(&ask)
@@ -702,7 +662,7 @@ async fn the_bots_homeserver_down_for_a_minute_delays_but_loses_nothing() {
         "the first reply took {first_reply:?}"
     );
 
-    let late = announcement(&organizer, &bot_id, &member_room, "Videokonferenz").await;
+    let late = announcement(&organizer, &bot_id, member_room, "Videokonferenz").await;
     eprintln!(
         "the announcement arrived {:?} after the server returned",
         late.arrived.saturating_duration_since(back)
@@ -713,7 +673,7 @@ async fn the_bots_homeserver_down_for_a_minute_delays_but_loses_nothing() {
         })
         .await;
     tokio::time::sleep(Duration::from_secs(3)).await;
-    for room in [&orga_room, &member_room] {
+    for room in [orga_room, member_room] {
         assert_eq!(copies(&organizer, &bot_id, room, "Videokonferenz"), 1);
     }
     // The same process and the same device throughout: no crash, no new login.

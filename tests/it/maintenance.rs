@@ -11,6 +11,7 @@ use matrix_sdk::ruma::{Int, OwnedUserId, UserId};
 
 use crate::support::bot::BotHome;
 use crate::support::member::Member;
+use crate::support::network::{RoomSpec, TestNetwork};
 use crate::support::synapse::Synapse;
 
 const BOT_PASSWORD: &str = "bot-secret-password";
@@ -67,42 +68,31 @@ fn stored_device(data_dir: &Path) -> String {
 /// 1. The session's device stays the same and the bot's account gets no new device.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_reports_every_room_with_the_stored_session_and_creates_no_device() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &[
-            ("Kaiserslautern".to_owned(), "kaiserslautern".to_owned()),
-            ("Mayen-Koblenz".to_owned(), "mayen-koblenz".to_owned()),
-        ],
-    );
     let port = crate::support::free_port();
-    home.drop_listen();
-    home.extend_base(&format!(
-        "calendar:\n  contact: info@ikone-ds.example\n  listen: 127.0.0.1:{port}\n"
-    ));
-
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let orga = organizer
-        .create_room_with_alias("IKONE DS – Organisation", Some("orga"), false, &[&bot_id])
+    let network = TestNetwork::setup()
+        .organizers_room(RoomSpec::new("IKONE DS – Organisation", "orga", false))
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true))
+        .member(RoomSpec::new("Mayen-Koblenz", "mayen-koblenz", false))
+        .without_listen()
+        .extend_base(&format!(
+            "calendar:\n  contact: info@ikone-ds.example\n  listen: 127.0.0.1:{port}\n"
+        ))
+        .create()
         .await;
-    let kl = organizer
-        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
-        .await;
-    let mk = organizer
-        .create_room_with_alias("Mayen-Koblenz", Some("mayen-koblenz"), false, &[&bot_id])
-        .await;
-    let mut bot = home.start();
+    let mut bot = network.start_bot().await;
     let device = bot.ready().await;
-    for room in [&orga, &kl, &mk] {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let TestNetwork {
+        synapse,
+        home,
+        organizer,
+        bot_id,
+        bot_account,
+        rooms,
+        ..
+    } = network;
+    let [orga, kl, mk] = rooms.as_slice() else {
+        panic!("three rooms");
+    };
 
     // Beside the running bot, the doctor would share its device: refused.
     let beside = convene(&["doctor"], &home.config_path(), &[]);

@@ -296,6 +296,7 @@ mod meetings {
     use convene::schedule::{Meeting, Status};
 
     use crate::support::client_view::snapshot_rendered;
+    use crate::support::config::{MONTHLY_VIDEOKONFERENZ, TestConfig};
 
     fn network() -> Network {
         Network::load(Path::new("config/convene.example.yaml")).unwrap()
@@ -623,35 +624,13 @@ mod meetings {
             ));
         }
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("convene.yaml"),
-            "homeserver: http://127.0.0.1:8008
-bot:
-  user_id: \"@convene:localhost\"
-  password: { env: CONVENE_PASSWORD }
-data_dir: data
-network:
-  name: IKONE DS
-  organizers: [\"@orga:localhost\"]
-  organizers_room: \"#orga:localhost\"
-  members:
-    - name: Kaiserslautern
-      room: \"#kl:localhost\"
-agendas_dir: agendas
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: \"10:00\"
-      duration: 90m
-",
-        )
-        .unwrap();
+        let config = TestConfig::minimal()
+            .with("agendas_dir: agendas\n")
+            .with(MONTHLY_VIDEOKONFERENZ)
+            .write(dir.path());
         std::fs::create_dir(dir.path().join("agendas")).unwrap();
         std::fs::write(dir.path().join("agendas/2026-12-17.yaml"), agenda).unwrap();
-        let network = Network::load(&dir.path().join("convene.yaml")).unwrap();
+        let network = Network::load(&config).unwrap();
         (dir, network)
     }
 

@@ -10,6 +10,7 @@ use convene::network::Network;
 use convene::render::{self, DoneOutcome, MinutesReply, Publication, RecordedKind};
 
 use crate::support::client_view::snapshot_rendered;
+use crate::support::config::{MONTHLY_VIDEOKONFERENZ, TestConfig};
 
 const LANGUAGES: [(Language, &str); 2] = [(Language::German, "de"), (Language::English, "en")];
 
@@ -18,36 +19,15 @@ const LANGUAGES: [(Language, &str); 2] = [(Language::German, "de"), (Language::E
 fn network_with_file_minutes() -> (tempfile::TempDir, Network) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("agendas")).unwrap();
-    std::fs::write(
-        dir.path().join("convene.yaml"),
-        r##"homeserver: http://127.0.0.1:8008
-bot:
-  user_id: "@convene:localhost"
-  password: { env: CONVENE_PASSWORD }
-data_dir: data
-agendas_dir: agendas
-network:
-  name: IKONE DS
-  organizers: ["@organizer:localhost"]
-  organizers_room: "#orga:localhost"
-  members:
-    - name: Kaiserslautern
-      room: "#kl:localhost"
-    - name: Bitburg-Prüm
-      room: "#bp:localhost"
-    - name: Mayen-Koblenz
-      room: "#myk:localhost"
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: "10:00"
-      duration: 90m
-"##,
-    )
-    .unwrap();
+    let config = TestConfig::minimal()
+        .members(&[
+            ("Kaiserslautern", "#kl:localhost"),
+            ("Bitburg-Prüm", "#bp:localhost"),
+            ("Mayen-Koblenz", "#myk:localhost"),
+        ])
+        .with("agendas_dir: agendas\n")
+        .with(MONTHLY_VIDEOKONFERENZ)
+        .write(dir.path());
     std::fs::write(
         dir.path().join("agendas/2026-12-17-videokonferenz.yaml"),
         r#"meeting:
@@ -79,7 +59,7 @@ minutes:
 "#,
     )
     .unwrap();
-    let network = Network::load(&dir.path().join("convene.yaml")).unwrap();
+    let network = Network::load(&config).unwrap();
     (dir, network)
 }
 

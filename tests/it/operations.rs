@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use matrix_sdk::ruma::UserId;
 
-use crate::support::bot::{BotHome, BotProcess};
+use crate::support::bot::BotProcess;
 use crate::support::meeting::{due_in, series};
 use crate::support::member::{Member, Received};
-use crate::support::synapse::{self, Synapse};
-
-const BOT_PASSWORD: &str = "bot-secret-password";
+use crate::support::network::{RoomSpec, TestNetwork};
+use crate::support::synapse;
 
 /// GET `url`: status and body.
 async fn get(url: &str) -> (u16, String) {
@@ -80,42 +79,31 @@ fn warnings(bot: &BotProcess) -> Vec<String> {
 /// the deliveries and commands and parses as OpenMetrics.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_metrics_and_a_quiet_log_in_a_healthy_run() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
-    let home = BotHome::new(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-    );
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let rooms = [
-        organizer
-            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-            .await,
-        organizer
-            .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
-            .await,
-    ];
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true))
+        .create()
+        .await;
     // The announcement (7 days before) falls due while the test watches.
     let (start, _) = due_in(15);
-    home.configure(
-        &home.base_config(),
+    network.home.configure(
+        &network.home.base_config(),
         &format!(
             "meetings:\n  reminders: [7d]\n  series:\n{}      video_link: https://meet.example.org/ikone\n",
             series("videokonferenz", "Videokonferenz", start)
         ),
     );
 
-    let mut bot = home.start_at_default_log_level();
-    bot.ready().await;
+    let bot = network.home.start_at_default_log_level();
+    let bot = network.joined(bot, Duration::from_secs(60)).await;
+    let TestNetwork {
+        synapse,
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        ..
+    } = network;
     let base = format!("http://{}", bot.http_address().await);
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
     assert_eq!(
         get(&format!("{base}/healthz")).await,
         (200, "ok\n".to_owned())
@@ -247,34 +235,14 @@ const BUSY_MEMBER_ROOMS: usize = 39;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_run_of_40_rooms_logs_no_warning_at_the_documented_level() {
     let level = documented_log_level();
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
-    let members: Vec<(String, String)> = (1..=BUSY_MEMBER_ROOMS)
-        .map(|i| (format!("Gemeinde {i}"), format!("gemeinde-{i}")))
-        .collect();
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let mut rooms = vec![
-        organizer
-            .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
-            .await,
-    ];
-    for (i, (name, alias)) in members.iter().enumerate() {
-        rooms.push(
-            organizer
-                .create_room_with_alias(name, Some(alias), i % 4 != 3, &[&bot_id])
-                .await,
-        );
-    }
+    let network =
+        TestNetwork::setup()
+            .members((1..=BUSY_MEMBER_ROOMS).map(|i| {
+                RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 4 != 0)
+            }))
+            .create()
+            .await;
+    let home = &network.home;
     let agendas = tempfile::tempdir().unwrap();
     std::fs::write(
         agendas.path().join("smart-city.yaml"),
@@ -291,11 +259,15 @@ async fn a_busy_run_of_40_rooms_logs_no_warning_at_the_documented_level() {
         ),
     );
 
-    let mut bot = home.start_logging_at(&level);
-    let device_id = bot.ready_within(Duration::from_secs(120)).await;
-    for room in &rooms {
-        organizer.wait_for_join(room, &bot_id).await;
-    }
+    let bot = home.start_logging_at(&level);
+    let mut bot = network.joined(bot, Duration::from_secs(120)).await;
+    let device_id = bot.ready().await;
+    let TestNetwork {
+        organizer,
+        bot_id,
+        rooms,
+        ..
+    } = network;
     // The bot's new device is cross-signed, so clients that hide unverified devices show it.
     organizer
         .client

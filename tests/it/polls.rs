@@ -12,19 +12,13 @@ use std::time::Duration;
 use chrono::Utc;
 use chrono_tz::Europe::Berlin;
 use matrix_sdk::Room;
-use matrix_sdk::ruma::{OwnedEventId, OwnedUserId, UserId};
+use matrix_sdk::ruma::{OwnedEventId, UserId};
 
-use crate::support::bot::BotHome;
 use crate::support::meeting::{days_ahead, poll_workshop};
 use crate::support::member::{Member, PollEvent, Received};
-use crate::support::synapse::Synapse;
+use crate::support::network::{RoomSpec, TestNetwork};
 
-const BOT_PASSWORD: &str = "bot-secret-password";
 const TITLE: &str = "Bewerbung Smart City";
-
-fn user(id: &str) -> OwnedUserId {
-    UserId::parse(id).unwrap()
-}
 
 /// The bot's messages (and poll events) in `room`, as `member` received them.
 fn from_bot(member: &Member, bot: &UserId, room: &Room) -> Vec<Received> {
@@ -57,55 +51,33 @@ async fn tally_until(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_find_a_workshops_date_in_a_native_poll() {
-    let synapse = Synapse::start();
-    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
-    let organizer_account = synapse.register("organizer", "organizer-password", true);
-    let anna_account = synapse.register("anna", "anna-password", true);
-    let bernd_account = synapse.register("bernd", "bernd-password", true);
-    let carla_account = synapse.register("carla", "carla-password", true);
-    let bot_id = user(&bot_account.user_id);
-    let members = [
-        ("Kaiserslautern", "kaiserslautern"),
-        ("Bitburg-Prüm", "bitburg-pruem"),
-        ("Mayen-Koblenz", "mayen-koblenz"),
-    ]
-    .map(|(name, alias)| (name.to_owned(), alias.to_owned()));
-    let home = BotHome::with_members(
-        &synapse,
-        &bot_account.user_id,
-        BOT_PASSWORD,
-        std::slice::from_ref(&organizer_account.user_id),
-        std::slice::from_ref(&synapse.server_name),
-        &members,
-    );
     let agendas = tempfile::tempdir().unwrap();
-    home.extend_base(&format!(
-        "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
-        agendas.path().display()
-    ));
-    let mut bot = home.start();
-    bot.ready().await;
-
-    let organizer = Member::connect(&synapse, &organizer_account).await;
-    let anna = Member::connect(&synapse, &anna_account).await;
-    let bernd = Member::connect(&synapse, &bernd_account).await;
-    let carla = Member::connect(&synapse, &carla_account).await;
-    let orga = organizer
-        .create_room_with_alias("Organisation", Some("orga"), true, &[&bot_id])
+    let network = TestNetwork::setup()
+        .person("anna")
+        .person("bernd")
+        .person("carla")
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true).created_by("anna"))
+        .member(RoomSpec::new("Bitburg-Prüm", "bitburg-pruem", true).created_by("bernd"))
+        .member(RoomSpec::new("Mayen-Koblenz", "mayen-koblenz", false).created_by("carla"))
+        .extend_base(&format!(
+            "agendas_dir: {}\nmeetings:\n  reminders: [30d]\n",
+            agendas.path().display()
+        ))
+        .create()
         .await;
-    let kl = anna
-        .create_room_with_alias("Kaiserslautern", Some("kaiserslautern"), true, &[&bot_id])
-        .await;
-    let bp = bernd
-        .create_room_with_alias("Bitburg-Prüm", Some("bitburg-pruem"), true, &[&bot_id])
-        .await;
-    let my = carla
-        .create_room_with_alias("Mayen-Koblenz", Some("mayen-koblenz"), false, &[&bot_id])
-        .await;
-    organizer.wait_for_join(&orga, &bot_id).await;
-    anna.wait_for_join(&kl, &bot_id).await;
-    bernd.wait_for_join(&bp, &bot_id).await;
-    carla.wait_for_join(&my, &bot_id).await;
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        people,
+        bot_id,
+        rooms,
+        ..
+    } = network;
+    let (anna, bernd, carla) = (&people["anna"], &people["bernd"], &people["carla"]);
+    let [orga, kl, bp, my] = rooms.as_slice() else {
+        panic!("four rooms");
+    };
 
     // The organizers write a workshop with three candidate slots.
     std::fs::write(
@@ -116,11 +88,7 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
 
     // A native poll in every member room, with its text form for clients without polls.
     let mut starts: Vec<OwnedEventId> = Vec::new();
-    for (member, room, encrypted) in [
-        (&anna, &kl, true),
-        (&bernd, &bp, true),
-        (&carla, &my, false),
-    ] {
+    for (member, room, encrypted) in [(anna, kl, true), (bernd, bp, true), (carla, my, false)] {
         let room_id = room.room_id().to_owned();
         let poll = member
             .wait_within(Duration::from_secs(60), |m| {
@@ -164,24 +132,24 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
         "{summary:?}"
     );
     assert!(
-        from_bot(&organizer, &bot_id, &orga)
+        from_bot(&organizer, &bot_id, orga)
             .iter()
             .all(|m| m.poll.is_none())
     );
 
     // Votes: Anna picks 1 and 3, Bernd picks 1 and takes it back (redacts it), Carla answers
     // in text.
-    anna.vote(&kl, &starts[0], &["1", "3"]).await;
-    let bernd_vote = bernd.vote(&bp, &starts[1], &["1"]).await;
-    let ask = carla.say(&my, "!vote 2").await;
+    anna.vote(kl, &starts[0], &["1", "3"]).await;
+    let bernd_vote = bernd.vote(bp, &starts[1], &["1"]).await;
+    let ask = carla.say(my, "!vote 2").await;
     let reply = carla.reply_to(&bot_id, &ask).await;
     assert!(reply.body.starts_with("Vielen Dank"), "{reply:?}");
-    tally_until(&organizer, &bot_id, &orga, |t| {
+    tally_until(&organizer, &bot_id, orga, |t| {
         t.contains("3 von 3 Kommunen haben geantwortet")
     })
     .await;
     bp.redact(&bernd_vote, None, None).await.unwrap();
-    let tally = tally_until(&organizer, &bot_id, &orga, |t| {
+    let tally = tally_until(&organizer, &bot_id, orga, |t| {
         t.contains("Noch keine Antwort: Bitburg-Prüm")
     })
     .await;
@@ -192,11 +160,11 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
 
     // The bot restarts; meanwhile Anna changes her mind and Bernd answers again.
     assert!(bot.terminate().await.success());
-    anna.vote(&kl, &starts[0], &["3"]).await;
-    bernd.vote(&bp, &starts[1], &["2", "3"]).await;
+    anna.vote(kl, &starts[0], &["3"]).await;
+    bernd.vote(bp, &starts[1], &["2", "3"]).await;
     let mut bot = home.start();
     bot.ready().await;
-    let tally = tally_until(&organizer, &bot_id, &orga, |t| {
+    let tally = tally_until(&organizer, &bot_id, orga, |t| {
         t.contains("3 von 3 Kommunen haben geantwortet")
             && t.contains("2 von 3 Kommunen (Kaiserslautern, Bitburg-Prüm)")
     })
@@ -212,11 +180,11 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
     assert!(!tally.contains("Noch keine Antwort"), "{tally}");
 
     // The organizer decides: the polls end, the workshop is announced with its invitation.
-    let ask = organizer.say(&orga, "!poll decide 3").await;
+    let ask = organizer.say(orga, "!poll decide 3").await;
     let decided = organizer.reply_to(&bot_id, &ask).await;
     assert!(decided.body.contains("09:30–12:30 Uhr"), "{decided:?}");
     let third = days_ahead(14).replace('-', "");
-    for ((member, room), start) in [(&anna, &kl), (&bernd, &bp), (&carla, &my)]
+    for ((member, room), start) in [(anna, kl), (bernd, bp), (carla, my)]
         .into_iter()
         .zip(&starts)
     {
@@ -261,7 +229,7 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
     }
     // Nothing twice, and the poll is closed for the organizers.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    for (member, room) in [(&anna, &kl), (&bernd, &bp), (&carla, &my)] {
+    for (member, room) in [(anna, kl), (bernd, bp), (carla, my)] {
         let got = from_bot(member, &bot_id, room);
         let count = |what: &dyn Fn(&Received) -> bool| got.iter().filter(|m| what(m)).count();
         assert_eq!(
@@ -277,7 +245,7 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
         assert_eq!(count(&|m| m.body.starts_with("Einladung:")), 1);
         assert_eq!(count(&|m| m.file.is_some()), 1);
     }
-    let ask = organizer.say(&orga, "!poll").await;
+    let ask = organizer.say(orga, "!poll").await;
     let none = organizer.reply_to(&bot_id, &ask).await;
     assert_eq!(none.body, "Zurzeit läuft keine Terminumfrage.");
 
@@ -377,8 +345,8 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
         .await
         .unwrap_or_else(|| panic!("no third poll:\n{}", bot.log()))
         .event_id;
-    anna.vote(&kl, &start, &["1"]).await;
-    tally_until(&organizer, &bot_id, &orga, |t| {
+    anna.vote(kl, &start, &["1"]).await;
+    tally_until(&organizer, &bot_id, orga, |t| {
         t.contains("1 von 3 Kommunen haben geantwortet")
     })
     .await;
@@ -395,7 +363,7 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
     drop(database);
     let mut bot = home.start();
     bot.ready().await;
-    for (member, room) in [(&bernd, &bp), (&carla, &my)] {
+    for (member, room) in [(bernd, bp), (carla, my)] {
         let room_id = room.room_id().to_owned();
         member
             .wait_within(Duration::from_secs(60), |m| {
@@ -414,9 +382,9 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
             .filter(|m| m.body.starts_with("Erinnerung: Terminfindung"))
             .count()
     };
-    assert_eq!(reminders(&anna, &kl), 0, "Kaiserslautern has answered");
-    assert_eq!(reminders(&bernd, &bp), 1);
-    assert_eq!(reminders(&carla, &my), 1);
+    assert_eq!(reminders(anna, kl), 0, "Kaiserslautern has answered");
+    assert_eq!(reminders(bernd, bp), 1);
+    assert_eq!(reminders(carla, my), 1);
 
     let log = bot.log();
     assert!(!log.contains("ERROR"), "{log}");

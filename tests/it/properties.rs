@@ -20,6 +20,8 @@ use convene::render;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as RunnerConfig, TestCaseError, TestRunner};
 
+use crate::support::config::TestConfig;
+
 /// How long an accepted configuration may take to expand and render.
 const TIME_BOUND: Duration = Duration::from_secs(3);
 
@@ -269,21 +271,13 @@ fn configuration_with(beyond: bool) -> impl Strategy<Value = (String, Option<Str
                     )
                 })
                 .unwrap_or_default();
-            let config = format!(
-                "homeserver: http://127.0.0.1:8008
-bot:
-  user_id: \"@convene:localhost\"
-  password: {{ env: CONVENE_PASSWORD }}
-data_dir: data
-network:
-  name: {name}
-  organizers: [\"@orga:localhost\"]
-  organizers_room: \"#orga:localhost\"
-  members:
-    - name: Kaiserslautern
-      room: \"#kl:localhost\"
-accept_invites_from: [localhost]
-agendas_dir: agendas
+            let config = TestConfig {
+                name: quoted(&network_name),
+                ..TestConfig::minimal()
+            }
+            .accept_invites_from(&["localhost"])
+            .with(&format!(
+                "agendas_dir: agendas
 calendar:
   contact: info@example.org
   uid_domain: {uid_domain}
@@ -300,12 +294,12 @@ meetings:
       duration: {duration}
       skip_holidays: {holidays}
 {exception}",
-                name = quoted(&network_name),
                 uid_domain = quoted(&uid_domain),
                 reminders = reminders.join(", "),
                 title = quoted(&title),
                 start = quoted(&start),
-            );
+            ))
+            .yaml();
             (config, workshop)
         },
     )
@@ -582,6 +576,7 @@ mod event_sizes {
     use proptest::test_runner::{Config as RunnerConfig, TestRunner};
 
     use super::{cases, quoted};
+    use crate::support::config::{MONTHLY_VIDEOKONFERENZ, TestConfig};
 
     /// Text of `length` characters from those that cost the most bytes in an event, mixed by
     /// a seed (drawn whole: a strategy per character makes megabytes of text slow).
@@ -678,29 +673,6 @@ mod event_sizes {
         yaml
     }
 
-    const CONFIG: &str = "homeserver: http://127.0.0.1:8008
-bot:
-  user_id: \"@convene:localhost\"
-  password: { env: CONVENE_PASSWORD }
-data_dir: data
-network:
-  name: IKONE DS
-  organizers: [\"@orga:localhost\"]
-  organizers_room: \"#orga:localhost\"
-  members:
-    - name: Kaiserslautern
-      room: \"#kl:localhost\"
-agendas_dir: agendas
-meetings:
-  series:
-    - id: videokonferenz
-      title: Videokonferenz
-      rule: FREQ=MONTHLY;BYDAY=3TH
-      first: 2026-01-15
-      start: \"10:00\"
-      duration: 90m
-";
-
     /// The largest sizes seen, for the report: (what, bytes).
     #[derive(Default)]
     struct Largest(std::collections::BTreeMap<&'static str, usize>);
@@ -750,7 +722,10 @@ meetings:
 
     fn run(case: &Case, largest: &RefCell<Largest>) {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("convene.yaml"), CONFIG).unwrap();
+        TestConfig::minimal()
+            .with("agendas_dir: agendas\n")
+            .with(MONTHLY_VIDEOKONFERENZ)
+            .write(dir.path());
         std::fs::create_dir(dir.path().join("agendas")).unwrap();
         std::fs::write(
             dir.path().join("agendas/2026-12-17.yaml"),

@@ -6,33 +6,16 @@
 use std::os::unix::fs::PermissionsExt as _;
 use std::process::Command;
 
+use crate::support::config::{PASSWORD_ENV, TestConfig};
+
 /// A configuration whose homeserver does not exist (port 9 on loopback refuses), so any login
 /// attempt would fail and show in the output.
 fn config(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("convene.yaml");
-    std::fs::write(
-        &path,
-        "homeserver: http://127.0.0.1:9
-bot:
-  user_id: \"@convene:localhost\"
-  password: { env: CONVENE_TEST_PASSWORD }
-data_dir: data
-network:
-  name: IKONE DS
-  organizers: [\"@orga:localhost\"]
-  organizers_room: \"#orga:localhost\"
-  members:
-    - name: Kaiserslautern
-      room: \"#kl:localhost\"
-accept_invites_from: [localhost]
-calendar:
-  contact: info@example.org
-  listen: 127.0.0.1:9
-  public_url: http://127.0.0.1:9/
-",
-    )
-    .unwrap();
-    path
+    TestConfig::minimal()
+        .homeserver("http://127.0.0.1:9")
+        .accept_invites_from(&["localhost"])
+        .with("calendar:\n  contact: info@example.org\n  listen: 127.0.0.1:9\n  public_url: http://127.0.0.1:9/\n")
+        .write(dir)
 }
 
 fn mode(path: &std::path::Path) -> u32 {
@@ -89,7 +72,7 @@ fn a_shared_directory_is_refused_as_the_data_directory_and_keeps_its_mode() {
         let output = Command::new(env!("CARGO_BIN_EXE_convene"))
             .args([command, "--config"])
             .arg(&config)
-            .env("CONVENE_TEST_PASSWORD", "secret")
+            .env(PASSWORD_ENV, "secret")
             .env("RUST_LOG", "warn,convene=info")
             .output()
             .unwrap();
@@ -121,7 +104,7 @@ fn a_corrupt_database_stops_the_bot_before_it_logs_in() {
     let output = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(["run", "--config"])
         .arg(&config)
-        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env(PASSWORD_ENV, "secret")
         .env("RUST_LOG", "warn,convene=info")
         .output()
         .unwrap();
@@ -143,7 +126,7 @@ fn the_doctor_without_a_stored_session_never_logs_in_and_creates_nothing() {
     let output = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(["doctor", "--config"])
         .arg(&config)
-        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env(PASSWORD_ENV, "secret")
         .env("RUST_LOG", "warn,convene=info")
         .output()
         .unwrap();
@@ -181,7 +164,7 @@ fn a_database_from_a_newer_convene_stops_the_bot_and_the_backup() {
     let output = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(["run", "--config"])
         .arg(&config)
-        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env(PASSWORD_ENV, "secret")
         .env("RUST_LOG", "warn,convene=info")
         .output()
         .unwrap();
@@ -221,7 +204,7 @@ fn run_within(
     let mut child = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args([command, "--config"])
         .arg(config)
-        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env(PASSWORD_ENV, "secret")
         .env("RUST_LOG", "warn,convene=info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -377,7 +360,7 @@ fn an_https_homeserver_is_reached_and_its_certificate_checked() {
     let output = Command::new(env!("CARGO_BIN_EXE_convene"))
         .args(["run", "--config"])
         .arg(&path)
-        .env("CONVENE_TEST_PASSWORD", "secret")
+        .env(PASSWORD_ENV, "secret")
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use tempfile::TempDir;
 
+use super::config::{PASSWORD_ENV, TestConfig};
 use super::synapse::Synapse;
 
 /// The bot's files: its configuration and data directory, kept across restarts.
@@ -32,84 +33,38 @@ impl BotHome {
         organizers: &[String],
         invite_homeservers: &[String],
     ) -> Self {
-        Self::with_members(
-            synapse,
-            bot_user,
-            password,
-            organizers,
-            invite_homeservers,
-            &[("Kaiserslautern".to_owned(), "kaiserslautern".to_owned())],
-        )
+        let mut config = Self::config_for(synapse, bot_user, organizers);
+        config.accept_invites_from = invite_homeservers.to_vec();
+        Self::write(&config, password)
     }
 
-    /// Like [`BotHome::new`], with the member rooms given as (name, alias local part); the
-    /// organizers' room is `#orga`.
-    pub fn with_members(
-        synapse: &Synapse,
-        bot_user: &str,
-        password: &str,
-        organizers: &[String],
-        invite_homeservers: &[String],
-        members: &[(String, String)],
-    ) -> Self {
-        let rooms: Vec<(String, String)> = members
-            .iter()
-            .map(|(name, alias)| (name.clone(), format!("#{alias}:{}", synapse.server_name)))
-            .collect();
-        Self::with_member_rooms(
-            synapse,
-            bot_user,
-            password,
-            organizers,
-            invite_homeservers,
-            &rooms,
-        )
+    /// The [`TestConfig`] for a bot on `synapse`: the bot is `bot_user`, the organizers as
+    /// given, the organizers' room `#orga`, one member room `#kaiserslautern`; language German,
+    /// HTTP on a port the OS picks.
+    pub fn config_for(synapse: &Synapse, bot_user: &str, organizers: &[String]) -> TestConfig {
+        TestConfig {
+            homeserver: synapse.client_url.clone(),
+            bot: bot_user.to_owned(),
+            organizers: organizers.to_vec(),
+            organizers_room: format!("#orga:{}", synapse.server_name),
+            members: vec![(
+                "Kaiserslautern".to_owned(),
+                format!("#kaiserslautern:{}", synapse.server_name),
+            )],
+            language: Some("de".to_owned()),
+            listen: Some("127.0.0.1:0".to_owned()),
+            ..TestConfig::minimal()
+        }
     }
 
-    /// Like [`BotHome::with_members`], with each member room as (name, full alias): rooms on
-    /// the members' own homeservers.
-    pub fn with_member_rooms(
-        synapse: &Synapse,
-        bot_user: &str,
-        password: &str,
-        organizers: &[String],
-        invite_homeservers: &[String],
-        members: &[(String, String)],
-    ) -> Self {
+    /// Writes `config` (as the configuration and as its base), with the bot's password in its
+    /// environment variable when the bot starts.
+    pub fn write(config: &TestConfig, password: &str) -> Self {
         let dir = tempfile::Builder::new()
             .prefix("convene-bot-")
             .tempdir()
             .unwrap();
-        let list = |items: &[String]| {
-            items
-                .iter()
-                .map(|i| format!("\n    - \"{i}\""))
-                .collect::<String>()
-        };
-        let config = format!(
-            "homeserver: {url}
-bot:
-  user_id: \"{bot_user}\"
-  password: {{ env: CONVENE_TEST_PASSWORD }}
-data_dir: data
-language: de
-listen: 127.0.0.1:0
-network:
-  name: IKONE DS
-  organizers:{organizers}
-  organizers_room: \"#orga:{server}\"
-  members:{members}
-accept_invites_from:{homeservers}
-",
-            members = members
-                .iter()
-                .map(|(name, alias)| format!("\n    - name: {name}\n      room: \"{alias}\""))
-                .collect::<String>(),
-            url = synapse.client_url,
-            server = synapse.server_name,
-            organizers = list(organizers),
-            homeservers = list(invite_homeservers),
-        );
+        let config = config.yaml();
         std::fs::write(dir.path().join("convene.yaml"), &config).unwrap();
         std::fs::write(dir.path().join("base.yaml"), &config).unwrap();
         Self {
@@ -122,21 +77,6 @@ accept_invites_from:{homeservers}
     pub fn configure(&self, base: &str, extra: &str) {
         let path = self.dir.path().join("convene.yaml");
         std::fs::write(path, format!("{base}{extra}")).unwrap();
-    }
-
-    /// Adds YAML to the configuration as first written (and keeps it as the new base).
-    pub fn extend_base(&self, extra: &str) {
-        let base = format!("{}{extra}", self.base_config());
-        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
-        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
-    }
-
-    /// Removes the top-level `listen` (any port) from the base configuration, for a test that
-    /// adds a `calendar:` section with its own `listen`.
-    pub fn drop_listen(&self) {
-        let base = self.base_config().replace("listen: 127.0.0.1:0\n", "");
-        std::fs::write(self.dir.path().join("base.yaml"), &base).unwrap();
-        std::fs::write(self.dir.path().join("convene.yaml"), &base).unwrap();
     }
 
     /// The configuration as first written, for [`BotHome::configure`].
@@ -206,7 +146,7 @@ accept_invites_from:{homeservers}
         command
             .args(["run", "--config"])
             .arg(self.dir.path().join("convene.yaml"))
-            .env("CONVENE_TEST_PASSWORD", &self.password);
+            .env(PASSWORD_ENV, &self.password);
         match filter {
             Some(filter) => command.env("RUST_LOG", filter),
             None => command.env_remove("RUST_LOG"),

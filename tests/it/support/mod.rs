@@ -2,15 +2,20 @@
 //! Matrix client. Everything listens on and talks to 127.0.0.1 only; every process a test starts
 //! is stopped by PID when its guard drops.
 //!
+//! `network`: the set-up most of those tests share (the organizer's rooms, the bot in them);
+//! `config`: the one shape of the tests' configuration files, with or without a homeserver.
+//!
 //! `delay_proxy`: a slow line in front of a server (a member's homeserver far away).
 //!
 //! And `client_view`: what a member's client shows of a message, for the snapshot tests.
 
 pub mod bot;
 pub mod client_view;
+pub mod config;
 pub mod delay_proxy;
 pub mod meeting;
 pub mod member;
+pub mod network;
 pub mod synapse;
 
 use std::future::Future;
