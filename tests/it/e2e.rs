@@ -20,8 +20,8 @@ fn user(id: &str) -> OwnedUserId {
 /// A member invites the bot into a plain and an encrypted room; it joins both and answers
 /// `!ping` and `!help` in each, as an `m.notice` reply with HTML, encrypted where the room is,
 /// and `!about` (in German, `!über`) with its version and source.
-/// Restarted, it is the same device, still answers in the encrypted room, and ignores the
-/// command sent while it was down.
+/// Restarted, it is the same device, still answers in the encrypted room, and answers the
+/// command sent while it was down once, marked late.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
     let synapse = Synapse::start();
@@ -124,19 +124,26 @@ async fn joins_answers_in_plain_and_encrypted_rooms_and_survives_a_restart() {
     let pong = anna.reply_to(&bot_id, &ping).await;
     assert!(pong.encrypted && pong.body.starts_with("Pong"), "{pong:?}");
 
-    // The command sent while the bot was down stays unanswered, even after a pause.
+    // The command sent while the bot was down is answered once, late, saying since when the
+    // bot was away (it recorded its stop), encrypted like every answer in that room.
+    let late = anna.reply_to(&bot_id, &while_down).await;
+    assert!(late.encrypted, "{late:?}");
+    assert!(
+        late.body
+            .starts_with("Verspätet beantwortet – der Bot war von "),
+        "{late:?}"
+    );
+    assert!(
+        late.body.contains("Pong – convene ist erreichbar."),
+        "{late:?}"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let late = anna
+    let answers = anna
         .received()
         .into_iter()
         .filter(|m| m.in_reply_to.as_ref() == Some(&while_down))
         .count();
-    assert_eq!(
-        late,
-        0,
-        "the bot answered a command sent before it started:\n{}",
-        bot.log()
-    );
+    assert_eq!(answers, 1, "answered {answers} times:\n{}", bot.log());
     // Only one device for the bot, ever: restarts restore the session instead of logging in.
     let devices = bot_devices(&anna, &bot_id).await;
     assert_eq!(devices, vec![device.clone()], "the bot has other devices");
