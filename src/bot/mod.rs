@@ -198,16 +198,7 @@ impl Bot {
         let started_at = clock.now();
         let config = network.config.clone();
         let store = open_data(&config)?;
-        // Before this run marks itself alive: since when it was away, and since when it has
-        // been answering at all (messages before its first run are history).
-        let away_since = store
-            .alive_at()
-            .map_err(|error| warn!(%error, "cannot read when the bot was last alive"))
-            .ok()
-            .flatten();
-        let history_before = store
-            .first_started_at(started_at)
-            .context("cannot record the bot's first start")?;
+        let (away_since, history_before) = away_and_history(&store, started_at)?;
         let health = Arc::new(Health::bot(Instant::now()));
         let metrics = Arc::new(Metrics::new());
         // The HTTP server's address is taken before logging in: a port in use stops the bot
@@ -548,6 +539,27 @@ fn open_data(config: &Config) -> anyhow::Result<Arc<Store>> {
         warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
     }
     Ok(data.store)
+}
+
+/// Read before this run marks itself alive: since when the bot was away (if it was ever
+/// alive), and since when it has been answering at all (messages before its first run with this
+/// database are history).
+fn away_and_history(
+    store: &Store,
+    started_at: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<(
+    Option<chrono::DateTime<chrono::Utc>>,
+    chrono::DateTime<chrono::Utc>,
+)> {
+    let away_since = store
+        .alive_at()
+        .map_err(|error| warn!(%error, "cannot read when the bot was last alive"))
+        .ok()
+        .flatten();
+    let history_before = store
+        .first_started_at(started_at)
+        .context("cannot record the bot's first start")?;
+    Ok((away_since, history_before))
 }
 
 /// Fetches, before the posting job starts, the device keys of everyone the first posts are
