@@ -1,4 +1,4 @@
-//! Every broken file under `` gives exactly the errors an organizer should
+//! Every broken file under `tests/fixtures/config/` gives exactly the errors an organizer should
 //! see: all of them, each with `file:line:col`, the YAML path and a hint.
 
 use std::path::Path;
