@@ -34,7 +34,6 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
-use matrix_sdk::ruma::OwnedDeviceId;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
@@ -43,6 +42,7 @@ use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
 use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedRoomId, UInt};
 use matrix_sdk::{Client, Room};
 use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
@@ -62,6 +62,10 @@ use policy::{InviteDecision, InvitePolicy};
 
 /// How long the homeserver may hold a sync request open when nothing happens.
 pub const LONG_POLL: Duration = Duration::from_secs(30);
+/// How many of a room's newest events each sync asks for (the homeserver's default is 10): what
+/// was said while the bot was away, up to this many events per room, is read and handled when it
+/// is back; beyond it, the organizers are told which room had a gap ([`Bot::report_gaps`]).
+const TIMELINE: u32 = 200;
 /// How often at most the bot records that it is alive (a late answer says since when it was
 /// away: to within this much).
 const ALIVE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -280,12 +284,20 @@ impl Bot {
         &self,
         shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> anyhow::Result<bool> {
-        let mut syncing = Syncing::new(&self.client, &self.health, Duration::ZERO);
+        // On the first run, what came before is history: the homeserver's default suffices.
+        let first_run = self.context.history_before >= self.context.started_at;
+        let timeline = (!first_run).then_some(TIMELINE);
+        let mut syncing = Syncing::new(&self.client, &self.health, Duration::ZERO, timeline);
         loop {
             tokio::select! {
                 () = shutdown.as_mut() => return Ok(false),
                 result = syncing.sync_once() => match result {
-                    Ok(()) => break,
+                    Ok(cut_short) => {
+                        if !first_run {
+                            self.report_gaps(cut_short);
+                        }
+                        break;
+                    }
                     // A homeserver that is briefly away at start is waited for, not fatal.
                     Err(error) if error.client_api_error_kind().is_none() => {
                         if !syncing.back_off("the first sync failed", &error, shutdown).await {
@@ -357,6 +369,29 @@ impl Bot {
         [watcher, posting]
     }
 
+    /// Tells the organizers of each room whose timeline a sync cut short: what came before the
+    /// newest [`TIMELINE`] events there was not read (commands and votes among it are missed).
+    fn report_gaps(&self, rooms: Vec<OwnedRoomId>) {
+        if rooms.is_empty() {
+            return;
+        }
+        let network = Arc::clone(&self.context.network.borrow());
+        let now = self.context.clock.now().timestamp_millis();
+        for room_id in rooms {
+            let name = self
+                .client
+                .get_room(&room_id)
+                .and_then(|room| chat::municipality_of(network.roster(), &room))
+                .unwrap_or_else(|| room_id.to_string());
+            warn!(%room_id, "a sync cut a room's timeline short: older events were not read");
+            let notice = crate::render::timeline_gap(network.config.language, &name, TIMELINE);
+            let _ = self.context.requests.send(Request::Notify {
+                key: format!("timeline-gap/{room_id}/{now}"),
+                notice,
+            });
+        }
+    }
+
     /// Records that the bot is alive now (after each sync): a late answer after a crash says
     /// since when the bot was away.
     /// At most every [`ALIVE_EVERY`]: a busy sync loop does not write for every sync.
@@ -380,7 +415,7 @@ impl Bot {
         &mut self,
         shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
     ) -> anyhow::Result<()> {
-        let mut syncing = Syncing::new(&self.client, &self.health, LONG_POLL);
+        let mut syncing = Syncing::new(&self.client, &self.health, LONG_POLL, Some(TIMELINE));
         // Set while syncs fail: the first success after them makes failed deliveries due at once.
         let mut away = false;
         let mut next_rejoin = tokio::time::Instant::now() + REJOIN_INTERVAL;
@@ -403,8 +438,9 @@ impl Bot {
                     return Err(anyhow::anyhow!("the {task} task stopped: {why}"));
                 }
                 result = syncing.sync_once() => match result {
-                    Ok(()) => {
+                    Ok(cut_short) => {
                         self.alive();
+                        self.report_gaps(cut_short);
                         if std::mem::take(&mut away) {
                             info!("the homeserver answers again");
                             let _ = self.context.requests.send(Request::HomeserverBack);
@@ -440,23 +476,36 @@ struct Syncing<'a> {
 }
 
 impl<'a> Syncing<'a> {
-    /// Syncs with the [`sync_filter`], the homeserver holding each request open up to `timeout`.
-    fn new(client: &'a Client, health: &'a Health, timeout: Duration) -> Self {
+    /// Syncs with the [`sync_filter`] (up to `timeline` events per room), the homeserver
+    /// holding each request open up to `timeout`.
+    fn new(
+        client: &'a Client,
+        health: &'a Health,
+        timeout: Duration,
+        timeline: Option<u32>,
+    ) -> Self {
         Self {
             client,
             health,
-            settings: sync_settings(timeout),
+            settings: sync_settings(timeout, timeline),
             backoff: Duration::from_secs(1),
         }
     }
 
-    /// One sync, recorded in the health report; a success resets the back-off.
-    async fn sync_once(&mut self) -> Result<(), matrix_sdk::Error> {
+    /// One sync, recorded in the health report; a success resets the back-off. The rooms whose
+    /// timeline the homeserver cut short (more new events than the filter's limit).
+    async fn sync_once(&mut self) -> Result<Vec<OwnedRoomId>, matrix_sdk::Error> {
         match self.client.sync_once(self.settings.clone()).await {
-            Ok(_) => {
+            Ok(response) => {
                 self.health.synced(Instant::now());
                 self.backoff = Duration::from_secs(1);
-                Ok(())
+                Ok(response
+                    .rooms
+                    .joined
+                    .into_iter()
+                    .filter(|(_, room)| room.timeline.limited)
+                    .map(|(room_id, _)| room_id)
+                    .collect())
             }
             Err(error) => {
                 self.health.sync_failed();
@@ -520,10 +569,11 @@ fn serve_http(
     })
 }
 
-/// What each sync asks for ([`sync_filter`]), the homeserver holding it open up to `timeout`.
-fn sync_settings(timeout: Duration) -> SyncSettings {
+/// What each sync asks for ([`sync_filter`], up to `timeline` events per room, the homeserver's
+/// default if `None`), the homeserver holding it open up to `timeout`.
+fn sync_settings(timeout: Duration, timeline: Option<u32>) -> SyncSettings {
     SyncSettings::default()
-        .filter(sync_filter().into())
+        .filter(sync_filter(timeline).into())
         .timeout(timeout)
 }
 
@@ -584,7 +634,7 @@ async fn settle_keys(
     joined: bool,
     shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
 ) {
-    let quick = sync_settings(Duration::ZERO);
+    let quick = sync_settings(Duration::ZERO, Some(TIMELINE));
     let settle = async {
         if joined && let Err(error) = client.sync_once(quick.clone()).await {
             warn!(%error, "the sync after joining the configured rooms failed");
@@ -628,8 +678,9 @@ async fn settle_keys(
 /// while holding the key-claim lock the sync loop needs before it can send the query: fan-outs
 /// took 5 or 10 s longer in about half the runs. The bot's rooms are encrypted, so the SDK
 /// loads every room's full member list before its first send anyway; lazy loading saved little.
-fn sync_filter() -> FilterDefinition {
+fn sync_filter(timeline: Option<u32>) -> FilterDefinition {
     let mut filter = FilterDefinition::default();
+    filter.room.timeline.limit = timeline.map(UInt::from);
     filter.presence = Filter::ignore_all();
     filter.room.ephemeral = RoomEventFilter::ignore_all();
     filter.room.account_data = RoomEventFilter::ignore_all();

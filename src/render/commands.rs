@@ -349,6 +349,17 @@ pub fn too_late(
     paragraph(&[text(line.take(language))])
 }
 
+/// The organizers' notice that a room's timeline had a gap the bot could not read: more than
+/// `limit` events arrived in `room` between two of its syncs (it was away that long, or slow),
+/// and the homeserver gives only the newest `limit`.
+pub fn timeline_gap(language: Language, room: &str, limit: u32) -> Rendered {
+    let line = text!(
+        de: "Im Raum „{room}“ sind mehr als {limit} Nachrichten auf einmal eingegangen, während der Bot nicht erreichbar oder zu langsam war. Er hat nur die letzten {limit} gelesen: ältere Befehle und Abstimmungen darunter sind ihm entgangen. Bitten Sie die Mitglieder dort, wichtige Befehle noch einmal zu senden.",
+        en: "More than {limit} messages arrived at once in the room “{room}” while the bot was unreachable or too slow. It read only the last {limit}: older commands and votes among them were missed. Please ask the members there to send important commands again.",
+    );
+    paragraph(&[text(line.take(language))])
+}
+
 /// The answer to `!about`: the bot's name and version, its license, and where its source is.
 pub fn about(language: Language, about: About<'_>) -> Rendered {
     let version = about.version;

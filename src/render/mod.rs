@@ -15,7 +15,7 @@ pub mod size;
 
 pub use commands::{
     About, about, answers, command_error, command_help, help, late_answer, no_meeting_on, pong,
-    too_late,
+    timeline_gap, too_late,
 };
 pub use common::{date_range, date_short};
 pub use fan_out::{FanOutReport, RoomOutcome, delivery_summary, failure_reason, follow_up_report};

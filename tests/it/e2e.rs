@@ -1317,3 +1317,43 @@ meetings:
     );
     drop(bot);
 }
+
+/// What a member says while the bot is stopped is carried out when it is back, also when more
+/// than the homeserver's default of ten messages came after it in the room (the catch-up sync
+/// asks for up to 200 per room): the proposal is made, and answered once, marked late.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_sent_while_the_bot_was_stopped_is_carried_out_past_fifteen_other_messages() {
+    let network = TestNetwork::setup()
+        .person("anna")
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true).created_by("anna"))
+        .extend_base(MONTHLY_VIDEOKONFERENZ)
+        .create()
+        .await;
+    let bot = network.start_bot().await;
+    let (anna, bot_id) = (&network.people["anna"], network.bot_id.clone());
+    let room = &network.rooms[1];
+    let status = bot.terminate().await;
+    assert!(status.success(), "the bot did not stop cleanly: {status}");
+
+    let proposal = anna.say(room, "!agenda add Breitbandausbau").await;
+    for i in 1..=15 {
+        anna.say(room, &format!("Unterhaltung {i}")).await;
+    }
+    let bot = network.start_bot().await;
+    let answer = anna.reply_to(&bot_id, &proposal).await;
+    assert!(answer.encrypted, "{answer:?}");
+    assert!(
+        answer
+            .body
+            .starts_with("Verspätet beantwortet – der Bot war von "),
+        "{answer:?}"
+    );
+    assert!(answer.body.contains("Breitbandausbau"), "{answer:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let answers = anna
+        .received()
+        .into_iter()
+        .filter(|m| m.in_reply_to.as_ref() == Some(&proposal))
+        .count();
+    assert_eq!(answers, 1, "answered {answers} times:\n{}", bot.log());
+}

@@ -143,6 +143,10 @@ fn late_answers() {
         );
         snapshot_rendered!(format!("late_slow_{code}"), late(None));
         snapshot_rendered!(
+            format!("timeline_gap_{code}"),
+            render::timeline_gap(language, "Gemeinde <Süd> & Co.", 200)
+        );
+        snapshot_rendered!(
             format!("too_late_{code}"),
             render::too_late(
                 language,
