@@ -10,6 +10,9 @@
 //! The bot asks with a native Matrix poll (`m.poll.start`) whose answers are the slots, with
 //! the ids [`answer_id`] gives ("1", "2", …), the same numbers members type with `!vote 1 3`.
 //!
+//! How a poll response is read ([`read_response`]): as MSC3381 and Element read it, so that a
+//! vote is valid or spoiled for the bot exactly when it is for the members' apps.
+//!
 //! How the [`tally`] counts, the same way Element shows a poll:
 //! - Only the latest vote of each user in each room counts: the one with the latest `at`, and
 //!   of two at the same instant the one with the greater event id. A vote seen twice (the same
@@ -259,6 +262,63 @@ pub fn answer_index(id: &str, slots: usize) -> Option<usize> {
     (index < slots && answer_id(index) == id).then_some(index)
 }
 
+/// How many answers the bot's polls allow (`max_selections` of the poll start event): every
+/// slot, since a municipality may be able to come on several dates. One function for the poll
+/// the bot sends and the responses it reads, so the two cannot disagree.
+pub fn max_selections(slots: usize) -> usize {
+    slots
+}
+
+/// What a vote says, once read against the poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// The slots chosen, 0-based; empty for "none of them" (an empty poll response, or
+    /// `!vote none`).
+    Valid(BTreeSet<usize>),
+    /// A poll response naming an answer the poll does not have: it counts for nothing, and
+    /// still replaces the user's earlier vote (see the module documentation).
+    Spoiled,
+}
+
+/// Reads the answer ids of a poll response (`m.selections`, or `answers` in the unstable
+/// `org.matrix.msc3381.poll.response`) against a poll of `slots` slots that allows
+/// `max_selections` answers, by the rules of MSC3381 (the polls proposal; the Matrix
+/// specification has no polls module yet) as Element applies them:
+///
+/// > Clients must truncate this array to `max_selections` during processing. Each entry is the
+/// > `m.id` of a poll answer option from the poll start event. If *any* of the supplied answers
+/// > is unknown, the sender's vote is spoiled (as if they didn't make a selection). If an entry
+/// > is repeated after truncation, only one of those entries counts as the sender's vote (each
+/// > sender gets 1 vote).
+///
+/// and of `m.selections`: it "Can be empty to denote 'no selection'", which is how a user
+/// withdraws: "To 'unvote' or otherwise override the previous vote state, clients should send a
+/// response with an empty `m.selections` array" (MSC3381 puts these in double quotes).
+///
+/// So:
+/// - any unknown id ("99", "01", "") spoils the whole response, even one among known ids;
+///   every supplied id is checked, also those past `max_selections` (matrix-js-sdk's
+///   `PollResponseEvent::validateAgainst`, which Element counts with, checks before it
+///   truncates);
+/// - more answers than `max_selections` do not spoil it: only the first `max_selections`
+///   count (the bot's polls allow every slot, so only a response that repeats ids can have
+///   more);
+/// - a repeated id counts once;
+/// - no id at all is a valid response choosing nothing. (matrix-js-sdk calls it spoiled; in
+///   Element's count both give no slot and both replace the earlier vote. The bot tells them
+///   apart only for who has answered: "no date suits" is an answer, a spoiled vote is none.)
+pub fn read_response(ids: &[String], slots: usize, max_selections: usize) -> Response {
+    let mut indices = Vec::with_capacity(ids.len());
+    for id in ids {
+        match answer_index(id, slots) {
+            Some(index) => indices.push(index),
+            None => return Response::Spoiled,
+        }
+    }
+    indices.truncate(max_selections);
+    Response::Valid(indices.into_iter().collect())
+}
+
 /// One vote, as the bot received it from a poll response or a `!vote` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vote {
@@ -417,6 +477,14 @@ mod tests {
         }
     }
 
+    fn ids(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    fn valid(answers: &[usize]) -> Response {
+        Response::Valid(answers.iter().copied().collect())
+    }
+
     fn rooms() -> Vec<(String, String)> {
         [
             ("kl", "Kaiserslautern"),
@@ -544,6 +612,67 @@ mod tests {
         // The caller deletes the redacted later vote: the earlier one counts again.
         let after = tally(2, &rooms(), &[earlier]);
         assert_eq!(after.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+    }
+
+    #[test]
+    fn a_response_with_known_ids_is_valid() {
+        assert_eq!(read_response(&ids(&["1", "3"]), 3, 3), valid(&[0, 2]));
+        // The order of the ids does not matter.
+        assert_eq!(read_response(&ids(&["3", "1"]), 3, 3), valid(&[0, 2]));
+        assert_eq!(read_response(&ids(&["2"]), 3, 3), valid(&[1]));
+    }
+
+    /// MSC3381: "If an entry is repeated after truncation, only one of those entries counts as
+    /// the sender's vote (each sender gets 1 vote)."
+    #[test]
+    fn a_repeated_id_counts_once() {
+        assert_eq!(read_response(&ids(&["2", "2"]), 3, 3), valid(&[1]));
+        assert_eq!(read_response(&ids(&["1", "2", "1"]), 3, 3), valid(&[0, 1]));
+    }
+
+    /// MSC3381: "If *any* of the supplied answers is unknown, the sender's vote is spoiled".
+    #[test]
+    fn one_unknown_id_spoils_the_whole_response() {
+        for unknown in ["99", "0", "4", "01", "+1", "", "eins", " 1", "pizza"] {
+            assert_eq!(
+                read_response(&ids(&["1", unknown]), 3, 3),
+                Response::Spoiled,
+                "{unknown:?}"
+            );
+            assert_eq!(
+                read_response(&ids(&[unknown]), 3, 3),
+                Response::Spoiled,
+                "{unknown:?}"
+            );
+        }
+        // Also an unknown id past `max_selections`: every supplied id is checked, as Element
+        // checks them.
+        assert_eq!(
+            read_response(&ids(&["1", "2", "99"]), 3, 2),
+            Response::Spoiled
+        );
+    }
+
+    /// MSC3381: "Clients must truncate this array to `max_selections` during processing": more
+    /// answers than allowed do not spoil a response; the first `max_selections` count.
+    #[test]
+    fn answers_past_max_selections_are_cut_off() {
+        assert_eq!(read_response(&ids(&["3", "1", "2"]), 3, 2), valid(&[0, 2]));
+        assert_eq!(read_response(&ids(&["3", "1", "2"]), 3, 1), valid(&[2]));
+        // The bot's polls allow every slot: only repeated ids can be too many, and the repeats
+        // are cut off before what follows them.
+        let max = max_selections(2);
+        assert_eq!(read_response(&ids(&["1", "1", "2"]), 2, max), valid(&[0]));
+        assert_eq!(
+            read_response(&ids(&["2", "1", "1"]), 2, max),
+            valid(&[0, 1])
+        );
+    }
+
+    /// MSC3381: `m.selections` "Can be empty to denote 'no selection'" (double quotes there).
+    #[test]
+    fn an_empty_response_is_valid_and_chooses_nothing() {
+        assert_eq!(read_response(&[], 3, 3), valid(&[]));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn start_content(
     let mut block =
         UnstablePollStartContentBlock::new(render::poll_question(language, draft), answers);
     block.kind = PollKind::Disclosed;
-    block.max_selections = UInt::try_from(draft.slots.len()).ok()?;
+    block.max_selections = UInt::try_from(poll::max_selections(draft.slots.len())).ok()?;
     let text = render::poll_fallback(language, draft).plain;
     Some(NewUnstablePollStartEventContent::plain_text(text, block).into())
 }
