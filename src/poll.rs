@@ -17,9 +17,15 @@
 //! - Only the latest vote of each user in each room counts: the one with the latest `at`, and
 //!   of two at the same instant the one with the greater event id. A vote seen twice (the same
 //!   event from a sync and from a `!vote` echo) is the same vote and counts once.
-//! - Answers outside the poll's slots are ignored; the rest of the vote stands.
-//! - A latest vote with no (valid) answer means "none of the slots": the room has answered and
-//!   is available for nothing. That is how `!vote none` withdraws.
+//! - A spoiled latest vote ([`Response::Spoiled`]) counts for nothing: no slot, and not even an
+//!   answer. Being the latest, it still replaces the user's earlier vote, whose slots no longer
+//!   count either ("Only a user's most recent vote (by `origin_server_ts`) is accepted, even if
+//!   that event is invalid", MSC3381). A room whose members' latest votes are all spoiled has
+//!   not answered, so it is reminded like a room that never answered.
+//! - A stored answer outside the poll's slots (a response cannot give one: it is spoiled on
+//!   arrival) is ignored; the rest of the vote stands.
+//! - A latest valid vote with no answer means "none of the slots": the room has answered and
+//!   is available for nothing. That is how `!vote none` and an empty poll response withdraw.
 //! - A municipality (room) is available for a slot when the latest vote of any of its members
 //!   includes the slot: one person who can come is enough.
 //! - A room without any vote has not answered. Votes from rooms that are not listed are ignored.
@@ -328,8 +334,8 @@ pub struct Vote {
     pub room: String,
     /// Who voted.
     pub user: String,
-    /// The slots chosen, 0-based; empty for "none of them".
-    pub answers: BTreeSet<usize>,
+    /// What it says: the slots chosen, or spoiled.
+    pub response: Response,
     /// When it was sent (the event's origin server timestamp).
     pub at: DateTime<Utc>,
 }
@@ -362,10 +368,8 @@ impl Tally {
     }
 }
 
-/// Counts `votes` for a poll of `slots` slots among `rooms` (room key, display name), by the
-/// rules in the module documentation.
-pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally {
-    // The latest vote of each user in each room.
+/// The latest vote of each user in each room, by (room, user).
+fn latest(votes: &[Vote]) -> BTreeMap<(&str, &str), &Vote> {
     let mut latest: BTreeMap<(&str, &str), &Vote> = BTreeMap::new();
     for vote in votes {
         let key = (vote.room.as_str(), vote.user.as_str());
@@ -376,6 +380,23 @@ pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally 
             latest.insert(key, vote);
         }
     }
+    latest
+}
+
+/// The keys of the rooms that have answered, as [`tally`] counts them: those where the latest
+/// vote of at least one member is not spoiled. The reminder goes to the others.
+pub fn answered_rooms(votes: &[Vote]) -> BTreeSet<&str> {
+    latest(votes)
+        .into_iter()
+        .filter(|(_, vote)| matches!(vote.response, Response::Valid(_)))
+        .map(|((room, _), _)| room)
+        .collect()
+}
+
+/// Counts `votes` for a poll of `slots` slots among `rooms` (room key, display name), by the
+/// rules in the module documentation.
+pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally {
+    let latest = latest(votes);
     let mut tally = Tally {
         per_slot: vec![Vec::new(); slots],
         ..Tally::default()
@@ -387,13 +408,12 @@ pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally 
             .range((key.as_str(), "")..)
             .take_while(|((room, _), _)| room == key)
         {
+            // A spoiled vote counts for nothing, not even as an answer.
+            let Response::Valid(answers) = &vote.response else {
+                continue;
+            };
             answered = true;
-            available.extend(
-                vote.answers
-                    .iter()
-                    .copied()
-                    .filter(|&answer| answer < slots),
-            );
+            available.extend(answers.iter().copied().filter(|&answer| answer < slots));
         }
         if !answered {
             tally.not_answered.push(name.clone());
@@ -472,8 +492,15 @@ mod tests {
             event_id: event.to_owned(),
             room: room.to_owned(),
             user: user.to_owned(),
-            answers: answers.iter().copied().collect(),
+            response: Response::Valid(answers.iter().copied().collect()),
             at: at(minute),
+        }
+    }
+
+    fn spoiled(event: &str, room: &str, user: &str, minute: u32) -> Vote {
+        Vote {
+            response: Response::Spoiled,
+            ..vote(event, room, user, &[], minute)
         }
     }
 
@@ -673,6 +700,83 @@ mod tests {
     #[test]
     fn an_empty_response_is_valid_and_chooses_nothing() {
         assert_eq!(read_response(&[], 3, 3), valid(&[]));
+    }
+
+    #[test]
+    fn a_spoiled_latest_vote_counts_for_nothing_and_replaces_the_earlier_one() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0, 1], 1),
+            spoiled("$b", "kl", "@anna", 2),
+            vote("$c", "bp", "@bernd", &[1], 3),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        // Anna's earlier slots no longer count, and her room has not answered.
+        assert_eq!(tally.per_slot, vec![vec![], names(&["Bitburg-Prüm"])]);
+        assert_eq!(tally.answered, names(&["Bitburg-Prüm"]));
+        assert_eq!(
+            tally.not_answered,
+            names(&["Kaiserslautern", "Mayen-Koblenz"])
+        );
+        assert_eq!(answered_rooms(&votes), BTreeSet::from(["bp"]));
+    }
+
+    #[test]
+    fn a_spoiled_vote_followed_by_a_valid_one_is_replaced() {
+        let votes = [
+            spoiled("$a", "kl", "@anna", 1),
+            vote("$b", "kl", "@anna", &[0], 2),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+        assert_eq!(tally.answered, names(&["Kaiserslautern"]));
+    }
+
+    #[test]
+    fn a_spoiled_vote_leaves_the_other_members_of_the_room() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            spoiled("$b", "kl", "@bernd", 2),
+            vote("$c", "bp", "@clara", &[], 3),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+        // An empty vote is an answer (no date suits); a spoiled one is none.
+        assert_eq!(tally.answered, names(&["Kaiserslautern", "Bitburg-Prüm"]));
+        assert_eq!(answered_rooms(&votes), BTreeSet::from(["bp", "kl"]));
+    }
+
+    #[test]
+    fn a_redacted_spoiled_vote_leaves_the_earlier_one() {
+        let earlier = vote("$a", "kl", "@anna", &[1], 1);
+        let spoiling = spoiled("$b", "kl", "@anna", 2);
+        let both = tally(2, &rooms(), &[earlier.clone(), spoiling]);
+        assert!(both.answered.is_empty());
+        // The caller deletes the redacted spoiled vote: the earlier one counts again.
+        let after = tally(2, &rooms(), &[earlier]);
+        assert_eq!(after.per_slot, vec![vec![], names(&["Kaiserslautern"])]);
+    }
+
+    /// The reminder's rooms and the tally's agree, whatever the votes.
+    #[test]
+    fn answered_rooms_are_the_tallys() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            spoiled("$b", "kl", "@anna", 2),
+            vote("$c", "bp", "@bernd", &[], 3),
+            spoiled("$d", "my", "@dora", 4),
+            vote("$e", "my", "@emil", &[1], 5),
+            vote("$f", "elsewhere", "@x", &[1], 6),
+        ];
+        let rooms = rooms();
+        let tally = tally(2, &rooms, &votes);
+        let answered = answered_rooms(&votes);
+        let by_key: Vec<String> = rooms
+            .iter()
+            .filter(|(key, _)| answered.contains(key.as_str()))
+            .map(|(_, name)| name.clone())
+            .collect();
+        assert_eq!(by_key, tally.answered);
+        assert_eq!(tally.answered, names(&["Bitburg-Prüm", "Mayen-Koblenz"]));
     }
 
     #[test]
