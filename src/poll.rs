@@ -10,13 +10,22 @@
 //! The bot asks with a native Matrix poll (`m.poll.start`) whose answers are the slots, with
 //! the ids [`answer_id`] gives ("1", "2", …), the same numbers members type with `!vote 1 3`.
 //!
+//! How a poll response is read ([`read_response`]): as MSC3381 and Element read it, so that a
+//! vote is valid or spoiled for the bot exactly when it is for the members' apps.
+//!
 //! How the [`tally`] counts, the same way Element shows a poll:
 //! - Only the latest vote of each user in each room counts: the one with the latest `at`, and
 //!   of two at the same instant the one with the greater event id. A vote seen twice (the same
 //!   event from a sync and from a `!vote` echo) is the same vote and counts once.
-//! - Answers outside the poll's slots are ignored; the rest of the vote stands.
-//! - A latest vote with no (valid) answer means "none of the slots": the room has answered and
-//!   is available for nothing. That is how `!vote none` withdraws.
+//! - A spoiled latest vote ([`Response::Spoiled`]) counts for nothing: no slot, and not even an
+//!   answer. Being the latest, it still replaces the user's earlier vote, whose slots no longer
+//!   count either ("Only a user's most recent vote (by `origin_server_ts`) is accepted, even if
+//!   that event is invalid", MSC3381). A room whose members' latest votes are all spoiled has
+//!   not answered, so it is reminded like a room that never answered.
+//! - A stored answer outside the poll's slots (a response cannot give one: it is spoiled on
+//!   arrival) is ignored; the rest of the vote stands.
+//! - A latest valid vote with no answer means "none of the slots": the room has answered and
+//!   is available for nothing. That is how `!vote none` and an empty poll response withdraw.
 //! - A municipality (room) is available for a slot when the latest vote of any of its members
 //!   includes the slot: one person who can come is enough.
 //! - A room without any vote has not answered. Votes from rooms that are not listed are ignored.
@@ -259,6 +268,63 @@ pub fn answer_index(id: &str, slots: usize) -> Option<usize> {
     (index < slots && answer_id(index) == id).then_some(index)
 }
 
+/// How many answers the bot's polls allow (`max_selections` of the poll start event): every
+/// slot, since a municipality may be able to come on several dates. One function for the poll
+/// the bot sends and the responses it reads, so the two cannot disagree.
+pub fn max_selections(slots: usize) -> usize {
+    slots
+}
+
+/// What a vote says, once read against the poll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// The slots chosen, 0-based; empty for "none of them" (an empty poll response, or
+    /// `!vote none`).
+    Valid(BTreeSet<usize>),
+    /// A poll response naming an answer the poll does not have: it counts for nothing, and
+    /// still replaces the user's earlier vote (see the module documentation).
+    Spoiled,
+}
+
+/// Reads the answer ids of a poll response (`m.selections`, or `answers` in the unstable
+/// `org.matrix.msc3381.poll.response`) against a poll of `slots` slots that allows
+/// `max_selections` answers, by the rules of MSC3381 (the polls proposal; the Matrix
+/// specification has no polls module yet) as Element applies them:
+///
+/// > Clients must truncate this array to `max_selections` during processing. Each entry is the
+/// > `m.id` of a poll answer option from the poll start event. If *any* of the supplied answers
+/// > is unknown, the sender's vote is spoiled (as if they didn't make a selection). If an entry
+/// > is repeated after truncation, only one of those entries counts as the sender's vote (each
+/// > sender gets 1 vote).
+///
+/// and of `m.selections`: it "Can be empty to denote 'no selection'", which is how a user
+/// withdraws: "To 'unvote' or otherwise override the previous vote state, clients should send a
+/// response with an empty `m.selections` array" (MSC3381 puts these in double quotes).
+///
+/// So:
+/// - any unknown id ("99", "01", "") spoils the whole response, even one among known ids;
+///   every supplied id is checked, also those past `max_selections` (matrix-js-sdk's
+///   `PollResponseEvent::validateAgainst`, which Element counts with, checks before it
+///   truncates);
+/// - more answers than `max_selections` do not spoil it: only the first `max_selections`
+///   count (the bot's polls allow every slot, so only a response that repeats ids can have
+///   more);
+/// - a repeated id counts once;
+/// - no id at all is a valid response choosing nothing. (matrix-js-sdk calls it spoiled; in
+///   Element's count both give no slot and both replace the earlier vote. The bot tells them
+///   apart only for who has answered: "no date suits" is an answer, a spoiled vote is none.)
+pub fn read_response(ids: &[String], slots: usize, max_selections: usize) -> Response {
+    let mut indices = Vec::with_capacity(ids.len());
+    for id in ids {
+        match answer_index(id, slots) {
+            Some(index) => indices.push(index),
+            None => return Response::Spoiled,
+        }
+    }
+    indices.truncate(max_selections);
+    Response::Valid(indices.into_iter().collect())
+}
+
 /// One vote, as the bot received it from a poll response or a `!vote` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vote {
@@ -268,8 +334,8 @@ pub struct Vote {
     pub room: String,
     /// Who voted.
     pub user: String,
-    /// The slots chosen, 0-based; empty for "none of them".
-    pub answers: BTreeSet<usize>,
+    /// What it says: the slots chosen, or spoiled.
+    pub response: Response,
     /// When it was sent (the event's origin server timestamp).
     pub at: DateTime<Utc>,
 }
@@ -302,10 +368,8 @@ impl Tally {
     }
 }
 
-/// Counts `votes` for a poll of `slots` slots among `rooms` (room key, display name), by the
-/// rules in the module documentation.
-pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally {
-    // The latest vote of each user in each room.
+/// The latest vote of each user in each room, by (room, user).
+fn latest(votes: &[Vote]) -> BTreeMap<(&str, &str), &Vote> {
     let mut latest: BTreeMap<(&str, &str), &Vote> = BTreeMap::new();
     for vote in votes {
         let key = (vote.room.as_str(), vote.user.as_str());
@@ -316,6 +380,23 @@ pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally 
             latest.insert(key, vote);
         }
     }
+    latest
+}
+
+/// The keys of the rooms that have answered, as [`tally`] counts them: those where the latest
+/// vote of at least one member is not spoiled. The reminder goes to the others.
+pub fn answered_rooms(votes: &[Vote]) -> BTreeSet<&str> {
+    latest(votes)
+        .into_iter()
+        .filter(|(_, vote)| matches!(vote.response, Response::Valid(_)))
+        .map(|((room, _), _)| room)
+        .collect()
+}
+
+/// Counts `votes` for a poll of `slots` slots among `rooms` (room key, display name), by the
+/// rules in the module documentation.
+pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally {
+    let latest = latest(votes);
     let mut tally = Tally {
         per_slot: vec![Vec::new(); slots],
         ..Tally::default()
@@ -327,13 +408,12 @@ pub fn tally(slots: usize, rooms: &[(String, String)], votes: &[Vote]) -> Tally 
             .range((key.as_str(), "")..)
             .take_while(|((room, _), _)| room == key)
         {
+            // A spoiled vote counts for nothing, not even as an answer.
+            let Response::Valid(answers) = &vote.response else {
+                continue;
+            };
             answered = true;
-            available.extend(
-                vote.answers
-                    .iter()
-                    .copied()
-                    .filter(|&answer| answer < slots),
-            );
+            available.extend(answers.iter().copied().filter(|&answer| answer < slots));
         }
         if !answered {
             tally.not_answered.push(name.clone());
@@ -412,9 +492,24 @@ mod tests {
             event_id: event.to_owned(),
             room: room.to_owned(),
             user: user.to_owned(),
-            answers: answers.iter().copied().collect(),
+            response: Response::Valid(answers.iter().copied().collect()),
             at: at(minute),
         }
+    }
+
+    fn spoiled(event: &str, room: &str, user: &str, minute: u32) -> Vote {
+        Vote {
+            response: Response::Spoiled,
+            ..vote(event, room, user, &[], minute)
+        }
+    }
+
+    fn ids(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_owned()).collect()
+    }
+
+    fn valid(answers: &[usize]) -> Response {
+        Response::Valid(answers.iter().copied().collect())
     }
 
     fn rooms() -> Vec<(String, String)> {
@@ -544,6 +639,144 @@ mod tests {
         // The caller deletes the redacted later vote: the earlier one counts again.
         let after = tally(2, &rooms(), &[earlier]);
         assert_eq!(after.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+    }
+
+    #[test]
+    fn a_response_with_known_ids_is_valid() {
+        assert_eq!(read_response(&ids(&["1", "3"]), 3, 3), valid(&[0, 2]));
+        // The order of the ids does not matter.
+        assert_eq!(read_response(&ids(&["3", "1"]), 3, 3), valid(&[0, 2]));
+        assert_eq!(read_response(&ids(&["2"]), 3, 3), valid(&[1]));
+    }
+
+    /// MSC3381: "If an entry is repeated after truncation, only one of those entries counts as
+    /// the sender's vote (each sender gets 1 vote)."
+    #[test]
+    fn a_repeated_id_counts_once() {
+        assert_eq!(read_response(&ids(&["2", "2"]), 3, 3), valid(&[1]));
+        assert_eq!(read_response(&ids(&["1", "2", "1"]), 3, 3), valid(&[0, 1]));
+    }
+
+    /// MSC3381: "If *any* of the supplied answers is unknown, the sender's vote is spoiled".
+    #[test]
+    fn one_unknown_id_spoils_the_whole_response() {
+        for unknown in ["99", "0", "4", "01", "+1", "", "eins", " 1", "pizza"] {
+            assert_eq!(
+                read_response(&ids(&["1", unknown]), 3, 3),
+                Response::Spoiled,
+                "{unknown:?}"
+            );
+            assert_eq!(
+                read_response(&ids(&[unknown]), 3, 3),
+                Response::Spoiled,
+                "{unknown:?}"
+            );
+        }
+        // Also an unknown id past `max_selections`: every supplied id is checked, as Element
+        // checks them.
+        assert_eq!(
+            read_response(&ids(&["1", "2", "99"]), 3, 2),
+            Response::Spoiled
+        );
+    }
+
+    /// MSC3381: "Clients must truncate this array to `max_selections` during processing": more
+    /// answers than allowed do not spoil a response; the first `max_selections` count.
+    #[test]
+    fn answers_past_max_selections_are_cut_off() {
+        assert_eq!(read_response(&ids(&["3", "1", "2"]), 3, 2), valid(&[0, 2]));
+        assert_eq!(read_response(&ids(&["3", "1", "2"]), 3, 1), valid(&[2]));
+        // The bot's polls allow every slot: only repeated ids can be too many, and the repeats
+        // are cut off before what follows them.
+        let max = max_selections(2);
+        assert_eq!(read_response(&ids(&["1", "1", "2"]), 2, max), valid(&[0]));
+        assert_eq!(
+            read_response(&ids(&["2", "1", "1"]), 2, max),
+            valid(&[0, 1])
+        );
+    }
+
+    /// MSC3381: `m.selections` "Can be empty to denote 'no selection'" (double quotes there).
+    #[test]
+    fn an_empty_response_is_valid_and_chooses_nothing() {
+        assert_eq!(read_response(&[], 3, 3), valid(&[]));
+    }
+
+    #[test]
+    fn a_spoiled_latest_vote_counts_for_nothing_and_replaces_the_earlier_one() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0, 1], 1),
+            spoiled("$b", "kl", "@anna", 2),
+            vote("$c", "bp", "@bernd", &[1], 3),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        // Anna's earlier slots no longer count, and her room has not answered.
+        assert_eq!(tally.per_slot, vec![vec![], names(&["Bitburg-Prüm"])]);
+        assert_eq!(tally.answered, names(&["Bitburg-Prüm"]));
+        assert_eq!(
+            tally.not_answered,
+            names(&["Kaiserslautern", "Mayen-Koblenz"])
+        );
+        assert_eq!(answered_rooms(&votes), BTreeSet::from(["bp"]));
+    }
+
+    #[test]
+    fn a_spoiled_vote_followed_by_a_valid_one_is_replaced() {
+        let votes = [
+            spoiled("$a", "kl", "@anna", 1),
+            vote("$b", "kl", "@anna", &[0], 2),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+        assert_eq!(tally.answered, names(&["Kaiserslautern"]));
+    }
+
+    #[test]
+    fn a_spoiled_vote_leaves_the_other_members_of_the_room() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            spoiled("$b", "kl", "@bernd", 2),
+            vote("$c", "bp", "@clara", &[], 3),
+        ];
+        let tally = tally(2, &rooms(), &votes);
+        assert_eq!(tally.per_slot, vec![names(&["Kaiserslautern"]), vec![]]);
+        // An empty vote is an answer (no date suits); a spoiled one is none.
+        assert_eq!(tally.answered, names(&["Kaiserslautern", "Bitburg-Prüm"]));
+        assert_eq!(answered_rooms(&votes), BTreeSet::from(["bp", "kl"]));
+    }
+
+    #[test]
+    fn a_redacted_spoiled_vote_leaves_the_earlier_one() {
+        let earlier = vote("$a", "kl", "@anna", &[1], 1);
+        let spoiling = spoiled("$b", "kl", "@anna", 2);
+        let both = tally(2, &rooms(), &[earlier.clone(), spoiling]);
+        assert!(both.answered.is_empty());
+        // The caller deletes the redacted spoiled vote: the earlier one counts again.
+        let after = tally(2, &rooms(), &[earlier]);
+        assert_eq!(after.per_slot, vec![vec![], names(&["Kaiserslautern"])]);
+    }
+
+    /// The reminder's rooms and the tally's agree, whatever the votes.
+    #[test]
+    fn answered_rooms_are_the_tallys() {
+        let votes = [
+            vote("$a", "kl", "@anna", &[0], 1),
+            spoiled("$b", "kl", "@anna", 2),
+            vote("$c", "bp", "@bernd", &[], 3),
+            spoiled("$d", "my", "@dora", 4),
+            vote("$e", "my", "@emil", &[1], 5),
+            vote("$f", "elsewhere", "@x", &[1], 6),
+        ];
+        let rooms = rooms();
+        let tally = tally(2, &rooms, &votes);
+        let answered = answered_rooms(&votes);
+        let by_key: Vec<String> = rooms
+            .iter()
+            .filter(|(key, _)| answered.contains(key.as_str()))
+            .map(|(_, name)| name.clone())
+            .collect();
+        assert_eq!(by_key, tally.answered);
+        assert_eq!(tally.answered, names(&["Bitburg-Prüm", "Mayen-Koblenz"]));
     }
 
     #[test]

@@ -211,7 +211,12 @@ const MIGRATIONS: &[&str] = &[
     // the unreachable ones.
     "CREATE INDEX deliveries_pending ON deliveries (failure)
         WHERE sent_at IS NULL AND given_up_at IS NULL;",
-    // 8: what was said to the bot and is handled (so a message seen again after a restart is
+    // 8: spoiled votes (a poll response naming an answer the poll does not have). They are
+    // kept, with no answers, because as a member's latest vote one replaces their earlier vote;
+    // the flag tells them from an empty vote ("no date suits"), which is an answer while a
+    // spoiled one is none. Votes recorded before are valid ones.
+    "ALTER TABLE poll_votes ADD COLUMN spoiled INTEGER NOT NULL DEFAULT 0;",
+    // 9: what was said to the bot and is handled (so a message seen again after a restart is
     // not carried out twice), and the bot's own state: when it first ran (messages before that
     // are history), when it was last seen alive (a late answer says since when it was away).
     "CREATE TABLE handled_events (

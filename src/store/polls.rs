@@ -4,7 +4,9 @@
 //!
 //! Votes are recorded as they arrive, keyed by their event id: the same event seen twice (a
 //! sync repeated after a restart, a poll response and its decrypted form) counts once, and a
-//! redacted vote is deleted. Which vote of a member counts is decided by [`crate::poll::tally`].
+//! redacted vote is deleted (a spoiled one too: the member's earlier vote then counts again).
+//! A spoiled vote is kept with no answers and `spoiled` set. Which vote of a member counts is
+//! decided by [`crate::poll::tally`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,7 +15,7 @@ use chrono_tz::Tz;
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError, text, time};
-use crate::poll::{self, InvalidDecision, Slot, Vote};
+use crate::poll::{self, InvalidDecision, Response, Slot, Vote};
 
 /// A slot as stored: its start and end.
 pub type Span = (DateTime<Utc>, DateTime<Utc>);
@@ -154,6 +156,16 @@ fn to_poll(raw: RawPoll) -> Result<PollRow, StoreError> {
     })
 }
 
+/// A `poll_votes` row as SQLite holds it.
+struct RawVote {
+    event_id: String,
+    room: String,
+    user: String,
+    answers: String,
+    at: String,
+    spoiled: bool,
+}
+
 impl Store {
     /// Records a poll as posted, unless it is recorded already; true if it is new.
     pub fn open_poll(&self, poll: &PollRow) -> Result<bool, StoreError> {
@@ -257,17 +269,22 @@ impl Store {
 
     /// Records a vote on `poll_key`; false if its event was recorded already.
     pub fn record_vote(&self, poll_key: &str, vote: &Vote) -> Result<bool, StoreError> {
-        let answers: Vec<usize> = vote.answers.iter().copied().collect();
+        let (answers, spoiled): (Vec<usize>, bool) = match &vote.response {
+            Response::Valid(answers) => (answers.iter().copied().collect(), false),
+            Response::Spoiled => (Vec::new(), true),
+        };
         let added = self.lock().execute(
-            "INSERT OR IGNORE INTO poll_votes (event_id, poll_key, room_key, user_id, answers, at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR IGNORE INTO poll_votes
+                 (event_id, poll_key, room_key, user_id, answers, at, spoiled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 vote.event_id,
                 poll_key,
                 vote.room,
                 vote.user,
                 serde_json::to_string(&answers).unwrap_or_default(),
-                text(vote.at)
+                text(vote.at),
+                spoiled
             ],
         )?;
         Ok(added == 1)
@@ -284,33 +301,40 @@ impl Store {
 
     /// Every vote on a poll, in the order they were cast.
     pub fn votes(&self, poll_key: &str) -> Result<Vec<Vote>, StoreError> {
-        let rows: Vec<(String, String, String, String, String)> = {
+        let rows: Vec<RawVote> = {
             let connection = self.lock();
             let mut statement = connection.prepare(
-                "SELECT event_id, room_key, user_id, answers, at FROM poll_votes
+                "SELECT event_id, room_key, user_id, answers, at, spoiled FROM poll_votes
                  WHERE poll_key = ?1 ORDER BY at, event_id",
             )?;
             statement
                 .query_map(params![poll_key], |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
+                    Ok(RawVote {
+                        event_id: row.get("event_id")?,
+                        room: row.get("room_key")?,
+                        user: row.get("user_id")?,
+                        answers: row.get("answers")?,
+                        at: row.get("at")?,
+                        spoiled: row.get("spoiled")?,
+                    })
                 })?
                 .collect::<Result<_, _>>()?
         };
         rows.into_iter()
-            .map(|(event_id, room, user, answers, at)| {
-                let answers: Vec<usize> = serde_json::from_str(&answers).unwrap_or_default();
+            .map(|raw| {
+                let response = if raw.spoiled {
+                    Response::Spoiled
+                } else {
+                    let answers: Vec<usize> =
+                        serde_json::from_str(&raw.answers).unwrap_or_default();
+                    Response::Valid(answers.into_iter().collect::<BTreeSet<usize>>())
+                };
                 Ok(Vote {
-                    event_id,
-                    room,
-                    user,
-                    answers: answers.into_iter().collect::<BTreeSet<usize>>(),
-                    at: time(at)?,
+                    event_id: raw.event_id,
+                    room: raw.room,
+                    user: raw.user,
+                    response,
+                    at: time(raw.at)?,
                 })
             })
             .collect()
@@ -364,8 +388,16 @@ mod tests {
             event_id: event.to_owned(),
             room: "!kl:example.org".to_owned(),
             user: "@anna:example.org".to_owned(),
-            answers: answers.iter().copied().collect(),
+            response: Response::Valid(answers.iter().copied().collect()),
             at: at("2027-01-06T10:00:00Z"),
+        }
+    }
+
+    fn spoiled(event: &str, minute: u32) -> Vote {
+        Vote {
+            response: Response::Spoiled,
+            at: at(&format!("2027-01-06T10:{minute:02}:00Z")),
+            ..vote(event, &[])
         }
     }
 
@@ -526,5 +558,63 @@ mod tests {
             vec![vote("$a", &[0, 1])]
         );
         assert!(store.votes("other").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_spoiled_vote_is_kept_apart_from_an_empty_one_and_redacted_like_any() {
+        let store = Store::in_memory().unwrap();
+        store.open_poll(&poll()).unwrap();
+        let earlier = vote("$a", &[1]);
+        store.record_vote("smart-city", &earlier).unwrap();
+        assert!(store.record_vote("smart-city", &spoiled("$b", 5)).unwrap());
+        assert!(store.record_vote("smart-city", &vote("$c", &[])).unwrap());
+        assert_eq!(
+            store.votes("smart-city").unwrap(),
+            vec![earlier.clone(), vote("$c", &[]), spoiled("$b", 5)]
+        );
+        // In the tally the spoiled vote is Anna's latest: nothing counts, not even an answer.
+        store.withdraw_vote("$c").unwrap();
+        let rooms = poll().rooms;
+        let tally = poll::tally(2, &rooms, &store.votes("smart-city").unwrap());
+        assert!(tally.answered.is_empty());
+        assert_eq!(tally.per_slot, vec![Vec::<String>::new(), vec![]]);
+        // Redacted, it is gone, and her earlier vote counts again.
+        assert!(store.withdraw_vote("$b").unwrap());
+        assert_eq!(store.votes("smart-city").unwrap(), vec![earlier]);
+        let tally = poll::tally(2, &rooms, &store.votes("smart-city").unwrap());
+        assert_eq!(
+            tally.per_slot,
+            vec![vec![], vec!["Kaiserslautern".to_owned()]]
+        );
+    }
+
+    /// A database from before migration 8 keeps its votes, read as valid ones.
+    #[test]
+    fn votes_recorded_before_the_spoiled_flag_are_valid() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("convene.sqlite3");
+        {
+            let connection = rusqlite::Connection::open(&path).unwrap();
+            let before = super::super::MIGRATIONS.len() - 1;
+            for migration in &super::super::MIGRATIONS[..before] {
+                connection.execute_batch(migration).unwrap();
+            }
+            connection
+                .pragma_update(None, "user_version", before)
+                .unwrap();
+            connection
+                .execute(
+                    "INSERT INTO poll_votes (event_id, poll_key, room_key, user_id, answers, at)
+                     VALUES ('$a', 'smart-city', '!kl:example.org', '@anna:example.org',
+                             '[0,1]', '2027-01-06T10:00:00.000Z')",
+                    [],
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.votes("smart-city").unwrap(),
+            vec![vote("$a", &[0, 1])]
+        );
     }
 }

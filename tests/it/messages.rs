@@ -1064,7 +1064,7 @@ mod polls {
     use chrono::{DateTime, Utc};
     use convene::i18n::Language;
     use convene::network::Network;
-    use convene::poll::{PollDraft, Tally, Vote, tally};
+    use convene::poll::{PollDraft, Response, Tally, Vote, tally};
     use convene::render::{self, Rendered};
 
     use crate::support::client_view::{self, snapshot_rendered};
@@ -1099,7 +1099,7 @@ mod polls {
             event_id: event.to_owned(),
             room: room.to_owned(),
             user: user.to_owned(),
-            answers: answers.iter().copied().collect::<BTreeSet<_>>(),
+            response: Response::Valid(answers.iter().copied().collect::<BTreeSet<_>>()),
             at,
         }
     }

@@ -1,11 +1,11 @@
 //! Finding a workshop's date with the members, end to end against Synapse: an agenda file with
 //! candidates becomes a native poll in every member room (two of them encrypted), members vote
-//! through real poll response events (and `!vote`), change and redact votes, the bot restarts
-//! in the middle, the organizers read the tally and decide, and every room then holds the
-//! ended poll and the workshop's announcement with its .ics, each exactly once. Then: a workshop
-//! decided by writing its date into the file, a file that comes after its own deadline (not
-//! posted, the organizers told), and a poll whose reminder is due (only the rooms without an
-//! answer reminded, once).
+//! through real poll response events (and `!vote`), change, spoil and redact votes, the bot
+//! restarts in the middle, the organizers read the tally and decide, and every room then holds
+//! the ended poll and the workshop's announcement with its .ics, each exactly once. Then: a
+//! workshop decided by writing its date into the file, a file that comes after its own deadline
+//! (not posted, the organizers told), and a poll whose reminder is due (only the rooms without
+//! an answer reminded, once).
 
 use std::time::Duration;
 
@@ -157,6 +157,15 @@ async fn members_find_a_workshops_date_in_a_native_poll() {
         tally.contains("2 von 3 Kommunen haben geantwortet"),
         "{tally}"
     );
+
+    // Anna's app sends an answer the poll does not have: her response is spoiled, counts for
+    // nothing and replaces her earlier one, so Kaiserslautern has not answered any more.
+    anna.vote(kl, &starts[0], &["1", "99"]).await;
+    let tally = tally_until(&organizer, &bot_id, orga, |t| {
+        t.contains("1 von 3 Kommunen haben geantwortet")
+    })
+    .await;
+    assert!(tally.contains("Kaiserslautern"), "{tally}");
 
     // The bot restarts; meanwhile Anna changes her mind and Bernd answers again.
     assert!(bot.terminate().await.success());

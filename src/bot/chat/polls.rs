@@ -15,7 +15,7 @@ use super::super::posting::Request;
 use super::super::records::posted_draft;
 use super::{ChatRoom, Context, Invocation};
 use crate::command::{CommandError, PollCommand};
-use crate::poll::{self, Vote};
+use crate::poll::{self, Response, Vote};
 use crate::render::{self, Rendered};
 use crate::store::{PollDecision, PollRow};
 
@@ -49,18 +49,24 @@ pub fn record_response(
         debug!(%event_id, poll = %poll.key, "a vote after the poll ended; not counted");
         return;
     }
-    let answers: BTreeSet<usize> = answers
-        .iter()
-        .filter_map(|id| poll::answer_index(id, poll.slots.len()))
-        .collect();
+    // A spoiled response is recorded all the same: as the member's latest, it replaces their
+    // earlier vote, as it does in Element.
+    let slots = poll.slots.len();
+    let response = poll::read_response(answers, slots, poll::max_selections(slots));
+    let spoiled = response == Response::Spoiled;
     let vote = Vote {
         event_id: event_id.to_string(),
         room: room.room_id().to_string(),
         user: sender.to_string(),
-        answers,
+        response,
         at,
     };
     match context.store.record_vote(&poll.key, &vote) {
+        Ok(true) if spoiled => info!(
+            poll = %poll.key,
+            room = %vote.room,
+            "a spoiled vote recorded (an answer the poll does not have): it counts for nothing"
+        ),
         Ok(true) => info!(poll = %poll.key, room = %vote.room, "vote recorded"),
         Ok(false) => {}
         Err(error) => warn!(%error, "cannot record a vote"),
@@ -119,7 +125,7 @@ pub fn vote(
         event_id: invocation.event_id.to_string(),
         room: room_key.to_owned(),
         user: invocation.sender.to_string(),
-        answers: answers.clone(),
+        response: Response::Valid(answers.clone()),
         at: invocation.sent,
     };
     context

@@ -341,6 +341,86 @@ async fn a_vote_without_an_open_poll_and_a_member_s_decision_change_nothing() {
     assert!(bench.store().polls().unwrap().is_empty());
 }
 
+/// Poll responses as Element and other clients send them, through the handler: an answer the
+/// poll lacks spoils the response, which then replaces the member's earlier vote and counts for
+/// nothing; an empty one withdraws and counts as an answer with no date.
+#[tokio::test]
+async fn a_response_naming_an_answer_the_poll_lacks_is_recorded_spoiled() {
+    use matrix_sdk::ruma::{MilliSecondsSinceUnixEpoch, UInt};
+
+    use crate::poll::{self, Response};
+    use crate::store::{NewDelivery, PollRow};
+
+    let bench = Bench::at("2027-01-06T10:00:00Z");
+    let room = Room::kaiserslautern();
+    let room_id = room.id.as_str();
+    let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+    let slot = |day: &str| {
+        (
+            at(&format!("{day}T09:00:00Z")),
+            at(&format!("{day}T12:00:00Z")),
+        )
+    };
+    let poll = PollRow {
+        key: "smart-city".to_owned(),
+        title: "Bewerbung Smart City".to_owned(),
+        slots: vec![slot("2027-02-03"), slot("2027-02-05"), slot("2027-02-08")],
+        rooms: vec![(room_id.to_owned(), "Kaiserslautern".to_owned())],
+        decide_by: "2027-01-15".parse().unwrap(),
+        created_at: at("2027-01-05T10:00:00Z"),
+        decision: None,
+        ended_at: None,
+    };
+    let store = bench.store();
+    store.open_poll(&poll).unwrap();
+    let start = EventId::parse("$start:test").unwrap();
+    let post = poll::start_key(&poll.key);
+    store
+        .begin(&NewDelivery {
+            post_key: &post,
+            room_id,
+            meeting_key: &poll.key,
+            meeting_title: &poll.title,
+            meeting_start: poll.slots[0].0,
+            transaction_id: "t1",
+            content_hash: "h",
+            now: poll.created_at,
+        })
+        .unwrap();
+    store
+        .sent(&post, room_id, Some(start.as_str()), None, poll.created_at)
+        .unwrap();
+    let anna = UserId::parse(MEMBER).unwrap();
+    let respond = |event: &str, minute: u64, answers: &[&str]| {
+        let event = EventId::parse(event).unwrap();
+        let answers: Vec<String> = answers.iter().map(|id| (*id).to_owned()).collect();
+        let sent = at("2027-01-06T10:00:00Z").timestamp_millis() as u64 + minute * 60_000;
+        let sent = MilliSecondsSinceUnixEpoch(UInt::new(sent).unwrap());
+        super::record_response(&bench.context, &room, &event, &anna, &start, &answers, sent);
+    };
+    let latest = || store.votes(&poll.key).unwrap().pop().unwrap().response;
+    let tally = || poll::tally(3, &poll.rooms, &store.votes(&poll.key).unwrap());
+
+    respond("$a:test", 1, &["1", "3"]);
+    assert_eq!(latest(), Response::Valid([0, 2].into()));
+    assert_eq!(tally().per_slot[2], vec!["Kaiserslautern".to_owned()]);
+
+    respond("$b:test", 2, &["1", "99"]);
+    assert_eq!(latest(), Response::Spoiled);
+    let spoiled = tally();
+    assert!(spoiled.per_slot.iter().all(Vec::is_empty), "{spoiled:?}");
+    assert_eq!(spoiled.not_answered, vec!["Kaiserslautern".to_owned()]);
+
+    respond("$c:test", 3, &[]);
+    assert_eq!(latest(), Response::Valid([].into()));
+    let withdrawn = tally();
+    assert!(
+        withdrawn.per_slot.iter().all(Vec::is_empty),
+        "{withdrawn:?}"
+    );
+    assert_eq!(withdrawn.answered, vec!["Kaiserslautern".to_owned()]);
+}
+
 // --- calendar ---
 
 #[tokio::test]

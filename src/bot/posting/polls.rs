@@ -8,8 +8,6 @@
 //! `!poll decide` or a `date:` in the file) it is an ordinary meeting
 //! ([`crate::network::Network::with_decisions`]), announced like every other.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, Utc};
 use matrix_sdk::ruma::events::poll::start::PollKind;
 use matrix_sdk::ruma::events::poll::unstable_end::UnstablePollEndEventContent;
@@ -60,7 +58,7 @@ pub fn start_content(
     let mut block =
         UnstablePollStartContentBlock::new(render::poll_question(language, draft), answers);
     block.kind = PollKind::Disclosed;
-    block.max_selections = UInt::try_from(draft.slots.len()).ok()?;
+    block.max_selections = UInt::try_from(poll::max_selections(draft.slots.len())).ok()?;
     let text = render::poll_fallback(language, draft).plain;
     Some(NewUnstablePollStartEventContent::plain_text(text, block).into())
 }
@@ -257,15 +255,16 @@ fn open_poll(
     );
 }
 
-/// Records the reminder to the rooms that have not answered (fixed now, so a restart
-/// reminds the same rooms), unless every room has answered.
+/// Records the reminder to the rooms that have not answered as the tally counts them
+/// ([`poll::answered_rooms`]: a room whose only votes are spoiled has not), fixed now so a
+/// restart reminds the same rooms, unless every room has answered.
 fn remind_poll(recorder: &Recorder, poll: &PollRow, meeting: &Meeting) {
     let key = poll::reminder_key(&poll.key);
     if matches!(recorder.store.post(&key), Ok(Some(_))) {
         return;
     }
     let votes = recorder.store.votes(&poll.key).unwrap_or_default();
-    let answered: BTreeSet<&str> = votes.iter().map(|vote| vote.room.as_str()).collect();
+    let answered = poll::answered_rooms(&votes);
     let rooms: Vec<&str> = poll
         .rooms
         .iter()
