@@ -62,8 +62,8 @@ use tokio::time::Instant;
 use tower::Service as _;
 use tracing::warn;
 
+use crate::calendar;
 use crate::clock::Clock;
-use crate::feed;
 use crate::health::{Health, Verdict};
 use crate::ical::{Links, Selection};
 use crate::metrics::{self as metrics_text, Metrics, Moment};
@@ -216,9 +216,10 @@ impl Cache {
     }
 }
 
-/// What the handlers share.
+/// What every route shares: the network and store the calendars and minutes come from, and
+/// what `/healthz` and `/metrics` report.
 #[derive(Debug, Clone)]
-pub struct FeedState {
+pub struct ServerState {
     /// The current network.
     pub network: watch::Receiver<Arc<Network>>,
     /// Versions and tokens.
@@ -250,7 +251,7 @@ enum RenderError {
     Closing,
 }
 
-impl FeedState {
+impl ServerState {
     /// A state for `network`.
     pub fn new(
         network: watch::Receiver<Arc<Network>>,
@@ -327,7 +328,7 @@ impl FeedState {
         network: Arc<Network>,
         changes: u64,
     ) -> Result<Rendered, RenderError> {
-        let calendar = feed::calendar(
+        let calendar = calendar::build(
             &network,
             &self.store,
             self.clock.now(),
@@ -396,7 +397,7 @@ fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The routes.
-pub fn router(state: FeedState) -> Router {
+pub fn router(state: ServerState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
@@ -409,7 +410,7 @@ pub fn router(state: FeedState) -> Router {
 /// Serves with the default [`ServerOptions`] until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
-    state: FeedState,
+    state: ServerState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     serve_with(listener, state, ServerOptions::default(), shutdown).await
@@ -418,7 +419,7 @@ pub async fn serve(
 /// Serves until `shutdown` completes, then lets open requests finish (for a bounded time).
 pub async fn serve_with(
     listener: TcpListener,
-    state: FeedState,
+    state: ServerState,
     options: ServerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -438,7 +439,7 @@ pub async fn serve_with(
         .timer(TokioTimer::new())
         .header_read_timeout(options.header_read_timeout)
         .keep_alive(true);
-    let state = FeedState {
+    let state = ServerState {
         closing: closing.clone(),
         request_timeout: options.request_timeout,
         ..state
@@ -782,7 +783,7 @@ async fn handle(options: &ConnectionOptions, request: Request<Incoming>) -> Resp
 /// 200 `ok` while the bot does its job, 503 and the reason otherwise; never cached. A render
 /// that has been running longer than a request may take is a reason: every calendar request
 /// times out meanwhile.
-async fn healthz(State(state): State<FeedState>) -> Response {
+async fn healthz(State(state): State<ServerState>) -> Response {
     let verdict = match state.cache.rendering_for() {
         Some(running) if running > state.request_timeout => Verdict::Unhealthy(format!(
             "the calendar has been rendering for {} s; calendar requests time out",
@@ -802,7 +803,7 @@ async fn healthz(State(state): State<FeedState>) -> Response {
 }
 
 /// The metrics, with the facts of the moment read fresh.
-async fn metrics(State(state): State<FeedState>) -> Response {
+async fn metrics(State(state): State<ServerState>) -> Response {
     let counts = state
         .query(|store| store.unfinished_counts())
         .await
@@ -827,14 +828,14 @@ async fn metrics(State(state): State<FeedState>) -> Response {
 }
 
 /// Counts a feed or minutes response by its status.
-fn counted(state: &FeedState, endpoint: &str, response: Response) -> Response {
+fn counted(state: &ServerState, endpoint: &str, response: Response) -> Response {
     state
         .metrics
         .feed_request(endpoint, response.status().as_u16());
     response
 }
 
-async fn network_calendar(State(state): State<FeedState>, headers: HeaderMap) -> Response {
+async fn network_calendar(State(state): State<ServerState>, headers: HeaderMap) -> Response {
     let response = if state.public() {
         respond(&state, &headers, Links::Omit, "public, max-age=3600").await
     } else {
@@ -844,7 +845,7 @@ async fn network_calendar(State(state): State<FeedState>, headers: HeaderMap) ->
 }
 
 async fn room_calendar(
-    State(state): State<FeedState>,
+    State(state): State<ServerState>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -852,7 +853,11 @@ async fn room_calendar(
     counted(&state, "feed", response)
 }
 
-async fn room_calendar_response(state: &FeedState, file: String, headers: &HeaderMap) -> Response {
+async fn room_calendar_response(
+    state: &ServerState,
+    file: String,
+    headers: &HeaderMap,
+) -> Response {
     let Some(token) = file.strip_suffix(".ics").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -869,12 +874,12 @@ async fn room_calendar_response(state: &FeedState, file: String, headers: &Heade
 /// most 4,000 characters).
 const MINUTES_LIMIT: u64 = 8 * 1024 * 1024;
 
-async fn minutes_file(State(state): State<FeedState>, Path(file): Path<String>) -> Response {
+async fn minutes_file(State(state): State<ServerState>, Path(file): Path<String>) -> Response {
     let response = minutes_response(&state, file).await;
     counted(&state, "minutes", response)
 }
 
-async fn minutes_response(state: &FeedState, file: String) -> Response {
+async fn minutes_response(state: &ServerState, file: String) -> Response {
     let Some(token) = file.strip_suffix(".md").map(str::to_owned) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -937,7 +942,7 @@ async fn minutes_response(state: &FeedState, file: String) -> Response {
 }
 
 async fn respond(
-    state: &FeedState,
+    state: &ServerState,
     headers: &HeaderMap,
     links: Links,
     cache_control: &'static str,

@@ -12,6 +12,7 @@
 pub mod agenda;
 pub mod backup;
 pub mod bot;
+pub mod calendar;
 pub mod calendar_version;
 pub mod change;
 pub mod clock;
@@ -22,7 +23,6 @@ pub mod delivery;
 pub mod diagnostic;
 pub mod doctor;
 pub mod duration;
-pub mod feed;
 pub mod fields;
 pub mod files;
 pub mod hash;

@@ -181,7 +181,7 @@ fn ics(path: &Path, public: bool) -> ExitCode {
         .map_err(|e| e.to_string())
         .and_then(|data| {
             let network = data.apply_decisions(network).map_err(|e| e.to_string())?;
-            convene::feed::calendar(
+            convene::calendar::build(
                 &network,
                 &data.store,
                 SystemClock.now(),
@@ -372,7 +372,7 @@ fn serve_feed(network: Network) -> anyhow::Result<()> {
         let listener = convene::http::bind(calendar.listen)
             .with_context(|| format!("cannot listen on {}", calendar.listen))?;
         tracing::info!(address = %calendar.listen, "serving the calendar feed");
-        let state = convene::http::FeedState::new(network, data.store, Arc::new(SystemClock));
+        let state = convene::http::ServerState::new(network, data.store, Arc::new(SystemClock));
         convene::http::serve(listener, state, shutdown_signal()).await?;
         Ok(())
     })?

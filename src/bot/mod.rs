@@ -554,7 +554,7 @@ fn serve_http(
 ) -> tokio::task::JoinHandle<()> {
     let address = listener.local_addr().unwrap_or(config.listen);
     info!(%address, calendar = config.calendar.is_some(), "serving HTTP (/healthz, /metrics and, with a calendar, the feeds)");
-    let state = crate::http::FeedState::new(
+    let state = crate::http::ServerState::new(
         context.network.clone(),
         Arc::clone(&context.store),
         Arc::clone(&context.clock),

@@ -141,7 +141,7 @@ pub fn invitation(
         .clone()
         .unwrap_or_else(|| meeting.key.clone());
     // Invitations go to the network's members only, so they carry the video links.
-    let calendar = crate::feed::calendar(
+    let calendar = crate::calendar::build(
         network,
         store,
         now,

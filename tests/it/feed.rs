@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use convene::clock::{Clock, FixedClock};
-use convene::http::{self, FeedState, ServerOptions};
+use convene::http::{self, ServerOptions, ServerState};
 use convene::network::Network;
 use convene::proposal::ProposalStatus;
 use convene::store::{Approval, MinutesSource, MinutesStatus, NewMinutes, NewProposal, Store};
@@ -66,7 +66,7 @@ async fn serve_network(
     store
         .rotate_feed_token("!kl:example.org", TOKEN, now())
         .unwrap();
-    let state = FeedState::new(network_rx, Arc::clone(&store), clock);
+    let state = ServerState::new(network_rx, Arc::clone(&store), clock);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
@@ -928,7 +928,7 @@ fn a_render_never_holds_up_the_exit() {
             let mut network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
             network.config.calendar.as_mut().unwrap().public = true;
             let (_network, network_rx) = watch::channel(Arc::new(network));
-            let state = FeedState::new(
+            let state = ServerState::new(
                 network_rx,
                 Arc::new(Store::in_memory().unwrap()),
                 Arc::clone(&clock) as Arc<dyn Clock>,

@@ -23,7 +23,7 @@ pub struct Calendar {
 
 /// Renders the calendar of `network` with the accepted proposals in `store`, recording new
 /// versions of changed entries at `now`, with or without the video `links`.
-pub fn calendar(
+pub fn build(
     network: &Network,
     store: &Store,
     now: DateTime<Utc>,
