@@ -1,6 +1,7 @@
 //! What an operator sees of a running bot from outside: `/healthz`, `/metrics` (parsed by the
 //! Prometheus project's own OpenMetrics parser, from its Python client) and a log at the
-//! default level that holds no warning or error in a healthy run.
+//! default level that holds no warning or error in a healthy run; and a start with a broken
+//! file, on the last good version.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -357,4 +358,82 @@ async fn burst(organizer: &Member, bot_id: &UserId, rooms: &[matrix_sdk::Room]) 
     for ping in &asked {
         organizer.reply_to(bot_id, ping).await;
     }
+}
+
+/// One bad file never keeps the bot down: killed, and restarted with an agenda file broken
+/// meanwhile, the bot starts with the last good version it kept, answers, tells the organizers'
+/// room once, and reloads (and keeps) the file when it is fixed. The agenda directory is named
+/// relative to the configuration, as the kept copy must read it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_broken_while_the_bot_was_down_leaves_it_running_on_the_last_good_version() {
+    let synapse = Synapse::start();
+    let bot_account = synapse.register("convene", BOT_PASSWORD, true);
+    let organizer_account = synapse.register("organizer", "organizer-password", true);
+    let bot_id = UserId::parse(&bot_account.user_id).unwrap();
+    let home = BotHome::new(
+        &synapse,
+        &bot_account.user_id,
+        BOT_PASSWORD,
+        std::slice::from_ref(&organizer_account.user_id),
+        std::slice::from_ref(&synapse.server_name),
+    );
+    home.extend_base("agendas_dir: agendas\n");
+    let agendas = home.config_path().parent().unwrap().join("agendas");
+    std::fs::create_dir(&agendas).unwrap();
+    let agenda_file = agendas.join("workshop.yaml");
+    let agenda = |item: &str| {
+        format!(
+            "meeting:\n  id: workshop\n  title: Workshop\n  date: {}\n  start: \"10:00\"\n  duration: 2h\nitems:\n  - title: {item}\n",
+            crate::support::meeting::days_ahead(30)
+        )
+    };
+    std::fs::write(&agenda_file, agenda("Begrüßung")).unwrap();
+    let organizer = Member::connect(&synapse, &organizer_account).await;
+    let orga = organizer
+        .create_room_with_alias("Organisation", Some("orga"), false, &[&bot_id])
+        .await;
+    let mut bot = home.start();
+    bot.ready().await;
+    organizer.wait_for_join(&orga, &bot_id).await;
+    let kept = home.data_dir().join("last-good/agendas/workshop.yaml");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), agenda("Begrüßung"));
+
+    bot.kill();
+    std::fs::write(
+        &agenda_file,
+        format!("{}  - titel: Pause\n", agenda("Begrüßung")),
+    )
+    .unwrap();
+    let mut bot = home.start();
+    bot.ready().await;
+    assert!(
+        bot.log()
+            .contains("the files have errors; convene starts with the last good version"),
+        "{}",
+        bot.log()
+    );
+    let ping = organizer.say(&orga, "!ping").await;
+    organizer.reply_to(&bot_id, &ping).await;
+    let is_report = |m: &Received| {
+        m.sender == bot_id && m.body.starts_with("Eine geänderte Datei enthält Fehler")
+    };
+    let report = organizer
+        .wait_for("the report of the broken file", is_report)
+        .await;
+    assert_eq!(report.room_id, orga.room_id());
+    assert!(
+        report.body.contains(
+            "agendas/workshop.yaml:9:5: Fehler: items[1].titel: Unbekannter Schlüssel `titel`"
+        ),
+        "{report:?}"
+    );
+
+    std::fs::write(&agenda_file, agenda("Open Data")).unwrap();
+    crate::support::eventually("the fixed file kept", Duration::from_secs(30), || {
+        (std::fs::read_to_string(&kept).ok()? == agenda("Open Data")).then_some(())
+    })
+    .await;
+    assert!(bot.log().contains("reloaded the configuration and agendas"));
+    let reports = organizer.received().into_iter().filter(is_report).count();
+    assert_eq!(reports, 1, "{}", bot.log());
 }
