@@ -186,6 +186,19 @@ impl Config {
         }
     }
 
+    /// The data directory a configuration file names even when it has errors elsewhere, as
+    /// [`Config::load`] would resolve it: `None` unless the file reads as YAML with a top-level
+    /// `data_dir:` text. `convene run` looks there for the last good version of the files
+    /// ([`crate::last_good`]) when they do not load.
+    pub fn peek_data_dir(path: &Path) -> Option<PathBuf> {
+        let text = files::read_text(path, files::YAML_LIMIT).ok()?;
+        let document = Document::parse(path, text).ok()?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut ignored = Vec::new();
+        let top = document.root().as_mapping(TOP_LEVEL_KEYS, &mut ignored)?;
+        data_dir(&top, base, &mut ignored)
+    }
+
     /// Every room the bot serves: the organizers' room first, then the member rooms.
     pub fn rooms(&self) -> impl Iterator<Item = &OwnedRoomOrAliasId> {
         std::iter::once(&self.roster.organizers_room)

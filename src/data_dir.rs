@@ -28,7 +28,8 @@ pub const LOCK_FILE: &str = "convene.lock";
 
 /// What convene keeps directly in its data directory; anything else there is someone else's.
 /// The database with SQLite's companion files, the device lock, the session (and the temporary
-/// file it is written through), the SDK's stores and the minutes archive.
+/// file it is written through), the SDK's stores, the minutes archive and the last good version
+/// of the configuration and agenda files (with the two names it is replaced through).
 pub const OWN_ENTRIES: &[&str] = &[
     "convene.sqlite3",
     "convene.sqlite3-wal",
@@ -39,6 +40,9 @@ pub const OWN_ENTRIES: &[&str] = &[
     "session.json.tmp",
     "matrix",
     "minutes",
+    crate::last_good::DIR,
+    crate::last_good::STAGING,
+    crate::last_good::PREVIOUS,
 ];
 
 /// Why the data directory cannot be used.

@@ -31,6 +31,7 @@ pub mod holidays;
 pub mod http;
 pub mod i18n;
 pub mod ical;
+pub mod last_good;
 pub mod limits;
 pub mod metrics;
 pub mod minutes;

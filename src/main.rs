@@ -71,6 +71,13 @@ enum Commands {
         action: AgendaAction,
     },
     /// Run the bot until SIGINT or SIGTERM.
+    ///
+    /// Whenever the configuration and the agenda files load, the bot keeps a copy of them in
+    /// its data directory (`last-good/`). If they have errors when it starts, it starts with
+    /// that copy instead, logs the errors, tells the organizers' room, and reloads the files
+    /// once they are fixed — provided the configuration still names its `data_dir` (it reads as
+    /// YAML with that key) and a copy is kept there. Otherwise (a first start, say) it refuses
+    /// to start and prints every error, as `convene check` does.
     Run {
         /// The configuration file.
         #[arg(long, default_value = "config/convene.yaml")]
@@ -301,13 +308,18 @@ fn backup(path: &Path, dest: &Path) -> ExitCode {
     }
 }
 
-/// `convene run`: the bot, until a shutdown signal.
+/// `convene run`: the bot, until a shutdown signal; with the last good version of the files
+/// while they have errors.
 fn run(path: PathBuf, log_format: LogFormat) -> ExitCode {
-    let Some(network) = load(&path) else {
-        return ExitCode::FAILURE;
+    let startup = match convene::last_good::start(&path) {
+        Ok(startup) => startup,
+        Err(refused) => {
+            eprintln!("{refused}");
+            return ExitCode::FAILURE;
+        }
     };
     init_logging(log_format);
-    let running = convene::bot::run(path, network, Arc::new(SystemClock), shutdown_signal());
+    let running = convene::bot::run(path, startup, Arc::new(SystemClock), shutdown_signal());
     logged(
         convene::runtime::block_on(running)
             .map_err(anyhow::Error::from)

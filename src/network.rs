@@ -34,7 +34,16 @@ impl Network {
     pub fn load(path: &Path) -> Result<Self, Diagnostics> {
         let config = Config::load(path)?;
         let config_dir = path.parent().unwrap_or(Path::new("."));
-        let agendas = match &config.agendas_dir {
+        let agendas_dir = config.agendas_dir.clone();
+        Self::assemble(config, agendas_dir.as_deref())
+            .map_err(|diagnostics| diagnostics.relative_to(config_dir))
+    }
+
+    /// `config` with the agenda files in `agendas_dir`, which is the directory `config` names
+    /// except for the copy [`crate::last_good`] keeps: that one is read from the data directory
+    /// while the configuration goes on naming (and the watcher watching) the organizers' own.
+    pub fn assemble(config: Config, agendas_dir: Option<&Path>) -> Result<Self, Diagnostics> {
+        let agendas = match agendas_dir {
             Some(dir) => agenda::load_dir(
                 dir,
                 &config.meetings.series,
@@ -46,8 +55,7 @@ impl Network {
                     .iter()
                     .map(|m| m.name.clone())
                     .collect::<Vec<_>>(),
-            )
-            .map_err(|diagnostics| diagnostics.relative_to(config_dir))?,
+            )?,
             None => Agendas::default(),
         };
         let schedule = Schedule {

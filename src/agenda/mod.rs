@@ -221,7 +221,8 @@ pub fn load_dir(
 }
 
 /// The `*.yaml` (and `*.yml`) entries of `dir`, sorted by name; none when `dir` does not exist.
-fn agenda_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
+/// These are the files [`load_dir`] reads, and those [`crate::last_good`] keeps.
+pub fn agenda_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostics> {
     let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .filter_map(|entry| entry.ok().map(|e| e.path()))

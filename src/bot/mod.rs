@@ -51,6 +51,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::data_dir::{Data, OpenError};
 use crate::health::Health;
+use crate::last_good::Startup;
 use crate::metrics::Metrics;
 use crate::network::Network;
 use crate::store::Store;
@@ -131,22 +132,51 @@ impl Tasks {
 
 /// Runs the bot until `shutdown` completes, then finishes what it queued and returns.
 ///
-/// `network` was loaded from `config_path`; the bot reloads it when the files change. The
-/// steps: start-up ([`Bot::start`]), the catch-up sync, the rooms prepared for the first posts,
-/// the file watcher and posting job started, the sync loop ([`Bot::serve`]), shutdown.
+/// `startup` was loaded from `config_path` ([`crate::last_good::start`]); the bot reloads it
+/// when the files change. The steps: start-up ([`Bot::start`]); the files kept as the last good
+/// version, or, when `startup` is that version standing in for files with errors, those errors
+/// logged and queued for the organizers' room as after a failed reload; the catch-up sync; the
+/// rooms prepared for the first posts; the file watcher and posting job started; the sync loop
+/// ([`Bot::serve`]); shutdown.
 pub async fn run(
     config_path: PathBuf,
-    network: Network,
+    startup: Startup,
     clock: Arc<dyn Clock>,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
+    let Startup {
+        network,
+        errors,
+        seen,
+    } = startup;
+    if let Some(errors) = &errors {
+        warn!(
+            errors = errors.len(),
+            "the files have errors; convene starts with the last good version kept in its data directory and reloads the files once they are fixed:\n{errors}"
+        );
+    }
     let mut shutdown = std::pin::pin!(shutdown);
     let (mut bot, jobs) = Bot::start(network, clock).await?;
+    let data_dir = bot.context.network.borrow().config.data_dir.clone();
+    match errors {
+        // After the device lock is taken: one bot at a time writes the copy.
+        None => reload::keep_last_good(config_path.clone(), data_dir.clone()).await,
+        // Sent by the posting job once it runs, exactly as a failed reload.
+        Some(errors) => {
+            bot.context.metrics.reload_failed();
+            let _ = bot.context.requests.send(Request::ReloadFailed(errors));
+        }
+    }
     if !bot.catch_up(&mut shutdown).await? {
         return finish(bot.context.outbox.clone(), bot.delivery).await;
     }
     bot.prepare_rooms(&mut shutdown).await;
-    let [watcher, posting] = bot.start_jobs(jobs, config_path);
+    let watched = reload::Watched {
+        config_path,
+        data_dir,
+        seen,
+    };
+    let [watcher, posting] = bot.start_jobs(jobs, watched);
     info!(
         user_id = %bot.context.own_user_id,
         device_id = %bot.device_id,
@@ -333,12 +363,12 @@ impl Bot {
     }
 
     /// Starts the file watcher and the posting job.
-    fn start_jobs(&self, jobs: Jobs, config_path: PathBuf) -> [tokio::task::JoinHandle<()>; 2] {
+    fn start_jobs(&self, jobs: Jobs, watched: reload::Watched) -> [tokio::task::JoinHandle<()>; 2] {
         let context = &self.context;
         let publish = jobs.network.clone();
         let watcher = self.tasks.spawn("file watcher", {
             let watching = reload::watch_files(
-                config_path,
+                watched,
                 jobs.network,
                 Arc::clone(&context.store),
                 context.requests.clone(),

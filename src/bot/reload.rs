@@ -1,7 +1,8 @@
 //! Hot reload: the bot watches its configuration and the agenda files and swaps in a new
-//! [`Network`] when a change loads without errors. An invalid change is reported to the
-//! organizers (once per distinct set of errors) and the last good version stays in force. The
-//! bot only reads these files, never writes them.
+//! [`Network`] when a change loads without errors, and keeps a copy of that version in its data
+//! directory ([`crate::last_good`]), for a start while the files have errors. An invalid change
+//! is reported to the organizers (once per distinct set of errors) and the last good version
+//! stays in force. The bot only reads these files, never writes them.
 //!
 //! It polls sizes and modification times every two seconds instead of using inotify: that works
 //! the same on every file system (including network shares and editors that replace files), and
@@ -19,17 +20,33 @@ use crate::network::{Fingerprint, Network};
 
 const POLL: Duration = Duration::from_secs(2);
 
-/// Watches `config_path` (and the agenda directory it names) until `stop` turns true.
+/// The files the watcher watches, and where it keeps their last good version.
+#[derive(Debug)]
+pub struct Watched {
+    /// The configuration (the agenda directory is the one the network in force names).
+    pub config_path: PathBuf,
+    /// The data directory the bot runs with.
+    pub data_dir: PathBuf,
+    /// The files as they were when the network in force was loaded.
+    pub seen: Fingerprint,
+}
+
+/// Watches the files until `stop` turns true; every version that loads is kept as the last good
+/// one ([`crate::last_good`]).
 pub async fn watch_files(
-    config_path: PathBuf,
+    files: Watched,
     network: watch::Sender<Arc<Network>>,
     store: Arc<crate::store::Store>,
     requests: mpsc::UnboundedSender<Request>,
     metrics: Arc<crate::metrics::Metrics>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let Watched {
+        config_path,
+        data_dir,
+        mut seen,
+    } = files;
     let agendas_dir = |n: &Network| n.config.agendas_dir.clone();
-    let mut seen = Fingerprint::of(&config_path, agendas_dir(&network.borrow()).as_deref());
     loop {
         tokio::select! {
             _ = stop.changed() => return,
@@ -50,6 +67,7 @@ pub async fn watch_files(
                 // Decided polls stay decided: their workshops are meetings.
                 let decided = super::records::decisions(&store, loaded.config.timezone);
                 network.send_replace(Arc::new(loaded.with_decisions(&decided)));
+                keep_last_good(config_path.clone(), data_dir.clone()).await;
             }
             Ok(Err(diagnostics)) => {
                 metrics.reload_failed();
@@ -61,5 +79,17 @@ pub async fn watch_files(
             }
             Err(error) => warn!(%error, "reloading failed"),
         }
+    }
+}
+
+/// Keeps the files, which just loaded, as the last good version in `data_dir`; if that fails,
+/// the one before stays and the bot goes on (a warning says why: a full disk, say).
+pub async fn keep_last_good(config_path: PathBuf, data_dir: PathBuf) {
+    let kept =
+        tokio::task::spawn_blocking(move || crate::last_good::keep(&config_path, &data_dir)).await;
+    match kept {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => warn!(%error, "cannot keep the last good version of the files"),
+        Err(error) => warn!(%error, "cannot keep the last good version of the files"),
     }
 }

@@ -7,7 +7,8 @@
 //! - `packaging`: the Debian package's configuration, unit and assets agree.
 //! - `readme`: the README's code map names every module of `src/`, and nothing else.
 //! - `maintenance`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
-//! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run, against Synapse.
+//! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run; a start with a broken
+//!   file on the last good version; against Synapse.
 //! - `properties`: generated configurations and chat messages: what `check` accepts runs.
 //! - `crash`: random SIGKILLs across every phase of a post and of a date poll; every part arrives
 //!   exactly once.

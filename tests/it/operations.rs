@@ -1,6 +1,7 @@
 //! What an operator sees of a running bot from outside: `/healthz`, `/metrics` (parsed by the
 //! Prometheus project's own OpenMetrics parser, from its Python client) and a log at the
-//! default level that holds no warning or error in a healthy run.
+//! default level that holds no warning or error in a healthy run; and a start with a broken
+//! file, on the last good version.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -329,4 +330,77 @@ async fn burst(organizer: &Member, bot_id: &UserId, rooms: &[matrix_sdk::Room]) 
     for ping in &asked {
         organizer.reply_to(bot_id, ping).await;
     }
+}
+
+/// One bad file never keeps the bot down: killed, and restarted with an agenda file broken
+/// meanwhile, the bot starts with the last good version it kept, answers, tells the organizers'
+/// room once, and reloads (and keeps) the file when it is fixed. The agenda directory is named
+/// relative to the configuration, as the kept copy must read it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_broken_while_the_bot_was_down_leaves_it_running_on_the_last_good_version() {
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", false))
+        .extend_base("agendas_dir: agendas\n")
+        .create()
+        .await;
+    let agendas = network.home.config_path().parent().unwrap().join("agendas");
+    std::fs::create_dir(&agendas).unwrap();
+    let agenda_file = agendas.join("workshop.yaml");
+    let agenda = |item: &str| {
+        format!(
+            "meeting:\n  id: workshop\n  title: Workshop\n  date: {}\n  start: \"10:00\"\n  duration: 2h\nitems:\n  - title: {item}\n",
+            crate::support::meeting::days_ahead(30)
+        )
+    };
+    std::fs::write(&agenda_file, agenda("Begrüßung")).unwrap();
+    let bot = network.start_bot().await;
+    let TestNetwork {
+        home,
+        organizer,
+        bot_id,
+        rooms,
+        ..
+    } = &network;
+    let orga = &rooms[0];
+    let kept = home.data_dir().join("last-good/agendas/workshop.yaml");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), agenda("Begrüßung"));
+
+    bot.kill();
+    std::fs::write(
+        &agenda_file,
+        format!("{}  - titel: Pause\n", agenda("Begrüßung")),
+    )
+    .unwrap();
+    let mut bot = home.start();
+    bot.ready().await;
+    assert!(
+        bot.log()
+            .contains("the files have errors; convene starts with the last good version"),
+        "{}",
+        bot.log()
+    );
+    let ping = organizer.say(orga, "!ping").await;
+    organizer.reply_to(bot_id, &ping).await;
+    let is_report = |m: &Received| {
+        m.sender == *bot_id && m.body.starts_with("Eine geänderte Datei enthält Fehler")
+    };
+    let report = organizer
+        .wait_for("the report of the broken file", is_report)
+        .await;
+    assert_eq!(report.room_id, orga.room_id());
+    assert!(
+        report.body.contains(
+            "agendas/workshop.yaml:9:5: Fehler: items[1].titel: Unbekannter Schlüssel `titel`"
+        ),
+        "{report:?}"
+    );
+
+    std::fs::write(&agenda_file, agenda("Open Data")).unwrap();
+    crate::support::eventually("the fixed file kept", Duration::from_secs(30), || {
+        (std::fs::read_to_string(&kept).ok()? == agenda("Open Data")).then_some(())
+    })
+    .await;
+    assert!(bot.log().contains("reloaded the configuration and agendas"));
+    let reports = organizer.received().into_iter().filter(is_report).count();
+    assert_eq!(reports, 1, "{}", bot.log());
 }
