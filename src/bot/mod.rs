@@ -271,11 +271,14 @@ impl Bot {
         let tasks = Tasks::new();
         let delivery = tasks.spawn("outbox", {
             let client = client.clone();
+            let (store, clock) = (Arc::clone(&context.store), Arc::clone(&context.clock));
             async move {
-                outbox::deliver(client, outbox_rx).await;
+                outbox::deliver(client, store, clock, outbox_rx).await;
                 Ok(())
             }
         });
+        // Answers a crash or an unreachable homeserver kept from going out, before any new one.
+        resend_owed_answers(&context);
         let http = serve_http(
             &tasks,
             listener,
@@ -473,6 +476,7 @@ impl Bot {
                         self.report_gaps(cut_short);
                         if std::mem::take(&mut away) {
                             info!("the homeserver answers again");
+                            resend_owed_answers(&self.context);
                             let _ = self.context.requests.send(Request::HomeserverBack);
                         }
                     }
@@ -619,6 +623,26 @@ fn open_data(config: &Config) -> anyhow::Result<Arc<Store>> {
         warn!(path = %config.data_dir.display(), "the data directory was readable by others; it is now 0700");
     }
     Ok(data.store)
+}
+
+/// Queues every answer owed and not sent yet (see [`outbox::Answer`]).
+fn resend_owed_answers(context: &Context) {
+    let owed = match context.store.owed_answers() {
+        Ok(owed) => owed,
+        Err(error) => {
+            warn!(%error, "cannot read the answers owed");
+            return;
+        }
+    };
+    for (event_id, json) in owed {
+        match outbox::Answer::from_json(&event_id, &json) {
+            Some(answer) => {
+                info!(%event_id, "sending an answer owed from before");
+                let _ = context.outbox.send(Action::Answer(answer));
+            }
+            None => warn!(%event_id, "an answer owed cannot be read back"),
+        }
+    }
 }
 
 /// Read before this run marks itself alive: since when the bot was away (if it was ever

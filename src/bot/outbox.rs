@@ -27,6 +27,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
+use crate::clock::Clock;
 use crate::delivery::Failure;
 use crate::render::size::{EVENT_BUDGET, notice_size};
 use crate::render::{self, Rendered};
@@ -44,6 +45,8 @@ pub enum Action {
         /// What.
         payload: Payload,
     },
+    /// Send the answer to a command; once every part is sent, it is recorded as answered.
+    Answer(Answer),
     /// Join a room the bot was invited to.
     AcceptInvite(OwnedRoomId),
     /// Reject an invitation.
@@ -52,6 +55,116 @@ pub enum Action {
     JoinConfigured(OwnedRoomOrAliasId),
     /// Stop after everything queued before.
     Stop,
+}
+
+/// One message or file to send.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    /// Where.
+    pub room_id: OwnedRoomId,
+    /// Deterministic, so a retry cannot post it twice.
+    pub transaction_id: OwnedTransactionId,
+    /// What.
+    pub payload: Payload,
+}
+
+/// The answer owed to a command: its reply, files and notices, in order. It is stored with the
+/// command's record ([`Store::mark_handled`]) before it is sent and marked sent after every part
+/// went out ([`Store::answered`]); what a crash or an unreachable homeserver kept from going out
+/// is sent again at the next start, or when the homeserver answers again, with the same
+/// transaction ids, which the homeserver deduplicates.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The command's event.
+    pub event_id: String,
+    /// The parts.
+    pub sends: Vec<Outgoing>,
+}
+
+/// An [`Outgoing`] as the database keeps it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Stored {
+    room_id: String,
+    transaction_id: String,
+    #[serde(flatten)]
+    payload: StoredPayload,
+}
+
+/// A message by its event content; a text file (an .ics invitation) by its text.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum StoredPayload {
+    Message {
+        content: serde_json::Value,
+    },
+    File {
+        filename: String,
+        mime: String,
+        text: String,
+    },
+}
+
+impl Answer {
+    /// The answer as the database keeps it; `None` if a part cannot be kept (a poll, or a file
+    /// that is not text: answers have neither).
+    pub fn to_json(&self) -> Option<String> {
+        let stored = self
+            .sends
+            .iter()
+            .map(|send| {
+                let payload = match &send.payload {
+                    Payload::Message(content) => StoredPayload::Message {
+                        content: serde_json::to_value(content).ok()?,
+                    },
+                    Payload::File(file) => StoredPayload::File {
+                        filename: file.filename.clone(),
+                        mime: file.mime.to_string(),
+                        text: String::from_utf8(file.data.clone()).ok()?,
+                    },
+                    Payload::PollStart(_) | Payload::PollEnd(_) => return None,
+                };
+                Some(Stored {
+                    room_id: send.room_id.to_string(),
+                    transaction_id: send.transaction_id.to_string(),
+                    payload,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        serde_json::to_string(&stored).ok()
+    }
+
+    /// The answer to `event_id` as the database kept it; `None` if it cannot be read back.
+    pub fn from_json(event_id: &str, json: &str) -> Option<Self> {
+        let stored: Vec<Stored> = serde_json::from_str(json).ok()?;
+        let sends = stored
+            .into_iter()
+            .map(|stored| {
+                let payload = match stored.payload {
+                    StoredPayload::Message { content } => {
+                        Payload::Message(Box::new(serde_json::from_value(content).ok()?))
+                    }
+                    StoredPayload::File {
+                        filename,
+                        mime,
+                        text,
+                    } => Payload::File(Attachment {
+                        filename,
+                        mime: mime.parse().ok()?,
+                        data: text.into_bytes(),
+                    }),
+                };
+                Some(Outgoing {
+                    room_id: OwnedRoomId::try_from(stored.room_id).ok()?,
+                    transaction_id: OwnedTransactionId::from(stored.transaction_id),
+                    payload,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            event_id: event_id.to_owned(),
+            sends,
+        })
+    }
 }
 
 /// Joining right after an invitation sometimes fails while the homeserver is still processing
@@ -69,40 +182,54 @@ const JOIN_RETRIES: [Duration; 4] = [
 /// same time across rooms, so a burst of commands from 40 rooms is answered in about the time
 /// of one send, and a slow room (a member server that is down, a large upload) holds up only
 /// its own lane. Joins and declines run on their own for the same reason.
-pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>) {
-    let mut lanes: BTreeMap<OwnedRoomId, mpsc::UnboundedSender<(OwnedTransactionId, Payload)>> =
-        BTreeMap::new();
+pub async fn deliver(
+    client: Client,
+    store: std::sync::Arc<Store>,
+    clock: std::sync::Arc<dyn Clock>,
+    mut queue: mpsc::UnboundedReceiver<Action>,
+) {
+    let mut lanes: BTreeMap<OwnedRoomId, mpsc::UnboundedSender<LaneItem>> = BTreeMap::new();
     let mut tasks = JoinSet::new();
     while let Some(action) = queue.recv().await {
-        match action {
+        let routed = match action {
             Action::Send {
                 room_id,
                 transaction_id,
                 payload,
-            } => {
-                let lane = lanes.entry(room_id.clone()).or_insert_with(|| {
-                    let (lane, sends) = mpsc::unbounded_channel();
-                    tasks.spawn(room_lane(client.clone(), room_id, sends));
-                    lane
-                });
-                // The lane ends only when its sender is dropped below.
-                let _ = lane.send((transaction_id, payload));
-            }
+            } => Some((room_id, LaneItem::Send(transaction_id, payload))),
+            // In the lane of the room the command came from (its reply's room).
+            Action::Answer(answer) => answer
+                .sends
+                .first()
+                .map(|first| (first.room_id.clone(), LaneItem::Answer(answer.clone()))),
             Action::AcceptInvite(room_id) => {
                 // Joins are retried with pauses; they must not hold up replies elsewhere.
                 tasks.spawn(accept_invite(client.clone(), room_id));
+                None
             }
             Action::DeclineInvite(room_id) => {
                 let client = client.clone();
                 tasks.spawn(async move { decline_invite(&client, &room_id).await });
+                None
             }
             Action::JoinConfigured(room) => {
                 let client = client.clone();
                 tasks.spawn(async move {
                     join_configured(&client, &room).await;
                 });
+                None
             }
             Action::Stop => break,
+        };
+        if let Some((room_id, item)) = routed {
+            let lane = lanes.entry(room_id.clone()).or_insert_with(|| {
+                let (lane, items) = mpsc::unbounded_channel();
+                let records = (std::sync::Arc::clone(&store), std::sync::Arc::clone(&clock));
+                tasks.spawn(room_lane(client.clone(), records, room_id, items));
+                lane
+            });
+            // The lane ends only when its sender is dropped below.
+            let _ = lane.send(item);
         }
         // Finished lanes and joins are reaped as we go, so the set stays small.
         while let Some(finished) = tasks.try_join_next() {
@@ -120,14 +247,37 @@ pub async fn deliver(client: Client, mut queue: mpsc::UnboundedReceiver<Action>)
     }
 }
 
-/// Sends one room's messages, one after the other, until the outbox closes the lane.
+/// What a room's lane sends: one message or file, or a command's whole answer.
+#[derive(Debug)]
+enum LaneItem {
+    Send(OwnedTransactionId, Payload),
+    Answer(Answer),
+}
+
+/// Sends one room's messages, one after the other, until the outbox closes the lane. An answer
+/// is recorded as sent when all of its parts are.
 async fn room_lane(
     client: Client,
+    (store, clock): (std::sync::Arc<Store>, std::sync::Arc<dyn Clock>),
     room_id: OwnedRoomId,
-    mut sends: mpsc::UnboundedReceiver<(OwnedTransactionId, Payload)>,
+    mut items: mpsc::UnboundedReceiver<LaneItem>,
 ) {
-    while let Some((transaction_id, payload)) = sends.recv().await {
-        send(&client, &room_id, transaction_id, &payload).await;
+    while let Some(item) = items.recv().await {
+        match item {
+            LaneItem::Send(transaction_id, payload) => {
+                send(&client, &room_id, transaction_id, &payload).await;
+            }
+            LaneItem::Answer(answer) => {
+                let mut all = true;
+                for part in &answer.sends {
+                    let transaction_id = part.transaction_id.clone();
+                    all &= send(&client, &part.room_id, transaction_id, &part.payload).await;
+                }
+                if all && let Err(error) = store.answered(&answer.event_id, clock.now()) {
+                    warn!(%error, "cannot record an answer as sent");
+                }
+            }
+        }
     }
 }
 
@@ -356,17 +506,23 @@ async fn send(
     room_id: &RoomId,
     transaction_id: OwnedTransactionId,
     payload: &Payload,
-) {
+) -> bool {
     let room = match joined_room(client, room_id) {
         Ok(room) => room,
         Err(reason) => {
             warn!(%room_id, ?reason, "cannot send");
-            return;
+            return false;
         }
     };
     match send_payload(&room, payload, transaction_id).await {
-        Ok(event_id) => debug!(%room_id, %event_id, "sent"),
-        Err(error) => warn!(%room_id, %error, "sending failed"),
+        Ok(event_id) => {
+            debug!(%room_id, %event_id, "sent");
+            true
+        }
+        Err(error) => {
+            warn!(%room_id, %error, "sending failed");
+            false
+        }
     }
 }
 

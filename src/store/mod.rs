@@ -217,13 +217,18 @@ const MIGRATIONS: &[&str] = &[
     // spoiled one is none. Votes recorded before are valid ones.
     "ALTER TABLE poll_votes ADD COLUMN spoiled INTEGER NOT NULL DEFAULT 0;",
     // 9: what was said to the bot and is handled (so a message seen again after a restart is
-    // not carried out twice), and the bot's own state: when it first ran (messages before that
+    // not carried out twice) with the answer it is owed until that is sent, and the bot's own
+    // state: when it first ran (messages before that
     // are history), when it was last seen alive (a late answer says since when it was away).
     "CREATE TABLE handled_events (
         event_id TEXT PRIMARY KEY,
         room_id TEXT NOT NULL,
-        handled_at TEXT NOT NULL
+        handled_at TEXT NOT NULL,
+        answer TEXT,
+        answered_at TEXT
     );
+    CREATE INDEX handled_events_owed ON handled_events (answered_at)
+        WHERE answer IS NOT NULL AND answered_at IS NULL;
     CREATE TABLE bot_state (
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
@@ -787,19 +792,44 @@ impl Store {
         Ok(found.is_some())
     }
 
-    /// Records the event `event_id` in `room_id` as handled; false if it was already.
+    /// Records the event `event_id` in `room_id` as handled and, in the same statement, the
+    /// `answer` it is owed (until [`Store::answered`]); false if it was handled already.
     pub fn mark_handled(
         &self,
         event_id: &str,
         room_id: &str,
+        answer: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let added = self.lock().execute(
-            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at)
-             VALUES (?1, ?2, ?3)",
-            params![event_id, room_id, text(now)],
+            "INSERT OR IGNORE INTO handled_events (event_id, room_id, handled_at, answer)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![event_id, room_id, text(now), answer],
         )?;
         Ok(added == 1)
+    }
+
+    /// Records the answer to `event_id` as sent.
+    pub fn answered(&self, event_id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE handled_events SET answered_at = ?2
+             WHERE event_id = ?1 AND answered_at IS NULL",
+            params![event_id, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The answers owed and not sent yet, oldest first: event id and answer.
+    pub fn owed_answers(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT event_id, answer FROM handled_events
+             WHERE answer IS NOT NULL AND answered_at IS NULL ORDER BY handled_at, event_id",
+        )?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 
     /// When the bot first ran with this database (recorded as `now` the first time asked):

@@ -1357,3 +1357,67 @@ async fn a_proposal_sent_while_the_bot_was_stopped_is_carried_out_past_fifteen_o
         .count();
     assert_eq!(answers, 1, "answered {answers} times:\n{}", bot.log());
 }
+
+/// An answer the bot owed when it stopped (a crash after it carried a command out, before the
+/// answer went out) is sent when it is back, once, and then no longer owed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_owed_when_the_bot_stopped_is_sent_once_when_it_is_back() {
+    use convene::bot::outbox::{Answer, Outgoing, Payload};
+    use convene::render::Rendered;
+    use matrix_sdk::ruma::OwnedTransactionId;
+
+    let network = TestNetwork::setup()
+        .person("anna")
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true).created_by("anna"))
+        .create()
+        .await;
+    let bot = network.start_bot().await;
+    let (anna, bot_id) = (&network.people["anna"], network.bot_id.clone());
+    let room = &network.rooms[1];
+    let status = bot.terminate().await;
+    assert!(status.success(), "the bot did not stop cleanly: {status}");
+
+    // What the bot had recorded when it was killed: the command handled, its answer owed.
+    let store =
+        convene::store::Store::open(&network.home.data_dir().join("convene.sqlite3")).unwrap();
+    let answer = Answer {
+        event_id: "$owed:test".to_owned(),
+        sends: vec![Outgoing {
+            room_id: room.room_id().to_owned(),
+            transaction_id: OwnedTransactionId::from("convene-reply-owed-test"),
+            payload: Payload::notice(Rendered {
+                plain: "Die geschuldete Antwort".to_owned(),
+                html: "Die geschuldete Antwort".to_owned(),
+            }),
+        }],
+    };
+    let json = answer.to_json().unwrap();
+    let now = chrono::Utc::now();
+    assert!(
+        store
+            .mark_handled("$owed:test", room.room_id().as_str(), Some(&json), now)
+            .unwrap()
+    );
+    drop(store);
+
+    let bot = network.start_bot().await;
+    anna.wait_for("the owed answer", |m| {
+        m.sender == bot_id && m.body == "Die geschuldete Antwort"
+    })
+    .await;
+    let store =
+        convene::store::Store::open(&network.home.data_dir().join("convene.sqlite3")).unwrap();
+    crate::support::eventually(
+        "the answer recorded as sent",
+        Duration::from_secs(10),
+        || store.owed_answers().unwrap().is_empty().then_some(()),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let copies = anna
+        .received()
+        .into_iter()
+        .filter(|m| m.body == "Die geschuldete Antwort")
+        .count();
+    assert_eq!(copies, 1, "{}", bot.log());
+}

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use matrix_sdk::ruma::{OwnedRoomId, OwnedTransactionId};
 use tracing::warn;
 
-use super::super::outbox::{Action, Payload};
+use super::super::outbox::{Outgoing, Payload};
 use super::super::posting::Request;
 use super::{HORIZON, Invocation, Outcome, municipality_of};
 use crate::command::{AgendaCommand, CommandError};
@@ -272,7 +272,7 @@ fn defer(invocation: &Invocation<'_>, number: i64) -> Result<Outcome, CommandErr
 fn told(proposal: &Proposal, rendered: Rendered, key: &str) -> Outcome {
     let notice = OwnedRoomId::try_from(proposal.room_id.as_str())
         .ok()
-        .map(|room_id| Action::Send {
+        .map(|room_id| Outgoing {
             room_id,
             transaction_id: OwnedTransactionId::from(format!(
                 "convene-proposal-{}-{}",
@@ -282,7 +282,7 @@ fn told(proposal: &Proposal, rendered: Rendered, key: &str) -> Outcome {
             payload: Payload::notice(rendered.clone()),
         });
     Outcome {
-        answer: super::Answer::Text(rendered),
+        answer: super::Reply::Text(rendered),
         also: notice.into_iter().collect(),
     }
 }

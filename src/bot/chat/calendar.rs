@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use tracing::warn;
 
-use super::{Answer, HORIZON, Invocation, Outcome, municipality_of, new_token};
+use super::{HORIZON, Invocation, Outcome, Reply, municipality_of, new_token};
 use crate::command::CommandError;
 use crate::render::{self, Rendered};
 use crate::schedule::Meeting;
@@ -82,7 +82,7 @@ pub fn ics(invocation: &Invocation<'_>, date: Option<NaiveDate>) -> Result<Outco
             )
             .ok_or(CommandError::Unavailable)?;
             Outcome {
-                answer: Answer::File(file),
+                answer: Reply::File(file),
                 also: Vec::new(),
             }
         }

@@ -28,7 +28,7 @@ use matrix_sdk::ruma::{EventId, OwnedTransactionId, OwnedUserId, UserId};
 use tokio::sync::{mpsc, watch};
 use tracing::warn;
 
-use super::outbox::{Action, Attachment, Payload};
+use super::outbox::{Action, Answer, Attachment, Outgoing, Payload};
 use super::posting::Request;
 use crate::clock::Clock;
 use crate::command::{self, Command, CommandError, Role};
@@ -180,7 +180,7 @@ impl Invocation<'_> {
 
 /// What one command of a message comes to.
 #[derive(Debug)]
-pub enum Answer {
+pub enum Reply {
     /// Text, gathered with the other commands' into one reply.
     Text(Rendered),
     /// A file, sent on its own.
@@ -191,15 +191,15 @@ pub enum Answer {
 #[derive(Debug)]
 pub struct Outcome {
     /// The answer in the room the command came from.
-    pub answer: Answer,
+    pub answer: Reply,
     /// Notices for other rooms (a proposer told of the decision on their proposal).
-    pub also: Vec<Action>,
+    pub also: Vec<Outgoing>,
 }
 
 impl From<Rendered> for Outcome {
     fn from(rendered: Rendered) -> Self {
         Self {
-            answer: Answer::Text(rendered),
+            answer: Reply::Text(rendered),
             also: Vec::new(),
         }
     }
@@ -275,18 +275,29 @@ pub async fn decide_reply(
         }
         answers
     };
-    if let Err(error) = context
-        .store
-        .mark_handled(event_id, room.room_id().as_str(), now)
+    let mut sends = Vec::new();
+    if !answers.texts.is_empty() {
+        sends.push(reply(&network, room, event, &answers.texts));
+    }
+    sends.append(&mut answers.files);
+    sends.append(&mut answers.also);
+    let answer = Answer {
+        event_id: event_id.to_owned(),
+        sends,
+    };
+    // Handled, with the answer owed, in one statement: a crash from here on loses no answer.
+    let owed = answer.to_json();
+    if let Err(error) =
+        context
+            .store
+            .mark_handled(event_id, room.room_id().as_str(), owed.as_deref(), now)
     {
         warn!(%error, "cannot record a message as handled");
     }
-    let mut actions = std::mem::take(&mut answers.files);
-    if !answers.texts.is_empty() {
-        actions.insert(0, reply(&network, room, event, &answers.texts));
+    if answer.sends.is_empty() {
+        return Vec::new();
     }
-    actions.extend(answers.also);
-    actions
+    vec![Action::Answer(answer)]
 }
 
 /// What the commands of one message come to.
@@ -295,9 +306,9 @@ struct Answers {
     /// Texts, gathered into one reply.
     texts: Vec<Rendered>,
     /// Files, each sent on its own.
-    files: Vec<Action>,
+    files: Vec<Outgoing>,
     /// Notices for other rooms.
-    also: Vec<Action>,
+    also: Vec<Outgoing>,
 }
 
 impl Answers {
@@ -336,8 +347,8 @@ async fn carry_out_all(
         let outcome = carry_out(&invocation, parsed).await;
         answers.also.extend(outcome.also);
         match outcome.answer {
-            Answer::Text(rendered) => answers.texts.push(rendered),
-            Answer::File(attachment) => answers.files.push(Action::Send {
+            Reply::Text(rendered) => answers.texts.push(rendered),
+            Reply::File(attachment) => answers.files.push(Outgoing {
                 room_id: room.room_id().to_owned(),
                 transaction_id: OwnedTransactionId::from(format!(
                     "{}-file-{position}",
@@ -356,7 +367,7 @@ fn reply(
     room: &dyn ChatRoom,
     event: &OriginalSyncRoomMessageEvent,
     texts: &[Rendered],
-) -> Action {
+) -> Outgoing {
     let reply = render::answers(network.config.language, texts);
     let thread = match &event.content.relates_to {
         Some(Relation::Thread(thread)) => Some(thread),
@@ -367,7 +378,7 @@ fn reply(
         ForwardThread::Yes,
         AddMentions::No,
     );
-    Action::Send {
+    Outgoing {
         room_id: room.room_id().to_owned(),
         transaction_id: reply_transaction_id(event.event_id.as_str()),
         payload: Payload::Message(Box::new(content)),

@@ -16,7 +16,7 @@ use matrix_sdk::ruma::{
 use tokio::sync::{mpsc, watch};
 
 use super::room::Lookup;
-use super::{Answer, ChatRoom, Context, Invocation, Outcome, carry_out, decide_reply};
+use super::{ChatRoom, Context, Invocation, Outcome, Reply, carry_out, decide_reply};
 use crate::clock::FixedClock;
 use crate::config::Roster;
 use crate::metrics::Metrics;
@@ -24,7 +24,7 @@ use crate::network::Network;
 use crate::proposal::ProposalStatus;
 use crate::store::Store;
 
-use super::super::outbox::{Action, Payload};
+use super::super::outbox::{Action, Outgoing, Payload};
 use super::super::posting::Request;
 
 const ORGANIZER: &str = "@dirk.andres:kaiserslautern.de";
@@ -167,8 +167,8 @@ impl Bench {
     /// The answer's plain text.
     async fn text(&self, room: &Room, sender: &str, body: &str) -> String {
         match self.say(room, sender, body).await.answer {
-            Answer::Text(rendered) => rendered.plain,
-            Answer::File(file) => panic!("a file, {}, not a text", file.filename),
+            Reply::Text(rendered) => rendered.plain,
+            Reply::File(file) => panic!("a file, {}, not a text", file.filename),
         }
     }
 
@@ -256,7 +256,7 @@ async fn only_organizers_accept_and_the_proposer_s_room_is_told() {
         ProposalStatus::Accepted
     );
     let [
-        Action::Send {
+        Outgoing {
             room_id, payload, ..
         },
     ] = accepted.also.as_slice()
@@ -466,7 +466,7 @@ async fn ics_answers_with_the_next_meeting_s_invitation_as_a_file() {
         .await
         .answer
     {
-        Answer::File(file) => {
+        Reply::File(file) => {
             assert_eq!(file.filename, "videokonferenz.ics");
             assert!(
                 String::from_utf8(file.data)
@@ -474,7 +474,7 @@ async fn ics_answers_with_the_next_meeting_s_invitation_as_a_file() {
                     .contains("BEGIN:VCALENDAR")
             );
         }
-        Answer::Text(text) => panic!("a text: {}", text.plain),
+        Reply::Text(text) => panic!("a text: {}", text.plain),
     }
 }
 
@@ -492,15 +492,21 @@ fn message(id: &str, sender: &str, body: &str, sent_ms: i64) -> OriginalSyncRoom
     .unwrap()
 }
 
+/// The sends of the one answer among `actions`.
+fn sends(actions: &[Action]) -> &[Outgoing] {
+    match actions {
+        [Action::Answer(answer)] => &answer.sends,
+        [] => &[],
+        other => panic!("one answer: {other:?}"),
+    }
+}
+
 /// The plain text of the reply among `actions`.
 fn reply_text(actions: &[Action]) -> String {
-    actions
+    sends(actions)
         .iter()
-        .find_map(|action| match action {
-            Action::Send {
-                payload: Payload::Message(content),
-                ..
-            } => Some(content.body().to_owned()),
+        .find_map(|send| match &send.payload {
+            Payload::Message(content) => Some(content.body().to_owned()),
             _ => None,
         })
         .unwrap_or_default()
@@ -518,17 +524,27 @@ async fn a_message_with_two_commands_gets_one_reply_to_it_and_is_handled_once() 
     );
     let actions = decide_reply(&bench.context, &room, &event, bench.now).await;
     let [
-        Action::Send {
+        Outgoing {
             room_id,
             transaction_id,
             ..
         },
-    ] = actions.as_slice()
+    ] = sends(&actions)
     else {
         panic!("one reply: {actions:?}");
     };
     assert_eq!(room_id.as_str(), "!kl:kaiserslautern.de");
     assert_eq!(transaction_id.as_str(), "convene-reply-_two_test");
+    // The answer is owed until the outbox has sent it, and reads back as it was.
+    let owed = bench.store().owed_answers().unwrap();
+    assert_eq!(owed.len(), 1);
+    let [Action::Answer(answer)] = actions.as_slice() else {
+        unreachable!()
+    };
+    let read_back = super::super::outbox::Answer::from_json(&owed[0].0, &owed[0].1).unwrap();
+    assert_eq!(format!("{read_back:?}"), format!("{answer:?}"));
+    bench.store().answered("$two:test", bench.now).unwrap();
+    assert!(bench.store().owed_answers().unwrap().is_empty());
     // Seen again (a restart's catch-up): nothing more.
     assert!(
         decide_reply(&bench.context, &room, &event, bench.now)
