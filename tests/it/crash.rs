@@ -10,6 +10,9 @@
 //! after `!poll decide`, the poll ends in every room (end event and notice) and the workshop is
 //! announced with its invitation; every room then holds each of them once.
 //!
+//! What members say, the same way: a stream of proposals into the member rooms while the bot is
+//! killed and restarted; every command is then carried out and answered exactly once.
+//!
 //! CI runs a few trials over a few rooms; `benches/crash.sh` runs the long version (20 trials,
 //! 40 rooms) through the same tests with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
 
@@ -752,4 +755,81 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
         test_started.elapsed()
     );
     drop(bot);
+}
+
+/// Exactly once for what members say, across random kills: proposals are sent into the member
+/// rooms one after the other while the bot is SIGKILLed at random moments (seeded, printed) and
+/// started again, sometimes at once, sometimes after a pause. Afterwards every command has
+/// exactly one answer, and every proposal exists exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
+    let seed = seed();
+    eprintln!("commands: seed {seed} (CONVENE_CRASH_SEED={seed} replays this run)");
+    let mut dice = Dice(seed);
+    let rooms = env_number("CONVENE_CRASH_ROOMS", 2).max(1);
+    let count = env_number("CONVENE_CRASH_COMMANDS", 12);
+    let network =
+        TestNetwork::setup()
+            .members((1..=rooms).map(|i| {
+                RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1)
+            }))
+            .extend_base(&format!(
+                "max_open_proposals: 100\n{}",
+                crate::support::config::MONTHLY_VIDEOKONFERENZ
+            ))
+            .create()
+            .await;
+    let (organizer, bot_id) = (&network.organizer, network.bot_id.clone());
+    let mut bot = network.start_bot().await;
+    let mut sent = Vec::new();
+    for i in 0..count {
+        let room = &network.rooms[1 + i % rooms];
+        let title = format!("Thema {i}");
+        sent.push((
+            organizer.say(room, &format!("!agenda add {title}")).await,
+            title,
+        ));
+        if dice.next().is_multiple_of(3) {
+            let after = dice.millis(0, 600);
+            tokio::time::sleep(after).await;
+            bot.kill();
+            let pause = if dice.next().is_multiple_of(2) {
+                dice.millis(200, 2_000)
+            } else {
+                Duration::ZERO
+            };
+            eprintln!("commands: kill after command {i} (+{after:?}), restart after {pause:?}");
+            tokio::time::sleep(pause).await;
+            bot = network.home.start();
+            bot.ready().await;
+        }
+    }
+    for (event, title) in &sent {
+        let answer = organizer.reply_to(&bot_id, event).await;
+        assert!(answer.body.contains(title.as_str()), "{answer:?}");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let received = organizer.received();
+    for (event, title) in &sent {
+        let answers = received
+            .iter()
+            .filter(|m| m.in_reply_to.as_ref() == Some(event))
+            .count();
+        assert_eq!(
+            answers,
+            1,
+            "{title} answered {answers} times:\n{}",
+            bot.log()
+        );
+    }
+    let status = bot.terminate().await;
+    assert!(status.success(), "{status}");
+    let store =
+        convene::store::Store::open(&network.home.data_dir().join("convene.sqlite3")).unwrap();
+    let proposals = store.open_proposals().unwrap();
+    for (_, title) in &sent {
+        let made = proposals.iter().filter(|p| &p.title == title).count();
+        assert_eq!(made, 1, "{title} proposed {made} times");
+    }
+    assert_eq!(proposals.len(), count);
 }
