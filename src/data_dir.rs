@@ -26,6 +26,13 @@ use crate::store::{Store, StoreError};
 /// it, which the bot's session takes).
 pub const LOCK_FILE: &str = "convene.lock";
 
+/// The last good configuration and agendas (see `last_good`), in the data directory.
+pub const LAST_GOOD: &str = "last-good";
+/// A new last good copy while it is written.
+pub const LAST_GOOD_STAGING: &str = "last-good.new";
+/// The last good copy before, while the new one replaces it.
+pub const LAST_GOOD_PREVIOUS: &str = "last-good.old";
+
 /// What convene keeps directly in its data directory; anything else there is someone else's.
 /// The database with SQLite's companion files, the device lock, the session (and the temporary
 /// file it is written through), the SDK's stores, the minutes archive and the last good version
@@ -40,9 +47,9 @@ pub const OWN_ENTRIES: &[&str] = &[
     "session.json.tmp",
     "matrix",
     "minutes",
-    crate::last_good::DIR,
-    crate::last_good::STAGING,
-    crate::last_good::PREVIOUS,
+    LAST_GOOD,
+    LAST_GOOD_STAGING,
+    LAST_GOOD_PREVIOUS,
 ];
 
 /// Why the data directory cannot be used.

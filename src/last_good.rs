@@ -61,11 +61,11 @@ use crate::files::{self, ReadError};
 use crate::network::{Fingerprint, Network};
 
 /// The kept copy, in the data directory.
-pub const DIR: &str = "last-good";
+pub const DIR: &str = crate::data_dir::LAST_GOOD;
 /// A new copy while it is written.
-pub const STAGING: &str = "last-good.new";
+pub const STAGING: &str = crate::data_dir::LAST_GOOD_STAGING;
 /// The copy before, while the new one replaces it.
-pub const PREVIOUS: &str = "last-good.old";
+pub const PREVIOUS: &str = crate::data_dir::LAST_GOOD_PREVIOUS;
 
 /// The configuration's text in the copy.
 const CONFIG: &str = "config.yaml";

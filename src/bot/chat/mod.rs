@@ -259,19 +259,9 @@ pub async fn decide_reply(
         let mut answers =
             carry_out_all(context, &network, room, event, commands, (sent, at, now)).await;
         if late {
-            let away = (sent < context.started_at).then(|| {
-                (
-                    context.away_since.map(|t| t.with_timezone(&timezone)),
-                    context.started_at.with_timezone(&timezone),
-                )
-            });
-            let notice = render::late_answer(
-                network.config.language,
-                sent.with_timezone(&timezone),
-                away,
-                now.with_timezone(&timezone),
-            );
-            answers.texts.insert(0, notice);
+            answers
+                .texts
+                .insert(0, late_notice(context, &network, sent, now));
         }
         answers
     };
@@ -298,6 +288,29 @@ pub async fn decide_reply(
         return Vec::new();
     }
     vec![Action::Answer(answer)]
+}
+
+/// The first line of a late answer: why it is late (the bot was away since it last recorded
+/// itself alive, or the message reached it late).
+fn late_notice(
+    context: &Context,
+    network: &Network,
+    sent: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Rendered {
+    let timezone = network.config.timezone;
+    let away = (sent < context.started_at).then(|| {
+        (
+            context.away_since.map(|t| t.with_timezone(&timezone)),
+            context.started_at.with_timezone(&timezone),
+        )
+    });
+    render::late_answer(
+        network.config.language,
+        sent.with_timezone(&timezone),
+        away,
+        now.with_timezone(&timezone),
+    )
 }
 
 /// What the commands of one message come to.
