@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
+use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
 use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
@@ -67,6 +68,8 @@ pub const LONG_POLL: Duration = Duration::from_secs(30);
 /// was said while the bot was away, up to this many events per room, is read and handled when it
 /// is back; beyond it, the organizers are told which room had a gap ([`Bot::report_gaps`]).
 const TIMELINE: u32 = 200;
+/// How many of each room's newest events [`Bot::sweep`] reads back after a restart.
+const SWEPT: u32 = 50;
 /// How often at most the bot records that it is alive (a late answer says since when it was
 /// away: to within this much).
 const ALIVE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -171,6 +174,7 @@ pub async fn run(
         return finish(bot.context.outbox.clone(), bot.delivery).await;
     }
     bot.prepare_rooms(&mut shutdown).await;
+    bot.sweep().await;
     let watched = reload::Watched {
         config_path,
         data_dir,
@@ -400,6 +404,57 @@ impl Bot {
             }
         });
         [watcher, posting]
+    }
+
+    /// After a restart: the newest [`SWEPT`] events of every joined room, read back from the
+    /// homeserver, and the commands among them sent since the bot was last alive and not handled
+    /// yet — one that a crash interrupted after the homeserver had delivered it — carried out
+    /// (late), oldest first. Messages handled already are skipped by their record.
+    async fn sweep(&self) {
+        let Some(since) = self.context.away_since else {
+            return;
+        };
+        // A little before: the last record of being alive is at most this old.
+        let since = crate::schedule::earlier(since, ALIVE_EVERY * 2);
+        for room in self.client.joined_rooms() {
+            let mut options = MessagesOptions::backward();
+            options.limit = UInt::from(SWEPT);
+            let messages = match room.messages(options).await {
+                Ok(messages) => messages,
+                Err(error) => {
+                    warn!(room_id = %room.room_id(), %error, "cannot read a room's newest messages back");
+                    continue;
+                }
+            };
+            let mut missed: Vec<OriginalSyncRoomMessageEvent> = messages
+                .chunk
+                .iter()
+                .filter(|event| {
+                    event
+                        .raw()
+                        .get_field::<String>("type")
+                        .ok()
+                        .flatten()
+                        .as_deref()
+                        == Some("m.room.message")
+                })
+                .filter_map(|event| {
+                    serde_json::from_str::<OriginalSyncRoomMessageEvent>(event.raw().json().get())
+                        .ok()
+                })
+                .filter(|event| {
+                    chrono::DateTime::from_timestamp_millis(event.origin_server_ts.get().into())
+                        .is_some_and(|sent| sent >= since)
+                })
+                .collect();
+            missed.reverse();
+            for event in missed {
+                let now = self.context.clock.now();
+                for action in chat::decide_reply(&self.context, &room, &event, now).await {
+                    let _ = self.context.outbox.send(action);
+                }
+            }
+        }
     }
 
     /// Tells the organizers of each room whose timeline a sync cut short: what came before the
