@@ -10,8 +10,9 @@
 //! after `!poll decide`, the poll ends in every room (end event and notice) and the workshop is
 //! announced with its invitation; every room then holds each of them once.
 //!
-//! What members say, the same way: a stream of proposals into the member rooms while the bot is
-//! killed and restarted; every command is then carried out and answered exactly once.
+//! What members and chairs say, the same way: a stream of proposals, pings and minutes lines
+//! while the bot is killed and restarted; every command is then carried out and answered exactly
+//! once, and the minutes hold every line in the order sent.
 //!
 //! CI runs a few trials over a few rooms; `benches/crash.sh` runs the long version (20 trials,
 //! 40 rooms) through the same tests with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
@@ -757,10 +758,11 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
     drop(bot);
 }
 
-/// Exactly once for what members say, across random kills: proposals are sent into the member
-/// rooms one after the other while the bot is SIGKILLed at random moments (seeded, printed) and
-/// started again, sometimes at once, sometimes after a pause. Afterwards every command has
-/// exactly one answer, and every proposal exists exactly once.
+/// Exactly once for what members and chairs say, across random kills: a stream of commands —
+/// proposals and pings into the member rooms, minutes lines by the chair in the organizers'
+/// room — while the bot is SIGKILLed at random moments (seeded, printed) and started again,
+/// sometimes at once, sometimes after a pause. Afterwards every command has exactly one answer,
+/// every proposal exists exactly once, and the minutes hold every line once, in the order sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
     let seed = seed();
@@ -780,15 +782,30 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
             .create()
             .await;
     let (organizer, bot_id) = (&network.organizer, network.bot_id.clone());
+    let orga = &network.rooms[0];
     let mut bot = network.start_bot().await;
+    let start = organizer.say(orga, "!minutes start").await;
+    organizer.reply_to(&bot_id, &start).await;
     let mut sent = Vec::new();
+    let (mut lines, mut proposals) = (Vec::new(), Vec::new());
     for i in 0..count {
-        let room = &network.rooms[1 + i % rooms];
-        let title = format!("Thema {i}");
-        sent.push((
-            organizer.say(room, &format!("!agenda add {title}")).await,
-            title,
-        ));
+        let member_room = &network.rooms[1 + i % rooms];
+        let (room, command, expected) = match i % 3 {
+            0 => {
+                lines.push(format!("Zeile {i}"));
+                (orga, format!("!info Zeile {i}"), format!("Zeile {i}"))
+            }
+            1 => {
+                proposals.push(format!("Thema {i}"));
+                (
+                    member_room,
+                    format!("!agenda add Thema {i}"),
+                    format!("Thema {i}"),
+                )
+            }
+            _ => (member_room, "!ping".to_owned(), "Pong".to_owned()),
+        };
+        sent.push((organizer.say(room, &command).await, expected));
         if dice.next().is_multiple_of(3) {
             let after = dice.millis(0, 600);
             tokio::time::sleep(after).await;
@@ -804,7 +821,7 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
             bot.ready().await;
         }
     }
-    for (event, title) in &sent {
+    for (event, expected) in &sent {
         // Generous: on a loaded 2-core CI machine a restart, its catch-up and the late answers
         // can take longer than the usual 30 s.
         let answer = organizer
@@ -812,12 +829,12 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
                 m.sender == bot_id && m.in_reply_to.as_ref() == Some(event)
             })
             .await
-            .unwrap_or_else(|| panic!("{title} was never answered:\n{}", bot.log()));
-        assert!(answer.body.contains(title.as_str()), "{answer:?}");
+            .unwrap_or_else(|| panic!("`{expected}` was never answered:\n{}", bot.log()));
+        assert!(answer.body.contains(expected.as_str()), "{answer:?}");
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
     let received = organizer.received();
-    for (event, title) in &sent {
+    for (event, expected) in &sent {
         let answers = received
             .iter()
             .filter(|m| m.in_reply_to.as_ref() == Some(event))
@@ -825,7 +842,7 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
         assert_eq!(
             answers,
             1,
-            "{title} answered {answers} times:\n{}",
+            "`{expected}` answered {answers} times:\n{}",
             bot.log()
         );
     }
@@ -833,10 +850,26 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
     assert!(status.success(), "{status}");
     let store =
         convene::store::Store::open(&network.home.data_dir().join("convene.sqlite3")).unwrap();
-    let proposals = store.open_proposals().unwrap();
-    for (_, title) in &sent {
-        let made = proposals.iter().filter(|p| &p.title == title).count();
-        assert_eq!(made, 1, "{title} proposed {made} times");
+    let made = store.open_proposals().unwrap();
+    for title in &proposals {
+        let times = made.iter().filter(|p| &p.title == title).count();
+        assert_eq!(times, 1, "{title} proposed {times} times");
     }
-    assert_eq!(proposals.len(), count);
+    assert_eq!(made.len(), proposals.len());
+    let recording = store
+        .minutes_with_status(convene::store::MinutesStatus::Recording)
+        .unwrap();
+    let [minutes] = recording.as_slice() else {
+        panic!("one meeting's minutes being recorded: {recording:?}");
+    };
+    let recorded: Vec<String> = store
+        .records(&minutes.meeting_key)
+        .unwrap()
+        .into_iter()
+        .map(|record| record.text)
+        .collect();
+    assert_eq!(
+        recorded, lines,
+        "the minutes hold every line once, in the order sent"
+    );
 }
