@@ -319,18 +319,14 @@ impl Planner<'_> {
         let draft = records::posted_draft(&poll, network);
         let content = polls::start_content(language, &draft)?;
         let parts = vec![
-            Part::Message {
-                key: crate::poll::start_key(&poll.key),
-                payload: Payload::PollStart(Box::new(content)),
-                shown: None,
-                content_hash: String::new(),
-            },
-            Part::Message {
-                key: crate::poll::ballot_key(&poll.key),
-                payload: Payload::notice(render::poll_fallback(language, &draft)),
-                shown: None,
-                content_hash: String::new(),
-            },
+            unshown_part(
+                crate::poll::start_key(&poll.key),
+                Payload::PollStart(Box::new(content)),
+            ),
+            notice_part(
+                crate::poll::ballot_key(&poll.key),
+                render::poll_fallback(language, &draft),
+            ),
         ];
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()
@@ -361,12 +357,10 @@ impl Planner<'_> {
         let keys: Vec<String> = serde_json::from_str(&post.detail).ok()?;
         let language = network.config.language;
         let draft = records::posted_draft(&poll, network);
-        let part = Part::Message {
-            key: post.post_key.clone(),
-            payload: Payload::notice(render::poll_reminder(language, &draft)),
-            shown: None,
-            content_hash: String::new(),
-        };
+        let part = notice_part(
+            post.post_key.clone(),
+            render::poll_reminder(language, &draft),
+        );
         let rooms = poll_rooms(targets, &poll.rooms)
             .into_iter()
             .filter(|target| keys.contains(&target.key))
@@ -402,20 +396,16 @@ impl Planner<'_> {
                 let started = self.store.delivery(&start_key, &target.key).ok()??;
                 let start = OwnedEventId::try_from(started.event_id?).ok()?;
                 let parts = vec![
-                    Part::Message {
-                        key: crate::poll::end_key(&poll.key),
-                        payload: Payload::PollEnd(Box::new(polls::end_content(
+                    unshown_part(
+                        crate::poll::end_key(&poll.key),
+                        Payload::PollEnd(Box::new(polls::end_content(
                             language, &draft, &slot, start,
                         ))),
-                        shown: None,
-                        content_hash: String::new(),
-                    },
-                    Part::Message {
-                        key: crate::poll::closed_key(&poll.key),
-                        payload: Payload::notice(render::poll_closed(language, &draft, &slot)),
-                        shown: None,
-                        content_hash: String::new(),
-                    },
+                    ),
+                    notice_part(
+                        crate::poll::closed_key(&poll.key),
+                        render::poll_closed(language, &draft, &slot),
+                    ),
                 ];
                 Some(RoomPlan { target, parts })
             })
@@ -629,11 +619,17 @@ fn plan_notice(targets: &[Target], post: &PostRow) -> Option<PostPlan> {
     })
 }
 
-/// A message part that is a notice and shows nothing of a meeting (so it is never edited).
+/// A notice that shows nothing of a meeting (so it is never edited).
 fn notice_part(key: String, text: Rendered) -> Part {
+    unshown_part(key, Payload::notice(text))
+}
+
+/// A message part that shows nothing of a meeting (so it is never edited): a notice, a poll's
+/// start or end.
+fn unshown_part(key: String, payload: Payload) -> Part {
     Part::Message {
         key,
-        payload: Payload::notice(text),
+        payload,
         shown: None,
         content_hash: String::new(),
     }
