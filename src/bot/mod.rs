@@ -449,10 +449,7 @@ impl Bot {
                 .collect();
             missed.reverse();
             for event in missed {
-                let now = self.context.clock.now();
-                for action in chat::decide_reply(&self.context, &room, &event, now).await {
-                    let _ = self.context.outbox.send(action);
-                }
+                chat::answer(&self.context, &room, &event).await;
             }
         }
     }
@@ -812,10 +809,7 @@ async fn finish(
 }
 
 async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
-    let now = context.clock.now();
-    for action in chat::decide_reply(&context, &room, &event, now).await {
-        let _ = context.outbox.send(action);
-    }
+    chat::answer(&context, &room, &event).await;
 }
 
 /// RSVP reactions on announcements are attendance. Unlike commands, reactions from the catch-up

@@ -205,6 +205,15 @@ impl From<Rendered> for Outcome {
     }
 }
 
+/// Decides on a message now ([`decide_reply`]) and queues what it comes to for the outbox: for
+/// messages as they arrive and those read back after a restart alike.
+pub async fn answer(context: &Context, room: &dyn ChatRoom, event: &OriginalSyncRoomMessageEvent) {
+    let now = context.clock.now();
+    for action in decide_reply(context, room, event, now).await {
+        let _ = context.outbox.send(action);
+    }
+}
+
 /// How long after it was sent a command counts as answered late (the bot, or its homeserver,
 /// was slow or away).
 const LATE_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
