@@ -564,17 +564,12 @@ fn series_meeting(
 /// Refuses, for a meeting of a series, every key that only a workshop has: such a meeting is
 /// changed in the configuration's `exceptions:`.
 fn series_keys_refused(node: &Node<'_>, meeting: &Mapping<'_>, problems: &mut Vec<Problem>) {
-    for key in [
-        "id",
-        "title",
-        "start",
-        "duration",
-        "video_link",
-        "cancelled",
-        "note",
-        "candidates",
-        "decide_by",
-    ] {
+    // Every meeting key but the two that name the series' meeting.
+    for key in MEETING_KEYS
+        .iter()
+        .copied()
+        .filter(|key| !matches!(*key, "series" | "date"))
+    {
         if meeting.optional(key).is_some() {
             problems.push(Problem {
                 path: node.path().key(key),
