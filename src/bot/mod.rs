@@ -352,7 +352,8 @@ impl Bot {
     /// After the catch-up, before the first posts: the device cross-signed, the configured
     /// rooms joined, and the keys the first posts need fetched.
     async fn prepare_rooms(&self, shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>) {
-        // The device's keys are uploaded now (the sync sent them): cross-sign it unless it is.
+        // A new device was cross-signed at its login (`session::connect`); this catches devices
+        // from before that, and a set-up that failed then.
         if let Err(error) = self
             .client
             .encryption()

@@ -526,8 +526,15 @@ async fn send(
     }
 }
 
+/// Held while the bot joins a room, so an invitation and the configuration never join the same
+/// room at once: two concurrent joins of one room race inside the SDK (the second reads the
+/// invitation the first is replacing and warns that its event is missing). Joins are rare —
+/// at the start and on invitations — so one lock for all rooms costs nothing.
+static JOINING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 async fn accept_invite(client: Client, room_id: OwnedRoomId) {
     for pause in JOIN_RETRIES.iter().copied().chain([Duration::ZERO]) {
+        let joining = JOINING.lock().await;
         let Some(room) = client.get_room(&room_id) else {
             warn!(%room_id, "cannot join: the invitation is gone");
             return;
@@ -541,6 +548,7 @@ async fn accept_invite(client: Client, room_id: OwnedRoomId) {
                 return;
             }
             Err(error) if !pause.is_zero() => {
+                drop(joining);
                 debug!(%room_id, %error, retry_in = ?pause, "join failed");
                 tokio::time::sleep(pause).await;
             }
@@ -571,6 +579,7 @@ pub async fn join_configured(client: &Client, room: &OwnedRoomOrAliasId) -> bool
             }
         },
     };
+    let _joining = JOINING.lock().await;
     if client.get_room(&room_id).map(|r| r.state()) == Some(RoomState::Joined) {
         return false;
     }

@@ -177,11 +177,47 @@ pub async fn connect(config: &Config) -> Result<Connected, SessionError> {
             },
         )?;
     }
+    cross_sign_new_device(&client).await;
     Ok(Connected {
         client,
         new_device: true,
         lock,
     })
+}
+
+/// Uploads a new device's keys, and its cross-signing identity, before the first sync.
+///
+/// Left to the sync, the SDK sends the upload of the device's keys and the query for the bot's
+/// own keys side by side; when the homeserver answers the query first, the answer lacks the new
+/// device and matrix-sdk-crypto warns that "our own device might have been deleted" — a false
+/// alarm in the log of a healthy first start. Setting up cross-signing uploads the device keys
+/// first, then the identity, with nothing else running. An account that already has an identity
+/// (its data directory was lost) keeps it: this device holds none of its private keys, and a new
+/// identity would tell every member that the bot's identity changed. Nothing here is fatal:
+/// `Bot::prepare_rooms` tries the set-up again after the first sync and warns if it fails.
+async fn cross_sign_new_device(client: &Client) {
+    use matrix_sdk::ruma::api::client::keys::get_keys;
+
+    let Some(user_id) = client.user_id() else {
+        return;
+    };
+    let mut query = get_keys::v3::Request::new();
+    query.device_keys.insert(user_id.to_owned(), Vec::new());
+    match client.send(query).await {
+        Ok(keys) if keys.master_keys.contains_key(user_id) => {
+            info!(
+                "the account has a cross-signing identity from an earlier device; this new device is not signed by it"
+            );
+        }
+        Ok(_) => {
+            if let Err(error) = client.encryption().bootstrap_cross_signing(None).await {
+                info!(%error, "cross-signing the new device before the first sync failed; trying again after it");
+            }
+        }
+        Err(error) => {
+            info!(%error, "cannot look up the account's keys before the first sync; cross-signing after it");
+        }
+    }
 }
 
 /// Restores the stored session and never logs in: for commands that look at the bot's device
