@@ -1,15 +1,18 @@
 //! The Matrix edge: the running bot.
 //!
 //! [`run`] connects (restoring the bot's one device, see [`session`]), then drives its own
-//! `sync_once` loop until the shutdown future completes. Event handlers only *decide*: they turn
-//! an incoming event into an [`Action`] and queue it; the [`outbox`] is the one place that sends.
+//! `sync_once` loop until the shutdown future completes. What each sync delivers is heard
+//! ([`hearing`]: each room's gap read back first, then every event in order); handlers only
+//! *decide*: they turn an event into an [`Action`] and queue it; the [`outbox`] is the one place
+//! that sends. Invitations come through the SDK's event handler (they are no timeline event).
 //!
 //! The loop is ours rather than `Client::sync` because the SDK's loop waits a second whenever two
 //! syncs finish within a second of each other, which adds about a second to every reply.
 //!
-//! Commands in the first sync after start ("catch-up"), sent while the bot was away, are
-//! carried out and answered late ([`chat::decide_reply`]); each message is handled once
-//! (recorded by its event id). Only messages from before the bot's first run are history.
+//! Commands in the first sync after start ("catch-up"), or read back from a gap, sent while the
+//! bot was away, are carried out and answered late ([`chat::decide_reply`]); each message is
+//! handled once (recorded by its event id). Only messages from before the bot's first run are
+//! history.
 //!
 //! The background tasks (outbox, posting, file watcher, HTTP server) must all run as long as the
 //! bot does: if one ends, `/healthz` says so and [`run`] returns an error, so the process exits
@@ -17,6 +20,7 @@
 
 pub mod chat;
 pub mod doctor;
+mod hearing;
 pub mod outbox;
 pub mod policy;
 pub mod posting;
@@ -34,16 +38,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::event_handler::Ctx;
-use matrix_sdk::room::MessagesOptions;
 use matrix_sdk::ruma::api::client::filter::{Filter, FilterDefinition, RoomEventFilter};
 use matrix_sdk::ruma::api::error::ErrorKind;
-use matrix_sdk::ruma::events::poll::response::OriginalSyncPollResponseEvent;
-use matrix_sdk::ruma::events::poll::unstable_response::OriginalSyncUnstablePollResponseEvent;
-use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
-use matrix_sdk::ruma::events::room::message::OriginalSyncRoomMessageEvent;
-use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
-use matrix_sdk::ruma::{OwnedDeviceId, OwnedRoomId, UInt};
+use matrix_sdk::ruma::{OwnedDeviceId, UInt};
+use matrix_sdk::sync::SyncResponse;
 use matrix_sdk::{Client, Room};
 use tokio::sync::{mpsc, watch};
 use tracing::{error, info, warn};
@@ -64,12 +63,10 @@ use policy::{InviteDecision, InvitePolicy};
 
 /// How long the homeserver may hold a sync request open when nothing happens.
 pub const LONG_POLL: Duration = Duration::from_secs(30);
-/// How many of a room's newest events each sync asks for (the homeserver's default is 10): what
-/// was said while the bot was away, up to this many events per room, is read and handled when it
-/// is back; beyond it, the organizers are told which room had a gap ([`Bot::report_gaps`]).
+/// How many of a room's newest events each sync asks for (the homeserver's default is 10): a
+/// room with more new events than this has a gap the bot reads back ([`hearing`]); with 200,
+/// that is rare, and reading back costs a request per 100 events.
 const TIMELINE: u32 = 200;
-/// How many of each room's newest events [`Bot::sweep`] reads back after a restart.
-const SWEPT: u32 = 50;
 /// How often at most the bot records that it is alive (a late answer says since when it was
 /// away: to within this much).
 const ALIVE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(10);
@@ -174,7 +171,6 @@ pub async fn run(
         return finish(bot.context.outbox.clone(), bot.delivery).await;
     }
     bot.prepare_rooms(&mut shutdown).await;
-    bot.sweep().await;
     let watched = reload::Watched {
         config_path,
         data_dir,
@@ -215,6 +211,8 @@ struct Bot {
     http: tokio::task::JoinHandle<()>,
     device_id: OwnedDeviceId,
     new_device: bool,
+    /// Reads back and handles what the syncs deliver.
+    hearing: hearing::Hearing,
     /// When [`Bot::alive`] last recorded the bot alive, in milliseconds.
     alive_at: AtomicI64,
     /// Keeps other convene processes (`convene doctor`) off the device while the bot runs.
@@ -302,6 +300,7 @@ impl Bot {
             http,
             device_id,
             new_device: connected.new_device,
+            hearing: hearing::Hearing::default(),
             alive_at: AtomicI64::new(i64::MIN / 2),
             _lock: connected.lock,
         };
@@ -329,10 +328,12 @@ impl Bot {
             tokio::select! {
                 () = shutdown.as_mut() => return Ok(false),
                 result = syncing.sync_once() => match result {
-                    Ok(cut_short) => {
-                        if !first_run {
-                            self.report_gaps(cut_short);
-                        }
+                    Ok(response) => {
+                        // After a start any room may have a gap: a crash may have come between
+                        // the SDK storing a sync and the bot handling it.
+                        self.hearing
+                            .hear(&self.context, &self.client, &response, !first_run)
+                            .await;
                         break;
                     }
                     // A homeserver that is briefly away at start is waited for, not fatal.
@@ -367,7 +368,77 @@ impl Bot {
         for room in network.config.rooms() {
             joined |= outbox::join_configured(&self.client, room).await;
         }
-        settle_keys(&self.client, joined, shutdown).await;
+        self.settle_keys(joined, shutdown).await;
+    }
+
+    /// Fetches, before the posting job starts, the device keys of everyone the first posts are
+    /// encrypted for, so that no post has to wait for them.
+    ///
+    /// matrix-sdk (0.18 and 0.19) sends the `/keys/query` for users it has marked as outdated only
+    /// from `sync_once`, and an encrypted send into a room waits up to 5 s for that query when it
+    /// knows no device of a member yet — holding the client-wide key-claim lock, which `sync_once`
+    /// must take before it sends any query. The bot itself is such a member (its one device does
+    /// not count), and it is marked outdated after its first login and whenever it joins rooms
+    /// (Synapse lists every member of a newly joined room in `device_lists.changed`, the bot too);
+    /// a room's members are marked when it loads them, on its first encrypted send. So the first
+    /// post after a first start, or after joining rooms, waited 5 s per round of new users (2 × 5 s
+    /// for the demo's date poll to three rooms).
+    ///
+    /// Here the joins are synced first (the SDK then queries the marked users at the end of that
+    /// sync), then the members of every joined encrypted room are loaded, and one more sync sends
+    /// their queries: all while nothing else holds the lock. Each sync is an immediate one (no long
+    /// poll), and what it delivers is heard like any other; a failing one is left to the main loop.
+    async fn settle_keys(
+        &self,
+        joined: bool,
+        shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
+    ) {
+        let client = &self.client;
+        let quick = sync_settings(Duration::ZERO, Some(TIMELINE));
+        let settle = async {
+            if joined {
+                match client.sync_once(quick.clone()).await {
+                    Ok(response) => {
+                        self.hearing
+                            .hear(&self.context, client, &response, false)
+                            .await
+                    }
+                    Err(error) => {
+                        warn!(%error, "the sync after joining the configured rooms failed");
+                        return;
+                    }
+                }
+            }
+            let mut loaded = false;
+            for room in client.joined_rooms() {
+                let encrypted = room
+                    .latest_encryption_state()
+                    .await
+                    .is_ok_and(|state| state.is_encrypted());
+                if encrypted && !room.are_members_synced() {
+                    match room.sync_members().await {
+                        Ok(()) => loaded = true,
+                        Err(error) => {
+                            warn!(room_id = %room.room_id(), %error, "cannot load a room's members")
+                        }
+                    }
+                }
+            }
+            if loaded {
+                match client.sync_once(quick).await {
+                    Ok(response) => {
+                        self.hearing
+                            .hear(&self.context, client, &response, false)
+                            .await
+                    }
+                    Err(error) => warn!(%error, "the sync after loading the rooms' members failed"),
+                }
+            }
+        };
+        tokio::select! {
+            () = settle => {}
+            () = shutdown.as_mut() => {}
+        }
     }
 
     /// Starts the file watcher and the posting job.
@@ -405,77 +476,6 @@ impl Bot {
             }
         });
         [watcher, posting]
-    }
-
-    /// After a restart: the newest [`SWEPT`] events of every joined room, read back from the
-    /// homeserver, and the commands among them sent since the bot was last alive and not handled
-    /// yet — one that a crash interrupted after the homeserver had delivered it — carried out
-    /// (late), oldest first. Messages handled already are skipped by their record.
-    async fn sweep(&self) {
-        let Some(since) = self.context.away_since else {
-            return;
-        };
-        // A little before: the last record of being alive is at most this old.
-        let since = crate::schedule::earlier(since, ALIVE_EVERY * 2);
-        for room in self.client.joined_rooms() {
-            let mut options = MessagesOptions::backward();
-            options.limit = UInt::from(SWEPT);
-            let messages = match room.messages(options).await {
-                Ok(messages) => messages,
-                Err(error) => {
-                    warn!(room_id = %room.room_id(), %error, "cannot read a room's newest messages back");
-                    continue;
-                }
-            };
-            let mut missed: Vec<OriginalSyncRoomMessageEvent> = messages
-                .chunk
-                .iter()
-                .filter(|event| {
-                    event
-                        .raw()
-                        .get_field::<String>("type")
-                        .ok()
-                        .flatten()
-                        .as_deref()
-                        == Some("m.room.message")
-                })
-                .filter_map(|event| {
-                    serde_json::from_str::<OriginalSyncRoomMessageEvent>(event.raw().json().get())
-                        .ok()
-                })
-                .filter(|event| {
-                    chrono::DateTime::from_timestamp_millis(event.origin_server_ts.get().into())
-                        .is_some_and(|sent| sent >= since)
-                })
-                .collect();
-            missed.reverse();
-            for event in missed {
-                chat::answer(&self.context, &room, &event).await;
-            }
-        }
-    }
-
-    /// Tells the organizers of each room whose timeline a sync cut short: what came before the
-    /// newest [`TIMELINE`] events there was not read (commands and votes among it are missed).
-    fn report_gaps(&self, rooms: Vec<OwnedRoomId>) {
-        if rooms.is_empty() {
-            return;
-        }
-        let network = Arc::clone(&self.context.network.borrow());
-        let now = self.context.clock.now().timestamp_millis();
-        for room_id in rooms {
-            let name = self
-                .client
-                .get_room(&room_id)
-                .and_then(|room| chat::municipality_of(network.roster(), &room))
-                .unwrap_or_else(|| room_id.to_string());
-            warn!(%room_id, "a sync cut a room's timeline short: older events were not read");
-            let notice = crate::render::timeline_gap(network.config.language, &name, TIMELINE);
-            let _ = self.context.requests.send(Request::Notify {
-                key: format!("timeline-gap/{room_id}/{now}"),
-                notice,
-            });
-        }
     }
 
     /// Records that the bot is alive now (after each sync): a late answer after a crash says
@@ -524,9 +524,9 @@ impl Bot {
                     return Err(anyhow::anyhow!("the {task} task stopped: {why}"));
                 }
                 result = syncing.sync_once() => match result {
-                    Ok(cut_short) => {
+                    Ok(response) => {
                         self.alive();
-                        self.report_gaps(cut_short);
+                        self.hearing.hear(&self.context, &self.client, &response, false).await;
                         if std::mem::take(&mut away) {
                             info!("the homeserver answers again");
                             resend_owed_answers(&self.context);
@@ -579,20 +579,13 @@ impl<'a> Syncing<'a> {
         }
     }
 
-    /// One sync, recorded in the health report; a success resets the back-off. The rooms whose
-    /// timeline the homeserver cut short (more new events than the filter's limit).
-    async fn sync_once(&mut self) -> Result<Vec<OwnedRoomId>, matrix_sdk::Error> {
+    /// One sync, recorded in the health report; a success resets the back-off.
+    async fn sync_once(&mut self) -> Result<SyncResponse, matrix_sdk::Error> {
         match self.client.sync_once(self.settings.clone()).await {
             Ok(response) => {
                 self.health.synced(Instant::now());
                 self.backoff = Duration::from_secs(1);
-                Ok(response
-                    .rooms
-                    .joined
-                    .into_iter()
-                    .filter(|(_, room)| room.timeline.limited)
-                    .map(|(room_id, _)| room_id)
-                    .collect())
+                Ok(response)
             }
             Err(error) => {
                 self.health.sync_failed();
@@ -619,15 +612,10 @@ impl<'a> Syncing<'a> {
     }
 }
 
-/// The event handlers, each deciding with `context`.
+/// The SDK's event handler for invitations, deciding with `context`.
 fn register_handlers(client: &Client, context: &Arc<Context>) {
     client.add_event_handler_context(Arc::clone(context));
-    client.add_event_handler(on_message);
     client.add_event_handler(on_invite);
-    client.add_event_handler(on_reaction);
-    client.add_event_handler(on_redaction);
-    client.add_event_handler(on_poll_response);
-    client.add_event_handler(on_stable_poll_response);
 }
 
 /// Starts the HTTP server on `listener`: `/healthz`, `/metrics` and, with a calendar, the feeds.
@@ -719,59 +707,6 @@ fn away_and_history(
     Ok((away_since, history_before))
 }
 
-/// Fetches, before the posting job starts, the device keys of everyone the first posts are
-/// encrypted for, so that no post has to wait for them.
-///
-/// matrix-sdk (0.18 and 0.19) sends the `/keys/query` for users it has marked as outdated only
-/// from `sync_once`, and an encrypted send into a room waits up to 5 s for that query when it
-/// knows no device of a member yet — holding the client-wide key-claim lock, which `sync_once`
-/// must take before it sends any query. The bot itself is such a member (its one device does
-/// not count), and it is marked outdated after its first login and whenever it joins rooms
-/// (Synapse lists every member of a newly joined room in `device_lists.changed`, the bot too);
-/// a room's members are marked when it loads them, on its first encrypted send. So the first
-/// post after a first start, or after joining rooms, waited 5 s per round of new users (2 × 5 s
-/// for the demo's date poll to three rooms).
-///
-/// Here the joins are synced first (the SDK then queries the marked users at the end of that
-/// sync), then the members of every joined encrypted room are loaded, and one more sync sends
-/// their queries: all while nothing else holds the lock. Each sync is an immediate one (no long
-/// poll); a failing one is left to the main loop.
-async fn settle_keys(
-    client: &Client,
-    joined: bool,
-    shutdown: &mut std::pin::Pin<&mut impl Future<Output = ()>>,
-) {
-    let quick = sync_settings(Duration::ZERO, Some(TIMELINE));
-    let settle = async {
-        if joined && let Err(error) = client.sync_once(quick.clone()).await {
-            warn!(%error, "the sync after joining the configured rooms failed");
-            return;
-        }
-        let mut loaded = false;
-        for room in client.joined_rooms() {
-            let encrypted = room
-                .latest_encryption_state()
-                .await
-                .is_ok_and(|state| state.is_encrypted());
-            if encrypted && !room.are_members_synced() {
-                match room.sync_members().await {
-                    Ok(()) => loaded = true,
-                    Err(error) => {
-                        warn!(room_id = %room.room_id(), %error, "cannot load a room's members")
-                    }
-                }
-            }
-        }
-        if loaded && let Err(error) = client.sync_once(quick).await {
-            warn!(%error, "the sync after loading the rooms' members failed");
-        }
-    };
-    tokio::select! {
-        () = settle => {}
-        () = shutdown.as_mut() => {}
-    }
-}
-
 /// What each sync asks for: every member (no lazy loading), and nothing the bot never reads —
 /// no presence, no typing notifications or read receipts, no room tags or read markers. In a
 /// network of 40 busy rooms these are most of each sync's bytes and of its processing.
@@ -807,71 +742,6 @@ async fn finish(
             Ok(())
         }
     }
-}
-
-async fn on_message(event: OriginalSyncRoomMessageEvent, room: Room, context: Ctx<Arc<Context>>) {
-    chat::answer(&context, &room, &event).await;
-}
-
-/// RSVP reactions on announcements are attendance. Unlike commands, reactions from the catch-up
-/// sync count too: they are what members said while the bot was away, not requests.
-async fn on_reaction(event: OriginalSyncReactionEvent, room: Room, context: Ctx<Arc<Context>>) {
-    if event.sender == context.own_user_id {
-        return;
-    }
-    let network = Arc::clone(&context.network.borrow());
-    chat::react(&network, &context.store, &room, &event, context.clock.now());
-}
-
-/// A removed reaction takes its RSVP back; a removed poll response, its vote.
-async fn on_redaction(event: OriginalSyncRoomRedactionEvent, context: Ctx<Arc<Context>>) {
-    let redacts = event.content.redacts.as_ref().or(event.redacts.as_ref());
-    let Some(redacts) = redacts else {
-        return;
-    };
-    if let Err(error) = context.store.forget_attendance_event(redacts.as_str()) {
-        warn!(%error, "cannot forget a removed RSVP");
-    }
-    match context.store.withdraw_vote(redacts.as_str()) {
-        Ok(true) => info!(event_id = %redacts, "a redacted vote was withdrawn"),
-        Ok(false) => {}
-        Err(error) => warn!(%error, "cannot withdraw a redacted vote"),
-    }
-}
-
-/// A vote in a date poll, as Element and Element X send it. Like reactions, votes from the
-/// catch-up sync count: they are what members answered while the bot was away.
-async fn on_poll_response(
-    event: OriginalSyncUnstablePollResponseEvent,
-    room: Room,
-    context: Ctx<Arc<Context>>,
-) {
-    chat::record_response(
-        &context,
-        &room,
-        &event.event_id,
-        &event.sender,
-        &event.content.relates_to.event_id,
-        &event.content.poll_response.answers,
-        event.origin_server_ts,
-    );
-}
-
-/// A vote in the stable form (`m.poll.response`), for clients that send it.
-async fn on_stable_poll_response(
-    event: OriginalSyncPollResponseEvent,
-    room: Room,
-    context: Ctx<Arc<Context>>,
-) {
-    chat::record_response(
-        &context,
-        &room,
-        &event.event_id,
-        &event.sender,
-        &event.content.relates_to.event_id,
-        &event.content.selections,
-        event.origin_server_ts,
-    );
 }
 
 async fn on_invite(event: StrippedRoomMemberEvent, room: Room, context: Ctx<Arc<Context>>) {

@@ -453,7 +453,7 @@ impl Store {
     }
 
     /// Records attendance: `!here` (kind `here`) or an RSVP reaction (`yes`, `no`), under the
-    /// event that said so.
+    /// event that said so, `at` the time it was said.
     pub fn set_attendance(
         &self,
         meeting_key: &str,
@@ -461,7 +461,7 @@ impl Store {
         user_id: &str,
         attendance: Attendance,
         event_id: &str,
-        now: DateTime<Utc>,
+        at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let kind = match attendance {
             Attendance::Here => "here",
@@ -469,8 +469,18 @@ impl Store {
             Attendance::Declined => "no",
         };
         let connection = self.lock();
-        // A new RSVP replaces the same person's earlier one.
+        // A newer RSVP replaces the same person's earlier one; an older one, read back after
+        // a gap, changes nothing.
         if attendance != Attendance::Here {
+            let newer: bool = connection.query_row(
+                "SELECT EXISTS (SELECT 1 FROM attendance WHERE meeting_key = ?1
+                    AND municipality = ?2 AND user_id = ?3 AND kind IN ('yes', 'no') AND at > ?4)",
+                params![meeting_key, municipality, user_id, text(at)],
+                |row| row.get(0),
+            )?;
+            if newer {
+                return Ok(());
+            }
             connection.execute(
                 "DELETE FROM attendance WHERE meeting_key = ?1 AND municipality = ?2
                     AND user_id = ?3 AND kind IN ('yes', 'no')",
@@ -482,14 +492,7 @@ impl Store {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (meeting_key, municipality, user_id, kind)
              DO UPDATE SET event_id = excluded.event_id, at = excluded.at",
-            params![
-                meeting_key,
-                municipality,
-                user_id,
-                kind,
-                event_id,
-                text(now)
-            ],
+            params![meeting_key, municipality, user_id, kind, event_id, text(at)],
         )?;
         Ok(())
     }
@@ -795,5 +798,27 @@ mod tests {
         assert_eq!(attendance.get("A"), Some(&Attendance::Declined));
         assert_eq!(attendance.get("B"), Some(&Attendance::Here));
         assert_eq!(attendance.get("C"), None);
+    }
+
+    #[test]
+    fn an_older_rsvp_read_back_after_a_newer_one_changes_nothing() {
+        let store = Store::in_memory().unwrap();
+        let earlier = now() - chrono::TimeDelta::minutes(5);
+        store
+            .set_attendance("m", "A", "@a:hs", Attendance::Declined, "$new", now())
+            .unwrap();
+        store
+            .set_attendance("m", "A", "@a:hs", Attendance::Accepted, "$old", earlier)
+            .unwrap();
+        assert_eq!(
+            store.attendance("m").unwrap().get("A"),
+            Some(&Attendance::Declined)
+        );
+        // The same reaction read twice is one RSVP.
+        store
+            .set_attendance("m", "A", "@a:hs", Attendance::Declined, "$new", now())
+            .unwrap();
+        assert!(store.forget_attendance_event("$new").unwrap());
+        assert_eq!(store.attendance("m").unwrap().get("A"), None);
     }
 }

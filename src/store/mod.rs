@@ -233,6 +233,14 @@ const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // 10: how far the bot has handled each room's timeline (the last event it handled there),
+    // so that a gap — a sync cut short, a crash after the homeserver delivered — is read back
+    // to that point and nothing in it is missed.
+    "CREATE TABLE room_positions (
+        room_id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+    );",
 ];
 
 /// Why the database failed.
@@ -369,6 +377,15 @@ pub struct NewDelivery<'a> {
     pub content_hash: &'a str,
     /// Now.
     pub now: DateTime<Utc>,
+}
+
+/// How far the bot has handled a room's timeline: the last event it handled there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// That event.
+    pub event_id: String,
+    /// When it was sent (its `origin_server_ts`).
+    pub sent_at: DateTime<Utc>,
 }
 
 /// The database.
@@ -830,6 +847,36 @@ impl Store {
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// How far the bot has handled the timeline of `room_id`, if it has handled any of it.
+    pub fn position(&self, room_id: &str) -> Result<Option<Position>, StoreError> {
+        let row: Option<(String, String)> = self
+            .lock()
+            .query_row(
+                "SELECT event_id, sent_at FROM room_positions WHERE room_id = ?1",
+                params![room_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(event_id, sent_at)| {
+            Ok(Position {
+                event_id,
+                sent_at: time(sent_at)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records that the bot has handled the timeline of `room_id` up to `position`.
+    pub fn set_position(&self, room_id: &str, position: &Position) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO room_positions (room_id, event_id, sent_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (room_id) DO UPDATE
+             SET event_id = excluded.event_id, sent_at = excluded.sent_at",
+            params![room_id, position.event_id, text(position.sent_at)],
+        )?;
+        Ok(())
     }
 
     /// When the bot first ran with this database (recorded as `now` the first time asked):

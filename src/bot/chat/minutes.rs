@@ -743,13 +743,13 @@ fn rsvp(key: &str) -> Option<Attendance> {
 }
 
 /// Records an RSVP reaction (✅ / ❌) on one of the bot's announcements or reminders in a
-/// member room as that municipality's attendance; other reactions are no RSVP.
+/// member room as that municipality's attendance, as of when it was sent (so a reaction read
+/// back after a gap does not replace a newer one); other reactions are no RSVP.
 pub fn react(
     network: &Network,
     store: &Store,
     room: &dyn ChatRoom,
     event: &OriginalSyncReactionEvent,
-    now: DateTime<Utc>,
 ) {
     let Some(attendance) = rsvp(&event.content.relates_to.key) else {
         return;
@@ -780,7 +780,8 @@ pub fn react(
         event.sender.as_str(),
         attendance,
         event.event_id.as_str(),
-        now,
+        DateTime::<Utc>::from_timestamp_millis(event.origin_server_ts.get().into())
+            .unwrap_or_default(),
     ) {
         warn!(%error, "cannot record an RSVP");
     }
