@@ -10,9 +10,10 @@
 //! after `!poll decide`, the poll ends in every room (end event and notice) and the workshop is
 //! announced with its invitation; every room then holds each of them once.
 //!
-//! What members and chairs say, the same way: a stream of proposals, pings and minutes lines
-//! while the bot is killed and restarted; every command is then carried out and answered exactly
-//! once, and the minutes hold every line in the order sent.
+//! What members and chairs say, the same way: a stream of proposals, pings, votes and minutes
+//! lines while the bot is killed and restarted, with other messages piling up while it is down;
+//! every command is then carried out and answered exactly once, every vote counted once, and the
+//! minutes hold every line in the order sent.
 //!
 //! CI runs a few trials over a few rooms; `benches/crash.sh` runs the long version (20 trials,
 //! 40 rooms) through the same tests with `CONVENE_CRASH_TRIALS` and `CONVENE_CRASH_ROOMS`.
@@ -25,6 +26,7 @@ use crate::support::member::{Member, PollEvent, Received};
 use crate::support::network::{RoomSpec, TestNetwork};
 use chrono::{Duration as Delta, Utc};
 use chrono_tz::Europe::Berlin;
+use matrix_sdk::ruma::OwnedEventId;
 
 /// A small deterministic generator for the kill times (xorshift64*); the seed is printed, and
 /// `CONVENE_CRASH_SEED` replays a run.
@@ -209,10 +211,7 @@ async fn every_part_of_a_post_arrives_exactly_once_across_random_kills() {
         bot = home.start();
         bot.ready().await;
 
-        let originals: Vec<(
-            matrix_sdk::ruma::OwnedRoomId,
-            matrix_sdk::ruma::OwnedEventId,
-        )> = received
+        let originals: Vec<(matrix_sdk::ruma::OwnedRoomId, OwnedEventId)> = received
             .iter()
             .filter(|m| announcement(m))
             .map(|m| (m.room_id.clone(), m.event_id.clone()))
@@ -505,7 +504,7 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
     let opened = std::time::Instant::now();
     let window = 300 + 100 * member_rooms.len() as u64;
     let bot = kill_repeatedly(&home, bot, &mut dice, kills, window, "poll").await;
-    let mut starts: Vec<matrix_sdk::ruma::OwnedEventId> = Vec::new();
+    let mut starts: Vec<OwnedEventId> = Vec::new();
     for room in member_rooms {
         let room_id = room.room_id().to_owned();
         let start = arrives(
@@ -758,25 +757,100 @@ async fn every_part_of_a_date_poll_arrives_exactly_once_across_random_kills() {
     drop(bot);
 }
 
+/// What the command crash test said, to count afterwards.
+struct Said {
+    /// The commands, each with a text its answer must contain.
+    commands: Vec<(OwnedEventId, String)>,
+    /// The minutes lines, in the order sent.
+    lines: Vec<String>,
+    /// The proposals' titles.
+    proposals: Vec<String>,
+    /// Per member room: every vote sent there, the last one last.
+    votes: Vec<Vec<String>>,
+}
+
+impl Said {
+    fn new(rooms: usize) -> Self {
+        Self {
+            commands: Vec::new(),
+            lines: Vec::new(),
+            proposals: Vec::new(),
+            votes: vec![Vec::new(); rooms],
+        }
+    }
+
+    /// Says command number `i`: by `i` modulo 4 a minutes line in the organizers' room, or a
+    /// proposal, a ping or a date-poll vote in member room `i` modulo the number of rooms.
+    async fn say(
+        &mut self,
+        organizer: &Member,
+        network: &TestNetwork,
+        poll_starts: &[OwnedEventId],
+        i: usize,
+    ) {
+        let which = i % self.votes.len();
+        let member_room = &network.rooms[1 + which];
+        let (room, command, expected) = match i % 4 {
+            0 => {
+                self.lines.push(format!("Zeile {i}"));
+                (
+                    &network.rooms[0],
+                    format!("!info Zeile {i}"),
+                    format!("Zeile {i}"),
+                )
+            }
+            1 => {
+                self.proposals.push(format!("Thema {i}"));
+                (
+                    member_room,
+                    format!("!agenda add Thema {i}"),
+                    format!("Thema {i}"),
+                )
+            }
+            2 => (member_room, "!ping".to_owned(), "Pong".to_owned()),
+            _ => {
+                let answer = (1 + (i / 4) % 3).to_string();
+                let vote = organizer
+                    .vote(member_room, &poll_starts[which], &[answer.as_str()])
+                    .await;
+                self.votes[which].push(vote.to_string());
+                return;
+            }
+        };
+        let event = organizer.say(room, &command).await;
+        self.commands.push((event, expected));
+    }
+}
+
 /// Exactly once for what members and chairs say, across random kills: a stream of commands —
-/// proposals and pings into the member rooms, minutes lines by the chair in the organizers'
-/// room — while the bot is SIGKILLed at random moments (seeded, printed) and started again,
-/// sometimes at once, sometimes after a pause. Afterwards every command has exactly one answer,
-/// every proposal exists exactly once, and the minutes hold every line once, in the order sent.
+/// proposals, pings and date-poll votes in the member rooms, minutes lines by the chair in the
+/// organizers' room — while the bot is SIGKILLed at random moments (seeded, printed) and started
+/// again, sometimes at once, sometimes after a pause in which a member room gets 11 to 30 other
+/// messages (the first time 210: more than a sync delivers, so the bot must read the room back).
+/// Afterwards every command has exactly one answer, every proposal exists exactly once, every
+/// vote is counted once (each member's latest is the last one sent), and the minutes hold every
+/// line once, in the order sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
     let seed = seed();
     eprintln!("commands: seed {seed} (CONVENE_CRASH_SEED={seed} replays this run)");
     let mut dice = Dice(seed);
     let rooms = env_number("CONVENE_CRASH_ROOMS", 2).max(1);
-    let count = env_number("CONVENE_CRASH_COMMANDS", 12);
+    let count = env_number("CONVENE_CRASH_COMMANDS", 16);
+    let agendas = tempfile::tempdir().unwrap();
+    std::fs::write(
+        agendas.path().join(format!("{WORKSHOP}.yaml")),
+        poll_workshop(WORKSHOP, WORKSHOP_TITLE),
+    )
+    .unwrap();
     let network =
         TestNetwork::setup()
             .members((1..=rooms).map(|i| {
                 RoomSpec::new(format!("Gemeinde {i}"), format!("gemeinde-{i}"), i % 2 == 1)
             }))
             .extend_base(&format!(
-                "max_open_proposals: 100\n{}",
+                "max_open_proposals: 100\nagendas_dir: {}\n{}",
+                agendas.path().display(),
                 crate::support::config::MONTHLY_VIDEOKONFERENZ
             ))
             .create()
@@ -784,43 +858,77 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
     let (organizer, bot_id) = (&network.organizer, network.bot_id.clone());
     let orga = &network.rooms[0];
     let mut bot = network.start_bot().await;
+    let mut poll_starts = Vec::new();
+    for room in &network.rooms[1..] {
+        let room_id = room.room_id().to_owned();
+        let poll = organizer
+            .wait_within(Duration::from_secs(60), |m| {
+                m.sender == bot_id
+                    && m.room_id == room_id
+                    && matches!(m.poll, Some(PollEvent::Start { .. }))
+            })
+            .await
+            .unwrap_or_else(|| panic!("no poll in {room_id}:\n{}", bot.log()));
+        poll_starts.push(poll.event_id);
+    }
     let start = organizer.say(orga, "!minutes start").await;
     organizer.reply_to(&bot_id, &start).await;
-    let mut sent = Vec::new();
-    let (mut lines, mut proposals) = (Vec::new(), Vec::new());
+    let mut said = Said::new(rooms);
+    let mut fillers_sent = 0;
+    let mut first_pause = true;
+    let down_for = Duration::from_secs(env_number("CONVENE_CRASH_DOWN_SECS", 0) as u64);
     for i in 0..count {
-        let member_room = &network.rooms[1 + i % rooms];
-        let (room, command, expected) = match i % 3 {
-            0 => {
-                lines.push(format!("Zeile {i}"));
-                (orga, format!("!info Zeile {i}"), format!("Zeile {i}"))
-            }
-            1 => {
-                proposals.push(format!("Thema {i}"));
-                (
-                    member_room,
-                    format!("!agenda add Thema {i}"),
-                    format!("Thema {i}"),
-                )
-            }
-            _ => (member_room, "!ping".to_owned(), "Pong".to_owned()),
-        };
-        sent.push((organizer.say(room, &command).await, expected));
-        if dice.next().is_multiple_of(3) {
+        said.say(organizer, &network, &poll_starts, i).await;
+        let last = i + 1 == count;
+        // The last command always comes with a kill and 210 other messages unless a kill had
+        // them already: every run reads a room back.
+        if dice.next().is_multiple_of(3) || (last && first_pause) {
             let after = dice.millis(0, 600);
             tokio::time::sleep(after).await;
             bot.kill();
-            let pause = if dice.next().is_multiple_of(2) {
-                dice.millis(200, 2_000)
-            } else {
-                Duration::ZERO
+            let pause = dice.next().is_multiple_of(2) || (last && first_pause);
+            let first = pause && std::mem::take(&mut first_pause);
+            let fillers = match (pause, first) {
+                (false, _) => 0,
+                (true, true) => 210,
+                (true, false) => 11 + dice.next() % 20,
             };
-            eprintln!("commands: kill after command {i} (+{after:?}), restart after {pause:?}");
-            tokio::time::sleep(pause).await;
+            eprintln!(
+                "commands: kill after command {i} (+{after:?}), restart after {fillers} other messages"
+            );
+            if pause {
+                // While the bot is down: a proposal and a vote (numbers 1 and 3 modulo 4) ...
+                let base = 1000 + 100 * i;
+                said.say(organizer, &network, &poll_starts, base + 1).await;
+                said.say(organizer, &network, &poll_starts, base + 3).await;
+                // ... the first time, optionally, a stream of commands for a while ...
+                let until =
+                    tokio::time::Instant::now() + if first { down_for } else { Duration::ZERO };
+                let mut n = base + 4;
+                while tokio::time::Instant::now() < until {
+                    said.say(organizer, &network, &poll_starts, n).await;
+                    n += 1;
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                // ... then other messages.
+                let member_room = &network.rooms[1 + i % rooms];
+                for n in 0..fillers {
+                    organizer
+                        .say(member_room, &format!("Zwischendurch {i}.{n}"))
+                        .await;
+                }
+            }
+            fillers_sent += fillers;
             bot = network.home.start();
             bot.ready().await;
         }
     }
+    let Said {
+        commands: sent,
+        lines,
+        proposals,
+        votes,
+    } = said;
     for (event, expected) in &sent {
         // Generous: on a loaded 2-core CI machine a restart, its catch-up and the late answers
         // can take longer than the usual 30 s.
@@ -856,6 +964,28 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
         assert_eq!(times, 1, "{title} proposed {times} times");
     }
     assert_eq!(made.len(), proposals.len());
+    let polls = store.polls().unwrap();
+    let [poll] = polls.as_slice() else {
+        panic!("one poll: {polls:?}");
+    };
+    let counted = store.votes(&poll.key).unwrap();
+    let mut counted_ids: Vec<&str> = counted.iter().map(|v| v.event_id.as_str()).collect();
+    let mut sent_ids: Vec<&str> = votes.iter().flatten().map(String::as_str).collect();
+    counted_ids.sort_unstable();
+    sent_ids.sort_unstable();
+    assert_eq!(counted_ids, sent_ids, "every vote is counted, once");
+    for (which, room) in network.rooms[1..].iter().enumerate() {
+        let latest = counted
+            .iter()
+            .filter(|v| v.room == room.room_id().as_str())
+            .max_by_key(|v| v.at)
+            .map(|v| v.event_id.clone());
+        assert_eq!(
+            latest,
+            votes[which].last().cloned(),
+            "the latest vote counts"
+        );
+    }
     let recording = store
         .minutes_with_status(convene::store::MinutesStatus::Recording)
         .unwrap();
@@ -871,5 +1001,13 @@ async fn every_command_is_carried_out_and_answered_once_across_random_kills() {
     assert_eq!(
         recorded, lines,
         "the minutes hold every line once, in the order sent"
+    );
+    eprintln!(
+        "commands crash test: seed {seed}; {} commands answered once each, {} proposals, {} \
+         minutes lines in order, {} votes counted, {fillers_sent} other messages while down",
+        sent.len(),
+        proposals.len(),
+        lines.len(),
+        counted.len()
     );
 }
