@@ -305,3 +305,76 @@ fn report_gap(context: &Context, room: &Room) {
         notice,
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(json: serde_json::Value) -> Raw<AnySyncTimelineEvent> {
+        Raw::from_json(serde_json::value::to_raw_value(&json).expect("JSON"))
+    }
+
+    fn event(kind: &str, content: serde_json::Value) -> Raw<AnySyncTimelineEvent> {
+        raw(serde_json::json!({
+            "type": kind,
+            "event_id": "$e:hs",
+            "sender": "@anna:hs",
+            "origin_server_ts": 1_796_680_000_000_u64,
+            "content": content,
+        }))
+    }
+
+    #[test]
+    fn the_events_the_bot_acts_on_are_read_and_others_are_not() {
+        let message = event(
+            "m.room.message",
+            serde_json::json!({"msgtype": "m.text", "body": "!ping"}),
+        );
+        assert!(matches!(Heard::read(&message), Some(Heard::Message(_))));
+        let reaction = event(
+            "m.reaction",
+            serde_json::json!({"m.relates_to": {"rel_type": "m.annotation", "event_id": "$a:hs", "key": "✅"}}),
+        );
+        assert!(matches!(Heard::read(&reaction), Some(Heard::Reaction(_))));
+        let redaction = event("m.room.redaction", serde_json::json!({"redacts": "$a:hs"}));
+        assert!(matches!(Heard::read(&redaction), Some(Heard::Redaction(_))));
+        let vote = event(
+            "org.matrix.msc3381.poll.response",
+            serde_json::json!({
+                "m.relates_to": {"rel_type": "m.reference", "event_id": "$poll:hs"},
+                "org.matrix.msc3381.poll.response": {"answers": ["1"]},
+            }),
+        );
+        assert!(matches!(Heard::read(&vote), Some(Heard::UnstableVote(_))));
+        let stable = event(
+            "m.poll.response",
+            serde_json::json!({
+                "m.relates_to": {"rel_type": "m.reference", "event_id": "$poll:hs"},
+                "m.selections": ["1"],
+            }),
+        );
+        assert!(matches!(Heard::read(&stable), Some(Heard::Vote(_))));
+        // What the bot could not decrypt, a redacted message, and state are nothing to act on.
+        let encrypted = event(
+            "m.room.encrypted",
+            serde_json::json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "x"}),
+        );
+        assert!(Heard::read(&encrypted).is_none());
+        let redacted = event("m.room.message", serde_json::json!({}));
+        assert!(Heard::read(&redacted).is_none());
+        let topic = event("m.room.topic", serde_json::json!({"topic": "x"}));
+        assert!(Heard::read(&topic).is_none());
+    }
+
+    #[test]
+    fn a_position_is_an_event_id_and_its_time() {
+        let message = event(
+            "m.room.message",
+            serde_json::json!({"msgtype": "m.text", "body": "x"}),
+        );
+        let position = position_of(&message).expect("a position");
+        assert_eq!(position.event_id, "$e:hs");
+        assert_eq!(position.sent_at.timestamp_millis(), 1_796_680_000_000);
+        assert!(position_of(&raw(serde_json::json!({"type": "m.room.message"}))).is_none());
+    }
+}

@@ -1639,6 +1639,26 @@ mod tests {
     }
 
     #[test]
+    fn a_room_position_is_kept_and_moves() {
+        let store = Store::in_memory().unwrap();
+        assert_eq!(store.position("!r:hs").unwrap(), None);
+        let at = DateTime::<Utc>::from_timestamp(1_796_680_000, 0).unwrap();
+        let first = Position {
+            event_id: "$1".to_owned(),
+            sent_at: at,
+        };
+        store.set_position("!r:hs", &first).unwrap();
+        assert_eq!(store.position("!r:hs").unwrap(), Some(first));
+        let second = Position {
+            event_id: "$2".to_owned(),
+            sent_at: at + chrono::TimeDelta::seconds(1),
+        };
+        store.set_position("!r:hs", &second).unwrap();
+        assert_eq!(store.position("!r:hs").unwrap(), Some(second));
+        assert_eq!(store.position("!other:hs").unwrap(), None);
+    }
+
+    #[test]
     fn migrations_survive_reopening() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("convene.sqlite3");
