@@ -416,16 +416,31 @@ impl Store {
     }
 
     /// Takes back the newest record that is not taken back yet, and returns it.
-    pub fn undo_last(&self, meeting_key: &str) -> Result<Option<Record>, StoreError> {
-        let last = self
-            .records(meeting_key)?
-            .into_iter()
-            .rev()
-            .find(|r| !r.undone);
+    pub fn undo_last(
+        &self,
+        meeting_key: &str,
+        command: &str,
+    ) -> Result<Option<Record>, StoreError> {
+        // Taken back by this very command before a crash: that line, not one more.
+        let undone: Option<u32> = self
+            .lock()
+            .query_row(
+                "SELECT number FROM minutes_records
+                 WHERE meeting_key = ?1 AND undone_by_command = ?2",
+                params![meeting_key, command],
+                |row| row.get(0),
+            )
+            .optional()?;
+        let records = self.records(meeting_key)?.into_iter().rev();
+        if let Some(number) = undone {
+            return Ok(records.into_iter().find(|r| r.number == number));
+        }
+        let last = records.into_iter().find(|r| !r.undone);
         if let Some(record) = &last {
             self.lock().execute(
-                "UPDATE minutes_records SET undone = 1 WHERE meeting_key = ?1 AND number = ?2",
-                params![meeting_key, record.number],
+                "UPDATE minutes_records SET undone = 1, undone_by_command = ?3
+                 WHERE meeting_key = ?1 AND number = ?2",
+                params![meeting_key, record.number, command],
             )?;
         }
         Ok(last)
@@ -761,7 +776,10 @@ mod tests {
                 .unwrap(),
             Some(2)
         );
-        assert_eq!(store.undo_last(key).unwrap().unwrap().number, 2);
+        assert_eq!(store.undo_last(key, "$u#0").unwrap().unwrap().number, 2);
+        // The same `!undo` carried out again (after a crash) takes back the same line only.
+        assert_eq!(store.undo_last(key, "$u#0").unwrap().unwrap().number, 2);
+        assert!(!store.records(key).unwrap()[0].undone);
         assert!(!store.edit_record(key, 2, &action, "neu").unwrap());
         assert!(store.edit_record(key, 1, &info, "korrigiert").unwrap());
         let records = store.records(key).unwrap();

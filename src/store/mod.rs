@@ -241,6 +241,13 @@ const MIGRATIONS: &[&str] = &[
         event_id TEXT NOT NULL,
         sent_at TEXT NOT NULL
     );",
+    // 11: which command (its event id and its place in the message) decided a proposal or a
+    // poll, or took a minutes line back, written with that change: a command carried out again
+    // after a crash (before it was recorded as handled) answers its change as made instead of
+    // refusing it as done, or taking back one more line.
+    "ALTER TABLE proposals ADD COLUMN decided_by_command TEXT;
+    ALTER TABLE polls ADD COLUMN decided_by_command TEXT;
+    ALTER TABLE minutes_records ADD COLUMN undone_by_command TEXT;",
 ];
 
 /// Why the database failed.
@@ -1212,7 +1219,8 @@ impl Store {
         Ok(titles)
     }
 
-    /// Sets what became of a proposal.
+    /// Sets what became of a proposal, decided by `command` (the deciding message's event id and
+    /// the command's place in it, see [`crate::bot::chat::Invocation::command_ref`]).
     pub fn decide(
         &self,
         id: i64,
@@ -1220,23 +1228,39 @@ impl Store {
         part: Option<u32>,
         reason: Option<&str>,
         now: DateTime<Utc>,
+        command: &str,
     ) -> Result<(), StoreError> {
         self.lock().execute(
-            "UPDATE proposals SET status = ?2, part = ?3, reason = ?4, decided_at = ?5 WHERE id = ?1",
-            params![id, status.as_str(), part, reason, text(now)],
+            "UPDATE proposals SET status = ?2, part = ?3, reason = ?4, decided_at = ?5,
+                decided_by_command = ?6
+             WHERE id = ?1",
+            params![id, status.as_str(), part, reason, text(now), command],
         )?;
         self.changed();
         Ok(())
     }
 
-    /// Moves a proposal to another meeting (it stays open).
-    pub fn defer(&self, id: i64, meeting_key: &str) -> Result<(), StoreError> {
+    /// Moves a proposal to another meeting (it stays open), by `command`.
+    pub fn defer(&self, id: i64, meeting_key: &str, command: &str) -> Result<(), StoreError> {
         self.lock().execute(
-            "UPDATE proposals SET meeting_key = ?2 WHERE id = ?1",
-            params![id, meeting_key],
+            "UPDATE proposals SET meeting_key = ?2, decided_by_command = ?3 WHERE id = ?1",
+            params![id, meeting_key, command],
         )?;
         self.changed();
         Ok(())
+    }
+
+    /// The command (see [`Store::decide`]) that last decided or deferred proposal `id`.
+    pub fn proposal_decided_by(&self, id: i64) -> Result<Option<String>, StoreError> {
+        let command: Option<Option<String>> = self
+            .lock()
+            .query_row(
+                "SELECT decided_by_command FROM proposals WHERE id = ?1",
+                params![id],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(command.flatten())
     }
 }
 
@@ -1583,9 +1607,9 @@ mod tests {
             Err(ProposalRefusal::TooMany(2))
         );
         store
-            .decide(1, ProposalStatus::Accepted, Some(2), None, now())
+            .decide(1, ProposalStatus::Accepted, Some(2), None, now(), "$a#0")
             .unwrap();
-        store.defer(2, "videokonferenz/2027-01-21").unwrap();
+        store.defer(2, "videokonferenz/2027-01-21", "$b#0").unwrap();
         let accepted = store.accepted_for("videokonferenz/2026-12-17").unwrap();
         assert_eq!(accepted.len(), 1);
         assert_eq!(accepted[0].part, Some(2));

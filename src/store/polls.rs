@@ -213,9 +213,20 @@ impl Store {
 
     /// Records the decision of an undecided poll; false if it was decided already.
     pub fn decide_poll(&self, key: &str, decision: &PollDecision) -> Result<bool, StoreError> {
+        self.decide_poll_by(key, decision, None)
+    }
+
+    /// [`Store::decide_poll`] by a command (`!poll decide`; see [`Store::decide`]), recorded
+    /// with the decision.
+    pub fn decide_poll_by(
+        &self,
+        key: &str,
+        decision: &PollDecision,
+        command: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let changed = self.lock().execute(
             "UPDATE polls SET decided_slot = ?2, decided_start = ?3, decided_end = ?4,
-                 decided_by = ?5, decided_at = ?6
+                 decided_by = ?5, decided_at = ?6, decided_by_command = ?7
              WHERE poll_key = ?1 AND decided_at IS NULL",
             params![
                 key,
@@ -223,10 +234,27 @@ impl Store {
                 text(decision.start),
                 text(decision.end),
                 decision.by,
-                text(decision.at)
+                text(decision.at),
+                command
             ],
         )?;
         Ok(changed == 1)
+    }
+
+    /// The poll `command` decided (see [`Store::decide_poll_by`]), if it decided one.
+    pub fn poll_decided_by(&self, command: &str) -> Result<Option<PollRow>, StoreError> {
+        let key: Option<String> = self
+            .lock()
+            .query_row(
+                "SELECT poll_key FROM polls WHERE decided_by_command = ?1",
+                params![command],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match key {
+            Some(key) => self.poll(&key),
+            None => Ok(None),
+        }
     }
 
     /// The decided polls' slots by workshop id, in `timezone`, for

@@ -238,7 +238,9 @@ fn store_with(proposals: &[(&str, &str, ProposalStatus)]) -> Store {
             )
             .unwrap()
             .unwrap();
-        store.decide(proposal.id, *status, None, None, now).unwrap();
+        store
+            .decide(proposal.id, *status, None, None, now, "$test#0")
+            .unwrap();
     }
     store
 }

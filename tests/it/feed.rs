@@ -323,7 +323,14 @@ async fn an_accepted_proposal_reaches_the_feed_without_a_reload() {
     assert_eq!(open.status(), StatusCode::NOT_MODIFIED);
 
     feed.store
-        .decide(proposal.id, ProposalStatus::Accepted, None, None, now())
+        .decide(
+            proposal.id,
+            ProposalStatus::Accepted,
+            None,
+            None,
+            now(),
+            "$test#0",
+        )
         .unwrap();
     let accepted = client
         .get(format!("{}/calendar.ics", feed.base))
@@ -762,7 +769,14 @@ async fn a_proposal_accepted_by_another_process_reaches_the_feed() {
         .unwrap()
         .unwrap();
     bot_store
-        .decide(proposal.id, ProposalStatus::Accepted, None, None, now())
+        .decide(
+            proposal.id,
+            ProposalStatus::Accepted,
+            None,
+            None,
+            now(),
+            "$test#0",
+        )
         .unwrap();
     let started = Instant::now();
     loop {

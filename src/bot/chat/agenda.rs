@@ -158,24 +158,42 @@ fn open_proposal(
         .filter(|p| p.status == ProposalStatus::Open))
 }
 
+/// The proposal an organizer's or proposer's command decides: an open one, or — with `true` —
+/// the one this very command decided already (it was carried out before a crash and is carried
+/// out again): its decision is then answered as made, and not made again.
+fn to_decide(
+    invocation: &Invocation<'_>,
+    number: i64,
+) -> Result<Option<(Proposal, bool)>, CommandError> {
+    let store = invocation.store();
+    let decided_by = store.proposal_decided_by(number).map_err(failed)?;
+    if decided_by.as_deref() == Some(invocation.command_ref().as_str()) {
+        return Ok(store.proposal(number).map_err(failed)?.map(|p| (p, true)));
+    }
+    Ok(open_proposal(invocation, number)?.map(|p| (p, false)))
+}
+
 /// `!agenda withdraw`: the proposer takes their open proposal back.
 fn withdraw(invocation: &Invocation<'_>, number: i64) -> Result<Rendered, CommandError> {
     let language = invocation.language();
-    let Some(proposal) =
-        open_proposal(invocation, number)?.filter(|p| p.sender == invocation.sender.as_str())
+    let Some((proposal, done)) =
+        to_decide(invocation, number)?.filter(|(p, _)| p.sender == invocation.sender.as_str())
     else {
         return Ok(render::no_such_proposal(language, number));
     };
-    invocation
-        .store()
-        .decide(
-            number,
-            ProposalStatus::Withdrawn,
-            None,
-            None,
-            invocation.now,
-        )
-        .map_err(failed)?;
+    if !done {
+        invocation
+            .store()
+            .decide(
+                number,
+                ProposalStatus::Withdrawn,
+                None,
+                None,
+                invocation.now,
+                &invocation.command_ref(),
+            )
+            .map_err(failed)?;
+    }
     Ok(render::proposal_outcome(
         language,
         &proposal,
@@ -190,7 +208,7 @@ fn accept(
     part: Option<u32>,
 ) -> Result<Outcome, CommandError> {
     let language = invocation.language();
-    let Some(mut proposal) = open_proposal(invocation, number)? else {
+    let Some((mut proposal, done)) = to_decide(invocation, number)? else {
         return Ok(render::no_such_proposal(language, number).into());
     };
     let network = invocation.network;
@@ -208,10 +226,19 @@ fn accept(
     {
         return Ok(render::no_such_part(language, number, part, parts).into());
     }
-    invocation
-        .store()
-        .decide(number, ProposalStatus::Accepted, part, None, invocation.now)
-        .map_err(failed)?;
+    if !done {
+        invocation
+            .store()
+            .decide(
+                number,
+                ProposalStatus::Accepted,
+                part,
+                None,
+                invocation.now,
+                &invocation.command_ref(),
+            )
+            .map_err(failed)?;
+    }
     proposal.status = ProposalStatus::Accepted;
     proposal.part = part;
     let outcome = render::proposal_outcome(language, &proposal, Decided::Accepted(&meeting));
@@ -225,19 +252,22 @@ fn reject(
     reason: String,
 ) -> Result<Outcome, CommandError> {
     let language = invocation.language();
-    let Some(mut proposal) = open_proposal(invocation, number)? else {
+    let Some((mut proposal, done)) = to_decide(invocation, number)? else {
         return Ok(render::no_such_proposal(language, number).into());
     };
-    invocation
-        .store()
-        .decide(
-            number,
-            ProposalStatus::Rejected,
-            None,
-            Some(&reason),
-            invocation.now,
-        )
-        .map_err(failed)?;
+    if !done {
+        invocation
+            .store()
+            .decide(
+                number,
+                ProposalStatus::Rejected,
+                None,
+                Some(&reason),
+                invocation.now,
+                &invocation.command_ref(),
+            )
+            .map_err(failed)?;
+    }
     proposal.status = ProposalStatus::Rejected;
     proposal.reason = Some(reason);
     let outcome = render::proposal_outcome(language, &proposal, Decided::Rejected);
@@ -247,22 +277,30 @@ fn reject(
 /// `!agenda defer`: an organizer moves a proposal to the meeting after its own.
 fn defer(invocation: &Invocation<'_>, number: i64) -> Result<Outcome, CommandError> {
     let language = invocation.language();
-    let Some(mut proposal) = open_proposal(invocation, number)? else {
+    let Some((mut proposal, done)) = to_decide(invocation, number)? else {
         return Ok(render::no_such_proposal(language, number).into());
     };
     let schedule = &invocation.network.schedule;
-    let after = schedule
-        .find(&proposal.meeting_key)
-        .map_or(invocation.now, |m| {
-            crate::schedule::later(m.start.with_timezone(&Utc), TimeDelta::minutes(1))
-        });
-    let Some(later) = schedule.next_taking_place(after, HORIZON) else {
+    // Deferred by this command already: it is with the meeting it was deferred to.
+    let later = if done {
+        schedule.find(&proposal.meeting_key)
+    } else {
+        let after = schedule
+            .find(&proposal.meeting_key)
+            .map_or(invocation.now, |m| {
+                crate::schedule::later(m.start.with_timezone(&Utc), TimeDelta::minutes(1))
+            });
+        schedule.next_taking_place(after, HORIZON)
+    };
+    let Some(later) = later else {
         return Ok(render::cannot_propose(language, true).into());
     };
-    invocation
-        .store()
-        .defer(number, &later.key)
-        .map_err(failed)?;
+    if !done {
+        invocation
+            .store()
+            .defer(number, &later.key, &invocation.command_ref())
+            .map_err(failed)?;
+    }
     proposal.meeting_key.clone_from(&later.key);
     let outcome = render::proposal_outcome(language, &proposal, Decided::Deferred(&later));
     Ok(told(&proposal, outcome, &format!("deferred-{}", later.key)))

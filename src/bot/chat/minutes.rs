@@ -277,7 +277,10 @@ fn end(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
 
 /// `!undo`: the last line is taken back.
 fn undo(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
-    match invocation.store().undo_last(&row.meeting_key) {
+    match invocation
+        .store()
+        .undo_last(&row.meeting_key, &invocation.command_ref())
+    {
         Ok(Some(undone)) => reply(
             invocation,
             &MinutesReply::Undone {

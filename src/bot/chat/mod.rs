@@ -113,6 +113,13 @@ impl Invocation<'_> {
         &self.context.store
     }
 
+    /// This command, as a decision records who made it: the message's event id and the
+    /// command's place in it. A decision made by this very command — carried out before a crash
+    /// that came before the message was recorded as handled — is answered again as made.
+    pub fn command_ref(&self) -> String {
+        format!("{}#{}", self.event_id, self.position)
+    }
+
     /// Whether the sender is one of the network's organizers.
     pub fn is_organizer(&self) -> bool {
         self.roster().organizers.contains(self.sender)

@@ -173,6 +173,18 @@ fn decide(
 ) -> Result<Rendered, CommandError> {
     let (context, network) = (invocation.context, invocation.network);
     let language = network.config.language;
+    let timezone = network.config.timezone;
+    let command = invocation.command_ref();
+    // Decided by this very command before a crash: answered as made, not refused as decided.
+    if let Some(poll) = context.store.poll_decided_by(&command).map_err(database)?
+        && let Some(Ok(slot)) = poll.decided_slot(timezone)
+    {
+        return Ok(render::poll_decided(
+            language,
+            &posted_draft(&poll, network),
+            &slot,
+        ));
+    }
     let open = open_polls(context)?;
     let poll = match id {
         Some(id) => open.into_iter().find(|poll| poll.key == id),
@@ -199,13 +211,13 @@ fn decide(
     };
     context
         .store
-        .decide_poll(&poll.key, &decision)
+        .decide_poll_by(&poll.key, &decision, Some(&command))
         .map_err(database)?;
     let _ = context.requests.send(Request::PollDecided);
     let draft = posted_draft(&poll, network);
     Ok(render::poll_decided(
         language,
         &draft,
-        &decision.slot(network.config.timezone),
+        &decision.slot(timezone),
     ))
 }

@@ -267,6 +267,47 @@ async fn only_organizers_accept_and_the_proposer_s_room_is_told() {
     assert!(matches!(payload, Payload::Message(_)));
 }
 
+/// A decision carried out before a crash that came before the message was recorded as handled
+/// is carried out again on restart (the same event): it is answered as made — with the
+/// proposer's room told again under the same transaction id, which the homeserver deduplicates
+/// — and not refused because the proposal is no longer open, nor made twice.
+#[tokio::test]
+async fn a_decision_carried_out_again_after_a_crash_is_answered_as_made() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let (orga, kl) = (Room::organizers(), Room::kaiserslautern());
+    bench.say(&kl, MEMBER, "!agenda add Open Data").await;
+    bench.say(&kl, MEMBER, "!agenda add Breitbandausbau").await;
+    let text_of = |outcome: &Outcome| match &outcome.answer {
+        Reply::Text(rendered) => rendered.plain.clone(),
+        Reply::File(file) => panic!("a file, {}", file.filename),
+    };
+    let ids = |outcome: &Outcome| {
+        outcome
+            .also
+            .iter()
+            .map(|o| o.transaction_id.to_string())
+            .collect::<Vec<_>>()
+    };
+    let accepted = bench.say(&orga, ORGANIZER, "!agenda accept 1").await;
+    let again = bench.say(&orga, ORGANIZER, "!agenda accept 1").await;
+    assert_eq!(text_of(&again), text_of(&accepted));
+    assert_eq!(ids(&again), ids(&accepted));
+    assert_eq!(ids(&again).len(), 1);
+    // Another message deciding it (another event) finds it decided.
+    let other = bench.say(&orga, ORGANIZER, "!agenda accept 01").await;
+    assert!(other.also.is_empty(), "{other:?}");
+    assert_ne!(text_of(&other), text_of(&accepted));
+    // A deferral carried out again stays with the meeting it was deferred to.
+    let deferred = bench.say(&orga, ORGANIZER, "!agenda defer 2").await;
+    let meeting = bench.store().proposal(2).unwrap().unwrap().meeting_key;
+    let again = bench.say(&orga, ORGANIZER, "!agenda defer 2").await;
+    assert_eq!(text_of(&again), text_of(&deferred));
+    assert_eq!(
+        bench.store().proposal(2).unwrap().unwrap().meeting_key,
+        meeting
+    );
+}
+
 #[tokio::test]
 async fn announce_asks_the_posting_job_through_the_request_channel() {
     let mut bench = Bench::at("2026-12-10T09:00:00Z");
