@@ -16,12 +16,14 @@
 //! - `federation`: three federating Synapses, members on their own servers, one going away or
 //!   slow; the whole flow from a proposal to published minutes across federation.
 //! - `upgrade`: a data directory left by the build on matrix-sdk 0.18 is restored by this one.
+//! - `browser`: the real-browser harness (headless Chromium, axe-core) on static pages.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
 //!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
 
 #![recursion_limit = "256"]
 #![allow(clippy::unwrap_used)]
 
+mod browser;
 mod calendar;
 mod config_errors;
 mod crash;

@@ -7,9 +7,13 @@
 //!
 //! `delay_proxy`: a slow line in front of a server (a member's homeserver far away).
 //!
+//! `browser`: headless Chromium through ChromeDriver, for the web pages (axe-core, focus order,
+//! phone width, screenshots).
+//!
 //! And `client_view`: what a member's client shows of a message, for the snapshot tests.
 
 pub mod bot;
+pub mod browser;
 pub mod client_view;
 pub mod config;
 pub mod delay_proxy;
