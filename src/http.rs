@@ -1,7 +1,8 @@
 //! The bot's HTTP server: a private feed per member room at `/feeds/<token>.ics` (with the video
 //! links), the network calendar at `/calendar.ics` (only with `calendar.public: true`, and
 //! without video links), approved minutes at `/minutes/<token>.md` (from the archive in the data
-//! directory), and `/healthz`.
+//! directory), the web pages ([`pages`]: a member room's page behind its feed token, approved
+//! minutes as a page), and `/healthz`.
 //!
 //! Calendars poll: each variant (with or without links) is rendered once per change of the
 //! network's files or of the accepted agenda proposals (which the feed shows with each meeting's
@@ -61,6 +62,8 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tower::Service as _;
 use tracing::warn;
+
+mod pages;
 
 use crate::calendar;
 use crate::clock::Clock;
@@ -404,6 +407,9 @@ pub fn router(state: ServerState) -> Router {
         .route("/calendar.ics", get(network_calendar))
         .route("/feeds/{file}", get(room_calendar))
         .route("/minutes/{file}", get(minutes_file))
+        .route("/rooms/{token}", get(pages::room_page))
+        .route("/rooms/{token}/invitations/{file}", get(pages::invitation))
+        .route("/style.css", get(pages::style_sheet))
         .with_state(state)
 }
 
@@ -874,15 +880,19 @@ async fn room_calendar_response(
 /// most 4,000 characters).
 const MINUTES_LIMIT: u64 = 8 * 1024 * 1024;
 
-async fn minutes_file(State(state): State<ServerState>, Path(file): Path<String>) -> Response {
-    let response = minutes_response(&state, file).await;
+async fn minutes_file(
+    State(state): State<ServerState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let response = match file.strip_suffix(".md") {
+        Some(token) => minutes_response(&state, token.to_owned()).await,
+        None => pages::minutes_page(&state, file, &headers).await,
+    };
     counted(&state, "minutes", response)
 }
 
-async fn minutes_response(state: &ServerState, file: String) -> Response {
-    let Some(token) = file.strip_suffix(".md").map(str::to_owned) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
+async fn minutes_response(state: &ServerState, token: String) -> Response {
     let row = match state
         .query(move |store| store.minutes_by_token(&token))
         .await
@@ -956,12 +966,8 @@ async fn respond(
         }
     };
     let not_modified = match headers.get(header::IF_NONE_MATCH) {
-        // If-None-Match wins over If-Modified-Since (RFC 9110, 13.1.3); weak comparison.
-        Some(value) => value.to_str().is_ok_and(|list| {
-            list.split(',').map(str::trim).any(|tag| {
-                tag == "*" || tag.trim_start_matches("W/").as_bytes() == rendered.etag.as_bytes()
-            })
-        }),
+        // If-None-Match wins over If-Modified-Since (RFC 9110, 13.1.3).
+        Some(_) => etag_matches(headers, &rendered.etag),
         None => headers
             .get(header::IF_MODIFIED_SINCE)
             .and_then(|v| v.to_str().ok())
@@ -985,6 +991,18 @@ async fn respond(
         HeaderValue::from_static(cache_control),
     );
     response
+}
+
+/// Whether the request's `If-None-Match` names `etag` (weak comparison, RFC 9110, 13.1.2).
+fn etag_matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|list| {
+            list.split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.trim_start_matches("W/").as_bytes() == etag.as_bytes())
+        })
 }
 
 #[cfg(test)]

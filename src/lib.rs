@@ -44,6 +44,7 @@ pub mod runtime;
 pub mod schedule;
 pub mod store;
 pub mod text;
+pub mod web;
 pub mod yaml;
 
 /// What the bot logs when `RUST_LOG` is not set; the README documents exactly this (a test

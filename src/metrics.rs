@@ -207,7 +207,7 @@ impl Metrics {
         self.reload_failures.inc();
     }
 
-    /// A feed or minutes request (`endpoint`: `calendar`, `feed` or `minutes`) was answered
+    /// A feed or minutes request (`endpoint`: `calendar`, `feed`, `minutes` or `page`) was answered
     /// with `status`.
     pub fn feed_request(&self, endpoint: &str, status: u16) {
         self.feed_requests

@@ -306,8 +306,8 @@ impl CommandId {
                 role: Role::Member,
                 arguments: NONE,
                 summary: text!(
-                    const de: "nennt den Link, mit dem Sie den Kalender des Netzwerks abonnieren",
-                    en: "gives the link to subscribe to the network's calendar",
+                    const de: "nennt den Link, mit dem Sie den Kalender des Netzwerks abonnieren, und die Webseite des Raums mit Terminen, Umfragen und Protokollen",
+                    en: "gives the link to subscribe to the network's calendar, and the room's web page with meetings, polls and minutes",
                 ),
                 example: text!(
                     const de: "!subscribe",

@@ -965,11 +965,13 @@ impl FeedLinks {
     }
 }
 
-/// The answer to `!subscribe` (and `!subscribe rotate`).
+/// The answer to `!subscribe` (and `!subscribe rotate`): the feed's links and, for a member
+/// room, its web `page` (behind the same secret).
 pub fn subscribe(
     language: Language,
     network: &str,
     links: Option<&FeedLinks>,
+    page: Option<&str>,
     private: bool,
     rotated: bool,
 ) -> Rendered {
@@ -1008,15 +1010,21 @@ pub fn subscribe(
         en: "This link belongs to this room; please do not pass it on.",
     ));
     let (apps, web, google) = (apps.get(language), web.get(language), google.get(language));
-    let mut both = Both::default();
-    both.line(&intro);
+    let browser = text!(
+        const de: "Termine, Umfragen und Protokolle im Browser",
+        en: "Meetings, polls and minutes in a browser",
+    );
+    let page = page.map(|page| (browser.get(language), page));
     let mut both = Both::default();
     both.line(&intro);
     for (label, link) in [
-        (apps, &links.webcal),
-        (web, &links.https),
-        (google, &links.google),
-    ] {
+        (apps, links.webcal.as_str()),
+        (web, links.https.as_str()),
+        (google, links.google.as_str()),
+    ]
+    .into_iter()
+    .chain(page)
+    {
         let escaped = escape_html(link);
         both.raw_line(
             &format!("{label}: {link}"),

@@ -8,6 +8,7 @@ mod common;
 mod fan_out;
 mod meetings;
 mod minutes;
+pub mod page;
 mod polls;
 mod proposals;
 mod rendered;

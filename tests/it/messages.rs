@@ -713,18 +713,19 @@ fn subscription_links() {
     )
     .unwrap();
     let links = FeedLinks::for_url(&url);
+    const PAGE: &str = "https://convene.ikone-ds.de/rooms/0123456789abcdef0123456789abcdef01234567";
     for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
         snapshot_rendered!(
             format!("subscribe_{code}"),
-            subscribe(language, "IKONE DS", Some(&links), true, false)
+            subscribe(language, "IKONE DS", Some(&links), Some(PAGE), true, false)
         );
         snapshot_rendered!(
             format!("subscribe_rotated_{code}"),
-            subscribe(language, "IKONE DS", Some(&links), true, true)
+            subscribe(language, "IKONE DS", Some(&links), Some(PAGE), true, true)
         );
         snapshot_rendered!(
             format!("subscribe_none_{code}"),
-            subscribe(language, "IKONE DS", None, false, false)
+            subscribe(language, "IKONE DS", None, None, false, false)
         );
     }
 }

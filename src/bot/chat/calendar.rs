@@ -15,7 +15,7 @@ pub fn subscribe(invocation: &Invocation<'_>, rotate: bool) -> Result<Rendered, 
     let language = invocation.language();
     let name = &invocation.roster().name;
     let Some(calendar) = &invocation.network.config.calendar else {
-        return Ok(render::subscribe(language, name, None, false, false));
+        return Ok(render::subscribe(language, name, None, None, false, false));
     };
     let configured = municipality_of(invocation.roster(), invocation.room).is_some();
     let token = if configured {
@@ -26,17 +26,22 @@ pub fn subscribe(invocation: &Invocation<'_>, rotate: bool) -> Result<Rendered, 
     let path = match &token {
         Some(token) => format!("feeds/{token}.ics"),
         None if calendar.public => "calendar.ics".to_owned(),
-        None => return Ok(render::subscribe(language, name, None, false, false)),
+        None => return Ok(render::subscribe(language, name, None, None, false, false)),
     };
     let links = calendar
         .public_url
         .join(&path)
         .ok()
         .map(|url| render::FeedLinks::for_url(&url));
+    // The room's web page is behind the same secret as its feed.
+    let page = token
+        .as_ref()
+        .and_then(|token| calendar.public_url.join(&format!("rooms/{token}")).ok());
     Ok(render::subscribe(
         language,
         name,
         links.as_ref(),
+        page.as_ref().map(url::Url::as_str),
         token.is_some(),
         rotate && token.is_some(),
     ))

@@ -1,0 +1,113 @@
+//! The network's web pages as the HTTP server serves them: what the current network plans and
+//! the store knows, gathered for [`render::page`]. It only reads (the server calls it on its
+//! blocking pool); the pages are behind secrets the edge has checked — a member room's feed
+//! token for its page, a minutes token for approved minutes.
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::network::Network;
+use crate::poll;
+use crate::render::FeedLinks;
+use crate::render::page::{self, MinutesPage, PageMeeting, PageMinutes, PagePoll, RoomPage};
+use crate::schedule::Meeting;
+use crate::store::{MinutesRow, MinutesStatus, Store, StoreError};
+
+/// How many coming meetings a room page shows.
+pub const PAGE_MEETINGS: usize = 6;
+/// How far ahead a room page looks for them (as `!schedule` does).
+const HORIZON: TimeDelta = TimeDelta::days(400);
+/// How many approved minutes a room page lists, newest first.
+pub const PAGE_MINUTES: usize = 24;
+
+/// The invitation file of `meeting` (its series' or workshop's id), as the room page links it.
+pub fn invitation_name(meeting: &Meeting) -> String {
+    let id = meeting.series.as_deref().unwrap_or(&meeting.key);
+    format!("{id}.ics")
+}
+
+/// The page of the member room whose feed token is `token` (checked by the caller).
+pub fn room_page(
+    network: &Network,
+    store: &Store,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let coming: Vec<Meeting> = network
+        .schedule
+        .upcoming(now, HORIZON, PAGE_MEETINGS * 4)
+        .into_iter()
+        .filter(Meeting::takes_place)
+        .take(PAGE_MEETINGS)
+        .collect();
+    let mut meetings = Vec::with_capacity(coming.len());
+    for meeting in &coming {
+        meetings.push(PageMeeting {
+            meeting,
+            agenda: network.agenda(meeting),
+            accepted: store.accepted_for(&meeting.key)?,
+            invitation: format!("{token}/invitations/{}", invitation_name(meeting)),
+        });
+    }
+    let timezone = network.config.timezone;
+    let polls = store
+        .polls()?
+        .into_iter()
+        .filter(|poll| poll.decision.is_none() && poll.ended_at.is_none())
+        .map(|row| {
+            let votes = store.votes(&row.key)?;
+            Ok(PagePoll {
+                tally: poll::tally(row.slots.len(), &row.rooms, &votes),
+                slots: row
+                    .slots
+                    .iter()
+                    .map(|(start, end)| {
+                        (start.with_timezone(&timezone), end.with_timezone(&timezone))
+                    })
+                    .collect(),
+                title: row.title,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let mut approved = store.minutes_with_status(MinutesStatus::Approved)?;
+    approved.sort_by_key(|row| std::cmp::Reverse(row.meeting_start));
+    let minutes = approved
+        .into_iter()
+        .filter_map(|row| {
+            let token = row.token?;
+            Some(PageMinutes {
+                title: row.meeting_title,
+                start: row.meeting_start.with_timezone(&timezone),
+                page: format!("../minutes/{token}"),
+            })
+        })
+        .take(PAGE_MINUTES)
+        .collect();
+    let feed = network
+        .config
+        .calendar
+        .as_ref()
+        .and_then(|calendar| calendar.public_url.join(&format!("feeds/{token}.ics")).ok())
+        .map(|url| FeedLinks::for_url(&url));
+    Ok(page::room_page(&RoomPage {
+        language: network.config.language,
+        network: &network.roster().name,
+        meetings,
+        feed,
+        polls,
+        minutes,
+    }))
+}
+
+/// The page of approved minutes `row` (found by its token), if they have their message.
+pub fn minutes_page(network: &Network, row: &MinutesRow, token: &str) -> Option<String> {
+    let html = row.html.as_deref()?;
+    let markdown = format!("{token}.md");
+    Some(page::minutes_page(&MinutesPage {
+        language: network.config.language,
+        network: &network.roster().name,
+        title: &row.meeting_title,
+        start: row.meeting_start.with_timezone(&network.config.timezone),
+        html,
+        markdown: &markdown,
+    }))
+}

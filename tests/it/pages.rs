@@ -1,0 +1,225 @@
+//! The member room's page in a real browser (headless Chromium): it shows the coming meeting
+//! with a proposal the organizers accepted in chat, the room's subscription links and a running
+//! date poll's table after a vote; axe-core finds no WCAG 2.1 AA violation; the keyboard reaches
+//! the skip link first; a phone-width window does not scroll sideways; a screenshot is kept.
+//! Over plain HTTP: 304 for an unchanged page, 404 for an unknown secret, and headers that allow
+//! nothing but the server's own style sheet and leak no address.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use convene::network::Network;
+use convene::proposal::ProposalStatus;
+use convene::store::{NewProposal, Store};
+
+use crate::support::browser::{Browser, artefact_dir, report};
+use crate::support::config::MONTHLY_VIDEOKONFERENZ;
+use crate::support::meeting::poll_workshop;
+use crate::support::member::PollEvent;
+use crate::support::network::{RoomSpec, TestNetwork};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_room_s_page_shows_meetings_proposals_and_polls_accessibly() {
+    let port = crate::support::free_port();
+    let agendas = tempfile::tempdir().unwrap();
+    std::fs::write(
+        agendas.path().join("smart-city.yaml"),
+        poll_workshop("smart-city", "Bewerbung Smart City"),
+    )
+    .unwrap();
+    let network = TestNetwork::setup()
+        .person("anna")
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true).created_by("anna"))
+        .without_listen()
+        .extend_base(&format!(
+            "agendas_dir: {}
+calendar:
+  contact: info@ikone-ds.example
+  listen: 127.0.0.1:{port}
+  public_url: http://127.0.0.1:{port}/
+{MONTHLY_VIDEOKONFERENZ}      video_link: https://meet.example.org/ikone
+",
+            agendas.path().display()
+        ))
+        .create()
+        .await;
+    let bot = network.start_bot().await;
+    let (anna, organizer, bot_id) = (
+        &network.people["anna"],
+        &network.organizer,
+        network.bot_id.clone(),
+    );
+    let (orga, room) = (&network.rooms[0], &network.rooms[1]);
+
+    // A proposal from the room, accepted by the organizers; a vote in the date poll.
+    let ask = anna.say(room, "!agenda add Breitbandausbau im Kreis").await;
+    anna.reply_to(&bot_id, &ask).await;
+    let ask = organizer.say(orga, "!agenda accept 1").await;
+    organizer.reply_to(&bot_id, &ask).await;
+    let room_id = room.room_id().to_owned();
+    let poll = anna
+        .wait_within(Duration::from_secs(60), |m| {
+            m.sender == bot_id
+                && m.room_id == room_id
+                && matches!(m.poll, Some(PollEvent::Start { .. }))
+        })
+        .await
+        .unwrap_or_else(|| panic!("no poll:\n{}", bot.log()));
+    anna.vote(room, &poll.event_id, &["2"]).await;
+
+    // The page's secret is the room's feed token, as `!subscribe` hands it out.
+    let ask = anna.say(room, "!subscribe").await;
+    let links = anna.reply_to(&bot_id, &ask).await;
+    let token = links
+        .body
+        .split_whitespace()
+        .find_map(|word| word.strip_prefix(&format!("http://127.0.0.1:{port}/feeds/")))
+        .and_then(|rest| rest.strip_suffix(".ics"))
+        .unwrap_or_else(|| panic!("no feed link in {links:?}"))
+        .to_owned();
+    let page = format!("http://127.0.0.1:{port}/rooms/{token}");
+
+    // Over HTTP: the headers, a 304, a 404.
+    let client = reqwest::Client::new();
+    let text =
+        crate::support::eventually_async("the vote on the page", Duration::from_secs(30), || {
+            let client = client.clone();
+            let page = page.clone();
+            async move {
+                let response = client.get(&page).send().await.ok()?;
+                let headers = response.headers().clone();
+                let body = response.text().await.ok()?;
+                body.contains("<td>Kaiserslautern</td>")
+                    .then_some((headers, body))
+            }
+        })
+        .await;
+    let (headers, body) = text;
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'; style-src 'self'"),
+        "{headers:?}"
+    );
+    assert!(body.contains("Breitbandausbau im Kreis"), "{body}");
+    let again = client
+        .get(&page)
+        .header("If-None-Match", headers["etag"].clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::NOT_MODIFIED);
+    let unknown = client
+        .get(format!("http://127.0.0.1:{port}/rooms/{}", "x".repeat(43)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), reqwest::StatusCode::NOT_FOUND);
+    let invitation = client
+        .get(format!("{page}/invitations/videokonferenz.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invitation.status(), reqwest::StatusCode::OK);
+    assert!(invitation.text().await.unwrap().contains("BEGIN:VEVENT"));
+
+    // In the browser.
+    let browser = Browser::start().await;
+    browser.open(&page).await;
+    let shown = browser.text().await;
+    for expected in [
+        "Termine, Umfragen und Protokolle",
+        "Nächste Termine",
+        "Videokonferenz",
+        "Breitbandausbau im Kreis (Kaiserslautern)",
+        "Kalender abonnieren",
+        "Laufende Terminumfragen",
+        "Bewerbung Smart City",
+    ] {
+        assert!(shown.contains(expected), "`{expected}` not shown:\n{shown}");
+    }
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    let dir = artefact_dir().join("pages");
+    browser.screenshot(dir.join("room-desktop.png")).await;
+    let focus = browser.focus_order(3).await;
+    assert!(
+        focus
+            .first()
+            .is_some_and(|first| first.contains("Zum Inhalt springen")),
+        "{focus:?}"
+    );
+    browser.set_window_size(375, 800).await;
+    browser.open(&page).await;
+    assert!(
+        browser.scroll_width().await <= browser.viewport_width().await,
+        "the page scrolls sideways on a phone"
+    );
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    browser.screenshot(dir.join("room-phone.png")).await;
+    drop(bot);
+}
+
+/// The example network's room page on 10 December 2026, with a proposal the organizers
+/// accepted for the next meeting — and hostile text in it, escaped.
+#[test]
+fn the_room_page_of_the_example_network() {
+    let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    let now: DateTime<Utc> = "2026-12-10T09:00:00Z".parse().unwrap();
+    let store = Store::in_memory().unwrap();
+    let proposal = store
+        .propose(
+            &NewProposal {
+                meeting_key: "videokonferenz/2027-01-21",
+                room_id: "!kl:kaiserslautern.de",
+                municipality: "Kaiserslautern",
+                sender: "@anna:kaiserslautern.de",
+                title: "Open Data <script>alert(1)</script> & mehr",
+                description: None,
+                source_event: "$p:test",
+                now,
+            },
+            10,
+        )
+        .unwrap()
+        .unwrap();
+    store
+        .decide(
+            proposal.id,
+            ProposalStatus::Accepted,
+            None,
+            None,
+            now,
+            "$d#0",
+        )
+        .unwrap();
+    let token = "0123456789abcdef0123456789abcdef01234567";
+    let page = convene::web::room_page(&network, &store, token, now).unwrap();
+    assert!(!page.contains("<script>"), "{page}");
+    insta::assert_snapshot!("room_page", page);
+}
+
+/// Approved minutes as a page: the bot's own rendering inside the page, a Markdown download.
+#[test]
+fn the_minutes_page() {
+    use convene::i18n::Language;
+    use convene::render::page::{MinutesPage, minutes_page};
+    let start = "2026-12-17T10:00:00+01:00"
+        .parse::<DateTime<chrono::FixedOffset>>()
+        .unwrap()
+        .with_timezone(&chrono_tz::Europe::Berlin);
+    let page = minutes_page(&MinutesPage {
+        language: Language::German,
+        network: "IKONE DS",
+        title: "Videokonferenz <b>",
+        start,
+        html: "<p><strong>Beschlüsse</strong></p><ul><li>Das Portal geht live.</li></ul>",
+        markdown: "0123456789abcdef0123456789abcdef01234567.md",
+    });
+    insta::assert_snapshot!("minutes_page", page);
+}
