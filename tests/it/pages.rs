@@ -204,9 +204,10 @@ fn the_room_page_of_the_example_network() {
     insta::assert_snapshot!("room_page", page);
 }
 
-/// Approved minutes as a page: the bot's own rendering inside the page, a Markdown download.
-#[test]
-fn the_minutes_page() {
+/// Approved minutes as a page: the bot's own rendering inside the page, a Markdown download;
+/// snapshotted, and checked by axe-core in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_minutes_page() {
     use convene::i18n::Language;
     use convene::render::page::{MinutesPage, minutes_page};
     let start = "2026-12-17T10:00:00+01:00"
@@ -222,4 +223,16 @@ fn the_minutes_page() {
         markdown: "0123456789abcdef0123456789abcdef01234567.md",
     });
     insta::assert_snapshot!("minutes_page", page);
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&page);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("data:text/html;charset=utf-8;base64,{encoded}"))
+        .await;
+    assert!(browser.text().await.contains("Das Portal geht live."));
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    browser
+        .screenshot(artefact_dir().join("pages").join("minutes.png"))
+        .await;
 }
