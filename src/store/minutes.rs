@@ -124,6 +124,8 @@ pub struct Approval<'a> {
     pub actions: Vec<(u32, &'a str, &'a Assignment)>,
     /// Now.
     pub now: DateTime<Utc>,
+    /// The command that approved them (see [`Store::decide`]).
+    pub command: &'a str,
 }
 
 const MINUTES_COLUMNS: &str = "meeting_key, source, status, room_id, started_by, meeting_title,
@@ -281,12 +283,34 @@ impl Store {
         Ok(inserted == 1)
     }
 
+    /// The minutes `command` ended or approved (see [`Store::end_minutes`] and
+    /// [`Store::approve_minutes`]), as they are now.
+    pub fn minutes_changed_by(&self, command: &str) -> Result<Option<MinutesRow>, StoreError> {
+        let key: Option<String> = self
+            .lock()
+            .query_row(
+                "SELECT meeting_key FROM minutes WHERE changed_by_command = ?1",
+                params![command],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match key {
+            Some(key) => self.minutes(&key),
+            None => Ok(None),
+        }
+    }
+
     /// Ends the recording: the minutes become a draft.
-    pub fn end_minutes(&self, meeting_key: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn end_minutes(
+        &self,
+        meeting_key: &str,
+        now: DateTime<Utc>,
+        command: &str,
+    ) -> Result<(), StoreError> {
         self.lock().execute(
-            "UPDATE minutes SET status = 'draft', ended_at = ?2
+            "UPDATE minutes SET status = 'draft', ended_at = ?2, changed_by_command = ?3
              WHERE meeting_key = ?1 AND status = 'recording'",
-            params![meeting_key, text(now)],
+            params![meeting_key, text(now), command],
         )?;
         Ok(())
     }
@@ -582,7 +606,7 @@ impl Store {
         transaction.execute(
             "UPDATE minutes SET status = 'approved', approved_by = ?2, approved_at = ?3,
                 token = ?4, file_name = ?5, plain = ?6, html = ?7, markdown = ?8,
-                ended_at = COALESCE(ended_at, ?3)
+                ended_at = COALESCE(ended_at, ?3), changed_by_command = ?9
              WHERE meeting_key = ?1",
             params![
                 meeting_key,
@@ -593,6 +617,7 @@ impl Store {
                 approval.plain,
                 approval.html,
                 approval.markdown,
+                approval.command,
             ],
         )?;
         for (number, task, assignment) in &approval.actions {

@@ -248,6 +248,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE proposals ADD COLUMN decided_by_command TEXT;
     ALTER TABLE polls ADD COLUMN decided_by_command TEXT;
     ALTER TABLE minutes_records ADD COLUMN undone_by_command TEXT;",
+    // 12: which command ended or approved minutes, for the same reason.
+    "ALTER TABLE minutes ADD COLUMN changed_by_command TEXT;",
 ];
 
 /// Why the database failed.

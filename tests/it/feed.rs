@@ -839,6 +839,7 @@ async fn minutes_are_served_only_from_inside_the_data_directory() {
                     markdown: &markdown,
                     actions: Vec::new(),
                     now: now(),
+                    command: "$approve#0",
                 },
             )
             .unwrap();

@@ -208,6 +208,14 @@ async fn assignment(
 
 /// Records what a chair said: a line of the minutes, a new chair, the end, or an undo.
 pub async fn record(invocation: &Invocation<'_>, recording: Recording) -> Rendered {
+    // Ended by this very command before a crash: the draft again, not "nothing is recorded".
+    if matches!(recording, Recording::End)
+        && let Ok(Some(row)) = invocation
+            .store()
+            .minutes_changed_by(&invocation.command_ref())
+    {
+        return draft(invocation, &row);
+    }
     let row = match self::recording(invocation, recording.id()) {
         Ok(row) => row,
         Err(reply) => return reply,
@@ -252,10 +260,18 @@ pub async fn record(invocation: &Invocation<'_>, recording: Recording) -> Render
 /// taken in a minutes room of their own).
 fn end(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
     let store = invocation.store();
-    let key = &row.meeting_key;
-    if let Err(error) = store.end_minutes(key, invocation.now) {
+    if let Err(error) =
+        store.end_minutes(&row.meeting_key, invocation.now, &invocation.command_ref())
+    {
         return failed(invocation, &error);
     }
+    draft(invocation, row)
+}
+
+/// The draft of ended minutes, to the chair (and, taken in a room of its own, to the organizers).
+fn draft(invocation: &Invocation<'_>, row: &MinutesRow) -> Rendered {
+    let store = invocation.store();
+    let key = &row.meeting_key;
     let Some(minutes) = records::document(invocation.network, store, row) else {
         return reply(invocation, &MinutesReply::Failed);
     };
@@ -511,6 +527,15 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
     let store = invocation.store();
     let network = invocation.network;
     let timezone = network.config.timezone;
+    let command = invocation.command_ref();
+    // Approved by this very command before a crash: confirmed again, not "there is no draft".
+    if let Ok(Some(row)) = store.minutes_changed_by(&command)
+        && row.status == MinutesStatus::Approved
+    {
+        let title = records::document(network, store, &row)
+            .map_or_else(|| row.meeting_title.clone(), |minutes| minutes.title);
+        return reply(invocation, &MinutesReply::Approved { title });
+    }
     let row = match draft_to_approve(invocation, date) {
         Ok(row) => row,
         Err(answer) => return answer,
@@ -548,6 +573,7 @@ async fn approve(invocation: &Invocation<'_>, date: Option<chrono::NaiveDate>) -
         markdown: &markdown,
         actions,
         now: invocation.now,
+        command: &command,
     };
     if let Err(error) = store.approve_minutes(&row.meeting_key, &approval) {
         return failed(invocation, &error);

@@ -365,6 +365,54 @@ async fn minutes_are_started_only_in_the_organizers_room_and_recorded_only_by_ch
     assert_eq!(records[0].text, "Folien folgen");
 }
 
+/// `!minutes end`, `!undo` and `!minutes approve` carried out again after a crash (the same
+/// event, before it was recorded as handled) answer as they did, and change nothing more.
+#[tokio::test]
+async fn minutes_commands_carried_out_again_after_a_crash_answer_as_made() {
+    let bench = Bench::at("2027-01-28T13:05:00Z");
+    let orga = Room::organizers();
+    let text_of = |outcome: &Outcome| match &outcome.answer {
+        Reply::Text(rendered) => rendered.plain.clone(),
+        Reply::File(file) => panic!("a file, {}", file.filename),
+    };
+    bench.say(&orga, ORGANIZER, "!minutes start").await;
+    bench.say(&orga, ORGANIZER, "!info Folien folgen").await;
+    bench
+        .say(&orga, ORGANIZER, "!info Zweiter Punkt hier")
+        .await;
+    bench
+        .say(&orga, ORGANIZER, "!info Dritter Eintrag, falsch")
+        .await;
+    let undone = bench.say(&orga, ORGANIZER, "!undo").await;
+    let again = bench.say(&orga, ORGANIZER, "!undo").await;
+    assert_eq!(text_of(&again), text_of(&undone));
+    let key = "videokonferenz/2027-01-21";
+    let kept: Vec<bool> = bench
+        .store()
+        .records(key)
+        .unwrap()
+        .iter()
+        .map(|r| r.undone)
+        .collect();
+    assert_eq!(kept, [false, false, true], "one line taken back, not two");
+    let ended = bench.say(&orga, ORGANIZER, "!minutes end").await;
+    let again = bench.say(&orga, ORGANIZER, "!minutes end").await;
+    assert!(
+        text_of(&ended).starts_with("Protokollentwurf"),
+        "{}",
+        text_of(&ended)
+    );
+    assert_eq!(text_of(&again), text_of(&ended));
+    let approved = bench.say(&orga, ORGANIZER, "!minutes approve").await;
+    let again = bench.say(&orga, ORGANIZER, "!minutes approve").await;
+    assert!(
+        text_of(&approved).contains("genehmigt"),
+        "{}",
+        text_of(&approved)
+    );
+    assert_eq!(text_of(&again), text_of(&approved));
+}
+
 #[tokio::test]
 async fn here_in_a_member_room_during_the_meeting_records_that_municipality() {
     let bench = Bench::at("2027-01-28T13:05:00Z");
