@@ -246,6 +246,11 @@ pub enum SecretError {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret read elsewhere (the stored session's access token).
+    pub(crate) fn new(value: String) -> Self {
+        Self(value)
+    }
+
     /// The secret itself, for the one place that sends it.
     pub fn expose(&self) -> &str {
         &self.0

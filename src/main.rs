@@ -94,6 +94,19 @@ enum Commands {
         #[arg(long, default_value = "config/convene.yaml")]
         config: PathBuf,
     },
+    /// Print each member room's web page and calendar feed: name, page URL, feed URL, tab-separated.
+    ///
+    /// One line per member room, in the configuration's order. The links carry the room's
+    /// private token, the one `!subscribe` hands out there (made now if the room has none yet;
+    /// `!subscribe rotate` replaces it). Room aliases are resolved with the bot's stored session
+    /// (never a login, never a device), so the bot must have run once; it may run meanwhile. A
+    /// room whose alias cannot be resolved is reported on standard error after the others are
+    /// printed, and the exit code is then 1.
+    Links {
+        /// The configuration file.
+        #[arg(long, default_value = "config/convene.yaml")]
+        config: PathBuf,
+    },
     /// Copy the data directory to DEST (new or empty; created with mode 0700), consistently
     /// even while the bot runs.
     Backup {
@@ -141,6 +154,7 @@ fn main() -> ExitCode {
             action: AgendaAction::Export { date, config },
         } => agenda_export(&config, date),
         Commands::Doctor { config } => doctor(&config),
+        Commands::Links { config } => links(&config),
         Commands::Backup { config, dest } => backup(&config, &dest),
         Commands::Run { config, log_format } => run(config, log_format),
     }
@@ -290,6 +304,34 @@ fn doctor(path: &Path) -> ExitCode {
         Err(error) => {
             eprintln!("convene doctor: {error:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `convene links`: each member room's page and feed; the rooms left out on standard error.
+fn links(path: &Path) -> ExitCode {
+    let Some(config) = load_config(path) else {
+        return ExitCode::FAILURE;
+    };
+    let gathered =
+        convene::runtime::block_on(convene::bot::links::gather(&config, SystemClock.now()))
+            .map_err(anyhow::Error::from)
+            .and_then(|links| Ok(links?));
+    match gathered {
+        Ok(links) => {
+            let printed = print(&links.lines());
+            for unresolved in &links.unresolved {
+                eprintln!("convene links: {unresolved}");
+            }
+            if links.unresolved.is_empty() {
+                printed
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(error) => {
+            eprintln!("convene links: {error}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -21,6 +21,7 @@
 pub mod chat;
 pub mod doctor;
 mod hearing;
+pub mod links;
 pub mod outbox;
 pub mod policy;
 pub mod posting;

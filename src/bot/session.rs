@@ -8,7 +8,9 @@
 //!
 //! [`connect`] is the bot's way in (restore, or the first login); [`restore`] is the way in for
 //! commands that only look (`convene doctor`): it never logs in. Either holds a lock on the data
-//! directory while the device is in use, so no two processes use it at once.
+//! directory while the device is in use, so no two processes use it at once. [`access_token`]
+//! is for a command that only asks the homeserver a question (`convene links`): the stored
+//! token alone, no client, no device, no lock.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -243,6 +245,22 @@ pub async fn restore(config: &Config) -> Result<Connected, SessionError> {
         new_device: false,
         lock,
     })
+}
+
+/// The stored session's access token, for a command that only asks the homeserver a question
+/// (`convene links` resolving room aliases), of the configured account only. It never logs in
+/// and builds no client: the device's stores and keys stay untouched and its lock free, so it
+/// may run beside the bot (a request with the token is no new device and changes no state of
+/// the bot's). Fails if there is no stored session.
+pub fn access_token(config: &Config) -> Result<crate::config::Secret, SessionError> {
+    let session_path = config.data_dir.join(SESSION_FILE);
+    let Some(stored) = read_session(&config.data_dir)? else {
+        return Err(SessionError::NoSession(session_path));
+    };
+    same_account(config, &session_path, &stored)?;
+    Ok(crate::config::Secret::new(
+        stored.matrix.tokens.access_token,
+    ))
 }
 
 /// The SDK's encryption store in `DATA_DIR/matrix/`: the device's keys.

@@ -1007,7 +1007,9 @@ impl Store {
         Ok(version)
     }
 
-    /// The feed token of `room_id`, creating one with `fresh` if it has none.
+    /// The feed token of `room_id`, creating one with `fresh` if it has none. Two processes
+    /// (the bot answering `!subscribe`, `convene links`) may make one at the same moment: the
+    /// one stored first is the room's, and both return it.
     pub fn feed_token(
         &self,
         room_id: &str,
@@ -1015,22 +1017,24 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<String, StoreError> {
         let connection = self.lock();
-        let existing: Option<String> = connection
-            .query_row(
-                "SELECT token FROM feed_tokens WHERE room_id = ?1",
-                params![room_id],
-                |row| row.get(0),
-            )
-            .optional()?;
-        if let Some(token) = existing {
+        let stored = |connection: &Connection| {
+            connection
+                .query_row(
+                    "SELECT token FROM feed_tokens WHERE room_id = ?1",
+                    params![room_id],
+                    |row| row.get::<_, String>(0),
+                )
+                .optional()
+        };
+        if let Some(token) = stored(&connection)? {
             return Ok(token);
         }
-        let token = fresh();
         connection.execute(
-            "INSERT INTO feed_tokens (room_id, token, created_at) VALUES (?1, ?2, ?3)",
-            params![room_id, token, text(now)],
+            "INSERT INTO feed_tokens (room_id, token, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (room_id) DO NOTHING",
+            params![room_id, fresh(), text(now)],
         )?;
-        Ok(token)
+        stored(&connection)?.ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
 
     /// Replaces the feed token of `room_id`; the old one stops working at once.
@@ -1367,6 +1371,35 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, newer);
+    }
+
+    /// Two processes making a room's first feed token at the same moment (the bot answering
+    /// `!subscribe`, `convene links`) agree on one: the one stored first. Here the other process
+    /// stores its token just as this one has found none.
+    #[test]
+    fn a_feed_token_made_by_another_process_meanwhile_is_the_rooms() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("convene.sqlite3");
+        let (bot, links) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let token = links
+            .feed_token(
+                "!kl:example.org",
+                || {
+                    let theirs = bot
+                        .feed_token("!kl:example.org", || "a".repeat(40), now())
+                        .unwrap();
+                    assert_eq!(theirs, "a".repeat(40));
+                    "b".repeat(40)
+                },
+                now(),
+            )
+            .unwrap();
+        assert_eq!(token, "a".repeat(40));
+        assert_eq!(
+            bot.room_of_token(&"a".repeat(40)).unwrap().as_deref(),
+            Some("!kl:example.org")
+        );
+        assert_eq!(bot.room_of_token(&"b".repeat(40)).unwrap(), None);
     }
 
     /// What `/metrics` counts on every scrape, and what a homeserver back after an outage makes

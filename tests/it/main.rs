@@ -6,6 +6,7 @@
 //! - `startup`: the data directory and the database before the bot logs in.
 //! - `packaging`: the Debian package's configuration, unit and assets agree.
 //! - `readme`: the README's code map names every module of `src/`, and nothing else.
+//! - `links`: `convene links`, each member room's page and feed with its `!subscribe` token.
 //! - `maintenance`: `convene doctor` and `convene backup` (and restoring one) against Synapse.
 //! - `operations`: `/healthz`, `/metrics` and a quiet log in a healthy run; a start with a broken
 //!   file on the last good version; against Synapse.
@@ -31,6 +32,7 @@ mod crash;
 mod e2e;
 mod federation;
 mod feed;
+mod links;
 mod maintenance;
 mod messages;
 mod minutes;

@@ -48,6 +48,25 @@ fn every_command_keeps_the_data_directory_private() {
         .unwrap();
     assert!(output.status.success());
     assert_eq!(mode(&data), 0o700);
+    // `convene links` too (then says that the room's alias needs the stored session, which
+    // there is none of: it never logs in).
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_convene"))
+        .args(["links", "--config"])
+        .arg(&config)
+        .env(PASSWORD_ENV, "secret")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "convene links: Kaiserslautern (#kl:localhost): cannot resolve the room alias: there is no stored session ({}/session.json does not exist): start the bot once with `convene run`, so that it logs in and creates its device\n",
+            data.display()
+        )
+    );
+    assert_eq!(mode(&data), 0o700);
+    assert!(!data.join("session.json").exists());
 }
 
 /// A shared directory named as the data directory (`/tmp` here, in the small: mode 1777) is
@@ -66,6 +85,10 @@ fn a_shared_directory_is_refused_as_the_data_directory_and_keeps_its_mode() {
     );
     for (command, stderr_says) in [
         ("ics", format!("cannot render the calendar: {refusal}\n")),
+        (
+            "links",
+            format!("convene links: cannot open the database: {refusal}\n"),
+        ),
         ("feed", refusal.clone()),
         ("run", refusal.clone()),
     ] {
@@ -78,7 +101,7 @@ fn a_shared_directory_is_refused_as_the_data_directory_and_keeps_its_mode() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{command}: {stderr}");
-        if command == "ics" {
+        if command == "ics" || command == "links" {
             assert_eq!(stderr, stderr_says, "{command}");
         } else {
             assert!(stderr.contains(&stderr_says), "{command}: {stderr}");
