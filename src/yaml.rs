@@ -2323,62 +2323,37 @@ mod tests {
         }
     }
 
-    /// Locating the problems of a file takes time linear in the file and their number: all are
-    /// placed in one pass over the text. At ten times the largest file measured (5,000
-    /// problems in 157 KB took 207 s with a parse per problem), doubling the problems and the
-    /// file at most doubles the time, with room for noise (≤ 2.5×; a parse per problem made it
-    /// 4×). The sizes are timed in turns, twice each, and the faster run of each counts, so that
-    /// a busy machine slows both alike.
+    /// Every problem of a large file is located, all in one pass over the text (a parse per
+    /// problem once took 207 s for 5,000 problems in 157 KB). How the time grows with the file
+    /// is measured by `benches/locate.rs`: timings belong in benchmarks, not in tests.
     #[test]
-    fn locating_problems_grows_linearly() {
-        use std::time::{Duration, Instant};
-
-        let with_problems = |count: usize| {
-            let text: String = (0..count / 2)
-                .map(|n| format!("unknown_{n}: {{ value: {n} }}\n"))
-                .collect();
-            let doc = document(&text);
-            let problems: Vec<Problem> = (0..count / 2)
-                .flat_map(|n| {
-                    let key = YamlPath::default().key(&format!("unknown_{n}"));
-                    let problem = |path: YamlPath, target| Problem {
-                        path,
-                        target,
-                        message: text!(const de: "Unbekannter Schlüssel", en: "unknown key"),
-                        hint: None,
-                    };
-                    [
-                        problem(key.clone(), Target::Key),
-                        problem(key.key("value"), Target::Value),
-                    ]
-                })
-                .collect();
-            (doc, problems)
-        };
-        let inputs = [with_problems(50_000), with_problems(100_000)];
-        let mut fastest = [Duration::MAX; 2];
-        for _ in 0..2 {
-            for (index, (doc, problems)) in inputs.iter().enumerate() {
-                let started = Instant::now();
-                let diagnostics = doc.finish(problems.clone());
-                fastest[index] = fastest[index].min(started.elapsed());
-                assert_eq!(diagnostics.len(), problems.len());
-                let last = diagnostics.iter().last().map(|d| d.location);
-                let line = problems.len() / 2;
-                let column = format!("unknown_{}: {{ value: ", line - 1).len() + 1;
-                assert_eq!(last, Some(Some(Location { line, column })));
-            }
-        }
-        let ratio = fastest[1].as_secs_f64() / fastest[0].as_secs_f64();
-        let report = format!(
-            "{} bytes in {:?}, {} bytes in {:?}: {ratio:.2}×",
-            inputs[0].0.text.len(),
-            fastest[0],
-            inputs[1].0.text.len(),
-            fastest[1]
-        );
-        eprintln!("{report}");
-        assert!(ratio <= 2.5, "{report}");
+    fn locating_problems_in_a_large_file_finds_each() {
+        let count = 100_000;
+        let text: String = (0..count / 2)
+            .map(|n| format!("unknown_{n}: {{ value: {n} }}\n"))
+            .collect();
+        let doc = document(&text);
+        let problems: Vec<Problem> = (0..count / 2)
+            .flat_map(|n| {
+                let key = YamlPath::default().key(&format!("unknown_{n}"));
+                let problem = |path: YamlPath, target| Problem {
+                    path,
+                    target,
+                    message: text!(const de: "Unbekannter Schlüssel", en: "unknown key"),
+                    hint: None,
+                };
+                [
+                    problem(key.clone(), Target::Key),
+                    problem(key.key("value"), Target::Value),
+                ]
+            })
+            .collect();
+        let diagnostics = doc.finish(problems.clone());
+        assert_eq!(diagnostics.len(), problems.len());
+        let last = diagnostics.iter().last().map(|d| d.location);
+        let line = problems.len() / 2;
+        let column = format!("unknown_{}: {{ value: ", line - 1).len() + 1;
+        assert_eq!(last, Some(Some(Location { line, column })));
     }
 
     #[test]
