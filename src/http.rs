@@ -234,6 +234,8 @@ pub struct ServerState {
     /// What `/metrics` serves.
     pub metrics: Arc<Metrics>,
     cache: Arc<Cache>,
+    /// The web pages written, by secret.
+    pages: Arc<pages::PageCache>,
     /// Becomes `true` when the server stops: requests waiting for a render are answered then.
     closing: watch::Receiver<bool>,
     /// How long a request may take ([`ServerOptions::request_timeout`]): a render running longer
@@ -270,6 +272,7 @@ impl ServerState {
             health: Arc::new(Health::feed_only()),
             metrics: Arc::default(),
             cache: Arc::default(),
+            pages: Arc::default(),
             closing,
             request_timeout: ServerOptions::default().request_timeout,
         }
@@ -410,6 +413,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/rooms/{token}", get(pages::room_page))
         .route("/rooms/{token}/invitations/{file}", get(pages::invitation))
         .route("/style.css", get(pages::style_sheet))
+        .route("/", get(pages::public_page))
         .with_state(state)
 }
 

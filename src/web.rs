@@ -8,7 +8,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use crate::network::Network;
 use crate::poll;
 use crate::render::FeedLinks;
-use crate::render::page::{self, MinutesPage, PageMeeting, PageMinutes, PagePoll, RoomPage};
+use crate::render::page::{
+    self, Audience, MinutesPage, PageMeeting, PageMinutes, PagePoll, RoomPage,
+};
 use crate::schedule::Meeting;
 use crate::store::{MinutesRow, MinutesStatus, Store, StoreError};
 
@@ -32,6 +34,26 @@ pub fn room_page(
     token: &str,
     now: DateTime<Utc>,
 ) -> Result<String, StoreError> {
+    page(network, store, Some(token), now)
+}
+
+/// The public page (`calendar.public: true`, checked by the caller): dates, titles and agendas,
+/// nothing behind a secret.
+pub fn public_page(
+    network: &Network,
+    store: &Store,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    page(network, store, None, now)
+}
+
+/// A member room's page with its `token`, or without one the public page.
+fn page(
+    network: &Network,
+    store: &Store,
+    token: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
     let coming: Vec<Meeting> = network
         .schedule
         .upcoming(now, HORIZON, PAGE_MEETINGS * 4)
@@ -45,11 +67,43 @@ pub fn room_page(
             meeting,
             agenda: network.agenda(meeting),
             accepted: store.accepted_for(&meeting.key)?,
-            invitation: format!("{token}/invitations/{}", invitation_name(meeting)),
+            invitation: token
+                .map(|token| format!("{token}/invitations/{}", invitation_name(meeting))),
         });
     }
+    let (audience, polls, minutes) = match token {
+        Some(_) => (
+            Audience::Members,
+            running_polls(network, store)?,
+            approved_minutes(network, store)?,
+        ),
+        None => (Audience::Public, Vec::new(), Vec::new()),
+    };
+    let path = match token {
+        Some(token) => format!("feeds/{token}.ics"),
+        None => "calendar.ics".to_owned(),
+    };
+    let feed = network
+        .config
+        .calendar
+        .as_ref()
+        .and_then(|calendar| calendar.public_url.join(&path).ok())
+        .map(|url| FeedLinks::for_url(&url));
+    Ok(page::room_page(&RoomPage {
+        audience,
+        language: network.config.language,
+        network: &network.roster().name,
+        meetings,
+        feed,
+        polls,
+        minutes,
+    }))
+}
+
+/// The date polls still open, each with who can come when.
+fn running_polls(network: &Network, store: &Store) -> Result<Vec<PagePoll>, StoreError> {
     let timezone = network.config.timezone;
-    let polls = store
+    store
         .polls()?
         .into_iter()
         .filter(|poll| poll.decision.is_none() && poll.ended_at.is_none())
@@ -67,10 +121,15 @@ pub fn room_page(
                 title: row.title,
             })
         })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+        .collect()
+}
+
+/// The approved minutes, newest first, at most [`PAGE_MINUTES`].
+fn approved_minutes(network: &Network, store: &Store) -> Result<Vec<PageMinutes>, StoreError> {
+    let timezone = network.config.timezone;
     let mut approved = store.minutes_with_status(MinutesStatus::Approved)?;
     approved.sort_by_key(|row| std::cmp::Reverse(row.meeting_start));
-    let minutes = approved
+    Ok(approved
         .into_iter()
         .filter_map(|row| {
             let token = row.token?;
@@ -81,21 +140,7 @@ pub fn room_page(
             })
         })
         .take(PAGE_MINUTES)
-        .collect();
-    let feed = network
-        .config
-        .calendar
-        .as_ref()
-        .and_then(|calendar| calendar.public_url.join(&format!("feeds/{token}.ics")).ok())
-        .map(|url| FeedLinks::for_url(&url));
-    Ok(page::room_page(&RoomPage {
-        language: network.config.language,
-        network: &network.roster().name,
-        meetings,
-        feed,
-        polls,
-        minutes,
-    }))
+        .collect())
 }
 
 /// The page of approved minutes `row` (found by its token), if they have their message.

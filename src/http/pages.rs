@@ -3,14 +3,22 @@
 //! at `/rooms/<token>/invitations/<id>.ics`, approved minutes as a page at `/minutes/<token>`
 //! (their Markdown stays at `/minutes/<token>.md`), and the one style sheet at `/style.css`.
 //!
-//! A page is written per request from the current network and the database, on the blocking
-//! pool, and served with a strong ETag (SHA-256 of the body): a reload that changes nothing is a
-//! 304 without a body. The pages' addresses hold secrets, so every page is `private`, says
+//! With `calendar.public: true`, `/` is the public page: dates, titles and agendas, nothing
+//! behind a secret (no video links, no polls, no minutes).
+//!
+//! A page is written on the blocking pool from the current network and the database, once per
+//! change: it is kept ([`PageCache`]) while the network and the store's change count
+//! ([`crate::store::Store::changes`]) are those it was written from, for at most
+//! [`PAGE_FRESH`] (the coming meetings move on with the clock), and served from memory with a
+//! strong ETag (SHA-256 of the body): a reload that changes nothing is a 304 without a body.
+//! A kept page also vouches for its secret: replacing a token counts as a change. The pages' addresses hold secrets, so every page is `private`, says
 //! `Referrer-Policy: no-referrer` (a click on a meeting's video link must not hand the page's
 //! address to the video service), and allows nothing but the server's own style sheet — no
 //! script, no other origin, no framing (`Content-Security-Policy`).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,11 +27,88 @@ use sha2::{Digest as _, Sha256};
 
 use super::{ServerState, counted, etag_matches};
 use crate::ical::{Links, Selection};
+use crate::network::Network;
 use crate::render::page::STYLE_SHEET;
 
 /// What a page may load: its own style sheet, nothing else; and no one may frame it.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; base-uri 'none'; \
      form-action 'none'; frame-ancestors 'none'";
+
+/// How long a kept page is served at most: the coming meetings move on with the clock.
+const PAGE_FRESH: Duration = Duration::from_secs(60);
+/// How many pages are kept at most (one per member room and the public one; more are only
+/// kept after the others are dropped).
+const MAX_KEPT: usize = 512;
+
+/// A written page with its validator.
+#[derive(Debug)]
+struct KeptPage {
+    source: Arc<Network>,
+    changes: u64,
+    written: Instant,
+    body: axum::body::Bytes,
+    etag: HeaderValue,
+}
+
+/// The pages written, by secret (the empty string for the public page).
+#[derive(Debug, Default)]
+pub(super) struct PageCache(Mutex<HashMap<String, Arc<KeptPage>>>);
+
+impl PageCache {
+    fn fresh(&self, key: &str, network: &Arc<Network>, changes: u64) -> Option<Arc<KeptPage>> {
+        let kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        kept.get(key)
+            .filter(|page| {
+                Arc::ptr_eq(&page.source, network)
+                    && page.changes == changes
+                    && page.written.elapsed() < PAGE_FRESH
+            })
+            .map(Arc::clone)
+    }
+
+    fn keep(&self, key: String, page: Arc<KeptPage>) {
+        let mut kept = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if kept.len() >= MAX_KEPT && !kept.contains_key(&key) {
+            kept.clear();
+        }
+        kept.insert(key, page);
+    }
+}
+
+/// The page kept under `key`, or the one `write` makes (`None`: there is none, a 404).
+async fn kept_or_written(
+    state: &ServerState,
+    key: String,
+    write: impl FnOnce(
+        &Network,
+        &crate::store::Store,
+    ) -> Result<Option<String>, crate::store::StoreError>
+    + Send
+    + 'static,
+) -> Result<Option<Arc<KeptPage>>, StatusCode> {
+    let (network, changes) = state.current();
+    if let Some(page) = state.pages.fresh(&key, &network, changes) {
+        return Ok(Some(page));
+    }
+    let source = Arc::clone(&network);
+    let written = state.query(move |store| write(&network, store)).await?;
+    let Some(body) = written else {
+        return Ok(None);
+    };
+    let digest = Sha256::digest(body.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let etag = HeaderValue::from_str(&format!("\"{hex}\""))
+        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let page = Arc::new(KeptPage {
+        source,
+        changes,
+        written: Instant::now(),
+        body: axum::body::Bytes::from(body),
+        etag,
+    });
+    state.pages.keep(key, Arc::clone(&page));
+    Ok(Some(page))
+}
 
 /// `/rooms/<token>`: the member room's page.
 pub(super) async fn room_page(
@@ -31,22 +116,49 @@ pub(super) async fn room_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let network = Arc::clone(&state.network.borrow());
     let now = state.clock.now();
-    let page = state
-        .query(move |store| {
-            if store.room_of_token(&token)?.is_none() {
-                return Ok(None);
-            }
-            crate::web::room_page(&network, store, &token, now).map(Some)
-        })
-        .await;
+    let key = token.clone();
+    let page = kept_or_written(&state, key, move |network, store| {
+        if store.room_of_token(&token)?.is_none() {
+            return Ok(None);
+        }
+        crate::web::room_page(network, store, &token, now).map(Some)
+    })
+    .await;
     let response = match page {
-        Ok(Some(page)) => respond(&headers, page.into_bytes(), "text/html; charset=utf-8"),
+        Ok(Some(page)) => respond_kept(&headers, &page),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(status) => status.into_response(),
     };
     counted(&state, "page", response)
+}
+
+/// `/`: the public page, only with `calendar.public: true`.
+pub(super) async fn public_page(State(state): State<ServerState>, headers: HeaderMap) -> Response {
+    if !state.public() {
+        return counted(&state, "page", StatusCode::NOT_FOUND.into_response());
+    }
+    let now = state.clock.now();
+    let page = kept_or_written(&state, String::new(), move |network, store| {
+        crate::web::public_page(network, store, now).map(Some)
+    })
+    .await;
+    let response = match page {
+        Ok(Some(page)) => respond_kept(&headers, &page),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(status) => status.into_response(),
+    };
+    counted(&state, "page", response)
+}
+
+/// A kept page, or a 304 if the client has it.
+fn respond_kept(headers: &HeaderMap, page: &KeptPage) -> Response {
+    let response = if etag_matches(headers, &page.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        (StatusCode::OK, page.body.clone()).into_response()
+    };
+    with_page_headers(response, page.etag.clone(), "text/html; charset=utf-8")
 }
 
 /// `/rooms/<token>/invitations/<id>.ics`: the invitation of a series or workshop, with the
@@ -126,11 +238,20 @@ fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Re
     let Ok(etag) = HeaderValue::from_str(&format!("\"{hex}\"")) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let mut response = if etag_matches(headers, &etag) {
+    let response = if etag_matches(headers, &etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         (StatusCode::OK, body).into_response()
     };
+    with_page_headers(response, etag, content_type)
+}
+
+/// The headers of every page and file the pages serve.
+fn with_page_headers(
+    mut response: Response,
+    etag: HeaderValue,
+    content_type: &'static str,
+) -> Response {
     let response_headers = response.headers_mut();
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response_headers.insert(header::ETAG, etag);

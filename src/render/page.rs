@@ -33,8 +33,17 @@ pub struct PageMeeting<'a> {
     pub agenda: Option<&'a Agenda>,
     /// The proposals accepted for it.
     pub accepted: Vec<Proposal>,
-    /// Where its invitation (.ics) is, relative to the page.
-    pub invitation: String,
+    /// Where its invitation (.ics) is, relative to the page (members only).
+    pub invitation: Option<String>,
+}
+
+/// Who a page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// A member room, behind its secret: video links, invitations, polls and minutes.
+    Members,
+    /// Anyone (`calendar.public: true`): dates, titles and agendas, nothing behind a secret.
+    Public,
 }
 
 /// A running date poll as the room page shows it.
@@ -59,9 +68,11 @@ pub struct PageMinutes {
     pub page: String,
 }
 
-/// Everything a member room's page shows.
+/// Everything a member room's page (or the public page) shows.
 #[derive(Debug)]
 pub struct RoomPage<'a> {
+    /// Who it is for.
+    pub audience: Audience,
     /// The network's language.
     pub language: Language,
     /// The network's name.
@@ -123,16 +134,19 @@ fn document(language: Language, title: &str, network: &str, main: Markup) -> Str
     .into_string()
 }
 
-/// A member room's page.
+/// A member room's page, or the public page.
 pub fn room_page(page: &RoomPage<'_>) -> String {
     let language = page.language;
-    let heading = text!(
-        const de: "Termine, Umfragen und Protokolle",
-        en: "Meetings, polls and minutes",
-    );
+    let heading = match page.audience {
+        Audience::Members => text!(
+            const de: "Termine, Umfragen und Protokolle",
+            en: "Meetings, polls and minutes",
+        ),
+        Audience::Public => text!(const de: "Termine", en: "Meetings"),
+    };
     let main = html! {
         h1 { (heading.get(language)) }
-        (meetings_section(language, &page.meetings))
+        (meetings_section(language, page.audience, &page.meetings))
         (subscription_section(language, page.feed.as_ref()))
         (polls_section(language, &page.polls))
         (minutes_section(language, &page.minutes))
@@ -140,7 +154,11 @@ pub fn room_page(page: &RoomPage<'_>) -> String {
     document(language, heading.get(language), page.network, main)
 }
 
-fn meetings_section(language: Language, meetings: &[PageMeeting<'_>]) -> Markup {
+fn meetings_section(
+    language: Language,
+    audience: Audience,
+    meetings: &[PageMeeting<'_>],
+) -> Markup {
     let heading = text!(const de: "Nächste Termine", en: "Coming meetings");
     let none = text!(
         const de: "Zurzeit ist kein Termin geplant.",
@@ -153,13 +171,13 @@ fn meetings_section(language: Language, meetings: &[PageMeeting<'_>]) -> Markup 
                 p { (none.get(language)) }
             }
             @for entry in meetings {
-                (meeting_article(language, entry))
+                (meeting_article(language, audience, entry))
             }
         }
     }
 }
 
-fn meeting_article(language: Language, entry: &PageMeeting<'_>) -> Markup {
+fn meeting_article(language: Language, audience: Audience, entry: &PageMeeting<'_>) -> Markup {
     let meeting = entry.meeting;
     let video = text!(const de: "Videokonferenz", en: "Video conference");
     let agenda = text!(const de: "Tagesordnung", en: "Agenda");
@@ -179,7 +197,7 @@ fn meeting_article(language: Language, entry: &PageMeeting<'_>) -> Markup {
                     (date_range(language, meeting.start, meeting.end))
                 }
             }
-            @if let Some(link) = &meeting.video_link {
+            @if let (Audience::Members, Some(link)) = (audience, &meeting.video_link) {
                 p { (video.get(language)) ": " a href=(link.as_str()) { (link.as_str()) } }
             }
             @if !items.is_empty() || !entry.accepted.is_empty() {
@@ -191,7 +209,9 @@ fn meeting_article(language: Language, entry: &PageMeeting<'_>) -> Markup {
                     }
                 }
             }
-            p { a href=(entry.invitation) download { (add.get(language)) } }
+            @if let Some(invitation) = &entry.invitation {
+                p { a href=(invitation) download { (add.get(language)) } }
+            }
         }
     }
 }

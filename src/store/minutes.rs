@@ -639,6 +639,7 @@ impl Store {
             )?;
         }
         transaction.commit()?;
+        self.changed();
         Ok(())
     }
 

@@ -401,7 +401,7 @@ pub struct Position {
 #[derive(Debug)]
 pub struct Store {
     connection: Mutex<Connection>,
-    /// Counts the changes that can alter the calendar (the accepted proposals), so the HTTP
+    /// Counts the changes that can alter the calendar or a web page ([`Store::changes`]), so the HTTP
     /// server notices them with one atomic read per request instead of a query.
     changes: AtomicU64,
     /// SQLite's `data_version` when [`Store::notice_external_changes`] last looked: it moves
@@ -482,10 +482,11 @@ impl Store {
         })
     }
 
-    /// How many changes that can alter the calendar this store has seen: through its own
-    /// writes (proposals made, decided, deferred) at once, through other processes' writes
-    /// once [`Store::notice_external_changes`] has seen them. Equal counts mean the same
-    /// accepted proposals; a different count means "render again".
+    /// How many changes that can alter the calendar or a web page this store has seen: through
+    /// its own writes (proposals made, decided, deferred; polls opened, decided, ended; votes
+    /// cast or withdrawn; minutes approved; a feed token replaced) at once, through other
+    /// processes' writes once [`Store::notice_external_changes`] has seen them. Equal counts
+    /// mean the same data; a different count means "render again".
     pub fn changes(&self) -> u64 {
         self.changes.load(Ordering::Acquire)
     }
@@ -1050,6 +1051,7 @@ impl Store {
                  created_at = excluded.created_at",
             params![room_id, token, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 

@@ -181,6 +181,7 @@ impl Store {
                 text(poll.created_at)
             ],
         )?;
+        self.changed();
         Ok(added == 1)
     }
 
@@ -238,6 +239,7 @@ impl Store {
                 command
             ],
         )?;
+        self.changed();
         Ok(changed == 1)
     }
 
@@ -292,6 +294,7 @@ impl Store {
             "UPDATE polls SET ended_at = ?2 WHERE poll_key = ?1 AND ended_at IS NULL",
             params![key, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -315,6 +318,7 @@ impl Store {
                 spoiled
             ],
         )?;
+        self.changed();
         Ok(added == 1)
     }
 
@@ -324,6 +328,7 @@ impl Store {
             "DELETE FROM poll_votes WHERE event_id = ?1",
             params![event_id],
         )?;
+        self.changed();
         Ok(deleted == 1)
     }
 

@@ -119,6 +119,13 @@ calendar:
         .await
         .unwrap();
     assert_eq!(unknown.status(), reqwest::StatusCode::NOT_FOUND);
+    // Without `calendar.public: true` there is no public page.
+    let public = client
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), reqwest::StatusCode::NOT_FOUND);
     let invitation = client
         .get(format!("{page}/invitations/videokonferenz.ics"))
         .send()
@@ -235,4 +242,28 @@ async fn the_minutes_page() {
     browser
         .screenshot(artefact_dir().join("pages").join("minutes.png"))
         .await;
+}
+
+/// The public page (`calendar.public: true`): dates, titles and agendas — no video link, no
+/// invitation, no poll, no minutes, only the public calendar; snapshotted and checked by
+/// axe-core in the browser.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_public_page_shows_nothing_behind_a_secret() {
+    let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    let now: DateTime<Utc> = "2026-12-10T09:00:00Z".parse().unwrap();
+    let store = Store::in_memory().unwrap();
+    let page = convene::web::public_page(&network, &store, now).unwrap();
+    for secret in ["meet.", "/feeds/", "/rooms/", "invitations", "Protokoll", "umfrage"] {
+        assert!(!page.contains(secret), "`{secret}` on the public page:\n{page}");
+    }
+    assert!(page.contains("/calendar.ics"), "{page}");
+    insta::assert_snapshot!("public_page", page);
+    use base64::Engine as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&page);
+    let browser = Browser::start().await;
+    browser
+        .open(&format!("data:text/html;charset=utf-8;base64,{encoded}"))
+        .await;
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
 }
