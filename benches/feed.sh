@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark: calendar feed requests per second and p99 latency, measured with wrk on 127.0.0.1
-# (-t2 -c64), for the 200 path (full body) and the 304 path (If-None-Match), against nginx
-# serving the identical bytes as a static file, in alternating rounds. Target: convene at least
-# 1.0 × nginx. Not a test: it prints numbers. Installs wrk and nginx from Debian's packages if
+# Benchmark: calendar feed and web page requests per second and p99 latency, measured with wrk
+# on 127.0.0.1 (-t2 -c64), for the 200 path (full body) and the 304 path (If-None-Match), against
+# nginx serving the identical bytes as static files, in alternating rounds. The page is the
+# public one (`/`, the example network with `public: true`): a kept page, as members' pages are
+# between changes. Target: convene at least 1.0 × nginx for each. Not a test: it prints numbers. Installs wrk and nginx from Debian's packages if
 # missing; stops what it starts.
 #
 # Run: benches/feed.sh [seconds per run, default 10] [rounds, default 3]
@@ -58,9 +59,9 @@ error_log $work/nginx/error.log;
 events { worker_connections 1024; }
 http {
     access_log off;
-    types { text/calendar ics; }
+    types { text/calendar ics; text/html html; }
     charset utf-8;
-    charset_types text/calendar;
+    charset_types text/calendar text/html;
     etag on;
     client_body_temp_path $work/nginx;
     proxy_temp_path $work/nginx;
@@ -80,9 +81,9 @@ for _ in $(seq 50); do
     curl -fs "http://127.0.0.1:$feed_port/healthz" >/dev/null && curl -fs "http://127.0.0.1:$nginx_port/calendar.ics" >/dev/null && break
     sleep 0.1
 done
-convene_url="http://127.0.0.1:$feed_port/calendar.ics"
-nginx_url="http://127.0.0.1:$nginx_port/calendar.ics"
-curl -fs "$convene_url" > "$work/www/calendar.ics"  # the feed's own bytes, served by nginx as a static file
+curl -fs "http://127.0.0.1:$feed_port/calendar.ics" > "$work/www/calendar.ics"  # the feed's own bytes, served by nginx as a static file
+curl -fs "http://127.0.0.1:$feed_port/" > "$work/www/page.html"  # the page's own bytes
+chmod 644 "$work/www/calendar.ics" "$work/www/page.html"
 etag() { curl -fsI "$1" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p'; }
 
 run() { # name url [etag]
@@ -95,22 +96,30 @@ run() { # name url [etag]
     local rps p99
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    printf '%-22s %12s req/s   p99 %s\n' "$1" "$rps" "$p99"
+    printf '%-28s %12s req/s   p99 %s\n' "$1" "$rps" "$p99"
     echo "$rps" >> "$work/$1.rps"
 }
 
-echo "calendar: $(wc -c < "$work/www/calendar.ics") bytes; wrk -t2 -c64 -d${SECONDS_PER_RUN}s on 127.0.0.1, $ROUNDS alternating rounds"
-convene_etag=$(etag "$convene_url")
-nginx_etag=$(etag "$nginx_url")
-for round in $(seq "$ROUNDS"); do
-    echo "round $round"
-    run convene-200 "$convene_url"
-    run nginx-200 "$nginx_url"
-    run convene-304 "$convene_url" "$convene_etag"
-    run nginx-304 "$nginx_url" "$nginx_etag"
+echo "calendar: $(wc -c < "$work/www/calendar.ics") bytes, page: $(wc -c < "$work/www/page.html") bytes; wrk -t2 -c64 -d${SECONDS_PER_RUN}s on 127.0.0.1, $ROUNDS alternating rounds"
+for what in calendar page; do
+    case $what in
+        calendar) convene_url="http://127.0.0.1:$feed_port/calendar.ics"; nginx_url="http://127.0.0.1:$nginx_port/calendar.ics" ;;
+        page) convene_url="http://127.0.0.1:$feed_port/"; nginx_url="http://127.0.0.1:$nginx_port/page.html" ;;
+    esac
+    convene_etag=$(etag "$convene_url")
+    nginx_etag=$(etag "$nginx_url")
+    for round in $(seq "$ROUNDS"); do
+        echo "$what, round $round"
+        run "$what-convene-200" "$convene_url"
+        run "$what-nginx-200" "$nginx_url"
+        run "$what-convene-304" "$convene_url" "$convene_etag"
+        run "$what-nginx-304" "$nginx_url" "$nginx_etag"
+    done
 done
 mean() { awk '{ s += $1 } END { printf "%.0f", s / NR }' "$1"; }
-for path in 200 304; do
-    awk -v a="$(mean "$work/convene-$path.rps")" -v b="$(mean "$work/nginx-$path.rps")" -v p="$path" \
-        'BEGIN { printf "%s path: convene %.0f / nginx %.0f req/s (means) = %.2f (target >= 1.00)\n", p, a, b, a / b }'
+for what in calendar page; do
+    for path in 200 304; do
+        awk -v a="$(mean "$work/$what-convene-$path.rps")" -v b="$(mean "$work/$what-nginx-$path.rps")" -v p="$what $path" \
+            'BEGIN { printf "%s path: convene %.0f / nginx %.0f req/s (means) = %.2f (target >= 1.00)\n", p, a, b, a / b }'
+    done
 done
