@@ -234,8 +234,8 @@ fn refused(error: &reqwest::Error) -> bool {
     false
 }
 
-/// An error with its causes, "outer: inner: innermost".
-fn chain(error: &dyn std::error::Error) -> String {
+/// An error with its causes, "outer: inner: innermost" (also for `convene links`).
+pub(super) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -21,6 +21,7 @@ use matrix_sdk::ruma::{OwnedRoomAliasId, OwnedRoomId, RoomAliasId};
 use url::Url;
 
 use super::chat::new_token;
+use super::doctor::chain;
 use super::session::{self, SessionError};
 use crate::config::{Config, Secret};
 use crate::data_dir::{Data, OpenError};
@@ -286,18 +287,6 @@ fn read_answer(status: u16, body: &[u8]) -> Result<OwnedRoomId, ResolveError> {
                 .collect(),
         }),
     }
-}
-
-/// An error with its causes, "outer: inner: innermost".
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

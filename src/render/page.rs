@@ -8,11 +8,11 @@
 //! markup. No script, one style sheet from the server itself ([`STYLE_SHEET`]), landmarks and
 //! headings in order, dates in `<time>`, tables with headers: what BITV 2.0 (WCAG 2.1 AA) asks.
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike as _, Months, NaiveDate};
 use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::common::{date_long, date_range};
+use super::common::{date_long, date_range, month_name};
 use super::meetings::FeedLinks;
 use crate::agenda::Agenda;
 use crate::i18n::Language;
@@ -170,14 +170,20 @@ fn meetings_section(
             @if meetings.is_empty() {
                 p { (none.get(language)) }
             }
-            @for entry in meetings {
-                (meeting_article(language, audience, entry))
+            (month_view(language, meetings))
+            @for (index, entry) in meetings.iter().enumerate() {
+                (meeting_article(language, audience, index, entry))
             }
         }
     }
 }
 
-fn meeting_article(language: Language, audience: Audience, entry: &PageMeeting<'_>) -> Markup {
+fn meeting_article(
+    language: Language,
+    audience: Audience,
+    index: usize,
+    entry: &PageMeeting<'_>,
+) -> Markup {
     let meeting = entry.meeting;
     let video = text!(const de: "Videokonferenz", en: "Video conference");
     let agenda = text!(const de: "Tagesordnung", en: "Agenda");
@@ -190,7 +196,7 @@ fn meeting_article(language: Language, audience: Audience, entry: &PageMeeting<'
         .map(|a| a.items.iter().map(|i| i.title.as_str()).collect())
         .unwrap_or_default();
     html! {
-        article {
+        article id=(anchor(index)) {
             h3 { (meeting.title) }
             p {
                 time datetime=(meeting.start.to_rfc3339()) {
@@ -211,6 +217,93 @@ fn meeting_article(language: Language, audience: Audience, entry: &PageMeeting<'
             }
             @if let Some(invitation) = &entry.invitation {
                 p { a href=(invitation) download { (add.get(language)) } }
+            }
+        }
+    }
+}
+
+/// The anchor of the `index`th coming meeting on the page.
+fn anchor(index: usize) -> String {
+    format!("termin-{}", index + 1)
+}
+
+/// The months of the coming meetings (at most two) as calendars, each meeting's day linking to
+/// it below: a month at a glance, beside the list.
+fn month_view(language: Language, meetings: &[PageMeeting<'_>]) -> Markup {
+    let mut months: Vec<(i32, u32)> = Vec::new();
+    for entry in meetings {
+        let month = (entry.meeting.start.year(), entry.meeting.start.month());
+        if !months.contains(&month) && months.len() < 2 {
+            months.push(month);
+        }
+    }
+    html! {
+        @for (year, month) in months {
+            (month_table(language, year, month, meetings))
+        }
+    }
+}
+
+fn month_table(language: Language, year: i32, month: u32, meetings: &[PageMeeting<'_>]) -> Markup {
+    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+        return html! {};
+    };
+    let next = first.checked_add_months(Months::new(1)).unwrap_or(first);
+    let days = usize::try_from((next - first).num_days()).unwrap_or(0);
+    let offset = first.weekday().num_days_from_monday() as usize;
+    // Cells: blanks before the 1st, then the days, padded to whole weeks.
+    let mut cells: Vec<Option<u32>> = vec![None; offset];
+    cells.extend((1..=days).map(|day| u32::try_from(day).ok()));
+    while !cells.len().is_multiple_of(7) {
+        cells.push(None);
+    }
+    let weekdays = text!(
+        const de: "Mo Di Mi Do Fr Sa So|Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag",
+        en: "Mon Tue Wed Thu Fri Sat Sun|Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    );
+    let (short, long) = weekdays.get(language).split_once('|').unwrap_or_default();
+    let heads: Vec<(&str, &str)> = short.split(' ').zip(long.split(' ')).collect();
+    let on = |day: u32| {
+        meetings
+            .iter()
+            .enumerate()
+            .filter(move |(_, entry)| {
+                let start = entry.meeting.start;
+                start.year() == year && start.month() == month && start.day() == day
+            })
+            .map(|(index, entry)| {
+                // The day is the link's visible text, so its name starts with the date.
+                let label = format!(
+                    "{}: {}",
+                    date_long(language, entry.meeting.start),
+                    entry.meeting.title
+                );
+                (anchor(index), label)
+            })
+    };
+    html! {
+        table class="month" {
+            caption { (month_name(language, month - 1)) " " (year) }
+            thead { tr {
+                @for (short, long) in &heads { th scope="col" abbr=(long) { (short) } }
+            } }
+            tbody {
+                @for week in cells.chunks(7) {
+                    tr {
+                        @for cell in week {
+                            @match cell {
+                                Some(day) => td {
+                                    @let found: Vec<(String, String)> = on(*day).collect();
+                                    @match found.first() {
+                                        Some((anchor, label)) => a class="meeting" href={ "#" (anchor) } aria-label=(label) { (day) },
+                                        None => (day),
+                                    }
+                                },
+                                None => td {},
+                            }
+                        }
+                    }
+                }
             }
         }
     }

@@ -253,8 +253,18 @@ async fn the_public_page_shows_nothing_behind_a_secret() {
     let now: DateTime<Utc> = "2026-12-10T09:00:00Z".parse().unwrap();
     let store = Store::in_memory().unwrap();
     let page = convene::web::public_page(&network, &store, now).unwrap();
-    for secret in ["meet.", "/feeds/", "/rooms/", "invitations", "Protokoll", "umfrage"] {
-        assert!(!page.contains(secret), "`{secret}` on the public page:\n{page}");
+    for secret in [
+        "meet.",
+        "/feeds/",
+        "/rooms/",
+        "invitations",
+        "Protokoll",
+        "umfrage",
+    ] {
+        assert!(
+            !page.contains(secret),
+            "`{secret}` on the public page:\n{page}"
+        );
     }
     assert!(page.contains("/calendar.ics"), "{page}");
     insta::assert_snapshot!("public_page", page);
@@ -266,4 +276,7 @@ async fn the_public_page_shows_nothing_behind_a_secret() {
         .await;
     let violations = browser.axe().await;
     assert!(violations.is_empty(), "{}", report(&violations));
+    browser
+        .screenshot(artefact_dir().join("pages").join("public.png"))
+        .await;
 }
