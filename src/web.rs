@@ -20,6 +20,8 @@ pub const PAGE_MEETINGS: usize = 6;
 const HORIZON: TimeDelta = TimeDelta::days(400);
 /// How many approved minutes a room page lists, newest first.
 pub const PAGE_MINUTES: usize = 24;
+/// How many open action items a room page lists, oldest first.
+pub const PAGE_ACTIONS: usize = 100;
 
 /// The invitation file of `meeting` (its series' or workshop's id), as the room page links it.
 pub fn invitation_name(meeting: &Meeting) -> String {
@@ -71,13 +73,18 @@ fn page(
                 .map(|token| format!("{token}/invitations/{}", invitation_name(meeting))),
         });
     }
-    let (audience, polls, minutes) = match token {
+    let (audience, polls, minutes, actions) = match token {
         Some(_) => (
             Audience::Members,
             running_polls(network, store)?,
             approved_minutes(network, store)?,
+            store
+                .open_actions(None)?
+                .into_iter()
+                .take(PAGE_ACTIONS)
+                .collect(),
         ),
-        None => (Audience::Public, Vec::new(), Vec::new()),
+        None => (Audience::Public, Vec::new(), Vec::new(), Vec::new()),
     };
     let path = match token {
         Some(token) => format!("feeds/{token}.ics"),
@@ -97,6 +104,7 @@ fn page(
         feed,
         polls,
         minutes,
+        actions,
     }))
 }
 

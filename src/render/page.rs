@@ -14,8 +14,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::common::{date_long, date_range, month_name};
 use super::meetings::FeedLinks;
+use super::minutes::action_line;
 use crate::agenda::Agenda;
 use crate::i18n::Language;
+use crate::minutes::ActionItem;
 use crate::poll::Tally;
 use crate::proposal::Proposal;
 use crate::schedule::Meeting;
@@ -85,6 +87,8 @@ pub struct RoomPage<'a> {
     pub polls: Vec<PagePoll>,
     /// The approved minutes, newest first.
     pub minutes: Vec<PageMinutes>,
+    /// The open action items of the network's minutes.
+    pub actions: Vec<ActionItem>,
 }
 
 /// Approved minutes as their page shows them.
@@ -149,6 +153,7 @@ pub fn room_page(page: &RoomPage<'_>) -> String {
         (meetings_section(language, page.audience, &page.meetings))
         (subscription_section(language, page.feed.as_ref()))
         (polls_section(language, &page.polls))
+        (actions_section(language, &page.actions))
         (minutes_section(language, &page.minutes))
     };
     document(language, heading.get(language), page.network, main)
@@ -363,6 +368,21 @@ fn polls_section(language: Language, polls: &[PagePoll]) -> Markup {
                 @if !poll.tally.not_answered.is_empty() {
                     p { (waiting.get(language)) ": " (poll.tally.not_answered.join(", ")) }
                 }
+            }
+        }
+    }
+}
+
+fn actions_section(language: Language, actions: &[ActionItem]) -> Markup {
+    let heading = text!(const de: "Offene Aufgaben", en: "Open action items");
+    if actions.is_empty() {
+        return html! {};
+    }
+    html! {
+        section aria-labelledby="aufgaben" {
+            h2 id="aufgaben" { (heading.get(language)) }
+            ul {
+                @for action in actions { li { (action_line(language, action)) } }
             }
         }
     }
