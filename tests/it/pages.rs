@@ -253,8 +253,18 @@ async fn the_public_page_shows_nothing_behind_a_secret() {
     let now: DateTime<Utc> = "2026-12-10T09:00:00Z".parse().unwrap();
     let store = Store::in_memory().unwrap();
     let page = convene::web::public_page(&network, &store, now).unwrap();
-    for secret in ["meet.", "/feeds/", "/rooms/", "invitations", "Protokoll", "umfrage"] {
-        assert!(!page.contains(secret), "`{secret}` on the public page:\n{page}");
+    for secret in [
+        "meet.",
+        "/feeds/",
+        "/rooms/",
+        "invitations",
+        "Protokoll",
+        "umfrage",
+    ] {
+        assert!(
+            !page.contains(secret),
+            "`{secret}` on the public page:\n{page}"
+        );
     }
     assert!(page.contains("/calendar.ics"), "{page}");
     insta::assert_snapshot!("public_page", page);
@@ -266,4 +276,203 @@ async fn the_public_page_shows_nothing_behind_a_secret() {
         .await;
     let violations = browser.axe().await;
     assert!(violations.is_empty(), "{}", report(&violations));
+}
+
+/// The example network's organizers' page on 10 December 2026: an invitation delivered to two
+/// rooms (one found through its alias), pending in one (the homeserver unreachable) and given
+/// up in another; published minutes; an open proposal with hostile text (escaped); attendance
+/// at the last two meetings.
+#[test]
+fn the_organizers_page_of_the_example_network() {
+    use convene::health::Verdict;
+    use convene::minutes::Attendance;
+    use convene::store::{NewDelivery, PostRow};
+    let network = Network::load(Path::new("config/convene.example.yaml")).unwrap();
+    let now: DateTime<Utc> = "2026-12-10T09:00:00Z".parse().unwrap();
+    let at = |text: &str| text.parse::<DateTime<Utc>>().unwrap();
+    let store = Store::in_memory().unwrap();
+    store
+        .remember_alias(
+            "#ikone-kaiserslautern:kaiserslautern.de",
+            "!kl:kaiserslautern.de",
+            now,
+        )
+        .unwrap();
+    store
+        .remember_alias(
+            "#ikone-orga:kaiserslautern.de",
+            "!orga:kaiserslautern.de",
+            now,
+        )
+        .unwrap();
+    let post = |key: &str, kind: &str, meeting: &str, start: &str, created: &str| {
+        store
+            .start_post(&PostRow {
+                post_key: key.to_owned(),
+                kind: kind.to_owned(),
+                meeting_key: meeting.to_owned(),
+                meeting_title: "Videokonferenz des Netzwerks IKONE DS".to_owned(),
+                meeting_start: at(start),
+                late: false,
+                detail: String::new(),
+                created_at: at(created),
+                finished_at: None,
+            })
+            .unwrap();
+    };
+    let begin = |key: &str, meeting: &str, start: &str, room: &str, created: &str| {
+        store
+            .begin(&NewDelivery {
+                post_key: key,
+                room_id: room,
+                meeting_key: meeting,
+                meeting_title: "Videokonferenz des Netzwerks IKONE DS",
+                meeting_start: at(start),
+                transaction_id: "t",
+                content_hash: "h",
+                now: at(created),
+            })
+            .unwrap()
+    };
+    // Older than 90 days: not shown.
+    post(
+        "announcement/videokonferenz/2026-08-20",
+        "announcement",
+        "videokonferenz/2026-08-20",
+        "2026-08-20T08:00:00Z",
+        "2026-08-13T08:00:00Z",
+    );
+    let minutes = "minutes/videokonferenz/2026-11-19";
+    post(
+        minutes,
+        "minutes",
+        "videokonferenz/2026-11-19",
+        "2026-11-19T09:00:00Z",
+        "2026-11-20T10:00:00Z",
+    );
+    for room in ["!orga:kaiserslautern.de", "!kl:kaiserslautern.de"] {
+        begin(
+            minutes,
+            "videokonferenz/2026-11-19",
+            "2026-11-19T09:00:00Z",
+            room,
+            "2026-11-20T10:00:00Z",
+        );
+        store
+            .sent(minutes, room, Some("$m"), None, at("2026-11-20T10:00:01Z"))
+            .unwrap();
+    }
+    let invitation = "announcement/videokonferenz/2027-01-21";
+    let (meeting, start, created) = (
+        "videokonferenz/2027-01-21",
+        "2027-01-28T13:00:00Z",
+        "2026-12-03T08:00:00Z",
+    );
+    post(invitation, "announcement", meeting, start, created);
+    for room in ["!orga:kaiserslautern.de", "!kl:kaiserslautern.de"] {
+        begin(invitation, meeting, start, room, created);
+        store
+            .sent(
+                invitation,
+                room,
+                Some("$a"),
+                None,
+                at("2026-12-03T08:00:01Z"),
+            )
+            .unwrap();
+    }
+    begin(
+        invitation,
+        meeting,
+        start,
+        "#ikone:bitburg-pruem.de",
+        created,
+    );
+    store
+        .failed(
+            invitation,
+            "#ikone:bitburg-pruem.de",
+            "unreachable",
+            at("2026-12-10T09:30:00Z"),
+        )
+        .unwrap();
+    let new = NewDelivery {
+        post_key: invitation,
+        room_id: "!hJtPkbQrWmXcVaZs:kvmyk.de",
+        meeting_key: meeting,
+        meeting_title: "Videokonferenz des Netzwerks IKONE DS",
+        meeting_start: at(start),
+        transaction_id: "t",
+        content_hash: "h",
+        now: at("2026-12-04T08:00:00Z"),
+    };
+    store.give_up(&new, "not-in-room").unwrap();
+    // A room no longer configured keeps its column.
+    begin(invitation, meeting, start, "!old:example.org", created);
+    store
+        .sent(
+            invitation,
+            "!old:example.org",
+            Some("$o"),
+            None,
+            at("2026-12-03T08:00:02Z"),
+        )
+        .unwrap();
+    store
+        .propose(
+            &NewProposal {
+                meeting_key: "videokonferenz/2027-01-21",
+                room_id: "!kl:kaiserslautern.de",
+                municipality: "Kaiserslautern",
+                sender: "@anna:kaiserslautern.de",
+                title: "Open Data <script>alert(1)</script> & mehr",
+                description: None,
+                source_event: "$p:test",
+                now,
+            },
+            10,
+        )
+        .unwrap()
+        .unwrap();
+    for (meeting, municipality, kind, event) in [
+        (
+            "videokonferenz/2026-11-19",
+            "Kaiserslautern",
+            Attendance::Here,
+            "$1",
+        ),
+        (
+            "videokonferenz/2026-11-19",
+            "Landkreis Mayen-Koblenz",
+            Attendance::Declined,
+            "$2",
+        ),
+        (
+            "videokonferenz/2026-10-15",
+            "Kaiserslautern",
+            Attendance::Accepted,
+            "$3",
+        ),
+        (
+            "videokonferenz/2026-10-15",
+            "Eifelkreis Bitburg-Prüm",
+            Attendance::Here,
+            "$4",
+        ),
+    ] {
+        store
+            .set_attendance(
+                meeting,
+                municipality,
+                "@someone:example.org",
+                kind,
+                event,
+                now,
+            )
+            .unwrap();
+    }
+    let page = convene::web::organizers_page(&network, &store, Verdict::Healthy, now).unwrap();
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(!page.contains("2026-08-20"), "{page}");
+    insta::assert_snapshot!("organizers_page", page);
 }
