@@ -213,9 +213,9 @@ fn posts_section(page: &OrganizersPage<'_>) -> Markup {
     }
 }
 
-/// "Einladung: Videokonferenz (17.12.2026), begonnen 10.12.2026".
+/// "Einladung: Videokonferenz (17.12.2026)", and below "Versand ab 10.12.2026".
 fn post_heading(language: Language, post: &PagePost) -> Markup {
-    let started = text!(const de: "begonnen", en: "started");
+    let started = text!(const de: "Versand ab", en: "sent from");
     html! {
         (kind_name(language, &post.kind))
         @if !post.meeting_title.is_empty() { ": " (post.meeting_title) }
@@ -234,7 +234,9 @@ fn delivery_cell(language: Language, record: &Record) -> Markup {
     let delivered = text!(const de: "zugestellt", en: "delivered");
     let pending = text!(const de: "ausstehend", en: "pending");
     let given_up = text!(const de: "aufgegeben", en: "given up");
-    let not_sent = text!(const de: "nicht versandt", en: "not sent");
+    // Nothing begun: the post is not for this room (a notice to the organizers), or its turn
+    // has not come yet.
+    let not_sent = text!(const de: "kein Versand", en: "none");
     match record {
         Record::Done { .. } => html! { td class="ok" { (delivered.get(language)) } },
         Record::Pending { failure: None, .. } => {

@@ -1792,6 +1792,68 @@ mod tests {
     }
 
     #[test]
+    fn the_organizers_token_is_one_of_its_own_and_rotates() {
+        let store = Store::in_memory().unwrap();
+        let token = store.organizers_token(|| "a".repeat(40), now()).unwrap();
+        assert_eq!(
+            store.organizers_token(|| "b".repeat(40), now()).unwrap(),
+            token
+        );
+        assert!(store.is_organizers_token(&token).unwrap());
+        assert_eq!(store.room_of_token(&token).unwrap(), None);
+        store
+            .rotate_organizers_token(&"c".repeat(40), now())
+            .unwrap();
+        assert!(!store.is_organizers_token(&token).unwrap());
+        assert!(store.is_organizers_token(&"c".repeat(40)).unwrap());
+        assert!(!store.is_organizers_token("").unwrap());
+        // A room's feed token does not open the organizers' page.
+        let feed = store
+            .feed_token("!kl:hs", || "d".repeat(40), now())
+            .unwrap();
+        assert!(!store.is_organizers_token(&feed).unwrap());
+    }
+
+    #[test]
+    fn recent_posts_come_with_their_deliveries_and_aliases_with_their_rooms() {
+        let store = Store::in_memory().unwrap();
+        let post = |key: &str, created: DateTime<Utc>| PostRow {
+            post_key: key.to_owned(),
+            kind: "announcement".to_owned(),
+            meeting_key: "m".to_owned(),
+            meeting_title: "M".to_owned(),
+            meeting_start: now(),
+            late: false,
+            detail: String::new(),
+            created_at: created,
+            finished_at: None,
+        };
+        let old = now() - chrono::TimeDelta::days(100);
+        store.start_post(&post("old", old)).unwrap();
+        store.start_post(&post("new", now())).unwrap();
+        store.begin(&new("old", "!a:hs", "t1")).unwrap();
+        store.begin(&new("new", "!a:hs", "t2")).unwrap();
+        store.begin(&new("pin/new", "!a:hs", "t3")).unwrap();
+        let since = now() - chrono::TimeDelta::days(90);
+        let posts = store.posts_since(since).unwrap();
+        assert_eq!(posts.len(), 1);
+        assert_eq!(posts[0].post_key, "new");
+        let deliveries = store.deliveries_since(since).unwrap();
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(deliveries[0].post_key, "new");
+        store.remember_alias("#a:hs", "!a:hs", now()).unwrap();
+        store.remember_alias("#a:hs", "!b:hs", now()).unwrap();
+        assert_eq!(
+            store
+                .room_aliases()
+                .unwrap()
+                .get("#a:hs")
+                .map(String::as_str),
+            Some("!b:hs")
+        );
+    }
+
+    #[test]
     fn calendar_versions_change_only_with_the_content() {
         let store = Store::in_memory().unwrap();
         let later = now() + chrono::TimeDelta::days(1);

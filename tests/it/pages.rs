@@ -172,6 +172,167 @@ calendar:
     drop(bot);
 }
 
+/// The organizers' page in a real browser: an organizer asks `!web` in the organizers' room and
+/// opens the link; the invitation that went out shows as delivered to Kaiserslautern (named,
+/// though its deliveries are kept under its room id) and as not delivered to a configured room
+/// whose alias does not exist, with the reason. axe-core finds no violation at 1280 px nor at
+/// 375 px, where the page itself does not scroll sideways. Over HTTP: the pages' headers, 304,
+/// 404 for an unknown token, and `!web rotate` makes the old link 404 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_organizers_page_shows_which_room_did_not_get_a_post_accessibly() {
+    let port = crate::support::free_port();
+    let network = TestNetwork::setup()
+        .member(RoomSpec::new("Kaiserslautern", "kaiserslautern", true))
+        .without_listen()
+        .extend_base(&format!(
+            "calendar:
+  contact: info@ikone-ds.example
+  listen: 127.0.0.1:{port}
+  public_url: http://127.0.0.1:{port}/
+"
+        ))
+        .create()
+        .await;
+    // A member whose room's address does not exist: the invitation cannot reach it.
+    let base = network.home.base_config();
+    let kaiserslautern = format!(
+        "      room: \"#kaiserslautern:{}\"\n",
+        network.synapse.server_name
+    );
+    assert!(base.contains(&kaiserslautern), "{base}");
+    let base = base.replacen(
+        &kaiserslautern,
+        &format!(
+            "{kaiserslautern}    - name: Gemeinde Ohne Raum\n      room: \"#gibt-es-nicht:{}\"\n",
+            network.synapse.server_name
+        ),
+        1,
+    );
+    // The announcement (one minute ahead) is due some 20 s after the start.
+    let start =
+        (Utc::now() + chrono::TimeDelta::seconds(80)).with_timezone(&chrono_tz::Europe::Berlin);
+    network.home.configure(
+        &base,
+        &format!(
+            "meetings:
+  reminders: [1m]
+  series:
+    - id: videokonferenz
+      title: Videokonferenz
+      rule: FREQ=WEEKLY;COUNT=1
+      first: {date}
+      start: \"{time}\"
+      duration: 60m
+",
+            date = start.format("%Y-%m-%d"),
+            time = start.format("%H:%M:%S"),
+        ),
+    );
+    let bot = network.start_bot().await;
+    let (organizer, bot_id, orga) = (
+        &network.organizer,
+        network.bot_id.clone(),
+        &network.rooms[0],
+    );
+
+    let link = |body: &str| {
+        body.split_whitespace()
+            .find(|word| word.starts_with(&format!("http://127.0.0.1:{port}/organizers/")))
+            .map(ToOwned::to_owned)
+            .unwrap_or_else(|| panic!("no page link in {body}"))
+    };
+    let ask = organizer.say(orga, "!web").await;
+    let page = link(&organizer.reply_to(&bot_id, &ask).await.body);
+
+    // Over HTTP, once the invitation has gone out (and failed in the room that does not exist).
+    let client = reqwest::Client::new();
+    let (headers, body) = crate::support::eventually_async(
+        "the invitation on the organizers' page",
+        Duration::from_secs(90),
+        || {
+            let client = client.clone();
+            let page = page.clone();
+            async move {
+                let response = client.get(&page).send().await.ok()?;
+                let headers = response.headers().clone();
+                let body = response.text().await.ok()?;
+                (body.contains("die Raumadresse ist unbekannt")
+                    && body.contains("<td class=\"ok\">zugestellt</td>"))
+                .then_some((headers, body))
+            }
+        },
+    )
+    .await;
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none'; style-src 'self'"),
+        "{headers:?}"
+    );
+    for expected in [
+        "<th scope=\"col\">Kaiserslautern</th>",
+        "<th scope=\"col\">Gemeinde Ohne Raum</th>",
+        "Einladung: Videokonferenz",
+    ] {
+        assert!(
+            body.contains(expected),
+            "`{expected}` not on the page:\n{body}"
+        );
+    }
+    let unknown = client
+        .get(format!(
+            "http://127.0.0.1:{port}/organizers/{}",
+            "x".repeat(40)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), reqwest::StatusCode::NOT_FOUND);
+
+    // In the browser, on a desktop and on a phone.
+    let browser = Browser::start().await;
+    browser.set_window_size(1280, 900).await;
+    browser.open(&page).await;
+    let shown = browser.text().await;
+    for expected in [
+        "Seite der Organisation",
+        "Zustand des Bots",
+        "Zustellungen",
+        "Gemeinde Ohne Raum",
+        "die Raumadresse ist unbekannt",
+        "Offene Vorschläge",
+        "Teilnahme der Kommunen",
+    ] {
+        assert!(shown.contains(expected), "`{expected}` not shown:\n{shown}");
+    }
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    let dir = artefact_dir().join("pages");
+    browser.screenshot(dir.join("organizers.png")).await;
+    browser.set_window_size(375, 800).await;
+    browser.open(&page).await;
+    assert!(
+        browser.scroll_width().await <= browser.viewport_width().await,
+        "the organizers' page scrolls sideways on a phone"
+    );
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    browser.screenshot(dir.join("organizers-phone.png")).await;
+
+    // `!web rotate`: the old link is gone at once, the new one works.
+    let ask = organizer.say(orga, "!web rotate").await;
+    let rotated = link(&organizer.reply_to(&bot_id, &ask).await.body);
+    assert_ne!(rotated, page);
+    let old = client.get(&page).send().await.unwrap();
+    assert_eq!(old.status(), reqwest::StatusCode::NOT_FOUND);
+    let new = client.get(&rotated).send().await.unwrap();
+    assert_eq!(new.status(), reqwest::StatusCode::OK);
+    drop(bot);
+}
+
 /// The example network's room page on 10 December 2026, with a proposal the organizers
 /// accepted for the next meeting — and hostile text in it, escaped.
 #[test]
