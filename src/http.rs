@@ -257,6 +257,18 @@ enum RenderError {
 }
 
 impl ServerState {
+    /// What `/healthz` judges now: the bot's health, and a calendar render that has been
+    /// running longer than a request may take.
+    pub fn verdict(&self) -> Verdict {
+        match self.cache.rendering_for() {
+            Some(running) if running > self.request_timeout => Verdict::Unhealthy(format!(
+                "the calendar has been rendering for {} s; calendar requests time out",
+                running.as_secs()
+            )),
+            _ => self.health.verdict(std::time::Instant::now()),
+        }
+    }
+
     /// A state for `network`.
     pub fn new(
         network: watch::Receiver<Arc<Network>>,
@@ -411,6 +423,7 @@ pub fn router(state: ServerState) -> Router {
         .route("/feeds/{file}", get(room_calendar))
         .route("/minutes/{file}", get(minutes_file))
         .route("/rooms/{token}", get(pages::room_page))
+        .route("/organizers/{token}", get(pages::organizers_page))
         .route("/rooms/{token}/invitations/{file}", get(pages::invitation))
         .route("/style.css", get(pages::style_sheet))
         .route("/", get(pages::public_page))
@@ -794,13 +807,7 @@ async fn handle(options: &ConnectionOptions, request: Request<Incoming>) -> Resp
 /// that has been running longer than a request may take is a reason: every calendar request
 /// times out meanwhile.
 async fn healthz(State(state): State<ServerState>) -> Response {
-    let verdict = match state.cache.rendering_for() {
-        Some(running) if running > state.request_timeout => Verdict::Unhealthy(format!(
-            "the calendar has been rendering for {} s; calendar requests time out",
-            running.as_secs()
-        )),
-        _ => state.health.verdict(std::time::Instant::now()),
-    };
+    let verdict = state.verdict();
     let (status, body) = match verdict {
         Verdict::Healthy => (StatusCode::OK, "ok\n".to_owned()),
         Verdict::Unhealthy(why) => (StatusCode::SERVICE_UNAVAILABLE, format!("{why}\n")),

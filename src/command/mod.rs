@@ -51,6 +51,12 @@ pub enum Command {
         /// Whether to replace the room's link.
         rotate: bool,
     },
+    /// `!web` (organizers, in their room): the link to the organizers' page; `!web rotate`
+    /// replaces it.
+    Web {
+        /// Whether to replace the page's link.
+        rotate: bool,
+    },
     /// `!minutes …`: starting, showing, correcting, approving and listing minutes.
     Minutes(MinutesCommand),
     /// What the chairs record while minutes are taken (and `!minutes end`).
@@ -270,6 +276,10 @@ command_ids! {
     AgendaDefer,
     /// `!subscribe rotate`
     SubscribeRotate,
+    /// `!web`
+    Web,
+    /// `!web rotate`
+    WebRotate,
     /// `!minutes start`
     MinutesStart,
     /// `!minutes approve`
@@ -338,6 +348,8 @@ impl Command {
             Self::Ics(_) => CommandId::Ics,
             Self::Subscribe { rotate: false } => CommandId::Subscribe,
             Self::Subscribe { rotate: true } => CommandId::SubscribeRotate,
+            Self::Web { rotate: false } => CommandId::Web,
+            Self::Web { rotate: true } => CommandId::WebRotate,
             Self::Minutes(sub) => match sub {
                 MinutesCommand::Show => CommandId::Minutes,
                 MinutesCommand::Start => CommandId::MinutesStart,

@@ -105,6 +105,7 @@ const MINUTES: &[&str] = &["minutes", "protokoll"];
 const SUBSCRIBE: &[&str] = &["subscribe", "abonnieren"];
 const ACTIONS: &[&str] = &["actions", "aufgaben"];
 const POLL: &[&str] = &["poll", "umfrage"];
+const WEB: &[&str] = &["web", "webseite"];
 
 impl CommandId {
     /// This entry of the table.
@@ -736,6 +737,36 @@ impl CommandId {
                     en: "!subscribe rotate",
                 ),
                 parse: |arguments| nothing(arguments, Command::Subscribe { rotate: true }),
+            },
+            Self::Web => Spec {
+                names: WEB,
+                sub: &[],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: text!(
+                    const de: "nennt im Organisationsraum den Link zur Seite der Organisation: Zustellungen, offene Vorschläge, Terminumfragen, Teilnahme und Zustand des Bots",
+                    en: "gives, in the organizers' room, the link to the organizers' page: deliveries, open proposals, date polls, attendance and the bot's health",
+                ),
+                example: text!(
+                    const de: "!web",
+                    en: "!web",
+                ),
+                parse: |arguments| nothing(arguments, Command::Web { rotate: false }),
+            },
+            Self::WebRotate => Spec {
+                names: WEB,
+                sub: &["rotate", "neu"],
+                role: Role::Organizer,
+                arguments: NONE,
+                summary: text!(
+                    const de: "ersetzt den Link zur Seite der Organisation; der alte Link funktioniert danach nicht mehr",
+                    en: "replaces the link to the organizers' page; the old link stops working",
+                ),
+                example: text!(
+                    const de: "!web rotate",
+                    en: "!web rotate",
+                ),
+                parse: |arguments| nothing(arguments, Command::Web { rotate: true }),
             },
             Self::MinutesStart => Spec {
                 names: MINUTES,

@@ -1,7 +1,9 @@
 //! The web pages on the HTTP server: a member room's page at `/rooms/<token>` (behind the room's
 //! feed token, so `!subscribe rotate` revokes page and feed at once), its meetings' invitations
 //! at `/rooms/<token>/invitations/<id>.ics`, approved minutes as a page at `/minutes/<token>`
-//! (their Markdown stays at `/minutes/<token>.md`), and the one style sheet at `/style.css`.
+//! (their Markdown stays at `/minutes/<token>.md`), the organizers' page at
+//! `/organizers/<token>` (behind a token of its own, which `!web rotate` replaces), and the one
+//! style sheet at `/style.css`.
 //!
 //! With `calendar.public: true`, `/` is the public page: dates, titles and agendas, nothing
 //! behind a secret (no video links, no polls, no minutes).
@@ -145,6 +147,33 @@ pub(super) async fn public_page(State(state): State<ServerState>, headers: Heade
     .await;
     let response = match page {
         Ok(Some(page)) => respond_kept(&headers, &page),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(status) => status.into_response(),
+    };
+    counted(&state, "page", response)
+}
+
+/// `/organizers/<token>`: the organizers' page, behind their own token (`!web`). Written per
+/// request, never kept: what it shows (deliveries, health) changes without counting as a change
+/// of the store.
+pub(super) async fn organizers_page(
+    State(state): State<ServerState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let network = Arc::clone(&state.network.borrow());
+    let now = state.clock.now();
+    let health = state.verdict();
+    let page = state
+        .query(move |store| {
+            if !store.is_organizers_token(&token)? {
+                return Ok(None);
+            }
+            crate::web::organizers_page(&network, store, health, now).map(Some)
+        })
+        .await;
+    let response = match page {
+        Ok(Some(page)) => respond(&headers, page.into_bytes(), "text/html; charset=utf-8"),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(status) => status.into_response(),
     };

@@ -86,6 +86,12 @@ fn shorten(text: &str, limit: usize) -> String {
 
 /// "Trier (der Bot ist nicht im Raum; wird erneut versucht)".
 fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String {
+    format!("{} ({})", one_line(room), outcome_reason(language, outcome))
+}
+
+/// "der Bot ist nicht im Raum; wird erneut versucht": what became of a room that does not have
+/// a post, and why.
+pub(super) fn outcome_reason(language: Language, outcome: &RoomOutcome) -> String {
     let what = match outcome {
         RoomOutcome::Retrying(failure) => text!(
             de: "{reason}; wird erneut versucht",
@@ -102,7 +108,7 @@ fn room_outcome(language: Language, room: &str, outcome: &RoomOutcome) -> String
             reason = failure_reason(language, failure),
         ),
     };
-    format!("{} ({})", one_line(room), what.get(language))
+    what.take(language)
 }
 
 /// How many rooms a delivery report names at most in one of its lists: what

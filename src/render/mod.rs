@@ -8,6 +8,7 @@ mod common;
 mod fan_out;
 mod meetings;
 mod minutes;
+pub mod organizers;
 pub mod page;
 mod polls;
 mod proposals;
@@ -29,6 +30,7 @@ pub use minutes::{
     action_reminder, escape_markdown, minutes_draft, minutes_list, minutes_markdown,
     minutes_message, minutes_reply, minutes_summary,
 };
+pub use organizers::web_answer;
 pub use polls::{
     no_open_poll, no_such_slot, poll_answer, poll_closed, poll_decided, poll_decision_invalid,
     poll_fallback, poll_overdue, poll_question, poll_reminder, poll_summary, poll_tallies,

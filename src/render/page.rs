@@ -117,7 +117,7 @@ fn lang(language: Language) -> &'static str {
 }
 
 /// A whole document: head, a skip link, the network's name as banner, and `main`.
-fn document(language: Language, title: &str, network: &str, main: Markup) -> String {
+pub(super) fn document(language: Language, title: &str, network: &str, main: Markup) -> String {
     let skip = text!(const de: "Zum Inhalt springen", en: "Skip to content");
     html! {
         (DOCTYPE)
@@ -336,10 +336,6 @@ fn subscription_section(language: Language, feed: Option<&FeedLinks>) -> Markup 
 
 fn polls_section(language: Language, polls: &[PagePoll]) -> Markup {
     let heading = text!(const de: "Laufende Terminumfragen", en: "Running date polls");
-    let date = text!(const de: "Termin", en: "Date");
-    let who = text!(const de: "Können teilnehmen", en: "Can attend");
-    let count = text!(const de: "Anzahl", en: "Count");
-    let waiting = text!(const de: "Noch keine Antwort", en: "No answer yet");
     if polls.is_empty() {
         return html! {};
     }
@@ -347,28 +343,40 @@ fn polls_section(language: Language, polls: &[PagePoll]) -> Markup {
         section aria-labelledby="umfragen" {
             h2 id="umfragen" { (heading.get(language)) }
             @for poll in polls {
-                table {
-                    caption { (poll.title) }
-                    thead { tr {
-                        th scope="col" { (date.get(language)) }
-                        th scope="col" { (count.get(language)) }
-                        th scope="col" { (who.get(language)) }
-                    } }
-                    tbody {
-                        @for (index, (start, end)) in poll.slots.iter().enumerate() {
-                            @let rooms = poll.tally.per_slot.get(index).map(Vec::as_slice).unwrap_or_default();
-                            tr {
-                                th scope="row" { (date_range(language, *start, *end)) }
-                                td { (rooms.len()) }
-                                td { (rooms.join(", ")) }
-                            }
-                        }
+                (poll_table(language, poll))
+            }
+        }
+    }
+}
+
+/// A running date poll: its dates against the municipalities that can come, and who has not
+/// answered (the member rooms' page and the organizers' page show the same).
+pub(super) fn poll_table(language: Language, poll: &PagePoll) -> Markup {
+    let date = text!(const de: "Termin", en: "Date");
+    let who = text!(const de: "Können teilnehmen", en: "Can attend");
+    let count = text!(const de: "Anzahl", en: "Count");
+    let waiting = text!(const de: "Noch keine Antwort", en: "No answer yet");
+    html! {
+        table {
+            caption { (poll.title) }
+            thead { tr {
+                th scope="col" { (date.get(language)) }
+                th scope="col" { (count.get(language)) }
+                th scope="col" { (who.get(language)) }
+            } }
+            tbody {
+                @for (index, (start, end)) in poll.slots.iter().enumerate() {
+                    @let rooms = poll.tally.per_slot.get(index).map(Vec::as_slice).unwrap_or_default();
+                    tr {
+                        th scope="row" { (date_range(language, *start, *end)) }
+                        td { (rooms.len()) }
+                        td { (rooms.join(", ")) }
                     }
                 }
-                @if !poll.tally.not_answered.is_empty() {
-                    p { (waiting.get(language)) ": " (poll.tally.not_answered.join(", ")) }
-                }
             }
+        }
+        @if !poll.tally.not_answered.is_empty() {
+            p { (waiting.get(language)) ": " (poll.tally.not_answered.join(", ")) }
         }
     }
 }

@@ -250,6 +250,19 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE minutes_records ADD COLUMN undone_by_command TEXT;",
     // 12: which command ended or approved minutes, for the same reason.
     "ALTER TABLE minutes ADD COLUMN changed_by_command TEXT;",
+    // 13: the organizers' page's secret (one row; `!web` makes it, `!web rotate` replaces it),
+    // and the room each configured alias last resolved to, so that the page names the rooms
+    // whose deliveries are recorded under their room id.
+    "CREATE TABLE organizer_tokens (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE room_aliases (
+        alias TEXT PRIMARY KEY,
+        room_id TEXT NOT NULL,
+        resolved_at TEXT NOT NULL
+    );",
 ];
 
 /// Why the database failed.
@@ -1055,6 +1068,97 @@ impl Store {
         Ok(())
     }
 
+    /// The organizers' page token, creating one with `fresh` if there is none (the first
+    /// `!web`).
+    pub fn organizers_token(
+        &self,
+        fresh: impl FnOnce() -> String,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT INTO organizer_tokens (id, token, created_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO NOTHING",
+            params![fresh(), text(now)],
+        )?;
+        Ok(connection.query_row(
+            "SELECT token FROM organizer_tokens WHERE id = 1",
+            [],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Replaces the organizers' page token; the old one stops working at once.
+    pub fn rotate_organizers_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO organizer_tokens (id, token, created_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET token = excluded.token,
+                 created_at = excluded.created_at",
+            params![token, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `token` is the organizers' page token.
+    pub fn is_organizers_token(&self, token: &str) -> Result<bool, StoreError> {
+        if token.len() < 32 {
+            return Ok(false);
+        }
+        Ok(self.lock().query_row(
+            "SELECT EXISTS (SELECT 1 FROM organizer_tokens WHERE token = ?1)",
+            params![token],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Records that `alias` resolved to `room_id` (the posting job, as it resolves).
+    pub fn remember_alias(
+        &self,
+        alias: &str,
+        room_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO room_aliases (alias, room_id, resolved_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (alias) DO UPDATE SET room_id = excluded.room_id,
+                 resolved_at = excluded.resolved_at",
+            params![alias, room_id, text(now)],
+        )?;
+        Ok(())
+    }
+
+    /// The room each alias last resolved to.
+    pub fn room_aliases(&self) -> Result<BTreeMap<String, String>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare_cached("SELECT alias, room_id FROM room_aliases")?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// The posts started at or after `since`, oldest first.
+    pub fn posts_since(&self, since: DateTime<Utc>) -> Result<Vec<PostRow>, StoreError> {
+        self.posts_where("created_at >= ?1", params![text(since)])
+    }
+
+    /// Every delivery of the posts started at or after `since` (their messages, and their
+    /// other parts: pins, files, edits, summaries), by post and room.
+    pub fn deliveries_since(&self, since: DateTime<Utc>) -> Result<Vec<Delivery>, StoreError> {
+        self.query(
+            &format!(
+                "SELECT {DELIVERY_COLUMNS} FROM deliveries
+                 WHERE post_key IN (SELECT post_key FROM posts WHERE created_at >= ?1)
+                 ORDER BY post_key, room_id"
+            ),
+            params![text(since)],
+        )
+    }
+
     /// The room whose feed token is `token`, if any.
     pub fn room_of_token(&self, token: &str) -> Result<Option<String>, StoreError> {
         if token.len() < 32 {
@@ -1685,6 +1789,68 @@ mod tests {
             .unwrap();
         assert_eq!(store.room_of_token(&token).unwrap(), None);
         assert_eq!(store.room_of_token("").unwrap(), None);
+    }
+
+    #[test]
+    fn the_organizers_token_is_one_of_its_own_and_rotates() {
+        let store = Store::in_memory().unwrap();
+        let token = store.organizers_token(|| "a".repeat(40), now()).unwrap();
+        assert_eq!(
+            store.organizers_token(|| "b".repeat(40), now()).unwrap(),
+            token
+        );
+        assert!(store.is_organizers_token(&token).unwrap());
+        assert_eq!(store.room_of_token(&token).unwrap(), None);
+        store
+            .rotate_organizers_token(&"c".repeat(40), now())
+            .unwrap();
+        assert!(!store.is_organizers_token(&token).unwrap());
+        assert!(store.is_organizers_token(&"c".repeat(40)).unwrap());
+        assert!(!store.is_organizers_token("").unwrap());
+        // A room's feed token does not open the organizers' page.
+        let feed = store
+            .feed_token("!kl:hs", || "d".repeat(40), now())
+            .unwrap();
+        assert!(!store.is_organizers_token(&feed).unwrap());
+    }
+
+    #[test]
+    fn recent_posts_come_with_their_deliveries_and_aliases_with_their_rooms() {
+        let store = Store::in_memory().unwrap();
+        let post = |key: &str, created: DateTime<Utc>| PostRow {
+            post_key: key.to_owned(),
+            kind: "announcement".to_owned(),
+            meeting_key: "m".to_owned(),
+            meeting_title: "M".to_owned(),
+            meeting_start: now(),
+            late: false,
+            detail: String::new(),
+            created_at: created,
+            finished_at: None,
+        };
+        let old = now() - chrono::TimeDelta::days(100);
+        store.start_post(&post("old", old)).unwrap();
+        store.start_post(&post("new", now())).unwrap();
+        store.begin(&new("old", "!a:hs", "t1")).unwrap();
+        store.begin(&new("new", "!a:hs", "t2")).unwrap();
+        store.begin(&new("pin/new", "!a:hs", "t3")).unwrap();
+        let since = now() - chrono::TimeDelta::days(90);
+        let posts = store.posts_since(since).unwrap();
+        assert_eq!(posts.len(), 1);
+        assert_eq!(posts[0].post_key, "new");
+        let deliveries = store.deliveries_since(since).unwrap();
+        assert_eq!(deliveries.len(), 1);
+        assert_eq!(deliveries[0].post_key, "new");
+        store.remember_alias("#a:hs", "!a:hs", now()).unwrap();
+        store.remember_alias("#a:hs", "!b:hs", now()).unwrap();
+        assert_eq!(
+            store
+                .room_aliases()
+                .unwrap()
+                .get("#a:hs")
+                .map(String::as_str),
+            Some("!b:hs")
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@
 //!   slow; the whole flow from a proposal to published minutes across federation.
 //! - `upgrade`: a data directory left by the build on matrix-sdk 0.18 is restored by this one.
 //! - `browser`: the real-browser harness (headless Chromium, axe-core) on static pages.
-//! - `pages`: a member room's web page in headless Chromium, with axe-core, against Synapse.
+//! - `pages`: a member room's web page and the organizers' page in headless Chromium, with
+//!   axe-core, against Synapse.
 //! - `e2e`: the real bot binary against a real Synapse (installed and started by
 //!   `scripts/synapse.py`), with a matrix-sdk client playing the member.
 

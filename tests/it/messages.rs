@@ -730,6 +730,48 @@ fn subscription_links() {
     }
 }
 
+/// `!web`: the organizers' page link, as given and after `!web rotate`; without a web server;
+/// outside the organizers' room. (A member's `!web` is refused like every organizers' command:
+/// `error_not_allowed_web_*`.)
+#[test]
+fn organizers_page_links() {
+    use convene::render::organizers::WebAnswer;
+    use convene::render::web_answer;
+    const PAGE: &str =
+        "https://convene.ikone-ds.de/organizers/0123456789abcdef0123456789abcdef01234567";
+    for (language, code) in [(Language::German, "de"), (Language::English, "en")] {
+        for (name, answer) in [
+            (
+                "web",
+                WebAnswer::Link {
+                    url: PAGE,
+                    rotated: false,
+                },
+            ),
+            (
+                "web_rotated",
+                WebAnswer::Link {
+                    url: PAGE,
+                    rotated: true,
+                },
+            ),
+            ("web_none", WebAnswer::NoServer),
+            ("web_wrong_room", WebAnswer::WrongRoom),
+        ] {
+            snapshot_rendered!(format!("{name}_{code}"), web_answer(language, answer));
+        }
+        snapshot_rendered!(
+            format!("error_not_allowed_web_{code}"),
+            render::command_error(
+                language,
+                &CommandError::NotAllowed {
+                    command: CommandId::Web
+                }
+            )
+        );
+    }
+}
+
 mod proposals {
     //! The texts about members' agenda proposals, and the published agenda with accepted ones.
 

@@ -1,11 +1,12 @@
-//! The calendar in chat: `!subscribe` (the room's feed, or the public calendar) and `!ics` (a
-//! meeting's invitation as a file).
+//! The calendar and the web pages in chat: `!subscribe` (the room's feed and page, or the public
+//! calendar), `!web` (the organizers' page) and `!ics` (a meeting's invitation as a file).
 
 use chrono::NaiveDate;
 use tracing::warn;
 
 use super::{HORIZON, Invocation, Outcome, Reply, municipality_of, new_token};
 use crate::command::CommandError;
+use crate::render::organizers::WebAnswer;
 use crate::render::{self, Rendered};
 use crate::schedule::Meeting;
 
@@ -63,6 +64,43 @@ fn feed_token(invocation: &Invocation<'_>, rotate: bool) -> Result<String, Comma
         warn!(%error, "cannot read or replace a feed token");
         CommandError::Unavailable
     })
+}
+
+/// `!web [rotate]` (organizers; the role is checked before): the organizers' page's link, only
+/// in the organizers' room (anywhere else members would see it); `rotate` replaces its token
+/// first, so the old link answers 404 at once. Its token is its own, made on the first `!web`.
+pub fn web(invocation: &Invocation<'_>, rotate: bool) -> Result<Rendered, CommandError> {
+    let language = invocation.language();
+    if !invocation.in_organizers_room() {
+        return Ok(render::web_answer(language, WebAnswer::WrongRoom));
+    }
+    let Some(calendar) = &invocation.network.config.calendar else {
+        return Ok(render::web_answer(language, WebAnswer::NoServer));
+    };
+    let store = invocation.store();
+    let fresh = new_token().ok_or(CommandError::Unavailable)?;
+    let token = if rotate {
+        store
+            .rotate_organizers_token(&fresh, invocation.now)
+            .map(|()| fresh)
+    } else {
+        store.organizers_token(|| fresh, invocation.now)
+    }
+    .map_err(|error| {
+        warn!(%error, "cannot read or replace the organizers' page token");
+        CommandError::Unavailable
+    })?;
+    let url = calendar
+        .public_url
+        .join(&format!("organizers/{token}"))
+        .map_err(|_| CommandError::Unavailable)?;
+    Ok(render::web_answer(
+        language,
+        WebAnswer::Link {
+            url: url.as_str(),
+            rotated: rotate,
+        },
+    ))
 }
 
 /// `!ics [date]`: the invitation of the next meeting, or of the meeting on `date`, as a file.

@@ -452,6 +452,7 @@ async fn dispatch(
         Command::Schedule => agenda::schedule(invocation).into(),
         Command::Announce(date) => agenda::announce(invocation, date).into(),
         Command::Subscribe { rotate } => calendar::subscribe(invocation, rotate)?.into(),
+        Command::Web { rotate } => calendar::web(invocation, rotate)?.into(),
         Command::Ics(date) => calendar::ics(invocation, date)?,
         Command::Minutes(sub) => minutes::minutes(invocation, sub).await.into(),
         Command::Record(recording) => minutes::record(invocation, recording).await.into(),

@@ -548,6 +548,53 @@ async fn subscribe_in_a_member_room_gives_the_room_s_own_feed_and_an_organizer_s
 }
 
 #[tokio::test]
+async fn web_gives_the_organizers_page_in_their_room_only_and_rotate_replaces_its_token() {
+    let bench = Bench::at("2026-12-10T09:00:00Z");
+    let store = &bench.context.store;
+    let token = |text: &str| {
+        text.split_whitespace()
+            .find_map(|word| word.strip_prefix("https://convene.ikone-ds.de/organizers/"))
+            .map(ToOwned::to_owned)
+            .unwrap_or_else(|| panic!("no page link in {text}"))
+    };
+    // Members are refused, in the organizers' room as in their own; organizers get no link
+    // outside their room, where members would read it.
+    for room in [Room::organizers(), Room::kaiserslautern()] {
+        let refused = bench.text(&room, MEMBER, "!web").await;
+        assert!(!refused.contains("/organizers/"), "{refused}");
+        assert!(refused.contains("Organisationsteam"), "{refused}");
+    }
+    let elsewhere = bench.text(&Room::kaiserslautern(), ORGANIZER, "!web").await;
+    assert!(!elsewhere.contains("/organizers/"), "{elsewhere}");
+    assert!(
+        elsewhere.contains("nur im Organisationsraum"),
+        "{elsewhere}"
+    );
+    let refused = bench.text(&Room::organizers(), MEMBER, "!web rotate").await;
+    assert!(!refused.contains("/organizers/"), "{refused}");
+
+    let first = token(&bench.text(&Room::organizers(), ORGANIZER, "!web").await);
+    let again = token(&bench.text(&Room::organizers(), ORGANIZER, "!web").await);
+    assert_eq!(first, again);
+    assert_eq!(first.len(), 40);
+    assert!(store.is_organizers_token(&first).unwrap());
+    // Its own secret: no room's feed token.
+    assert_eq!(store.room_of_token(&first).unwrap(), None);
+    let rotated = bench
+        .text(&Room::organizers(), ORGANIZER, "!web rotate")
+        .await;
+    assert!(rotated.contains("ab sofort ungültig"), "{rotated}");
+    let second = token(&rotated);
+    assert_ne!(first, second);
+    assert!(!store.is_organizers_token(&first).unwrap());
+    assert!(store.is_organizers_token(&second).unwrap());
+    assert_eq!(
+        token(&bench.text(&Room::organizers(), ORGANIZER, "!web").await),
+        second
+    );
+}
+
+#[tokio::test]
 async fn ics_answers_with_the_next_meeting_s_invitation_as_a_file() {
     let bench = Bench::at("2026-12-10T09:00:00Z");
     match bench

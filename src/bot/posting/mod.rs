@@ -325,6 +325,14 @@ impl PostingJob {
         };
         match self.client.resolve_room_alias(&alias).await {
             Ok(response) => {
+                // For the organizers' page, which names rooms by their configured alias.
+                if let Err(error) = self.store.remember_alias(
+                    room.as_str(),
+                    response.room_id.as_str(),
+                    self.clock.now(),
+                ) {
+                    warn!(%error, "cannot record what an alias resolved to");
+                }
                 self.aliases.insert(room.clone(), response.room_id.clone());
                 Ok(response.room_id)
             }
