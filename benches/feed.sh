@@ -61,7 +61,7 @@ http {
     access_log off;
     types { text/calendar ics; text/html html; }
     charset utf-8;
-    charset_types text/calendar text/html;
+    charset_types text/calendar;  # text/html is in the default list
     etag on;
     client_body_temp_path $work/nginx;
     proxy_temp_path $work/nginx;

@@ -1,8 +1,9 @@
 //! The bot's HTTP server: a private feed per member room at `/feeds/<token>.ics` (with the video
 //! links), the network calendar at `/calendar.ics` (only with `calendar.public: true`, and
 //! without video links), approved minutes at `/minutes/<token>.md` (from the archive in the data
-//! directory), the web pages ([`pages`]: a member room's page behind its feed token, approved
-//! minutes as a page), and `/healthz`.
+//! directory), the web pages ([`pages`]: a member room's page behind its feed token, the
+//! organizers' page behind its own token, approved minutes as a page, the public page at `/` with
+//! `calendar.public: true`), `/healthz` and `/metrics`.
 //!
 //! Calendars poll: each variant (with or without links) is rendered once per change of the
 //! network's files or of the accepted agenda proposals (which the feed shows with each meeting's

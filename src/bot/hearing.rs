@@ -194,6 +194,7 @@ impl Hearing {
     ) {
         let room_id = room.room_id();
         let mut heard = Vec::new();
+        let mut unread_gap = false;
         if let Some(from) = read_back {
             match read_gap(context, room, from).await {
                 Ok(gap) => {
@@ -205,6 +206,7 @@ impl Hearing {
                 Err(error) => {
                     warn!(%room_id, %error, "cannot read back what the bot missed in a room; trying again after the next sync");
                     self.lock().insert(room_id.to_owned());
+                    unread_gap = true;
                 }
             }
         }
@@ -216,6 +218,11 @@ impl Hearing {
             if let Some(event) = Heard::read(raw) {
                 event.handle(context, room).await;
             }
+        }
+        // A gap not read yet keeps the position before it: the next try reads back to there
+        // (and the events handled now again, which changes nothing).
+        if unread_gap {
+            return;
         }
         if let Err(error) = context.store.set_position(room_id.as_str(), &last) {
             warn!(%room_id, %error, "cannot record how far a room's timeline is handled");
@@ -239,7 +246,7 @@ async fn read_gap(
     let Some(position) = context.store.position(room.room_id().as_str())? else {
         return Ok(Gap::default());
     };
-    let oldest = position.sent_at - BEFORE_POSITION;
+    let oldest = crate::schedule::earlier(position.sent_at, BEFORE_POSITION);
     let mut gap = Gap::default();
     'pages: loop {
         let mut options = MessagesOptions::backward();

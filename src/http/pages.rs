@@ -13,7 +13,11 @@
 //! ([`crate::store::Store::changes`]) are those it was written from, for at most
 //! [`PAGE_FRESH`] (the coming meetings move on with the clock), and served from memory with a
 //! strong ETag (SHA-256 of the body): a reload that changes nothing is a 304 without a body.
-//! A kept page also vouches for its secret: replacing a token counts as a change. The pages' addresses hold secrets, so every page is `private`, says
+//! A kept page also vouches for its secret: replacing a token counts as a change. The
+//! organizers' page is written per request (it shows deliveries and health, which change
+//! without such a count).
+//!
+//! The pages' addresses hold secrets, so every page is `private`, says
 //! `Referrer-Policy: no-referrer` (a click on a meeting's video link must not hand the page's
 //! address to the video service), and allows nothing but the server's own style sheet — no
 //! script, no other origin, no framing (`Content-Security-Policy`).
