@@ -1,7 +1,8 @@
 //! The member room's page in a real browser (headless Chromium): it shows the coming meeting
-//! with a proposal the organizers accepted in chat, the room's subscription links and a running
-//! date poll's table after a vote; axe-core finds no WCAG 2.1 AA violation; the keyboard reaches
-//! the skip link first; a phone-width window does not scroll sideways; a screenshot is kept.
+//! with a proposal the organizers accepted in chat, the room's subscription links, a running
+//! date poll's table after a vote, and minutes approved in chat, which get a page of their own;
+//! axe-core finds no WCAG 2.1 AA violation; the keyboard reaches the skip link first; a
+//! phone-width window does not scroll sideways; a screenshot is kept.
 //! Over plain HTTP: 304 for an unchanged page, 404 for an unknown secret, and headers that allow
 //! nothing but the server's own style sheet and leak no address.
 //! The organizers' page (`!web`) likewise: which room did not get a post and why, accessibly
@@ -171,6 +172,53 @@ calendar:
     let violations = browser.axe().await;
     assert!(violations.is_empty(), "{}", report(&violations));
     browser.screenshot(dir.join("room-phone.png")).await;
+
+    // Minutes taken in chat and approved: listed on the room page, a page of their own.
+    for command in [
+        "!minutes start",
+        "!info Das Portal geht im Frühjahr live.",
+        "!minutes end",
+        "!minutes approve",
+    ] {
+        let ask = organizer.say(orga, command).await;
+        organizer.reply_to(&bot_id, &ask).await;
+    }
+    let minutes = crate::support::eventually_async(
+        "the minutes on the room page",
+        Duration::from_secs(30),
+        || {
+            let client = client.clone();
+            let page = page.clone();
+            async move {
+                let body = client.get(&page).send().await.ok()?.text().await.ok()?;
+                let (_, rest) = body.split_once("href=\"../minutes/")?;
+                rest.split_once('"').map(|(token, _)| token.to_owned())
+            }
+        },
+    )
+    .await;
+    browser.set_window_size(1280, 800).await;
+    browser
+        .open(&format!("http://127.0.0.1:{port}/minutes/{minutes}"))
+        .await;
+    let shown = browser.text().await;
+    assert!(
+        shown.contains("Das Portal geht im Frühjahr live."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Als Markdown-Datei herunterladen"),
+        "{shown}"
+    );
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    browser.screenshot(dir.join("minutes-approved.png")).await;
+    let markdown = client
+        .get(format!("http://127.0.0.1:{port}/minutes/{minutes}.md"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(markdown.status(), reqwest::StatusCode::OK);
     drop(bot);
 }
 
