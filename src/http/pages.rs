@@ -13,9 +13,9 @@
 //! ([`crate::store::Store::changes`]) are those it was written from, for at most
 //! [`PAGE_FRESH`] (the coming meetings move on with the clock), and served from memory with a
 //! strong ETag (SHA-256 of the body): a reload that changes nothing is a 304 without a body.
-//! A kept page also vouches for its secret: replacing a token counts as a change. The
-//! organizers' page is written per request (it shows deliveries and health, which change
-//! without such a count).
+//! A kept page also vouches for its secret: replacing a token counts as a change. So do the
+//! writes the organizers' page shows (posts, deliveries, attendance); the bot's health, which
+//! changes without a write, is part of that page's key.
 //!
 //! The pages' addresses hold secrets, so every page is `private`, says
 //! `Referrer-Policy: no-referrer` (a click on a meeting's video link must not hand the page's
@@ -165,19 +165,19 @@ pub(super) async fn organizers_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let network = Arc::clone(&state.network.borrow());
     let now = state.clock.now();
     let health = state.verdict();
-    let page = state
-        .query(move |store| {
-            if !store.is_organizers_token(&token)? {
-                return Ok(None);
-            }
-            crate::web::organizers_page(&network, store, health, now).map(Some)
-        })
-        .await;
+    // The health is part of the key: it changes without a write to the store.
+    let key = format!("organizers/{token}/{health:?}");
+    let page = kept_or_written(&state, key, move |network, store| {
+        if !store.is_organizers_token(&token)? {
+            return Ok(None);
+        }
+        crate::web::organizers_page(network, store, health, now).map(Some)
+    })
+    .await;
     let response = match page {
-        Ok(Some(page)) => respond(&headers, page.into_bytes(), "text/html; charset=utf-8"),
+        Ok(Some(page)) => respond_kept(&headers, &page),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(status) => status.into_response(),
     };

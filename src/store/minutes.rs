@@ -533,6 +533,7 @@ impl Store {
              DO UPDATE SET event_id = excluded.event_id, at = excluded.at",
             params![meeting_key, municipality, user_id, kind, event_id, text(at)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -542,6 +543,7 @@ impl Store {
             "DELETE FROM attendance WHERE event_id = ?1",
             params![event_id],
         )?;
+        self.changed();
         Ok(removed > 0)
     }
 

@@ -497,7 +497,8 @@ impl Store {
 
     /// How many changes that can alter the calendar or a web page this store has seen: through
     /// its own writes (proposals made, decided, deferred; polls opened, decided, ended; votes
-    /// cast or withdrawn; minutes approved; a feed token replaced) at once, through other
+    /// cast or withdrawn; minutes approved; attendance; posts and their deliveries; a feed or
+    /// organizers' token replaced; a resolved alias) at once, through other
     /// processes' writes once [`Store::notice_external_changes`] has seen them. Equal counts
     /// mean the same data; a different count means "render again".
     pub fn changes(&self) -> u64 {
@@ -616,6 +617,7 @@ impl Store {
                 ],
             )?;
         }
+        self.changed();
         self.delivery(new.post_key, new.room_id)?
             .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
     }
@@ -635,6 +637,7 @@ impl Store {
              WHERE post_key = ?1 AND room_id = ?2",
             params![post_key, room_id, event_id, text(now), shown],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -651,6 +654,7 @@ impl Store {
              WHERE post_key = ?1 AND room_id = ?2",
             params![post_key, room_id, failure, text(retry_at)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -670,6 +674,7 @@ impl Store {
              WHERE post_key = ?1 AND room_id = ?2 AND sent_at IS NULL AND given_up_at IS NULL",
             params![new.post_key, new.room_id, text(new.now), reason],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -705,6 +710,7 @@ impl Store {
                 text(post.created_at),
             ],
         )?;
+        self.changed();
         Ok(inserted == 1)
     }
 
@@ -743,6 +749,7 @@ impl Store {
             "UPDATE posts SET finished_at = ?2 WHERE post_key = ?1 AND finished_at IS NULL",
             params![post_key, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -1081,6 +1088,7 @@ impl Store {
              ON CONFLICT (id) DO NOTHING",
             params![fresh(), text(now)],
         )?;
+        self.changed();
         Ok(connection.query_row(
             "SELECT token FROM organizer_tokens WHERE id = 1",
             [],
@@ -1100,6 +1108,7 @@ impl Store {
                  created_at = excluded.created_at",
             params![token, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 
@@ -1128,6 +1137,7 @@ impl Store {
                  resolved_at = excluded.resolved_at",
             params![alias, room_id, text(now)],
         )?;
+        self.changed();
         Ok(())
     }
 
