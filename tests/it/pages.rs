@@ -362,6 +362,16 @@ async fn the_organizers_page_shows_which_room_did_not_get_a_post_accessibly() {
     assert!(violations.is_empty(), "{}", report(&violations));
     let dir = artefact_dir().join("pages");
     browser.screenshot(dir.join("organizers.png")).await;
+    // The keyboard reaches the skip link first, then the deliveries' table (its scroll region).
+    let focus = browser.focus_order(2).await;
+    assert!(
+        focus
+            .first()
+            .is_some_and(|f| f.contains("Zum Inhalt springen"))
+            && focus.get(1).is_some_and(|f| f.starts_with("div")),
+        "{focus:?}"
+    );
+    browser.open(&page).await;
     browser.set_window_size(375, 800).await;
     browser.open(&page).await;
     assert!(
