@@ -5,10 +5,10 @@
 //! one gets it here exactly as there (the same generator, the same store function), so a later
 //! `!subscribe` shows the same link and `!subscribe rotate` revokes page and feed at once.
 //!
-//! Tokens are kept by room id, but rooms may be configured by alias. The bot's database knows
-//! no alias: what it records (deliveries, room positions, handled events, tokens) names rooms by
-//! id alone. So an alias is resolved by the homeserver's room directory, asked with the bot's
-//! stored access token ([`session::access_token`]): never a login, never a device, neither the
+//! Tokens are kept by room id, but rooms may be configured by alias. The bot's database learns
+//! an alias's room only when the posting job resolves it (for the organizers' page), and a room
+//! may have moved since; so an alias is resolved by the homeserver's room directory, asked with
+//! the bot's stored access token ([`session::access_token`]): never a login, never a device, neither the
 //! device's stores nor its lock touched, so `links` runs beside the running bot. The directory
 //! is also what the bot itself joins and posts by.
 
