@@ -19,7 +19,7 @@ use crate::render::page::{
     self, Audience, MinutesPage, PageMeeting, PageMinutes, PagePoll, RoomPage,
 };
 use crate::schedule::Meeting;
-use crate::store::{MinutesRow, MinutesStatus, Store, StoreError};
+use crate::store::{MinutesRow, MinutesStatus, PollRow, Store, StoreError};
 
 /// How many coming meetings a room page shows.
 pub const PAGE_MEETINGS: usize = 6;
@@ -29,12 +29,6 @@ const HORIZON: TimeDelta = TimeDelta::days(400);
 pub const PAGE_MINUTES: usize = 24;
 /// How many open action items a room page lists, oldest first.
 pub const PAGE_ACTIONS: usize = 100;
-
-/// The invitation file of `meeting` (its series' or workshop's id), as the room page links it.
-pub fn invitation_name(meeting: &Meeting) -> String {
-    let id = meeting.series.as_deref().unwrap_or(&meeting.key);
-    format!("{id}.ics")
-}
 
 /// The page of the member room whose feed token is `token` (checked by the caller).
 pub fn room_page(
@@ -77,7 +71,7 @@ fn page(
             agenda: network.agenda(meeting),
             accepted: store.accepted_for(&meeting.key)?,
             invitation: token
-                .map(|token| format!("{token}/invitations/{}", invitation_name(meeting))),
+                .map(|token| format!("{token}/invitations/{}.ics", meeting.calendar_id())),
         });
     }
     let (audience, polls, minutes, actions) = match token {
@@ -121,7 +115,7 @@ fn running_polls(network: &Network, store: &Store) -> Result<Vec<PagePoll>, Stor
     store
         .polls()?
         .into_iter()
-        .filter(|poll| poll.decision.is_none() && poll.ended_at.is_none())
+        .filter(PollRow::is_running)
         .map(|row| {
             let votes = store.votes(&row.key)?;
             Ok(PagePoll {

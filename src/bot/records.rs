@@ -136,16 +136,13 @@ pub fn invitation(
     meeting: &Meeting,
     now: DateTime<Utc>,
 ) -> Option<outbox::Attachment> {
-    let id = meeting
-        .series
-        .clone()
-        .unwrap_or_else(|| meeting.key.clone());
+    let id = meeting.calendar_id();
     // Invitations go to the network's members only, so they carry the video links.
     let calendar = crate::calendar::build(
         network,
         store,
         now,
-        crate::ical::Selection::Entry(&id),
+        crate::ical::Selection::Entry(id),
         crate::ical::Links::Include,
     )
     .map_err(|error| warn!(%error, "cannot render an invitation"))

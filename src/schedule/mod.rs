@@ -138,6 +138,12 @@ pub struct Meeting {
 }
 
 impl Meeting {
+    /// The id of its calendar entry (and invitation file): its series' id, or the one-off's
+    /// key, which is its id.
+    pub fn calendar_id(&self) -> &str {
+        self.series.as_deref().unwrap_or(&self.key)
+    }
+
     /// A meeting known only from what the bot stored about it (it is no longer in the files,
     /// or a record is about no meeting at all): key, title and start, ending when it starts.
     pub fn remembered(key: String, title: String, start: DateTime<Tz>, status: Status) -> Self {

@@ -64,6 +64,11 @@ impl PollDecision {
 }
 
 impl PollRow {
+    /// Whether it still takes votes: neither decided nor ended.
+    pub fn is_running(&self) -> bool {
+        self.decision.is_none() && self.ended_at.is_none()
+    }
+
     /// The decided slot, shown in `timezone`, checked as the date of a meeting
     /// ([`poll::checked_decision`]); `None` while the poll is undecided.
     pub fn decided_slot(&self, timezone: Tz) -> Option<Result<Slot, InvalidDecision>> {

@@ -91,7 +91,7 @@ fn open_polls(context: &Context) -> Result<Vec<PollRow>, CommandError> {
         .polls()
         .map_err(database)?
         .into_iter()
-        .filter(|poll| poll.decision.is_none() && poll.ended_at.is_none())
+        .filter(PollRow::is_running)
         .collect())
 }
 
