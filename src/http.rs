@@ -301,8 +301,14 @@ impl ServerState {
         }
     }
 
-    /// The current network and change count, read together before a render.
+    /// The current network and the calendar's change count, read together before a render.
     fn current(&self) -> (Arc<Network>, u64) {
+        let changes = self.store.calendar_changes();
+        (Arc::clone(&self.network.borrow()), changes)
+    }
+
+    /// The current network and the pages' change count, read together before a page is written.
+    fn current_for_pages(&self) -> (Arc<Network>, u64) {
         let changes = self.store.changes();
         (Arc::clone(&self.network.borrow()), changes)
     }

@@ -92,7 +92,7 @@ async fn kept_or_written(
     + Send
     + 'static,
 ) -> Result<Option<Arc<KeptPage>>, StatusCode> {
-    let (network, changes) = state.current();
+    let (network, changes) = state.current_for_pages();
     if let Some(page) = state.pages.fresh(&key, &network, changes) {
         return Ok(Some(page));
     }

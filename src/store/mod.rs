@@ -414,9 +414,12 @@ pub struct Position {
 #[derive(Debug)]
 pub struct Store {
     connection: Mutex<Connection>,
-    /// Counts the changes that can alter the calendar or a web page ([`Store::changes`]), so the HTTP
-    /// server notices them with one atomic read per request instead of a query.
+    /// Counts the changes that can alter a web page ([`Store::changes`]), so the HTTP server
+    /// notices them with one atomic read per request instead of a query.
     changes: AtomicU64,
+    /// Counts those that can alter the calendar ([`Store::calendar_changes`]): fewer, so a
+    /// delivery or a vote does not make the feeds render again.
+    calendar_changes: AtomicU64,
     /// SQLite's `data_version` when [`Store::notice_external_changes`] last looked: it moves
     /// when another connection (another process, such as the bot beside `convene feed`)
     /// commits.
@@ -491,24 +494,37 @@ impl Store {
         Ok(Self {
             connection: Mutex::new(connection),
             changes: AtomicU64::new(0),
+            calendar_changes: AtomicU64::new(0),
             data_version: AtomicI64::new(data_version),
         })
     }
 
-    /// How many changes that can alter the calendar or a web page this store has seen: through
-    /// its own writes (proposals made, decided, deferred; polls opened, decided, ended; votes
-    /// cast or withdrawn; minutes approved; attendance; posts and their deliveries; a feed or
-    /// organizers' token replaced; a resolved alias) at once, through other
-    /// processes' writes once [`Store::notice_external_changes`] has seen them. Equal counts
-    /// mean the same data; a different count means "render again".
+    /// How many changes that can alter a web page this store has seen: through its own writes
+    /// (proposals made, decided, deferred; polls opened, decided, ended; votes cast or
+    /// withdrawn; minutes approved; attendance; posts and their deliveries; a feed or
+    /// organizers' token replaced; a resolved alias) at once, through other processes' writes
+    /// once [`Store::notice_external_changes`] has seen them. Equal counts mean the same data;
+    /// a different count means "render again".
     pub fn changes(&self) -> u64 {
         self.changes.load(Ordering::Acquire)
     }
 
-    /// Counts a change; called after it is committed, so a count read before a render never
-    /// claims a change the render did not see.
+    /// How many changes that can alter the calendar this store has seen: the accepted
+    /// proposals (made, decided, deferred), and other processes' writes, as [`Store::changes`].
+    pub fn calendar_changes(&self) -> u64 {
+        self.calendar_changes.load(Ordering::Acquire)
+    }
+
+    /// Counts a change a page shows; called after it is committed, so a count read before a
+    /// render never claims a change the render did not see.
     fn changed(&self) {
         self.changes.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Counts a change the calendar shows (and so the pages, which show the agendas too).
+    fn calendar_changed(&self) {
+        self.calendar_changes.fetch_add(1, Ordering::AcqRel);
+        self.changed();
     }
 
     /// Looks whether another connection committed since the last look (SQLite's
@@ -522,7 +538,7 @@ impl Store {
         if previous == version {
             return Ok(false);
         }
-        self.changed();
+        self.calendar_changed();
         Ok(true)
     }
 
@@ -1088,7 +1104,6 @@ impl Store {
              ON CONFLICT (id) DO NOTHING",
             params![fresh(), text(now)],
         )?;
-        self.changed();
         Ok(connection.query_row(
             "SELECT token FROM organizer_tokens WHERE id = 1",
             [],
@@ -1296,7 +1311,7 @@ impl Store {
             )?;
             connection.last_insert_rowid()
         };
-        self.changed();
+        self.calendar_changed();
         self.proposal(id)?
             .map(Ok)
             .ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
@@ -1358,7 +1373,7 @@ impl Store {
              WHERE id = ?1",
             params![id, status.as_str(), part, reason, text(now), command],
         )?;
-        self.changed();
+        self.calendar_changed();
         Ok(())
     }
 
@@ -1368,7 +1383,7 @@ impl Store {
             "UPDATE proposals SET meeting_key = ?2, decided_by_command = ?3 WHERE id = ?1",
             params![id, meeting_key, command],
         )?;
-        self.changed();
+        self.calendar_changed();
         Ok(())
     }
 
