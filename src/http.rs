@@ -360,12 +360,10 @@ impl ServerState {
             Selection::All,
             links,
         )?;
-        let digest = Sha256::digest(calendar.text.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Ok(Rendered {
             source: network,
             changes,
-            etag: HeaderValue::from_str(&format!("\"{hex}\""))?,
+            etag: strong_etag(calendar.text.as_bytes())?,
             last_modified_header: HeaderValue::from_str(&http_date(calendar.last_modified))?,
             last_modified: calendar.last_modified,
             body: axum::body::Bytes::from(calendar.text),
@@ -1009,6 +1007,15 @@ async fn respond(
         HeaderValue::from_static(cache_control),
     );
     response
+}
+
+/// The strong ETag of `body`: its SHA-256, quoted.
+fn strong_etag(body: &[u8]) -> Result<HeaderValue, header::InvalidHeaderValue> {
+    let hex: String = Sha256::digest(body)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    HeaderValue::from_str(&format!("\"{hex}\""))
 }
 
 /// Whether the request's `If-None-Match` names `etag` (weak comparison, RFC 9110, 13.1.2).

@@ -29,9 +29,8 @@ use std::time::{Duration, Instant};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest as _, Sha256};
 
-use super::{ServerState, counted, etag_matches};
+use super::{ServerState, counted, etag_matches, strong_etag};
 use crate::ical::{Links, Selection};
 use crate::network::Network;
 use crate::render::page::STYLE_SHEET;
@@ -101,10 +100,7 @@ async fn kept_or_written(
     let Some(body) = written else {
         return Ok(None);
     };
-    let digest = Sha256::digest(body.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let etag = HeaderValue::from_str(&format!("\"{hex}\""))
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+    let etag = strong_etag(body.as_bytes()).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
     let page = Arc::new(KeptPage {
         source,
         changes,
@@ -266,9 +262,7 @@ pub(super) async fn style_sheet(headers: HeaderMap) -> Response {
 
 /// `body` with its ETag, or a 304 if the client has it; with the pages' headers.
 fn respond(headers: &HeaderMap, body: Vec<u8>, content_type: &'static str) -> Response {
-    let digest = Sha256::digest(&body);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let Ok(etag) = HeaderValue::from_str(&format!("\"{hex}\"")) else {
+    let Ok(etag) = strong_etag(&body) else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let response = if etag_matches(headers, &etag) {

@@ -22,6 +22,36 @@ use crate::support::meeting::poll_workshop;
 use crate::support::member::PollEvent;
 use crate::support::network::{RoomSpec, TestNetwork};
 
+/// The open page shows each of `expected`.
+async fn assert_shows(browser: &Browser, expected: &[&str]) {
+    let shown = browser.text().await;
+    for expected in expected {
+        assert!(shown.contains(expected), "`{expected}` not shown:\n{shown}");
+    }
+}
+
+/// axe-core finds no WCAG 2.1 AA violation on the open page; its screenshot is kept among the
+/// artefacts as `pages/<name>`.
+async fn assert_accessible(browser: &Browser, name: &str) {
+    let violations = browser.axe().await;
+    assert!(violations.is_empty(), "{}", report(&violations));
+    browser
+        .screenshot(artefact_dir().join("pages").join(name))
+        .await;
+}
+
+/// `page`, opened at a phone's width (375 px), does not scroll sideways and stays accessible;
+/// its screenshot is kept as `pages/<name>`.
+async fn assert_fits_a_phone(browser: &Browser, page: &str, name: &str) {
+    browser.set_window_size(375, 800).await;
+    browser.open(page).await;
+    assert!(
+        browser.scroll_width().await <= browser.viewport_width().await,
+        "{page} scrolls sideways on a phone"
+    );
+    assert_accessible(browser, name).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_room_s_page_shows_meetings_proposals_and_polls_accessibly() {
     let port = crate::support::free_port();
@@ -140,22 +170,20 @@ calendar:
     // In the browser.
     let browser = Browser::start().await;
     browser.open(&page).await;
-    let shown = browser.text().await;
-    for expected in [
-        "Termine, Umfragen und Protokolle",
-        "Nächste Termine",
-        "Videokonferenz",
-        "Breitbandausbau im Kreis (Kaiserslautern)",
-        "Kalender abonnieren",
-        "Laufende Terminumfragen",
-        "Bewerbung Smart City",
-    ] {
-        assert!(shown.contains(expected), "`{expected}` not shown:\n{shown}");
-    }
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    let dir = artefact_dir().join("pages");
-    browser.screenshot(dir.join("room-desktop.png")).await;
+    assert_shows(
+        &browser,
+        &[
+            "Termine, Umfragen und Protokolle",
+            "Nächste Termine",
+            "Videokonferenz",
+            "Breitbandausbau im Kreis (Kaiserslautern)",
+            "Kalender abonnieren",
+            "Laufende Terminumfragen",
+            "Bewerbung Smart City",
+        ],
+    )
+    .await;
+    assert_accessible(&browser, "room-desktop.png").await;
     let focus = browser.focus_order(3).await;
     assert!(
         focus
@@ -163,15 +191,7 @@ calendar:
             .is_some_and(|first| first.contains("Zum Inhalt springen")),
         "{focus:?}"
     );
-    browser.set_window_size(375, 800).await;
-    browser.open(&page).await;
-    assert!(
-        browser.scroll_width().await <= browser.viewport_width().await,
-        "the page scrolls sideways on a phone"
-    );
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    browser.screenshot(dir.join("room-phone.png")).await;
+    assert_fits_a_phone(&browser, &page, "room-phone.png").await;
 
     // Minutes taken in chat and approved: listed on the room page, a page of their own.
     for command in [
@@ -201,18 +221,15 @@ calendar:
     browser
         .open(&format!("http://127.0.0.1:{port}/minutes/{minutes}"))
         .await;
-    let shown = browser.text().await;
-    assert!(
-        shown.contains("Das Portal geht im Frühjahr live."),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("Als Markdown-Datei herunterladen"),
-        "{shown}"
-    );
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    browser.screenshot(dir.join("minutes-approved.png")).await;
+    assert_shows(
+        &browser,
+        &[
+            "Das Portal geht im Frühjahr live.",
+            "Als Markdown-Datei herunterladen",
+        ],
+    )
+    .await;
+    assert_accessible(&browser, "minutes-approved.png").await;
     let markdown = client
         .get(format!("http://127.0.0.1:{port}/minutes/{minutes}.md"))
         .send()
@@ -346,22 +363,20 @@ async fn the_organizers_page_shows_which_room_did_not_get_a_post_accessibly() {
     let browser = Browser::start().await;
     browser.set_window_size(1280, 900).await;
     browser.open(&page).await;
-    let shown = browser.text().await;
-    for expected in [
-        "Seite der Organisation",
-        "Zustand des Bots",
-        "Zustellungen",
-        "Gemeinde Ohne Raum",
-        "die Raumadresse ist unbekannt",
-        "Offene Vorschläge",
-        "Teilnahme der Kommunen",
-    ] {
-        assert!(shown.contains(expected), "`{expected}` not shown:\n{shown}");
-    }
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    let dir = artefact_dir().join("pages");
-    browser.screenshot(dir.join("organizers.png")).await;
+    assert_shows(
+        &browser,
+        &[
+            "Seite der Organisation",
+            "Zustand des Bots",
+            "Zustellungen",
+            "Gemeinde Ohne Raum",
+            "die Raumadresse ist unbekannt",
+            "Offene Vorschläge",
+            "Teilnahme der Kommunen",
+        ],
+    )
+    .await;
+    assert_accessible(&browser, "organizers.png").await;
     // The keyboard reaches the skip link first, then the deliveries' table (its scroll region).
     let focus = browser.focus_order(2).await;
     assert!(
@@ -371,16 +386,7 @@ async fn the_organizers_page_shows_which_room_did_not_get_a_post_accessibly() {
             && focus.get(1).is_some_and(|f| f.starts_with("div")),
         "{focus:?}"
     );
-    browser.open(&page).await;
-    browser.set_window_size(375, 800).await;
-    browser.open(&page).await;
-    assert!(
-        browser.scroll_width().await <= browser.viewport_width().await,
-        "the organizers' page scrolls sideways on a phone"
-    );
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    browser.screenshot(dir.join("organizers-phone.png")).await;
+    assert_fits_a_phone(&browser, &page, "organizers-phone.png").await;
 
     // `!web rotate`: the old link is gone at once, the new one works.
     let ask = organizer.say(orga, "!web rotate").await;
@@ -457,12 +463,8 @@ async fn the_minutes_page() {
     browser
         .open(&format!("data:text/html;charset=utf-8;base64,{encoded}"))
         .await;
-    assert!(browser.text().await.contains("Das Portal geht live."));
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    browser
-        .screenshot(artefact_dir().join("pages").join("minutes.png"))
-        .await;
+    assert_shows(&browser, &["Das Portal geht live."]).await;
+    assert_accessible(&browser, "minutes.png").await;
 }
 
 /// The public page (`calendar.public: true`): dates, titles and agendas — no video link, no
@@ -495,11 +497,7 @@ async fn the_public_page_shows_nothing_behind_a_secret() {
     browser
         .open(&format!("data:text/html;charset=utf-8;base64,{encoded}"))
         .await;
-    let violations = browser.axe().await;
-    assert!(violations.is_empty(), "{}", report(&violations));
-    browser
-        .screenshot(artefact_dir().join("pages").join("public.png"))
-        .await;
+    assert_accessible(&browser, "public.png").await;
 }
 
 /// The example network's organizers' page on 10 December 2026: an invitation delivered to two

@@ -166,10 +166,7 @@ impl Bench {
 
     /// The answer's plain text.
     async fn text(&self, room: &Room, sender: &str, body: &str) -> String {
-        match self.say(room, sender, body).await.answer {
-            Reply::Text(rendered) => rendered.plain,
-            Reply::File(file) => panic!("a file, {}, not a text", file.filename),
-        }
+        plain(&self.say(room, sender, body).await)
     }
 
     /// What the bot does with a member's message `body` in Kaiserslautern's room, sent `ago`
@@ -181,6 +178,14 @@ impl Bench {
 
     fn store(&self) -> &Store {
         &self.context.store
+    }
+}
+
+/// An outcome's answer as plain text.
+fn plain(outcome: &Outcome) -> String {
+    match &outcome.answer {
+        Reply::Text(rendered) => rendered.plain.clone(),
+        Reply::File(file) => panic!("a file, {}, not a text", file.filename),
     }
 }
 
@@ -277,10 +282,6 @@ async fn a_decision_carried_out_again_after_a_crash_is_answered_as_made() {
     let (orga, kl) = (Room::organizers(), Room::kaiserslautern());
     bench.say(&kl, MEMBER, "!agenda add Open Data").await;
     bench.say(&kl, MEMBER, "!agenda add Breitbandausbau").await;
-    let text_of = |outcome: &Outcome| match &outcome.answer {
-        Reply::Text(rendered) => rendered.plain.clone(),
-        Reply::File(file) => panic!("a file, {}", file.filename),
-    };
     let ids = |outcome: &Outcome| {
         outcome
             .also
@@ -290,18 +291,18 @@ async fn a_decision_carried_out_again_after_a_crash_is_answered_as_made() {
     };
     let accepted = bench.say(&orga, ORGANIZER, "!agenda accept 1").await;
     let again = bench.say(&orga, ORGANIZER, "!agenda accept 1").await;
-    assert_eq!(text_of(&again), text_of(&accepted));
+    assert_eq!(plain(&again), plain(&accepted));
     assert_eq!(ids(&again), ids(&accepted));
     assert_eq!(ids(&again).len(), 1);
     // Another message deciding it (another event) finds it decided.
     let other = bench.say(&orga, ORGANIZER, "!agenda accept 01").await;
     assert!(other.also.is_empty(), "{other:?}");
-    assert_ne!(text_of(&other), text_of(&accepted));
+    assert_ne!(plain(&other), plain(&accepted));
     // A deferral carried out again stays with the meeting it was deferred to.
     let deferred = bench.say(&orga, ORGANIZER, "!agenda defer 2").await;
     let meeting = bench.store().proposal(2).unwrap().unwrap().meeting_key;
     let again = bench.say(&orga, ORGANIZER, "!agenda defer 2").await;
-    assert_eq!(text_of(&again), text_of(&deferred));
+    assert_eq!(plain(&again), plain(&deferred));
     assert_eq!(
         bench.store().proposal(2).unwrap().unwrap().meeting_key,
         meeting
@@ -371,10 +372,6 @@ async fn minutes_are_started_only_in_the_organizers_room_and_recorded_only_by_ch
 async fn minutes_commands_carried_out_again_after_a_crash_answer_as_made() {
     let bench = Bench::at("2027-01-28T13:05:00Z");
     let orga = Room::organizers();
-    let text_of = |outcome: &Outcome| match &outcome.answer {
-        Reply::Text(rendered) => rendered.plain.clone(),
-        Reply::File(file) => panic!("a file, {}", file.filename),
-    };
     bench.say(&orga, ORGANIZER, "!minutes start").await;
     bench.say(&orga, ORGANIZER, "!info Folien folgen").await;
     bench
@@ -385,7 +382,7 @@ async fn minutes_commands_carried_out_again_after_a_crash_answer_as_made() {
         .await;
     let undone = bench.say(&orga, ORGANIZER, "!undo").await;
     let again = bench.say(&orga, ORGANIZER, "!undo").await;
-    assert_eq!(text_of(&again), text_of(&undone));
+    assert_eq!(plain(&again), plain(&undone));
     let key = "videokonferenz/2027-01-21";
     let kept: Vec<bool> = bench
         .store()
@@ -398,19 +395,19 @@ async fn minutes_commands_carried_out_again_after_a_crash_answer_as_made() {
     let ended = bench.say(&orga, ORGANIZER, "!minutes end").await;
     let again = bench.say(&orga, ORGANIZER, "!minutes end").await;
     assert!(
-        text_of(&ended).starts_with("Protokollentwurf"),
+        plain(&ended).starts_with("Protokollentwurf"),
         "{}",
-        text_of(&ended)
+        plain(&ended)
     );
-    assert_eq!(text_of(&again), text_of(&ended));
+    assert_eq!(plain(&again), plain(&ended));
     let approved = bench.say(&orga, ORGANIZER, "!minutes approve").await;
     let again = bench.say(&orga, ORGANIZER, "!minutes approve").await;
     assert!(
-        text_of(&approved).contains("genehmigt"),
+        plain(&approved).contains("genehmigt"),
         "{}",
-        text_of(&approved)
+        plain(&approved)
     );
-    assert_eq!(text_of(&again), text_of(&approved));
+    assert_eq!(plain(&again), plain(&approved));
 }
 
 #[tokio::test]
