@@ -138,8 +138,8 @@ fn redacted(context: &Context, event: &OriginalSyncRoomRedactionEvent) {
 struct Gap {
     /// The events in it, oldest first.
     events: Vec<Raw<AnySyncTimelineEvent>>,
-    /// Whether the reading stopped at [`MAX_READ_BACK`] before it reached the position.
-    too_long: bool,
+    /// The position it was to reach, if the reading stopped at [`MAX_READ_BACK`] before it.
+    too_long: Option<Position>,
 }
 
 /// The rooms whose gaps are to be read back, and the reading.
@@ -198,8 +198,8 @@ impl Hearing {
         if let Some(from) = read_back {
             match read_gap(context, room, from).await {
                 Ok(gap) => {
-                    if gap.too_long {
-                        report_gap(context, room);
+                    if let Some(position) = &gap.too_long {
+                        report_gap(context, room, position);
                     }
                     heard = gap.events;
                 }
@@ -263,7 +263,7 @@ async fn read_gap(
                 break 'pages;
             }
             if gap.events.len() >= MAX_READ_BACK as usize {
-                gap.too_long = true;
+                gap.too_long = Some(position);
                 break 'pages;
             }
             gap.events.push(event.raw().clone());
@@ -294,17 +294,11 @@ fn position_of(raw: &Raw<AnySyncTimelineEvent>) -> Option<Position> {
 }
 
 /// Tells the organizers, once per gap, that a room's gap was longer than the bot reads back.
-fn report_gap(context: &Context, room: &Room) {
+fn report_gap(context: &Context, room: &Room, position: &Position) {
     let network = Arc::clone(&context.network.borrow());
     let room_id = room.room_id();
     let name = chat::municipality_of(network.roster(), room).unwrap_or_else(|| room_id.to_string());
-    let position = context
-        .store
-        .position(room_id.as_str())
-        .ok()
-        .flatten()
-        .map(|position| position.event_id)
-        .unwrap_or_default();
+    let position = &position.event_id;
     warn!(%room_id, limit = MAX_READ_BACK, "a room's gap was longer than the bot reads back: older events were not read");
     let notice = crate::render::timeline_gap(network.config.language, &name, MAX_READ_BACK);
     let _ = context.requests.send(Request::Notify {
