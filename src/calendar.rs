@@ -19,6 +19,8 @@ pub struct Calendar {
     pub text: String,
     /// The newest DTSTAMP in it.
     pub last_modified: DateTime<Utc>,
+    /// Whether the selection named an entry the network has (an unknown id selects none).
+    pub found: bool,
 }
 
 /// Renders the calendar of `network` with the accepted proposals in `store`, recording new
@@ -39,12 +41,15 @@ pub fn build(
             store.calendar_version(&entry.uid, &entry.content_hash, now)?,
         );
     }
-    let last_modified = entries
+    let selected: Vec<&ical::Entry> = entries
         .iter()
         .filter(|e| match selection {
             Selection::All => true,
             Selection::Entry(id) => e.id == id,
         })
+        .collect();
+    let last_modified = selected
+        .iter()
         .filter_map(|e| versions.get(&e.uid))
         .map(|v| v.changed_at)
         .max()
@@ -52,5 +57,6 @@ pub fn build(
     Ok(Calendar {
         text: ical::render(network, &entries, &versions, selection, links),
         last_modified,
+        found: !selected.is_empty(),
     })
 }

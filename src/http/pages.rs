@@ -207,15 +207,9 @@ pub(super) async fn invitation(
             if store.room_of_token(&token)?.is_none() {
                 return Ok(None);
             }
-            let accepted = store.accepted_titles()?;
-            if !crate::ical::entries(&network, &accepted)
-                .iter()
-                .any(|entry| entry.id == id)
-            {
-                return Ok(None);
-            }
-            crate::calendar::build(&network, store, now, Selection::Entry(id), Links::Include)
-                .map(Some)
+            let calendar =
+                crate::calendar::build(&network, store, now, Selection::Entry(id), Links::Include)?;
+            Ok(calendar.found.then_some(calendar))
         })
         .await;
     let response = match calendar {

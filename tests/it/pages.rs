@@ -166,6 +166,12 @@ calendar:
         .unwrap();
     assert_eq!(invitation.status(), reqwest::StatusCode::OK);
     assert!(invitation.text().await.unwrap().contains("BEGIN:VEVENT"));
+    let no_such = client
+        .get(format!("{page}/invitations/unbekannt.ics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_such.status(), reqwest::StatusCode::NOT_FOUND);
 
     // In the browser.
     let browser = Browser::start().await;
